@@ -1,0 +1,1 @@
+"""The application: configuration, database, dialogue core, channels, web and the `wufei` command."""

@@ -1,0 +1,8 @@
+"""Imports every table module so Base.metadata is complete (for Alembic and tests)."""
+
+from bot import models as bot_models
+from bot.db import Base
+from campaigns import models as campaign_models
+from knowledge import models as knowledge_models
+
+__all__ = ["Base", "bot_models", "campaign_models", "knowledge_models"]

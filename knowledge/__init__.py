@@ -1,0 +1,1 @@
+"""What the bot knows: the item catalogue with 郑州 local rules, FAQ entries and the 方案."""

@@ -1,0 +1,1 @@
+"""Questionnaires, responses and the three public indicators (to come)."""
