@@ -1,0 +1,194 @@
+"""The `wufei` command: init, serve, ask, chat and knowledge-base tools. Errors print a message and exit non-zero."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import cli_plans, texts
+from bot.config import Settings, get_settings
+from bot.db import transaction, utcnow
+from bot.dialogue import Dialogue, IncomingMessage, record_if_unanswered
+from bot.runtime import ensure_ready
+from knowledge import service
+
+Handler = Callable[[argparse.Namespace, sessionmaker[Session]], int]
+BATCH_COMMIT = 1000
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """All sub-commands."""
+    parser = argparse.ArgumentParser(prog="wufei", description="无废城市小助手：垃圾分类问答、无废城市方案、宣传与问卷")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="创建或升级数据库并载入默认知识库（可重复执行）")
+    p.set_defaults(handler=cmd_init)
+
+    p = sub.add_parser("serve", help="启动网页服务（默认 http://127.0.0.1:8000）")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p.set_defaults(handler=None)
+
+    p = sub.add_parser("ask", help="回答问题；不带 TEXT 时从标准输入逐行读取，逐行输出")
+    p.add_argument("--json", action="store_true", help="每个回答输出一行 JSON")
+    p.add_argument("--area", choices=["urban", "rural"], default=None, help="城区四分类或农村二次四分法")
+    p.add_argument("--city", default=None, help="按哪个城市的方案回答（默认 WUFEI_DEFAULT_CITY）")
+    p.add_argument("text", nargs="*")
+    p.set_defaults(handler=cmd_ask)
+
+    p = sub.add_parser("chat", help="在终端里和小助手对话")
+    p.add_argument("--area", choices=["urban", "rural"], default=None)
+    p.set_defaults(handler=cmd_chat)
+
+    kb = sub.add_parser("kb", help="知识库工具").add_subparsers(dest="kb_command", required=True)
+    p = kb.add_parser("unanswered", help="列出答不上来的问题（按次数）")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_unanswered)
+    p = kb.add_parser("reload", help="重新载入随程序发布的物品清单、本地规则和常见问题")
+    p.set_defaults(handler=cmd_reload)
+    p = kb.add_parser("stats", help="知识库概况")
+    p.set_defaults(handler=cmd_stats)
+    cli_plans.register(kb)
+    return parser
+
+
+def cmd_init(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
+    """The database is ready once we get here (ensure_ready ran)."""
+    with transaction(factory) as session:
+        counts = service.count_items(session)
+    print(f"数据库已就绪；物品 {sum(counts.values())} 条（本地规则 {counts.get('local', 0)} 条）。")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, factory: sessionmaker[Session], stdin: TextIO | None = None) -> int:
+    """Answer the TEXT, or each line of stdin, one answer per line in the same order."""
+    settings = get_settings()
+    area = args.area or settings.default_area
+    city = args.city or settings.default_city
+    with transaction(factory) as session:
+        kb = service.build_knowledge(session)
+    lines = [" ".join(args.text)] if args.text else (stdin or sys.stdin)
+    out = sys.stdout
+    pending = []
+    for raw in lines:
+        question = raw.rstrip("\r\n")
+        answer = kb.answer(question, area=area, city=city)
+        if args.json:
+            out.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+        else:
+            out.write(answer.text.replace("\n", " ") + "\n")
+        if answer.intent == "unknown" or answer.extra.get("unknown"):
+            pending.append((question, answer))
+        if len(pending) >= BATCH_COMMIT:
+            _record_batch(factory, pending)
+    _record_batch(factory, pending)
+    out.flush()
+    return 0
+
+
+def _record_batch(factory: sessionmaker[Session], pending: list) -> None:  # type: ignore[type-arg]
+    if not pending:
+        return
+    now = utcnow()
+    with transaction(factory) as session:
+        for question, answer in pending:
+            record_if_unanswered(session, question, answer, now)
+    pending.clear()
+
+
+def cmd_chat(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
+    """A terminal conversation that keeps clarification state like any channel."""
+    settings = get_settings()
+    if args.area:
+        settings = settings.model_copy(update={"default_area": args.area})
+    dialogue = Dialogue(factory, settings)
+    user = f"console:{getpass.getuser()}"
+    print(texts.CONSOLE_WELCOME)
+    while True:
+        try:
+            line = input("> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if line.strip().lower() in texts.CONSOLE_QUIT:
+            return 0
+        for reply in dialogue.handle(IncomingMessage("console", user, line, utcnow())):
+            print(reply.text)
+
+
+def cmd_unanswered(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
+    """List the unanswered questions with counts."""
+    with transaction(factory) as session:
+        rows = service.list_unanswered(session, limit=args.limit)
+        data = [
+            {"text": r.text, "count": r.count, "example": r.example, "last_seen": r.last_seen.isoformat()}
+            for r in rows
+        ]
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    elif not data:
+        print("暂无答不上来的问题。")
+    else:
+        for row in data:
+            print(f"{row['count']:>5}  {row['text']}")
+    return 0
+
+
+def cmd_reload(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
+    """Reload the shipped knowledge even if unchanged."""
+    with transaction(factory) as session:
+        service.load_bundled(session, now=utcnow(), force=True)
+        counts = service.count_items(session)
+    print(f"已重新载入：物品 {sum(counts.values())} 条。")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
+    """Counts of catalogue rows per source."""
+    with transaction(factory) as session:
+        counts = service.count_items(session)
+    for source, n in sorted(counts.items()):
+        print(f"{source}\t{n}")
+    return 0
+
+
+def serve(settings: Settings, host: str | None, port: int | None) -> int:
+    """Run the web server."""
+    import uvicorn
+
+    from bot.web.app import create_app
+
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `wufei` console script."""
+    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        factory = ensure_ready(settings)
+        if args.handler is None:
+            return serve(settings, args.host, args.port)
+        handler: Handler = args.handler
+        return handler(args, factory)
+    except SQLAlchemyError as exc:
+        print(f"错误：数据库不可用或出错（{type(exc).__name__}: {str(exc).splitlines()[0][:200]}）", file=sys.stderr)
+        return 2
+    except (OSError, ValueError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

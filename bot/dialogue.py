@@ -1,0 +1,128 @@
+"""The channel-agnostic core: handle(IncomingMessage) -> list[Reply]; channel adapters only translate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import texts
+from bot.config import Settings
+from bot.db import transaction
+from bot.models import ChatLog, ConversationState
+from bot.runtime import KnowledgeCache
+from campaigns import residents
+from campaigns.models import Resident
+from knowledge import service
+from knowledge.answer import Answer, Choice
+from knowledge.normalize import normalize
+
+log = logging.getLogger(__name__)
+PENDING_TTL = dt.timedelta(minutes=30)
+
+
+@dataclass
+class IncomingMessage:
+    """A message from any channel, reduced to what the core needs."""
+
+    channel: str  # "web" | "console" | "wechat" | "telegram"
+    user_id: str  # the sender's id on that channel
+    text: str
+    received_at: dt.datetime  # aware
+
+
+@dataclass
+class Reply:
+    """One message back to the resident; `choices` become buttons where the channel has them."""
+
+    text: str
+    choices: list[Choice] = field(default_factory=list)
+    answer: Answer | None = None
+
+
+class Dialogue:
+    """Turns resident messages into replies, keeping per-resident state in the database."""
+
+    def __init__(self, factory: sessionmaker[Session], settings: Settings) -> None:
+        self.factory = factory
+        self.settings = settings
+        self.knowledge = KnowledgeCache(factory)
+
+    def handle(self, message: IncomingMessage) -> list[Reply]:
+        """Answer one message; never raises: a fault becomes a polite reply and a log entry."""
+        text = (message.text or "")[: self.settings.max_message_chars]
+        try:
+            with transaction(self.factory) as session:
+                return [self._handle(session, message, text)]
+        except Exception:
+            log.exception("dialogue failed for %s:%s", message.channel, message.user_id)
+            return [Reply(texts.INTERNAL_ERROR)]
+
+    def _handle(self, session: Session, message: IncomingMessage, text: str) -> Reply:
+        now = message.received_at
+        resident = residents.get_or_create(session, channel=message.channel, external_id=message.user_id, now=now)
+        kb = self.knowledge.get(session)
+        area = resident.area or self.settings.default_area
+        city = resident.city or self.settings.default_city
+        state = session.get(ConversationState, resident.id)
+        if state is not None and state.expires_at <= now:
+            session.delete(state)
+            state = None
+        answer: Answer | None = None
+        if state is not None and state.kind == "kind":
+            answer = kb.resolve(state.payload, text, area=area)
+        if answer is None:
+            answer = kb.answer(text, area=area, city=city)
+        if state is not None:
+            session.delete(state)
+            session.flush()
+        if answer.pending is not None:
+            self._keep_pending(session, resident, answer.pending, now)
+        self._apply_command(session, resident, answer)
+        self._record(session, resident, message, text, answer, now)
+        return Reply(answer.text, answer.choices, answer)
+
+    @staticmethod
+    def _keep_pending(session: Session, resident: Resident, pending: dict[str, Any], now: dt.datetime) -> None:
+        session.add(
+            ConversationState(
+                resident_id=resident.id,
+                kind=str(pending.get("type", "kind")),
+                payload=pending,
+                updated_at=now,
+                expires_at=now + PENDING_TTL,
+            )
+        )
+
+    @staticmethod
+    def _apply_command(session: Session, resident: Resident, answer: Answer) -> None:
+        if answer.extra.get("command") == "set_area":
+            residents.set_area(session, resident, str(answer.extra["area"]))
+
+    @staticmethod
+    def _record(
+        session: Session, resident: Resident, message: IncomingMessage, text: str, answer: Answer, now: dt.datetime
+    ) -> None:
+        session.add(
+            ChatLog(
+                resident_id=resident.id,
+                channel=message.channel,
+                text=text[:500],
+                intent=answer.intent,
+                confidence=answer.confidence,
+                created_at=now,
+            )
+        )
+        record_if_unanswered(session, text, answer, now)
+
+
+def record_if_unanswered(session: Session, text: str, answer: Answer, now: dt.datetime) -> None:
+    """Put a question the bot could not answer into the staff queue."""
+    unknown = answer.extra.get("unknown")
+    if answer.intent == "unknown" or unknown:
+        key = "，".join(unknown) if unknown else normalize(text)
+        if key:
+            service.record_unanswered(session, text=key, example=text, intent=answer.intent, now=now)

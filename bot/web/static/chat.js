@@ -1,0 +1,94 @@
+// The web chat: keeps an anonymous user id and the conversation in localStorage, talks to POST /api/chat.
+(function () {
+  "use strict";
+  var log = document.getElementById("log");
+  var form = document.getElementById("form");
+  var input = document.getElementById("input");
+  var send = document.getElementById("send");
+  var KEY_USER = "wufei.user", KEY_LOG = "wufei.log";
+
+  function userId() {
+    var id = localStorage.getItem(KEY_USER);
+    if (!id) {
+      id = "web-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 10);
+      localStorage.setItem(KEY_USER, id);
+    }
+    return id;
+  }
+
+  function history() {
+    try { return JSON.parse(localStorage.getItem(KEY_LOG) || "[]"); } catch (e) { return []; }
+  }
+
+  function remember(entry) {
+    var h = history();
+    h.push(entry);
+    localStorage.setItem(KEY_LOG, JSON.stringify(h.slice(-100)));
+  }
+
+  function bubble(who, text, choices, live) {
+    var div = document.createElement("div");
+    div.className = "msg " + who;
+    div.textContent = text;
+    log.appendChild(div);
+    if (choices && choices.length && live) {
+      var box = document.createElement("div");
+      box.className = "choices";
+      choices.forEach(function (c) {
+        var b = document.createElement("button");
+        b.type = "button";
+        b.textContent = c.key + " " + c.label;
+        b.addEventListener("click", function () {
+          Array.prototype.forEach.call(box.querySelectorAll("button"), function (x) { x.disabled = true; });
+          ask(c.key);
+        });
+        box.appendChild(b);
+      });
+      log.appendChild(box);
+    }
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function ask(text) {
+    text = (text || "").trim();
+    if (!text) return;
+    bubble("me", text);
+    remember({ who: "me", text: text });
+    send.disabled = true;
+    fetch("/api/chat", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ user: userId(), text: text })
+    }).then(function (r) {
+      if (!r.ok) throw new Error("HTTP " + r.status);
+      return r.json();
+    }).then(function (data) {
+      data.replies.forEach(function (rep) {
+        bubble("bot", rep.text, rep.choices, true);
+        remember({ who: "bot", text: rep.text });
+      });
+    }).catch(function () {
+      bubble("bot error", "网络好像不太稳定，请稍后再试。");
+    }).then(function () {
+      send.disabled = false;
+      input.focus();
+    });
+  }
+
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var text = input.value;
+    input.value = "";
+    ask(text);
+  });
+  Array.prototype.forEach.call(document.querySelectorAll("#quick button"), function (b) {
+    b.addEventListener("click", function () { ask(b.getAttribute("data-q")); });
+  });
+
+  var past = history();
+  if (past.length) {
+    past.forEach(function (m) { bubble(m.who, m.text); });
+  } else {
+    bubble("bot", "您好！我是无废城市小助手。发给我物品名称，我告诉您投哪个桶；也可以问无废城市建设的问题。");
+  }
+})();

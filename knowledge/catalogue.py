@@ -1,0 +1,243 @@
+"""Catalogue entries: the imported item list plus the 郑州 local-rule layer that wins over it."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from knowledge.answer import CATEGORIES
+
+IMPORT_SOURCE = "import"
+LOCAL_SOURCE = "local"
+IMPORT_REF = "导入清单 huihu-garbage-sort-miniprogram（MIT，上海2019规则）"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One kind of an ambiguous item (电池 → 干电池 / 充电电池)."""
+
+    label: str
+    category: str
+    words: tuple[str, ...] = ()
+    tip: str = ""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A state of the item that decides the bin (干净 / 有油污)."""
+
+    when: str
+    category: str
+    words: tuple[str, ...] = ()
+    tip: str = ""
+    default: bool = False
+
+
+@dataclass(frozen=True)
+class Part:
+    """A part of an item that goes somewhere else (奶茶: 饮料 / 珍珠 / 杯子)."""
+
+    part: str
+    category: str | None = None
+    action: str = ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One catalogue item with everything needed to answer about it."""
+
+    name: str
+    category: str
+    source: str = IMPORT_SOURCE
+    aliases: tuple[str, ...] = ()
+    tip: str = ""
+    reason: str = ""
+    ref: str = ""
+    unconfirmed: bool = False
+    kinds_question: str = ""
+    kinds: tuple[Option, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    parts: tuple[Part, ...] = ()
+    imported_category: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def surfaces(self) -> tuple[str, ...]:
+        """The name and every alias."""
+        return (self.name, *self.aliases)
+
+    @property
+    def default_condition(self) -> Condition | None:
+        """The condition assumed when the question does not say."""
+        return next((c for c in self.conditions if c.default), None)
+
+
+class CatalogueError(ValueError):
+    """The catalogue data is invalid (bad category, two defaults …)."""
+
+
+_PAREN = re.compile(r"[（(]([^）)]*)[）)]")
+
+
+def split_imported_name(raw: str) -> tuple[str, list[str]]:
+    """Turn a raw imported name like "报纸、纸皮" or "塑料碗（盆）" into a name and aliases."""
+    raw = raw.strip()
+    aliases: list[str] = []
+    inner = _PAREN.findall(raw)
+    base = _PAREN.sub("", raw).strip()
+    for text in inner:
+        # "塑料碗（盆）": a one-character alternative replaces the last character; notes like "如：猪腿骨" are dropped
+        if len(text) == 1 and base:
+            aliases.append(base[:-1] + text)
+    parts = [p.strip() for p in re.split(r"[、，,]", base) if p.strip()]
+    if not parts:
+        return raw, aliases
+    name, rest = parts[0].replace(" ", "") if not parts[0].isascii() else parts[0], parts[1:]
+    aliases.extend(p.replace(" ", "") for p in rest)
+    return name, [a for a in aliases if a and a != name]
+
+
+def read_imported(text: str) -> list[Entry]:
+    """Entries from the imported TSV (item<TAB>category with a header)."""
+    entries: list[Entry] = []
+    reader = csv.reader(text.splitlines(), delimiter="\t")
+    next(reader, None)
+    for row in reader:
+        if len(row) < 2 or not row[0].strip():
+            continue
+        name, aliases = split_imported_name(row[0])
+        category = row[1].strip()
+        if category not in CATEGORIES:
+            raise CatalogueError(f"imported item {row[0]!r}: unknown category {category!r}")
+        entries.append(Entry(name=name, category=category, aliases=tuple(aliases), ref=IMPORT_REF))
+    return entries
+
+
+def _words(value: Any) -> tuple[str, ...]:
+    return tuple(str(w) for w in (value or ()))
+
+
+def _check_category(name: str, category: Any) -> str:
+    if category not in CATEGORIES:
+        raise CatalogueError(f"{name}: unknown category {category!r}")
+    return str(category)
+
+
+def entry_from_rule(data: Mapping[str, Any], *, source: str = LOCAL_SOURCE) -> Entry:
+    """Build and validate an Entry from one local-rule mapping (YAML or the database's JSON)."""
+    name = str(data.get("name") or "").strip()
+    if not name:
+        raise CatalogueError(f"rule without a name: {data!r}")
+    category = _check_category(name, data.get("category"))
+    kinds_data = data.get("kinds") or {}
+    kinds = tuple(
+        Option(
+            label=str(o["label"]),
+            category=_check_category(name, o.get("category")),
+            words=_words(o.get("words")),
+            tip=str(o.get("tip") or ""),
+        )
+        for o in kinds_data.get("options", [])
+    )
+    conditions = tuple(
+        Condition(
+            when=str(c["when"]),
+            category=_check_category(name, c.get("category")),
+            words=_words(c.get("words")),
+            tip=str(c.get("tip") or ""),
+            default=bool(c.get("default")),
+        )
+        for c in data.get("conditions") or []
+    )
+    if conditions and sum(c.default for c in conditions) != 1:
+        raise CatalogueError(f"{name}: conditions need exactly one default")
+    parts = tuple(
+        Part(
+            part=str(p["part"]),
+            category=_check_category(name, p["category"]) if p.get("category") else None,
+            action=str(p.get("action") or ""),
+        )
+        for p in data.get("parts") or []
+    )
+    return Entry(
+        name=name,
+        category=category,
+        source=source,
+        aliases=tuple(a for a in _words(data.get("aliases")) if a != name),
+        tip=str(data.get("tip") or ""),
+        reason=str(data.get("reason") or ""),
+        ref=str(data.get("source") or ""),
+        unconfirmed=bool(data.get("unconfirmed")),
+        kinds_question=str(kinds_data.get("question") or ""),
+        kinds=kinds,
+        conditions=conditions,
+        parts=parts,
+    )
+
+
+def read_local_rules(text: str) -> list[Entry]:
+    """Entries from the local-rule YAML."""
+    data = yaml.safe_load(text) or []
+    if not isinstance(data, list):
+        raise CatalogueError("local rules must be a YAML list")
+    return [entry_from_rule(item) for item in data]
+
+
+def merge(imported: Iterable[Entry], local: Iterable[Entry]) -> list[Entry]:
+    """The catalogue: local rules win over imported rows with the same name or alias, and over compounds of them."""
+    local = list(local)
+    claimed = {s for e in local for s in e.surfaces}
+    by_name = {e.name: e for e in local}
+    with_kinds = sorted(((s, e) for e in local if e.kinds for s in e.surfaces), key=lambda p: -len(p[0]))
+    merged: list[Entry] = []
+    for entry in imported:
+        if entry.name in claimed:
+            rule = by_name.get(entry.name)
+            if rule is not None and rule.imported_category is None:
+                by_name[entry.name] = replace(rule, imported_category=entry.category)
+            continue
+        aliases = tuple(a for a in entry.aliases if a not in claimed)
+        entry = entry if aliases == entry.aliases else replace(entry, aliases=aliases)
+        merged.append(_governed(entry, with_kinds))
+    merged.extend(by_name.values())
+    return merged
+
+
+def _governed(entry: Entry, with_kinds: list[tuple[str, Entry]]) -> Entry:
+    """An imported compound of an ambiguous local item ("5号电池" of 电池) takes the kind its words select."""
+    for surface, rule in with_kinds:
+        if entry.name.endswith(surface) and entry.name != surface:
+            option = next((o for o in rule.kinds if any(w in entry.name for w in o.words)), None)
+            if option is None or option.category == entry.category:
+                return entry
+            return replace(
+                entry,
+                category=option.category,
+                source=LOCAL_SOURCE,
+                tip=option.tip,
+                reason=f"按本地规则“{rule.name}”：{option.label}",
+                ref=rule.ref,
+                unconfirmed=rule.unconfirmed,
+                imported_category=entry.category,
+            )
+    return entry
+
+
+def bundled_text(name: str) -> str:
+    """A data file shipped in knowledge/data."""
+    return resources.files("knowledge").joinpath("data", name).read_text(encoding="utf-8")
+
+
+def bundled_catalogue() -> tuple[list[Entry], str]:
+    """The shipped catalogue and a hash of its source files (to reload only when they change)."""
+    tsv = bundled_text("sorting-items.tsv")
+    rules = bundled_text("local_rules.yaml")
+    digest = hashlib.sha256((tsv + "\0" + rules).encode()).hexdigest()[:16]
+    return merge(read_imported(tsv), read_local_rules(rules)), digest

@@ -1,0 +1,295 @@
+"""The answer core: a read-only snapshot of the knowledge that turns one message into an Answer."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from knowledge import texts
+from knowledge.answer import Answer, Choice, ItemAnswer
+from knowledge.catalogue import LOCAL_SOURCE, Entry, Option
+from knowledge.lexicon import CATEGORY_WORDS, GOODBYES, GREETINGS, HELP_WORDS, SORTING_CUES, THANKS
+from knowledge.matching import Found, Matcher
+from knowledge.normalize import normalize
+
+
+@dataclass(frozen=True)
+class Faq:
+    """A plain question and its answer; matches when all words of any keyword set appear."""
+
+    key: str
+    title: str
+    keywords: tuple[tuple[str, ...], ...]
+    answer: str
+    source: str = ""
+
+    def score(self, text: str) -> int:
+        """Characters matched by the best keyword set, 0 when none matches."""
+        best = 0
+        for words in self.keywords:
+            if words and all(w in text for w in words):
+                best = max(best, sum(len(w) for w in words))
+        return best
+
+
+class PolicyAnswerer(Protocol):
+    """Answers questions about the 方案 (see knowledge.policy)."""
+
+    def answer(self, text: str, *, city: str | None) -> Answer | None:
+        """An answer, or None when the text is not about the plan."""
+
+
+_PARTICLES = re.compile(r"[啊呀吧哦噢嘛哈呢啦了的!~ ]+$")
+_AREA = {
+    "rural": re.compile(r"^(我)?(家)?(住)?(在)?(是)?(农村|乡下|村里)(的|人|居民)?(人)?$|^切换(到)?农村(模式)?$"),
+    "urban": re.compile(
+        r"^(我)?(家)?(住)?(在)?(是)?(城区|城市|城里|市区|小区)(的|人|居民)?(人)?$|^切换(到)?(城区|城市)(模式)?$"
+    ),
+}
+_NUMBERS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5"}
+_DONT_KNOW = frozenset(["不知道", "不清楚", "不确定", "不懂", "都有", "随便", "不晓得", "搞不清", "看不出来"])
+
+
+def _source(entry: Entry) -> str:
+    return f"local_rules.yaml#{entry.name}" if entry.source == LOCAL_SOURCE else f"sorting-items.tsv#{entry.name}"
+
+
+def _bin(category: str) -> str:
+    colour = texts.BINS.get(category)
+    return f"{category}（{colour}）" if colour else category
+
+
+class KnowledgeBase:
+    """Everything the bot knows, loaded once; `answer` is pure and safe to share between requests."""
+
+    def __init__(self, entries: Iterable[Entry], faqs: Iterable[Faq] = (), policy: PolicyAnswerer | None = None):
+        self.entries = list(entries)
+        self.matcher = Matcher(self.entries)
+        self.by_name = {e.name: e for e in self.entries}
+        self.faqs = list(faqs)
+        self.policy = policy
+
+    # -- public -----------------------------------------------------------------------------------------------
+
+    def answer(self, text: str, *, area: str | None = None, city: str | None = None) -> Answer:
+        """Answer one message; `area` is "rural" for 二次四分 answers, `city` picks the plan."""
+        norm = normalize(text)
+        bare = _PARTICLES.sub("", norm)
+        if not bare:
+            return Answer("smalltalk", texts.EMPTY, confidence=1.0, source="smalltalk")
+        small = self._smalltalk_or_command(bare)
+        if small is not None:
+            return small
+        tokens = self.matcher.tokenize(norm)
+        found = self.matcher.find(norm, tokens)
+        sorting = self._sorting(found, norm, area)
+        if sorting is not None and sorting.intent in ("sorting", "clarify"):
+            return sorting
+        if self.policy is not None:
+            policy = self.policy.answer(norm, city=city)
+            if policy is not None:
+                return policy
+        faq = self._faq(norm)
+        if faq is not None:
+            return faq
+        category = self._category_question(norm)
+        if category is not None:
+            return category
+        if sorting is not None:
+            return sorting
+        return Answer("unknown", texts.OUT_OF_SCOPE, confidence=0.0, source="fallback")
+
+    def resolve(self, pending: dict[str, Any], text: str, *, area: str | None = None) -> Answer | None:
+        """Answer the reply to a clarifying question, or None when the reply is a new question."""
+        entry = self.by_name.get(str(pending.get("entry", "")))
+        if entry is None or not entry.kinds:
+            return None
+        norm = _PARTICLES.sub("", normalize(text))
+        query = str(pending.get("query") or entry.name)
+        option = self._pick_option(entry.kinds, norm)
+        if option is not None:
+            item = self._item_for_option(entry, option, query, area, confidence=0.95)
+            return Answer("sorting", self._item_text(item, entry, area, kind=option), 0.95, item.source, [item])
+        if norm in _DONT_KNOW:
+            lines = [texts.NOT_SURE_KIND] + [f"· {o.label} → {_bin(o.category)}" for o in entry.kinds]
+            item = ItemAnswer(
+                entry.name, query, entry.category, "种类未说明，按最谨慎的投法", None, _source(entry), 0.8
+            )
+            item.rural = texts.RURAL.get(item.category) if area == "rural" else None
+            return Answer("sorting", "\n".join(lines), 0.8, item.source, [item])
+        return None
+
+    # -- pieces -----------------------------------------------------------------------------------------------
+
+    def _smalltalk_or_command(self, bare: str) -> Answer | None:
+        if bare in HELP_WORDS:
+            return Answer("command", texts.HELP, 1.0, "command:help", extra={"command": "help"})
+        for area, pattern in _AREA.items():
+            if pattern.match(bare):
+                return Answer(
+                    "command",
+                    texts.AREA_SET[area],
+                    1.0,
+                    "command:set_area",
+                    extra={"command": "set_area", "area": area},
+                )
+        if bare in GREETINGS or (
+            len(bare) <= 6
+            and any(bare.startswith(g) for g in GREETINGS if len(g) > 1)
+            and bare.rstrip("啊呀") in GREETINGS
+        ):
+            return Answer("smalltalk", texts.GREETING, 1.0, "smalltalk:greeting")
+        if bare in THANKS or bare.rstrip("啦哈") in THANKS:
+            return Answer("smalltalk", texts.THANKS, 1.0, "smalltalk:thanks")
+        if bare in GOODBYES:
+            return Answer("smalltalk", texts.GOODBYE, 1.0, "smalltalk:goodbye")
+        return None
+
+    def _sorting(self, found: Sequence[Found], norm: str, area: str | None) -> Answer | None:
+        answered = [f for f in found if f.answered]
+        if not answered:
+            unknown = self._pick_unknown(found, norm)
+            if unknown is None:
+                return None
+            text = texts.UNKNOWN_ITEM.format(query=unknown.query)
+            if unknown.entry is not None:
+                text += texts.UNKNOWN_HINT.format(surface=unknown.surface)
+            return Answer(
+                "unknown",
+                text + texts.GENERAL_RULE,
+                round(unknown.confidence, 2),
+                "fallback",
+                extra={"unknown": [unknown.query]},
+            )
+        lines: list[str] = []
+        items: list[ItemAnswer] = []
+        pending: dict[str, Any] | None = None
+        choices: list[Choice] = []
+        ask_recycle = "回收" in norm and len(answered) == 1
+        for f in answered:
+            assert f.entry is not None
+            if f.needs_kind and pending is None:
+                pending = {"type": "kind", "entry": f.entry.name, "query": f.query}
+                choices = [Choice(str(i), o.label, {"category": o.category}) for i, o in enumerate(f.entry.kinds, 1)]
+                question = f.entry.kinds_question or f"您说的“{f.query}”是哪一种？"
+                lines.append("\n".join([question, *(f"{c.key} {c.label}" for c in choices), texts.CHOOSE]))
+                continue
+            item = self._item(f, area)
+            items.append(item)
+            line = self._item_text(item, f.entry, area, kind=f.option, found=f)
+            if ask_recycle and item.category in texts.BINS:
+                line = (texts.CAN_RECYCLE if item.category == "可回收物" else texts.CANNOT_RECYCLE) + line
+            lines.append(line)
+        for f in found:
+            if not f.answered and f.explicit_separator and len(f.query) <= 8:
+                lines.append(texts.UNKNOWN_ITEM.format(query=f.query))
+        intent = "clarify" if pending is not None else "sorting"
+        confidence = min(f.confidence for f in answered)
+        source = "；".join(dict.fromkeys(i.source for i in items)) or (
+            _source(answered[0].entry) if answered[0].entry else ""
+        )
+        unknown = [f.query for f in found if not f.answered and f.explicit_separator and len(f.query) <= 8]
+        extra: dict[str, Any] = {"unknown": unknown} if unknown else {}
+        return Answer(intent, "\n".join(lines), confidence, source, items, choices, extra, pending)
+
+    def _pick_unknown(self, found: Sequence[Found], norm: str) -> Found | None:
+        """The phrase to report as unknown: the one with a sorting cue, else a short bare name."""
+        if not found:
+            return None
+        if any(cue in norm for cue in SORTING_CUES):
+            return max(found, key=lambda f: (f.entry is not None, len(f.query)))
+        # a bare name with nothing around it ("量子纠缠器") is an item question; "今天天气怎么样" is not
+        if len(found) == 1 and found[0].query == _PARTICLES.sub("", norm) and len(found[0].query) <= 10:
+            return found[0]
+        return None
+
+    def _item(self, f: Found, area: str | None) -> ItemAnswer:
+        entry = f.entry
+        assert entry is not None
+        if f.option is not None:
+            return self._item_for_option(entry, f.option, f.query, area, f.confidence)
+        category, condition = entry.category, None
+        if f.condition is not None:
+            category, condition = f.condition.category, f.condition.when
+        item = ItemAnswer(entry.name, f.query, category, condition, None, _source(entry), f.confidence)
+        item.rural = texts.RURAL.get(category) if area == "rural" else None
+        return item
+
+    def _item_for_option(
+        self, entry: Entry, option: Option, query: str, area: str | None, confidence: float
+    ) -> ItemAnswer:
+        item = ItemAnswer(entry.name, query, option.category, option.label, None, _source(entry), confidence)
+        item.rural = texts.RURAL.get(option.category) if area == "rural" else None
+        return item
+
+    def _item_text(
+        self,
+        item: ItemAnswer,
+        entry: Entry,
+        area: str | None,
+        *,
+        kind: Option | None = None,
+        found: Found | None = None,
+    ) -> str:
+        """One short line (or two) saying where the item goes and why."""
+        name = found.surface if found is not None else (item.query or entry.name)
+        lead = ""
+        if found is not None and found.how == "homophone":
+            lead = texts.HOMOPHONE.format(surface=found.surface)
+        elif found is not None and found.how == "head" and found.confidence < 0.9:
+            lead = texts.AS_WHAT.format(surface=found.surface)
+        if kind is not None:
+            name = f"{name}（{kind.label}）"
+        tip = kind.tip if kind is not None and kind.tip else entry.tip
+        cond = None
+        if found is not None and found.condition is not None:
+            cond = found.condition
+            if found.condition_stated:
+                name = f"{name}（{cond.when}）"
+                tip = cond.tip or tip
+        if area == "rural" and item.rural:
+            how = texts.RURAL_HOW.get(item.rural, texts.STREAMS.get(item.category, ""))
+            text = f"{lead}{name}：{item.rural}，{how}（城区分类：{item.category}）"
+        elif entry.parts and kind is None and (cond is None or not found or not found.condition_stated):
+            pieces = [f"{p.part} → {p.category}" if p.category else f"{p.part}{p.action}" for p in entry.parts]
+            text = f"{lead}{name}要分开投：" + "；".join(pieces) + "。"
+        else:
+            text = f"{lead}{name}属于{_bin(item.category)}。"
+            if item.category in texts.STREAMS:
+                text += texts.STREAMS[item.category]
+        if cond is not None and not (found and found.condition_stated):
+            others = [c for c in entry.conditions if not c.default]
+            text = f"{lead}{name}{texts.ASSUMED.format(when=cond.when)}，" + text[len(lead) + len(name) :]
+            text += "".join(texts.IF_OTHER.format(when=c.when, category=c.category) for c in others)
+        if tip:
+            text += tip if tip.endswith(("。", "！", "？")) else tip + "。"
+        if entry.unconfirmed:
+            text += texts.UNCONFIRMED
+        return text
+
+    @staticmethod
+    def _pick_option(options: Sequence[Option], norm: str) -> Option | None:
+        digits = "".join(_NUMBERS.get(ch, ch) for ch in norm if ch.isdigit() or ch in _NUMBERS)
+        if norm and len(norm) <= 4 and digits and digits[0].isdigit() and 1 <= int(digits[0]) <= len(options):
+            return options[int(digits[0]) - 1]
+        for option in options:
+            if any(w in norm for w in option.words) or (len(norm) >= 2 and norm in option.label):
+                return option
+        return None
+
+    def _faq(self, norm: str) -> Answer | None:
+        scored = [(faq.score(norm), faq) for faq in self.faqs]
+        best = max(scored, key=lambda p: p[0], default=(0, None))
+        if best[1] is None or best[0] == 0:
+            return None
+        faq = best[1]
+        return Answer("faq", faq.answer, 0.9, f"faq.yaml#{faq.key}", extra={"faq": faq.key})
+
+    def _category_question(self, norm: str) -> Answer | None:
+        for word in sorted(CATEGORY_WORDS, key=len, reverse=True):
+            if word in norm:
+                category = CATEGORY_WORDS[word]
+                return Answer("faq", texts.CATEGORY_INFO[category], 0.85, f"category:{category}")
+        return None

@@ -1,0 +1,86 @@
+"""Word lists the matcher uses to tell the item from the question around it; data, not logic."""
+
+from __future__ import annotations
+
+
+def _words(text: str) -> frozenset[str]:
+    """A set of whitespace-separated words."""
+    return frozenset(text.split())
+
+
+# Category names and the words residents use for them; inside a sorting question they are part of the question.
+CATEGORY_WORDS: dict[str, str] = {
+    "可回收物": "可回收物",
+    "可回收垃圾": "可回收物",
+    "可回收": "可回收物",
+    "回收物": "可回收物",
+    "有害垃圾": "有害垃圾",
+    "有毒垃圾": "有害垃圾",
+    "厨余垃圾": "厨余垃圾",
+    "厨余": "厨余垃圾",
+    "湿垃圾": "厨余垃圾",
+    "餐厨垃圾": "厨余垃圾",
+    "易腐垃圾": "厨余垃圾",
+    "其他垃圾": "其他垃圾",
+    "其它垃圾": "其他垃圾",
+    "干垃圾": "其他垃圾",
+}
+
+# Words that frame a question ("X是什么垃圾", "X扔哪个桶", "请问一下X") and carry no item meaning.
+FILLER: frozenset[str] = _words(
+    """
+    是 不是 是不是 属于 算 算是 归 归于 归为 分为 分到 分成 分在 应 应该 该 要 需要 得 能 能不能 可以 可不可以 可否 会 会不会 什么 什么样 啥 哪 哪个 哪些 哪种 哪类 哪一类
+    哪一种 哪里 哪儿 哪边 哪个桶 哪一个 那 那个 这 这个 这些 那些 这种 那种 垃圾 垃圾桶 桶 类 类别 种类 分类 分 类型 颜色 色 扔 扔到 扔进 扔在 丢 丢到 丢进 丢在 放 放到
+    放进 放在 投 投放 投到 投进 倒 倒进 倒在 装 装进 处理 处置 回收 收 怎么 怎么样 怎样 如何 咋 咋办 怎么办 办 弄 搞 请问 问 问一下 一下 想 想问 想知道 知道 告诉 告诉我
+    帮 帮我 麻烦 请 您 你 我 我们 咱 咱们 他 她 它 家里 家 吗 呢 啊 呀 吧 哦 噢 嘛 哈 么 了 呗 啦 额 嗯 诶 哎 唉 的话 还是 或是 是否 到底 究竟 具体 一般 通常 平时
+    到 在 里 里面 进 去 上 中 和 跟 与 及 以及 还有 或 或者 分别 都 也 又 就 才 还 再 很 太 挺 这样 那样 一样 一起 单独 吗? 么? 处 里边 应当 正确 对 对吗 对不对 没错 准确
+    """
+)
+
+# Modifiers that describe a state but, for most items, do not change the bin ("用过的纸巾", "坏掉的台灯").
+MODIFIERS: frozenset[str] = _words(
+    """
+    的 用过 用过的 用完 用完的 用剩 坏 坏了 坏掉 坏掉的 掉 破 破了 破掉 破损 破旧 旧 旧的 老 老旧 过期 过期的 废 废旧 废弃 废掉 剩 剩下 剩下的 吃剩 吃剩的 喝剩 喝剩的 吃完
+    喝完 空 空的 一次性 小 小的 大 大的 大量 少量 一点 一些 些 一个 个 几个 好多 一堆 一袋 一包 一瓶 一块 一张 一根 一条 一只 一双 一件 不要 不要的 没用 没用的 没用了 闲置
+    不用 不用的 家用 自家 买 买的 碎 碎了 碎的 烂 烂了 烂掉 发霉 变质 过时 淘汰 淘汰的 多余 多余的 剩余 整个 整只 半个 新 新的 普通 普通的 常见 日常
+    """
+)
+
+# Words in an unknown prefix that may change the bin ("电动牙刷", "陶瓷杯"): a head match with these is not trusted.
+RISKY: frozenset[str] = _words(
+    """
+    电 电动 电子 智能 充电 锂 锂电 带电 电池 插电 数码 蓝牙 led 塑料 玻璃 陶瓷 瓷 金属 铁 铝 铜 钢 不锈钢 木 木头 木制 木质 竹 竹子 纸 纸质 布 布艺 皮 皮革 橡胶 硅胶
+    泡沫 树脂 石头 水泥 油 带油 油污 脏 湿 沾 医用 医疗 药 有毒 化学 汞 水银 喷雾 液体 气 罐装
+    """
+)
+
+# Tokens that separate several items in one message ("电池和纸巾", "电池、纸巾").
+SEPARATORS: frozenset[str] = _words(
+    """
+    ， 、 和 跟 与 及 以及 还有 或 或者 加上 还有就是
+    """
+)
+
+# Question words that show the resident asks where something goes (for the unknown reply and the unanswered queue).
+SORTING_CUES: tuple[str, ...] = ("垃圾", "扔", "丢", "桶", "回收", "分类", "哪类", "哪一类", "怎么处理", "放哪", "投放")
+
+GREETINGS: frozenset[str] = _words(
+    """
+    你好 您好 你好啊 您好啊 hi hello 嗨 哈喽 在吗 在不在 早上好 上午好 中午好 下午好 晚上好 早 早安 晚安 有人吗 小助手
+    """
+)
+THANKS: frozenset[str] = _words(
+    """
+    谢谢 谢谢你 谢谢您 多谢 感谢 非常感谢 thanks thank you 3q 谢啦 辛苦了 好的 好 好的谢谢 明白了 知道了 懂了 ok 收到 嗯嗯 行
+    """
+)
+GOODBYES: frozenset[str] = frozenset(
+    """
+    再见 拜拜 bye 拜 回见 下次见 没事了 没有了
+    """.split()
+)
+HELP_WORDS: frozenset[str] = _words(
+    """
+    帮助 菜单 help 功能 你能做什么 你会什么 怎么用 使用说明 说明 ? 能干什么 你能干什么 你是谁 指南
+    """
+)

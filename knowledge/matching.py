@@ -1,0 +1,204 @@
+"""Pure matching: a normalized message in, the items it asks about out, each with a calibrated confidence.
+
+Chinese compounds are head-final, so the item a resident asks about is the longest known name at the END of the
+phrase ("破了的塑料凳子" → 塑料凳子). Words before it are modifiers; a known name followed by unknown words is not
+the head ("牙膏皮" is not 牙膏) and is never answered as if it were. Confidence falls with what we could not read,
+and drops below the answer threshold when an unknown prefix may change the bin ("电动牙刷").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import jieba
+
+from knowledge.catalogue import LOCAL_SOURCE, Condition, Entry, Option
+from knowledge.lexicon import CATEGORY_WORDS, FILLER, MODIFIERS, RISKY, SEPARATORS
+from knowledge.normalize import normalize
+
+ANSWER_THRESHOLD = 0.6
+MAX_SPAN_TOKENS = 6
+
+
+@dataclass
+class Found:
+    """One phrase of the message and the item it names (or not)."""
+
+    query: str  # the phrase's content, as typed (normalized)
+    phrase: str  # the whole phrase, for condition words
+    entry: Entry | None = None
+    surface: str = ""  # the matched name or alias
+    how: str = "none"  # exact | head | homophone | contains | none
+    confidence: float = 0.0
+    option: Option | None = None
+    needs_kind: bool = False
+    condition: Condition | None = None
+    condition_stated: bool = False
+    explicit_separator: bool = True  # the phrase was split off by 和/、 rather than a comma
+
+    @property
+    def answered(self) -> bool:
+        """True when the item is known well enough to state its bin."""
+        return self.entry is not None and self.confidence >= ANSWER_THRESHOLD
+
+
+class Matcher:
+    """Finds catalogue items in messages; built once from the catalogue and shared (read-only)."""
+
+    def __init__(self, entries: Iterable[Entry]) -> None:
+        self.by_surface: dict[str, Entry] = {}
+        for entry in entries:
+            for surface in {normalize(s) for s in entry.surfaces}:
+                current = self.by_surface.get(surface)
+                # a local rule wins over an imported row for the same word
+                if current is None or (entry.source == LOCAL_SOURCE and current.source != LOCAL_SOURCE):
+                    self.by_surface[surface] = entry
+        self.max_len = max((len(s) for s in self.by_surface), default=1)
+        self.tokenizer = jieba.Tokenizer()
+        self.tokenizer.initialize()
+        for word in (*FILLER, *MODIFIERS, *RISKY, *CATEGORY_WORDS, *SEPARATORS):
+            if len(word) > 1 and word not in self.tokenizer.FREQ:
+                self.tokenizer.add_word(word, freq=200)
+        self._common = {s: self.tokenizer.FREQ.get(s, 0) for s in self.by_surface}  # jieba's own word frequency
+        for surface in self.by_surface:
+            if len(surface) > 1 and not surface.isascii():
+                self.tokenizer.add_word(surface, freq=max(self.tokenizer.suggest_freq(surface, False), 2000))
+        self._pinyin: dict[str, set[str]] | None = None
+
+    def tokenize(self, text: str) -> list[str]:
+        """Segment with jieba (dictionary only, no HMM guessing) using the catalogue as a user dictionary."""
+        return [t for t in self.tokenizer.lcut(text, HMM=False) if t.strip()]
+
+    def find(self, text: str, tokens: list[str] | None = None) -> list[Found]:
+        """The phrases of a normalized message that name something, each matched against the catalogue."""
+        tokens = self.tokenize(text) if tokens is None else tokens
+        results: list[Found] = []
+        phrase: list[str] = []
+        explicit = False
+        for token in [*tokens, "，"]:
+            if token in SEPARATORS:
+                found = self._match_phrase(phrase)
+                if found is not None:
+                    found.explicit_separator = explicit or token != "，"
+                    results.append(found)
+                phrase = []
+                explicit = token != "，"
+            else:
+                phrase.append(token)
+        return results
+
+    # -- one phrase -------------------------------------------------------------------------------------------
+
+    def _match_phrase(self, tokens: list[str]) -> Found | None:
+        phrase = "".join(tokens)
+        content = [t for t in tokens if t not in FILLER and t not in CATEGORY_WORDS]
+        # modifiers at the edges ("用过的", "坏了") are dropped; inside they stay part of the name
+        while content and content[0] in MODIFIERS:
+            content.pop(0)
+        while content and content[-1] in MODIFIERS:
+            content.pop()
+        if not content or all(t.isdigit() for t in content):
+            return None
+        query = "".join(content)
+        found = Found(query=query, phrase=phrase)
+        head = self._head(content)
+        if head is not None:
+            entry, surface, prefix = head
+            self._accept(
+                found, entry, surface, self._prefix_confidence(entry, prefix), "exact" if not prefix else "head"
+            )
+        else:
+            self._fallback(found, content)
+        return found
+
+    def _head(self, content: list[str]) -> tuple[Entry, str, list[str]] | None:
+        """The longest catalogue name that ends the phrase, and the words before it."""
+        for start in range(max(0, len(content) - MAX_SPAN_TOKENS), len(content)):
+            surface = "".join(content[start:])
+            if len(surface) <= self.max_len and surface in self.by_surface:
+                return self.by_surface[surface], surface, content[:start]
+        # jieba may have glued the name to a word before it ("塑料凳/子", "旧衣服"): try character suffixes
+        text = "".join(content)
+        for start in range(max(0, len(text) - self.max_len), len(text) - 1):
+            surface = text[start:]
+            if surface in self.by_surface:
+                return self.by_surface[surface], surface, self.tokenize(text[:start])
+        return None
+
+    def _prefix_confidence(self, entry: Entry, prefix: list[str]) -> float:
+        """How far to trust the head when words stand before it."""
+        base = 0.97 if entry.source == LOCAL_SOURCE else 0.9
+        deciding = {w for o in entry.kinds for w in o.words} | {w for c in entry.conditions for w in c.words}
+        rest = [t for t in prefix if t not in MODIFIERS and t not in deciding]
+        if not rest:
+            return base - (0.02 if prefix else 0.0)
+        agreeing = {t for t in rest if t in self.by_surface and self.by_surface[t].category == entry.category}
+        risky = [t for t in rest if t not in agreeing and (t in RISKY or any(r in t for r in RISKY if len(r) > 1))]
+        if risky:
+            return 0.45  # a material or power word that may change the bin ("电动牙刷", "陶瓷杯")
+        unknown = "".join(t for t in rest if t not in agreeing)
+        if not unknown:
+            return 0.85
+        return 0.72 if len(unknown) <= 4 else 0.65
+
+    def _accept(self, found: Found, entry: Entry, surface: str, confidence: float, how: str) -> None:
+        found.entry, found.surface, found.confidence, found.how = entry, surface, confidence, how
+        if entry.kinds:
+            found.option = next((o for o in entry.kinds if any(w in found.phrase for w in o.words)), None)
+            found.needs_kind = found.option is None
+        if entry.conditions:
+            stated = [c for c in entry.conditions if any(w in found.phrase for w in c.words)]
+            non_default = [c for c in stated if not c.default]
+            found.condition = (non_default or stated or [entry.default_condition])[0]
+            found.condition_stated = bool(stated)
+
+    def _fallback(self, found: Found, content: list[str]) -> None:
+        """No known name ends the phrase: try a homophone typo, else remember a name inside it as a hint."""
+        text = "".join(content)
+        hit = self._homophone(text)
+        if hit is not None:
+            entry, surface, typed = hit
+            prefix = text[: len(text) - len(typed)]
+            self._accept(found, entry, surface, 0.7 if not prefix or prefix in MODIFIERS else 0.55, "homophone")
+            return
+        inner = self._longest_inside(text)
+        if inner is not None:
+            found.entry, found.surface, found.how, found.confidence = self.by_surface[inner], inner, "contains", 0.3
+
+    def _longest_inside(self, text: str) -> str | None:
+        for size in range(min(len(text) - 1, self.max_len), 1, -1):
+            for i in range(len(text) - size + 1):
+                if text[i : i + size] in self.by_surface:
+                    return text[i : i + size]
+        return None
+
+    def _homophone(self, text: str) -> tuple[Entry, str, str] | None:
+        """A catalogue name that sounds like the end of `text` and differs in at most one character."""
+        index = self._pinyin_index()
+        for size in range(min(len(text), 8), 1, -1):
+            typed = text[-size:]
+            names = index.get(_pinyin_key(typed), set())
+            names = {n for n in names if len(n) == size and sum(a != b for a, b in zip(n, typed, strict=True)) <= 1}
+            if not names:
+                continue
+            if len({self.by_surface[n].category for n in names}) > 1:
+                return None  # sounds like several things in different bins: do not guess
+            surface = max(sorted(names), key=lambda n: self._common.get(n, 0))
+            return self.by_surface[surface], surface, typed
+        return None
+
+    def _pinyin_index(self) -> dict[str, set[str]]:
+        if self._pinyin is None:
+            index: dict[str, set[str]] = {}
+            for surface in self.by_surface:
+                if len(surface) >= 2 and not surface.isascii():
+                    index.setdefault(_pinyin_key(surface), set()).add(surface)
+            self._pinyin = index
+        return self._pinyin
+
+
+def _pinyin_key(text: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    return " ".join(lazy_pinyin(text))

@@ -1,0 +1,29 @@
+"""Text clean-up before matching: full-width to half-width, traditional to simplified, emoji and noise removed."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import zhconv
+
+MAX_CHARS = 500
+
+# Separators between several items in one message ("电池和纸巾", "电池、纸巾") are kept as "，".
+_KEEP = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff，,、;；/|.·%\s]")
+_SEP = re.compile(r"[,;；/|]+")
+_SPACES = re.compile(r"\s+")
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
+
+
+def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
+    """Clean a resident's message for matching; the result is lower-case Simplified Chinese without symbols."""
+    text = unicodedata.normalize("NFKC", text[: limit * 2]).lower()
+    if not text.isascii():
+        text = zhconv.convert(text, "zh-cn")
+    text = _KEEP.sub(" ", text)
+    text = _SEP.sub("，", text)
+    text = _SPACES.sub(" ", text).strip()
+    text = _CJK_GAP.sub("", text)
+    text = text.strip(" ，、.·")
+    return text[:limit]

@@ -1,0 +1,169 @@
+"""Reads and writes the knowledge tables; the caller owns the session and the transaction."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from typing import Any
+
+import yaml
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from knowledge.catalogue import IMPORT_SOURCE, LOCAL_SOURCE, Entry, bundled_catalogue, bundled_text, entry_from_rule
+from knowledge.core import Faq, KnowledgeBase
+from knowledge.models import FaqEntry, Item, KbMeta, Unanswered
+
+BUNDLE_KEY = "bundled_digest"
+VERSION_KEY = "version"
+
+
+def rule_mapping(entry: Entry) -> dict[str, Any]:
+    """The YAML/JSON form of an entry's rule (what `entry_from_rule` reads back)."""
+    data: dict[str, Any] = {"tip": entry.tip, "reason": entry.reason, "source": entry.ref}
+    if entry.unconfirmed:
+        data["unconfirmed"] = True
+    if entry.kinds:
+        data["kinds"] = {
+            "question": entry.kinds_question,
+            "options": [dataclasses.asdict(o) | {"words": list(o.words)} for o in entry.kinds],
+        }
+    if entry.conditions:
+        data["conditions"] = [dataclasses.asdict(c) | {"words": list(c.words)} for c in entry.conditions]
+    if entry.parts:
+        data["parts"] = [dataclasses.asdict(p) for p in entry.parts]
+    return data
+
+
+def entry_from_row(row: Item) -> Entry:
+    """The in-memory entry for a catalogue row."""
+    rule = dict(row.rule or {})
+    entry = entry_from_rule(
+        {**rule, "name": row.name, "category": row.category, "aliases": row.aliases}, source=row.source
+    )
+    return dataclasses.replace(entry, imported_category=row.imported_category)
+
+
+def bundled_faqs() -> tuple[list[dict[str, Any]], str]:
+    """The shipped FAQ entries and a hash of their file."""
+    text = bundled_text("faq.yaml")
+    return list(yaml.safe_load(text) or []), hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def get_meta(session: Session, key: str) -> str | None:
+    """A value from kb_meta."""
+    row = session.get(KbMeta, key)
+    return row.value if row else None
+
+
+def set_meta(session: Session, key: str, value: str) -> None:
+    """Store a value in kb_meta."""
+    row = session.get(KbMeta, key)
+    if row is None:
+        session.add(KbMeta(key=key, value=value))
+    else:
+        row.value = value
+
+
+def bump_version(session: Session) -> str:
+    """Mark the knowledge as changed so every process rebuilds its in-memory snapshot."""
+    value = str(int(get_meta(session, VERSION_KEY) or "0") + 1)
+    set_meta(session, VERSION_KEY, value)
+    return value
+
+
+def current_version(session: Session) -> str:
+    """The knowledge version counter (one primary-key read)."""
+    return get_meta(session, VERSION_KEY) or "0"
+
+
+def load_bundled(session: Session, *, now: dt.datetime, force: bool = False) -> bool:
+    """Load the shipped catalogue and FAQ into the tables when they changed; staff edits are kept. True if loaded."""
+    entries, catalogue_digest = bundled_catalogue()
+    faqs, faq_digest = bundled_faqs()
+    digest = f"{catalogue_digest}:{faq_digest}"
+    if not force and get_meta(session, BUNDLE_KEY) == digest:
+        return False
+    existing = {row.name: row for row in session.scalars(select(Item))}
+    wanted = {e.name: e for e in entries}
+    for name, row in existing.items():
+        if row.source in (IMPORT_SOURCE, LOCAL_SOURCE) and name not in wanted:
+            session.delete(row)
+    for name, entry in wanted.items():
+        row = existing.get(name)
+        if row is not None and row.source not in (IMPORT_SOURCE, LOCAL_SOURCE):
+            continue  # a staff edit wins over the shipped data
+        if row is None:
+            row = Item(name=name)
+            session.add(row)
+        row.category = entry.category
+        row.source = entry.source
+        row.imported_category = entry.imported_category
+        row.aliases = list(entry.aliases)
+        row.rule = rule_mapping(entry) if entry.source == LOCAL_SOURCE else None
+        row.updated_at = now
+    keys = set()
+    for data in faqs:
+        key = str(data["key"])
+        keys.add(key)
+        faq = session.scalar(select(FaqEntry).where(FaqEntry.key == key))
+        if faq is None:
+            faq = FaqEntry(key=key)
+            session.add(faq)
+        faq.title = str(data.get("title") or key)
+        faq.keywords = [list(map(str, words)) for words in data.get("keywords") or []]
+        faq.answer = str(data["answer"]).strip()
+        faq.source = str(data.get("source") or "")
+        faq.updated_at = now
+    session.execute(delete(FaqEntry).where(FaqEntry.key.not_in(keys)))
+    set_meta(session, BUNDLE_KEY, digest)
+    bump_version(session)
+    return True
+
+
+def build_knowledge(session: Session) -> KnowledgeBase:
+    """A fresh in-memory snapshot of everything the bot knows."""
+    entries = [entry_from_row(row) for row in session.scalars(select(Item))]
+    faqs = [
+        Faq(row.key, row.title, tuple(tuple(words) for words in row.keywords), row.answer, row.source)
+        for row in session.scalars(select(FaqEntry))
+    ]
+    return KnowledgeBase(entries, faqs)
+
+
+def record_unanswered(session: Session, *, text: str, example: str, intent: str, now: dt.datetime) -> None:
+    """Count a question the bot could not answer (by its normalized text)."""
+    key = text[:200]
+    row = session.scalar(select(Unanswered).where(Unanswered.text == key))
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.add(
+                    Unanswered(text=key, example=example[:500], intent=intent, count=1, first_seen=now, last_seen=now)
+                )
+            return
+        except IntegrityError:  # another worker recorded it first
+            row = session.scalar(select(Unanswered).where(Unanswered.text == key))
+            if row is None:
+                raise
+    row.count += 1
+    row.last_seen = now
+
+
+def list_unanswered(session: Session, *, limit: int = 50) -> list[Unanswered]:
+    """Open unanswered questions, most asked first."""
+    query = (
+        select(Unanswered)
+        .where(Unanswered.resolved.is_(False))
+        .order_by(Unanswered.count.desc(), Unanswered.last_seen.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def count_items(session: Session) -> dict[str, int]:
+    """Catalogue rows per source."""
+    rows = session.execute(select(Item.source, func.count()).group_by(Item.source))
+    return {source: int(n) for source, n in rows}
