@@ -4,5 +4,6 @@ from bot import models as bot_models
 from bot.db import Base
 from campaigns import models as campaign_models
 from knowledge import models as knowledge_models
+from knowledge import plan_models
 
-__all__ = ["Base", "bot_models", "campaign_models", "knowledge_models"]
+__all__ = ["Base", "bot_models", "campaign_models", "knowledge_models", "plan_models"]

@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import jieba
-
 from knowledge.catalogue import LOCAL_SOURCE, Condition, Entry, Option
 from knowledge.lexicon import CATEGORY_WORDS, FILLER, MODIFIERS, RISKY, SEPARATORS
 from knowledge.normalize import normalize
+from knowledge.segment import new_tokenizer
 
 ANSWER_THRESHOLD = 0.6
 MAX_SPAN_TOKENS = 6
@@ -55,8 +54,7 @@ class Matcher:
                 if current is None or (entry.source == LOCAL_SOURCE and current.source != LOCAL_SOURCE):
                     self.by_surface[surface] = entry
         self.max_len = max((len(s) for s in self.by_surface), default=1)
-        self.tokenizer = jieba.Tokenizer()
-        self.tokenizer.initialize()
+        self.tokenizer = new_tokenizer()
         for word in (*FILLER, *MODIFIERS, *RISKY, *CATEGORY_WORDS, *SEPARATORS):
             if len(word) > 1 and word not in self.tokenizer.FREQ:
                 self.tokenizer.add_word(word, freq=200)

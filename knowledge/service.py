@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 
 from knowledge.catalogue import IMPORT_SOURCE, LOCAL_SOURCE, Entry, bundled_catalogue, bundled_text, entry_from_rule
 from knowledge.core import Faq, KnowledgeBase
-from knowledge.models import FaqEntry, Item, KbMeta, Unanswered
+from knowledge.meta import BUNDLE_KEY, bump_version, current_version, get_meta, set_meta
+from knowledge.models import FaqEntry, Item, Unanswered
+from knowledge.policy import PolicyIndex
 
-BUNDLE_KEY = "bundled_digest"
-VERSION_KEY = "version"
+__all__ = ["bump_version", "current_version"]
 
 
 def rule_mapping(entry: Entry) -> dict[str, Any]:
@@ -50,33 +51,6 @@ def bundled_faqs() -> tuple[list[dict[str, Any]], str]:
     """The shipped FAQ entries and a hash of their file."""
     text = bundled_text("faq.yaml")
     return list(yaml.safe_load(text) or []), hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def get_meta(session: Session, key: str) -> str | None:
-    """A value from kb_meta."""
-    row = session.get(KbMeta, key)
-    return row.value if row else None
-
-
-def set_meta(session: Session, key: str, value: str) -> None:
-    """Store a value in kb_meta."""
-    row = session.get(KbMeta, key)
-    if row is None:
-        session.add(KbMeta(key=key, value=value))
-    else:
-        row.value = value
-
-
-def bump_version(session: Session) -> str:
-    """Mark the knowledge as changed so every process rebuilds its in-memory snapshot."""
-    value = str(int(get_meta(session, VERSION_KEY) or "0") + 1)
-    set_meta(session, VERSION_KEY, value)
-    return value
-
-
-def current_version(session: Session) -> str:
-    """The knowledge version counter (one primary-key read)."""
-    return get_meta(session, VERSION_KEY) or "0"
 
 
 def load_bundled(session: Session, *, now: dt.datetime, force: bool = False) -> bool:
@@ -130,7 +104,7 @@ def build_knowledge(session: Session) -> KnowledgeBase:
         Faq(row.key, row.title, tuple(tuple(words) for words in row.keywords), row.answer, row.source)
         for row in session.scalars(select(FaqEntry))
     ]
-    return KnowledgeBase(entries, faqs)
+    return KnowledgeBase(entries, faqs, PolicyIndex.load(session))
 
 
 def record_unanswered(session: Session, *, text: str, example: str, intent: str, now: dt.datetime) -> None:

@@ -1,0 +1,712 @@
+"""Pure parsing of a 无废城市 plan (方案) in plain text: metadata, section tree, tasks with units, numeric targets.
+
+Nothing here touches the database. The parser knows numbering styles (一、/（一）/1./（1）/①/一是/第一章), unit labels
+(牵头单位/责任单位/配合单位 …, on their own line or inline in parentheses) and target phrasing; it does not know any one
+city's layout. Whatever it cannot place is returned in `ParsedPlan.unparsed` so staff can check it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+CN_DIGITS = "一二三四五六七八九十"
+TERMINAL = "。！？；：!?;:"
+CLOSERS = "”’」』"
+OPEN_BRACKETS = {"（": "）", "“": "”", "《": "》", "〔": "〕", "【": "】", "「": "」"}
+
+# (style, regex); the style decides nesting, the first group is the number as written.
+NUMBERING: list[tuple[str, re.Pattern[str]]] = [
+    ("chapter", re.compile(rf"^第([{CN_DIGITS}百\d]+)(?:章|部分)")),
+    ("jie", re.compile(rf"^第([{CN_DIGITS}百\d]+)节")),
+    ("cn", re.compile(rf"^([{CN_DIGITS}]{{1,3}})[、.]")),
+    ("cn_paren", re.compile(rf"^（([{CN_DIGITS}]{{1,3}})）")),
+    ("ar", re.compile(r"^(\d{1,2})[.、](?!\d)")),
+    ("ar_paren", re.compile(r"^（(\d{1,2})）")),
+    ("circled", re.compile(r"^([①-⑳])")),
+    ("cn_shi", re.compile(rf"^([{CN_DIGITS}]{{1,3}})是")),
+]
+ANNEX = re.compile(r"^附件(\d*)[：]?$")
+UNIT_LABEL = re.compile(r"(牵头|主责|主要责任|责任|配合|参与|协办|协同|实施)(单位|部门)：")
+UNIT_ENDS = "局委会司室部府社院所队办厅处站心团行"
+LEAD_KINDS = ("牵头", "主责", "主要责任")
+DATE_LINE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日")
+DOC_NO = re.compile(r"^[\u4e00-\u9fff]{1,10}〔\d{4}〕\d+号$")
+TASK_WORDS = re.compile(r"任务|行动|工程|举措|重点工作|主要工作")
+
+UNITS = sorted(
+    [
+        "个百分点", "吨/万元", "万吨/年", "吨/年", "吨/日", "吨/天", "万吨", "千吨", "吨", "万个", "个", "万家", "家",
+        "座", "处", "所", "条", "辆", "台", "套", "项", "万元", "亿元", "元", "公斤", "千克", "万立方米", "立方米",
+        "万平方米", "平方米", "万亩", "亩", "公顷", "%", "‰", "万人", "人", "名", "人次", "次", "场", "批", "万户", "户",
+        "公里", "千米", "倍", "克",
+    ],
+    key=len,
+    reverse=True,
+)  # fmt: skip
+NUM_UNIT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(" + "|".join(re.escape(u) for u in UNITS) + r")")
+SUFFIXES = ("及以上", "以上", "以下", "以内", "左右")
+VERBS = sorted(
+    [
+        "持续稳定在", "持续保持在", "持续保持", "稳定保持在", "稳定在", "保持在", "保持", "达到", "达", "提升至",
+        "提升到", "提高至", "提高到", "增长至", "增加至", "增加到", "降低至", "降低到", "下降至", "下降到", "减少至",
+        "控制在", "不低于", "不少于", "不高于", "不超过", "不大于", "低于", "高于", "超过", "下降", "降低", "减少",
+        "削减", "增长", "提高", "提升", "新增", "新建", "建成", "完成", "建设", "创建", "培育", "累计", "实现", "为",
+    ],
+    key=len,
+    reverse=True,
+)  # fmt: skip
+COUNT_VERBS = ("新增", "新建", "建成", "完成", "建设", "创建", "培育", "累计")
+METRIC_END = re.compile(r"(率|度|量|强度|比例|比重|能耗|占比|指数|系数|总量|面积|数量|个数|规模)$")
+NO_VALUE = re.compile(r"“?(零增长或正增长|零增长|负增长|正增长|零填埋|全覆盖)”?")
+NO_VALUE_VALUES = {"全覆盖": (100.0, "%")}
+LEADING_NOISE = re.compile(
+    r"^(?:[、，；：]|确保|力争|实现|全面|使|其中|并且|并|同时|要|基本|全市|全县|全区|全省|进一步|逐步|努力|推动|促进|推进)+"
+)
+YEAR_PREFIX = re.compile(r"^(?:到|至|截至|截止|于)?\d{4}年(?:底|末)?(?:前|以前)?")
+YEAR = re.compile(r"(\d{4})年(底|末|前|以前)?")
+BASELINE = re.compile(r"(较|比|相比)(\d{4})年(?:底|末)?$")
+FIVE_YEAR = {"十四五": 2025, "十五五": 2030, "十三五": 2020}
+
+
+@dataclass
+class ParsedTarget:
+    """One numeric target as written: 「工业固体废物综合利用率达到95%以上」."""
+
+    indicator: str
+    comparator: str  # the wording around the value, "…" marks where the value goes when a suffix follows it
+    value: float
+    unit: str
+    year: int | None
+    sentence: str
+    section: int | None = None  # index into ParsedPlan.sections
+    task: int | None = None  # index into ParsedPlan.tasks
+
+
+@dataclass
+class ParsedSection:
+    """A numbered heading or item, with its body text."""
+
+    index: int
+    parent: int | None
+    style: str
+    number: str  # as written: "五", "1", "①"
+    label: str  # the full path: "四（五）1"
+    level: int
+    title: str
+    text: str = ""
+    lead: list[str] = field(default_factory=list)
+    responsible: list[str] = field(default_factory=list)
+    has_units: bool = False
+
+
+@dataclass
+class ParsedTask:
+    """A task: a numbered leaf item of a task part, or any item that names responsible units."""
+
+    section: int
+    label: str
+    title: str
+    text: str
+    lead: list[str]
+    responsible: list[str]
+
+
+@dataclass
+class Fragment:
+    """Something the parser saw but could not place, with the reason."""
+
+    reason: str
+    text: str
+
+
+@dataclass
+class ParsedPlan:
+    """Everything parsed from one document."""
+
+    title: str
+    doc_no: str | None
+    issuer: str | None
+    date: dt.date | None
+    city: str | None
+    preamble: str
+    sections: list[ParsedSection]
+    tasks: list[ParsedTask]
+    targets: list[ParsedTarget]
+    facts: dict[str, Any]
+    unparsed: list[Fragment]
+
+
+# ---------------------------------------------------------------- text clean-up
+
+
+def canonical(text: str) -> str:
+    """Unify widths: ASCII digits/letters/%, Chinese full-width punctuation (except inside numbers)."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if 0xFF10 <= code <= 0xFF19 or 0xFF21 <= code <= 0xFF3A or 0xFF41 <= code <= 0xFF5A:
+            ch = chr(code - 0xFEE0)
+        out.append({"％": "%", "．": ".", "／": "/", "\u3000": " ", "\xa0": " ", "\t": " "}.get(ch, ch))
+    s = "".join(out).replace("\r\n", "\n").replace("\r", "\n")
+    s = re.sub(r"(?<!\d),|,(?!\d)", "，", s)
+    s = re.sub(r"(?<!\d):|:(?!\d)", "：", s)
+    s = s.replace(";", "；").replace("(", "（").replace(")", "）").replace("?", "？").replace("!", "！")
+    s = re.sub(r"[\[［【]\s*(\d{4})\s*[\]］】]", r"〔\1〕", s)
+    s = re.sub(r"(?<=[\u4e00-\u9fff”）])\.(?!\d)", "。", s)
+    s = re.sub(r'"([^"\n]*)"', r"“\1”", s)
+    return s
+
+
+def collapse(s: str) -> str:
+    """Drop whitespace except between two ASCII letters or digits ("2025 年" -> "2025年", "95% 以上" -> "95%以上")."""
+    s = re.sub(r"(?<=[A-Za-z0-9])\s+(?=[A-Za-z])|(?<=[A-Za-z])\s+(?=[0-9])", "\x00", s.strip())
+    return re.sub(r"\s+", "", s).replace("\x00", " ")
+
+
+def _numbering(text: str) -> tuple[str, str, str] | None:
+    """(style, number, rest) when the text starts with a numbering marker."""
+    for style, rx in NUMBERING:
+        m = rx.match(text)
+        if m:
+            rest = text[m.end() :]
+            if style == "cn_shi" and not rest:
+                return None
+            return style, m.group(1), rest
+    return None
+
+
+def _unbalanced(s: str) -> bool:
+    return any(s.count(o) > s.count(c) for o, c in OPEN_BRACKETS.items())
+
+
+def _structural(n: str) -> bool:
+    return bool(_numbering(n) or UNIT_LABEL.match(n) or ANNEX.match(n) or DATE_LINE.match(n) or n.startswith("附件："))
+
+
+def _continues(prev: str, nxt: str) -> bool:
+    """Whether `nxt` continues the paragraph of `prev` (a page break or a hard wrap split it)."""
+    p, n = collapse(prev), collapse(nxt)
+    if not p or not n or _structural(n):
+        return False
+    if p.rstrip(CLOSERS + "）")[-1:] in TERMINAL and not _unbalanced(p):
+        return False
+    if _unbalanced(p) or (n[0] == "（" and not _numbering(n)):
+        return True
+    if _numbering(p) and not re.search("[。，；]", p):
+        return False  # a heading
+    if re.match(r"^[\u4e00-\u9fff ]{1,6}：", prev.strip()) and len(p) < 40:
+        return False  # a "组长：…" style label line
+    if len(p) < 20:
+        return False
+    return bool(re.search("[，、；。]", p)) or len(p) >= 40
+
+
+def paragraphs(text: str) -> list[tuple[str, str]]:
+    """Join lines split by page breaks or wrapping; (raw with spaces, collapsed) per paragraph."""
+    lines = [ln.strip() for ln in canonical(text).split("\n")]
+    paras: list[str] = []
+    for line in lines:
+        if not line:
+            continue
+        if paras and _continues(paras[-1], line):
+            paras[-1] += line
+        else:
+            paras.append(line)
+    return [(p, collapse(p)) for p in paras]
+
+
+# ---------------------------------------------------------------- units
+
+
+def split_units(s: str, *, conj: bool = True) -> list[str]:
+    """Split a unit list on 、，；(及) outside brackets and drop "按各自职责落实" style tails."""
+    s = re.sub(r"(按照?各自职责(分工)?(负责|落实)?|按职责分工(负责|落实)?|分别负责|负责落实|共同负责)$", "", s)
+    parts, depth, cur = [], 0, ""
+    i = 0
+    while i < len(s):
+        ch = s[i]
+        if ch in "（〔《“【":
+            depth += 1
+        elif ch in "）〕》”】":
+            depth -= 1
+        if depth == 0 and (ch in "、，；,;" or (conj and _conjunction(s, i))):
+            parts.append(cur)
+            cur = ""
+            i += 2 if s.startswith("以及", i) and conj else 1
+            continue
+        cur += ch
+        i += 1
+    parts.append(cur)
+    out = []
+    for p in parts:
+        p = p.strip(" 。：")
+        p = re.sub(r"(等单位|等部门|等)$", "", p)
+        if p and p not in out:
+            out.append(p)
+    return out
+
+
+def _conjunction(s: str, i: int) -> bool:
+    """A 及/以及 joining two unit names ("市邮政公司及各乡镇"), not the 及 of 普及率."""
+    if s.startswith("以及", i):
+        return True
+    return s[i] == "及" and i > 0 and (s[i - 1] in UNIT_ENDS or s[i + 1 : i + 2] == "各")
+
+
+def parse_units(s: str) -> tuple[list[str], list[str]]:
+    """Lead and responsible units from text like "牵头单位：A、B，责任单位：C"."""
+    lead: list[str] = []
+    resp: list[str] = []
+    marks = list(UNIT_LABEL.finditer(s))
+    for i, m in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(s)
+        names = split_units(s[m.end() : end].strip("，；。 "))
+        target = lead if m.group(1) in LEAD_KINDS else resp
+        target.extend(n for n in names if n not in target)
+    return lead, resp
+
+
+def _inline_units(text: str) -> tuple[str, str | None]:
+    """Cut a "（牵头单位：…，责任单位：…）" parenthesis out of a paragraph; (text without it, its content)."""
+    for m in re.finditer("（", text):
+        if not UNIT_LABEL.match(text, m.end()):
+            continue
+        depth = 0
+        for j in range(m.start(), len(text)):
+            depth += text[j] == "（"
+            depth -= text[j] == "）"
+            if depth == 0:
+                return text[: m.start()] + text[j + 1 :], text[m.end() : j]
+        return text[: m.start()], text[m.end() :]
+    m2 = UNIT_LABEL.search(text)
+    if m2 and m2.start() > 0 and text[m2.start() - 1] in "。；":
+        return text[: m2.start()], text[m2.start() :]
+    return text, None
+
+
+# ---------------------------------------------------------------- targets
+
+
+def _clean_indicator(s: str) -> str:
+    s = YEAR_PREFIX.sub("", s.strip("，、；：。 "))
+    prev = None
+    while prev != s:
+        prev = s
+        s = LEADING_NOISE.sub("", s)
+        s = YEAR_PREFIX.sub("", s)
+    if "的" in s:
+        tail = s.rsplit("的", 1)[1]
+        if len(tail) >= 4:
+            s = tail
+    return s.strip("，、；：。 ")
+
+
+def _split_shared(ind: str) -> list[str]:
+    """Split "A、B、C均" into [A, B, C], carrying a quoted prefix such as “无废城市” over to the later items."""
+    m = re.search("(均|都|分别|全部)$", ind)
+    if not m:
+        return [ind]
+    items = [x for x in split_units(ind[: m.start()], conj=False) if x]
+    prefix = re.match(r"^“[^”]+”", items[0]) if items else None
+    if prefix:
+        items = [items[0]] + [x if x.startswith("“") else prefix.group(0) + x for x in items[1:]]
+    return items
+
+
+def _year_marks(text: str) -> list[tuple[int, int]]:
+    """(position, year) of target years ("到2025年", "2025年底前", "“十四五”期间") in a paragraph."""
+    marks = []
+    for m in YEAR.finditer(text):
+        before = text[max(0, m.start() - 2) : m.start()]
+        after = text[m.end() : m.end() + 2]
+        if re.search(r"(较|比|与|在|从|自|以|于)$", before) and not m.group(2):
+            continue
+        if re.match(r"\d|以来|起|开始|的|基础|水平|度", after):
+            continue
+        marks.append((m.start(), int(m.group(1))))
+    for name, year in FIVE_YEAR.items():
+        for m in re.finditer(rf"“?{name}”?(?:期间|末|时期末)", text):
+            marks.append((m.start(), year))
+    return sorted(marks)
+
+
+def _year_at(marks: list[tuple[int, int]], pos: int) -> int | None:
+    year = None
+    for p, y in marks:
+        if p <= pos:
+            year = y
+    return year
+
+
+def _split_verb(left: str) -> tuple[str, str]:
+    """(indicator part, verb) when `left` ends with a target verb, else (left, "")."""
+    for v in VERBS:
+        if left.endswith(v):
+            return left[: -len(v)], v
+    return left, ""
+
+
+def extract_targets(paragraph: str) -> tuple[list[ParsedTarget], list[str]]:
+    """Numeric targets in one paragraph, and the sentences with a percentage that yielded none."""
+    found: list[ParsedTarget] = []
+    missed: list[str] = []
+    marks = _year_marks(paragraph)
+    pos = 0
+    for sentence in re.split(r"(?<=[。；！？])", paragraph):
+        start = pos
+        pos += len(sentence)
+        if not sentence.strip():
+            continue
+        before = len(found)
+        cpos = start
+        for clause in re.split(r"(?<=[，。；！？：])", sentence):
+            _clause_targets(clause, cpos, marks, sentence.strip(), found)
+            cpos += len(clause)
+        if len(found) == before and re.search(r"\d%|个百分点|吨/万元", sentence):
+            missed.append(sentence.strip())
+    return found, missed
+
+
+def _clause_targets(
+    clause: str, offset: int, marks: list[tuple[int, int]], sentence: str, found: list[ParsedTarget]
+) -> None:
+    """Append the targets of one clause."""
+    body = clause.rstrip("，。；！？：")
+    if "基础上" in body:
+        return
+    last = 0
+    for m in NUM_UNIT.finditer(body):
+        value, unit = float(m.group(1)), m.group(2)
+        right = body[m.end() :]
+        suffix = next((s for s in SUFFIXES if right.startswith(s)), "")
+        right = right[len(suffix) :]
+        left = body[last : m.start()].lstrip("、，")
+        last = m.end() + len(suffix)
+        if re.search(r"\d$", left) or re.match(r"^(年|月|日|号)", right):
+            continue
+        head, verb = _split_verb(left)
+        baseline = BASELINE.search(head)
+        if baseline:
+            head = head[: baseline.start()]
+            verb = baseline.group(0) + verb
+        indicator = _clean_indicator(head)
+        if not indicator and verb in COUNT_VERBS:
+            obj = re.split("[、，]", right, maxsplit=1)[0]
+            indicator = _clean_indicator(re.sub("(创建|建设|任务|工作)$", "", obj))
+        elif not verb:
+            cv = next((v for v in COUNT_VERBS if left.startswith(v)), None)
+            obj = _clean_indicator(re.split("[、，]", right, maxsplit=1)[0])
+            if cv:
+                verb, indicator = cv, obj or _clean_indicator(left[len(cv) :])
+            elif not (suffix and indicator) and not METRIC_END.search(indicator):
+                continue
+        if not indicator or len(indicator) > 40:
+            continue
+        comparator = (verb + "…" + suffix) if suffix else verb
+        year = _year_at(marks, offset + m.start())
+        for ind in _split_shared(indicator):
+            found.append(ParsedTarget(ind, comparator, value, unit, year, sentence))
+    if last == 0:
+        m2 = NO_VALUE.search(body)
+        if m2:
+            left = body[: m2.start()]
+            verb = ""
+            for v in ("实现", "保持", "做到", "达到"):
+                i = left.rfind(v)
+                if i >= 0:
+                    left, verb = left[:i], left[i:]
+                    break
+            indicator = _clean_indicator(left)
+            word = m2.group(1)
+            if indicator and len(indicator) <= 40:
+                value, unit = NO_VALUE_VALUES.get(word, (0.0, ""))
+                year = _year_at(marks, offset + m2.start())
+                found.append(ParsedTarget(indicator, verb + word, value, unit, year, sentence))
+
+
+def render_target(indicator: str, comparator: str, value: float, unit: str) -> str:
+    """The target as one phrase: 「工业固体废物综合利用率达到95%以上」."""
+    if NO_VALUE.search(comparator):
+        return indicator + comparator
+    num = f"{value:g}{unit}"
+    phrase = comparator.replace("…", num) if "…" in comparator else (comparator or "为") + num
+    return indicator + phrase
+
+
+# ---------------------------------------------------------------- facts
+
+
+def _find_cells(text: str) -> dict[str, Any]:
+    """无废细胞 types and the named 无废公园/无废景区 places."""
+    types: list[str] = []
+    places: list[dict[str, str]] = []
+    for sentence in re.split(r"[。；]", text):
+        if "无废细胞" in sentence:
+            for m in re.finditer(r"([^，。；：]*?)等(?:场所|领域|单位|类型)?(?:为阵地的)?(?:“?无废细胞)", sentence):
+                seg = re.sub(r"^(开展|以|包括|推进|创建|建设|打造|围绕)+", "", m.group(1))
+                for item in split_units(seg):
+                    item = item.strip("“”").removeprefix("无废")
+                    if item and len(item) <= 8 and item not in types:
+                        types.append(item)
+            for m in re.finditer(r"“无废([\u4e00-\u9fff]{1,4})”", sentence):
+                if m.group(1) not in ("细胞", "城市", "理念", "公园", "景区") and m.group(1) not in types:
+                    types.insert(0, m.group(1))
+        for m in re.finditer(
+            r"(?:依托|建设|创建|打造)([^，。；]+?)等?(?:\d+个)?(?:创建|建设|打造)?“?无废(公园|景区)(?:”和“无废(公园|景区))?",
+            sentence,
+        ):
+            kinds = [k for k in (m.group(2), m.group(3)) if k]
+            for name in split_units(m.group(1).replace("和", "、")):
+                name = re.sub(r"^(以及|和)", "", name)
+                if not name or len(name) > 20:
+                    continue
+                kind = next(
+                    (k for k in kinds if name.endswith(k[-2:]) or (k == "景区" and "度假区" in name)), kinds[-1]
+                )
+                if not any(p["name"] == name for p in places):
+                    places.append({"name": name, "kind": "无废" + kind})
+    return {"types": types, "places": places} if (types or places) else {}
+
+
+def _find_indicator_system(text: str) -> dict[str, Any]:
+    """Totals of an indicator system: "确定了48个建设指标，含…必选指标24个、…22个可选指标…"."""
+    m = re.search(r"(\d+)个([\u4e00-\u9fff]{0,6}指标)[^。]*", text)
+    if not m:
+        return {}
+    sentence = m.group(0)
+    parts = []
+    for item in re.split("[、，]", sentence[m.end(2) - m.start() :]):
+        pm = re.search(r"(\d+)个([\u4e00-\u9fff]{0,6}?指标)", item) or re.search(
+            r"([\u4e00-\u9fff]{0,6}?指标)(\d+)个", item
+        )
+        if not pm:
+            continue
+        count, name = (pm.group(1), pm.group(2)) if pm.group(1).isdigit() else (pm.group(2), pm.group(1))
+        parts.append({"name": re.sub("^(含|包括|其中)", "", name), "count": int(count), "text": item.strip("（）见")})
+    if not parts:
+        return {}
+    return {"total": int(m.group(1)), "name": m.group(2), "parts": parts, "sentence": sentence}
+
+
+ROLE = re.compile(r"^(副\s*组\s*长|组\s*长|常务副主任|副\s*主\s*任|主\s*任|成\s*员)\s*：\s*(.*)$")
+
+
+def _find_leadership(paras: list[tuple[str, str]]) -> dict[str, Any]:
+    """Roles and member units of a leadership group listed as "组 长：杨 晋 市委副书记、代市长" lines."""
+    leaders: list[dict[str, str]] = []
+    members: list[str] = []
+    role: str | None = None
+    group = office = None
+    for raw, text in paras:
+        m = ROLE.match(raw)
+        if m:
+            role = re.sub(r"\s", "", m.group(1))
+            rest = m.group(2).strip()
+            if role == "成员" and "、" in rest:
+                for part in re.split("[；;]", collapse(rest)):
+                    part = re.sub(r"(等单位)?(相关|主要)?负责同志$|行政正职$|等单位$", "", part.strip("。"))
+                    members.extend(u for u in split_units(part) if u not in members)
+                role = None
+                continue
+        elif role and role != "成员" and re.match(r"^[\u4e00-\u9fff](\s?[\u4e00-\u9fff]){1,3}\s+\S", raw):
+            rest = raw
+        else:
+            role = None
+            if "领导小组" in text and text.endswith("名单"):
+                group = re.sub(r"组成人员名单$|成员名单$|名单$", "", text)
+            if text.startswith("领导小组下设办公室"):
+                office = text
+            continue
+        tokens = rest.split()
+        if len(tokens) >= 2 and len(tokens[0]) == 1 and len(tokens[1]) == 1:
+            tokens = [tokens[0] + tokens[1], *tokens[2:]]
+        if tokens:
+            leaders.append({"role": role, "name": tokens[0], "post": "".join(tokens[1:])})
+    if not leaders and not members:
+        return {}
+    return {"group": group, "leaders": leaders, "members": members, "office": office}
+
+
+# ---------------------------------------------------------------- metadata
+
+
+def _metadata(pre: list[str], paras: list[tuple[str, str]]) -> tuple[str, str | None, str | None, dt.date | None]:
+    """Title, 文号, issuing body and date from the lines before the first heading (and the closing lines)."""
+    short = [p for p in pre if len(p) <= 80 and "。" not in p and not p.endswith("：")]
+    doc_no = next((p for p in short if DOC_NO.match(p)), None)
+    plan_titles = [p for p in short if re.search(r"(方案|规划|计划)(（[^）]*）)?$", p) and not p.startswith("关于印发")]
+    plan_titles = [p for p in plan_titles if "关于印发" not in p] or plan_titles
+    other = [p for p in short if re.search(r"(说明|通知|意见|方案|规划|计划)$", p)]
+    title = (plan_titles or other or short or [""])[-1 if plan_titles else 0]
+    issuer = None
+    for p in short:
+        if p.endswith("文件") and len(p) <= 30:
+            issuer = p.removesuffix("文件")
+            break
+    if issuer is None:
+        m = next((re.match(r"^(.{2,30}?)关于印发", p) for p in short if "关于印发" in p), None)
+        issuer = m.group(1) if m else None
+    date = None
+    for _raw, text in reversed(paras):
+        dm = DATE_LINE.match(text)
+        if dm and len(text) <= 16:
+            try:
+                date = dt.date(int(dm.group(1)), int(dm.group(2)), int(dm.group(3)))
+            except ValueError:
+                continue
+            break
+    return title, doc_no, issuer, date
+
+
+def guess_city(title: str) -> str | None:
+    """The city a plan is about, from its title ("新郑市“十四五”…" -> "新郑市")."""
+    title = title.lstrip("关于《").replace("无废城市", "")
+    m = re.search(r"([\u4e00-\u9fff]{1,4}?(?:市|县|区))(?:“|人民政府|关于|[\u4e00-\u9fff]*“十)", title)
+    if m:
+        return m.group(1)
+    m = re.search(r"([\u4e00-\u9fff]{1,4}?市)", title)
+    return m.group(1) if m else None
+
+
+# ---------------------------------------------------------------- the parser
+
+
+def parse_plan(text: str, *, city: str | None = None) -> ParsedPlan:
+    """Parse a plan's plain text into metadata, sections, tasks, targets, facts and unparsed fragments."""
+    paras = paragraphs(text)
+    sections: list[ParsedSection] = []
+    stack: list[tuple[str, int]] = []  # (style, section index) from the top
+    preamble: list[str] = []
+    unparsed: list[Fragment] = []
+    in_annex = False
+
+    def new_section(style: str, number: str, rest: str) -> ParsedSection:
+        while stack and (style in [s for s, _ in stack]):
+            popped = stack.pop()
+            if popped[0] == style:
+                break
+        if style == "annex":
+            stack.clear()
+        parent = stack[-1][1] if stack else None
+        label = (sections[parent].label if parent is not None else "") + _label(style, number)
+        first = re.split(r"(?<=[。；])", rest, maxsplit=1)[0]
+        title = first.rstrip("。；") if len(first) <= 40 else re.split("[，、]", first)[0][:40]
+        sec = ParsedSection(len(sections), parent, style, number, label, len(stack) + 1, title)
+        sec.text = rest if rest != title else ""
+        sections.append(sec)
+        stack.append((style, sec.index))
+        return sec
+
+    current: ParsedSection | None = None
+    for _raw, para in paras:
+        annex = ANNEX.match(para)
+        num = None if in_annex and not annex else _numbering(para)
+        if annex:
+            in_annex = True
+            current = new_section("annex", annex.group(1), "")
+            current.title = "附件" + annex.group(1)
+            continue
+        if in_annex and current is not None and current.style == "annex" and not current.text:
+            current.title = para if len(para) <= 60 and "。" not in para else current.title
+            current.text = para
+            continue
+        if num:
+            current = new_section(*num)
+            body, units = _inline_units(current.text)
+            if units:
+                current.text = body
+                _attach_units(current, units, unparsed)
+            continue
+        if UNIT_LABEL.match(para) or (para.startswith("（") and UNIT_LABEL.match(para, 1)):
+            if current is None:
+                unparsed.append(Fragment("单位行前面没有编号条目", para))
+            else:
+                _attach_units(current, para[1:-1] if para.startswith("（") else para, unparsed)
+            continue
+        if current is None:
+            preamble.append(para)
+            continue
+        body, units = _inline_units(para)
+        if units:
+            _attach_units(current, units, unparsed)
+        current.text = (current.text + "\n" + body).strip("\n") if body else current.text
+
+    tasks = _tasks(sections)
+    targets: list[ParsedTarget] = []
+    task_of = {t.section: i for i, t in enumerate(tasks)}
+    for chunk, sec_index in [("\n".join(preamble), None)] + [(s.text, s.index) for s in sections if s.style != "annex"]:
+        for para in chunk.split("\n"):
+            found, missed = extract_targets(para)
+            for t in found:
+                t.section = sec_index
+                t.task = task_of.get(sec_index) if sec_index is not None else None
+            targets.extend(found)
+            unparsed.extend(Fragment("含数值但未识别出目标", s) for s in missed)
+
+    all_text = "\n".join(p for _r, p in paras)
+    title, doc_no, issuer, date = _metadata(preamble, paras)
+    facts: dict[str, Any] = {}
+    for key, value in (
+        ("cells", _find_cells(all_text)),
+        ("indicator_system", _find_indicator_system(all_text)),
+        ("leadership", _find_leadership(paras)),
+    ):
+        if value:
+            facts[key] = value
+    return ParsedPlan(
+        title=title,
+        doc_no=doc_no,
+        issuer=issuer,
+        date=date,
+        city=city or guess_city(title),
+        preamble="\n".join(preamble),
+        sections=sections,
+        tasks=tasks,
+        targets=targets,
+        facts=facts,
+        unparsed=unparsed,
+    )
+
+
+def _label(style: str, number: str) -> str:
+    return {
+        "cn_paren": f"（{number}）",
+        "ar_paren": f"（{number}）",
+        "chapter": f"第{number}章",
+        "jie": f"第{number}节",
+        "cn_shi": f"{number}是",
+        "annex": f"附件{number}",
+    }.get(style, number)
+
+
+def _attach_units(sec: ParsedSection, text: str, unparsed: list[Fragment]) -> None:
+    lead, resp = parse_units(text)
+    if not lead and not resp:
+        unparsed.append(Fragment("单位行没有识别出单位", text))
+        return
+    sec.has_units = True
+    sec.lead.extend(u for u in lead if u not in sec.lead)
+    sec.responsible.extend(u for u in resp if u not in sec.responsible)
+    for u in lead + resp:
+        if len(u) > 30 or "。" in u:
+            unparsed.append(Fragment("单位名称可疑", u))
+
+
+def _tasks(sections: list[ParsedSection]) -> list[ParsedTask]:
+    """Leaf items under a part about tasks (重点任务 …), and any item with units; units inherit from a parent."""
+    has_child = {s.parent for s in sections if s.parent is not None}
+    tasks = []
+    for sec in sections:
+        if sec.style == "annex" or (sec.index in has_child and not sec.has_units):
+            continue
+        chain = [sec]
+        while chain[-1].parent is not None:
+            chain.append(sections[chain[-1].parent])
+        if not sec.has_units and not any(TASK_WORDS.search(s.title) for s in chain[1:]):
+            continue
+        owner = next((s for s in chain if s.has_units), sec)
+        tasks.append(ParsedTask(sec.index, sec.label, sec.title, sec.text, list(owner.lead), list(owner.responsible)))
+    return tasks

@@ -1,0 +1,107 @@
+"""The web chat page in a real headless Chromium (Debian's chromium + chromedriver, driven by Selenium)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from bot.config import Settings
+from tests.support.server import running_server
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+if not (CHROMIUM and CHROMEDRIVER):
+    if os.environ.get("WUFEI_TEST_REQUIRE_BROWSER") == "1":
+        raise RuntimeError("browser tests required but chromium/chromedriver not found (run `make browser`)")
+    pytest.skip("browser tests skipped: Debian chromium and chromium-driver are not installed", allow_module_level=True)
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    db = tmp_path_factory.mktemp("browser") / "web.db"
+    with running_server(Settings(database_url=f"sqlite:///{db}")) as base:
+        yield base
+
+
+@pytest.fixture
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM  # type: ignore[assignment]
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path_factory.mktemp('chrome')}",
+    ):
+        options.add_argument(flag)
+    options.add_experimental_option("mobileEmulation", {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3}})
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def bot_texts(driver: WebDriver) -> list[str]:
+    return [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".msg.bot")]
+
+
+def send(driver: WebDriver, text: str) -> None:
+    before = len(bot_texts(driver))
+    box = driver.find_element(By.ID, "input")
+    box.send_keys(text)
+    driver.find_element(By.ID, "send").click()
+    WebDriverWait(driver, 20).until(lambda d: len(bot_texts(d)) > before)
+
+
+def test_resident_asks_clicks_a_choice_and_keeps_the_conversation(browser: WebDriver, base_url: str) -> None:
+    browser.get(base_url + "/")
+    assert browser.title == "无废城市小助手"
+    assert "您好" in bot_texts(browser)[0]
+
+    send(browser, "用过的纸巾扔哪个桶？")
+    assert "其他垃圾" in bot_texts(browser)[-1]
+
+    send(browser, "电池")
+    assert "哪种电池" in bot_texts(browser)[-1]
+    buttons = browser.find_elements(By.CSS_SELECTOR, ".choices button")
+    assert len(buttons) == 2
+    before = len(bot_texts(browser))
+    buttons[1].click()
+    WebDriverWait(browser, 20).until(lambda d: len(bot_texts(d)) > before)
+    assert "有害垃圾" in bot_texts(browser)[-1]
+    assert all(not b.is_enabled() for b in browser.find_elements(By.CSS_SELECTOR, ".choices button"))
+
+    browser.refresh()
+    WebDriverWait(browser, 10).until(lambda d: len(bot_texts(d)) >= 3)
+    mine = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".msg.me")]
+    assert mine[:2] == ["用过的纸巾扔哪个桶？", "电池"]
+
+
+def test_quick_buttons_and_layout_fit_a_phone(browser: WebDriver, base_url: str) -> None:
+    browser.get(base_url + "/")
+    before = len(bot_texts(browser))
+    browser.find_element(By.CSS_SELECTOR, "#quick button[data-q='帮助']").click()
+    WebDriverWait(browser, 20).until(lambda d: len(bot_texts(d)) > before)
+    assert "我能帮您" in bot_texts(browser)[-1]
+    inner, scroll = browser.execute_script("return [window.innerWidth, document.documentElement.scrollWidth]")
+    assert inner == 390  # a phone-sized viewport
+    assert scroll <= inner  # nothing sticks out sideways

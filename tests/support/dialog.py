@@ -1,0 +1,25 @@
+"""Dialog tests as (said, expected) tables, in the manner of zulip_bots' verify_dialog."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from bot.dialogue import Dialogue, IncomingMessage, Reply
+
+T0 = dt.datetime(2026, 6, 5, 9, 0, tzinfo=dt.UTC)
+
+
+def say(dialogue: Dialogue, text: str, *, user: str = "u1", channel: str = "web", at: dt.datetime = T0) -> Reply:
+    """Send one message and return the single reply."""
+    replies = dialogue.handle(IncomingMessage(channel, user, text, at))
+    assert len(replies) == 1
+    return replies[0]
+
+
+def verify_dialog(dialogue: Dialogue, turns: Sequence[tuple[str, Sequence[str]]], *, user: str = "u1") -> None:
+    """Each message gets a reply containing every expected fragment."""
+    for said, expected in turns:
+        reply = say(dialogue, said, user=user)
+        for fragment in expected:
+            assert fragment in reply.text, f"{said!r} -> {reply.text!r} lacks {fragment!r}"
