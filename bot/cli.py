@@ -19,6 +19,7 @@ from bot.db import transaction, utcnow
 from bot.dialogue import Dialogue, IncomingMessage, record_if_unanswered
 from bot.runtime import ensure_ready
 from knowledge import service
+from knowledge.answer import Answer
 
 Handler = Callable[[argparse.Namespace, sessionmaker[Session]], int]
 BATCH_COMMIT = 1000
@@ -78,7 +79,7 @@ def cmd_ask(args: argparse.Namespace, factory: sessionmaker[Session], stdin: Tex
         kb = service.build_knowledge(session)
     lines = [" ".join(args.text)] if args.text else (stdin or sys.stdin)
     out = sys.stdout
-    pending = []
+    pending: list[tuple[str, Answer]] = []
     for raw in lines:
         question = raw.rstrip("\r\n")
         answer = kb.answer(question, area=area, city=city)
@@ -95,7 +96,7 @@ def cmd_ask(args: argparse.Namespace, factory: sessionmaker[Session], stdin: Tex
     return 0
 
 
-def _record_batch(factory: sessionmaker[Session], pending: list) -> None:  # type: ignore[type-arg]
+def _record_batch(factory: sessionmaker[Session], pending: list[tuple[str, Answer]]) -> None:
     if not pending:
         return
     now = utcnow()
@@ -130,8 +131,7 @@ def cmd_unanswered(args: argparse.Namespace, factory: sessionmaker[Session]) -> 
     with transaction(factory) as session:
         rows = service.list_unanswered(session, limit=args.limit)
         data = [
-            {"text": r.text, "count": r.count, "example": r.example, "last_seen": r.last_seen.isoformat()}
-            for r in rows
+            {"text": r.text, "count": r.count, "example": r.example, "last_seen": r.last_seen.isoformat()} for r in rows
         ]
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))

@@ -12,7 +12,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from knowledge.catalogue import Entry, bundled_catalogue
+from knowledge.catalogue import LOCAL_SOURCE, Entry, bundled_catalogue
+from knowledge.lexicon import CATEGORY_WORDS
+from knowledge.normalize import normalize
 
 TEMPLATES = [
     "{x}",
@@ -48,14 +50,30 @@ def main() -> None:
     """Sample items and phrasings, write the TSV."""
     rng = random.Random(20261122)
     entries, _ = bundled_catalogue()
+    # the entry that really answers a spelling: local rules first, like the matcher; spellings the data
+    # disagrees on, and category names, are left out (they are not item questions)
+    owner: dict[str, Entry] = {}
+    clash: set[str] = set()
+    for entry in sorted(entries, key=lambda e: e.source != LOCAL_SOURCE):
+        for surface in entry.surfaces:
+            key = normalize(surface)
+            if key in owner and owner[key].source == entry.source and owner[key].category != entry.category:
+                clash.add(key)
+            owner.setdefault(key, entry)
     rows: list[tuple[str, str, str, str]] = []
     for source, count in PER_SOURCE.items():
         pool = [e for e in entries if e.source == source and not e.parts and not e.name.isascii()]
         for entry in rng.sample(pool, min(count, len(pool))):
             surface = rng.choice(entry.surfaces)
+            key = normalize(surface)
+            if key in clash or key in CATEGORY_WORDS or len(key) < 2:
+                continue
+            entry = owner[key]
             template = rng.choice(TEMPLATES)
-            if template.startswith(("用过的", "旧的")) and any(m in surface for m in ("用过", "旧", "废")):
-                template = "{x}"
+            if template.startswith(("用过的", "旧的")) and (
+                any(m in surface for m in ("用过", "旧", "废")) or normalize(template.format(x=surface)[:-1]) in owner
+            ):
+                template = "{x}"  # "用过的塑料杯子" is an item of its own in the list
             rows.append((template.format(x=surface), expected(entry, surface), "urban", f"{source}:{entry.name}"))
     with OUT.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, delimiter="\t", lineterminator="\n")

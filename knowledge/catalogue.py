@@ -16,6 +16,7 @@ from knowledge.answer import CATEGORIES
 
 IMPORT_SOURCE = "import"
 LOCAL_SOURCE = "local"
+RULE_SOURCE = "rule"  # built into the matcher (e.g. leftover food)
 IMPORT_REF = "导入清单 huihu-garbage-sort-miniprogram（MIT，上海2019规则）"
 
 
@@ -84,11 +85,12 @@ class CatalogueError(ValueError):
 
 
 _PAREN = re.compile(r"[（(]([^）)]*)[）)]")
+_QUESTION_TAIL = re.compile(r"(属于|是)(什么|哪类|哪一类)垃圾$")
 
 
 def split_imported_name(raw: str) -> tuple[str, list[str]]:
     """Turn a raw imported name like "报纸、纸皮" or "塑料碗（盆）" into a name and aliases."""
-    raw = raw.strip()
+    raw = _QUESTION_TAIL.sub("", raw.strip())  # a few rows are questions ("衣服是什么垃圾")
     aliases: list[str] = []
     inner = _PAREN.findall(raw)
     base = _PAREN.sub("", raw).strip()
@@ -107,12 +109,16 @@ def split_imported_name(raw: str) -> tuple[str, list[str]]:
 def read_imported(text: str) -> list[Entry]:
     """Entries from the imported TSV (item<TAB>category with a header)."""
     entries: list[Entry] = []
+    seen: set[str] = set()
     reader = csv.reader(text.splitlines(), delimiter="\t")
     next(reader, None)
     for row in reader:
         if len(row) < 2 or not row[0].strip():
             continue
         name, aliases = split_imported_name(row[0])
+        if name in seen:
+            continue  # the first row of a name wins
+        seen.add(name)
         category = row[1].strip()
         if category not in CATEGORIES:
             raise CatalogueError(f"imported item {row[0]!r}: unknown category {category!r}")

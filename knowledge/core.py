@@ -9,8 +9,8 @@ from typing import Any, Protocol
 
 from knowledge import texts
 from knowledge.answer import Answer, Choice, ItemAnswer
-from knowledge.catalogue import LOCAL_SOURCE, Entry, Option
-from knowledge.lexicon import CATEGORY_WORDS, GOODBYES, GREETINGS, HELP_WORDS, SORTING_CUES, THANKS
+from knowledge.catalogue import LOCAL_SOURCE, RULE_SOURCE, Entry, Option
+from knowledge.lexicon import CATEGORY_WORDS, GOODBYES, GREETINGS, HELP_WORDS, IDENTITY, SORTING_CUES, THANKS
 from knowledge.matching import Found, Matcher
 from knowledge.normalize import normalize
 
@@ -25,13 +25,14 @@ class Faq:
     answer: str
     source: str = ""
 
+    def match(self, text: str) -> tuple[str, ...]:
+        """The best keyword set found in the text (most characters), or () when none matches."""
+        sets = [words for words in self.keywords if words and all(w in text for w in words)]
+        return max(sets, key=lambda words: sum(len(w) for w in words), default=())
+
     def score(self, text: str) -> int:
         """Characters matched by the best keyword set, 0 when none matches."""
-        best = 0
-        for words in self.keywords:
-            if words and all(w in text for w in words):
-                best = max(best, sum(len(w) for w in words))
-        return best
+        return sum(len(w) for w in self.match(text))
 
 
 class PolicyAnswerer(Protocol):
@@ -53,7 +54,11 @@ _DONT_KNOW = frozenset(["不知道", "不清楚", "不确定", "不懂", "都有
 
 
 def _source(entry: Entry) -> str:
-    return f"local_rules.yaml#{entry.name}" if entry.source == LOCAL_SOURCE else f"sorting-items.tsv#{entry.name}"
+    if entry.source == LOCAL_SOURCE:
+        return f"local_rules.yaml#{entry.name}"
+    if entry.source == RULE_SOURCE:
+        return f"rule:{entry.name}"
+    return f"sorting-items.tsv#{entry.name}"
 
 
 def _bin(category: str) -> str:
@@ -86,19 +91,25 @@ class KnowledgeBase:
         found = self.matcher.find(norm, tokens)
         sorting = self._sorting(found, norm, area)
         if sorting is not None and sorting.intent in ("sorting", "clarify"):
+            faq = self._faq(norm)
+            if faq is not None and self._faq_is_more_specific(faq, sorting, norm):
+                return faq  # "大件垃圾怎么预约", "旧衣服去哪捐": the FAQ answers the question asked
             return sorting
-        if self.policy is not None:
-            policy = self.policy.answer(norm, city=city)
-            if policy is not None:
-                return policy
+        policy = self.policy.answer(norm, city=city) if self.policy is not None else None
+        if policy is not None and any(k in policy.extra for k in ("targets", "units", "tasks")):
+            return policy  # a figure or a responsibility from the plan
         faq = self._faq(norm)
         if faq is not None:
             return faq
+        if policy is not None and policy.confidence >= 0.5:
+            return policy
         category = self._category_question(norm)
         if category is not None:
             return category
         if sorting is not None:
             return sorting
+        if policy is not None:
+            return policy  # a plan question the plan cannot answer: say so rather than guess
         return Answer("unknown", texts.OUT_OF_SCOPE, confidence=0.0, source="fallback")
 
     def resolve(self, pending: dict[str, Any], text: str, *, area: str | None = None) -> Answer | None:
@@ -143,6 +154,8 @@ class KnowledgeBase:
             return Answer("smalltalk", texts.GREETING, 1.0, "smalltalk:greeting")
         if bare in THANKS or bare.rstrip("啦哈") in THANKS:
             return Answer("smalltalk", texts.THANKS, 1.0, "smalltalk:thanks")
+        if bare in IDENTITY or bare.rstrip("吗呀") in IDENTITY:
+            return Answer("smalltalk", texts.IDENTITY, 1.0, "smalltalk:identity")
         if bare in GOODBYES:
             return Answer("smalltalk", texts.GOODBYE, 1.0, "smalltalk:goodbye")
         return None
@@ -184,14 +197,14 @@ class KnowledgeBase:
             lines.append(line)
         for f in found:
             if not f.answered and f.explicit_separator and len(f.query) <= 8:
-                lines.append(texts.UNKNOWN_ITEM.format(query=f.query))
+                lines.append(texts.UNKNOWN_ITEM.format(query=f.query))  # "电池和量子纠缠器": say which one we miss
         intent = "clarify" if pending is not None else "sorting"
         confidence = min(f.confidence for f in answered)
         source = "；".join(dict.fromkeys(i.source for i in items)) or (
             _source(answered[0].entry) if answered[0].entry else ""
         )
-        unknown = [f.query for f in found if not f.answered and f.explicit_separator and len(f.query) <= 8]
-        extra: dict[str, Any] = {"unknown": unknown} if unknown else {}
+        missing = [f.query for f in found if not f.answered and f.explicit_separator and len(f.query) <= 8]
+        extra: dict[str, Any] = {"unknown": missing} if missing else {}
         return Answer(intent, "\n".join(lines), confidence, source, items, choices, extra, pending)
 
     def _pick_unknown(self, found: Sequence[Found], norm: str) -> Found | None:
@@ -240,6 +253,11 @@ class KnowledgeBase:
             lead = texts.HOMOPHONE.format(surface=found.surface)
         elif found is not None and found.how == "head" and found.confidence < 0.9:
             lead = texts.AS_WHAT.format(surface=found.surface)
+        elif found is not None and found.how == "container":
+            lead = texts.CONTAINER_OF.format(surface=found.surface)
+            name = found.query
+        elif found is not None and found.how == "leftover":
+            name = found.query
         if kind is not None:
             name = f"{name}（{kind.label}）"
         tip = kind.tip if kind is not None and kind.tip else entry.tip
@@ -278,6 +296,15 @@ class KnowledgeBase:
             if any(w in norm for w in option.words) or (len(norm) >= 2 and norm in option.label):
                 return option
         return None
+
+    def _faq_is_more_specific(self, faq: Answer, sorting: Answer, norm: str) -> bool:
+        """An FAQ beats a one-item sorting answer when its keywords name the item and ask something more."""
+        if len(sorting.items) != 1:
+            return False
+        entry = self.by_name.get(sorting.items[0].name)
+        words = next((f.match(norm) for f in self.faqs if f.key == faq.extra.get("faq")), ())
+        surfaces = set(entry.surfaces) if entry else {sorting.items[0].name}
+        return len(words) >= 2 and any(w in s or s in w for w in words for s in surfaces)
 
     def _faq(self, norm: str) -> Answer | None:
         scored = [(faq.score(norm), faq) for faq in self.faqs]

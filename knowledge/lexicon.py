@@ -29,6 +29,9 @@ CATEGORY_WORDS: dict[str, str] = {
 # Words that frame a question ("X是什么垃圾", "X扔哪个桶", "请问一下X") and carry no item meaning.
 FILLER: frozenset[str] = _words(
     """
+    不 没 卖 能卖 可以卖 卖钱 往 往哪 往哪扔 会烂 不会烂 被 把 给 让 叫 就行 行不行 直接 送 送到 交 交给 谁 比较 安全 最近 有点
+    现在 刚 刚刚 已经 俺 俺家 咱家 人家 单位 楼道 小区 家门口 门口 该扔 该放 要扔 要放 能扔 能放 可以扔 可以放 还能 还可以 扔掉 丢掉
+    处理掉 好 最好 什么的 之类 之类的 等等 东西 不敢 敢 问问 领导
     是 不是 是不是 属于 算 算是 归 归于 归为 分为 分到 分成 分在 应 应该 该 要 需要 得 能 能不能 可以 可不可以 可否 会 会不会 什么 什么样 啥 哪 哪个 哪些 哪种 哪类 哪一类
     哪一种 哪里 哪儿 哪边 哪个桶 哪一个 那 那个 这 这个 这些 那些 这种 那种 垃圾 垃圾桶 桶 类 类别 种类 分类 分 类型 颜色 色 扔 扔到 扔进 扔在 丢 丢到 丢进 丢在 放 放到
     放进 放在 投 投放 投到 投进 倒 倒进 倒在 装 装进 处理 处置 回收 收 怎么 怎么样 怎样 如何 咋 咋办 怎么办 办 弄 搞 请问 问 问一下 一下 想 想问 想知道 知道 告诉 告诉我
@@ -40,6 +43,8 @@ FILLER: frozenset[str] = _words(
 # Modifiers that describe a state but, for most items, do not change the bin ("用过的纸巾", "坏掉的台灯").
 MODIFIERS: frozenset[str] = _words(
     """
+    根 只 条 张 块 件 台 双 套 堆 不亮 不亮了 不能用 不能用了 拆下来 拆下 拆了 换下来 换下 用坏 用坏了 用完了 鼓包 鼓包了 漏液
+    漏了 掉了 好多年 多年 用了 放久 放久了 放坏 放坏了 发霉了 过期了 淋湿 淋湿了 软塌塌 几年 多年的 完 用 那根 这根 那只 这只 那块 这块
     的 用过 用过的 用完 用完的 用剩 坏 坏了 坏掉 坏掉的 掉 破 破了 破掉 破损 破旧 旧 旧的 老 老旧 过期 过期的 废 废旧 废弃 废掉 剩 剩下 剩下的 吃剩 吃剩的 喝剩 喝剩的 吃完
     喝完 空 空的 一次性 小 小的 大 大的 大量 少量 一点 一些 些 一个 个 几个 好多 一堆 一袋 一包 一瓶 一块 一张 一根 一条 一只 一双 一件 不要 不要的 没用 没用的 没用了 闲置
     不用 不用的 家用 自家 买 买的 碎 碎了 碎的 烂 烂了 烂掉 发霉 变质 过时 淘汰 淘汰的 多余 多余的 剩余 整个 整只 半个 新 新的 普通 普通的 常见 日常
@@ -50,9 +55,19 @@ MODIFIERS: frozenset[str] = _words(
 RISKY: frozenset[str] = _words(
     """
     电 电动 电子 智能 充电 锂 锂电 带电 电池 插电 数码 蓝牙 led 塑料 玻璃 陶瓷 瓷 金属 铁 铝 铜 钢 不锈钢 木 木头 木制 木质 竹 竹子 纸 纸质 布 布艺 皮 皮革 橡胶 硅胶
-    泡沫 树脂 石头 水泥 油 带油 油污 脏 湿 沾 医用 医疗 药 有毒 化学 汞 水银 喷雾 液体 气 罐装
+    泡沫 树脂 石头 水泥 油 带油 油污 污染 被污染 脏 湿 沾 医用 医疗 药 有毒 化学 汞 水银 喷雾 液体 气 罐装
     """
 )
+
+# Containers: "农药瓶子" is packaging of a hazardous product, and goes where the product goes.
+CONTAINERS: frozenset[str] = _words(
+    """
+    瓶 瓶子 空瓶 罐 罐子 空罐 桶 空桶 盒 盒子 袋 袋子 包装 包装盒 包装袋 包装物 壳 外壳 瓶瓶罐罐 喷罐
+    """
+)
+
+# Words that say the thing is leftover food; an unknown dish with them is 厨余垃圾 ("吃剩的烩面").
+LEFTOVER_CUES: tuple[str, ...] = ("吃剩", "喝剩", "剩菜", "剩饭", "放坏", "发霉", "变质", "馊", "吃不完", "没吃完")
 
 # Tokens that separate several items in one message ("电池和纸巾", "电池、纸巾").
 SEPARATORS: frozenset[str] = _words(
@@ -71,16 +86,21 @@ GREETINGS: frozenset[str] = _words(
 )
 THANKS: frozenset[str] = _words(
     """
-    谢谢 谢谢你 谢谢您 多谢 感谢 非常感谢 thanks thank you 3q 谢啦 辛苦了 好的 好 好的谢谢 明白了 知道了 懂了 ok 收到 嗯嗯 行
+    谢谢 谢谢你 谢谢您 多谢 感谢 非常感谢 thanks thank you 3q 谢啦 辛苦了 辛苦 辛苦啦 太好了 好滴 了解 好的 好 好的谢谢 明白了 知道了 懂了 ok 收到 嗯嗯 行
     """
 )
-GOODBYES: frozenset[str] = frozenset(
+GOODBYES: frozenset[str] = _words(
     """
-    再见 拜拜 bye 拜 回见 下次见 没事了 没有了
-    """.split()
+    再见 拜拜 bye 拜 回见 下次见 没事了 没有了 没事
+    """
+)
+IDENTITY: frozenset[str] = _words(
+    """
+    你是谁 你是机器人吗 你是人吗 你是真人吗 你是ai吗 你叫什么 你叫什么名字 机器人 你是什么
+    """
 )
 HELP_WORDS: frozenset[str] = _words(
     """
-    帮助 菜单 help 功能 你能做什么 你会什么 怎么用 使用说明 说明 ? 能干什么 你能干什么 你是谁 指南
+    帮助 菜单 help 功能 你能做什么 你会什么 怎么用 使用说明 说明 ? 能干什么 你能干什么 指南 帮助菜单 菜单帮助 start /start /help 开始 使用帮助 怎么问 你能帮我什么 有什么功能
     """
 )

@@ -11,13 +11,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from knowledge.catalogue import LOCAL_SOURCE, Condition, Entry, Option
-from knowledge.lexicon import CATEGORY_WORDS, FILLER, MODIFIERS, RISKY, SEPARATORS
+from knowledge.catalogue import LOCAL_SOURCE, RULE_SOURCE, Condition, Entry, Option
+from knowledge.lexicon import CATEGORY_WORDS, CONTAINERS, FILLER, LEFTOVER_CUES, MODIFIERS, RISKY, SEPARATORS
 from knowledge.normalize import normalize
-from knowledge.segment import new_tokenizer
+from knowledge.segment import is_common_word, new_tokenizer
 
 ANSWER_THRESHOLD = 0.6
 MAX_SPAN_TOKENS = 6
+LEFTOVER = Entry(
+    name="吃剩的食物",
+    category="厨余垃圾",
+    source=RULE_SOURCE,
+    tip="剩饭剩菜沥干水分再投。",
+    ref="郑州市城市生活垃圾分类管理办法：厨余垃圾包括剩菜剩饭",
+)
 
 
 @dataclass
@@ -47,16 +54,19 @@ class Matcher:
 
     def __init__(self, entries: Iterable[Entry]) -> None:
         self.by_surface: dict[str, Entry] = {}
+        self.conflicts: set[str] = set()  # imported spellings that normalize alike but disagree ("碎纸"/"碎紙")
         for entry in entries:
             for surface in {normalize(s) for s in entry.surfaces}:
                 current = self.by_surface.get(surface)
                 # a local rule wins over an imported row for the same word
                 if current is None or (entry.source == LOCAL_SOURCE and current.source != LOCAL_SOURCE):
                     self.by_surface[surface] = entry
+                elif current.source == entry.source and current.category != entry.category:
+                    self.conflicts.add(surface)
         self.max_len = max((len(s) for s in self.by_surface), default=1)
         self.tokenizer = new_tokenizer()
         for word in (*FILLER, *MODIFIERS, *RISKY, *CATEGORY_WORDS, *SEPARATORS):
-            if len(word) > 1 and word not in self.tokenizer.FREQ:
+            if len(word) > 1 and not self.tokenizer.FREQ.get(word):
                 self.tokenizer.add_word(word, freq=200)
         self._common = {s: self.tokenizer.FREQ.get(s, 0) for s in self.by_surface}  # jieba's own word frequency
         for surface in self.by_surface:
@@ -89,26 +99,77 @@ class Matcher:
     # -- one phrase -------------------------------------------------------------------------------------------
 
     def _match_phrase(self, tokens: list[str]) -> Found | None:
+        """Question words split a phrase into chunks; the best-matched chunk names the item."""
         phrase = "".join(tokens)
-        content = [t for t in tokens if t not in FILLER and t not in CATEGORY_WORDS]
+        chunks: list[list[str]] = [[]]
+        for token in tokens:
+            if token in FILLER or token in CATEGORY_WORDS:
+                chunks.append([])
+            else:
+                chunks[-1].append(token)
+        candidates = [f for f in (self._match_chunk(c, phrase) for c in chunks) if f is not None]
+        if not candidates:
+            return None
+        answered = [f for f in candidates if f.answered]
+        if answered:
+            return max(answered, key=lambda f: (f.confidence, len(f.surface)))
+        best = max(candidates, key=lambda f: (f.entry is not None, f.confidence, len(f.query)))
+        retry = self._typo_in_phrase(tokens, phrase)
+        return retry if retry is not None else best
+
+    def _match_chunk(self, chunk: list[str], phrase: str) -> Found | None:
+        content = list(chunk)
         # modifiers at the edges ("用过的", "坏了") are dropped; inside they stay part of the name
         while content and content[0] in MODIFIERS:
             content.pop(0)
         while content and content[-1] in MODIFIERS:
             content.pop()
-        if not content or all(t.isdigit() for t in content):
+        if not content or all(t.isdigit() or (len(t) == 1 and not t.isalnum()) for t in content):
             return None
-        query = "".join(content)
-        found = Found(query=query, phrase=phrase)
+        found = Found(query="".join(content), phrase=phrase)
         head = self._head(content)
         if head is not None:
             entry, surface, prefix = head
-            self._accept(
-                found, entry, surface, self._prefix_confidence(entry, prefix), "exact" if not prefix else "head"
-            )
+            hazard = self._hazardous_content(entry, surface, prefix)
+            if hazard is not None:
+                self._accept(
+                    found, hazard, next(t for t in prefix if self.by_surface.get(t) is hazard), 0.8, "container"
+                )
+            else:
+                how = "exact" if not prefix else "head"
+                self._accept(found, entry, surface, self._prefix_confidence(entry, surface, prefix), how)
         else:
             self._fallback(found, content)
+        if not found.answered and any(cue in phrase for cue in LEFTOVER_CUES) and self._plain_food(content):
+            self._accept(found, LEFTOVER, LEFTOVER.name, 0.65, "leftover")
         return found
+
+    def _hazardous_content(self, entry: Entry, surface: str, prefix: list[str]) -> Entry | None:
+        """The hazardous product whose container this is ("农药瓶子" → 农药), if any."""
+        if surface not in CONTAINERS or entry.category == "有害垃圾":
+            return None
+        hazards = [self.by_surface[t] for t in prefix if t in self.by_surface]
+        hazards = [e for e in hazards if e.category == "有害垃圾" and not e.kinds]
+        return hazards[-1] if hazards else None
+
+    def _plain_food(self, content: list[str]) -> bool:
+        """Short, with no material or known non-food word: an unknown dish, not "吃剩的饭盒"."""
+        text = "".join(content)
+        if not 1 <= len(text) <= 5 or any(r in text for r in RISKY if len(r) > 1) or any(t in RISKY for t in content):
+            return False
+        return all(self.by_surface[t].category == "厨余垃圾" for t in content if t in self.by_surface)
+
+    def _typo_in_phrase(self, tokens: list[str], phrase: str) -> Found | None:
+        """A typo may have produced a question word ("过期要品" → 要/品): look for a homophone before the question."""
+        end = len(tokens)
+        while end and (tokens[end - 1] in FILLER or tokens[end - 1] in CATEGORY_WORDS):
+            end -= 1
+        text = "".join(tokens[:end])
+        if len(text) < 2:
+            return None
+        found = Found(query=text, phrase=phrase)
+        self._fallback(found, self.tokenize(text))
+        return found if found.answered else None
 
     def _head(self, content: list[str]) -> tuple[Entry, str, list[str]] | None:
         """The longest catalogue name that ends the phrase, and the words before it."""
@@ -124,14 +185,19 @@ class Matcher:
                 return self.by_surface[surface], surface, self.tokenize(text[:start])
         return None
 
-    def _prefix_confidence(self, entry: Entry, prefix: list[str]) -> float:
+    def _prefix_confidence(self, entry: Entry, surface: str, prefix: list[str]) -> float:
         """How far to trust the head when words stand before it."""
         base = 0.97 if entry.source == LOCAL_SOURCE else 0.9
-        deciding = {w for o in entry.kinds for w in o.words} | {w for c in entry.conditions for w in c.words}
-        rest = [t for t in prefix if t not in MODIFIERS and t not in deciding]
+        deciding = [w for o in entry.kinds for w in o.words] + [w for c in entry.conditions for w in c.words]
+        rest = [t for t in prefix if t not in MODIFIERS and not any(w in t for w in deciding)]
         if not rest:
             return base - (0.02 if prefix else 0.0)
-        agreeing = {t for t in rest if t in self.by_surface and self.by_surface[t].category == entry.category}
+        if len(surface) == 1:
+            return 0.5  # a one-character name ("笔", "碗") after unknown words is too generic to trust
+        known = {t: self.by_surface[t] for t in rest if t in self.by_surface}
+        if any(e.category == "有害垃圾" != entry.category for e in known.values()):
+            return 0.45  # a container of something hazardous ("农药瓶子", "油漆桶") may be hazardous itself
+        agreeing = {t for t, e in known.items() if e.category == entry.category}
         risky = [t for t in rest if t not in agreeing and (t in RISKY or any(r in t for r in RISKY if len(r) > 1))]
         if risky:
             return 0.45  # a material or power word that may change the bin ("电动牙刷", "陶瓷杯")
@@ -141,6 +207,8 @@ class Matcher:
         return 0.72 if len(unknown) <= 4 else 0.65
 
     def _accept(self, found: Found, entry: Entry, surface: str, confidence: float, how: str) -> None:
+        if surface in self.conflicts:
+            confidence = min(confidence, 0.5)  # the data disagree with itself: do not answer
         found.entry, found.surface, found.confidence, found.how = entry, surface, confidence, how
         if entry.kinds:
             found.option = next((o for o in entry.kinds if any(w in found.phrase for w in o.words)), None)
@@ -148,7 +216,7 @@ class Matcher:
         if entry.conditions:
             stated = [c for c in entry.conditions if any(w in found.phrase for w in c.words)]
             non_default = [c for c in stated if not c.default]
-            found.condition = (non_default or stated or [entry.default_condition])[0]
+            found.condition = (non_default or stated)[0] if stated else entry.default_condition
             found.condition_stated = bool(stated)
 
     def _fallback(self, found: Found, content: list[str]) -> None:
@@ -157,8 +225,9 @@ class Matcher:
         hit = self._homophone(text)
         if hit is not None:
             entry, surface, typed = hit
-            prefix = text[: len(text) - len(typed)]
-            self._accept(found, entry, surface, 0.7 if not prefix or prefix in MODIFIERS else 0.55, "homophone")
+            prefix = self.tokenize(text[: len(text) - len(typed)])
+            confidence = min(0.7, self._prefix_confidence(entry, surface, prefix))
+            self._accept(found, entry, surface, confidence, "homophone")
             return
         inner = self._longest_inside(text)
         if inner is not None:
@@ -176,14 +245,20 @@ class Matcher:
         index = self._pinyin_index()
         for size in range(min(len(text), 8), 1, -1):
             typed = text[-size:]
+            if is_common_word(typed):
+                return None  # a real word ("柿子") is not a typo of another ("石子")
             names = index.get(_pinyin_key(typed), set())
             names = {n for n in names if len(n) == size and sum(a != b for a, b in zip(n, typed, strict=True)) <= 1}
             if not names:
                 continue
-            if len({self.by_surface[n].category for n in names}) > 1:
+            ranked = sorted(sorted(names), key=lambda n: -self._common.get(n, 0))
+            top, rest = ranked[0], ranked[1:]
+            dominant = self._common.get(top, 0) > 0 and all(
+                self._common.get(n, 0) * 10 <= self._common[top] for n in rest
+            )
+            if not dominant and len({self.by_surface[n].category for n in names}) > 1:
                 return None  # sounds like several things in different bins: do not guess
-            surface = max(sorted(names), key=lambda n: self._common.get(n, 0))
-            return self.by_surface[surface], surface, typed
+            return self.by_surface[top], top, typed
         return None
 
     def _pinyin_index(self) -> dict[str, set[str]]:

@@ -24,3 +24,11 @@ def new_tokenizer() -> jieba.Tokenizer:
         tokenizer.total = _base.total
         tokenizer.initialized = True
     return tokenizer
+
+
+def is_common_word(word: str) -> bool:
+    """True when jieba's own dictionary knows `word` (before any user words were added)."""
+    if _base is None:
+        new_tokenizer()
+    assert _base is not None
+    return _base.FREQ.get(word, 0) > 0

@@ -66,11 +66,11 @@ def load_bundled(session: Session, *, now: dt.datetime, force: bool = False) -> 
         if row.source in (IMPORT_SOURCE, LOCAL_SOURCE) and name not in wanted:
             session.delete(row)
     for name, entry in wanted.items():
-        row = existing.get(name)
-        if row is not None and row.source not in (IMPORT_SOURCE, LOCAL_SOURCE):
+        found = existing.get(name)
+        if found is not None and found.source not in (IMPORT_SOURCE, LOCAL_SOURCE):
             continue  # a staff edit wins over the shipped data
-        if row is None:
-            row = Item(name=name)
+        row = found if found is not None else Item(name=name)
+        if found is None:
             session.add(row)
         row.category = entry.category
         row.source = entry.source
