@@ -47,6 +47,26 @@ def cold_start(folder: Path) -> float:
     return best
 
 
+def batch_cli(folder: Path, qs: list[str]) -> tuple[float, float]:
+    """Wall time and peak RSS (MB) of one `wufei ask --json` process answering all questions from stdin."""
+    env = {**os.environ, "WUFEI_DATABASE_URL": f"sqlite:///{folder / 'bench.db'}", "WUFEI_LOG_LEVEL": "WARNING"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "--json"],
+        input="\n".join(qs) + "\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    elapsed = time.perf_counter() - start
+    assert len(done.stdout.splitlines()) == len(qs)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return elapsed, max(peak, before) / 1024
+
+
 def main() -> None:
     """Run and print the figures."""
     parser = argparse.ArgumentParser()
@@ -92,6 +112,7 @@ def main() -> None:
     p99 = latencies[int(len(latencies) * 0.99) - 1]
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     cold = cold_start(folder)
+    batch_s, batch_rss = batch_cli(folder, qs)
 
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -104,7 +125,11 @@ def main() -> None:
     )
     print(f"snapshot build + first answer in process: {snapshot_s:.2f} s")
     print(f"cold start, fresh `wufei ask` process to first answer: {cold:.2f} s  (goal <= 3 s)")
-    print(f"peak RSS: {rss_mb:.0f} MB  (goal <= 300 MB)")
+    print(f"batch `wufei ask --json` of {len(qs)} lines from stdin: {batch_s:.2f} s wall, peak RSS {batch_rss:.0f} MB")
+    print(
+        f"peak RSS of this benchmark process (also holds jieba's global dictionary for the baseline): {rss_mb:.0f} MB"
+    )
+    print("goal: peak RSS <= 300 MB")
 
 
 if __name__ == "__main__":

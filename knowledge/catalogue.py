@@ -241,9 +241,16 @@ def bundled_text(name: str) -> str:
     return resources.files("knowledge").joinpath("data", name).read_text(encoding="utf-8")
 
 
+BUNDLED_FILES = ("sorting-items.tsv", "local_rules.yaml", "faq.yaml")
+
+
+def bundled_digest() -> str:
+    """A hash of the shipped knowledge files, cheap enough to check on every start."""
+    return hashlib.sha256("\0".join(bundled_text(name) for name in BUNDLED_FILES).encode()).hexdigest()[:16]
+
+
 def bundled_catalogue() -> tuple[list[Entry], str]:
-    """The shipped catalogue and a hash of its source files (to reload only when they change)."""
+    """The shipped catalogue and a hash of the shipped files (to reload only when they change)."""
     tsv = bundled_text("sorting-items.tsv")
     rules = bundled_text("local_rules.yaml")
-    digest = hashlib.sha256((tsv + "\0" + rules).encode()).hexdigest()[:16]
-    return merge(read_imported(tsv), read_local_rules(rules)), digest
+    return merge(read_imported(tsv), read_local_rules(rules)), bundled_digest()

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from knowledge import texts
 from knowledge.answer import Answer, Choice, ItemAnswer
 from knowledge.catalogue import LOCAL_SOURCE, RULE_SOURCE, Entry, Option
-from knowledge.lexicon import CATEGORY_WORDS, GOODBYES, GREETINGS, HELP_WORDS, IDENTITY, SORTING_CUES, THANKS
+from knowledge.lexicon import CATEGORY_WORDS, FILLER, GOODBYES, GREETINGS, HELP_WORDS, IDENTITY, SORTING_CUES, THANKS
 from knowledge.matching import Found, Matcher
 from knowledge.normalize import normalize
 
@@ -75,6 +75,15 @@ class KnowledgeBase:
         self.by_name = {e.name: e for e in self.entries}
         self.faqs = list(faqs)
         self.policy = policy
+        # words of FAQ keyword sets that are not item names: only these can make an FAQ beat an item answer
+        self._faq_words = {w for f in self.faqs for words in f.keywords for w in words}
+        self._faq_lengths = sorted({len(w) for w in self._faq_words})
+        # words that can make an FAQ beat an item answer: not item names, not question or category words
+        self._faq_cues = {
+            w
+            for w in self._faq_words
+            if w not in self.matcher.by_surface and w not in FILLER and w not in CATEGORY_WORDS
+        }
 
     # -- public -----------------------------------------------------------------------------------------------
 
@@ -91,7 +100,8 @@ class KnowledgeBase:
         found = self.matcher.find(norm, tokens)
         sorting = self._sorting(found, norm, area)
         if sorting is not None and sorting.intent in ("sorting", "clarify"):
-            faq = self._faq(norm)
+            present = self._present_faq_words(norm)
+            faq = self._faq(norm, present) if present & self._faq_cues else None
             if faq is not None and self._faq_is_more_specific(faq, sorting, norm):
                 return faq  # "大件垃圾怎么预约", "旧衣服去哪捐": the FAQ answers the question asked
             return sorting
@@ -135,22 +145,15 @@ class KnowledgeBase:
     # -- pieces -----------------------------------------------------------------------------------------------
 
     def _smalltalk_or_command(self, bare: str) -> Answer | None:
+        if len(bare) > 12:
+            return None
         if bare in HELP_WORDS:
             return Answer("command", texts.HELP, 1.0, "command:help", extra={"command": "help"})
         for area, pattern in _AREA.items():
             if pattern.match(bare):
-                return Answer(
-                    "command",
-                    texts.AREA_SET[area],
-                    1.0,
-                    "command:set_area",
-                    extra={"command": "set_area", "area": area},
-                )
-        if bare in GREETINGS or (
-            len(bare) <= 6
-            and any(bare.startswith(g) for g in GREETINGS if len(g) > 1)
-            and bare.rstrip("啊呀") in GREETINGS
-        ):
+                extra = {"command": "set_area", "area": area}
+                return Answer("command", texts.AREA_SET[area], 1.0, "command:set_area", extra=extra)
+        if bare in GREETINGS or bare.rstrip("啊呀") in GREETINGS:
             return Answer("smalltalk", texts.GREETING, 1.0, "smalltalk:greeting")
         if bare in THANKS or bare.rstrip("啦哈") in THANKS:
             return Answer("smalltalk", texts.THANKS, 1.0, "smalltalk:thanks")
@@ -306,13 +309,23 @@ class KnowledgeBase:
         surfaces = set(entry.surfaces) if entry else {sorting.items[0].name}
         return len(words) >= 2 and any(w in s or s in w for w in words for s in surfaces)
 
-    def _faq(self, norm: str) -> Answer | None:
-        scored = [(faq.score(norm), faq) for faq in self.faqs]
-        best = max(scored, key=lambda p: p[0], default=(0, None))
-        if best[1] is None or best[0] == 0:
+    def _present_faq_words(self, norm: str) -> set[str]:
+        """The FAQ keywords that occur in the text (one pass over its substrings)."""
+        found = {norm[i : i + size] for size in self._faq_lengths for i in range(len(norm) - size + 1)}
+        return found & self._faq_words
+
+    def _faq(self, norm: str, present: set[str] | None = None) -> Answer | None:
+        present = self._present_faq_words(norm) if present is None else present
+        if not present:
             return None
-        faq = best[1]
-        return Answer("faq", faq.answer, 0.9, f"faq.yaml#{faq.key}", extra={"faq": faq.key})
+        best, best_score = None, 0
+        for faq in self.faqs:
+            score = max((sum(map(len, ws)) for ws in faq.keywords if ws and present.issuperset(ws)), default=0)
+            if score > best_score:
+                best, best_score = faq, score
+        if best is None:
+            return None
+        return Answer("faq", best.answer, 0.9, f"faq.yaml#{best.key}", extra={"faq": best.key})
 
     def _category_question(self, norm: str) -> Answer | None:
         for word in sorted(CATEGORY_WORDS, key=len, reverse=True):

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from knowledge.catalogue import LOCAL_SOURCE, RULE_SOURCE, Condition, Entry, Option
 from knowledge.lexicon import CATEGORY_WORDS, CONTAINERS, FILLER, LEFTOVER_CUES, MODIFIERS, RISKY, SEPARATORS
 from knowledge.normalize import normalize
-from knowledge.segment import is_common_word, new_tokenizer
+from knowledge.pinyin import pinyin_key
+from knowledge.segment import add_words, base_frequency, is_common_word, shared_tokenizer
 
 ANSWER_THRESHOLD = 0.6
 MAX_SPAN_TOKENS = 6
@@ -64,14 +65,9 @@ class Matcher:
                 elif current.source == entry.source and current.category != entry.category:
                     self.conflicts.add(surface)
         self.max_len = max((len(s) for s in self.by_surface), default=1)
-        self.tokenizer = new_tokenizer()
-        for word in (*FILLER, *MODIFIERS, *RISKY, *CATEGORY_WORDS, *SEPARATORS):
-            if len(word) > 1 and not self.tokenizer.FREQ.get(word):
-                self.tokenizer.add_word(word, freq=200)
-        self._common = {s: self.tokenizer.FREQ.get(s, 0) for s in self.by_surface}  # jieba's own word frequency
-        for surface in self.by_surface:
-            if len(surface) > 1 and not surface.isascii():
-                self.tokenizer.add_word(surface, freq=max(self.tokenizer.suggest_freq(surface, False), 2000))
+        self.tokenizer = shared_tokenizer()
+        add_words((*FILLER, *MODIFIERS, *RISKY, *CATEGORY_WORDS, *SEPARATORS), freq=200, only_new=True)
+        add_words((s for s in self.by_surface if not s.isascii()), floor=2000)
         self._pinyin: dict[str, set[str]] | None = None
 
     def tokenize(self, text: str) -> list[str]:
@@ -247,15 +243,13 @@ class Matcher:
             typed = text[-size:]
             if is_common_word(typed):
                 return None  # a real word ("柿子") is not a typo of another ("石子")
-            names = index.get(_pinyin_key(typed), set())
+            names = index.get(pinyin_key(typed), set())
             names = {n for n in names if len(n) == size and sum(a != b for a, b in zip(n, typed, strict=True)) <= 1}
             if not names:
                 continue
-            ranked = sorted(sorted(names), key=lambda n: -self._common.get(n, 0))
+            ranked = sorted(sorted(names), key=lambda n: -base_frequency(n))
             top, rest = ranked[0], ranked[1:]
-            dominant = self._common.get(top, 0) > 0 and all(
-                self._common.get(n, 0) * 10 <= self._common[top] for n in rest
-            )
+            dominant = base_frequency(top) > 0 and all(base_frequency(n) * 10 <= base_frequency(top) for n in rest)
             if not dominant and len({self.by_surface[n].category for n in names}) > 1:
                 return None  # sounds like several things in different bins: do not guess
             return self.by_surface[top], top, typed
@@ -266,12 +260,6 @@ class Matcher:
             index: dict[str, set[str]] = {}
             for surface in self.by_surface:
                 if len(surface) >= 2 and not surface.isascii():
-                    index.setdefault(_pinyin_key(surface), set()).add(surface)
+                    index.setdefault(pinyin_key(surface), set()).add(surface)
             self._pinyin = index
         return self._pinyin
-
-
-def _pinyin_key(text: str) -> str:
-    from pypinyin import lazy_pinyin
-
-    return " ".join(lazy_pinyin(text))

@@ -6,6 +6,10 @@ import re
 import unicodedata
 
 import zhconv
+from zhconv.zhconv import getdict
+
+# Characters that only occur in traditional text: most messages have none and skip the (slower) conversion.
+_TRADITIONAL = frozenset(k for k, v in getdict("zh-cn").items() if len(k) == 1 and v != k)
 
 MAX_CHARS = 500
 
@@ -19,7 +23,7 @@ _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
 def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
     """Clean a resident's message for matching; the result is lower-case Simplified Chinese without symbols."""
     text = unicodedata.normalize("NFKC", text[: limit * 2]).lower()
-    if not text.isascii():
+    if not text.isascii() and not _TRADITIONAL.isdisjoint(text):
         text = zhconv.convert(text, "zh-cn")
     text = _KEEP.sub(" ", text)
     text = _SEP.sub("，", text)

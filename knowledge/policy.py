@@ -16,7 +16,7 @@ from knowledge.answer import Answer
 from knowledge.plan_models import PlanDocument, PlanSection, PlanTarget, PlanTask
 from knowledge.plan_parser import render_target
 from knowledge.plans import short_city
-from knowledge.segment import new_tokenizer
+from knowledge.segment import add_words, shared_tokenizer
 
 # Resident-facing wording, kept apart from the logic below.
 TEXT_NO_FIGURE = "方案里没有找到关于「{topic}」的具体数字或说法，我不做猜测。可以换个说法，或问问具体指标（例如“生活垃圾回收利用率目标”）。"
@@ -61,18 +61,16 @@ MEASURE_WORDS = {
 }  # fmt: skip
 MIN_COVERAGE = 0.7  # share of the question's keyword weight a target must explain
 
-_tokenizer: jieba.Tokenizer | None = None
+_words_added = False
 
 
 def _jieba() -> jieba.Tokenizer:
-    """Our own jieba instance (the global one is left alone), built once per process."""
-    global _tokenizer
-    if _tokenizer is None:
-        tok = new_tokenizer()
-        for word in DOMAIN_WORDS:
-            tok.add_word(word, freq=20000)
-        _tokenizer = tok
-    return _tokenizer
+    """The shared tokenizer, with the plan vocabulary added once per process."""
+    global _words_added
+    if not _words_added:
+        add_words(DOMAIN_WORDS, freq=20000)
+        _words_added = True
+    return shared_tokenizer()
 
 
 def tokens(text: str) -> set[str]:

@@ -1,34 +1,56 @@
-"""jieba tokenizers: jieba's main dictionary is read once per process and copied into each new tokenizer."""
+"""The process-wide jieba tokenizer, shared by the matcher and the plan index.
+
+jieba's main dictionary takes about a second and tens of megabytes to load, so it is loaded once per process
+into our own `jieba.Tokenizer` (the global `jieba` instance is left alone). User words (catalogue names, plan
+vocabulary) are added to it; the frequency a word had before we raised it is kept so that "is this an ordinary
+word?" still has jieba's own answer.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 
 import jieba
 
-_base: jieba.Tokenizer | None = None
+_shared: jieba.Tokenizer | None = None
+_original: dict[str, int] = {}
 _lock = threading.Lock()
 jieba.setLogLevel(logging.WARNING)
 
 
-def new_tokenizer() -> jieba.Tokenizer:
-    """A fresh, initialised tokenizer that can take its own user words without touching jieba's global one."""
-    global _base
+def shared_tokenizer() -> jieba.Tokenizer:
+    """The initialised tokenizer of this process."""
+    global _shared
+    if _shared is None:
+        with _lock:
+            if _shared is None:
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                _shared = tokenizer
+    return _shared
+
+
+def add_words(words: Iterable[str], *, freq: int | None = None, floor: int = 0, only_new: bool = False) -> None:
+    """Make `words` segment as whole words: a fixed `freq`, or jieba's suggestion raised to at least `floor`."""
+    tokenizer = shared_tokenizer()
     with _lock:
-        if _base is None:
-            _base = jieba.Tokenizer()
-            _base.initialize()
-        tokenizer = jieba.Tokenizer()
-        tokenizer.FREQ = dict(_base.FREQ)
-        tokenizer.total = _base.total
-        tokenizer.initialized = True
-    return tokenizer
+        for word in words:
+            if len(word) < 2 or (only_new and base_frequency(word) > 0):
+                continue
+            _original.setdefault(word, tokenizer.FREQ.get(word, 0))
+            value = freq if freq is not None else max(tokenizer.suggest_freq(word, False), floor)
+            tokenizer.add_word(word, freq=value)
+
+
+def base_frequency(word: str) -> int:
+    """jieba's own frequency of `word` (0 when its dictionary does not have it)."""
+    if word in _original:
+        return _original[word]
+    return int(shared_tokenizer().FREQ.get(word, 0))
 
 
 def is_common_word(word: str) -> bool:
-    """True when jieba's own dictionary knows `word` (before any user words were added)."""
-    if _base is None:
-        new_tokenizer()
-    assert _base is not None
-    return _base.FREQ.get(word, 0) > 0
+    """True when jieba's own dictionary knows `word`."""
+    return base_frequency(word) > 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 from typing import Any
 
 import yaml
@@ -12,7 +11,15 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from knowledge.catalogue import IMPORT_SOURCE, LOCAL_SOURCE, Entry, bundled_catalogue, bundled_text, entry_from_rule
+from knowledge.catalogue import (
+    IMPORT_SOURCE,
+    LOCAL_SOURCE,
+    Entry,
+    bundled_catalogue,
+    bundled_digest,
+    bundled_text,
+    entry_from_rule,
+)
 from knowledge.core import Faq, KnowledgeBase
 from knowledge.meta import BUNDLE_KEY, bump_version, current_version, get_meta, set_meta
 from knowledge.models import FaqEntry, Item, Unanswered
@@ -47,19 +54,18 @@ def entry_from_row(row: Item) -> Entry:
     return dataclasses.replace(entry, imported_category=row.imported_category)
 
 
-def bundled_faqs() -> tuple[list[dict[str, Any]], str]:
-    """The shipped FAQ entries and a hash of their file."""
-    text = bundled_text("faq.yaml")
-    return list(yaml.safe_load(text) or []), hashlib.sha256(text.encode()).hexdigest()[:16]
+def bundled_faqs() -> list[dict[str, Any]]:
+    """The shipped FAQ entries."""
+    return list(yaml.safe_load(bundled_text("faq.yaml")) or [])
 
 
 def load_bundled(session: Session, *, now: dt.datetime, force: bool = False) -> bool:
     """Load the shipped catalogue and FAQ into the tables when they changed; staff edits are kept. True if loaded."""
-    entries, catalogue_digest = bundled_catalogue()
-    faqs, faq_digest = bundled_faqs()
-    digest = f"{catalogue_digest}:{faq_digest}"
+    digest = bundled_digest()
     if not force and get_meta(session, BUNDLE_KEY) == digest:
         return False
+    entries, _ = bundled_catalogue()
+    faqs = bundled_faqs()
     existing = {row.name: row for row in session.scalars(select(Item))}
     wanted = {e.name: e for e in entries}
     for name, row in existing.items():
