@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import texts
+from bot import hooks, texts
 from bot.config import Settings
 from bot.db import transaction
 from bot.models import ChatLog, ConversationState
@@ -26,12 +26,36 @@ PENDING_TTL = dt.timedelta(minutes=30)
 
 @dataclass
 class IncomingMessage:
-    """A message from any channel, reduced to what the core needs."""
+    """A message from any channel, reduced to what the core needs.
+
+    `kind` is "text" for what the resident typed (or said: voice recognition) and "event" for everything else;
+    events carry their name in `event` ("subscribe", "unsubscribe", "start", "click", "scan", "location",
+    "unsupported") and details in `data` (e.g. {"scene": "cell_12"} for a QR code or deep link).
+    """
 
     channel: str  # "web" | "console" | "wechat" | "telegram"
     user_id: str  # the sender's id on that channel
     text: str
     received_at: dt.datetime  # aware
+    kind: str = "text"
+    event: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Turn:
+    """One message being handled: what hooks get to look at (the session is open; do not commit)."""
+
+    session: Session
+    resident: Resident
+    message: IncomingMessage
+    text: str
+    settings: Settings
+
+    @property
+    def now(self) -> dt.datetime:
+        """When the message arrived."""
+        return self.message.received_at
 
 
 @dataclass
@@ -67,6 +91,16 @@ class Dialogue:
         kb = self.knowledge.get(session)
         area = resident.area or self.settings.default_area
         city = resident.city or self.settings.default_city
+        turn = Turn(session, resident, message, text, self.settings)
+        for hook in hooks.before_knowledge():
+            hooked = hook(turn)
+            if hooked is not None:
+                self._record(session, resident, message, text, hooked, now)
+                return Reply(hooked.text, hooked.choices, hooked)
+        if message.kind != "text":
+            unsupported = Answer("smalltalk", texts.UNSUPPORTED_EVENT, 1.0, f"event:{message.event}")
+            self._record(session, resident, message, text, unsupported, now)
+            return Reply(unsupported.text, [], unsupported)
         state = session.get(ConversationState, resident.id)
         if state is not None and state.expires_at <= now:
             session.delete(state)

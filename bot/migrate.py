@@ -23,10 +23,13 @@ def alembic_config(url: str) -> Config:
 
 
 def is_current(url: str) -> bool:
-    """True when the database is already at the newest revision (a cheap check before upgrading)."""
-    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    """True when the database is at every head revision (a cheap check before upgrading).
+
+    Features add their tables as their own branches from a common base, so there may be several heads.
+    """
+    heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
     with get_engine(url).connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision() == head
+        return set(MigrationContext.configure(conn).get_current_heads()) == heads
 
 
 def upgrade(url: str) -> None:
@@ -34,4 +37,4 @@ def upgrade(url: str) -> None:
     cfg = alembic_config(url)
     with get_engine(url).begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")

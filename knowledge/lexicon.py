@@ -59,10 +59,11 @@ RISKY: frozenset[str] = _words(
     """
 )
 
-# Containers: "农药瓶子" is packaging of a hazardous product, and goes where the product goes.
+# Direct containers: "农药瓶子" held a hazardous product and goes where the product goes. Outer packaging
+# (盒, 袋, 包装) is left out on purpose: a clean medicine carton is 可回收物, so those are not guessed.
 CONTAINERS: frozenset[str] = _words(
     """
-    瓶 瓶子 空瓶 罐 罐子 空罐 桶 空桶 盒 盒子 袋 袋子 包装 包装盒 包装袋 包装物 壳 外壳 瓶瓶罐罐 喷罐
+    瓶 瓶子 空瓶 罐 罐子 空罐 桶 空桶 瓶瓶罐罐 喷罐
     """
 )
 

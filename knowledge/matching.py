@@ -134,15 +134,17 @@ class Matcher:
             else:
                 how = "exact" if not prefix else "head"
                 self._accept(found, entry, surface, self._prefix_confidence(entry, surface, prefix), how)
+        elif content[-1] in CONTAINERS and (hazard := self._hazardous_content(None, content[-1], content[:-1])):
+            self._accept(found, hazard, next(t for t in content if self.by_surface.get(t) is hazard), 0.8, "container")
         else:
             self._fallback(found, content)
         if not found.answered and any(cue in phrase for cue in LEFTOVER_CUES) and self._plain_food(content):
             self._accept(found, LEFTOVER, LEFTOVER.name, 0.65, "leftover")
         return found
 
-    def _hazardous_content(self, entry: Entry, surface: str, prefix: list[str]) -> Entry | None:
+    def _hazardous_content(self, entry: Entry | None, surface: str, prefix: list[str]) -> Entry | None:
         """The hazardous product whose container this is ("农药瓶子" → 农药), if any."""
-        if surface not in CONTAINERS or entry.category == "有害垃圾":
+        if surface not in CONTAINERS or (entry is not None and entry.category == "有害垃圾"):
             return None
         hazards = [self.by_surface[t] for t in prefix if t in self.by_surface]
         hazards = [e for e in hazards if e.category == "有害垃圾" and not e.kinds]

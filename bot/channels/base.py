@@ -1,0 +1,36 @@
+"""What every channel shares: the outbound Sender interface and its result.
+
+Inbound, a channel adapter turns a platform message into `bot.dialogue.IncomingMessage` and renders the
+`list[Reply]` it gets back. Outbound (campaign pushes, late replies), it implements `Sender`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """The outcome of one send attempt.
+
+    ok: delivered to the platform. retry_after: seconds to wait before trying again (rate limit, transient error).
+    unreachable: the recipient can never be reached this way (blocked, never started, outside the platform's
+    window); `reason` says why in a form staff can read; `provider_id` is the platform's message id.
+    """
+
+    ok: bool
+    reason: str = ""
+    retry_after: float | None = None
+    unreachable: bool = False
+    provider_id: str | None = None
+
+
+class Sender(Protocol):
+    """Sends a text to one channel identity; implementations respect the platform's rules and rate limits."""
+
+    channel: str
+
+    def send(self, external_id: str, text: str, *, now: dt.datetime) -> SendResult:
+        """Try to deliver `text` to `external_id`; never raises for platform errors, returns them instead."""

@@ -1,0 +1,22 @@
+"""Chat steps that run before the knowledge answer (surveys in progress, subscribe/unsubscribe, onboarding …).
+
+A hook takes the `Turn` and returns an `Answer` to reply with, or None to let the next step try. Features
+register theirs here, in the order they should be tried; keep each hook cheap when it does not apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.dialogue import Turn
+    from knowledge.answer import Answer
+
+Hook = Callable[["Turn"], "Answer | None"]
+
+
+def before_knowledge() -> list[Hook]:
+    """The hooks, in order."""
+    hooks: list[Hook] = []
+    return hooks
