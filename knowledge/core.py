@@ -49,6 +49,8 @@ _AREA = {
         r"^(我)?(家)?(住)?(在)?(是)?(城区|城市|城里|市区|小区)(的|人|居民)?(人)?$|^切换(到)?(城区|城市)(模式)?$"
     ),
 }
+# Words that ask about the plan rather than a bin: with them a concrete plan answer beats a sorting answer.
+_POLICY_CUE = re.compile(r"多少|目标|利用率|比例|比率|指标|要求|牵头|负责|任务|方案|达到|百分之|%")
 _NUMBERS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5"}
 _DONT_KNOW = frozenset(["不知道", "不清楚", "不确定", "不懂", "都有", "随便", "不晓得", "搞不清", "看不出来"])
 
@@ -99,13 +101,17 @@ class KnowledgeBase:
         tokens = self.matcher.tokenize(norm)
         found = self.matcher.find(norm, tokens)
         sorting = self._sorting(found, norm, area)
+        policy = self.policy.answer(norm, city=city) if self.policy is not None and _POLICY_CUE.search(norm) else None
+        if policy is not None and any(k in policy.extra for k in ("targets", "units", "tasks")):
+            return policy  # "建筑垃圾能利用多少" asks for the plan's figure, not for the bin
         if sorting is not None and sorting.intent in ("sorting", "clarify"):
             present = self._present_faq_words(norm)
             faq = self._faq(norm, present) if present & self._faq_cues else None
             if faq is not None and self._faq_is_more_specific(faq, sorting, norm):
                 return faq  # "大件垃圾怎么预约", "旧衣服去哪捐": the FAQ answers the question asked
             return sorting
-        policy = self.policy.answer(norm, city=city) if self.policy is not None else None
+        if policy is None and self.policy is not None:
+            policy = self.policy.answer(norm, city=city)
         if policy is not None and any(k in policy.extra for k in ("targets", "units", "tasks")):
             return policy  # a figure or a responsibility from the plan
         faq = self._faq(norm)

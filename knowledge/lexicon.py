@@ -29,6 +29,7 @@ CATEGORY_WORDS: dict[str, str] = {
 # Words that frame a question ("X是什么垃圾", "X扔哪个桶", "请问一下X") and carry no item meaning.
 FILLER: frozenset[str] = _words(
     """
+    要求 规定 标准 说法 讲究 注意 注意事项
     不 没 卖 能卖 可以卖 卖钱 往 往哪 往哪扔 会烂 不会烂 被 把 给 让 叫 就行 行不行 直接 送 送到 交 交给 谁 比较 安全 最近 有点
     现在 刚 刚刚 已经 俺 俺家 咱家 人家 单位 楼道 小区 家门口 门口 该扔 该放 要扔 要放 能扔 能放 可以扔 可以放 还能 还可以 扔掉 丢掉
     处理掉 好 最好 什么的 之类 之类的 等等 东西 不敢 敢 问问 领导

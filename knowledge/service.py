@@ -110,7 +110,11 @@ def build_knowledge(session: Session) -> KnowledgeBase:
         Faq(row.key, row.title, tuple(tuple(words) for words in row.keywords), row.answer, row.source)
         for row in session.scalars(select(FaqEntry))
     ]
-    return KnowledgeBase(entries, faqs, PolicyIndex.load(session))
+    kb = KnowledgeBase(entries, faqs)
+    # the plan index is built after the matcher has added the catalogue words to the shared tokenizer, so the
+    # plan texts and later questions are segmented the same way
+    kb.policy = PolicyIndex.load(session)
+    return kb
 
 
 def record_unanswered(session: Session, *, text: str, example: str, intent: str, now: dt.datetime) -> None:
