@@ -71,7 +71,8 @@ def main() -> None:
             entry = owner[key]
             template = rng.choice(TEMPLATES)
             if template.startswith(("用过的", "旧的")) and (
-                any(m in surface for m in ("用过", "旧", "废")) or normalize(template.format(x=surface)[:-1]) in owner
+                any(m in surface for m in ("用过", "旧", "废"))
+                or any(normalize(m + surface) in owner for m in ("用过的", "旧的", "旧"))
             ):
                 template = "{x}"  # "用过的塑料杯子" is an item of its own in the list
             rows.append((template.format(x=surface), expected(entry, surface), "urban", f"{source}:{entry.name}"))

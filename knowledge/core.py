@@ -10,7 +10,17 @@ from typing import Any, Protocol
 from knowledge import texts
 from knowledge.answer import Answer, Choice, ItemAnswer
 from knowledge.catalogue import LOCAL_SOURCE, RULE_SOURCE, Entry, Option
-from knowledge.lexicon import CATEGORY_WORDS, FILLER, GOODBYES, GREETINGS, HELP_WORDS, IDENTITY, SORTING_CUES, THANKS
+from knowledge.lexicon import (
+    ACKS,
+    CATEGORY_WORDS,
+    FILLER,
+    GOODBYES,
+    GREETINGS,
+    HELP_WORDS,
+    IDENTITY,
+    SORTING_CUES,
+    THANKS,
+)
 from knowledge.matching import Found, Matcher
 from knowledge.normalize import normalize
 
@@ -92,6 +102,8 @@ class KnowledgeBase:
     def answer(self, text: str, *, area: str | None = None, city: str | None = None) -> Answer:
         """Answer one message; `area` is "rural" for 二次四分 answers, `city` picks the plan."""
         norm = normalize(text)
+        if norm.replace(" ", "") in ACKS:
+            return Answer("smalltalk", texts.ACK, 1.0, "smalltalk:ack")
         bare = _PARTICLES.sub("", norm)
         if not bare:
             return Answer("smalltalk", texts.EMPTY, confidence=1.0, source="smalltalk")
@@ -167,6 +179,8 @@ class KnowledgeBase:
             return Answer("smalltalk", texts.IDENTITY, 1.0, "smalltalk:identity")
         if bare in GOODBYES:
             return Answer("smalltalk", texts.GOODBYE, 1.0, "smalltalk:goodbye")
+        if bare in ACKS or bare.replace(" ", "") in ACKS or all(w in ACKS for w in bare.split()):
+            return Answer("smalltalk", texts.ACK, 1.0, "smalltalk:ack")
         return None
 
     def _sorting(self, found: Sequence[Found], norm: str, area: str | None) -> Answer | None:
@@ -265,7 +279,7 @@ class KnowledgeBase:
         elif found is not None and found.how == "container":
             lead = texts.CONTAINER_OF.format(surface=found.surface)
             name = found.query
-        elif found is not None and found.how == "leftover":
+        elif found is not None and found.how in ("leftover", "material", "part", "drug"):
             name = found.query
         if kind is not None:
             name = f"{name}（{kind.label}）"

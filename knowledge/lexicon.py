@@ -69,6 +69,57 @@ CONTAINERS: frozenset[str] = _words(
     """
 )
 
+# Materials that decide the bin of a plain vessel ("陶瓷马克杯" → 陶瓷 → 其他垃圾, "不锈钢盆" → 可回收物).
+MATERIALS: frozenset[str] = _words(
+    """
+    塑料 玻璃 陶瓷 瓷 瓷器 金属 铁 铝 铜 不锈钢 木 木头 木质 木制 竹 竹子 竹制 纸 纸质 布 布艺 橡胶 硅胶 搪瓷
+    """
+)
+VESSELS: frozenset[str] = _words(
+    """
+    杯 杯子 马克杯 水杯 茶杯 碗 盆 盘 盘子 碟 碟子 勺 勺子 汤勺 筷子 盒 盒子 罐 罐子 壶 水壶 瓶 瓶子 缸 花盆 饭盒 桶
+    """
+)
+# Part words after a name: "蜡笔头", "鞭炮残屑", "甘蔗渣" go where the whole thing goes.
+PART_SUFFIXES: frozenset[str] = _words(
+    """
+    头 屑 渣 末 残渣 残屑 碎屑 碎片 碎渣 边角料 边角 渣子 沫 沫子
+    """
+)
+# Bins decided by size or origin, not by material ("布艺沙发" is 大件垃圾 whatever it is made of).
+SIZE_CATEGORIES: frozenset[str] = frozenset({"大件垃圾", "装修垃圾", "园林垃圾", "非生活垃圾"})
+
+# Medicines: an unlisted drug name ("降压药", "头孢") is answered as 过期药品 (有害垃圾).
+DRUG_SUFFIXES: tuple[str, ...] = (
+    "药",
+    "药片",
+    "药丸",
+    "药水",
+    "药膏",
+    "胶囊",
+    "片剂",
+    "冲剂",
+    "颗粒",
+    "口服液",
+    "糖浆",
+    "滴眼液",
+    "眼药水",
+)
+DRUG_NAMES: tuple[str, ...] = (
+    "头孢",
+    "阿莫西林",
+    "布洛芬",
+    "感冒灵",
+    "板蓝根",
+    "阿司匹林",
+    "维生素",
+    "钙片",
+    "消炎药",
+    "抗生素",
+)
+# State words that make a recyclable non-recyclable when said anywhere in the message ("一次性塑料碗 吃完带油的").
+SOILED: tuple[str, ...] = ("油", "脏", "污", "发霉", "沾了", "粘了", "糊了")
+
 # Words that say the thing is leftover food; an unknown dish with them is 厨余垃圾 ("吃剩的烩面").
 LEFTOVER_CUES: tuple[str, ...] = ("吃剩", "喝剩", "剩菜", "剩饭", "放坏", "发霉", "变质", "馊", "吃不完", "没吃完")
 
@@ -97,13 +148,18 @@ GOODBYES: frozenset[str] = _words(
     再见 拜拜 bye 拜 回见 下次见 没事了 没有了 没事
     """
 )
+ACKS: frozenset[str] = _words(
+    """
+    哈哈 哈哈哈 哈哈哈哈 嘿嘿 呵呵 中 中中 中嘞 好嘞 嗯 嗯呢 哦哦 噢噢 明白 可以 厉害 棒 赞 真棒 👍
+    """
+)
 IDENTITY: frozenset[str] = _words(
     """
-    你是谁 你是机器人吗 你是人吗 你是真人吗 你是ai吗 你叫什么 你叫什么名字 机器人 你是什么
+    你叫什么名 你叫什么名儿 你是哪个 你谁啊 你是谁 你是机器人吗 你是人吗 你是真人吗 你是ai吗 你叫什么 你叫什么名字 机器人 你是什么
     """
 )
 HELP_WORDS: frozenset[str] = _words(
     """
-    帮助 菜单 help 功能 你能做什么 你会什么 怎么用 使用说明 说明 ? 能干什么 你能干什么 指南 帮助菜单 菜单帮助 start /start /help 开始 使用帮助 怎么问 你能帮我什么 有什么功能
+    帮助 菜单 主菜单 目录 help 功能 有什么功能 这个怎么用 咋用 你能做什么 你会什么 怎么用 使用说明 说明 ? 能干什么 你能干什么 指南 帮助菜单 菜单帮助 start /start /help 开始 使用帮助 怎么问 你能帮我什么 有什么功能
     """
 )

@@ -11,8 +11,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from knowledge import texts
 from knowledge.catalogue import LOCAL_SOURCE, RULE_SOURCE, Condition, Entry, Option
-from knowledge.lexicon import CATEGORY_WORDS, CONTAINERS, FILLER, LEFTOVER_CUES, MODIFIERS, RISKY, SEPARATORS
+from knowledge.lexicon import (
+    CATEGORY_WORDS,
+    CONTAINERS,
+    DRUG_NAMES,
+    DRUG_SUFFIXES,
+    FILLER,
+    LEFTOVER_CUES,
+    MATERIALS,
+    MODIFIERS,
+    PART_SUFFIXES,
+    RISKY,
+    SEPARATORS,
+    SIZE_CATEGORIES,
+    SOILED,
+    VESSELS,
+)
 from knowledge.normalize import normalize
 from knowledge.pinyin import pinyin_key
 from knowledge.segment import add_words, base_frequency, is_common_word, shared_tokenizer
@@ -90,7 +106,22 @@ class Matcher:
                 explicit = token != "，"
             else:
                 phrase.append(token)
+        self._read_whole_message(results, text)
         return results
+
+    def _read_whole_message(self, results: list[Found], text: str) -> None:
+        """Conditions said in another clause count ("一次性塑料碗，吃完带油的"), for a message about one item."""
+        named = [f for f in results if f.entry is not None]
+        if len(named) != 1:
+            return
+        found = named[0]
+        assert found.entry is not None
+        if found.phrase != text:
+            found.phrase = text
+            self._accept(found, found.entry, found.surface, found.confidence, found.how)
+        rest = text.replace(found.surface, "")
+        if found.entry.category == "可回收物" and not found.entry.conditions and any(w in rest for w in SOILED):
+            found.confidence = min(found.confidence, 0.5)  # a greasy or dirty recyclable may not be recyclable
 
     # -- one phrase -------------------------------------------------------------------------------------------
 
@@ -108,18 +139,13 @@ class Matcher:
             return None
         answered = [f for f in candidates if f.answered]
         if answered:
-            return max(answered, key=lambda f: (f.confidence, len(f.surface)))
+            return answered[-1]  # the topic comes last: "遥控器里的7号干电池" asks about the battery
         best = max(candidates, key=lambda f: (f.entry is not None, f.confidence, len(f.query)))
         retry = self._typo_in_phrase(tokens, phrase)
         return retry if retry is not None else best
 
     def _match_chunk(self, chunk: list[str], phrase: str) -> Found | None:
-        content = list(chunk)
-        # modifiers at the edges ("用过的", "坏了") are dropped; inside they stay part of the name
-        while content and content[0] in MODIFIERS:
-            content.pop(0)
-        while content and content[-1] in MODIFIERS:
-            content.pop()
+        content = _trim(chunk)
         if not content or all(t.isdigit() or (len(t) == 1 and not t.isalnum()) for t in content):
             return None
         found = Found(query="".join(content), phrase=phrase)
@@ -134,6 +160,15 @@ class Matcher:
             else:
                 how = "exact" if not prefix else "head"
                 self._accept(found, entry, surface, self._prefix_confidence(entry, surface, prefix), how)
+        elif (drug := self._drug(content)) is not None:
+            self._accept(found, drug, drug.name, 0.8, "drug")
+        elif content[-1] in VESSELS and (material := self._material(None, content[-1], content[:-1])) is not None:
+            self._accept(found, material, content[-1], 0.75, "material")
+        elif (
+            len(content) > 1 and content[-1] in PART_SUFFIXES and (part := self._head(_trim(content[:-1]))) is not None
+        ):
+            entry, surface, prefix = part  # "蜡笔头" goes where 蜡笔 goes
+            self._accept(found, entry, surface, min(0.85, self._prefix_confidence(entry, surface, prefix)), "part")
         elif content[-1] in CONTAINERS and (hazard := self._hazardous_content(None, content[-1], content[:-1])):
             self._accept(found, hazard, next(t for t in content if self.by_surface.get(t) is hazard), 0.8, "container")
         else:
@@ -150,10 +185,32 @@ class Matcher:
         hazards = [e for e in hazards if e.category == "有害垃圾" and not e.kinds]
         return hazards[-1] if hazards else None
 
-    def _plain_food(self, content: list[str]) -> bool:
-        """Short, with no material or known non-food word: an unknown dish, not "吃剩的饭盒"."""
+    def _material(self, entry: Entry | None, surface: str, prefix: list[str]) -> Entry | None:
+        """A plain vessel takes the bin of the material named before it ("陶瓷马克杯" → 陶瓷 → 其他垃圾)."""
+        if surface not in VESSELS:
+            return None
+        materials = [t for t in prefix if t in MATERIALS and t in self.by_surface]
+        if not materials:
+            return None
+        material = self.by_surface[materials[-1]]
+        if material.category not in ("可回收物", "其他垃圾") or (
+            entry is not None and material.category == entry.category
+        ):
+            return None
+        tip = texts.MATERIAL_TIP.format(material=materials[-1], category=material.category)
+        return Entry(name=surface, category=material.category, source=RULE_SOURCE, tip=tip, ref=material.ref)
+
+    def _drug(self, content: list[str]) -> Entry | None:
+        """The 过期药品 rule for a medicine the catalogue does not name ("降压药", "吃剩的头孢")."""
         text = "".join(content)
-        if not 1 <= len(text) <= 5 or any(r in text for r in RISKY if len(r) > 1) or any(t in RISKY for t in content):
+        if content[-1].endswith(DRUG_SUFFIXES) or any(name in text for name in DRUG_NAMES):
+            return self.by_surface.get("过期药品")
+        return None
+
+    def _plain_food(self, content: list[str]) -> bool:
+        """Short, with no material, medicine or known non-food word: an unknown dish, not "吃剩的饭盒"."""
+        text = "".join(content)
+        if not 1 <= len(text) <= 5 or any(r in text for r in RISKY) or self._drug(content) is not None:
             return False
         return all(self.by_surface[t].category == "厨余垃圾" for t in content if t in self.by_surface)
 
@@ -195,8 +252,10 @@ class Matcher:
         known = {t: self.by_surface[t] for t in rest if t in self.by_surface}
         if any(e.category == "有害垃圾" != entry.category for e in known.values()):
             return 0.45  # a container of something hazardous ("农药瓶子", "油漆桶") may be hazardous itself
-        agreeing = {t for t, e in known.items() if e.category == entry.category}
+        agreeing = {t for t, e in known.items() if e.category == entry.category or entry.category in SIZE_CATEGORIES}
         risky = [t for t in rest if t not in agreeing and (t in RISKY or any(r in t for r in RISKY if len(r) > 1))]
+        if entry.category in SIZE_CATEGORIES:
+            risky = []  # size or origin decides, not material ("布艺沙发")
         if risky:
             return 0.45  # a material or power word that may change the bin ("电动牙刷", "陶瓷杯")
         unknown = "".join(t for t in rest if t not in agreeing)
@@ -208,11 +267,12 @@ class Matcher:
         if surface in self.conflicts:
             confidence = min(confidence, 0.5)  # the data disagree with itself: do not answer
         found.entry, found.surface, found.confidence, found.how = entry, surface, confidence, how
+        said = found.phrase + "|" + found.phrase.replace("了", "").replace("过", "")  # "泡了水" says 泡水
         if entry.kinds:
-            found.option = next((o for o in entry.kinds if any(w in found.phrase for w in o.words)), None)
+            found.option = next((o for o in entry.kinds if any(w in said for w in o.words)), None)
             found.needs_kind = found.option is None
         if entry.conditions:
-            stated = [c for c in entry.conditions if any(w in found.phrase for w in c.words)]
+            stated = [c for c in entry.conditions if any(w in said for w in c.words)]
             non_default = [c for c in stated if not c.default]
             found.condition = (non_default or stated)[0] if stated else entry.default_condition
             found.condition_stated = bool(stated)
@@ -220,7 +280,8 @@ class Matcher:
     def _fallback(self, found: Found, content: list[str]) -> None:
         """No known name ends the phrase: try a homophone typo, else remember a name inside it as a hint."""
         text = "".join(content)
-        hit = self._homophone(text)
+        starts = {len(text) - len("".join(content[i:])) for i in range(len(content))}
+        hit = self._homophone(text, starts)
         if hit is not None:
             entry, surface, typed = hit
             prefix = self.tokenize(text[: len(text) - len(typed)])
@@ -238,10 +299,15 @@ class Matcher:
                     return text[i : i + size]
         return None
 
-    def _homophone(self, text: str) -> tuple[Entry, str, str] | None:
-        """A catalogue name that sounds like the end of `text` and differs in at most one character."""
+    def _homophone(self, text: str, starts: set[int]) -> tuple[Entry, str, str] | None:
+        """A catalogue name that sounds like the end of `text` and differs in at most one character.
+
+        The typed part must start where a word starts ("塑料|代", not "橡|皮搁" → 皮革).
+        """
         index = self._pinyin_index()
         for size in range(min(len(text), 8), 1, -1):
+            if len(text) - size not in starts:
+                continue
             typed = text[-size:]
             if is_common_word(typed):
                 return None  # a real word ("柿子") is not a typo of another ("石子")
@@ -265,3 +331,13 @@ class Matcher:
                     index.setdefault(pinyin_key(surface), set()).add(surface)
             self._pinyin = index
         return self._pinyin
+
+
+def _trim(tokens: list[str]) -> list[str]:
+    """Drop modifiers at the edges ("用过的", "坏了"); inside a name they stay."""
+    start, end = 0, len(tokens)
+    while start < end and tokens[start] in MODIFIERS:
+        start += 1
+    while end > start and tokens[end - 1] in MODIFIERS:
+        end -= 1
+    return tokens[start:end]
