@@ -17,7 +17,9 @@ MAX_CHARS = 500
 _KEEP = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff，,、;；/|.·%\s]")
 _SEP = re.compile(r"[,;；/|]+")
 # 河南 and other everyday spoken forms, mapped to the words the lexicon knows ("俺家的旧衣裳搁哪" → 我家…放哪)
-_DIALECT = str.maketrans({"啥": "什么", "咋": "怎么", "搁": "放", "俺": "我", "恁": "你", "嘞": None, "捏": None})
+_DIALECT = str.maketrans(
+    {"啥": "什么", "咋": "怎么", "搁": "放", "俺": "我", "恁": "你", "哩": "的", "嘞": None, "捏": None}
+)
 _SPACES = re.compile(r"\s+")
 _CJK_GAP = re.compile(r"([\u4e00-\u9fff]+) (?=([\u4e00-\u9fff]+))")
 
