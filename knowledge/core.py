@@ -274,12 +274,13 @@ class KnowledgeBase:
         lead = ""
         if found is not None and found.how == "homophone":
             lead = texts.HOMOPHONE.format(surface=found.surface)
-        elif found is not None and found.how == "head" and found.confidence < 0.9:
-            lead = texts.AS_WHAT.format(surface=found.surface)
+        elif found is not None and found.how == "head":
+            name = found.query  # what the resident named ("农夫山泉瓶子"), not only the head
+            lead = texts.AS_WHAT.format(surface=found.surface) if found.confidence < 0.8 else ""
         elif found is not None and found.how == "container":
             lead = texts.CONTAINER_OF.format(surface=found.surface)
             name = found.query
-        elif found is not None and found.how in ("leftover", "material", "part", "drug"):
+        elif found is not None and found.how in ("leftover", "material", "part", "drug", "soiled"):
             name = found.query
         if kind is not None:
             name = f"{name}（{kind.label}）"

@@ -29,6 +29,7 @@ CATEGORY_WORDS: dict[str, str] = {
 # Words that frame a question ("X是什么垃圾", "X扔哪个桶", "请问一下X") and carry no item meaning.
 FILLER: frozenset[str] = _words(
     """
+    问下 下 问问 打听 打听一下 请教 请教一下
     要求 规定 标准 说法 讲究 注意 注意事项
     不 没 卖 能卖 可以卖 卖钱 往 往哪 往哪扔 会烂 不会烂 被 把 给 让 叫 就行 行不行 直接 送 送到 交 交给 谁 比较 安全 最近 有点
     现在 刚 刚刚 已经 俺 俺家 咱家 人家 单位 楼道 小区 家门口 门口 该扔 该放 要扔 要放 能扔 能放 可以扔 可以放 还能 还可以 扔掉 丢掉
@@ -82,6 +83,20 @@ VESSELS: frozenset[str] = _words(
     杯 杯子 马克杯 水杯 茶杯 碗 盆 盘 盘子 碟 碟子 勺 勺子 汤勺 筷子 盒 盒子 罐 罐子 壶 水壶 瓶 瓶子 缸 花盆 饭盒 桶
     """
 )
+# Generic containers: what they held matters, so an unknown word before them ("粉底液瓶子") is not trusted,
+# unless it is a drink or food brand ("农夫山泉瓶子", "老干妈瓶子").
+GENERIC_CONTAINERS: frozenset[str] = _words(
+    """
+    瓶子 空瓶子 空瓶 瓶 罐子 空罐子 罐 盒子 盒 袋子 袋 桶 空桶 壶
+    """
+)
+FOOD_BRANDS: frozenset[str] = _words(
+    """
+    农夫山泉 农夫 怡宝 娃哈哈 康师傅 统一 冰红茶 绿茶 可乐 可口可乐 百事 百事可乐 雪碧 芬达 红牛 加多宝 王老吉 脉动 蒙牛 伊利
+    旺仔 椰树 露露 六个核桃 老干妈 海天 茅台 二锅头 啤酒 雪花 青岛 燕京 百威 哈尔滨 元气森林 东方树叶 美年达 营养快线 养乐多
+    """
+)
+
 # Part words after a name: "蜡笔头", "鞭炮残屑", "甘蔗渣" go where the whole thing goes.
 PART_SUFFIXES: frozenset[str] = _words(
     """
@@ -121,6 +136,7 @@ DRUG_NAMES: tuple[str, ...] = (
 )
 # State words that make a recyclable non-recyclable when said anywhere in the message ("一次性塑料碗 吃完带油的").
 SOILED: tuple[str, ...] = ("油", "脏", "污", "发霉", "沾了", "粘了", "糊了")
+SOILED_TO_OTHER: tuple[str, ...] = ("塑料", "纸", "盒", "袋", "膜", "碗", "杯", "餐", "泡沫")
 
 # Words that say the thing is leftover food; an unknown dish with them is 厨余垃圾 ("吃剩的烩面").
 LEFTOVER_CUES: tuple[str, ...] = ("吃剩", "喝剩", "剩菜", "剩饭", "放坏", "发霉", "变质", "馊", "吃不完", "没吃完")

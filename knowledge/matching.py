@@ -19,6 +19,8 @@ from knowledge.lexicon import (
     DRUG_NAMES,
     DRUG_SUFFIXES,
     FILLER,
+    FOOD_BRANDS,
+    GENERIC_CONTAINERS,
     LEFTOVER_CUES,
     MATERIALS,
     MODIFIERS,
@@ -27,6 +29,7 @@ from knowledge.lexicon import (
     SEPARATORS,
     SIZE_CATEGORIES,
     SOILED,
+    SOILED_TO_OTHER,
     VESSELS,
 )
 from knowledge.normalize import normalize
@@ -121,7 +124,18 @@ class Matcher:
             self._accept(found, found.entry, found.surface, found.confidence, found.how)
         rest = text.replace(found.surface, "")
         if found.entry.category == "可回收物" and not found.entry.conditions and any(w in rest for w in SOILED):
-            found.confidence = min(found.confidence, 0.5)  # a greasy or dirty recyclable may not be recyclable
+            if any(m in found.surface for m in SOILED_TO_OTHER):
+                # soiled plastic or paper is 其他垃圾 (郑州: 污损塑料、污损纸)
+                entry = Entry(
+                    name=found.entry.name,
+                    category="其他垃圾",
+                    source=RULE_SOURCE,
+                    tip=texts.SOILED_TIP,
+                    ref="郑州市城市生活垃圾分类管理办法（其他垃圾：污损塑料、污损纸）",
+                )
+                found.entry, found.how, found.confidence = entry, "soiled", 0.75
+            else:
+                found.confidence = min(found.confidence, 0.5)  # a greasy metal or glass thing: do not guess
 
     # -- one phrase -------------------------------------------------------------------------------------------
 
@@ -228,17 +242,21 @@ class Matcher:
 
     def _head(self, content: list[str]) -> tuple[Entry, str, list[str]] | None:
         """The longest catalogue name that ends the phrase, and the words before it."""
+        best: tuple[Entry, str, list[str]] | None = None
         for start in range(max(0, len(content) - MAX_SPAN_TOKENS), len(content)):
             surface = "".join(content[start:])
             if len(surface) <= self.max_len and surface in self.by_surface:
-                return self.by_surface[surface], surface, content[:start]
-        # jieba may have glued the name to a word before it ("塑料凳/子", "旧衣服"): try character suffixes
+                best = self.by_surface[surface], surface, content[:start]
+                break
+        # jieba may have glued the name to a word before it ("塑料凳/子", "一次性塑料/碗"): a longer name
+        # found by characters wins over a shorter one found by words
         text = "".join(content)
-        for start in range(max(0, len(text) - self.max_len), len(text) - 1):
+        shortest = len(best[1]) + 1 if best else 2
+        for start in range(max(0, len(text) - self.max_len), len(text) - shortest + 1):
             surface = text[start:]
             if surface in self.by_surface:
                 return self.by_surface[surface], surface, self.tokenize(text[:start])
-        return None
+        return best
 
     def _prefix_confidence(self, entry: Entry, surface: str, prefix: list[str]) -> float:
         """How far to trust the head when words stand before it."""
@@ -252,15 +270,17 @@ class Matcher:
         known = {t: self.by_surface[t] for t in rest if t in self.by_surface}
         if any(e.category == "有害垃圾" != entry.category for e in known.values()):
             return 0.45  # a container of something hazardous ("农药瓶子", "油漆桶") may be hazardous itself
-        agreeing = {t for t, e in known.items() if e.category == entry.category or entry.category in SIZE_CATEGORIES}
+        agreeing = {t for t, e in known.items() if e.category == entry.category}
         risky = [t for t in rest if t not in agreeing and (t in RISKY or any(r in t for r in RISKY if len(r) > 1))]
         if entry.category in SIZE_CATEGORIES:
-            risky = []  # size or origin decides, not material ("布艺沙发")
+            return 0.7  # size or origin decides, not material ("布艺沙发"), but the words before are unread
         if risky:
             return 0.45  # a material or power word that may change the bin ("电动牙刷", "陶瓷杯")
-        unknown = "".join(t for t in rest if t not in agreeing)
+        unknown = "".join(t for t in rest if t not in agreeing and t not in FOOD_BRANDS)
         if not unknown:
             return 0.85
+        if surface in GENERIC_CONTAINERS:
+            return 0.5  # what the container held is unknown ("粉底液瓶子")
         return 0.72 if len(unknown) <= 4 else 0.65
 
     def _accept(self, found: Found, entry: Entry, surface: str, confidence: float, how: str) -> None:
