@@ -275,7 +275,7 @@ class KnowledgeBase:
         if found is not None and found.how == "homophone":
             lead = texts.HOMOPHONE.format(surface=found.surface)
         elif found is not None and found.how == "head":
-            name = found.query  # what the resident named ("农夫山泉瓶子"), not only the head
+            name = found.query if len(found.query) <= 8 else found.surface  # "农夫山泉瓶子", not a whole sentence
             lead = texts.AS_WHAT.format(surface=found.surface) if found.confidence < 0.8 else ""
         elif found is not None and found.how == "container":
             lead = texts.CONTAINER_OF.format(surface=found.surface)
