@@ -65,6 +65,17 @@ _NUMBERS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "
 _DONT_KNOW = frozenset(["不知道", "不清楚", "不确定", "不懂", "都有", "随便", "不晓得", "搞不清", "看不出来"])
 
 
+_ACKS_LONGEST_FIRST = sorted(ACKS, key=len, reverse=True)
+
+
+def _only_acks(text: str) -> bool:
+    """True for "哈哈哈 中", "好嘞好嘞": nothing but acknowledgements."""
+    rest = text.replace(" ", "")
+    for word in _ACKS_LONGEST_FIRST:
+        rest = rest.replace(word, "")
+    return not rest and bool(text.strip())
+
+
 def _source(entry: Entry) -> str:
     if entry.source == LOCAL_SOURCE:
         return f"local_rules.yaml#{entry.name}"
@@ -102,7 +113,7 @@ class KnowledgeBase:
     def answer(self, text: str, *, area: str | None = None, city: str | None = None) -> Answer:
         """Answer one message; `area` is "rural" for 二次四分 answers, `city` picks the plan."""
         norm = normalize(text)
-        if norm.replace(" ", "") in ACKS:
+        if len(norm) <= 12 and _only_acks(norm):
             return Answer("smalltalk", texts.ACK, 1.0, "smalltalk:ack")
         bare = _PARTICLES.sub("", norm)
         if not bare:
@@ -294,7 +305,12 @@ class KnowledgeBase:
         if area == "rural" and item.rural:
             how = texts.RURAL_HOW.get(item.rural, texts.STREAMS.get(item.category, ""))
             text = f"{lead}{name}：{item.rural}，{how}（城区分类：{item.category}）"
-        elif entry.parts and kind is None and (cond is None or not found or not found.condition_stated):
+        elif (
+            entry.parts
+            and kind is None
+            and not (found and found.how == "drug")
+            and (cond is None or not found or not found.condition_stated)
+        ):
             pieces = [f"{p.part} → {p.category}" if p.category else f"{p.part}{p.action}" for p in entry.parts]
             text = f"{lead}{name}要分开投：" + "；".join(pieces) + "。"
         else:

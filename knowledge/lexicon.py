@@ -29,6 +29,7 @@ CATEGORY_WORDS: dict[str, str] = {
 # Words that frame a question ("X是什么垃圾", "X扔哪个桶", "请问一下X") and carry no item meaning.
 FILLER: frozenset[str] = _words(
     """
+    怎么弄 怎么整 怎么搞 怎么分 怎么扔 怎么丢 怎么放 怎么处置 怎么回收 咋办 处理一下 弄一下
     问下 下 问问 打听 打听一下 请教 请教一下
     要求 规定 标准 说法 讲究 注意 注意事项
     不 没 卖 能卖 可以卖 卖钱 往 往哪 往哪扔 会烂 不会烂 被 把 给 让 叫 就行 行不行 直接 送 送到 交 交给 谁 比较 安全 最近 有点
@@ -100,39 +101,18 @@ FOOD_BRANDS: frozenset[str] = _words(
 # Part words after a name: "蜡笔头", "鞭炮残屑", "甘蔗渣" go where the whole thing goes.
 PART_SUFFIXES: frozenset[str] = _words(
     """
-    头 屑 渣 末 残渣 残屑 碎屑 碎片 碎渣 边角料 边角 渣子 沫 沫子
+    头 屑 渣 末 残渣 残屑 碎屑 碎片 碎渣 边角料 边角 渣子 沫 沫子 子
     """
 )
 # Bins decided by size or origin, not by material ("布艺沙发" is 大件垃圾 whatever it is made of).
 SIZE_CATEGORIES: frozenset[str] = frozenset({"大件垃圾", "装修垃圾", "园林垃圾", "非生活垃圾"})
 
 # Medicines: an unlisted drug name ("降压药", "头孢") is answered as 过期药品 (有害垃圾).
-DRUG_SUFFIXES: tuple[str, ...] = (
-    "药",
-    "药片",
-    "药丸",
-    "药水",
-    "药膏",
-    "胶囊",
-    "片剂",
-    "冲剂",
-    "颗粒",
-    "口服液",
-    "糖浆",
-    "滴眼液",
-    "眼药水",
+DRUG_SUFFIXES: tuple[str, ...] = tuple(
+    "药 药片 药丸 丸 药水 药膏 软膏 胶囊 片剂 冲剂 颗粒 口服液 糖浆 滴眼液 眼药水 喷剂".split()
 )
-DRUG_NAMES: tuple[str, ...] = (
-    "头孢",
-    "阿莫西林",
-    "布洛芬",
-    "感冒灵",
-    "板蓝根",
-    "阿司匹林",
-    "维生素",
-    "钙片",
-    "消炎药",
-    "抗生素",
+DRUG_NAMES: tuple[str, ...] = tuple(
+    "头孢 阿莫西林 布洛芬 感冒灵 板蓝根 阿司匹林 维生素 钙片 消炎药 抗生素 碘伏 红霉素 紫药水 红药水".split()
 )
 # State words that make a recyclable non-recyclable when said anywhere in the message ("一次性塑料碗 吃完带油的").
 SOILED: tuple[str, ...] = ("油", "脏", "污", "发霉", "沾了", "粘了", "糊了")

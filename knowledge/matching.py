@@ -86,6 +86,7 @@ class Matcher:
         self.max_len = max((len(s) for s in self.by_surface), default=1)
         self.tokenizer = shared_tokenizer()
         add_words((*FILLER, *MODIFIERS, *RISKY, *CATEGORY_WORDS, *SEPARATORS), freq=200, only_new=True)
+        add_words((*FOOD_BRANDS, *DRUG_NAMES), freq=2000, only_new=True)
         add_words((s for s in self.by_surface if not s.isascii()), floor=2000)
         self._pinyin: dict[str, set[str]] | None = None
 
