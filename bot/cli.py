@@ -13,7 +13,7 @@ from typing import TextIO
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import cli_plans, texts
+from bot import cli_campaigns, cli_plans, cli_surveys, cli_telegram, texts
 from bot.config import Settings, get_settings
 from bot.db import transaction, utcnow
 from bot.dialogue import Dialogue, IncomingMessage, record_if_unanswered
@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = kb.add_parser("stats", help="知识库概况")
     p.set_defaults(handler=cmd_stats)
     cli_plans.register(kb)
+    cli_surveys.register(sub)
+    cli_telegram.register(sub)
+    cli_campaigns.register(sub)
     return parser
 
 

@@ -32,6 +32,27 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=cmd_targets)
 
 
+class DocxError(ValueError):
+    """The .docx file could not be read."""
+
+
+def read_docx(path: Path) -> str:
+    """The text of a Word document, one paragraph per line (tables row by row), as the plan parser expects."""
+    import docx  # python-docx, only needed for this command
+
+    try:
+        document = docx.Document(str(path))
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # python-docx raises several types for a broken or foreign file
+        raise DocxError(str(exc)) from exc
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            lines.append("  ".join(cell.text.strip() for cell in row.cells))
+    return "\n".join(lines)
+
+
 def _error(message: str) -> int:
     print(f"错误：{message}", file=sys.stderr)
     return 2
@@ -41,7 +62,9 @@ def cmd_ingest(args: argparse.Namespace, session_factory: sessionmaker[Session])
     """Ingest one plan file and print the summary and the fragments it could not parse."""
     path = Path(args.file)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = read_docx(path) if path.suffix.lower() == ".docx" else path.read_bytes().decode("utf-8-sig")
+    except DocxError:
+        return _error(f"{path} 不是有效的 .docx 文件（请用 Word 另存为 .docx 或 UTF-8 纯文本）")
     except FileNotFoundError:
         return _error(f"找不到文件 {path}")
     except IsADirectoryError:

@@ -6,7 +6,64 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import BaseModel, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SurveySettings(BaseModel):
+    """Surveys: the salt of respondent keys, when an unfinished chat survey expires, extra questionnaires."""
+
+    salt: str = ""  # secret for the one-way respondent keys; empty = a random one kept in data_dir/survey.salt
+    expire_hours: float = 72.0
+    extra_dir: Path | None = None  # more questionnaire YAML files (same id + higher version replaces the shipped one)
+    weights_file: Path | None = None  # population margins for `wufei indicators --weighted`
+
+
+class WechatSettings(BaseModel):
+    """The WeChat Official Account channel (WUFEI_WECHAT__*); without a token the channel is off."""
+
+    token: SecretStr = SecretStr("")  # the 令牌 set in 公众号后台 → 基本配置 → 服务器配置
+    app_id: str = ""
+    app_secret: SecretStr = SecretStr("")  # needed for the customer-service API (late replies, pushes)
+    encoding_aes_key: SecretStr = SecretStr("")  # 43 characters; needed for 兼容/安全 mode
+    api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
+    path: str = "/wechat"
+    timestamp_window_seconds: int = 300  # refuse signed requests older/newer than this; 0 = no check
+    reply_timeout_seconds: float = 3.0  # after this, reply "success" and send the answer via the customer-service API
+    max_text_bytes: int = 2000  # WeChat accepts 2048 bytes of UTF-8 per text message
+    menu_texts: dict[str, str] = {"HELP": "帮助"}  # a menu CLICK key → the text it stands for
+
+
+class TelegramSettings(BaseModel):
+    """Telegram: the bot token (none = channel off), the Bot API address, the webhook secret and push limits."""
+
+    token: str | None = None
+    base_url: str = "https://api.telegram.org/bot"
+    webhook_secret: str | None = None  # checked against X-Telegram-Bot-Api-Secret-Token; webhook refused without it
+    per_second: int = 30  # messages per second over all chats, all processes
+    per_chat_seconds: float = 1.0  # at least this long between two messages to one chat
+    group_per_minute: int = 20  # messages per minute to one group
+    margin_seconds: float = 0.1  # added to each window, so network jitter cannot push us over Telegram's limits
+    max_wait_seconds: float = 5.0  # a push waits this long for a free slot; longer waits go back to the caller
+
+
+class CampaignSettings(BaseModel):
+    """Campaign pushes (WUFEI_CAMPAIGNS__*): quiet hours, misfire grace, the sender loop and its limits."""
+
+    quiet_hours: str = "21:30-08:00"  # Asia/Shanghai; "off" or "" = none
+    misfire_grace_minutes: int = 120  # a 09:00 push may still go until 11:00, else it is marked missed
+    scheduler: bool = True  # run the tick job inside `wufei serve`
+    tick_seconds: float = 5.0
+    batch_size: int = 100  # ledger rows claimed at a time
+    lease_seconds: int = 120  # a claim older than this (its process died) is handed back
+    max_attempts: int = 5
+    pause_after_failures: int = 20  # consecutive failed sends that pause a campaign
+    rates: dict[str, float] = {"web": 500.0, "wechat": 50.0, "telegram": 25.0}  # sends per second per process
+    staff: list[str] = []  # "channel:external_id" identities that receive test sends
+    cell_types: list[str] = [
+        "机关", "企业", "村镇", "社区", "酒店", "集贸市场", "商超", "学校", "医院", "公园", "景区", "快递网点",
+        "加油站", "汽车站", "4S店", "地铁站",
+    ]  # fmt: skip
 
 
 class Settings(BaseSettings):
@@ -18,11 +75,15 @@ class Settings(BaseSettings):
     port: int = 8000
     data_dir: Path = Path("data")
     database_url: str | None = None
-    default_city: str = "新郑市"
+    default_city: str | None = None  # None: plan questions show every loaded city's figure
     default_area: Literal["urban", "rural"] = "urban"
     timezone: str = "Asia/Shanghai"
     log_level: str = "INFO"
     max_message_chars: int = 500
+    surveys: SurveySettings = SurveySettings()
+    telegram: TelegramSettings = TelegramSettings()
+    wechat: WechatSettings = WechatSettings()
+    campaigns: CampaignSettings = CampaignSettings()
 
     @property
     def db_url(self) -> str:

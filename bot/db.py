@@ -85,6 +85,13 @@ def get_engine(url: str) -> Engine:
     return engine
 
 
+def dispose_engine(url: str) -> None:
+    """Close the pooled connections of one database and forget its engine."""
+    engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
 def dispose_engines() -> None:
     """Close every pooled connection (tests and forked workers)."""
     for engine in _engines.values():

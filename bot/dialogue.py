@@ -22,6 +22,7 @@ from knowledge.normalize import normalize
 
 log = logging.getLogger(__name__)
 PENDING_TTL = dt.timedelta(minutes=30)
+SURVEY_LOG_TEXT = "[survey turn]"
 
 
 @dataclass
@@ -95,7 +96,9 @@ class Dialogue:
         for hook in hooks.before_knowledge():
             hooked = hook(turn)
             if hooked is not None:
-                self._record(session, resident, message, text, hooked, now)
+                # survey answers live only in the survey tables (which may be anonymous), never in the chat log
+                logged = SURVEY_LOG_TEXT if hooked.source == "survey" else text
+                self._record(session, resident, message, logged, hooked, now)
                 return Reply(hooked.text, hooked.choices, hooked)
         if message.kind != "text":
             unsupported = Answer("smalltalk", texts.UNSUPPORTED_EVENT, 1.0, f"event:{message.event}")

@@ -19,9 +19,11 @@ Hook = Callable[["Turn"], "Answer | None"]
 def before_knowledge() -> list[Hook]:
     """The hooks, in order (imported here, not at module level, to keep import cycles away)."""
     from bot.onboarding import onboarding_hook
+    from campaigns.chat import subscription_hook
+    from surveys.chat import survey_hook
 
     return [
-        # 1. surveys: a survey in progress or a survey keyword
-        # 2. campaigns: 订阅/退订/TD and joins by QR code or deep link (a silent join returns None)
+        survey_hook,  # 1. surveys: a survey in progress or a survey keyword
+        subscription_hook,  # 2. campaigns: 订阅/退订/TD and joins by QR code or deep link (a silent join returns None)
         onboarding_hook,  # 3. welcome and profile questions on subscribe/start, "设置"
     ]

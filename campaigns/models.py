@@ -1,17 +1,18 @@
-"""Residents and their channel identities; the area setting (urban/rural) decides how sorting answers are phrased."""
+"""Residents, channel identities, 无废细胞, segments, campaigns and the per-recipient delivery ledger."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base, UTCDateTime
 
 
 class Resident(Base):
-    """A person we talk to, on one or more channels."""
+    """A person we talk to, on one or more channels, with profile fields and push consent."""
 
     __tablename__ = "residents"
 
@@ -19,9 +20,15 @@ class Resident(Base):
     area: Mapped[str | None] = mapped_column(String(8), default=None)  # "urban" | "rural" | None (unknown)
     city: Mapped[str | None] = mapped_column(String(32), default=None)
     township: Mapped[str | None] = mapped_column(String(64), default=None)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | stopped | unreachable
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    community: Mapped[str | None] = mapped_column(String(64), default=None)
+    age_band: Mapped[str | None] = mapped_column(String(16), default=None)
+    push_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    status_reason: Mapped[str | None] = mapped_column(String(128), default=None)
+    status_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     identities: Mapped[list[ChannelIdentity]] = relationship(back_populates="resident")
 
@@ -39,3 +46,140 @@ class ChannelIdentity(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
     resident: Mapped[Resident] = relationship(back_populates="identities")
+
+
+class ResidentEvent(Base):
+    """Something a resident did that segments and relative schedules look at (joined a cell, subscribed …)."""
+
+    __tablename__ = "resident_events"
+    __table_args__ = (Index("ix_resident_events_kind_at", "kind", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # cell_join | campaign_join | subscribe | unsubscribe
+    ref: Mapped[str | None] = mapped_column(String(64), default=None)  # e.g. the cell id
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Cell(Base):
+    """A 无废细胞 (a school, community, market … taking part), with its status history."""
+
+    __tablename__ = "cells"
+    __table_args__ = (UniqueConstraint("name", "township", name="uq_cells_name_township"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(128))
+    township: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # 申报 | 创建中 | 已命名 | 复核
+    status_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    history: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # [{"status", "at"}]
+    contact_name: Mapped[str | None] = mapped_column(String(64), default=None)
+    contact_phone: Mapped[str | None] = mapped_column(String(32), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class CellMember(Base):
+    """A resident who joined a cell (QR code, deep link, chat command or import)."""
+
+    __tablename__ = "cell_members"
+    __table_args__ = (UniqueConstraint("cell_id", "resident_id", name="uq_cell_members_cell_resident"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cell_id: Mapped[int] = mapped_column(ForeignKey("cells.id", ondelete="CASCADE"), index=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    via: Mapped[str] = mapped_column(String(16))  # qr | link | chat | import
+    joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Segment(Base):
+    """A saved, named query over residents (rules as data; see campaigns.segments)."""
+
+    __tablename__ = "segments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Campaign(Base):
+    """A publicity push: content, audience, schedule and lifecycle state."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(512), default=None)
+    variants: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # channel -> text or template fields
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="RESTRICT"), default=None)
+    channels: Mapped[list[str]] = mapped_column(JSON)  # in order of preference
+    schedule_kind: Mapped[str] = mapped_column(String(16))  # now | once | cron | lunar | relative
+    schedule_expr: Mapped[str] = mapped_column(String(64), default="")
+    send_time: Mapped[str | None] = mapped_column(String(5), default=None)  # "09:00" for lunar dates
+    state: Mapped[str] = mapped_column(String(16), index=True)  # draft scheduled running paused finished cancelled
+    state_reason: Mapped[str | None] = mapped_column(String(256), default=None)
+    next_run_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class CampaignRun(Base):
+    """One occurrence of a campaign's schedule; its audience is materialised into deliveries once."""
+
+    __tablename__ = "campaign_runs"
+    __table_args__ = (UniqueConstraint("campaign_id", "due_at", name="uq_campaign_runs_campaign_due"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    state: Mapped[str] = mapped_column(String(16))  # sending | done | missed | cancelled | ongoing
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class Delivery(Base):
+    """The ledger: one row per (run, resident); pending → sending → sent / failed / skipped."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("run_id", "resident_id", name="uq_deliveries_run_resident"),
+        Index("ix_deliveries_state_next", "state", "next_attempt_at"),
+        Index("ix_deliveries_campaign_state", "campaign_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    run_id: Mapped[int] = mapped_column(ForeignKey("campaign_runs.id", ondelete="CASCADE"))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str | None] = mapped_column(String(16), default=None)
+    external_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(64), default=None)  # why skipped / failed
+    last_error: Mapped[str | None] = mapped_column(String(256), default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    claim_token: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    provider_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class WebOutbox(Base):
+    """Pushes waiting for a web chat user; the page fetches them with GET /api/chat/inbox."""
+
+    __tablename__ = "web_outbox"
+    __table_args__ = (Index("ix_web_outbox_user_id", "external_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    delivery_id: Mapped[int | None] = mapped_column(Integer, default=None, unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

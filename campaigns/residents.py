@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from campaigns.models import ChannelIdentity, Resident
+from campaigns.models import ChannelIdentity, Resident, ResidentEvent
 
 
 def get_or_create(session: Session, *, channel: str, external_id: str, now: dt.datetime) -> Resident:
@@ -41,3 +41,32 @@ def set_area(session: Session, resident: Resident, area: str | None) -> None:
     if area not in (None, "urban", "rural"):
         raise ValueError(f"unknown area: {area}")
     resident.area = area
+
+
+def record_event(session: Session, resident: Resident, kind: str, *, now: dt.datetime, ref: str | None = None) -> None:
+    """Remember something the resident did (segments and relative schedules read these)."""
+    session.add(ResidentEvent(resident_id=resident.id, kind=kind, ref=ref, at=now))
+
+
+def subscribe(session: Session, resident: Resident, *, now: dt.datetime) -> None:
+    """The resident agrees to receive pushes (onboarding or `订阅`)."""
+    resident.push_consent = True
+    resident.consent_at = now
+    if resident.status != "active":
+        resident.status, resident.status_reason, resident.status_at = "active", "resubscribed", now
+    record_event(session, resident, "subscribe", now=now)
+
+
+def unsubscribe(session: Session, resident: Resident, *, now: dt.datetime, reason: str) -> None:
+    """The resident opts out (`退订`, `TD`, /unsubscribe, WeChat unfollow): no more pushes."""
+    resident.push_consent = False
+    resident.consent_at = now
+    resident.status, resident.status_reason, resident.status_at = "stopped", reason[:128], now
+    record_event(session, resident, "unsubscribe", now=now, ref=reason[:64])
+
+
+def mark_unreachable(session: Session, resident_id: int, *, now: dt.datetime, reason: str) -> None:
+    """A platform says this resident can no longer be reached (blocked the bot, unfollowed …)."""
+    resident = session.get(Resident, resident_id)
+    if resident is not None and resident.status == "active":
+        resident.status, resident.status_reason, resident.status_at = "unreachable", reason[:128], now

@@ -39,6 +39,8 @@ def add_words(words: Iterable[str], *, freq: int | None = None, floor: int = 0, 
         for word in words:
             if len(word) < 2 or (only_new and base_frequency(word) > 0):
                 continue
+            if word in _original and freq is None and tokenizer.FREQ.get(word, 0) >= floor:
+                continue  # added by an earlier build of the knowledge (snapshots are rebuilt after edits)
             _original.setdefault(word, tokenizer.FREQ.get(word, 0))
             value = freq if freq is not None else max(tokenizer.suggest_freq(word, False), floor)
             tokenizer.add_word(word, freq=value)

@@ -14,11 +14,15 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
+from bot import scheduler
 from bot.config import Settings, get_settings
 from bot.db import transaction
 from bot.dialogue import Dialogue
 from bot.runtime import ensure_ready
-from bot.web import chat
+from bot.web import chat, outbox
+from bot.web import survey as survey_web
+from bot.web import telegram as telegram_web
+from bot.web import wechat as wechat_web
 
 STATIC = Path(__file__).with_name("static")
 MAX_BODY = 64 * 1024
@@ -34,7 +38,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         factory = ensure_ready(settings)
         app.state.factory = factory
         app.state.dialogue = Dialogue(factory, settings)
-        yield
+        wechat_web.warm_up(
+            app.state.dialogue, settings
+        )  # WeChat allows 5 s: build the knowledge before the first message
+        campaigns_scheduler = scheduler.start(settings, factory)
+        try:
+            async with telegram_web.running(app, settings):
+                yield
+        finally:
+            if campaigns_scheduler is not None:
+                campaigns_scheduler.stop()
 
     app = FastAPI(
         title="无废城市小助手 API",
@@ -72,5 +85,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
 
     app.include_router(chat.router)
+    app.include_router(survey_web.router)
+    app.include_router(outbox.router)
+    app.include_router(wechat_web.build_router(settings))
+    app.include_router(telegram_web.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -106,3 +106,13 @@ def test_a_fault_becomes_a_polite_reply(dialogue: Dialogue, monkeypatch: pytest.
     reply = say(dialogue, "纸巾")
     assert "稍后再试" in reply.text
     assert "Traceback" not in reply.text and "fire" not in reply.text
+
+
+def test_survey_answers_are_not_kept_in_the_chat_log(dialogue: Dialogue, factory: sessionmaker[Session]) -> None:
+    started = say(dialogue, "调查", user="anon")
+    assert started.choices  # the first question offers its options
+    say(dialogue, "1", user="anon")
+    with transaction(factory) as session:
+        texts = list(session.scalars(select(ChatLog.text).where(ChatLog.channel == "web")))
+    assert "1" not in texts
+    assert "调查" not in texts

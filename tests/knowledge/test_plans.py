@@ -102,6 +102,24 @@ def test_cli_ingest_errors_in_chinese(
     assert "文件夹" in capsys.readouterr().err
 
 
+def test_cli_ingests_a_word_document(
+    factory: sessionmaker[Session], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import docx
+
+    document = docx.Document()
+    for line in (FIXTURES / "pagebreak.txt").read_text(encoding="utf-8").splitlines():
+        document.add_paragraph(line)
+    path = tmp_path / "plan.docx"
+    document.save(str(path))
+    assert cli_plans.cmd_ingest(_ns(file=str(path), city="某县"), factory) == 0
+    assert "任务 3" in capsys.readouterr().out
+    broken = tmp_path / "broken.docx"
+    broken.write_bytes(b"not a zip")
+    assert cli_plans.cmd_ingest(_ns(file=str(broken)), factory) != 0
+    assert ".docx" in capsys.readouterr().err
+
+
 def test_cli_tasks_and_targets_json(seeded: sessionmaker[Session], capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_plans.cmd_tasks(_ns(city="新郑市", unit="市农委", json=True), seeded) == 0
     tasks = json.loads(capsys.readouterr().out)

@@ -1,0 +1,105 @@
+"""Load /wechat (real app, SQLite or PG) vs a bare FastAPI endpoint returning fixed XML: msgs/s and p99 at 50 senders."""
+
+import asyncio
+import itertools
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.support.fake_wechat import AES_KEY, APP_ID, TOKEN, message_xml, signed_query  # noqa: E402
+from tests.support.server import free_port  # noqa: E402
+
+PY = sys.executable
+QUESTIONS = ["用过的纸巾", "过期药品", "电池", "外卖餐盒", "快递纸箱", "大骨头", "奶茶", "旧衣服", "灯管", "帮助"]
+
+
+def start(args, env, port):
+    p = subprocess.Popen(
+        [PY, "-m", "uvicorn", *args, "--port", str(port), "--log-level", "warning", "--no-access-log"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return p
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise SystemExit("no start")
+
+
+async def load(base, senders, per_sender, offset):
+    lat = []
+    ok = 0
+    counter = itertools.count(offset)
+    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=senders)) as c:
+
+        async def sender(i):
+            nonlocal ok
+            for _ in range(per_sender):
+                n = next(counter)
+                xml = message_xml(
+                    f"o_bench_{i}",
+                    "text",
+                    Content=QUESTIONS[n % len(QUESTIONS)],
+                    MsgId=n,
+                    create_time=1_700_000_000 + n,
+                )
+                t = time.perf_counter()
+                r = await c.post(base + "/wechat", params=signed_query(), content=xml.encode())
+                lat.append(time.perf_counter() - t)
+                ok += r.status_code == 200 and "<Content>" in r.text
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(sender(i) for i in range(senders)))
+        wall = time.perf_counter() - t0
+    lat.sort()
+    return {
+        "msgs": len(lat),
+        "ok": ok,
+        "rps": round(len(lat) / wall, 1),
+        "p50_ms": round(lat[len(lat) // 2] * 1000, 1),
+        "p99_ms": round(lat[int(len(lat) * 0.99) - 1] * 1000, 1),
+    }
+
+
+def main():
+    senders, per = int(os.environ.get("SENDERS", 50)), int(os.environ.get("PER", 20))
+    db = os.environ.get("DB") or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    env = {
+        **os.environ,
+        "WUFEI_DATABASE_URL": db,
+        "WUFEI_WECHAT__TOKEN": TOKEN,
+        "WUFEI_WECHAT__APP_ID": APP_ID,
+        "WUFEI_WECHAT__ENCODING_AES_KEY": AES_KEY,
+        "WUFEI_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    bare_port, real_port = free_port(), free_port()
+    bare = start(["wechat_bare_app:app", "--app-dir", str(ROOT / "bench")], env, bare_port)
+    real = start(["--factory", "bot.web.app:create_app"], env, real_port)
+    bare_url, real_url = f"http://127.0.0.1:{bare_port}", f"http://127.0.0.1:{real_port}"
+    try:
+        asyncio.run(load(real_url, 5, 4, 10_000_000))  # warm-up
+        asyncio.run(load(bare_url, 5, 4, 0))
+        b = asyncio.run(load(bare_url, senders, per, 0))
+        r = asyncio.run(load(real_url, senders, per, 20_000_000))
+        print("db:", db.split(":")[0], "senders:", senders, "per sender:", per)
+        print("bare fixed-XML endpoint:", b)
+        print("/wechat real app       :", r, f"-> {100 * r['rps'] / b['rps']:.0f}% of bare throughput")
+    finally:
+        bare.terminate()
+        real.terminate()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+"""Outbound WeChat: the API client (configurable base URL, stable_token) and the customer-service `Sender`.
+
+The customer-service API only reaches a follower inside a window they opened: a message opens 5 sends within
+48 hours, a follow, QR scan or menu click opens 3 within a minute. The window is counted in the database
+(`wechat_windows`) so all worker processes share it, and every refusal carries a reason staff can read.
+Tokens come from `stable_token`, which hands every process the same token instead of invalidating the others'.
+wechatpy is synchronous (requests): async callers run `send` in a thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from wechatpy import WeChatClient
+from wechatpy.exceptions import WeChatClientException
+
+from bot.channels import wechat_texts as texts
+from bot.channels.base import SendResult
+from bot.channels.wechat import shorten
+from bot.channels.wechat_models import WechatWindow
+from bot.config import WechatSettings
+from bot.db import transaction
+
+log = logging.getLogger(__name__)
+MESSAGE_WINDOW = dt.timedelta(hours=48)
+MESSAGE_QUOTA = 5
+EVENT_WINDOW = dt.timedelta(minutes=1)
+EVENT_QUOTA = 3
+TOKEN_ERRORS = {40001, 40014, 42001}
+API_TIMEOUT = 5.0
+
+
+class WechatApiClient(WeChatClient):
+    """wechatpy's client with the API base from settings and tokens from `stable_token` (one per app, all processes)."""
+
+    def __init__(self, app_id: str, app_secret: str, api_base_url: str, timeout: float = API_TIMEOUT) -> None:
+        super().__init__(app_id, app_secret, timeout=timeout, auto_retry=False)
+        self.API_BASE_URL = api_base_url if api_base_url.endswith("/") else api_base_url + "/"
+        self._token_lock = threading.Lock()
+
+    def fetch_access_token(self) -> dict[str, Any]:
+        """Fetch the shared token through stable_token (wechatpy's own refresh would invalidate other workers')."""
+        with self._token_lock:
+            res = self._http.post(
+                self.API_BASE_URL + "stable_token",
+                json={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+                timeout=self.timeout,
+            )
+            res.raise_for_status()
+            result: dict[str, Any] = res.json()
+            if result.get("errcode"):
+                raise WeChatClientException(result["errcode"], result.get("errmsg", ""), client=self, response=res)
+            expires_in = int(result.get("expires_in", 7200))
+            self.session.set(self.access_token_key, result["access_token"], expires_in)
+            self.expires_at = int(time.time()) + expires_in
+            return result
+
+    def call(self, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """Run an API call; on an invalid or expired token, fetch the token once and retry once (never loop)."""
+        try:
+            return fn()
+        except WeChatClientException as exc:
+            if exc.errcode not in TOKEN_ERRORS:
+                raise
+            log.info("WeChat token rejected (%s); fetching it again once", exc.errcode)
+            self.session.delete(self.access_token_key)
+            self.fetch_access_token()
+            return fn()
+
+
+def open_window(session: Session, *, openid: str, kind: str, now: dt.datetime) -> None:
+    """Record what the follower just did: "message" (48 h window), "event" (1 min window) or "unfollow"."""
+    row = session.get(WechatWindow, openid)
+    if row is None:
+        try:
+            with session.begin_nested():
+                row = WechatWindow(openid=openid, message_sent=0, event_sent=0)
+                session.add(row)
+                session.flush()
+        except IntegrityError:  # another worker recorded this follower first
+            row = session.get(WechatWindow, openid, populate_existing=True)
+            if row is None:
+                raise
+    if kind == "unfollow":
+        row.unfollowed_at = now
+        return
+    row.unfollowed_at = None
+    if kind == "message":
+        row.message_at, row.message_sent = now, 0
+    else:
+        row.event_at, row.event_sent = now, 0
+
+
+def reserve(session: Session, *, openid: str, now: dt.datetime) -> str | None:
+    """Take one send from the follower's open window; the reason when there is none (atomic across workers)."""
+    row = session.get(WechatWindow, openid, populate_existing=True)
+    if row is None:
+        return texts.REASON_NO_WINDOW
+    if row.unfollowed_at is not None:
+        return texts.REASON_UNFOLLOWED
+    reason = texts.REASON_NO_WINDOW
+    slots = (
+        (WechatWindow.message_at, WechatWindow.message_sent, row.message_at, MESSAGE_WINDOW, MESSAGE_QUOTA),
+        (WechatWindow.event_at, WechatWindow.event_sent, row.event_at, EVENT_WINDOW, EVENT_QUOTA),
+    )
+    for opened_col, sent_col, opened_at, length, quota in slots:
+        if opened_at is None or now - opened_at >= length:
+            continue
+        taken = session.execute(
+            update(WechatWindow)
+            .where(WechatWindow.openid == openid, opened_col == opened_at, sent_col < quota)
+            .values({sent_col: sent_col + 1})
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(taken, "rowcount", 0) == 1:
+            return None
+        reason = texts.REASON_QUOTA
+    return reason
+
+
+def _adjust(session: Session, *, openid: str, code: int | None, now: dt.datetime) -> None:
+    row = session.get(WechatWindow, openid, populate_existing=True)
+    if row is None:
+        return
+    if code == 45015:  # WeChat says the window is closed: believe it
+        row.message_at = row.event_at = None
+    elif code == 45047:
+        row.message_sent, row.event_sent = MESSAGE_QUOTA, EVENT_QUOTA
+    elif code == 43004:
+        row.unfollowed_at = row.unfollowed_at or now
+    elif row.message_sent > 0:  # not delivered: give the slot back
+        row.message_sent -= 1
+
+
+class WechatSender:
+    """Customer-service text messages to followers inside their window (the `Sender` of the WeChat channel)."""
+
+    channel = "wechat"
+
+    def __init__(self, settings: WechatSettings, factory: sessionmaker[Session]) -> None:
+        self.settings = settings
+        self.factory = factory
+        secret = settings.app_secret.get_secret_value()
+        self.client = (
+            WechatApiClient(settings.app_id, secret, settings.api_base_url) if settings.app_id and secret else None
+        )
+
+    @property
+    def configured(self) -> bool:
+        """True when AppID and AppSecret are set."""
+        return self.client is not None
+
+    def send(self, external_id: str, text: str, *, now: dt.datetime) -> SendResult:
+        """Send one text through 客服消息; refusals and platform errors come back as results, never raised."""
+        client = self.client
+        if client is None:
+            return SendResult(False, texts.REASON_NOT_CONFIGURED)
+        with transaction(self.factory) as session:
+            refused = reserve(session, openid=external_id, now=now)
+        if refused is not None:
+            return SendResult(False, refused, unreachable=True)
+        content = shorten(text, self.settings.max_text_bytes)
+        try:
+            result = client.call(lambda: client.message.send_text(external_id, content))
+        except WeChatClientException as exc:
+            code = _int(exc.errcode)
+            with transaction(self.factory) as session:
+                _adjust(session, openid=external_id, code=code, now=now)
+            return _failure(code, str(exc.errmsg or ""))
+        except requests.RequestException as exc:
+            with transaction(self.factory) as session:
+                _adjust(session, openid=external_id, code=None, now=now)
+            return SendResult(False, texts.REASON_NETWORK.format(error=type(exc).__name__), retry_after=30)
+        msgid = result.get("msgid") if isinstance(result, dict) else None
+        return SendResult(True, provider_id=str(msgid) if msgid is not None else None)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _failure(code: int | None, message: str) -> SendResult:
+    if code == 45015:
+        return SendResult(False, texts.REASON_NO_WINDOW, unreachable=True)
+    if code == 45047:
+        return SendResult(False, texts.REASON_QUOTA, unreachable=True)
+    if code == 43004:
+        return SendResult(False, texts.REASON_UNFOLLOWED, unreachable=True)
+    if code in TOKEN_ERRORS:
+        return SendResult(False, texts.REASON_TOKEN.format(code=code), retry_after=60)
+    if code == 40164:
+        return SendResult(False, texts.REASON_IP, retry_after=600)
+    if code == 45009:
+        return SendResult(False, texts.REASON_API_QUOTA, retry_after=3600)
+    return SendResult(False, texts.REASON_API_ERROR.format(code=code, message=message[:100]), retry_after=60)

@@ -1,0 +1,389 @@
+"""`wufei cells …`, `wufei segments …` and `wufei campaign …`: the 无废细胞 registry, segments and campaigns.
+
+Errors print a Chinese message to stderr and exit 2; --json prints machine-readable output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import get_settings
+from bot.db import transaction, utcnow
+from bot.scheduler import build_senders
+from campaigns import cells, ledger, lifecycle, runs, segments
+from campaigns.delivery import send_test
+from campaigns.models import Campaign, Segment
+from campaigns.schedule import QuietHours, ScheduleError
+
+
+def register(subparsers: Any) -> None:
+    """Add the `cells`, `segments` and `campaign` (alias `campaigns`) command groups."""
+    cell = subparsers.add_parser("cells", help="无废细胞：导入、列表、状态").add_subparsers(
+        dest="cells_command", required=True
+    )
+    p = cell.add_parser("import", help="从 CSV 或 XLSX 导入（列：类型、名称、乡镇街道、状态、日期、联系人、电话）")
+    p.add_argument("file", type=Path)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_cells_import)
+    p = cell.add_parser("list", help="列出无废细胞及成员数")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_cells_list)
+    p = cell.add_parser("status", help="更改细胞状态（申报 → 创建中 → 已命名 → 复核）")
+    p.add_argument("cell")
+    p.add_argument("status")
+    p.set_defaults(handler=cmd_cells_status)
+
+    seg = subparsers.add_parser("segments", aliases=["segment"], help="人群分组：保存的筛选条件")
+    segsub = seg.add_subparsers(dest="segments_command", required=True)
+    p = segsub.add_parser("create", help="保存分组，例如 --where township=新建路街道 --where cell_type=学校")
+    p.add_argument("name")
+    p.add_argument("--where", action="append", default=[], metavar="字段=值")
+    p.set_defaults(handler=cmd_segments_create)
+    p = segsub.add_parser("list", help="列出分组和当前人数")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_segments_list)
+    p = segsub.add_parser("preview", help="预览人数（已保存的分组名，或 --where 条件）")
+    p.add_argument("name", nargs="?")
+    p.add_argument("--where", action="append", default=[], metavar="字段=值")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_segments_preview)
+
+    camp = subparsers.add_parser("campaign", aliases=["campaigns"], help="宣传活动：创建、预览、启动、暂停、台账")
+    sub = camp.add_subparsers(dest="campaign_command", required=True)
+    p = sub.add_parser("create", help="新建活动（草稿），输出编号")
+    p.add_argument("--name", required=True)
+    p.add_argument("--text", required=True, help="可用占位符 {township} {city} {community}")
+    p.add_argument("--link", default=None)
+    p.add_argument("--segment", default=None, help="分组名称（不填 = 全部居民）")
+    p.add_argument("--channels", default="web,wechat,telegram", help="按优先顺序，逗号分隔")
+    p.add_argument("--variant", action="append", default=[], metavar="渠道=文字", help="某个渠道专用的文字")
+    when = p.add_mutually_exclusive_group()
+    when.add_argument("--at", default=None, help="一次性发送时间 ISO 8601（无时区按北京时间）")
+    when.add_argument("--cron", default=None, help="重复发送，cron 表达式（北京时间），如 '0 9 5 6 *'")
+    when.add_argument("--lunar", default=None, help="农历日期 MM-DD 或“农历三月初三”，每年发送")
+    when.add_argument("--relative", default=None, help="相对居民事件，如 cell_join+3d（加入细胞3天后）")
+    p.add_argument("--time", default=None, help="农历日期的发送时间 HH:MM（默认 09:00）")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_create)
+    p = sub.add_parser("list", help="列出活动")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_list)
+    for name, help_text in (
+        ("show", "查看活动"),
+        ("status", "发送统计"),
+        ("preview", "启动前预览：会发给多少人、多少人会被跳过"),
+        ("start", "启动（草稿 → 已排期）"),
+        ("pause", "暂停"),
+        ("resume", "继续"),
+        ("cancel", "取消"),
+        ("test", "发测试消息给工作人员（WUFEI_CAMPAIGNS__STAFF）"),
+        ("ledger", "发送台账（每位居民一行）"),
+    ):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("id", type=int)
+        p.add_argument("--json", action="store_true")
+        if name == "ledger":
+            p.add_argument("--csv", action="store_true", help="输出 CSV")
+        p.set_defaults(handler=cmd_campaign, action=name)
+    p = sub.add_parser("reach", help="按分组统计触达（目标、已发送、失败、无法送达）")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_reach)
+
+
+def _fail(message: str) -> int:
+    print(f"错误：{message}", file=sys.stderr)
+    return 2
+
+
+def _print(data: Any, as_json: bool, lines: list[str]) -> None:
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(lines))
+
+
+def read_table(path: Path) -> Iterator[dict[str, object]]:
+    """Rows of a CSV (UTF-8, with or without BOM) or XLSX file (first sheet), keyed by the header row."""
+    if not path.exists():
+        raise ValueError(f"找不到文件：{path}")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:
+            raise ValueError(f"无法读取 Excel 文件：{exc}") from exc
+        sheet = book.worksheets[0]
+        it = sheet.iter_rows(values_only=True)
+        header = [str(h or "").strip() for h in next(it, ())]
+        for values in it:
+            yield {
+                h: (v.date().isoformat() if isinstance(v, dt.datetime) else v)
+                for h, v in zip(header, values, strict=False)
+            }
+        book.close()
+        return
+    if path.suffix.lower() != ".csv":
+        raise ValueError("只支持 .csv 和 .xlsx 文件")
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            yield from csv.DictReader(fh)
+    except UnicodeDecodeError as exc:
+        raise ValueError("CSV 文件需要 UTF-8 编码（Excel 另存为“CSV UTF-8”）") from exc
+
+
+def cmd_cells_import(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
+    """Import cells; bad rows are listed with line numbers, good rows are kept; exit 1 when some were bad."""
+    settings = get_settings()
+    with transaction(factory) as session:
+        report = cells.import_rows(session, read_table(args.file), types=settings.campaigns.cell_types, now=utcnow())
+    data = {"added": report.added, "updated": report.updated, "bad": [{"line": n, "reason": r} for n, r in report.bad]}
+    lines = [f"新增 {report.added} 个，更新 {report.updated} 个，有问题的行 {len(report.bad)} 个。"]
+    lines += [f"  第 {n} 行：{r}" for n, r in report.bad]
+    _print(data, args.json, lines)
+    return 1 if report.bad else 0
+
+
+def cmd_cells_list(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
+    """All cells with status and member counts."""
+    with transaction(factory) as session:
+        data = [
+            {
+                "id": c.id,
+                "type": c.type,
+                "name": c.name,
+                "township": c.township,
+                "status": c.status,
+                "status_at": c.status_at.isoformat(),
+                "contact": c.contact_name,
+                "members": n,
+                "scene": f"cell_{c.id}",
+            }
+            for c, n in cells.list_cells(session)
+        ]
+    lines = [
+        f"{d['id']:>4}  {d['township']}  {d['name']}（{d['type']}）  {d['status']}  成员 {d['members']}" for d in data
+    ]
+    _print(data, args.json, lines or ["还没有无废细胞。"])
+    return 0
+
+
+def cmd_cells_status(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
+    """Move a cell to another status."""
+    with transaction(factory) as session:
+        cell = cells.find(session, args.cell)
+        if cell is None:
+            return _fail(f"没有找到无废细胞：{args.cell}")
+        cells.set_status(cell, args.status, at=utcnow())
+        print(f"“{cell.name}”的状态已改为：{cell.status}")
+    return 0
+
+
+def cmd_segments_create(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
+    """Save a named segment and print its current count."""
+    rules = segments.parse_rules(args.where)
+    now = utcnow()
+    with transaction(factory) as session:
+        segment = segments.save(session, args.name, rules, now=now)
+        n = segments.count(session, segment.rules, now=now)
+    print(f"已保存分组“{args.name}”（编号 {segment.id}），当前 {n} 人。")
+    return 0
+
+
+def cmd_segments_list(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
+    """Saved segments with their current counts."""
+    now = utcnow()
+    with transaction(factory) as session:
+        data = [
+            {"id": s.id, "name": s.name, "rules": s.rules, "count": segments.count(session, s.rules, now=now)}
+            for s in session.execute(select(Segment).order_by(Segment.name)).scalars()
+        ]
+    lines = [f"{d['id']:>4}  {d['name']}  {d['count']} 人  {json.dumps(d['rules'], ensure_ascii=False)}" for d in data]
+    _print(data, args.json, lines or ["还没有分组。"])
+    return 0
+
+
+def cmd_segments_preview(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
+    """How many residents match a saved segment or ad-hoc rules."""
+    now = utcnow()
+    with transaction(factory) as session:
+        if args.name:
+            segment = segments.get(session, args.name)
+            if segment is None:
+                return _fail(f"没有名为“{args.name}”的分组")
+            rules = dict(segment.rules)
+        else:
+            rules = segments.parse_rules(args.where)
+        n = segments.count(session, rules, now=now)
+        consented = segments.count(session, {**rules, "consent": True, "status": "active"}, now=now)
+    _print(
+        {"count": n, "reachable": consented, "rules": rules},
+        args.json,
+        [f"符合条件 {n} 人，其中同意接收推送且状态正常 {consented} 人。"],
+    )
+    return 0
+
+
+def _variants(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        channel, sep, text = pair.partition("=")
+        if not sep or not text.strip():
+            raise ValueError(f"渠道文字应写成 渠道=文字：{pair}")
+        out[channel.strip()] = text
+    return out
+
+
+def cmd_create(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
+    """Create a draft campaign and print its id."""
+    kind, expr = "now", ""
+    if args.at:
+        kind, expr = "once", args.at
+    elif args.cron:
+        kind, expr = "cron", args.cron
+    elif args.lunar:
+        kind, expr = "lunar", args.lunar
+    elif args.relative:
+        kind, expr = "relative", args.relative
+    if args.time and kind != "lunar":
+        return _fail("--time 只和 --lunar 一起用")
+    channels = [c.strip() for c in args.channels.split(",") if c.strip()]
+    with transaction(factory) as session:
+        segment = None
+        if args.segment:
+            segment = segments.get(session, args.segment)
+            if segment is None:
+                return _fail(f"没有名为“{args.segment}”的分组（先用 wufei segments create 创建）")
+        campaign = lifecycle.create(
+            session,
+            name=args.name,
+            text=args.text,
+            link=args.link,
+            segment=segment,
+            channels=channels,
+            kind=kind,
+            expr=expr,
+            send_time=(args.time or "09:00") if kind == "lunar" else None,
+            variants=_variants(args.variant),
+            now=utcnow(),
+        )
+        campaign_id = campaign.id
+    if args.json:
+        print(json.dumps({"id": campaign_id, "state": "draft"}))
+    else:
+        print(campaign_id)
+    return 0
+
+
+def _describe(c: Campaign) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "name": c.name,
+        "state": c.state,
+        "state_reason": c.state_reason,
+        "text": c.text,
+        "link": c.link,
+        "channels": c.channels,
+        "segment_id": c.segment_id,
+        "schedule": {"kind": c.schedule_kind, "expr": c.schedule_expr, "time": c.send_time},
+        "next_run_at": c.next_run_at.isoformat() if c.next_run_at else None,
+    }
+
+
+def cmd_list(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
+    """All campaigns, newest first."""
+    with transaction(factory) as session:
+        data = [_describe(c) for c in session.execute(select(Campaign).order_by(Campaign.id.desc())).scalars()]
+    lines = [f"{d['id']:>4}  {d['state']:<10} {d['name']}  下次：{d['next_run_at'] or '-'}" for d in data]
+    _print(data, args.json, lines or ["还没有活动。"])
+    return 0
+
+
+def cmd_campaign(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
+    """show / status / preview / start / pause / resume / cancel / test / ledger ID."""
+    settings = get_settings()
+    cfg = settings.campaigns
+    now = utcnow()
+    action: str = args.action
+    try:
+        quiet = QuietHours.parse(cfg.quiet_hours)
+    except ScheduleError as exc:
+        return _fail(str(exc))
+    with transaction(factory) as session:
+        campaign = lifecycle.get(session, args.id)
+        if action == "start":
+            lifecycle.start(
+                session, campaign, now=now, quiet=quiet, grace=dt.timedelta(minutes=cfg.misfire_grace_minutes)
+            )
+        elif action == "pause":
+            lifecycle.pause(session, campaign, now=now, reason="工作人员暂停")
+        elif action == "resume":
+            lifecycle.resume(session, campaign, now=now)
+        elif action == "cancel":
+            lifecycle.cancel(session, campaign, now=now)
+        if action in ("start", "pause", "resume", "cancel", "status"):
+            data: Any = ledger.status(session, campaign)
+            _print(data, args.json, _status_lines(data))
+            return 0
+        if action == "show":
+            data = _describe(campaign)
+            _print(data, args.json, [f"{k}: {v}" for k, v in data.items()])
+            return 0
+        if action == "preview":
+            data = runs.preview(session, campaign, now=now)
+            lines = [f"会发送 {data['would_send']} 人；跳过 {sum(data['would_skip'].values())} 人"]
+            lines += [f"  {k}: {v}" for k, v in data["would_skip"].items()]
+            _print(data, args.json, lines)
+            return 0
+        if action == "ledger":
+            data = ledger.rows(session, campaign.id)
+            if args.csv:
+                writer = csv.DictWriter(sys.stdout, fieldnames=list(data[0]) if data else ["id"])
+                writer.writeheader()
+                writer.writerows(data)
+            else:
+                _print(
+                    data,
+                    args.json,
+                    [f"{r['resident_id']:>8} {r['channel'] or '-':<9}{r['state']:<8}{r['reason'] or ''}" for r in data],
+                )
+            return 0
+        text_campaign = campaign
+    # test send outside the transaction: senders open their own
+    if not cfg.staff:
+        return _fail('没有配置工作人员账号（WUFEI_CAMPAIGNS__STAFF，例如 ["web:staff1"]）')
+    results = send_test(text_campaign, cfg.staff, build_senders(settings, factory), now=now)
+    data = [{"identity": i, "ok": ok, "reason": r} for i, ok, r in results]
+    _print(data, args.json, [f"{'成功' if d['ok'] else '失败'}  {d['identity']}  {d['reason']}" for d in data])
+    return 0 if all(ok for _, ok, _ in results) else 1
+
+
+def _status_lines(data: Mapping[str, Any]) -> list[str]:
+    return [
+        f"活动 {data['id']}“{data['name']}”：{data['state']}"
+        + (f"（{data['state_reason']}）" if data["state_reason"] else ""),
+        f"目标 {data['targeted']}，待发 {data['pending']}，已发 {data['sent']}，失败 {data['failed']}，跳过 {data['skipped']}",
+        f"错过的发送时间 {data['missed_runs']} 次；下次发送：{data['next_run_at'] or '-'}",
+    ]
+
+
+def cmd_reach(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
+    """Reach per segment over all campaigns."""
+    with transaction(factory) as session:
+        data = ledger.reach_by_segment(session)
+    lines = [
+        f"{d['segment']}: 目标 {d['targeted']} 已发 {d['sent']} 失败 {d['failed']} 无法送达 {d['unreachable']}"
+        for d in data
+    ]
+    _print(data, args.json, lines or ["还没有发送记录。"])
+    return 0

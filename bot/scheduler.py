@@ -1,0 +1,173 @@
+"""The one place that registers scheduled jobs: a single campaigns tick, rebuilt at start with a stable id.
+
+APScheduler 3.x only ticks; the truth is in our tables. With several processes on PostgreSQL exactly one
+of them schedules (it holds a session-level advisory lock on a dedicated connection; when it dies the
+connection closes and another process takes over at its next tick); all of them send, claiming ledger rows
+with FOR UPDATE SKIP LOCKED. On SQLite run one process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable, Mapping
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.channels.base import Sender
+from bot.channels.web_outbox import WebOutboxSender
+from bot.config import Settings
+from bot.db import transaction, utcnow
+from campaigns import runs
+from campaigns.delivery import DeliveryLoop
+from campaigns.schedule import QuietHours
+
+log = logging.getLogger(__name__)
+JOB_ID = "campaigns-tick"
+LOCK_KEY = 0x77756665_69636D70  # "wufeicmp": the campaigns scheduler's advisory lock
+
+
+def build_senders(settings: Settings, factory: sessionmaker[Session]) -> dict[str, Sender]:
+    """The Sender of every configured channel: web always, WeChat and Telegram when their credentials are set."""
+    senders: dict[str, Sender] = {"web": WebOutboxSender(factory)}
+    if settings.telegram.token:
+        try:
+            from bot.channels.telegram_sender import TelegramSender
+
+            senders["telegram"] = TelegramSender(settings, factory)
+        except Exception:
+            log.exception("Telegram sender unavailable")
+    if settings.wechat.app_id and settings.wechat.app_secret.get_secret_value():
+        try:
+            from bot.channels.wechat_api import WechatSender
+
+            senders["wechat"] = WechatSender(settings.wechat, factory)
+        except Exception:
+            log.exception("WeChat sender unavailable")
+    return senders
+
+
+class Leadership:
+    """Who schedules: on PostgreSQL the holder of an advisory lock; on SQLite this (single) process."""
+
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self.engine = factory.kw["bind"]
+        self.conn: Connection | None = None
+
+    def acquire(self) -> bool:
+        """True while this process is the scheduler (cheap when already held)."""
+        if self.engine.dialect.name != "postgresql":
+            return True
+        if self.conn is not None:
+            try:
+                self.conn.execute(text("SELECT 1"))
+                return True
+            except Exception:
+                log.warning("lost the scheduler lock connection")
+                self.release()
+        conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        if conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar():
+            self.conn = conn
+            log.info("this process now runs the campaigns scheduler")
+            return True
+        conn.close()
+        return False
+
+    def release(self) -> None:
+        """Give the lock up (closing the connection releases it)."""
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            except Exception:
+                log.debug("closing the lock connection failed", exc_info=True)
+            self.conn = None
+
+
+class CampaignScheduler:
+    """Runs the tick: the leader turns due firings into ledger rows; every process sends."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        factory: sessionmaker[Session],
+        *,
+        senders: Mapping[str, Sender] | None = None,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        cfg = settings.campaigns
+        self.settings = settings
+        self.factory = factory
+        self.clock = clock
+        self.quiet = QuietHours.parse(cfg.quiet_hours)
+        self.grace = dt.timedelta(minutes=cfg.misfire_grace_minutes)
+        self.senders = dict(senders) if senders is not None else build_senders(settings, factory)
+        self.loop = DeliveryLoop(
+            factory,
+            self.senders,
+            worker=f"{socket.gethostname()}:{os.getpid()}",
+            clock=clock,
+            batch_size=cfg.batch_size,
+            lease=dt.timedelta(seconds=cfg.lease_seconds),
+            max_attempts=cfg.max_attempts,
+            pause_after=cfg.pause_after_failures,
+            rates=cfg.rates,
+            quiet=self.quiet,
+        )
+        self.leadership = Leadership(factory)
+        self.stopping = threading.Event()
+        self.scheduler: BackgroundScheduler | None = None
+
+    def tick(self) -> None:
+        """One tick: schedule (if leader), then send what is due for a bounded time; never raises."""
+        try:
+            if self.leadership.acquire():
+                with transaction(self.factory) as session:
+                    report = runs.tick(
+                        session, now=self.clock(), quiet=self.quiet, grace=self.grace, channels_available=self.senders
+                    )
+                if report.runs or report.missed or report.finished:
+                    log.info("campaigns tick: %s", report)
+            budget = max(self.settings.campaigns.tick_seconds * 2, 10.0)
+            self.loop.drain(budget=budget, stop=self.stopping)
+        except Exception:
+            log.exception("campaigns tick failed")
+
+    def start(self) -> None:
+        """Register the tick job (stable id, replacing any earlier one) and start ticking."""
+        scheduler = BackgroundScheduler(timezone=dt.UTC)
+        seconds = self.settings.campaigns.tick_seconds
+        scheduler.add_job(
+            self.tick,
+            "interval",
+            seconds=seconds,
+            id=JOB_ID,
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=max(int(seconds * 2), 1),
+            next_run_time=dt.datetime.now(dt.UTC),
+        )
+        scheduler.start()
+        self.scheduler = scheduler
+
+    def stop(self) -> None:
+        """Stop ticking; a batch being sent is finished first."""
+        self.stopping.set()
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
+            self.scheduler = None
+        self.leadership.release()
+
+
+def start(settings: Settings, factory: sessionmaker[Session]) -> CampaignScheduler | None:
+    """Start the campaigns scheduler when enabled (WUFEI_CAMPAIGNS__SCHEDULER)."""
+    if not settings.campaigns.scheduler:
+        return None
+    scheduler = CampaignScheduler(settings, factory)
+    scheduler.start()
+    return scheduler

@@ -1,0 +1,244 @@
+"""The WeChat webhook (GET URL check, POST messages) at WUFEI_WECHAT__PATH; absent (404) without a token.
+
+Each POST: signature (and msg_signature in 兼容/安全 mode) checked in constant time, optional timestamp window,
+body capped, XML parsed without entities, the delivery claimed in the database (a retry of it, on any worker,
+gets the stored reply), the dialogue run in a thread. If the answer is not ready within `reply_timeout_seconds`
+we answer "success" so WeChat stops waiting, and send the answer through the customer-service API when it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import PlainTextResponse
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.channels import wechat
+from bot.channels.wechat_api import WechatSender, open_window
+from bot.config import Settings, WechatSettings
+from bot.db import transaction, utcnow
+from bot.dialogue import Dialogue, IncomingMessage
+
+log = logging.getLogger(__name__)
+MAX_BODY = 64 * 1024
+DUPLICATE_POLL = 0.05
+LATE_PIECE_DELAY = 0.3  # let the passive reply reach the resident before the rest of a long answer
+
+
+@dataclass
+class Outcome:
+    """What handling one delivery produced: the reply text, and whether this request did the work."""
+
+    text: str | None
+    first: bool
+
+
+@dataclass
+class WechatChannel:
+    """Per-app state of the webhook: configuration, crypto, the sender and the late deliveries in flight."""
+
+    config: WechatSettings
+    token: str
+    crypto: Any
+    sender: WechatSender | None = None
+    pending: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def sender_for(self, factory: sessionmaker[Session]) -> WechatSender:
+        """The customer-service sender, built on first use (the session factory exists only after start-up)."""
+        if self.sender is None:
+            self.sender = WechatSender(self.config, factory)
+        return self.sender
+
+
+def build_router(settings: Settings) -> APIRouter:
+    """The WeChat routes, or an empty router (and a log line) when WUFEI_WECHAT__TOKEN is not set."""
+    router = APIRouter(tags=["wechat"])
+    config = settings.wechat
+    token = config.token.get_secret_value()
+    if not token:
+        log.info("WeChat channel off: WUFEI_WECHAT__TOKEN is not set")
+        return router
+    aes_key = config.encoding_aes_key.get_secret_value()
+    crypto = wechat.make_crypto(token, aes_key, config.app_id) if aes_key else None
+    channel = WechatChannel(config, token, crypto)
+    log.info("WeChat channel on at %s (%s)", config.path, "encrypted mode available" if crypto else "plaintext mode")
+
+    @router.get(config.path, include_in_schema=False)
+    def verify(request: Request) -> Response:
+        """WeChat's URL check: echo `echostr` when the signature is right."""
+        query = request.query_params
+        problem = _check_signature(
+            channel, query.get("signature", ""), query.get("timestamp", ""), query.get("nonce", "")
+        )
+        if problem:
+            return PlainTextResponse(problem, status_code=403)
+        return PlainTextResponse(query.get("echostr", ""))
+
+    @router.post(config.path, include_in_schema=False)
+    async def receive(request: Request) -> Response:
+        """One message or event from WeChat."""
+        return await _receive(channel, request)
+
+    return router
+
+
+def warm_up(dialogue: Dialogue, settings: Settings) -> None:
+    """Build the knowledge snapshot at start-up when WeChat is on, so the first message is answered within 5 s."""
+    if not settings.wechat.token.get_secret_value():
+        return
+    with transaction(dialogue.factory) as session:
+        dialogue.knowledge.get(session)
+
+
+def _check_signature(channel: WechatChannel, signature: str, timestamp: str, nonce: str) -> str | None:
+    if not signature or not timestamp or not nonce:
+        return "缺少签名参数"
+    if not wechat.signature_ok(channel.token, signature, timestamp, nonce):
+        return "签名无效"
+    window = channel.config.timestamp_window_seconds
+    if window > 0:
+        try:
+            skew = abs(time.time() - int(timestamp))
+        except ValueError:
+            return "时间戳无效"
+        if skew > window:
+            return "时间戳超出允许范围"
+    return None
+
+
+async def _read_capped(request: Request) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _receive(channel: WechatChannel, request: Request) -> Response:
+    query = request.query_params
+    timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
+    problem = _check_signature(channel, query.get("signature", ""), timestamp, nonce)
+    if problem:
+        return PlainTextResponse(problem, status_code=403)
+    body = await _read_capped(request)
+    if body is None:
+        return PlainTextResponse(f"请求体过大（上限 {MAX_BODY // 1024} KiB）", status_code=413)
+    encrypted = query.get("encrypt_type", "").lower() == "aes"
+    try:
+        fields = wechat.parse_xml(body)
+        if encrypted and channel.crypto is None:
+            if "MsgType" not in fields:
+                raise wechat.BadRequest("收到加密消息，但未配置 EncodingAESKey")
+            encrypted = False  # 兼容 mode without a key: use the plaintext fields, answer in plaintext
+        elif encrypted:
+            inner = wechat.decrypt(
+                channel.crypto, fields, msg_signature=query.get("msg_signature", ""), timestamp=timestamp, nonce=nonce
+            )
+            fields = wechat.parse_xml(inner)
+        incoming = wechat.to_incoming(fields, now=utcnow(), menu_texts=channel.config.menu_texts)
+    except PermissionError:
+        return PlainTextResponse("消息签名无效", status_code=403)
+    except wechat.BadRequest as exc:
+        return PlainTextResponse(exc.reason, status_code=400)
+    if incoming is None:
+        return PlainTextResponse("success")
+
+    factory: sessionmaker[Session] = request.app.state.factory
+    dialogue: Dialogue = request.app.state.dialogue
+    key = wechat.dedupe_key(fields)
+    budget = max(channel.config.reply_timeout_seconds, 0.0)
+    task = asyncio.ensure_future(asyncio.to_thread(_process, factory, dialogue, incoming, key, budget))
+    try:
+        outcome = await asyncio.wait_for(asyncio.shield(task), timeout=budget)
+    except TimeoutError:
+        _keep(channel, asyncio.ensure_future(_deliver_late(channel, factory, incoming.user_id, task)))
+        return PlainTextResponse("success")
+    if outcome.text is None:
+        return PlainTextResponse("success")
+
+    pieces = wechat.split_text(outcome.text, channel.config.max_text_bytes) or [outcome.text]
+    if len(pieces) > 1:
+        sender = channel.sender_for(factory)
+        if outcome.first and sender.configured:
+            _keep(channel, asyncio.ensure_future(_send_pieces(sender, incoming.user_id, pieces[1:], LATE_PIECE_DELAY)))
+        elif not sender.configured:
+            pieces = [wechat.shorten(outcome.text, channel.config.max_text_bytes)]
+    xml = wechat.render_text(
+        to_user=incoming.user_id, from_user=fields.get("ToUserName", ""), content=pieces[0], now=utcnow()
+    )
+    if encrypted:
+        xml = wechat.encrypt(channel.crypto, xml, nonce=secrets.token_hex(8), timestamp=str(int(time.time())))
+    return Response(xml, media_type="application/xml; charset=utf-8")
+
+
+def _process(
+    factory: sessionmaker[Session], dialogue: Dialogue, incoming: IncomingMessage, key: str, budget: float
+) -> Outcome:
+    """Claim the delivery and answer it, or wait for the answer of the worker that claimed it first."""
+    now = incoming.received_at
+    msg_type = incoming.event or "text"
+    with transaction(factory) as session:
+        first = wechat.claim(session, key=key, openid=incoming.user_id, msg_type=msg_type, now=now)
+        if first:
+            open_window(session, openid=incoming.user_id, kind=wechat.window_kind(incoming), now=now)
+    if not first:
+        return Outcome(_wait_for_reply(factory, key, budget), first=False)
+    replies = dialogue.handle(incoming)
+    text = wechat.reply_text(incoming, replies)
+    with transaction(factory) as session:
+        wechat.finish(session, key=key, reply=text, now=utcnow())
+    return Outcome(text, first=True)
+
+
+def _wait_for_reply(factory: sessionmaker[Session], key: str, budget: float) -> str | None:
+    deadline = time.monotonic() + budget
+    while True:
+        with transaction(factory) as session:
+            row = wechat.stored(session, key)
+            if row is not None and row.status == "done":
+                return row.reply_text
+        if time.monotonic() >= deadline:
+            return None  # still being answered elsewhere; that worker sends it
+        time.sleep(DUPLICATE_POLL)
+
+
+def _keep(channel: WechatChannel, task: asyncio.Task[None]) -> None:
+    channel.pending.add(task)
+    task.add_done_callback(channel.pending.discard)
+
+
+async def _deliver_late(
+    channel: WechatChannel, factory: sessionmaker[Session], openid: str, task: asyncio.Future[Outcome]
+) -> None:
+    """Send an answer that missed the passive-reply deadline through the customer-service API."""
+    try:
+        outcome = await task
+    except Exception:
+        log.exception("WeChat message from %s failed", openid)
+        return
+    if not outcome.first or outcome.text is None:
+        return
+    sender = channel.sender_for(factory)
+    if not sender.configured:
+        log.warning("WeChat answer to %s was late and no AppSecret is set: it could not be sent", openid)
+        return
+    await _send_pieces(sender, openid, wechat.split_text(outcome.text, channel.config.max_text_bytes), 0.0)
+
+
+async def _send_pieces(sender: WechatSender, openid: str, pieces: list[str], delay: float) -> None:
+    if delay:
+        await asyncio.sleep(delay)
+    for piece in pieces:
+        result = await asyncio.to_thread(sender.send, openid, piece, now=utcnow())
+        if not result.ok:
+            log.warning("WeChat customer-service send to %s failed: %s", openid, result.reason)
+            return

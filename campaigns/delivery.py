@@ -1,0 +1,276 @@
+"""The sender loop: claim ledger rows, send through the channel's Sender within its rate, record each outcome.
+
+Senders plug in by channel name (a mapping channel → Sender, built by the application). A sender that can
+write inside our transaction (`send_in`, e.g. the web outbox) gets exactly-once delivery: the message and the
+`sent` mark commit together. For a platform API the outcome is committed right after each call, so a crash can
+repeat at most the one message that was in flight (the platform accepted it, our commit did not happen).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, runtime_checkable
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from campaigns import content, ledger
+from campaigns.models import Campaign
+from campaigns.residents import mark_unreachable
+from campaigns.schedule import QuietHours
+from campaigns.texts import TEST_PREFIX
+
+log = logging.getLogger(__name__)
+# where "unreachable" is for good (Telegram: blocked or never started); WeChat's closed 48 h window is not
+PERMANENT_UNREACHABLE = frozenset({"telegram"})
+
+
+class SendResultLike(Protocol):
+    """bot.channels.base.SendResult, seen structurally (the domain does not import channel code)."""
+
+    ok: bool
+    reason: str
+    retry_after: float | None
+    unreachable: bool
+    provider_id: str | None
+
+
+class SenderLike(Protocol):
+    """bot.channels.base.Sender, seen structurally."""
+
+    channel: str
+
+    def send(self, external_id: str, text: str, *, now: dt.datetime) -> Any:
+        """Deliver one text; returns a SendResult."""
+
+
+@runtime_checkable
+class TransactionalSender(Protocol):
+    """A sender that writes into our database, inside the caller's transaction (exactly-once)."""
+
+    channel: str
+
+    def send_in(
+        self, session: Session, *, delivery_id: int | None, external_id: str, text: str, now: dt.datetime
+    ) -> Any:
+        """Store the message in `session`; returns a SendResult."""
+
+
+class RateLimiter:
+    """Spaces sends on one channel to at most `rate` per second in this process; honours platform back-offs."""
+
+    def __init__(self, rate: float, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.sleep = sleep
+        self.next_at = 0.0
+        self.blocked_until: dt.datetime | None = None
+        self.lock = threading.Lock()
+
+    def wait(self) -> None:
+        """Block until the next send may go."""
+        with self.lock:
+            now = time.monotonic()
+            at = max(self.next_at, now)
+            self.next_at = at + self.interval
+        if at > now:
+            self.sleep(at - now)
+
+    def block(self, until: dt.datetime) -> None:
+        """The platform asked us to wait until `until`."""
+        with self.lock:
+            if self.blocked_until is None or until > self.blocked_until:
+                self.blocked_until = until
+
+    def blocked(self, now: dt.datetime) -> bool:
+        """True while a platform back-off is in force."""
+        return self.blocked_until is not None and now < self.blocked_until
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """30 s, 60 s, 120 s … capped at an hour."""
+    return dt.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+class DeliveryLoop:
+    """One per process: claims small batches and sends them; safe to run in several processes at once."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        senders: Mapping[str, SenderLike],
+        *,
+        worker: str,
+        clock: Callable[[], dt.datetime],
+        batch_size: int = 100,
+        lease: dt.timedelta = dt.timedelta(seconds=120),
+        max_attempts: int = 5,
+        pause_after: int = 20,
+        rates: Mapping[str, float] | None = None,
+        quiet: QuietHours | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.factory = factory
+        self.senders = dict(senders)
+        self.worker = worker
+        self.clock = clock
+        self.batch_size = batch_size
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.pause_after = pause_after
+        self.quiet = quiet
+        self.limiters = {c: RateLimiter((rates or {}).get(c, 0.0), sleep=sleep) for c in self.senders}
+
+    def run_once(self) -> int:
+        """Claim one batch and send it; returns how many rows were handled (0 = nothing due)."""
+        now = self.clock()
+        if self.quiet is not None and self.quiet.contains(now):
+            return 0
+        channels = [c for c, lim in self.limiters.items() if not lim.blocked(now)]
+        if not channels:
+            return 0
+        with self.factory() as session, session.begin():
+            batch = ledger.claim(
+                session, worker=self.worker, now=now, limit=self.batch_size, lease=self.lease, channels=channels
+            )
+        if not batch:
+            return 0
+        bulk = [r for r in batch if isinstance(self.senders[r.channel], TransactionalSender)]
+        if bulk:
+            self._send_in_db(bulk)
+        for row in batch:
+            if not isinstance(self.senders[row.channel], TransactionalSender):
+                self._send_one(row)
+        return len(batch)
+
+    def drain(self, *, budget: float = 10.0, stop: threading.Event | None = None) -> int:
+        """Send batches until nothing is due, `budget` seconds passed or `stop` is set."""
+        total, start = 0, time.monotonic()
+        while time.monotonic() - start < budget and not (stop is not None and stop.is_set()):
+            n = self.run_once()
+            if n == 0:
+                break
+            total += n
+        return total
+
+    def _render(self, row: ledger.Claimed) -> str:
+        return content.render(row.text, link=row.link, variants=row.variants, channel=row.channel, profile=row.profile)
+
+    def _send_in_db(self, rows: list[ledger.Claimed]) -> None:
+        """Transactional senders: the messages and their `sent` marks commit together."""
+        with self.factory() as session, session.begin():
+            sent: list[ledger.Claimed] = []
+            for row in rows:
+                sender = self.senders[row.channel]
+                assert isinstance(sender, TransactionalSender)
+                self.limiters[row.channel].wait()
+                now = self.clock()
+                result = sender.send_in(
+                    session, delivery_id=row.id, external_id=row.external_id, text=self._render(row), now=now
+                )
+                if result.ok:
+                    sent.append(row)
+                else:
+                    self._record(session, row, result, now)
+            if sent:
+                session.flush()
+                ledger.mark_sent_many(session, sent, now=self.clock())
+                session.execute(
+                    update(Campaign)
+                    .execution_options(synchronize_session=False)
+                    .where(Campaign.id.in_({r.campaign_id for r in sent}), Campaign.consecutive_failures != 0)
+                    .values(consecutive_failures=0)
+                )
+
+    def _send_one(self, row: ledger.Claimed) -> None:
+        sender = self.senders[row.channel]
+        limiter = self.limiters[row.channel]
+        if limiter.blocked(self.clock()) and limiter.blocked_until is not None:
+            with self.factory() as session, session.begin():  # the platform said wait: hand the row back
+                ledger.mark_retry(session, row, now=self.clock(), at=limiter.blocked_until, error="", count=False)
+            return
+        limiter.wait()
+        try:
+            result: Any = sender.send(row.external_id, self._render(row), now=self.clock())
+        except Exception as exc:  # a sender must not raise, but one bad sender must not stop the loop
+            log.exception("sender %s raised", row.channel)
+            result = _Failure(f"{type(exc).__name__}: {exc}")
+        with self.factory() as session, session.begin():
+            self._record(session, row, result, self.clock())
+
+    def _record(self, session: Session, row: ledger.Claimed, result: SendResultLike, now: dt.datetime) -> None:
+        if result.ok:
+            if ledger.mark_sent(session, row, now=now, provider_id=result.provider_id):
+                session.execute(
+                    update(Campaign)
+                    .execution_options(synchronize_session=False)
+                    .where(Campaign.id == row.campaign_id, Campaign.consecutive_failures != 0)
+                    .values(consecutive_failures=0)
+                )
+            else:
+                log.warning("delivery %s was sent after its claim was taken over", row.id)
+        elif result.unreachable:
+            ledger.mark_skipped(session, row, now=now, reason="unreachable", error=result.reason)
+            if row.channel in PERMANENT_UNREACHABLE:
+                mark_unreachable(session, row.resident_id, now=now, reason=f"{row.channel}: {result.reason}")
+        elif result.retry_after is not None:
+            at = now + dt.timedelta(seconds=result.retry_after)
+            self.limiters[row.channel].block(at)
+            ledger.mark_retry(session, row, now=now, at=at, error=result.reason, count=False)
+        else:
+            if row.attempts >= self.max_attempts:
+                ledger.mark_failed(session, row, now=now, error=result.reason)
+            else:
+                ledger.mark_retry(
+                    session, row, now=now, at=now + backoff(row.attempts), error=result.reason, count=True
+                )
+            self._count_failure(session, row.campaign_id, now=now, error=result.reason)
+
+    def _count_failure(self, session: Session, campaign_id: int, *, now: dt.datetime, error: str) -> None:
+        campaign = session.get(Campaign, campaign_id, with_for_update=True)
+        if campaign is None:
+            return
+        campaign.consecutive_failures += 1
+        if campaign.consecutive_failures >= self.pause_after and campaign.state == "running":
+            campaign.state = "paused"
+            campaign.state_reason = (
+                f"连续 {campaign.consecutive_failures} 次发送失败，已自动暂停（最近一次：{error[:100]}）"
+            )
+            campaign.updated_at = now
+            log.warning("campaign %s paused after %s failures", campaign_id, campaign.consecutive_failures)
+
+
+class _Failure:
+    """A SendResult-shaped failure for a sender that raised."""
+
+    def __init__(self, reason: str) -> None:
+        self.ok = False
+        self.reason = reason
+        self.retry_after: float | None = None
+        self.unreachable = False
+        self.provider_id: str | None = None
+
+
+def send_test(
+    campaign: Campaign, staff: list[str], senders: Mapping[str, SenderLike], *, now: dt.datetime
+) -> list[tuple[str, bool, str]]:
+    """Send the campaign text (marked 【测试】) to staff identities "channel:id"; nothing goes into the ledger."""
+    out: list[tuple[str, bool, str]] = []
+    for identity in staff:
+        channel, _, external_id = identity.partition(":")
+        sender = senders.get(channel)
+        if sender is None or not external_id:
+            out.append((identity, False, "该渠道暂未接入"))
+            continue
+        text = TEST_PREFIX + content.render(
+            campaign.text, link=campaign.link, variants=campaign.variants, channel=channel, profile={}
+        )
+        try:
+            result = sender.send(external_id, text, now=now)
+            out.append((identity, bool(result.ok), str(result.reason)))
+        except Exception as exc:
+            out.append((identity, False, f"{type(exc).__name__}: {exc}"))
+    return out

@@ -1,0 +1,134 @@
+"""Segments: saved, named queries over resident fields, cell membership and history, previewable with a count.
+
+Rules are a flat mapping, every rule must hold (AND); a list value means "any of" (IN):
+  city, township, community, area, age_band, status: field equals
+  consent: true/false            channel: has an identity on that channel
+  cell_type, cell_id, cell_name: member of such a cell
+  inactive_days: N               no message for N days ("近30天未互动")
+  active_days: N                 a message within N days
+  with_event / without_event: K  has / has not a resident event of kind K (e.g. cell_join, subscribe)
+  not_sent_campaign: ID          was not reached by that campaign
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select, true
+from sqlalchemy.orm import Session
+
+from campaigns.models import Cell, CellMember, ChannelIdentity, Delivery, Resident, ResidentEvent, Segment
+
+FIELDS = {
+    "city": Resident.city,
+    "township": Resident.township,
+    "community": Resident.community,
+    "area": Resident.area,
+    "age_band": Resident.age_band,
+    "status": Resident.status,
+}
+INT_RULES = ("inactive_days", "active_days", "not_sent_campaign", "cell_id")
+RULES = (*FIELDS, "consent", "channel", "cell_type", "cell_name", "with_event", "without_event", *INT_RULES)
+
+
+class SegmentError(ValueError):
+    """A rule that cannot be understood (message in Chinese)."""
+
+
+def parse_rules(pairs: Sequence[str]) -> dict[str, Any]:
+    """["township=新建路街道", "cell_type=学校,医院", "inactive_days=30"] → a rules mapping (validated)."""
+    rules: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not value:
+            raise SegmentError(f"条件应写成 字段=值：{pair}")
+        values = [v.strip() for v in value.replace("，", ",").split(",") if v.strip()]
+        rules[key] = values if len(values) > 1 else values[0]
+    return validate(rules)
+
+
+def validate(rules: Mapping[str, Any]) -> dict[str, Any]:
+    """Check the rule names and value types; returns a normalised copy."""
+    out: dict[str, Any] = {}
+    for key, value in rules.items():
+        if key not in RULES:
+            raise SegmentError(f"未知的条件：{key}（可用：{', '.join(RULES)}）")
+        if key in INT_RULES:
+            try:
+                out[key] = [int(v) for v in value] if isinstance(value, list) else int(value)
+            except (TypeError, ValueError) as exc:
+                raise SegmentError(f"{key} 需要整数：{value}") from exc
+        elif key == "consent":
+            out[key] = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "是")
+        else:
+            out[key] = value
+    return out
+
+
+def _in(column: Any, value: Any) -> ColumnElement[bool]:
+    cond: ColumnElement[bool] = column.in_(value) if isinstance(value, list) else column == value
+    return cond
+
+
+def where(rules: Mapping[str, Any], *, now: dt.datetime) -> ColumnElement[bool]:
+    """The SQL condition on `residents` for these rules."""
+    conds: list[ColumnElement[bool]] = []
+    for key, value in rules.items():
+        if key in FIELDS:
+            conds.append(_in(FIELDS[key], value))
+        elif key == "consent":
+            conds.append(Resident.push_consent == bool(value))
+        elif key == "channel":
+            conds.append(
+                exists().where(ChannelIdentity.resident_id == Resident.id, _in(ChannelIdentity.channel, value))
+            )
+        elif key in ("cell_type", "cell_name", "cell_id"):
+            column = {"cell_type": Cell.type, "cell_name": Cell.name, "cell_id": Cell.id}[key]
+            conds.append(
+                exists().where(CellMember.resident_id == Resident.id, CellMember.cell_id == Cell.id, _in(column, value))
+            )
+        elif key == "inactive_days":
+            conds.append(Resident.last_seen_at < now - dt.timedelta(days=int(value)))
+        elif key == "active_days":
+            conds.append(Resident.last_seen_at >= now - dt.timedelta(days=int(value)))
+        elif key in ("with_event", "without_event"):
+            has = exists().where(ResidentEvent.resident_id == Resident.id, _in(ResidentEvent.kind, value))
+            conds.append(has if key == "with_event" else ~has)
+        elif key == "not_sent_campaign":
+            conds.append(
+                ~exists().where(
+                    Delivery.resident_id == Resident.id, _in(Delivery.campaign_id, value), Delivery.state == "sent"
+                )
+            )
+    return and_(true(), *conds)
+
+
+def audience(rules: Mapping[str, Any], *, now: dt.datetime) -> Select[int]:
+    """SELECT residents.id for the rules (used to materialise a campaign's audience)."""
+    return select(Resident.id).where(where(rules, now=now))
+
+
+def count(session: Session, rules: Mapping[str, Any], *, now: dt.datetime) -> int:
+    """How many residents match right now."""
+    return int(session.execute(select(func.count()).select_from(Resident).where(where(rules, now=now))).scalar_one())
+
+
+def save(session: Session, name: str, rules: Mapping[str, Any], *, now: dt.datetime) -> Segment:
+    """Create or replace the named segment."""
+    checked = validate(rules)
+    segment = session.execute(select(Segment).where(Segment.name == name)).scalar_one_or_none()
+    if segment is None:
+        segment = Segment(name=name, rules=checked, created_at=now)
+        session.add(segment)
+    else:
+        segment.rules = checked
+    session.flush()
+    return segment
+
+
+def get(session: Session, name: str) -> Segment | None:
+    """The segment called `name`."""
+    return session.execute(select(Segment).where(Segment.name == name)).scalar_one_or_none()

@@ -1,0 +1,36 @@
+"""What campaigns say to residents and staff (Simplified Chinese); wording changes touch no code."""
+
+SUBSCRIBED = "已为您开通无废城市宣传推送。回复“退订”或“TD”即可随时取消。"
+UNSUBSCRIBED = "已为您取消宣传推送，之后不会再主动给您发消息。想重新接收，回复“订阅”即可。"
+ALREADY_SUBSCRIBED = "您已经订阅了宣传推送。回复“退订”或“TD”可以取消。"
+CELL_JOINED = "欢迎加入无废细胞“{name}”！之后的活动通知会发给您。"
+CELL_ALREADY = "您已经是无废细胞“{name}”的成员了。"
+CELL_NOT_FOUND = "没有找到这个无废细胞，请检查二维码或编号是否正确。"
+CAMPAIGN_JOINED = "已为您开通“{name}”相关的宣传推送。回复“退订”可随时取消。"
+TEST_PREFIX = "【测试】"
+LINK_LINE = "\n详情：{link}"
+
+SUBSCRIBE_WORDS = ("订阅", "订阅推送", "开通推送", "/subscribe")
+UNSUBSCRIBE_WORDS = ("退订", "td", "取消订阅", "/unsubscribe", "/stop", "unsubscribe", "stop")
+
+# reasons staff read in the ledger
+REASONS = {
+    "no_consent": "未同意接收推送",
+    "opted_out": "已退订",
+    "unreachable": "无法送达",
+    "no_channel": "没有可用的渠道",
+    "no_sender": "该渠道暂未接入",
+    "missed": "错过发送时间",
+    "cancelled": "活动已取消",
+    "retries": "多次重试仍失败",
+}
+
+CELL_STATUSES = ("申报", "创建中", "已命名", "复核")
+STATE_NAMES = {
+    "draft": "草稿",
+    "scheduled": "已排期",
+    "running": "发送中",
+    "paused": "已暂停",
+    "finished": "已完成",
+    "cancelled": "已取消",
+}

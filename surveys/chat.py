@@ -1,0 +1,128 @@
+"""The survey hook of the chat core: starts a survey on 调查/问卷/满意度, /survey or a menu click, takes the
+answers of a survey in progress, and lets everything else pass to the next hook."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from knowledge.answer import Answer, Choice
+from surveys import flow, texts
+from surveys.definition import DefinitionError, Survey, load_surveys
+from surveys.keys import message_key, resolve_salt, respondent_key
+from surveys.models import COMPLETED, EXPIRED, IN_PROGRESS, SurveyResponse
+
+if TYPE_CHECKING:
+    from bot.dialogue import Turn
+
+log = logging.getLogger(__name__)
+DEFAULT_SURVEY = "public"
+START_EVENTS = frozenset({"click", "scan", "start", "subscribe"})
+
+
+def survey_hook(turn: Turn) -> Answer | None:
+    """Answer when a survey is in progress or being started; None otherwise."""
+    message = turn.message
+    try:
+        surveys = load_surveys(turn.settings.surveys.extra_dir)
+    except DefinitionError:
+        log.exception("survey definitions are broken; surveys are off until they are fixed")
+        return None
+    if not surveys:
+        return None
+    salt = resolve_salt(turn.settings.surveys.salt, turn.settings.data_dir)
+    subject = f"resident:{turn.resident.id}"
+    keyed = {respondent_key(salt, s.id, subject): s for s in surveys.values()}
+    fingerprint = message_key(
+        message.channel, message.user_id, message.received_at.isoformat(), message.kind, message.event, turn.text
+    )
+    rows = (
+        turn.session.execute(
+            select(SurveyResponse)
+            .where(SurveyResponse.respondent_key.in_(keyed))
+            .order_by(SurveyResponse.updated_at.desc())
+            .with_for_update()
+        )
+        .scalars()
+        .all()
+    )
+    current = [r for r in rows if _is_current(r, keyed[r.respondent_key or ""])]
+    for response in current:
+        if response.last_message_key == fingerprint:  # the same message delivered again: say the same, store nothing
+            return _answer(flow.current_prompt(turn.session, keyed[response.respondent_key or ""], response))
+    started = _wanted_survey(turn, surveys)
+    active = next((r for r in current if r.status == IN_PROGRESS), None)
+    max_age = dt.timedelta(hours=turn.settings.surveys.expire_hours)
+    if active is not None and flow.is_stale(active, turn.now, max_age):
+        active.status = EXPIRED  # partial answers kept; the next 问卷 resumes it
+        active = None
+    if active is not None and started is None:
+        if message.kind != "text":
+            return None
+        survey = keyed[active.respondent_key or ""]
+        active.last_message_key = fingerprint
+        if turn.text.strip() in texts.STOP_WORDS:
+            return _answer(flow.stop(active, turn.now))
+        return _answer(flow.take_answer(turn.session, survey, active, turn.text, turn.now))
+    if started is None:
+        return None
+    key = respondent_key(salt, started.id, subject)
+    existing = next((r for r in current if r.respondent_key == key), None)
+    if existing is None:
+        response = flow.begin(
+            turn.session,
+            started,
+            key=key,
+            resident_id=turn.resident.id,
+            channel=message.channel,
+            source="chat",
+            now=turn.now,
+        )
+        response.last_message_key = fingerprint
+        if response.status == COMPLETED:
+            return _answer(flow.Prompt(texts.ALREADY_DONE.format(title=started.title), done=True))
+        return _answer(flow.current_prompt(turn.session, started, response, lead=started.intro))
+    response = existing
+    response.last_message_key = fingerprint
+    if response.status == COMPLETED:
+        return _answer(flow.Prompt(texts.ALREADY_DONE.format(title=started.title), done=True))
+    if response.status == IN_PROGRESS:
+        return _answer(flow.current_prompt(turn.session, started, response))
+    return _answer(flow.resume(turn.session, started, response, turn.now))
+
+
+def _is_current(response: SurveyResponse, survey: Survey) -> bool:
+    return response.version == survey.version and response.wave == survey.wave
+
+
+def _wanted_survey(turn: Turn, surveys: dict[str, Survey]) -> Survey | None:
+    """The survey the message asks to start, if any."""
+    message = turn.message
+    if message.kind == "text":
+        word = turn.text.strip().strip("。！!？?").lower()
+        if word in texts.START_WORDS:
+            return surveys.get(DEFAULT_SURVEY) or next(iter(surveys.values()))
+        if word.startswith("/survey "):
+            return surveys.get(word.split(maxsplit=1)[1].strip())
+        return None
+    if message.event not in START_EVENTS:
+        return None
+    for value in message.data.values():
+        tag = str(value).strip().lower()
+        if tag.startswith("qrscene_"):
+            tag = tag[len("qrscene_") :]
+        if tag == "survey":
+            return surveys.get(DEFAULT_SURVEY)
+        for prefix in ("survey_", "survey:"):
+            if tag.startswith(prefix):
+                return surveys.get(tag[len(prefix) :])
+    return None
+
+
+def _answer(prompt: flow.Prompt) -> Answer:
+    choices = [Choice(key, label) for key, label in prompt.options]
+    extra = {"survey_question": prompt.question} if prompt.question else {}
+    return Answer("command", prompt.text, 1.0, "survey", choices=choices, extra=extra)

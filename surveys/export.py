@@ -1,0 +1,161 @@
+"""Exports: responses as CSV or XLSX (option labels or codes, multiple choices joined with ┋, no personal data),
+and an XLSX workbook with the indicator summary (method in words), one sheet per breakdown, and the responses."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from surveys import texts
+from surveys.definition import Survey
+from surveys.indicators import rule_text
+from surveys.models import SurveyAnswer, SurveyResponse
+
+JOIN = "┋"
+META = ("response", "survey", "version", "wave", "status", "source", "channel", "started_at", "completed_at")
+BATCH = 2000
+SUMMARY_HEADER = (
+    "指标",
+    "比例",
+    "95%区间下限",
+    "95%区间上限",
+    "分子",
+    "分母",
+    "不计入分母",
+    "目标",
+    "是否达标",
+    "判定规则",
+    "0–100 分",
+    "有效样本量",
+    "计算方法",
+)
+
+
+def header(survey: Survey) -> list[str]:
+    """Column names of the response export: metadata, then one column per question id."""
+    return [*META, *(q.id for q in survey.questions)]
+
+
+def response_rows(session: Session, survey: Survey, *, wave: str | None, codes: bool) -> Iterator[list[Any]]:
+    """Every response of the survey (all statuses) as a row, read in batches."""
+    last_id = 0
+    while True:
+        query = select(SurveyResponse).where(SurveyResponse.survey_id == survey.id, SurveyResponse.id > last_id)
+        if wave is not None:
+            query = query.where(SurveyResponse.wave == wave)
+        batch = session.execute(query.order_by(SurveyResponse.id).limit(BATCH)).scalars().all()
+        if not batch:
+            return
+        ids = [r.id for r in batch]
+        values: dict[int, dict[str, list[str]]] = {}
+        for response_id, question_id, value in session.execute(
+            select(SurveyAnswer.response_id, SurveyAnswer.question_id, SurveyAnswer.value)
+            .where(SurveyAnswer.response_id.in_(ids))
+            .order_by(SurveyAnswer.id)
+        ):
+            values.setdefault(response_id, {}).setdefault(question_id, []).append(value)
+        for r in batch:
+            given = values.get(r.id, {})
+            row: list[Any] = [
+                r.id,
+                r.survey_id,
+                r.version,
+                r.wave,
+                r.status,
+                r.source,
+                r.channel or "",
+                r.started_at.isoformat(),
+                r.completed_at.isoformat() if r.completed_at else "",
+            ]
+            for q in survey.questions:
+                chosen = given.get(q.id, [])
+                row.append(JOIN.join(chosen if codes else [q.label(v) for v in chosen]))
+            yield row
+        last_id = ids[-1]
+
+
+def write_csv(session: Session, survey: Survey, out: Path, *, wave: str | None, codes: bool = False) -> int:
+    """Write the responses as UTF-8 CSV (with a BOM so Excel opens it); returns the number of rows."""
+    count = 0
+    with out.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header(survey))
+        for row in response_rows(session, survey, wave=wave, codes=codes):
+            writer.writerow(row)
+            count += 1
+    return count
+
+
+def summary_rows(report: dict[str, Any]) -> list[list[Any]]:
+    """The indicator summary table (one row per indicator)."""
+    rows = []
+    for item in report["indicators"]:
+        met = texts.MET_UNKNOWN if item["met"] is None else (texts.MET_YES if item["met"] else texts.MET_NO)
+        rows.append(
+            [
+                item["name"],
+                item["rate"],
+                item["ci_low"],
+                item["ci_high"],
+                item["numerator"],
+                item["denominator"],
+                item["excluded"],
+                item["target"],
+                met,
+                rule_text(item["rule"]),
+                item.get("score"),
+                item["n_effective"],
+                item["method"],
+            ]
+        )
+    return rows
+
+
+def write_xlsx(
+    session: Session, survey: Survey, out: Path, *, report: dict[str, Any], wave: str | None, codes: bool = False
+) -> int:
+    """Write the workbook: 汇总 (summary with method), one sheet per breakdown, 回答 (responses); returns rows."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    summary = book.create_sheet("汇总")
+    summary.append(
+        [f"{report['title']}（{report['survey']} 第 {report['version']} 版，批次 {report['wave'] or '全部'}）"]
+    )
+    summary.append(["已完成问卷数", report["n"]])
+    summary.append(list(SUMMARY_HEADER))
+    for row in summary_rows(report):
+        summary.append(row)
+    for warning in report["warnings"]:
+        summary.append(["提示", warning])
+    for dim, values in report["breakdown"].items():
+        sheet = book.create_sheet(f"按{dim}"[:31])
+        sheet.append([dim, "指标", "比例", "95%区间下限", "95%区间上限", "分子", "分母", "不计入分母", "是否达标"])
+        for value, items in values.items():
+            for item in items:
+                sheet.append(
+                    [
+                        value,
+                        item["name"],
+                        item["rate"],
+                        item["ci_low"],
+                        item["ci_high"],
+                        item["numerator"],
+                        item["denominator"],
+                        item["excluded"],
+                        None if item["met"] is None else (texts.MET_YES if item["met"] else texts.MET_NO),
+                    ]
+                )
+    responses = book.create_sheet("回答")
+    responses.append(header(survey))
+    count = 0
+    for row in response_rows(session, survey, wave=wave, codes=codes):
+        responses.append(row)
+        count += 1
+    book.save(out)
+    return count

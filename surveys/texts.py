@@ -1,0 +1,63 @@
+"""What surveys say to residents and staff (Simplified Chinese); wording changes touch no logic."""
+
+START_WORDS = frozenset(
+    {"调查", "问卷", "满意度", "问卷调查", "满意度调查", "参加调查", "填问卷", "做问卷", "/survey", "survey"}
+)
+STOP_WORDS = frozenset({"退出", "退出问卷", "退出调查", "结束问卷", "不填了", "不做了"})
+SKIP_WORDS = frozenset({"跳过", "略过", "不想说", "没有", "无", "skip"})
+
+PROGRESS = "（第{n}/{total}题）"
+HINT_SINGLE = "回复数字或直接说答案即可。"
+HINT_MULTIPLE = "可多选，多个数字用逗号或空格隔开，如“1,3”。"
+HINT_NUMBER = "请回复一个数字。"
+HINT_TEXT = "请直接输入文字。"
+HINT_OPTIONAL = "不想回答可回复“跳过”。"
+HINT_STOP = "回复“退出”可随时结束。"
+
+UNCLEAR_CHOICE = "没太看懂您的选择，请回复下面选项前的数字："
+EXCLUSIVE_MIXED = "“{label}”不能和其他选项同时选，请重新选择："
+NOT_A_NUMBER = "请回复一个数字，例如 3。"
+NUMBER_TOO_SMALL = "这个数字太小了，不能小于 {min:g}。"
+NUMBER_TOO_LARGE = "这个数字太大了，不能大于 {max:g}。"
+NOT_INTEGER = "请回复一个整数。"
+TEXT_EMPTY = "这一题需要回答，请输入文字。"
+TEXT_TOO_LONG = "内容太长了，请控制在 {max} 字以内。"
+REQUIRED = "这一题需要回答。"
+UNKNOWN_VALUE = "“{value}”不是这一题的选项"
+
+THANKS = "问卷填完了，感谢您的参与！您的意见会帮助新郑、新密把“无废城市”建设做得更好。"
+ALREADY_DONE = "您已经填过这份问卷（{title}）了，感谢参与！每人每期只需填写一次。"
+STOPPED = "已退出问卷，您已回答的内容会保留。想继续时发送“问卷”即可接着填。"
+RESUME = "欢迎回来，我们接着上次的问卷继续："
+EXPIRED_NOTE = "您上次的问卷已超时结束（已答内容会保留）。"
+NO_SURVEY = "现在没有正在进行的问卷，谢谢关心！"
+
+# web form
+FORM_TITLE_SUFFIX = "（网页问卷）"
+FORM_SUBMIT = "提交"
+FORM_CHOOSE = "请选择"
+FORM_REQUIRED_MARK = "（必答）"
+FORM_OPTIONAL_MARK = "（选答）"
+FORM_ERRORS = "有几处需要修改，请检查标红的题目："
+FORM_THANKS_TITLE = "提交成功"
+FORM_NOT_FOUND = "没有这份问卷：{survey_id}"
+FORM_ALREADY = "这台设备已经提交过这份问卷，感谢参与！每人每期只需填写一次。"
+FORM_BROKEN = "问卷定义文件有误，暂时无法填写，请联系工作人员"
+FORM_BAD_BODY = "提交的内容无法识别，请刷新页面后重新填写。"
+
+# indicators and exports (staff)
+RULE_POINT = "点估计 ≥ 目标值即为达标"
+RULE_LOWER_BOUND = "Wilson 95% 置信区间下限 ≥ 目标值才算达标"
+METHOD_COMMON = (
+    "只统计已完成的问卷（聊天、网页和导入的）；{rule}。区间为 Wilson 95% 置信区间（不用正态近似，"
+    "后者在比例接近 100% 时会超出 100%）。"
+)
+METHOD_WEIGHTED = "已按乡镇×年龄段人口做事后分层加权（权重文件：{source}），有效样本量按 Kish 公式计算。"
+WARN_EMPTY_CELL = "分层“{cell}”有人口但没有样本，已从加权中去掉（其余分层按比例放大）"
+WARN_SMALL_N = "{name}：有效样本 {n:.0f} 份，太少，难以判断是否达到 {target:.0%}（建议至少约 400 份）"
+WARN_UNDECIDED = "{name}：置信区间 {low:.1%}–{high:.1%} 跨过目标 {target:.0%}，严格说还不能确定是否达标"
+WARN_NO_DATA = "{name}：还没有有效回答"
+WARN_UNWEIGHTED_CELL = "有 {count} 份问卷的乡镇/年龄段不在权重文件里，加权时未计入"
+MET_YES = "达标"
+MET_NO = "未达标"
+MET_UNKNOWN = "无数据"

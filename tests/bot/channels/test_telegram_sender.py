@@ -1,0 +1,185 @@
+"""The Telegram Sender against a fake Bot API: limits across processes, 429, 403, transient errors."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.channels.telegram_models import TelegramChat
+from bot.channels.telegram_sender import TelegramSender
+from bot.config import Settings, TelegramSettings
+from bot.db import dispose_engines, transaction, utcnow
+from tests.support.fake_telegram import TOKEN, Call, FakeTelegram, running_fake_telegram
+from tests.support.server import free_port
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTelegram]:
+    with running_fake_telegram() as f:
+        yield f
+    dispose_engines()  # give the per-test database's pooled connections back (PostgreSQL has a cap)
+
+
+def with_telegram(settings: Settings, base_url: str, **limits: float) -> Settings:
+    telegram = TelegramSettings(token=TOKEN, base_url=base_url, **limits)  # type: ignore[arg-type]
+    return settings.model_copy(update={"telegram": telegram})
+
+
+@pytest.fixture
+def sender(settings: Settings, factory: sessionmaker[Session], fake: FakeTelegram) -> Iterator[TelegramSender]:
+    s = TelegramSender(with_telegram(settings, fake.base_url), factory, backoff_seconds=1.2)
+    yield s
+    s.close()
+
+
+def sends(fake: FakeTelegram) -> list[Call]:
+    return fake.calls_to("sendMessage")
+
+
+def assert_within_limits(calls: Sequence[Call], *, per_second: int = 30, chat_gap: float = 1.0) -> None:
+    """As the fake observed them: at most `per_second` in any one-second window, and per chat one per `chat_gap`."""
+    times = sorted(c.at for c in calls)
+    for i, start in enumerate(times):
+        in_window = sum(1 for t in times[i:] if t < start + 1.0)
+        assert in_window <= per_second, f"{in_window} messages within one second from {start}"
+    by_chat: dict[str, list[float]] = {}
+    for c in calls:
+        by_chat.setdefault(str(c.params["chat_id"]), []).append(c.at)
+    for chat, stamps in by_chat.items():
+        stamps.sort()
+        gaps = [b - a for a, b in itertools.pairwise(stamps)]
+        assert all(g >= chat_gap for g in gaps), f"chat {chat} got messages {gaps} s apart"
+
+
+def test_a_push_is_delivered_with_the_platform_message_id(sender: TelegramSender, fake: FakeTelegram) -> None:
+    result = sender.send("4242", "垃圾分类周六开始啦", now=utcnow())
+    assert result.ok and result.provider_id is not None
+    [call] = sends(fake)
+    assert call.params["text"] == "垃圾分类周六开始啦" and call.params["chat_id"] == "4242"
+    assert str(call.result["message_id"]) == result.provider_id
+
+
+def test_a_blocked_user_is_unreachable_and_never_called_again(
+    sender: TelegramSender, fake: FakeTelegram, factory: sessionmaker[Session]
+) -> None:
+    fake.block(77)
+    first = sender.send("77", "通知", now=utcnow())
+    assert not first.ok and first.unreachable and "blocked" in first.reason
+    again = sender.send("77", "通知", now=utcnow())
+    assert again.unreachable
+    assert len(sends(fake)) == 1  # the second attempt never reached Telegram
+    with transaction(factory) as session:
+        chat = session.get(TelegramChat, "77")
+        assert chat is not None and chat.blocked
+
+
+def test_429_is_honoured_before_the_next_attempt(sender: TelegramSender, fake: FakeTelegram) -> None:
+    fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 2", retry_after=2)
+    result = sender.send("501", "你好", now=utcnow())
+    assert result.ok
+    first, second = sends(fake)
+    assert second.at - first.at >= 2.0
+
+
+def test_a_long_flood_wait_is_returned_and_shared_with_every_sender(
+    settings: Settings, factory: sessionmaker[Session], fake: FakeTelegram, sender: TelegramSender
+) -> None:
+    fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 40", retry_after=40)
+    result = sender.send("502", "你好", now=utcnow())
+    assert not result.ok and not result.unreachable and result.retry_after == 40
+    other = TelegramSender(with_telegram(settings, fake.base_url), factory)  # e.g. another worker
+    try:
+        blocked = other.send("503", "你好", now=utcnow())
+    finally:
+        other.close()
+    assert not blocked.ok and blocked.retry_after is not None and blocked.retry_after > 30
+    assert len(sends(fake)) == 1
+
+
+def test_transient_errors_are_retried_with_growing_backoff(sender: TelegramSender, fake: FakeTelegram) -> None:
+    fake.fail_next("sendMessage", 502, "Bad Gateway")
+    fake.fail_next("sendMessage", 500, "Internal Server Error")
+    result = sender.send("504", "你好", now=utcnow())
+    assert result.ok
+    a, b, c = sends(fake)
+    assert b.at - a.at >= 1.2 and c.at - b.at >= 2.4
+
+
+def test_an_unreachable_api_gives_up_with_a_retry_time(settings: Settings, factory: sessionmaker[Session]) -> None:
+    down = TelegramSender(
+        with_telegram(settings, f"http://127.0.0.1:{free_port()}/bot", per_chat_seconds=0.0),
+        factory,
+        retries=2,
+        backoff_seconds=0.05,
+    )
+    try:
+        result = down.send("505", "你好", now=utcnow())
+    finally:
+        down.close()
+    assert not result.ok and not result.unreachable
+    assert result.retry_after is not None and result.retry_after > 0
+    assert "连接 Telegram 失败" in result.reason
+
+
+def test_a_group_gets_at_most_its_quota_per_minute(
+    settings: Settings, factory: sessionmaker[Session], fake: FakeTelegram
+) -> None:
+    s = TelegramSender(with_telegram(settings, fake.base_url, group_per_minute=3, max_wait_seconds=3.0), factory)
+    try:
+        results = [s.send("-100555", f"第{i}条", now=utcnow()) for i in range(4)]
+    finally:
+        s.close()
+    assert [r.ok for r in results] == [True, True, True, False]
+    assert results[3].retry_after is not None and results[3].retry_after > 50
+    assert len(sends(fake)) == 3
+    assert_within_limits(sends(fake))
+
+
+WORKER = textwrap.dedent(
+    """
+    import json, sys
+    from bot.channels.telegram_sender import TelegramSender
+    from bot.config import Settings, TelegramSettings
+    from bot.db import session_factory, utcnow
+
+    url, base_url, token, chats = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+    settings = Settings(database_url=url, telegram=TelegramSettings(token=token, base_url=base_url, max_wait_seconds=60))
+    sender = TelegramSender(settings, session_factory(url))
+    print(json.dumps([sender.send(chat, "推送", now=utcnow()).ok for chat in chats]))
+    sender.close()
+    """
+)
+
+
+def test_a_burst_from_two_processes_stays_within_the_limits(
+    settings: Settings, factory: sessionmaker[Session], fake: FakeTelegram
+) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    workers = []
+    for w in range(2):
+        chats = [str(10_000 + w * 100 + i) for i in range(45)]
+        for i in (0, 20, 40):
+            chats.insert(i, "777")  # a chat both processes write to
+        args = [settings.db_url, fake.base_url, TOKEN, json.dumps(chats)]
+        workers.append(
+            subprocess.Popen([sys.executable, "-c", WORKER, *args], stdout=subprocess.PIPE, text=True, env=env)
+        )
+    outputs = [p.communicate(timeout=120)[0] for p in workers]
+    assert all(p.returncode == 0 for p in workers)
+    assert all(all(json.loads(out)) for out in outputs)
+    calls = sends(fake)
+    assert len(calls) == 96
+    assert_within_limits(calls)
+    span = max(c.at for c in calls) - min(c.at for c in calls)
+    assert span >= 96 / 30 - 1  # the limiter, not luck: 96 messages cannot go out faster

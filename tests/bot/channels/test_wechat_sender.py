@@ -1,0 +1,154 @@
+"""The customer-service Sender against a fake WeChat API server: windows, quotas, token refresh and errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.channels import wechat_texts
+from bot.channels.wechat_api import WechatSender, open_window
+from bot.config import WechatSettings
+from bot.db import dispose_engines, transaction
+from tests.support.fake_wechat import APP_ID, FakeWechat, fake_wechat_server
+
+NOW = dt.datetime(2026, 3, 30, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _close_pools() -> Iterator[None]:
+    """Each test has its own database: close its pooled connections so PostgreSQL does not run out of slots."""
+    yield
+    dispose_engines()
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeWechat]:
+    with fake_wechat_server() as server:
+        yield server
+
+
+@pytest.fixture
+def sender(factory: sessionmaker[Session], fake: FakeWechat) -> WechatSender:
+    config = WechatSettings(
+        token=SecretStr("t"), app_id=APP_ID, app_secret=SecretStr("s3cret"), api_base_url=fake.base_url
+    )
+    return WechatSender(config, factory)
+
+
+def opened(factory: sessionmaker[Session], openid: str, kind: str = "message", at: dt.datetime = NOW) -> None:
+    with transaction(factory) as session:
+        open_window(session, openid=openid, kind=kind, now=at)
+
+
+def test_sends_inside_the_48_hour_window(
+    sender: WechatSender, factory: sessionmaker[Session], fake: FakeWechat
+) -> None:
+    opened(factory, "o_a")
+    result = sender.send("o_a", "6月5日是环境日 🌱", now=NOW + dt.timedelta(hours=47))
+    assert result.ok and result.provider_id
+    assert fake.sent()[0].body == {
+        "touser": "o_a",
+        "msgtype": "text",
+        "text": {"content": "6月5日是环境日 🌱"},
+        "_accepted": True,
+    }
+
+
+def test_refuses_outside_the_window_without_calling_wechat(
+    sender: WechatSender, factory: sessionmaker[Session], fake: FakeWechat
+) -> None:
+    never = sender.send("o_stranger", "hi", now=NOW)
+    opened(factory, "o_b")
+    late = sender.send("o_b", "hi", now=NOW + dt.timedelta(hours=48, seconds=1))
+    for result in (never, late):
+        assert not result.ok and result.unreachable
+        assert result.reason == wechat_texts.REASON_NO_WINDOW
+    assert fake.calls_to("message/custom/send") == []
+
+
+def test_five_messages_per_window_then_a_new_message_reopens_it(
+    sender: WechatSender, factory: sessionmaker[Session], fake: FakeWechat
+) -> None:
+    opened(factory, "o_c")
+    results = [sender.send("o_c", f"第{i}条", now=NOW) for i in range(6)]
+    assert [r.ok for r in results] == [True] * 5 + [False]
+    assert results[5].reason == wechat_texts.REASON_QUOTA and results[5].unreachable
+    opened(factory, "o_c", at=NOW + dt.timedelta(hours=1))
+    assert sender.send("o_c", "又可以发了", now=NOW + dt.timedelta(hours=1)).ok
+    assert len(fake.sent()) == 6
+
+
+def test_a_follow_opens_three_sends_within_a_minute(sender: WechatSender, factory: sessionmaker[Session]) -> None:
+    opened(factory, "o_d", kind="event")
+    assert [sender.send("o_d", "x", now=NOW + dt.timedelta(seconds=10)).ok for _ in range(4)] == [True] * 3 + [False]
+    opened(factory, "o_e", kind="event")
+    assert not sender.send("o_e", "x", now=NOW + dt.timedelta(seconds=61)).ok
+
+
+def test_an_unfollowed_resident_is_not_sent_to(sender: WechatSender, factory: sessionmaker[Session]) -> None:
+    opened(factory, "o_f")
+    opened(factory, "o_f", kind="unfollow")
+    result = sender.send("o_f", "x", now=NOW)
+    assert result.unreachable and result.reason == wechat_texts.REASON_UNFOLLOWED
+
+
+@pytest.mark.parametrize(
+    ("code", "reason", "unreachable"),
+    [
+        (45015, wechat_texts.REASON_NO_WINDOW, True),
+        (45047, wechat_texts.REASON_QUOTA, True),
+        (43004, wechat_texts.REASON_UNFOLLOWED, True),
+        (45009, wechat_texts.REASON_API_QUOTA, False),
+        (40164, wechat_texts.REASON_IP, False),
+    ],
+)
+def test_platform_errors_become_reasons(
+    sender: WechatSender, factory: sessionmaker[Session], fake: FakeWechat, code: int, reason: str, unreachable: bool
+) -> None:
+    opened(factory, "o_g")
+    fake.fail_next("message/custom/send", code)
+    result = sender.send("o_g", "x", now=NOW)
+    assert not result.ok
+    assert result.reason == reason
+    assert result.unreachable is unreachable
+    assert unreachable or (result.retry_after or 0) > 0
+    follow_up = sender.send("o_g", "x", now=NOW)
+    assert follow_up.ok is (not unreachable)  # WeChat's word on the window is kept; transient errors are not
+
+
+def test_an_invalid_token_is_fetched_again_once_and_the_send_retried(
+    sender: WechatSender, factory: sessionmaker[Session], fake: FakeWechat
+) -> None:
+    opened(factory, "o_h")
+    assert sender.send("o_h", "x", now=NOW).ok
+    fake.expire_token()
+    assert sender.send("o_h", "y", now=NOW).ok
+    assert len(fake.calls_to("stable_token")) == 2
+    assert [c.body["text"]["content"] for c in fake.sent()] == ["x", "y"]
+
+
+def test_a_token_error_that_persists_is_reported_not_looped(
+    sender: WechatSender, factory: sessionmaker[Session], fake: FakeWechat
+) -> None:
+    opened(factory, "o_i")
+    fake.fail_next("message/custom/send", 40001, 40001, 40001)
+    result = sender.send("o_i", "x", now=NOW)
+    assert not result.ok and not result.unreachable
+    assert "40001" in result.reason and result.retry_after
+    assert len(fake.calls_to("message/custom/send")) == 2
+
+
+def test_an_unreachable_api_is_a_result_not_an_exception(factory: sessionmaker[Session]) -> None:
+    config = WechatSettings(app_id=APP_ID, app_secret=SecretStr("s"), api_base_url="http://127.0.0.1:9/cgi-bin/")
+    opened(factory, "o_j")
+    result = WechatSender(config, factory).send("o_j", "x", now=NOW)
+    assert not result.ok and result.retry_after and not result.unreachable
+
+
+def test_without_app_secret_the_sender_says_so(factory: sessionmaker[Session]) -> None:
+    result = WechatSender(WechatSettings(app_id=APP_ID), factory).send("o_k", "x", now=NOW)
+    assert not result.ok and result.reason == wechat_texts.REASON_NOT_CONFIGURED

@@ -1,0 +1,187 @@
+"""A fake WeChat API server (a real HTTP server on a free local port) that records calls and can answer errors."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Call:
+    """One request the fake received."""
+
+    path: str  # without the /cgi-bin/ prefix, e.g. "message/custom/send"
+    query: dict[str, str]
+    body: dict[str, Any]
+
+
+@dataclass
+class FakeWechat:
+    """State of the fake: issued tokens, recorded calls and errors queued per endpoint."""
+
+    base_url: str = ""
+    calls: list[Call] = field(default_factory=list)
+    errors: dict[str, list[int]] = field(default_factory=dict)
+    tokens_issued: int = 0
+    valid_token: str | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def fail_next(self, path: str, *codes: int) -> None:
+        """Answer the next calls of `path` with these WeChat error codes, in order."""
+        with self.lock:
+            self.errors.setdefault(path, []).extend(codes)
+
+    def expire_token(self) -> None:
+        """Make the current token invalid (as if another app instance had fetched a new one with /token)."""
+        with self.lock:
+            self.valid_token = None
+
+    def sent(self) -> list[Call]:
+        """The customer-service sends that were accepted."""
+        with self.lock:
+            return [c for c in self.calls if c.path == "message/custom/send" and c.body.get("_accepted")]
+
+    def calls_to(self, path: str) -> list[Call]:
+        """Every call of one endpoint."""
+        with self.lock:
+            return [c for c in self.calls if c.path == path]
+
+    def handle(self, path: str, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        """The JSON answer of the API for one request."""
+        call = Call(path, query, body)
+        with self.lock:
+            self.calls.append(call)
+            queued = self.errors.get(path)
+            if queued:
+                return {"errcode": queued.pop(0), "errmsg": "fake error"}
+            if path == "stable_token":
+                if body.get("grant_type") != "client_credential" or not body.get("appid") or not body.get("secret"):
+                    return {"errcode": 40002, "errmsg": "invalid grant_type"}
+                if self.valid_token is None or body.get("force_refresh"):
+                    self.tokens_issued += 1
+                    self.valid_token = f"TOKEN{self.tokens_issued}"
+                return {"access_token": self.valid_token, "expires_in": 7200}
+            if query.get("access_token") != self.valid_token or self.valid_token is None:
+                return {"errcode": 40001, "errmsg": "invalid credential"}
+            if path == "message/custom/send":
+                body["_accepted"] = True
+                return {"errcode": 0, "errmsg": "ok", "msgid": len(self.calls)}
+            return {"errcode": 0, "errmsg": "ok"}
+
+
+def _handler(fake: FakeWechat) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            parts = urlsplit(self.path)
+            path = parts.path.removeprefix("/cgi-bin/")
+            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            try:
+                body = json.loads(raw.decode("utf-8")) if raw else {}
+            except ValueError:
+                body = {"_raw": raw.decode("utf-8", "replace")}
+            data = json.dumps(fake.handle(path, query, body), ensure_ascii=False).encode("utf-8")
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = _answer
+        do_POST = _answer
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    return Handler
+
+
+@contextmanager
+def fake_wechat_server() -> Iterator[FakeWechat]:
+    """Run the fake on a free port; `fake.base_url` is what WUFEI_WECHAT__API_BASE_URL should be."""
+    fake = FakeWechat()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
+    fake.base_url = f"http://127.0.0.1:{server.server_address[1]}/cgi-bin/"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# --- the other direction: requests as WeChat's servers sign and encrypt them -----------------------------------
+
+TOKEN = "wufei-test-token"
+APP_ID = "wx0123456789abcdef"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # 43 characters, like the 公众号 console gives
+OFFICIAL = "gh_0123456789ab"
+
+
+def _sign(*parts: str) -> str:
+    import hashlib
+
+    return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
+
+
+def signed_query(token: str = TOKEN, *, timestamp: int | None = None, nonce: str = "8135791") -> dict[str, str]:
+    """The query string WeChat adds to every callback: signature over token, timestamp and nonce."""
+    import time
+
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    return {"signature": _sign(token, ts, nonce), "timestamp": ts, "nonce": nonce}
+
+
+def message_xml(openid: str, msg_type: str, *, create_time: int = 1_700_000_000, **fields: str | int) -> str:
+    """A plaintext WeChat push (text, voice, event …) with the given extra fields."""
+    from xml.sax.saxutils import escape
+
+    parts = [
+        f"<ToUserName><![CDATA[{OFFICIAL}]]></ToUserName>",
+        f"<FromUserName><![CDATA[{openid}]]></FromUserName>",
+        f"<CreateTime>{create_time}</CreateTime>",
+        f"<MsgType><![CDATA[{msg_type}]]></MsgType>",
+    ]
+    for name, value in fields.items():
+        parts.append(f"<{name}>{value}</{name}>" if isinstance(value, int) else f"<{name}>{escape(value)}</{name}>")
+    return "<xml>" + "".join(parts) + "</xml>"
+
+
+def encrypted_request(
+    xml: str, *, compat: bool = False, token: str = TOKEN, aes_key: str = AES_KEY, app_id: str = APP_ID
+) -> tuple[dict[str, str], str]:
+    """Query and body of a 安全 (or 兼容, with the plaintext fields kept) mode push, encrypted with wechatpy's crypto."""
+    import xmltodict
+    from wechatpy.crypto import WeChatCrypto
+
+    query = signed_query(token)
+    envelope = xmltodict.parse(
+        WeChatCrypto(token, aes_key, app_id).encrypt_message(xml, query["nonce"], query["timestamp"])
+    )["xml"]
+    query.update(encrypt_type="aes", msg_signature=envelope["MsgSignature"])
+    inner = (
+        xml.removeprefix("<xml>").removesuffix("</xml>")
+        if compat
+        else f"<ToUserName><![CDATA[{OFFICIAL}]]></ToUserName>"
+    )
+    return query, f"<xml>{inner}<Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt></xml>"
+
+
+def decrypt_reply(body: str, *, token: str = TOKEN, aes_key: str = AES_KEY, app_id: str = APP_ID) -> dict[str, str]:
+    """The fields of an encrypted passive reply, after checking its signature with wechatpy."""
+    import xmltodict
+    from wechatpy.crypto import WeChatCrypto
+
+    envelope = xmltodict.parse(body)["xml"]
+    inner = WeChatCrypto(token, aes_key, app_id).decrypt_message(
+        body, envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"]
+    )
+    return dict(xmltodict.parse(inner)["xml"])

@@ -1,0 +1,89 @@
+"""Indicator arithmetic against hand-computed values: Wilson bounds, exclusions, pass rules, scores, weights."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from surveys.definition import Indicator, load_surveys
+from surveys.indicators import Cell, evaluate, wilson
+
+SAT = next(i for i in load_surveys()["public"].indicators if i.key == "satisfaction")
+PUB = next(i for i in load_surveys()["public"].indicators if i.key == "publicity")
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "low", "high"),
+    [
+        # p = k/n, z = 1.959964: (p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)
+        (9, 10, 0.5958, 0.9821),
+        (0, 10, 0.0, 0.2775),
+        (10, 10, 0.7225, 1.0),
+        (1, 1, 0.2065, 1.0),
+        (372, 400, 0.9007, 0.9511),
+        (180, 200, 0.8506, 0.9343),
+    ],
+)
+def test_wilson_bounds_match_hand_computed_values(k: int, n: int, low: float, high: float) -> None:
+    found = wilson(k, n)
+    assert found is not None
+    assert found[0] == pytest.approx(low, abs=1e-4) and found[1] == pytest.approx(high, abs=1e-4)
+
+
+def test_wilson_stays_inside_zero_and_one_where_the_normal_interval_does_not() -> None:
+    k, n = 29, 30
+    p = k / n
+    normal_high = p + 1.96 * math.sqrt(p * (1 - p) / n)
+    assert normal_high > 1
+    low, high = wilson(k, n) or (0, 0)
+    assert 0 < low < p < high < 1
+    assert wilson(0, 0) is None
+
+
+def test_satisfaction_excludes_unsure_and_scores_on_0_to_100() -> None:
+    # 满意 5, 比较满意 3, 一般 1, 不满意 1, 不清楚 2 → rate (5+3)/10, score (500+240+60+20)/10
+    cell = Cell((), answered=12, excluded=2, numerator=8, score_sum=5 * 100 + 3 * 80 + 60 + 20)
+    result = evaluate(SAT, [cell])
+    assert (result.numerator, result.denominator, result.excluded) == (8, 10, 2)
+    assert result.rate == pytest.approx(0.8)
+    assert result.score == pytest.approx(82.0)
+    assert result.ci_low == pytest.approx(0.4902, abs=1e-4) and result.ci_high == pytest.approx(0.9433, abs=1e-4)
+    assert result.met is False
+    assert "不清楚" in result.method and "Wilson" in result.method
+    assert any("太少" in w for w in result.warnings)
+
+
+def test_pass_rule_point_versus_lower_bound() -> None:
+    cell = Cell((), answered=200, excluded=0, numerator=186)  # 93%, Wilson low 0.8859
+    assert evaluate(PUB, [cell]).met is True
+    strict = Indicator(**{**PUB.__dict__, "rule": "lower_bound"})
+    result = evaluate(strict, [cell])
+    assert result.rate == pytest.approx(0.93) and result.ci_low == pytest.approx(0.8859, abs=1e-4)
+    assert result.met is False and any("跨过目标" in w for w in result.warnings)
+    assert evaluate(strict, [Cell((), 400, 0, 380)]).met is True  # 95%, low 0.9245
+
+
+def test_zero_hundred_percent_and_no_data() -> None:
+    assert evaluate(PUB, [Cell((), 7, 0, 0)]).rate == 0.0
+    full = evaluate(PUB, [Cell((), 7, 0, 7)])
+    assert full.rate == 1.0 and full.ci_high == 1.0 and full.met is True
+    empty = evaluate(PUB, [])
+    assert empty.rate is None and empty.met is None and empty.ci_low is None
+    only_unsure = evaluate(SAT, [Cell((), 3, 3, 0)])
+    assert only_unsure.denominator == 0 and only_unsure.rate is None
+
+
+def test_post_stratification_weights_and_effective_n() -> None:
+    # stratum A: 80 answers, 72 yes (0.9); B: 20 answers, 10 yes (0.5); population 50/50
+    cells = [Cell(("a",), 80, 0, 72), Cell(("b",), 20, 0, 10)]
+    plain = evaluate(PUB, cells)
+    assert plain.rate == pytest.approx(0.82)
+    weighted = evaluate(PUB, cells, population={("a",): 5000, ("b",): 5000, ("c",): 100}, weights_source="p.csv")
+    assert weighted.rate == pytest.approx(0.5 * 0.9 + 0.5 * 0.5)  # c has no answers: dropped, shares rescaled
+    # Kish: 1 / sum(W²/n) = 1 / (0.25/80 + 0.25/20) = 64
+    assert weighted.n_effective == pytest.approx(64.0)
+    low, high = wilson(0.7 * 64, 64) or (0, 0)
+    assert weighted.ci_low == pytest.approx(low) and weighted.ci_high == pytest.approx(high)
+    assert weighted.weighted and "p.csv" in weighted.method
+    assert any("c" in w and "没有样本" in w for w in weighted.warnings)
