@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import importlib
 import json
 import logging
 import sys
@@ -13,7 +14,7 @@ from typing import TextIO
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import cli_campaigns, cli_plans, cli_surveys, cli_telegram, texts
+from bot import cli_plans, texts
 from bot.config import Settings, get_settings
 from bot.db import transaction, utcnow
 from bot.dialogue import Dialogue, IncomingMessage, record_if_unanswered
@@ -23,10 +24,23 @@ from knowledge.answer import Answer
 
 Handler = Callable[[argparse.Namespace, sessionmaker[Session]], int]
 BATCH_COMMIT = 1000
+# Feature command groups are imported only when their command is used (or for help and errors): their libraries
+# (python-telegram-bot, openpyxl, APScheduler …) would otherwise add about a second to every `wufei ask`.
+FEATURES = {
+    "telegram": "bot.cli_telegram",
+    "survey": "bot.cli_surveys",
+    "indicators": "bot.cli_surveys",
+    "cells": "bot.cli_campaigns",
+    "segments": "bot.cli_campaigns",
+    "segment": "bot.cli_campaigns",
+    "campaign": "bot.cli_campaigns",
+    "campaigns": "bot.cli_campaigns",
+}
+CORE = frozenset({"init", "serve", "ask", "chat", "kb"})
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """All sub-commands."""
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The sub-commands; with `argv`, only the feature group it names is imported."""
     parser = argparse.ArgumentParser(prog="wufei", description="无废城市小助手：垃圾分类问答、无废城市方案、宣传与问卷")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -59,9 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = kb.add_parser("stats", help="知识库概况")
     p.set_defaults(handler=cmd_stats)
     cli_plans.register(kb)
-    cli_surveys.register(sub)
-    cli_telegram.register(sub)
-    cli_campaigns.register(sub)
+    command = next((a for a in argv or () if not a.startswith("-")), None)
+    if argv is not None and command in CORE:
+        needed: list[str] = []
+    elif argv is not None and command in FEATURES:
+        needed = [FEATURES[command]]
+    else:
+        needed = list(dict.fromkeys(FEATURES.values()))
+    for name in needed:
+        importlib.import_module(name).register(sub)
     return parser
 
 
@@ -176,7 +196,8 @@ def serve(settings: Settings, host: str | None, port: int | None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `wufei` console script."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(argv).parse_args(argv)
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

@@ -45,7 +45,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--codes", action="store_true", help="选项输出编码而不是文字")
     p.set_defaults(handler=cmd_export)
 
-    p = subparsers.add_parser("indicators", help="普及率、参与度、满意度（含 Wilson 95% 区间和计算方法）")
+    p = subparsers.add_parser("indicators", help="普及率、参与度、满意度（含 Wilson 95%% 区间和计算方法）")
     p.add_argument("--survey", default="public")
     p.add_argument("--wave", default=None, help=f"批次（默认当前批次；{ALL_WAVES} = 全部）")
     p.add_argument("--by", action="append", choices=list(GROUPABLE), default=[], help="分组（可重复）")

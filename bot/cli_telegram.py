@@ -8,11 +8,8 @@ import sys
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
-from telegram import Bot
-from telegram.error import TelegramError
 
 from bot.channels import telegram_texts as texts
-from bot.channels.telegram import ALLOWED_UPDATES, build_application, command_menu
 from bot.config import Settings, get_settings
 from bot.dialogue import Dialogue
 
@@ -30,8 +27,16 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=cmd_set_webhook)
 
 
+# python-telegram-bot is imported inside the handlers: every `wufei` command builds this parser, and most never
+# talk to Telegram (it would add a third of a second to `wufei ask`).
+
+
 def cmd_poll(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
     """Fetch updates with getUpdates until Ctrl+C / SIGTERM; the conversation state stays in the database."""
+    from telegram.error import TelegramError
+
+    from bot.channels.telegram import ALLOWED_UPDATES, build_application
+
     settings = get_settings()
     if not settings.telegram.token:
         return _fail(texts.NO_TOKEN)
@@ -46,6 +51,8 @@ def cmd_poll(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
 
 def cmd_set_webhook(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
     """Register URL (with our secret) as the bot's webhook and publish the command menu."""
+    from telegram.error import TelegramError
+
     settings = get_settings()
     if not settings.telegram.token:
         return _fail(texts.NO_TOKEN)
@@ -64,6 +71,10 @@ def cmd_set_webhook(args: argparse.Namespace, factory: sessionmaker[Session]) ->
 
 
 async def _set_webhook(settings: Settings, url: str, secret: str) -> None:
+    from telegram import Bot
+
+    from bot.channels.telegram import ALLOWED_UPDATES, command_menu
+
     async with Bot(str(settings.telegram.token), base_url=settings.telegram.base_url) as bot:
         await bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
         await bot.set_my_commands(command_menu())

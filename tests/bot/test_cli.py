@@ -89,3 +89,11 @@ def test_unknown_command_exits_non_zero(env: dict[str, str]) -> None:
     done = wufei(env, "frobnicate")
     assert done.returncode == 2
     assert "invalid choice" in done.stderr or "无效" in done.stderr
+
+
+def test_every_help_page_prints(env: dict[str, str]) -> None:
+    for args in (["--help"], ["kb", "--help"], ["campaign", "--help"], ["cells", "--help"], ["survey", "--help"],
+                 ["indicators", "--help"], ["telegram", "--help"], ["segments", "--help"], ["ask", "--help"]):  # fmt: skip
+        done = wufei(env, *args)
+        assert done.returncode == 0, (args, done.stderr[-300:])
+        assert "usage: wufei" in done.stdout
