@@ -5,7 +5,8 @@
   var form = document.getElementById("form");
   var input = document.getElementById("input");
   var send = document.getElementById("send");
-  var KEY_USER = "wufei.user", KEY_LOG = "wufei.log";
+  var KEY_USER = "wufei.user", KEY_LOG = "wufei.log", KEY_INBOX = "wufei.inbox";
+  var POLL_MS = 15000;
 
   function userId() {
     var id = localStorage.getItem(KEY_USER);
@@ -85,10 +86,33 @@
     b.addEventListener("click", function () { ask(b.getAttribute("data-q")); });
   });
 
+  // Campaign pushes for this browser wait in the server's outbox; fetch what is newer than the last one shown.
+  var polling = false;
+  function poll() {
+    if (polling) return Promise.resolve();
+    polling = true;
+    var after = parseInt(localStorage.getItem(KEY_INBOX) || "0", 10) || 0;
+    return fetch("/api/chat/inbox?user=" + encodeURIComponent(userId()) + "&after=" + after)
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        data.messages.forEach(function (m) {
+          bubble("bot push", m.text);
+          remember({ who: "bot push", text: m.text });
+        });
+        localStorage.setItem(KEY_INBOX, String(data.last_id));
+      })
+      .catch(function () { /* offline: try again at the next tick */ })
+      .then(function () { polling = false; });
+  }
+  window.wufeiPoll = poll;
+  setInterval(poll, POLL_MS);
+
   var past = history();
   if (past.length) {
     past.forEach(function (m) { bubble(m.who, m.text); });
   } else {
     bubble("bot", "您好！我是无废城市小助手。发给我物品名称，我告诉您投哪个桶；也可以问无废城市建设的问题。");
   }
+  poll();
 })();

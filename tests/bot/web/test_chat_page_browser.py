@@ -8,7 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.channels.web_outbox import WebOutboxSender
 from bot.config import Settings
+from bot.db import session_factory, utcnow
 from tests.support.server import running_server
 
 pytestmark = pytest.mark.browser
@@ -29,10 +31,16 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
     db = tmp_path_factory.mktemp("browser") / "web.db"
-    with running_server(Settings(database_url=f"sqlite:///{db}")) as base:
-        yield base
+    settings = Settings(database_url=f"sqlite:///{db}")
+    with running_server(settings) as base:
+        yield base, settings
+
+
+@pytest.fixture(scope="module")
+def base_url(server: tuple[str, Settings]) -> str:
+    return server[0]
 
 
 @pytest.fixture
@@ -107,3 +115,21 @@ def test_quick_buttons_and_layout_fit_a_phone(browser: WebDriver, base_url: str)
     inner, scroll = browser.execute_script("return [window.innerWidth, document.documentElement.scrollWidth]")
     assert inner == 390  # a phone-sized viewport
     assert scroll <= inner  # nothing sticks out sideways
+
+
+def test_campaign_pushes_reach_the_open_chat(browser: WebDriver, server: tuple[str, Settings]) -> None:
+    base, settings = server
+    browser.get(base + "/")
+    user = browser.execute_script("return localStorage.getItem('wufei.user')")
+    assert user
+    result = WebOutboxSender(session_factory(settings.db_url)).send(
+        user, "六五环境日：请把旧电池投进红色桶。", now=utcnow()
+    )
+    assert result.ok
+    browser.execute_script("return window.wufeiPoll()")
+    WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".msg.push"))
+    assert "六五环境日" in browser.find_elements(By.CSS_SELECTOR, ".msg.push")[-1].text
+    browser.refresh()  # shown once: the page remembers the last push it fetched
+    WebDriverWait(browser, 10).until(lambda d: len(bot_texts(d)) >= 1)
+    browser.execute_script("return window.wufeiPoll()")
+    assert sum("六五环境日" in t for t in bot_texts(browser)) == 1
