@@ -20,6 +20,7 @@ from knowledge.segment import add_words, shared_tokenizer
 
 # Resident-facing wording, kept apart from the logic below.
 TEXT_NO_FIGURE = "方案里没有找到关于「{topic}」的具体数字或说法，我不做猜测。可以换个说法，或问问具体指标（例如“生活垃圾回收利用率目标”）。"
+TEXT_CITY_MISSING = "{city}的方案里没有找到这一项的数字，下面是其他城市方案里的："
 TEXT_NO_PLAN = "还没有导入“无废城市”建设方案，暂时回答不了方案相关的问题。"
 TEXT_UNITS = "{cite}「{title}」：牵头单位：{lead}；责任单位：{resp}。"
 TEXT_NO_UNITS = "{cite}「{title}」没有写明牵头单位和责任单位。"
@@ -262,11 +263,12 @@ class PolicyIndex:
             if year and t.data["year"] == year:
                 s += 0.3
             per_city.setdefault(t.city, []).append((s, t))
-        if want and want in per_city:
+        missing = want is not None and want not in per_city  # the asked city's plan has no such figure
+        if want and not missing:
             per_city = {want: per_city[want]}
         if not per_city:
             return None
-        lines, chosen = [], []
+        lines, chosen = [TEXT_CITY_MISSING.format(city=want)] if missing else [], []
         best_overall = 0.0
         for c, scored in per_city.items():
             scored.sort(key=lambda st: -st[0])
@@ -275,10 +277,10 @@ class PolicyIndex:
             picked = [t for s, t in scored if s >= 0.85 * top][:3]
             for t in picked:
                 when = f"到{t.data['year']}年，" if t.data["year"] else ""
-                prefix = f"{c}：" if len(per_city) > 1 and c else ""
+                prefix = f"{c}：" if (len(per_city) > 1 or missing) and c else ""
                 lines.append(f"{prefix}{when}{t.phrase}（{t.cite} {t.section}）")
                 chosen.append(t.data)
-        confidence = 0.9 if best_overall >= 4 else 0.6
+        confidence = 0.9 if best_overall >= 4 and not missing else 0.6
         return Answer(
             intent="policy",
             text="\n".join(lines),
