@@ -22,7 +22,7 @@ from bot.db import transaction, utcnow
 from campaigns import lifecycle
 from campaigns.models import CampaignRun, Delivery, WebOutbox
 from tests.support.campaigns import add_residents
-from tests.support.server import free_port
+from tests.support.server import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 LEADERS = text(
@@ -49,14 +49,7 @@ def serve(settings: Settings, *, rate: int, log: Path) -> Iterator[tuple[subproc
     with log.open("ab") as out:
         proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, env=env, stdout=out, stderr=out)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
+    if not wait_healthy(base):
         proc.kill()
         raise RuntimeError(f"server did not start: {log.read_text(errors='replace')[-2000:]}")
     try:

@@ -22,6 +22,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_healthy(base: str, *, timeout: float = 60.0) -> bool:
+    """Poll `base`/healthz until it answers 200; False when `timeout` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    return False
+
+
 @contextmanager
 def running_server(settings: Settings) -> Iterator[str]:
     """Serve the app and yield its base URL; stop it afterwards."""
@@ -30,14 +42,7 @@ def running_server(settings: Settings) -> Iterator[str]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
+    if not wait_healthy(base):
         raise RuntimeError("server did not start")
     try:
         yield base

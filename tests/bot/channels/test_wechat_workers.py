@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -21,7 +20,7 @@ from bot.db import dispose_engines, session_factory, transaction
 from bot.models import ChatLog
 from bot.runtime import ensure_ready
 from tests.support.fake_wechat import AES_KEY, APP_ID, TOKEN, message_xml, signed_query
-from tests.support.server import free_port
+from tests.support.server import free_port, wait_healthy
 
 
 @pytest.fixture(autouse=True)
@@ -57,14 +56,7 @@ def worker(settings: Settings) -> Iterator[str]:
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
+        if not wait_healthy(base):
             raise RuntimeError("worker did not start")
         yield base
     finally:
