@@ -31,6 +31,10 @@ IGNORED_EVENTS = {"location", "view", "masssendjobfinish", "templatesendjobfinis
 _FORBIDDEN = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _BREAKS = "\n。！？；!?;"
+CLICK_REPLIES = {
+    "SORT": texts.MENU_SORT
+}  # menu CLICK keys with a reply of their own (others: WechatSettings.menu_texts)
+DEDUPE_KEEP = dt.timedelta(days=2)
 
 
 class BadRequest(ValueError):
@@ -100,7 +104,7 @@ def dedupe_key(fields: Mapping[str, str]) -> str:
     """MsgId for messages; events have none, so openid + CreateTime (+ the event, as LOCATION shares the second)."""
     msg_id = fields.get("MsgId", "").strip()
     if msg_id and msg_id != "0":
-        return f"msg:{msg_id}"
+        return f"msg:{msg_id}"[:200]  # the column's length: a forged overlong MsgId must not fail the insert
     event = fields.get("Event", "").lower()
     return f"evt:{fields.get('FromUserName', '')}:{fields.get('CreateTime', '')}:{event}"[:200]
 
@@ -185,6 +189,8 @@ def _channel_wording(message: IncomingMessage) -> str:
         return texts.LOCATION_ACK.format(label=f"（{label}）" if label else "")
     if message.event == "unsupported":
         return texts.VOICE_EMPTY if message.data.get("media") == "voice" else texts.MEDIA_UNSUPPORTED
+    if message.event == "click" and str(message.data.get("key")) in CLICK_REPLIES:
+        return CLICK_REPLIES[str(message.data.get("key"))]
     return texts.WELCOME  # subscribe, scan, an unmapped menu click
 
 
@@ -265,3 +271,8 @@ def purge(session: Session, *, before: dt.datetime) -> int:
     """Forget deliveries received before `before` (WeChat retries within seconds; a day is plenty)."""
     result = session.execute(delete(WechatInbound).where(WechatInbound.received_at < before))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def purge_dedupe(session: Session, now: dt.datetime) -> int:
+    """Forget deliveries older than two days (run from the scheduler tick); the number of rows removed."""
+    return purge(session, before=now - DEDUPE_KEEP)

@@ -1,4 +1,4 @@
-"""Outbound WeChat: the API client (configurable base URL, stable_token) and the customer-service `Sender`.
+"""Outbound WeChat: the API client (configurable base URL, stable_token) and the `Sender` (客服 / 模板 / 订阅通知).
 
 The customer-service API only reaches a follower inside a window they opened: a message opens 5 sends within
 48 hours, a follow, QR scan or menu click opens 3 within a minute. The window is counted in the database
@@ -13,8 +13,9 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import requests
 from sqlalchemy import update
@@ -37,6 +38,8 @@ EVENT_WINDOW = dt.timedelta(minutes=1)
 EVENT_QUOTA = 3
 TOKEN_ERRORS = {40001, 40014, 42001}
 API_TIMEOUT = 5.0
+FIELD_CHARS = 20
+LOCAL = ZoneInfo("Asia/Shanghai")
 
 
 class WechatApiClient(WeChatClient):
@@ -142,7 +145,7 @@ def _adjust(session: Session, *, openid: str, code: int | None, now: dt.datetime
 
 
 class WechatSender:
-    """Customer-service text messages to followers inside their window (the `Sender` of the WeChat channel)."""
+    """The `Sender` of the WeChat channel: 客服消息 inside the window, 模板消息 or 订阅通知 outside it."""
 
     channel = "wechat"
 
@@ -159,8 +162,37 @@ class WechatSender:
         """True when AppID and AppSecret are set."""
         return self.client is not None
 
-    def send(self, external_id: str, text: str, *, now: dt.datetime) -> SendResult:
-        """Send one text through 客服消息; refusals and platform errors come back as results, never raised."""
+    def send(
+        self, external_id: str, text: str, *, now: dt.datetime, template: Mapping[str, Any] | None = None
+    ) -> SendResult:
+        """Send one text: 客服消息 inside the window, else 模板消息 (`template`) or 订阅通知; never raises.
+
+        `template` is the campaign's WeChat template variant, values already rendered:
+        {"template_id": "...", "url": "optional", "data": {"keyword1": "...", ...}}.
+        The result's `reason` names the instrument used, or why none could be.
+        """
+        client = self.client
+        if client is None:
+            return SendResult(False, texts.REASON_NOT_CONFIGURED)
+        with transaction(self.factory) as session:
+            refused = reserve(session, openid=external_id, now=now)
+        if refused == texts.REASON_UNFOLLOWED:
+            return SendResult(False, refused, unreachable=True)
+        if refused is None:
+            result, code = self._send_custom(client, external_id, text, now=now)
+            if code not in (45015, 45047):
+                return result
+            refused = result.reason
+        why = texts.WHY_QUOTA if refused == texts.REASON_QUOTA else texts.WHY_WINDOW
+        if template:
+            return self._send_template(client, external_id, template, why=why, now=now)
+        if self.settings.subscribe_template_id:
+            return self._send_subscribe(client, external_id, text, why=why, now=now)
+        none = texts.REASON_QUOTA_NO_INSTRUMENT if why == texts.WHY_QUOTA else texts.REASON_NO_INSTRUMENT
+        return SendResult(False, none, unreachable=True)
+
+    def send_custom(self, external_id: str, text: str, *, now: dt.datetime) -> SendResult:
+        """客服消息 only (late or long chat answers): never falls back to a template or 订阅通知."""
         client = self.client
         if client is None:
             return SendResult(False, texts.REASON_NOT_CONFIGURED)
@@ -168,20 +200,85 @@ class WechatSender:
             refused = reserve(session, openid=external_id, now=now)
         if refused is not None:
             return SendResult(False, refused, unreachable=True)
+        return self._send_custom(client, external_id, text, now=now)[0]
+
+    def _send_custom(
+        self, client: WechatApiClient, openid: str, text: str, *, now: dt.datetime
+    ) -> tuple[SendResult, int | None]:
         content = shorten(text, self.settings.max_text_bytes)
         try:
-            result = client.call(lambda: client.message.send_text(external_id, content))
+            result = client.call(lambda: client.message.send_text(openid, content))
         except WeChatClientException as exc:
             code = _int(exc.errcode)
             with transaction(self.factory) as session:
-                _adjust(session, openid=external_id, code=code, now=now)
-            return _failure(code, str(exc.errmsg or ""))
+                _adjust(session, openid=openid, code=code, now=now)
+            return _failure(code, str(exc.errmsg or "")), code
         except requests.RequestException as exc:
             with transaction(self.factory) as session:
-                _adjust(session, openid=external_id, code=None, now=now)
+                _adjust(session, openid=openid, code=None, now=now)
+            return SendResult(False, texts.REASON_NETWORK.format(error=type(exc).__name__), retry_after=30), None
+        return SendResult(True, texts.VIA_CUSTOM, provider_id=_msgid(result)), None
+
+    def _send_template(
+        self, client: WechatApiClient, openid: str, template: Mapping[str, Any], *, why: str, now: dt.datetime
+    ) -> SendResult:
+        template_id = str(template.get("template_id") or "").strip()
+        data = template.get("data")
+        if not template_id or not isinstance(data, Mapping) or not data:
+            return SendResult(False, texts.REASON_TEMPLATE_FIELDS)
+        body: dict[str, Any] = {"touser": openid, "template_id": template_id, "data": template_data(data)}
+        if template.get("url"):
+            body["url"] = str(template["url"])
+        return self._post(client, "message/template/send", body, openid, texts.VIA_TEMPLATE.format(why=why), now)
+
+    def _send_subscribe(
+        self, client: WechatApiClient, openid: str, text: str, *, why: str, now: dt.datetime
+    ) -> SendResult:
+        day = now.astimezone(LOCAL)
+        values = {"text": text.strip(), "date": f"{day.year}年{day.month}月{day.day}日"}
+        fields = {
+            key: pattern.replace("{text}", values["text"]).replace("{date}", values["date"])
+            for key, pattern in self.settings.subscribe_fields.items()
+        }  # plain replacement: a stray brace in the configuration must not make the send raise
+        body: dict[str, Any] = {
+            "touser": openid,
+            "template_id": self.settings.subscribe_template_id,
+            "data": template_data(fields),
+        }
+        if self.settings.subscribe_page:
+            body["page"] = self.settings.subscribe_page
+        return self._post(client, "message/subscribe/bizsend", body, openid, texts.VIA_SUBSCRIBE.format(why=why), now)
+
+    def _post(
+        self, client: WechatApiClient, path: str, body: dict[str, Any], openid: str, via: str, now: dt.datetime
+    ) -> SendResult:
+        try:
+            result = client.call(lambda: client.post(path, data=dict(body)))
+        except WeChatClientException as exc:
+            code = _int(exc.errcode)
+            if code == 43004:  # not following: remember it (a follow event clears it) so we stop trying
+                with transaction(self.factory) as session:
+                    open_window(session, openid=openid, kind="unfollow", now=now)
+            return _failure(code, str(exc.errmsg or ""))
+        except requests.RequestException as exc:
             return SendResult(False, texts.REASON_NETWORK.format(error=type(exc).__name__), retry_after=30)
-        msgid = result.get("msgid") if isinstance(result, dict) else None
-        return SendResult(True, provider_id=str(msgid) if msgid is not None else None)
+        return SendResult(True, via, provider_id=_msgid(result))
+
+
+def template_data(values: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """WeChat's {"field": {"value": ...}} shape; each value cut to 20 characters (WeChat's limit since 2023-05)."""
+    out: dict[str, dict[str, str]] = {}
+    for key, raw in values.items():
+        item = dict(raw) if isinstance(raw, Mapping) else {"value": raw}
+        value = " ".join(str(item.get("value", "")).split())
+        item["value"] = value if len(value) <= FIELD_CHARS else value[: FIELD_CHARS - 1] + "…"
+        out[str(key)] = {k: str(v) for k, v in item.items()}
+    return out
+
+
+def _msgid(result: Any) -> str | None:
+    msgid = result.get("msgid", result.get("msg_id")) if isinstance(result, dict) else None
+    return str(msgid) if msgid is not None else None
 
 
 def _int(value: Any) -> int | None:
@@ -204,4 +301,8 @@ def _failure(code: int | None, message: str) -> SendResult:
         return SendResult(False, texts.REASON_IP, retry_after=600)
     if code == 45009:
         return SendResult(False, texts.REASON_API_QUOTA, retry_after=3600)
+    if code == 40037:
+        return SendResult(False, texts.REASON_TEMPLATE_BAD)
+    if code == 43101:
+        return SendResult(False, texts.REASON_SUBSCRIBE_REFUSED, unreachable=True)
     return SendResult(False, texts.REASON_API_ERROR.format(code=code, message=message[:100]), retry_after=60)

@@ -1,4 +1,4 @@
-"""WeChat tables: inbound deliveries (dedupe + the stored reply) and each follower's customer-service window.
+"""WeChat tables: inbound deliveries (dedupe + stored reply), customer-service windows, QR codes and 群发 quota.
 
 Both live in the database so several worker processes agree: WeChat re-delivers a message to whichever worker
 answers, and the 48-hour / 5-message window must be counted once, not per process.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, UTCDateTime
@@ -40,3 +40,35 @@ class WechatWindow(Base):
     event_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)  # last follow/scan/click
     event_sent: Mapped[int] = mapped_column(Integer, default=0)
     unfollowed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class WechatQrcode(Base):
+    """A parametric QR code created for a scene ("cell_12"); permanent codes are reused, not created again."""
+
+    __tablename__ = "wechat_qrcodes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scene: Mapped[str] = mapped_column(String(64), index=True)  # scene_str: cell_<id> or campaign_<id>
+    permanent: Mapped[bool] = mapped_column(Boolean)
+    ticket: Mapped[str] = mapped_column(String(256))
+    url: Mapped[str] = mapped_column(String(256))  # what the code encodes (http://weixin.qq.com/q/…)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class WechatMassSend(Base):
+    """One 群发 by tag; `slot` numbers the sends of a quota period (unique), so workers cannot exceed the quota."""
+
+    __tablename__ = "wechat_mass_sends"
+    __table_args__ = (UniqueConstraint("period", "slot", name="uq_wechat_mass_sends_period_slot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(16))  # "2026-03-30" (订阅号, per day) or "2026-03" (服务号, per month)
+    slot: Mapped[int | None] = mapped_column(Integer, default=None)  # None once failed: the slot is free again
+    tag_id: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    client_msg_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # sending | sent | failed
+    msg_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    reason: Mapped[str | None] = mapped_column(String(256), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -238,7 +238,7 @@ async def _send_pieces(sender: WechatSender, openid: str, pieces: list[str], del
     if delay:
         await asyncio.sleep(delay)
     for piece in pieces:
-        result = await asyncio.to_thread(sender.send, openid, piece, now=utcnow())
+        result = await asyncio.to_thread(sender.send_custom, openid, piece, now=utcnow())
         if not result.ok:
             log.warning("WeChat customer-service send to %s failed: %s", openid, result.reason)
             return

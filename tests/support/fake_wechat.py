@@ -30,6 +30,8 @@ class FakeWechat:
     errors: dict[str, list[int]] = field(default_factory=dict)
     tokens_issued: int = 0
     valid_token: str | None = None
+    tickets: dict[str, str] = field(default_factory=dict)  # QR ticket -> scene_str
+    mass_ids: set[str] = field(default_factory=set)  # clientmsgid of accepted 群发
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def fail_next(self, path: str, *codes: int) -> None:
@@ -42,10 +44,10 @@ class FakeWechat:
         with self.lock:
             self.valid_token = None
 
-    def sent(self) -> list[Call]:
-        """The customer-service sends that were accepted."""
+    def sent(self, path: str = "message/custom/send") -> list[Call]:
+        """The accepted sends of one endpoint (customer-service messages by default)."""
         with self.lock:
-            return [c for c in self.calls if c.path == "message/custom/send" and c.body.get("_accepted")]
+            return [c for c in self.calls if c.path == path and c.body.get("_accepted")]
 
     def calls_to(self, path: str) -> list[Call]:
         """Every call of one endpoint."""
@@ -69,10 +71,56 @@ class FakeWechat:
                 return {"access_token": self.valid_token, "expires_in": 7200}
             if query.get("access_token") != self.valid_token or self.valid_token is None:
                 return {"errcode": 40001, "errmsg": "invalid credential"}
-            if path == "message/custom/send":
+            if path in ("message/custom/send", "message/template/send", "message/subscribe/bizsend"):
                 body["_accepted"] = True
                 return {"errcode": 0, "errmsg": "ok", "msgid": len(self.calls)}
+            if path == "qrcode/create":
+                return self._qrcode(body)
+            if path == "message/mass/sendall":
+                client_msg_id = str(body.get("clientmsgid", ""))
+                if client_msg_id and client_msg_id in self.mass_ids:
+                    return {"errcode": 45065, "errmsg": "clientmsgid exist"}
+                self.mass_ids.add(client_msg_id)
+                body["_accepted"] = True
+                return {"errcode": 0, "errmsg": "send job submission success", "msg_id": 1000 + len(self.calls)}
             return {"errcode": 0, "errmsg": "ok"}
+
+    def _qrcode(self, body: dict[str, Any]) -> dict[str, Any]:
+        action = body.get("action_name")
+        scene = body.get("action_info", {}).get("scene", {})
+        if action not in ("QR_STR_SCENE", "QR_LIMIT_STR_SCENE") or not scene.get("scene_str"):
+            return {"errcode": 40053, "errmsg": "invalid action info"}
+        ticket = f"gQTICKET{len(self.tickets) + 1}"
+        self.tickets[ticket] = str(scene["scene_str"])
+        answer: dict[str, Any] = {"ticket": ticket, "url": f"http://weixin.qq.com/q/{ticket}"}
+        if action == "QR_STR_SCENE":
+            answer["expire_seconds"] = int(body.get("expire_seconds", 30))
+        return answer
+
+    def image(self, ticket: str) -> bytes | None:
+        """The PNG showqrcode serves for a ticket (None for an unknown ticket)."""
+        with self.lock:
+            self.calls.append(Call("showqrcode", {"ticket": ticket}, {}))
+            return png_of(self.tickets[ticket]) if ticket in self.tickets else None
+
+
+def png_of(text: str) -> bytes:
+    """A small valid grey PNG whose tEXt chunk carries `text` (tests read the scene back from the file)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", 8, 8, 8, 0, 0, 0, 0)
+    pixels = zlib.compress(b"".join(b"\x00" + bytes([0x80] * 8) for _ in range(8)))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"tEXt", b"scene\x00" + text.encode("utf-8"))
+        + chunk(b"IDAT", pixels)
+        + chunk(b"IEND", b"")
+    )
 
 
 def _handler(fake: FakeWechat) -> type[BaseHTTPRequestHandler]:
@@ -81,6 +129,9 @@ def _handler(fake: FakeWechat) -> type[BaseHTTPRequestHandler]:
             parts = urlsplit(self.path)
             path = parts.path.removeprefix("/cgi-bin/")
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+            if path == "showqrcode":
+                self._image(fake.image(query.get("ticket", "")))
+                return
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             try:
@@ -93,6 +144,13 @@ def _handler(fake: FakeWechat) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+
+        def _image(self, png: bytes | None) -> None:
+            self.send_response(200 if png else 404)
+            self.send_header("Content-Type", "image/png" if png else "text/plain")
+            self.send_header("Content-Length", str(len(png or b"")))
+            self.end_headers()
+            self.wfile.write(png or b"")
 
         do_GET = _answer
         do_POST = _answer

@@ -66,7 +66,7 @@ def test_refuses_outside_the_window_without_calling_wechat(
     late = sender.send("o_b", "hi", now=NOW + dt.timedelta(hours=48, seconds=1))
     for result in (never, late):
         assert not result.ok and result.unreachable
-        assert result.reason == wechat_texts.REASON_NO_WINDOW
+        assert result.reason == wechat_texts.REASON_NO_INSTRUMENT  # no template or 订阅通知 configured either
     assert fake.calls_to("message/custom/send") == []
 
 
@@ -76,7 +76,7 @@ def test_five_messages_per_window_then_a_new_message_reopens_it(
     opened(factory, "o_c")
     results = [sender.send("o_c", f"第{i}条", now=NOW) for i in range(6)]
     assert [r.ok for r in results] == [True] * 5 + [False]
-    assert results[5].reason == wechat_texts.REASON_QUOTA and results[5].unreachable
+    assert results[5].reason == wechat_texts.REASON_QUOTA_NO_INSTRUMENT and results[5].unreachable
     opened(factory, "o_c", at=NOW + dt.timedelta(hours=1))
     assert sender.send("o_c", "又可以发了", now=NOW + dt.timedelta(hours=1)).ok
     assert len(fake.sent()) == 6
@@ -99,8 +99,8 @@ def test_an_unfollowed_resident_is_not_sent_to(sender: WechatSender, factory: se
 @pytest.mark.parametrize(
     ("code", "reason", "unreachable"),
     [
-        (45015, wechat_texts.REASON_NO_WINDOW, True),
-        (45047, wechat_texts.REASON_QUOTA, True),
+        (45015, wechat_texts.REASON_NO_INSTRUMENT, True),
+        (45047, wechat_texts.REASON_QUOTA_NO_INSTRUMENT, True),
         (43004, wechat_texts.REASON_UNFOLLOWED, True),
         (45009, wechat_texts.REASON_API_QUOTA, False),
         (40164, wechat_texts.REASON_IP, False),
