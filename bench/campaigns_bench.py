@@ -1,7 +1,7 @@
 """Benchmark of campaign delivery: a 100,000-resident audience materialised and pushed through a no-op Sender.
 
-Prints materialisation time, recipients per second through the sender loop (a no-op platform sender: one
-outcome commit per recipient; and the web outbox sender: one commit per batch), the ratio to a plain bulk
+Prints materialisation time, recipients per second through the sender loop (a no-op platform sender: each outcome
+committed on its own, one statement; and the web outbox sender: one commit per batch), the ratio to a plain bulk
 insert of the same ledger rows on the same database in the same run, and RSS sampled while sending (flat = good).
 Usage: python bench/campaigns_bench.py [--n 100000] [--url postgresql+psycopg://…]   (default: a temporary SQLite)
 """

@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import get_settings
 from bot.db import transaction, utcnow
 from bot.scheduler import build_senders
-from campaigns import cells, ledger, lifecycle, runs, segments
+from campaigns import cells, ledger, lifecycle, runs, segments, templates
 from campaigns.delivery import send_test
 from campaigns.models import Campaign, Segment
-from campaigns.schedule import QuietHours, ScheduleError
+from campaigns.schedule import LOCAL, QuietHours, ScheduleError
+from campaigns.texts import REASONS
 
 
 def register(subparsers: Any) -> None:
@@ -67,6 +68,17 @@ def register(subparsers: Any) -> None:
     p.add_argument("--segment", default=None, help="分组名称（不填 = 全部居民）")
     p.add_argument("--channels", default="web,wechat,telegram", help="按优先顺序，逗号分隔")
     p.add_argument("--variant", action="append", default=[], metavar="渠道=文字", help="某个渠道专用的文字")
+    tpl = p.add_mutually_exclusive_group()
+    tpl.add_argument(
+        "--wechat-template",
+        type=Path,
+        default=None,
+        metavar="FILE.json",
+        help='微信模板消息：{"template_id": "…", "url": "可选", "data": {"first": "…", "keyword1": "…"}}',
+    )
+    tpl.add_argument("--template-id", default=None, help="微信模板消息的模板编号（与 --template-field 一起用）")
+    p.add_argument("--template-field", action="append", default=[], metavar="字段=内容", help="模板字段，可重复")
+    p.add_argument("--template-url", default=None, help="模板消息点开后的网址（不填则用 --link）")
     when = p.add_mutually_exclusive_group()
     when.add_argument("--at", default=None, help="一次性发送时间 ISO 8601（无时区按北京时间）")
     when.add_argument("--cron", default=None, help="重复发送，cron 表达式（北京时间），如 '0 9 5 6 *'")
@@ -87,15 +99,26 @@ def register(subparsers: Any) -> None:
         ("resume", "继续"),
         ("cancel", "取消"),
         ("test", "发测试消息给工作人员（WUFEI_CAMPAIGNS__STAFF）"),
-        ("ledger", "发送台账（每位居民一行）"),
     ):
         p = sub.add_parser(name, help=help_text)
         p.add_argument("id", type=int)
         p.add_argument("--json", action="store_true")
-        if name == "ledger":
-            p.add_argument("--csv", action="store_true", help="输出 CSV")
         p.set_defaults(handler=cmd_campaign, action=name)
-    p = sub.add_parser("reach", help="按分组统计触达（目标、已发送、失败、无法送达）")
+    p = sub.add_parser("ledger", help="发送台账（每位居民一行）：筛选、翻页、导出 CSV")
+    p.add_argument("id", type=int)
+    p.add_argument("--status", action="append", default=[], choices=ledger.STATES, help="只看这些状态，可重复")
+    p.add_argument("--channel", action="append", default=[], help="只看这些渠道，可重复")
+    p.add_argument("--limit", type=int, default=None, help="每页行数（屏幕默认 50；导出 CSV 默认全部）")
+    page = p.add_mutually_exclusive_group()
+    page.add_argument("--offset", type=int, default=0, help="跳过前面多少行")
+    page.add_argument("--after-id", type=int, default=None, help="从这个台账编号之后开始（上一页给出的 next_after_id）")
+    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--csv", type=Path, default=None, metavar="FILE", help="导出为 CSV（UTF-8 带 BOM，Excel 可直接打开）"
+    )
+    p.set_defaults(handler=cmd_ledger)
+    p = sub.add_parser("reach", help="按分组统计触达（目标、已发送、失败、跳过、无法送达）")
+    p.add_argument("--segment", default=None, help="只统计这个分组的活动")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_reach)
 
@@ -226,11 +249,14 @@ def cmd_segments_preview(args: argparse.Namespace, factory: sessionmaker[Session
             rules = segments.parse_rules(args.where)
         n = segments.count(session, rules, now=now)
         consented = segments.count(session, {**rules, "consent": True, "status": "active"}, now=now)
-    _print(
-        {"count": n, "reachable": consented, "rules": rules},
-        args.json,
-        [f"符合条件 {n} 人，其中同意接收推送且状态正常 {consented} 人。"],
-    )
+        unlinked = segments.unlinked_responses(session, rules)
+    lines = [f"符合条件 {n} 人，其中同意接收推送且状态正常 {consented} 人。"]
+    if unlinked:
+        lines.append(
+            f"注意：该问卷有 {unlinked} 份已完成的答卷不记名（匿名问卷或导入），无法对应到居民，"
+            "这些人仍算作“未参加”；推送文字里可写“已填写的请忽略”。"
+        )
+    _print({"count": n, "reachable": consented, "unlinked_responses": unlinked, "rules": rules}, args.json, lines)
     return 0
 
 
@@ -258,6 +284,18 @@ def cmd_create(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
     if args.time and kind != "lunar":
         return _fail("--time 只和 --lunar 一起用")
     channels = [c.strip() for c in args.channels.split(",") if c.strip()]
+    variants: dict[str, Any] = _variants(args.variant)
+    try:
+        if args.wechat_template is not None:
+            variants[templates.KEY] = templates.from_file(args.wechat_template)
+        elif args.template_id:
+            variants[templates.KEY] = templates.from_fields(args.template_id, args.template_field, args.template_url)
+        elif args.template_field or args.template_url:
+            return _fail("--template-field 和 --template-url 需要和 --template-id 一起用")
+    except templates.TemplateError as exc:
+        return _fail(str(exc))
+    if templates.KEY in variants and "wechat" not in channels:
+        return _fail("设置了微信模板消息，但 --channels 里没有 wechat")
     with transaction(factory) as session:
         segment = None
         if args.segment:
@@ -274,7 +312,7 @@ def cmd_create(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
             kind=kind,
             expr=expr,
             send_time=(args.time or "09:00") if kind == "lunar" else None,
-            variants=_variants(args.variant),
+            variants=variants,
             now=utcnow(),
         )
         campaign_id = campaign.id
@@ -294,6 +332,7 @@ def _describe(c: Campaign) -> dict[str, Any]:
         "text": c.text,
         "link": c.link,
         "channels": c.channels,
+        "wechat_template": (c.variants or {}).get(templates.KEY),
         "segment_id": c.segment_id,
         "schedule": {"kind": c.schedule_kind, "expr": c.schedule_expr, "time": c.send_time},
         "next_run_at": c.next_run_at.isoformat() if c.next_run_at else None,
@@ -345,19 +384,6 @@ def cmd_campaign(args: argparse.Namespace, factory: sessionmaker[Session]) -> in
             lines += [f"  {k}: {v}" for k, v in data["would_skip"].items()]
             _print(data, args.json, lines)
             return 0
-        if action == "ledger":
-            data = ledger.rows(session, campaign.id)
-            if args.csv:
-                writer = csv.DictWriter(sys.stdout, fieldnames=list(data[0]) if data else ["id"])
-                writer.writeheader()
-                writer.writerows(data)
-            else:
-                _print(
-                    data,
-                    args.json,
-                    [f"{r['resident_id']:>8} {r['channel'] or '-':<9}{r['state']:<8}{r['reason'] or ''}" for r in data],
-                )
-            return 0
         text_campaign = campaign
     # test send outside the transaction: senders open their own
     if not cfg.staff:
@@ -378,12 +404,100 @@ def _status_lines(data: Mapping[str, Any]) -> list[str]:
 
 
 def cmd_reach(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
-    """Reach per segment over all campaigns."""
+    """Reach per segment over all campaigns, or of one segment's campaigns."""
     with transaction(factory) as session:
+        if args.segment:
+            segment = segments.get(session, args.segment)
+            if segment is None:
+                return _fail(f"没有名为“{args.segment}”的分组")
+            one = {"segment": segment.name, **ledger.reach(session, segment_id=segment.id)}
+            _print(one, args.json, [_reach_line(one)])
+            return 0
         data = ledger.reach_by_segment(session)
-    lines = [
-        f"{d['segment']}: 目标 {d['targeted']} 已发 {d['sent']} 失败 {d['failed']} 无法送达 {d['unreachable']}"
-        for d in data
-    ]
-    _print(data, args.json, lines or ["还没有发送记录。"])
+    _print(data, args.json, [_reach_line(d) for d in data] or ["还没有发送记录。"])
     return 0
+
+
+def _reach_line(d: Mapping[str, Any]) -> str:
+    return f"{d['segment']}: 目标 {d['targeted']} 已发 {d['sent']} 失败 {d['failed']} 无法送达 {d['unreachable']}"
+
+
+LEDGER_COLUMNS = {
+    "id": "台账编号",
+    "run_id": "发送批次",
+    "resident_id": "居民编号",
+    "township": "乡镇（街道）",
+    "community": "社区",
+    "channel": "渠道",
+    "state": "状态",
+    "reason": "原因",
+    "attempts": "尝试次数",
+    "last_error": "最近错误",
+    "sent_at": "发送时间",
+    "updated_at": "更新时间",
+}
+LEDGER_STATES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "失败", "skipped": "已跳过"}
+
+
+def _local(iso: str | None) -> str:
+    return dt.datetime.fromisoformat(iso).astimezone(LOCAL).strftime("%Y-%m-%d %H:%M:%S") if iso else ""
+
+
+def _csv_row(r: Mapping[str, Any]) -> dict[str, Any]:
+    out = {LEDGER_COLUMNS[k]: ("" if r.get(k) is None else r[k]) for k in LEDGER_COLUMNS}
+    out["状态"] = LEDGER_STATES.get(r["state"], r["state"])
+    out["原因"] = REASONS.get(r["reason"], r["reason"]) if r["reason"] else ""
+    out["发送时间"], out["更新时间"] = _local(r["sent_at"]), _local(r["updated_at"])
+    return out
+
+
+def cmd_ledger(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
+    """One page of a campaign's ledger (filtered), or every matching row exported to CSV."""
+    if args.limit is not None and args.limit < 1:
+        return _fail("--limit 至少为 1")
+    filters: dict[str, Any] = {"status": args.status or None, "channel": args.channel or None}
+    with transaction(factory) as session:
+        campaign = lifecycle.get(session, args.id)
+        if args.csv is None:
+            got = ledger.page(
+                session, campaign.id, **filters, after_id=args.after_id, offset=args.offset, limit=args.limit or 50
+            )
+            data = {"total": got.total, "next_after_id": got.next_after_id, "rows": got.rows}
+            lines = [
+                f"{r['id']:>8} 居民 {r['resident_id']:<8} {r['channel'] or '-':<9}"
+                f"{LEDGER_STATES.get(r['state'], r['state'])}  {REASONS.get(r['reason'], r['reason'] or '')}"
+                for r in got.rows
+            ]
+            lines.append(
+                f"共 {got.total} 行"
+                + (f"；下一页：--after-id {got.next_after_id}" if got.next_after_id is not None else "")
+            )
+            _print(data, args.json, lines)
+            return 0
+        written = _export(session, campaign.id, args, filters)
+    if str(args.csv) != "-":
+        print(f"已导出 {written} 行到 {args.csv}", file=sys.stderr)
+    return 0
+
+
+def _export(session: Session, campaign_id: int, args: argparse.Namespace, filters: dict[str, Any]) -> int:
+    """Write matching rows page by page (memory stays flat); "-" writes to standard output."""
+    out = sys.stdout if str(args.csv) == "-" else args.csv.open("w", encoding="utf-8-sig", newline="")
+    try:
+        if out is sys.stdout:
+            out.write("\ufeff")
+        writer = csv.DictWriter(out, fieldnames=list(LEDGER_COLUMNS.values()))
+        writer.writeheader()
+        written, after, offset = 0, args.after_id, args.offset
+        while args.limit is None or written < args.limit:
+            size = 1000 if args.limit is None else min(1000, args.limit - written)
+            got = ledger.page(session, campaign_id, **filters, after_id=after, offset=offset, limit=size)
+            writer.writerows(_csv_row(r) for r in got.rows)
+            written += len(got.rows)
+            if got.next_after_id is None:
+                break
+            after, offset = got.next_after_id, 0
+        return written
+    finally:
+        if out is not sys.stdout:
+            out.close()

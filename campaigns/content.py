@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from campaigns.texts import LINK_LINE
 
-PLACEHOLDER = re.compile(r"\{(township|city|community)\}")
-FALLBACK = {"township": "您所在的乡镇（街道）", "city": "本市", "community": "您的社区"}
+PLACEHOLDER = re.compile(r"\{(township|city|community|问卷链接)\}")
+FALLBACK = {
+    "township": "您所在的乡镇（街道）",
+    "city": "本市",
+    "community": "您的社区",
+    "问卷链接": "（回复“问卷”即可参加调查）",
+}
+# Placeholders filled per delivery (profile["delivery_id"]) by a function the application installs, e.g. the
+# personal survey link of surveys.links; without one (or without a delivery, as in test sends) FALLBACK is used.
+PER_DELIVERY: dict[str, Callable[[int], str]] = {}
 
 
 def check(text: str) -> None:
     """Refuse a text with unknown placeholders (so staff see the typo before launch)."""
     for name in re.findall(r"\{([^{}]*)\}", text):
         if name not in FALLBACK:
-            raise ValueError(f"未知的占位符 {{{name}}}（可用：{{township}} {{city}} {{community}}）")
+            raise ValueError(f"未知的占位符 {{{name}}}（可用：{{township}} {{city}} {{community}} {{问卷链接}}）")
 
 
 def render(
@@ -25,5 +33,12 @@ def render(
     """The text one resident gets on one channel: the channel's variant if any, placeholders filled, link appended."""
     variant = variants.get(channel or "")
     body = variant if isinstance(variant, str) and variant else text
-    body = PLACEHOLDER.sub(lambda m: profile.get(m.group(1)) or FALLBACK[m.group(1)], body)
+    body = PLACEHOLDER.sub(lambda m: _value(m.group(1), profile), body)
     return body + (LINK_LINE.format(link=link) if link else "")
+
+
+def _value(name: str, profile: Mapping[str, str | None]) -> str:
+    make, delivery = PER_DELIVERY.get(name), profile.get("delivery_id")
+    if make is not None and delivery:
+        return make(int(delivery))
+    return profile.get(name) or FALLBACK[name]

@@ -13,12 +13,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
-from sqlalchemy import update
+from sqlalchemy import Connection, Engine, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from campaigns import content, ledger
+from campaigns import content, ledger, templates
 from campaigns.models import Campaign
 from campaigns.residents import mark_unreachable
 from campaigns.schedule import QuietHours
@@ -46,6 +46,20 @@ class SenderLike(Protocol):
 
     def send(self, external_id: str, text: str, *, now: dt.datetime) -> Any:
         """Deliver one text; returns a SendResult."""
+
+
+class TemplateSenderLike(Protocol):
+    """The WeChat sender, which also takes a template message (`templates.render` output)."""
+
+    def send(self, external_id: str, text: str, *, now: dt.datetime, template: Mapping[str, Any] | None = None) -> Any:
+        """Deliver one text, or the template message when one is given; returns a SendResult."""
+
+
+def _send(sender: SenderLike, channel: str, external_id: str, text: str, *, now: dt.datetime, template: Any) -> Any:
+    """Call the sender; only WeChat gets the template keyword (other senders do not take it)."""
+    if channel == "wechat" and template is not None:
+        return cast(TemplateSenderLike, sender).send(external_id, text, now=now, template=template)
+    return sender.send(external_id, text, now=now)
 
 
 @runtime_checkable
@@ -141,9 +155,13 @@ class DeliveryLoop:
         bulk = [r for r in batch if isinstance(self.senders[r.channel], TransactionalSender)]
         if bulk:
             self._send_in_db(bulk)
-        for row in batch:
-            if not isinstance(self.senders[row.channel], TransactionalSender):
-                self._send_one(row)
+        platform = [r for r in batch if not isinstance(self.senders[r.channel], TransactionalSender)]
+        if platform:
+            # one autocommit connection for the batch: each `sent` mark is durable before the next message goes
+            engine: Engine = self.factory.kw["bind"]
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                for row in platform:
+                    self._send_one(row, conn)
         return len(batch)
 
     def drain(self, *, budget: float = 10.0, stop: threading.Event | None = None) -> int:
@@ -185,7 +203,7 @@ class DeliveryLoop:
                     .values(consecutive_failures=0)
                 )
 
-    def _send_one(self, row: ledger.Claimed) -> None:
+    def _send_one(self, row: ledger.Claimed, conn: Connection) -> None:
         sender = self.senders[row.channel]
         limiter = self.limiters[row.channel]
         if limiter.blocked(self.clock()) and limiter.blocked_until is not None:
@@ -194,25 +212,23 @@ class DeliveryLoop:
             return
         limiter.wait()
         try:
-            result: Any = sender.send(row.external_id, self._render(row), now=self.clock())
+            template = templates.render(row.variants, row.profile, link=row.link) if row.channel == "wechat" else None
+            result: Any = _send(
+                sender, row.channel, row.external_id, self._render(row), now=self.clock(), template=template
+            )
         except Exception as exc:  # a sender must not raise, but one bad sender must not stop the loop
             log.exception("sender %s raised", row.channel)
             result = _Failure(f"{type(exc).__name__}: {exc}")
+        if result.ok:  # the common case: one round trip, no transaction to open
+            if not ledger.mark_sent_now(conn, row, now=self.clock(), provider_id=result.provider_id):
+                log.warning("delivery %s was sent after its claim was taken over", row.id)
+            return
         with self.factory() as session, session.begin():
             self._record(session, row, result, self.clock())
 
     def _record(self, session: Session, row: ledger.Claimed, result: SendResultLike, now: dt.datetime) -> None:
-        if result.ok:
-            if ledger.mark_sent(session, row, now=now, provider_id=result.provider_id):
-                session.execute(
-                    update(Campaign)
-                    .execution_options(synchronize_session=False)
-                    .where(Campaign.id == row.campaign_id, Campaign.consecutive_failures != 0)
-                    .values(consecutive_failures=0)
-                )
-            else:
-                log.warning("delivery %s was sent after its claim was taken over", row.id)
-        elif result.unreachable:
+        """A send that did not succeed: skip, retry later or give up, and count towards the auto-pause."""
+        if result.unreachable:
             ledger.mark_skipped(session, row, now=now, reason="unreachable", error=result.reason)
             if row.channel in PERMANENT_UNREACHABLE:
                 mark_unreachable(session, row.resident_id, now=now, reason=f"{row.channel}: {result.reason}")
@@ -268,8 +284,13 @@ def send_test(
         text = TEST_PREFIX + content.render(
             campaign.text, link=campaign.link, variants=campaign.variants, channel=channel, profile={}
         )
+        template = templates.render(campaign.variants or {}, {}, link=campaign.link) if channel == "wechat" else None
+        if template is not None:
+            template["data"] = {
+                k: TEST_PREFIX + v if i == 0 else v for i, (k, v) in enumerate(template["data"].items())
+            }
         try:
-            result = sender.send(external_id, text, now=now)
+            result = _send(sender, channel, external_id, text, now=now, template=template)
             out.append((identity, bool(result.ok), str(result.reason)))
         except Exception as exc:
             out.append((identity, False, f"{type(exc).__name__}: {exc}"))

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base, UTCDateTime
@@ -149,6 +150,15 @@ class Delivery(Base):
         UniqueConstraint("run_id", "resident_id", name="uq_deliveries_run_resident"),
         Index("ix_deliveries_state_next", "state", "next_attempt_at"),
         Index("ix_deliveries_campaign_state", "campaign_id", "state"),
+        # the claim's path: pending rows of the running campaigns in order, stopping at the batch size (even with
+        # stale statistics); small, as rows leave it once claimed
+        Index(
+            "ix_deliveries_pending",
+            "campaign_id",
+            "id",
+            postgresql_where=sql_text("state = 'pending'"),
+            sqlite_where=sql_text("state = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,6 +8,8 @@ Rules are a flat mapping, every rule must hold (AND); a list value means "any of
   active_days: N                 a message within N days
   with_event / without_event: K  has / has not a resident event of kind K (e.g. cell_join, subscribe)
   not_sent_campaign: ID          was not reached by that campaign
+  not_surveyed: SURVEY[/WAVE]    no completed response of theirs to that survey (wave) ("未参加满意度调查的居民");
+                                 anonymous-mode and imported responses name nobody, so their respondents still match
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from campaigns.models import Cell, CellMember, ChannelIdentity, Delivery, Resident, ResidentEvent, Segment
+from surveys.models import COMPLETED, SurveyResponse
 
 FIELDS = {
     "city": Resident.city,
@@ -30,7 +33,17 @@ FIELDS = {
     "status": Resident.status,
 }
 INT_RULES = ("inactive_days", "active_days", "not_sent_campaign", "cell_id")
-RULES = (*FIELDS, "consent", "channel", "cell_type", "cell_name", "with_event", "without_event", *INT_RULES)
+RULES = (
+    *FIELDS,
+    "consent",
+    "channel",
+    "cell_type",
+    "cell_name",
+    "with_event",
+    "without_event",
+    "not_surveyed",
+    *INT_RULES,
+)
 
 
 class SegmentError(ValueError):
@@ -97,6 +110,8 @@ def where(rules: Mapping[str, Any], *, now: dt.datetime) -> ColumnElement[bool]:
         elif key in ("with_event", "without_event"):
             has = exists().where(ResidentEvent.resident_id == Resident.id, _in(ResidentEvent.kind, value))
             conds.append(has if key == "with_event" else ~has)
+        elif key == "not_surveyed":
+            conds.append(~exists().where(SurveyResponse.resident_id == Resident.id, _surveyed(value)))
         elif key == "not_sent_campaign":
             conds.append(
                 ~exists().where(
@@ -104,6 +119,25 @@ def where(rules: Mapping[str, Any], *, now: dt.datetime) -> ColumnElement[bool]:
                 )
             )
     return and_(true(), *conds)
+
+
+def _surveyed(value: Any) -> ColumnElement[bool]:
+    """Completed responses to any of the named surveys ("public" or "public/2025")."""
+    ors = []
+    for item in value if isinstance(value, list) else [value]:
+        survey_id, _, wave = str(item).partition("/")
+        cond = SurveyResponse.survey_id == survey_id.strip()
+        ors.append(and_(cond, SurveyResponse.wave == wave.strip()) if wave.strip() else cond)
+    return and_(SurveyResponse.status == COMPLETED, or_(*ors))
+
+
+def unlinked_responses(session: Session, rules: Mapping[str, Any]) -> int:
+    """Completed responses of the `not_surveyed` surveys that name no resident (anonymous mode, imports)."""
+    value = rules.get("not_surveyed")
+    if not value:
+        return 0
+    query = select(func.count()).where(SurveyResponse.resident_id.is_(None), _surveyed(value))
+    return int(session.execute(query).scalar_one())
 
 
 def audience(rules: Mapping[str, Any], *, now: dt.datetime) -> Select[int]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
@@ -101,4 +104,153 @@ def test_campaign_create_preview_start_status_and_ledger(env: Settings, capsys: 
     )
     assert code == 0
     code, out, _ = run(capsys, "campaign", "ledger", cid, "--json")
-    assert json.loads(out) == []  # nothing materialised before the scheduler ticks
+    assert json.loads(out) == {"total": 0, "next_after_id": None, "rows": []}  # nothing before the scheduler ticks
+
+
+def test_campaign_ledger_pages_filters_and_exports_csv(
+    env: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.channels.web_outbox import WebOutboxSender
+    from bot.db import transaction
+    from bot.runtime import ensure_ready
+    from campaigns import runs
+    from campaigns.delivery import DeliveryLoop
+
+    monkeypatch.setenv("WUFEI_CAMPAIGNS__QUIET_HOURS", "off")  # the test must not depend on the hour it runs at
+    get_settings.cache_clear()
+    factory = ensure_ready(env)
+    now = utcnow()
+    add_residents(factory, 3, now=now, township="新建路街道")
+    add_residents(factory, 2, now=now, township="新建路街道", prefix="n", consent=False)
+    assert run(capsys, "segments", "create", "新建路", "--where", "township=新建路街道")[0] == 0
+    code, out, _ = run(
+        capsys, "campaign", "create", "--name", "n", "--text", "t", "--segment", "新建路", "--channels", "web"
+    )
+    cid = out.strip()
+    assert run(capsys, "campaign", "start", cid)[0] == 0
+    now = utcnow()
+    with transaction(factory) as session:
+        runs.tick(session, now=now, quiet=None, grace=dt.timedelta(hours=2))
+    assert DeliveryLoop(factory, {"web": WebOutboxSender(factory)}, worker="t", clock=lambda: now).drain() == 3
+
+    def ledger(*extra: str) -> dict[str, Any]:
+        code, out, _ = run(capsys, "campaign", "ledger", cid, "--json", *extra)
+        assert code == 0
+        return json.loads(out)  # type: ignore[no-any-return]
+
+    first = ledger("--limit", "2")
+    assert first["total"] == 5 and len(first["rows"]) == 2 and first["next_after_id"] == first["rows"][1]["id"]
+    second = ledger("--limit", "2", "--after-id", str(first["next_after_id"]))
+    third = ledger("--limit", "2", "--after-id", str(second["next_after_id"]))
+    assert third["next_after_id"] is None
+    ids = [r["id"] for page in (first, second, third) for r in page["rows"]]
+    assert len(ids) == 5 == len(set(ids)) and ids == sorted(ids)
+    assert [r["id"] for r in ledger("--offset", "4")["rows"]] == ids[4:]
+    skipped = ledger("--status", "skipped")
+    assert skipped["total"] == 2 and {r["reason"] for r in skipped["rows"]} == {"no_consent"}
+    assert ledger("--status", "sent", "--status", "skipped")["total"] == 5
+    assert ledger("--channel", "wechat")["total"] == 0
+    assert {r["township"] for r in first["rows"]} == {"新建路街道"}
+    code, out, _ = run(capsys, "campaign", "ledger", cid)
+    assert "共 5 行" in out and "已发送" in out and "未同意接收推送" in out
+
+    path = tmp_path / "ledger.csv"
+    code, _, err = run(capsys, "campaign", "ledger", cid, "--csv", str(path))
+    assert code == 0 and "5 行" in err
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens the Chinese correctly
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        exported = list(csv.DictReader(fh))
+    assert [int(r["台账编号"]) for r in exported] == ids
+    assert sorted(r["状态"] for r in exported) == ["已发送"] * 3 + ["已跳过"] * 2
+    assert {r["原因"] for r in exported if r["状态"] == "已跳过"} == {"未同意接收推送"}
+    assert all(r["发送时间"] for r in exported if r["状态"] == "已发送")
+    code, _, _ = run(capsys, "campaign", "ledger", cid, "--csv", str(path), "--status", "sent", "--limit", "2")
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        assert [r["状态"] for r in csv.DictReader(fh)] == ["已发送"] * 2
+
+    code, out, _ = run(capsys, "campaign", "status", cid, "--json")
+    status = json.loads(out)
+    assert (status["targeted"], status["sent"], status["skipped"], status["reached"]) == (5, 3, 2, 3)
+    assert status["skip_reasons"] == {"no_consent": 2}
+    code, out, _ = run(capsys, "campaign", "reach", "--segment", "新建路", "--json")
+    assert json.loads(out) | {"skip_reasons": None} == {
+        "segment": "新建路",
+        "targeted": 5,
+        "pending": 0,
+        "sent": 3,
+        "failed": 0,
+        "skipped": 2,
+        "unreachable": 0,
+        "reached": 3,
+        "skip_reasons": None,
+    }
+    code, _, err = run(capsys, "campaign", "ledger", "999")
+    assert code == 2 and "999" in err
+
+
+def test_campaign_create_with_a_wechat_template(
+    env: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ("campaign", "create", "--name", "n", "--text", "t", "--channels", "wechat,web")
+    code, out, _ = run(
+        capsys,
+        *base,
+        "--template-id",
+        "TM1",
+        "--template-field",
+        "first={township}您好",
+        "--template-field",
+        "remark=谢谢",
+    )
+    assert code == 0
+    code, out, _ = run(capsys, "campaign", "show", out.strip(), "--json")
+    assert json.loads(out)["wechat_template"] == {
+        "template_id": "TM1",
+        "data": {"first": "{township}您好", "remark": "谢谢"},
+    }
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"template_id": "TM2", "url": "https://x.example", "data": {"first": "好"}}), "utf-8")
+    code, out, _ = run(capsys, *base, "--wechat-template", str(path), "--json")
+    cid = json.loads(out)["id"]
+    code, out, _ = run(capsys, "campaign", "show", str(cid), "--json")
+    assert json.loads(out)["wechat_template"]["url"] == "https://x.example"
+    code, _, err = run(capsys, *base, "--template-field", "first=x")
+    assert code == 2 and "--template-id" in err
+    code, _, err = run(capsys, *base, "--template-id", "T", "--template-field", "first={town}")
+    assert code == 2 and "占位符" in err
+    code, _, err = run(
+        capsys, "campaign", "create", "--name", "n", "--text", "t", "--channels", "web", "--template-id", "T",
+        "--template-field", "first=x",
+    )  # fmt: skip
+    assert code == 2 and "wechat" in err
+
+
+def test_segment_preview_warns_about_responses_that_name_nobody(
+    env: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import dataclasses
+
+    from bot.db import transaction
+    from bot.runtime import ensure_ready
+    from surveys import flow
+    from surveys.definition import load_surveys
+
+    factory = ensure_ready(env)
+    ids = add_residents(factory, 3, now=utcnow())
+    survey = load_surveys()["public"]
+    with transaction(factory) as session:
+        for i, rid in enumerate(ids[:2]):
+            flow.submit(
+                session, dataclasses.replace(survey, anonymous=i == 1), {}, key=f"k{i}", resident_id=rid,
+                channel="web", source="chat", now=utcnow(), wave="2026",
+            )  # fmt: skip
+    out = run(capsys, "segments", "preview", "--where", "not_surveyed=public/2026", "--json")[1]
+    assert json.loads(out) | {"rules": None} == {
+        "count": 2,
+        "reachable": 2,
+        "unlinked_responses": 1,
+        "rules": None,
+    }
+    out = run(capsys, "segments", "preview", "--where", "not_surveyed=public/2026")[1]
+    assert "2 人" in out and "1 份" in out and "匿名" in out

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,6 +41,20 @@ class FakeSender:
         if result.ok:
             self.sent.append((external_id, text))
         return result
+
+
+@dataclass
+class FakeTemplateSender(FakeSender):
+    """A recording WeChat-like sender that also takes template messages (like WechatSender.send)."""
+
+    channel: str = "wechat"
+    templates: list[tuple[str, Mapping[str, Any] | None]] = field(default_factory=list)
+
+    def send(  # type: ignore[override]
+        self, external_id: str, text: str, *, now: dt.datetime, template: Mapping[str, Any] | None = None
+    ) -> SendResult:
+        self.templates.append((external_id, template))
+        return super().send(external_id, text, now=now)
 
 
 def add_residents(
