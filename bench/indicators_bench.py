@@ -1,7 +1,8 @@
 """Benchmark of the indicators: 1,000,000 completed responses, the three indicators computed by surveys.report.
 
 Prints the load time, the time of the full indicator computation (overall, and with a breakdown by township),
-and the ratio to one plain SQL `GROUP BY question_id, value` over the same answers table in the same run.
+the ratio to one plain SQL `GROUP BY question_id, value` over the same answers table in the same run, and the
+time of the older shape (one query per indicator) for comparison.
 Usage: python bench/indicators_bench.py [--n 1000000] [--url postgresql+psycopg://…]   (default: a temporary SQLite)
 """
 
@@ -22,7 +23,7 @@ from sqlalchemy import text  # noqa: E402
 
 from bot import migrate  # noqa: E402
 from bot.db import get_engine, session_factory, transaction  # noqa: E402
-from surveys import report  # noqa: E402
+from surveys import report, tally  # noqa: E402
 from surveys.definition import load_surveys  # noqa: E402
 
 CHUNK = 50_000
@@ -137,11 +138,18 @@ def main() -> None:
                 text("SELECT question_id, value, COUNT(*) FROM survey_answers GROUP BY question_id, value")
             ).all()
 
+    def per_indicator() -> None:
+        with transaction(factory) as session:
+            for indicator in survey.indicators:
+                tally.tally(session, survey, indicator, wave=survey.wave)
+
     print(f"database: {get_engine(url).dialect.name}")
     base = timed("one SQL GROUP BY question_id, value over survey_answers", group_by)
-    plain = timed("three indicators (report.build)", indicators)
+    plain = timed("three indicators (report.build, one pass over the answers)", indicators)
     by = timed("three indicators + breakdown by township", by_township)
+    separate = timed("for comparison: one query per indicator", per_indicator)
     print(f"ratio indicators / GROUP BY: {plain / base:.2f}; with breakdown: {by / base:.2f}")
+    print(f"ratio one query per indicator / one pass: {separate / plain:.2f}")
     for item in results["plain"]["indicators"]:  # type: ignore[index]
         print(
             f"  {item['name']}: {item['rate']:.4f} [{item['ci_low']:.4f}, {item['ci_high']:.4f}] n={item['denominator']}"

@@ -1,9 +1,11 @@
-"""`wufei survey list|import|export` and `wufei indicators`: questionnaires, imports, exports and the three
+"""`wufei survey list|import|link|export` and `wufei indicators`: questionnaires, imports, exports and the three
 indicators with their method. Errors print a message and exit non-zero."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import io
 import json
 import sys
 from pathlib import Path
@@ -14,15 +16,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import get_settings
 from bot.db import transaction, utcnow
-from surveys import export, report
+from campaigns.models import Resident
+from surveys import chart, export, html_report, links, report
 from surveys.definition import DefinitionError, Survey, load_surveys
 from surveys.importer import import_file
 from surveys.indicators import rule_text
+from surveys.mapping import load_map
 from surveys.models import SurveyResponse
 from surveys.tally import GROUPABLE
 from surveys.weights import load_population
 
 ALL_WAVES = "all"
+FORMATS = ("text", "json", "csv", "xlsx", "html", "png")
 
 
 def register(subparsers: Any) -> None:
@@ -32,11 +37,22 @@ def register(subparsers: Any) -> None:
     )
     p = group.add_parser("list", help="列出问卷及回答数")
     p.set_defaults(handler=cmd_list)
-    p = group.add_parser("import", help="导入在别处收集的回答（CSV/XLSX，列名为题目编号）")
-    p.add_argument("file", type=Path)
-    p.add_argument("--survey", default="public", help="问卷编号（默认 public）")
+    p = group.add_parser(
+        "import",
+        help="导入在别处收集的回答（CSV/XLSX，列名为题目编号，或用 --map 对照外部表头）",
+        description="wufei survey import SURVEY_ID FILE.csv|xlsx [--map FILE] [--skip-bad]",
+    )
+    p.add_argument("survey_id", metavar="SURVEY_ID", help="问卷编号，如 public")
+    p.add_argument("file", metavar="FILE", type=Path, nargs="?", help="CSV 或 XLSX 文件")
+    p.add_argument("--survey", default=None, help=argparse.SUPPRESS)  # the old form: import FILE --survey ID
+    p.add_argument("--map", type=Path, default=None, help="列名和选项的对照表（YAML/JSON），用于问卷星等外部导出")
     p.add_argument("--skip-bad", action="store_true", help="跳过有错的行，导入其余行（默认有错则一行都不导入）")
     p.set_defaults(handler=cmd_import)
+    p = group.add_parser("link", help="给一位居民生成个人问卷链接（/s/…，只能用一次）")
+    p.add_argument("survey_id", metavar="SURVEY_ID")
+    p.add_argument("resident_id", metavar="RESIDENT_ID", type=int)
+    p.add_argument("--days", type=float, default=None, help="有效天数（默认 WUFEI_SURVEYS__LINK_DAYS）")
+    p.set_defaults(handler=cmd_link)
     p = group.add_parser("export", help="导出回答（CSV，或含指标汇总的 XLSX）")
     p.add_argument("out", type=Path)
     p.add_argument("--format", choices=["csv", "xlsx"], default=None, help="默认按文件扩展名")
@@ -45,16 +61,24 @@ def register(subparsers: Any) -> None:
     p.add_argument("--codes", action="store_true", help="选项输出编码而不是文字")
     p.set_defaults(handler=cmd_export)
 
-    p = subparsers.add_parser("indicators", help="普及率、参与度、满意度（含 Wilson 95%% 区间和计算方法）")
-    p.add_argument("--survey", default="public")
+    p = subparsers.add_parser(
+        "indicators",
+        help="普及率、参与度、满意度（含 Wilson 95%% 区间和计算方法）",
+        description="wufei indicators SURVEY_ID [--wave W] [--by DIM] [--weights FILE] --format json|csv|xlsx|html|png [-o FILE]",
+    )
+    p.add_argument("survey_id", metavar="SURVEY_ID", nargs="?", default=None, help="问卷编号（默认 public）")
+    p.add_argument("--survey", default=None, help=argparse.SUPPRESS)  # the old form
     p.add_argument("--wave", default=None, help=f"批次（默认当前批次；{ALL_WAVES} = 全部）")
     p.add_argument("--by", action="append", choices=list(GROUPABLE), default=[], help="分组（可重复）")
-    p.add_argument("--json", action="store_true", help="输出 JSON")
+    p.add_argument("--format", choices=FORMATS, default=None, help="输出格式（默认文字摘要）；xlsx 和 png 需要 -o")
+    p.add_argument("-o", "--out", type=Path, default=None, help="输出文件（默认打印到屏幕）")
+    p.add_argument("--json", action="store_true", help="同 --format json")
+    p.add_argument("--weighted", action="store_true", help="按人口加权（需 --weights 或 WUFEI_SURVEYS__WEIGHTS_FILE）")
     p.add_argument(
-        "--weighted", action="store_true", help="按乡镇×年龄段人口加权（需 --weights 或 WUFEI_SURVEYS__WEIGHTS_FILE）"
-    )
-    p.add_argument(
-        "--weights", type=Path, default=None, help="人口权重文件（CSV/XLSX：township[,age_band],population）"
+        "--weights",
+        type=Path,
+        default=None,
+        help="人口文件（CSV/XLSX：township[,age_band],population；只填一列的行 = 边际分布，按 raking 加权）",
     )
     p.set_defaults(handler=cmd_indicators)
 
@@ -97,15 +121,27 @@ def cmd_list(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
 
 def cmd_import(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
     """Import a CSV/XLSX; every bad row is reported; nothing is stored when any row is bad (unless --skip-bad)."""
-    survey = _survey(args.survey)
+    if args.file is None:  # the old form `survey import FILE [--survey ID]`
+        args.file, survey_id = Path(args.survey_id), args.survey or "public"
+        print(f"提示：新写法是 wufei survey import {survey_id} {args.file}", file=sys.stderr)
+    else:
+        survey_id = args.survey_id
+    survey = _survey(survey_id)
     if not args.file.is_file():
         raise ValueError(f"找不到文件 {args.file}")
+    mapping = None
+    if args.map is not None:
+        if not args.map.is_file():
+            raise ValueError(f"找不到映射文件 {args.map}")
+        mapping = load_map(args.map, survey)
 
     def progress(rows: int) -> None:
         print(f"已检查 {rows} 行…", file=sys.stderr, flush=True)
 
     with transaction(factory) as session:
-        result = import_file(session, survey, args.file, now=utcnow(), skip_bad=args.skip_bad, progress=progress)
+        result = import_file(
+            session, survey, args.file, now=utcnow(), skip_bad=args.skip_bad, progress=progress, mapping=mapping
+        )
     if result.ignored_columns:
         print(f"提示：以下列不是题目，已忽略：{', '.join(result.ignored_columns)}", file=sys.stderr)
     for line, reason in result.bad:
@@ -117,6 +153,23 @@ def cmd_import(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
         )
         return 1
     print(f"已导入 {result.imported} 份问卷（共 {result.rows} 行，跳过 {len(result.bad)} 行）。")
+    return 0
+
+
+def cmd_link(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
+    """Issue a personal link for one resident and print it."""
+    survey = _survey(args.survey_id)
+    cfg = get_settings().surveys
+    days = cfg.link_days if args.days is None else args.days
+    if days <= 0:
+        raise ValueError("--days 必须大于 0")
+    with transaction(factory) as session:
+        if session.get(Resident, args.resident_id) is None:
+            raise ValueError(f"没有编号为 {args.resident_id} 的居民")
+        token = links.issue(session, survey, resident_id=args.resident_id, now=utcnow(), ttl=dt.timedelta(days=days))
+    print(links.url(cfg.base_url, token))
+    if not cfg.base_url:
+        print("提示：未设置 WUFEI_SURVEYS__BASE_URL，上面只是路径，请在前面加上服务器地址。", file=sys.stderr)
     return 0
 
 
@@ -143,9 +196,12 @@ def cmd_export(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
 
 
 def cmd_indicators(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
-    """The three indicators, their intervals, verdicts and method (JSON with --json)."""
-    survey = _survey(args.survey)
+    """The three indicators, their intervals, verdicts and method, as text, JSON, CSV, XLSX, HTML or a PNG chart."""
+    survey = _survey(args.survey_id or args.survey or "public")
     wave = _wave(survey, args.wave)
+    fmt = "json" if args.json else (args.format or "text")
+    if fmt in ("xlsx", "png") and args.out is None:
+        raise ValueError(f"--format {fmt} 需要用 -o 指定输出文件")
     weights = None
     source = None
     if args.weighted or args.weights:
@@ -156,9 +212,35 @@ def cmd_indicators(args: argparse.Namespace, factory: sessionmaker[Session]) -> 
         source = Path(path).name
     with transaction(factory) as session:
         data = report.build(session, survey, wave=wave, by=args.by, weights=weights, weights_source=source)
-    if args.json:
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        if fmt == "xlsx":
+            export.write_xlsx(session, survey, args.out, report=data, wave=wave)
+    if fmt == "text":
+        _print_text(data)
         return 0
+    if fmt == "xlsx":
+        print(f"已写入 {args.out}", file=sys.stderr)
+        return 0
+    if fmt == "png":
+        args.out.write_bytes(chart.render_png(data))
+        print(f"已写入 {args.out}", file=sys.stderr)
+        return 0
+    if fmt == "json":
+        body = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    elif fmt == "html":
+        body = html_report.render_html(data, chart_png=chart.render_png(data))
+    else:
+        buffer = io.StringIO()
+        export.write_indicators_csv(data, buffer)
+        body = buffer.getvalue()
+    if args.out is None:
+        sys.stdout.write(body)
+    else:
+        args.out.write_text(body, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+        print(f"已写入 {args.out}", file=sys.stderr)
+    return 0
+
+
+def _print_text(data: dict[str, Any]) -> None:
     print(f"{data['title']}（{data['survey']}，批次 {data['wave'] or '全部'}）：已完成问卷 {data['n']} 份")
     for item in data["indicators"]:
         print("  " + _line(item))
@@ -168,8 +250,10 @@ def cmd_indicators(args: argparse.Namespace, factory: sessionmaker[Session]) -> 
             print(f"  {value}")
             for item in items:
                 print("    " + _line(item))
+    reach = data.get("reach")
+    if reach:
+        print(f"{reach['label']}：{reach['residents_reached']} 人（登记居民 {reach['residents_total']} 人）")
     _print_method(data)
-    return 0
 
 
 def _line(item: dict[str, Any]) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -133,6 +133,11 @@ def write_xlsx(
         summary.append(row)
     for warning in report["warnings"]:
         summary.append(["提示", warning])
+    reach = report.get("reach")
+    if reach:
+        summary.append([])
+        summary.append([reach["label"], reach["residents_reached"], "登记居民", reach["residents_total"]])
+        summary.append(["说明", reach["note"]])
     for dim, values in report["breakdown"].items():
         sheet = book.create_sheet(f"按{dim}"[:31])
         sheet.append([dim, "指标", "比例", "95%区间下限", "95%区间上限", "分子", "分母", "不计入分母", "是否达标"])
@@ -158,4 +163,59 @@ def write_xlsx(
         responses.append(row)
         count += 1
     book.save(out)
+    return count
+
+
+INDICATOR_CSV_HEADER = (
+    "dimension",
+    "value",
+    "key",
+    "name",
+    "rate",
+    "ci_low",
+    "ci_high",
+    "numerator",
+    "denominator",
+    "excluded",
+    "target",
+    "met",
+    "rule",
+    "score",
+    "weighted",
+    "n_effective",
+)
+OVERALL = "全部"
+
+
+def write_indicators_csv(report: dict[str, Any], handle: IO[str]) -> int:
+    """The indicators (overall, then every breakdown) as CSV rows; returns the number of rows."""
+    writer = csv.writer(handle)
+    writer.writerow(INDICATOR_CSV_HEADER)
+    groups: list[tuple[str, str, list[dict[str, Any]]]] = [(OVERALL, OVERALL, report["indicators"])]
+    for dim, values in report["breakdown"].items():
+        groups.extend((dim, value, items) for value, items in values.items())
+    count = 0
+    for dim, value, items in groups:
+        for item in items:
+            writer.writerow(
+                [
+                    dim,
+                    value,
+                    item["key"],
+                    item["name"],
+                    item["rate"],
+                    item["ci_low"],
+                    item["ci_high"],
+                    item["numerator"],
+                    item["denominator"],
+                    item["excluded"],
+                    item["target"],
+                    "" if item["met"] is None else int(item["met"]),
+                    item["rule"],
+                    "" if item.get("score") is None else item["score"],
+                    int(item.get("weighted", False)),
+                    "" if item.get("n_effective") is None else item["n_effective"],
+                ]
+            )
+            count += 1
     return count

@@ -1,7 +1,8 @@
 """Importing answers collected elsewhere (paper, phone, 问卷星 exports) from CSV or XLSX.
 
 Columns are named by question id (values: option text, option number or code; several choices separated by
-┋, | or ,), plus optional `wave` and `submitted_at`. Every row is validated with the survey's own rules; a bad
+┋, | or ,), plus optional `wave` and `submitted_at`; a mapping (surveys.mapping) renames foreign headers and
+translates foreign option texts first. Every row is validated with the survey's own rules; a bad
 row is reported with its line and reason. All-or-nothing by default: the rows go in under a savepoint that is
 rolled back when any row is bad, unless `skip_bad` is set.
 """
@@ -9,7 +10,7 @@ rolled back when any row is bad, unless `skip_bad` is set.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from surveys import flow
 from surveys.definition import Survey
-from surveys.tables import read_table
+from surveys.mapping import ImportMap
+from surveys.tables import Row, read_table
 
 EXTRA_COLUMNS = ("wave", "submitted_at")
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -61,9 +63,15 @@ def import_file(
     now: dt.datetime,
     skip_bad: bool = False,
     progress: Callable[[int], None] | None = None,
+    mapping: ImportMap | None = None,
 ) -> ImportReport:
     """Validate and store every row; see the module docstring for the all-or-nothing rule."""
-    header, rows = read_table(path)
+    header, raw_rows = read_table(path)
+    rows: Iterator[tuple[int, Row]] = raw_rows
+    if mapping is not None:
+        renamed = mapping.rename(header)
+        header = [renamed.get(h, h) for h in header]
+        rows = _mapped(raw_rows, renamed, mapping, {q.id for q in survey.questions if q.type == "multiple"})
     questions = {q.id for q in survey.questions}
     report = ImportReport(ignored_columns=[h for h in header if h and h not in questions and h not in EXTRA_COLUMNS])
     if not questions & set(header):
@@ -108,3 +116,17 @@ def import_file(
     savepoint.commit()
     report.committed = True
     return report
+
+
+def _mapped(
+    rows: Iterator[tuple[int, Row]], renamed: dict[str, str], mapping: ImportMap, multiple: set[str]
+) -> Iterator[tuple[int, Row]]:
+    """Rows with foreign headers renamed and foreign option texts translated."""
+    for line, row in rows:
+        out: Row = {}
+        for column, text in row.items():
+            target = renamed.get(column, column)
+            if target in out and column not in renamed:
+                continue  # a mapped column wins over an unmapped one of the same name
+            out[target] = mapping.value(target, text, multiple=target in multiple)
+        yield line, out

@@ -1,13 +1,13 @@
 """The three indicators as pure arithmetic on counts: rates with the Wilson 95% interval, exclusions, the pass
-rule against the target, the 0–100 score, and optional post-stratification weights with Kish's effective n.
+rule against the target, the 0–100 score, and optional weights with Kish's effective n: post-stratification on
+joint population cells, or raking (iterative proportional fitting) to separate margins per dimension.
 
-Counts come from `surveys.tally` (one GROUP BY in the database per indicator), so nothing here grows with the
+Counts come from `surveys.tally` (one pass over the answers in the database), so nothing here grows with the
 number of responses: it grows with the number of strata.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
@@ -18,6 +18,9 @@ from surveys.definition import Indicator
 
 Z95 = NormalDist().inv_cdf(0.975)  # 1.959963984540054
 SMALL_N = 100  # below this many valid answers a 90% claim is hard to judge either way
+TINY_CELL = 5  # a weighting category with fewer valid answers than this gets a warning (its weights are large)
+RAKE_TOLERANCE = 1e-9  # largest relative gap between a fitted margin and its target when raking stops
+RAKE_MAX_ROUNDS = 1000
 Stratum = tuple[str | None, ...]
 
 
@@ -39,16 +42,15 @@ class Cell:
 
 
 def wilson(successes: float, n: float, z: float = Z95) -> tuple[float, float] | None:
-    """The Wilson score interval for a proportion (None when n is 0); stays within [0, 1] unlike the normal one."""
+    """The Wilson score interval for a proportion (statsmodels; None when n is 0); stays within [0, 1]."""
     if n <= 0:
         return None
-    p = successes / n
-    z2 = z * z
-    denom = 1 + z2 / n
-    centre = (p + z2 / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
-    low = 0.0 if successes <= 0 else max(0.0, centre - half)
-    high = 1.0 if successes >= n else min(1.0, centre + half)
+    from statsmodels.stats.proportion import proportion_confint  # about 1 s to import: only when figures are made
+
+    alpha = 2 * (1 - NormalDist().cdf(z))
+    low, high = proportion_confint(min(max(successes, 0.0), n), n, alpha=alpha, method="wilson")
+    low = 0.0 if successes <= 0 else max(0.0, float(low))
+    high = 1.0 if successes >= n else min(1.0, float(high))
     return low, high
 
 
@@ -107,11 +109,11 @@ def rule_text(rule: str) -> str:
     return texts.RULE_LOWER_BOUND if rule == "lower_bound" else texts.RULE_POINT
 
 
-def method_text(indicator: Indicator, *, weights_source: str | None = None) -> str:
+def method_text(indicator: Indicator, *, weights_source: str | None = None, raked: bool = False) -> str:
     """The full method statement printed with every result."""
     parts = [indicator.method, texts.METHOD_COMMON.format(rule=rule_text(indicator.rule))]
     if weights_source:
-        parts.append(texts.METHOD_WEIGHTED.format(source=weights_source))
+        parts.append((texts.METHOD_RAKED if raked else texts.METHOD_WEIGHTED).format(source=weights_source))
     return "".join(p for p in parts if p)
 
 
@@ -120,22 +122,28 @@ def evaluate(
     cells: Sequence[Cell],
     *,
     population: Mapping[Stratum, float] | None = None,
+    margins: Sequence[Mapping[str, float]] | None = None,
     weights_source: str | None = None,
 ) -> Result:
-    """Rate, interval, score and verdict from the counts; with `population`, post-stratified by its strata."""
+    """Rate, interval, score and verdict from the counts; with `population` post-stratified by its strata, with
+    `margins` (one mapping per position of the strata) raked to them."""
     answered = sum(c.answered for c in cells)
     excluded = sum(c.excluded for c in cells)
     numerator = sum(c.numerator for c in cells)
     denominator = answered - excluded
     warnings: list[str] = []
     scored = bool(indicator.scores)
+    weighted = population is not None or margins is not None
+    if margins is not None:
+        population, warnings = rake_cells(cells, margins)
     if population is None:
         rate = numerator / denominator if denominator else None
         score = sum(c.score_sum for c in cells) / denominator if denominator and scored else None
         n_eff: float | None = float(denominator)
         interval = wilson(numerator, denominator)
     else:
-        rate, score, n_eff, warnings = _post_stratified(cells, population, scored=scored)
+        rate, score, n_eff, more = _post_stratified(cells, population, scored=scored)
+        warnings += more
         interval = wilson(rate * n_eff, n_eff) if rate is not None and n_eff else None
     low, high = interval if interval is not None else (None, None)
     met = _verdict(indicator, rate, low)
@@ -161,9 +169,9 @@ def evaluate(
         target=indicator.target,
         met=met,
         rule=indicator.rule,
-        method=method_text(indicator, weights_source=weights_source if population is not None else None),
+        method=method_text(indicator, weights_source=weights_source if weighted else None, raked=margins is not None),
         score=score,
-        weighted=population is not None,
+        weighted=weighted,
         n_effective=n_eff,
         warnings=warnings,
     )
@@ -210,3 +218,64 @@ def _post_stratified(
         score += share * cell.score_sum / cell.denominator
         inverse_n += share * share / cell.denominator
     return rate, (score if scored else None), 1 / inverse_n, warnings
+
+
+def rake(
+    sample: Mapping[Stratum, float],
+    margins: Sequence[Mapping[str, float]],
+    *,
+    tolerance: float = RAKE_TOLERANCE,
+    max_rounds: int = RAKE_MAX_ROUNDS,
+) -> tuple[dict[Stratum, float], int, bool]:
+    """Iterative proportional fitting: scale the sample cell counts, one dimension at a time, until every margin
+    (one mapping per position of the strata, all with the same total) is matched; returns (fitted cells, rounds,
+    converged). Cells stay zero where the sample is zero, so margins the sample cannot reach never converge."""
+    fitted = {s: float(n) for s, n in sample.items() if n > 0}
+    for rounds in range(1, max_rounds + 1):
+        for d, margin in enumerate(margins):
+            current: dict[str, float] = {}
+            for stratum, value in fitted.items():
+                current[str(stratum[d])] = current.get(str(stratum[d]), 0.0) + value
+            for stratum in fitted:
+                have = current[str(stratum[d])]
+                fitted[stratum] *= margin.get(str(stratum[d]), 0.0) / have if have else 0.0
+        gap = 0.0
+        for d, margin in enumerate(margins):
+            current = {}
+            for stratum, value in fitted.items():
+                current[str(stratum[d])] = current.get(str(stratum[d]), 0.0) + value
+            for key, target in margin.items():
+                gap = max(gap, abs(current.get(key, 0.0) - target) / target if target else 0.0)
+        if gap <= tolerance:
+            return fitted, rounds, True
+    return fitted, max_rounds, False
+
+
+def rake_cells(cells: Sequence[Cell], margins: Sequence[Mapping[str, float]]) -> tuple[dict[Stratum, float], list[str]]:
+    """The population per sample cell from separate margins (raking), with warnings for what could not be used.
+
+    Margin categories nobody answered in are dropped (warned) and every margin is rescaled to shares of one
+    common total, so the remaining margins agree; sample cells outside the margins are left out (the
+    post-stratification step that follows warns about them).
+    """
+    warnings: list[str] = []
+    inside = [c for c in cells if c.denominator > 0 and all(str(c.stratum[d]) in m for d, m in enumerate(margins))]
+    scaled: list[dict[str, float]] = []
+    for d, margin in enumerate(margins):
+        seen: dict[str, int] = {}
+        for cell in inside:
+            seen[str(cell.stratum[d])] = seen.get(str(cell.stratum[d]), 0) + cell.denominator
+        kept = {k: v for k, v in margin.items() if v > 0 and k in seen}
+        for key in sorted(k for k, v in margin.items() if v > 0 and k not in seen):
+            warnings.append(texts.WARN_EMPTY_CELL.format(cell=key))
+        for key in sorted(k for k in kept if seen[k] < TINY_CELL):
+            warnings.append(texts.WARN_TINY_CELL.format(cell=key, n=seen[key]))
+        total = sum(kept.values())
+        scaled.append({k: v / total for k, v in kept.items()} if total else {})
+    if any(not m for m in scaled):
+        return {}, warnings
+    sample = {c.stratum: float(c.denominator) for c in inside}
+    fitted, rounds, converged = rake(sample, scaled)
+    if not converged:
+        warnings.append(texts.WARN_RAKE_DIVERGED.format(rounds=rounds))
+    return fitted, warnings

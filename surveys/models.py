@@ -72,3 +72,27 @@ class SurveyAnswer(Base):
     value: Mapped[str] = mapped_column(Text)
 
     response: Mapped[SurveyResponse] = relationship(back_populates="answers")
+
+
+class SurveyLink(Base):
+    """A personal link /s/<token> to one survey wave for one resident; only a hash of the token is stored.
+
+    Links of campaign pushes are derived from the delivery (see surveys.links) and stored when first opened;
+    expires_at, wave and used_at are fixed here, so a link works once and only for its wave.
+    """
+
+    __tablename__ = "survey_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    survey_id: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer)
+    wave: Mapped[str] = mapped_column(String(32))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    delivery_id: Mapped[int | None] = mapped_column(Integer, default=None)  # the campaign push that carried it
+    response_id: Mapped[int | None] = mapped_column(
+        ForeignKey("survey_responses.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -1,15 +1,18 @@
-"""The indicator report of one survey wave: overall figures, breakdowns and the method, as one JSON-ready dict."""
+"""The indicator report of one survey wave: overall figures, breakdowns, the method and the campaign reach, as
+one JSON-ready dict (the input of every export format)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from surveys import tally
+from surveys import tally, texts
 from surveys.definition import Survey
-from surveys.indicators import Result, Stratum, evaluate
+from surveys.indicators import Result, evaluate
+from surveys.reach import reach
+from surveys.weights import Population
 
 
 def build(
@@ -18,24 +21,31 @@ def build(
     *,
     wave: str | None,
     by: Sequence[str] = (),
-    weights: tuple[tuple[str, ...], Mapping[Stratum, float]] | None = None,
+    weights: Population | None = None,
     weights_source: str | None = None,
+    with_reach: bool = True,
 ) -> dict[str, Any]:
-    """{"survey", "wave", "n", "indicators": [...], "breakdown": {dimension: {value: [...]}}, "warnings": [...]}."""
-    results = overall(session, survey, wave=wave, weights=weights, weights_source=weights_source)
+    """{"survey", "wave", "n", "indicators": [...], "breakdown": {dimension: {value: [...]}}, "warnings", "reach"}."""
+    tallies = {dim: tally.tally_all(session, survey, wave=wave, by=[dim]) for dim in dict.fromkeys(by)}
+    # a dimension that splits the responses into disjoint groups also gives the overall counts: one pass fewer
+    partition = next((d for d in tallies if d != tally.CELL_TYPE), None)
+    if weights is None and partition is not None:
+        counted = tallies[partition]
+        results = [evaluate(i, counted.get(i.key, [])) for i in survey.indicators]
+    else:
+        results = overall(session, survey, wave=wave, weights=weights, weights_source=weights_source)
     breakdown: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for dim in by:
-        breakdown[dim] = {}
+    for dim, counts in tallies.items():
         per_value: dict[str | None, list[Result]] = {}
-        for indicator in survey.indicators:
-            cells = tally.tally(session, survey, indicator, wave=wave, by=[dim])
+        for key, cells in counts.items():
+            indicator = next(i for i in survey.indicators if i.key == key)
             for cell in cells:
                 per_value.setdefault(cell.stratum[0], []).append(evaluate(indicator, [cell]))
-        for value, found in sorted(per_value.items(), key=lambda kv: str(kv[0] or "")):
-            label = _label(survey, dim, value)
-            breakdown[dim][label] = [_json(survey, r) for r in found]
+        breakdown[dim] = {}
+        for value, found in sorted(per_value.items(), key=lambda kv: _order(survey, dim, kv[0])):
+            breakdown[dim][label(survey, dim, value)] = [_json(survey, r) for r in found]
     warnings = [w for r in results for w in r.warnings]
-    return {
+    data: dict[str, Any] = {
         "survey": survey.id,
         "title": survey.title,
         "version": survey.version,
@@ -44,7 +54,13 @@ def build(
         "indicators": [_json(survey, r) for r in results],
         "breakdown": breakdown,
         "warnings": list(dict.fromkeys(warnings)),
+        "weighting": None
+        if weights is None
+        else {"method": "raking" if weights.raked else "post_stratification", "dims": list(weights.dims)},
     }
+    if with_reach:
+        data["reach"] = reach(session)
+    return data
 
 
 def overall(
@@ -52,19 +68,27 @@ def overall(
     survey: Survey,
     *,
     wave: str | None,
-    weights: tuple[tuple[str, ...], Mapping[Stratum, float]] | None = None,
+    weights: Population | None = None,
     weights_source: str | None = None,
 ) -> list[Result]:
-    """Every indicator of the survey over the whole sample (post-stratified when weights are given)."""
+    """Every indicator of the survey over the whole sample (weighted when `weights` are given)."""
+    by = weights.dims if weights is not None else ()
+    counted = tally.tally_all(session, survey, wave=wave, by=by)
     results = []
     for indicator in survey.indicators:
+        cells = counted.get(indicator.key, [])
         if weights is None:
-            cells = tally.tally(session, survey, indicator, wave=wave)
             results.append(evaluate(indicator, cells))
         else:
-            dims, population = weights
-            cells = tally.tally(session, survey, indicator, wave=wave, by=dims)
-            results.append(evaluate(indicator, cells, population=population, weights_source=weights_source))
+            results.append(
+                evaluate(
+                    indicator,
+                    cells,
+                    population=weights.cells,
+                    margins=weights.margins,
+                    weights_source=weights_source or "?",
+                )
+            )
     return results
 
 
@@ -73,10 +97,22 @@ def _json(survey: Survey, result: Result) -> dict[str, Any]:
     return result.to_json(with_score=bool(indicator.scores))
 
 
-def _label(survey: Survey, dim: str, value: str | None) -> str:
+def label(survey: Survey, dim: str, value: str | None) -> str:
+    """What a breakdown value is called in reports (an option label where the dimension is a question)."""
     if value is None:
-        return "（未回答）"
+        return texts.CELL_NO_RESIDENT if dim == tally.CELL_TYPE else texts.NOT_ANSWERED
     try:
         return survey.question(dim).label(value)
     except KeyError:
         return value
+
+
+def _order(survey: Survey, dim: str, value: str | None) -> tuple[int, str]:
+    """Questionnaire order for question dimensions (then the rest alphabetically, unanswered last)."""
+    if value is None:
+        return (10**6, "")
+    try:
+        codes = [o.code for o in survey.question(dim).options]
+    except KeyError:
+        return (0, value)
+    return (codes.index(value), "") if value in codes else (len(codes), value)

@@ -32,13 +32,19 @@ def _csv(path: Path) -> tuple[list[str], Iterator[tuple[int, Row]]]:
     else:  # pragma: no cover - gb18030 decodes any byte string
         raise ValueError(f"{path.name}: 无法识别文件编码（请另存为 UTF-8）")
     reader = csv.reader(io.StringIO(content, newline=""))
-    header = [h.strip() for h in next(reader, [])]
+    try:
+        header = [h.strip() for h in next(reader, [])]
+    except csv.Error as exc:  # a field over the csv module's 128 KiB limit …
+        raise ValueError(f"{path.name}: 表头无法读取（{exc}）") from exc
 
     def rows() -> Iterator[tuple[int, Row]]:
-        for line, values in enumerate(reader, 2):
-            if not any(v.strip() for v in values):
-                continue
-            yield line, {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header) if h}
+        try:
+            for line, values in enumerate(reader, 2):
+                if not any(v.strip() for v in values):
+                    continue
+                yield line, {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header) if h}
+        except csv.Error as exc:
+            raise ValueError(f"{path.name}: 第 {reader.line_num} 行无法读取（{exc}）") from exc
 
     return header, rows()
 

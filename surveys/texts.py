@@ -45,6 +45,12 @@ FORM_ALREADY = "这台设备已经提交过这份问卷，感谢参与！每人�
 FORM_BROKEN = "问卷定义文件有误，暂时无法填写，请联系工作人员"
 FORM_BAD_BODY = "提交的内容无法识别，请刷新页面后重新填写。"
 
+# personal links /s/<token>
+LINK_TITLE = "问卷链接"
+LINK_INVALID = "这个问卷链接无效，请检查是否复制完整，或在公众号里回复“问卷”直接填写。"
+LINK_EXPIRED = "这个问卷链接已过期（或本期调查已结束），感谢关注！如需参加，请在公众号里回复“问卷”。"
+LINK_USED = "这个问卷链接已经用过了：您已填写过本期问卷，感谢参与！每人每期只需填写一次。"
+
 # indicators and exports (staff)
 RULE_POINT = "点估计 ≥ 目标值即为达标"
 RULE_LOWER_BOUND = "Wilson 95% 置信区间下限 ≥ 目标值才算达标"
@@ -53,11 +59,23 @@ METHOD_COMMON = (
     "后者在比例接近 100% 时会超出 100%）。"
 )
 METHOD_WEIGHTED = "已按乡镇×年龄段人口做事后分层加权（权重文件：{source}），有效样本量按 Kish 公式计算。"
+METHOD_RAKED = (
+    "已按乡镇、年龄段的人口边际分布做迭代比例拟合（raking）加权（权重文件：{source}），有效样本量按 Kish 公式计算。"
+)
+WARN_TINY_CELL = "分层“{cell}”只有 {n} 份有效样本，加权后每份权重很大，结果不稳"
+WARN_RAKE_DIVERGED = "迭代比例拟合 {rounds} 轮后仍未收敛（样本覆盖不了全部边际组合），加权结果仅供参考"
 WARN_EMPTY_CELL = "分层“{cell}”有人口但没有样本，已从加权中去掉（其余分层按比例放大）"
 WARN_SMALL_N = "{name}：有效样本 {n:.0f} 份，太少，难以判断是否达到 {target:.0%}（建议至少约 400 份）"
 WARN_UNDECIDED = "{name}：置信区间 {low:.1%}–{high:.1%} 跨过目标 {target:.0%}，严格说还不能确定是否达标"
 WARN_NO_DATA = "{name}：还没有有效回答"
 WARN_UNWEIGHTED_CELL = "有 {count} 份问卷的乡镇/年龄段不在权重文件里，加权时未计入"
+REACH_LABEL = "宣传推送覆盖人数（来自推送记录，不是调查指标）"
+REACH_NOTE = (
+    "统计至少成功收到过一条宣传推送的居民人数，分母为系统里登记的全部居民。这是“推送送达”的覆盖面，"
+    "与问卷得出的宣传教育培训普及率（居民自己说接触过宣传）是两个不同的口径，不能相互替代。"
+)
+CELL_NO_RESIDENT = "（未关联居民：匿名或导入）"
+NOT_ANSWERED = "（未回答）"
 MET_YES = "达标"
 MET_NO = "未达标"
 MET_UNKNOWN = "无数据"

@@ -113,11 +113,13 @@ def _question_html(question: Question, chosen: list[str], error: str | None) -> 
     return "".join(parts)
 
 
-def _form(survey: Survey, values: dict[str, list[str]], errors: dict[str, str], status: int = 200) -> HTMLResponse:
+def _form(
+    survey: Survey, values: dict[str, list[str]], errors: dict[str, str], status: int = 200, *, action: str = ""
+) -> HTMLResponse:
     body = [f"<h1>{escape(survey.title)}</h1>", f'<p class="intro">{escape(survey.intro)}</p>']
     if errors:
         body.append(f'<p class="notice">{texts.FORM_ERRORS}</p>')
-    body.append(f'<form method="post" action="/survey/{escape(survey.id)}">')
+    body.append(f'<form method="post" action="{escape(action or "/survey/" + survey.id)}">')
     body.extend(_question_html(q, values.get(q.id, []), errors.get(q.id)) for q in survey.questions)
     body.append(f'<button type="submit">{texts.FORM_SUBMIT}</button></form>')
     return _page(survey.title + texts.FORM_TITLE_SUFFIX, "".join(body), status)
@@ -192,7 +194,7 @@ def get_indicators(
     survey: Annotated[str, Query(max_length=32)] = "public",
     wave: Annotated[str | None, Query(max_length=32, description="批次；all = 全部；默认当前批次")] = None,
     by: Annotated[
-        list[str] | None, Query(description="分组：township、age_band、identity、channel、source、wave")
+        list[str] | None, Query(description="分组：township、age_band、identity、cell_type、channel、source、wave")
     ] = None,
 ) -> dict[str, Any]:
     """The three indicators with Wilson 95% intervals, verdicts and the method, as JSON."""

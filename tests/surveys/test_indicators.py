@@ -7,7 +7,7 @@ import math
 import pytest
 
 from surveys.definition import Indicator, load_surveys
-from surveys.indicators import Cell, evaluate, wilson
+from surveys.indicators import Cell, evaluate, rake, wilson
 
 SAT = next(i for i in load_surveys()["public"].indicators if i.key == "satisfaction")
 PUB = next(i for i in load_surveys()["public"].indicators if i.key == "publicity")
@@ -87,3 +87,45 @@ def test_post_stratification_weights_and_effective_n() -> None:
     assert weighted.ci_low == pytest.approx(low) and weighted.ci_high == pytest.approx(high)
     assert weighted.weighted and "p.csv" in weighted.method
     assert any("c" in w and "没有样本" in w for w in weighted.warnings)
+
+
+# Raking: sample valid answers per township (a, b) × age band (y, o) and "yes" counts; margins a:b = 1:1, y:o = 4:6.
+# For a 2×2 table IPF keeps the sample's odds ratio (10·40)/(30·20) = 2/3 and matches both margins, so with
+# totals of 100 the fitted (a, y) cell m solves m(10 + m) = (2/3)(50 − m)(40 − m), i.e. m² + 210m − 4000 = 0.
+RAKE_CELLS = [
+    Cell(("a", "y"), 10, 0, 9),
+    Cell(("a", "o"), 30, 0, 24),
+    Cell(("b", "y"), 20, 0, 16),
+    Cell(("b", "o"), 40, 0, 20),
+]
+M11 = (-210 + math.sqrt(210**2 + 4 * 4000)) / 2  # 17.5765
+FITTED = {("a", "y"): M11, ("a", "o"): 50 - M11, ("b", "y"): 40 - M11, ("b", "o"): 10 + M11}
+
+
+def test_raking_matches_the_closed_form_of_a_two_by_two_table() -> None:
+    sample = {c.stratum: float(c.denominator) for c in RAKE_CELLS}
+    fitted, rounds, converged = rake(sample, [{"a": 50.0, "b": 50.0}, {"y": 40.0, "o": 60.0}])
+    assert converged and rounds < 100
+    for stratum, value in FITTED.items():
+        assert fitted[stratum] == pytest.approx(value, rel=1e-7)
+    margins = [{"a": 5000.0, "b": 5000.0, "c": 1000.0}, {"y": 4000.0, "o": 6000.0}]  # c: nobody answered there
+    result = evaluate(PUB, RAKE_CELLS, margins=margins, weights_source="margins.csv")
+    rates = {("a", "y"): 0.9, ("a", "o"): 0.8, ("b", "y"): 0.8, ("b", "o"): 0.5}
+    expected = sum(FITTED[s] * rates[s] for s in FITTED) / 100  # 0.7348
+    assert result.rate == pytest.approx(expected, rel=1e-7) and result.rate == pytest.approx(0.7348, abs=1e-4)
+    assert evaluate(PUB, RAKE_CELLS).rate == pytest.approx(0.69)  # unweighted
+    n = {("a", "y"): 10, ("a", "o"): 30, ("b", "y"): 20, ("b", "o"): 40}
+    kish = 1 / sum((FITTED[s] / 100) ** 2 / n[s] for s in FITTED)  # 90.8
+    assert result.n_effective == pytest.approx(kish, rel=1e-6)
+    assert result.weighted and "raking" in result.method and "margins.csv" in result.method
+    assert any("“c”" in w and "没有样本" in w for w in result.warnings)
+
+
+def test_raking_warns_on_tiny_cells_and_when_the_margins_cannot_be_reached() -> None:
+    diagonal = {("a", "y"): 5.0, ("b", "o"): 5.0}  # a is always young: a 1:1 township and 2:8 age split is impossible
+    _fitted, rounds, converged = rake(diagonal, [{"a": 0.5, "b": 0.5}, {"y": 0.2, "o": 0.8}], max_rounds=50)
+    assert not converged and rounds == 50
+    cells = [Cell(("a", "y"), 3, 0, 3), Cell(("b", "o"), 5, 0, 4)]
+    result = evaluate(PUB, cells, margins=[{"a": 1.0, "b": 1.0}, {"y": 2.0, "o": 8.0}], weights_source="m.csv")
+    assert any("只有 3 份" in w for w in result.warnings)
+    assert any("未收敛" in w for w in result.warnings)
