@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import hooks, texts
+from bot import hooks, ratelimit, texts
 from bot.config import Settings
 from bot.db import transaction
 from bot.models import ChatLog, ConversationState
@@ -68,6 +70,24 @@ class Reply:
     answer: Answer | None = None
 
 
+class Outcomes:
+    """How the messages handled by this process ended (intent, "ratelimited", "dropped", "error"), for /metrics."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def add(self, outcome: str) -> None:
+        """Count one message."""
+        with self._lock:
+            self._counts[outcome] += 1
+
+    def snapshot(self) -> dict[str, int]:
+        """The counts so far."""
+        with self._lock:
+            return dict(self._counts)
+
+
 class Dialogue:
     """Turns resident messages into replies, keeping per-resident state in the database."""
 
@@ -75,20 +95,37 @@ class Dialogue:
         self.factory = factory
         self.settings = settings
         self.knowledge = KnowledgeCache(factory)
+        self.outcomes = Outcomes()
 
     def handle(self, message: IncomingMessage) -> list[Reply]:
         """Answer one message; never raises: a fault becomes a polite reply and a log entry."""
         text = (message.text or "")[: self.settings.max_message_chars]
         try:
             with transaction(self.factory) as session:
-                return [self._handle(session, message, text)]
+                outcome, replies = self._turn(session, message, text)
         except Exception:
             log.exception("dialogue failed for %s:%s", message.channel, message.user_id)
-            return [Reply(texts.INTERNAL_ERROR)]
+            outcome, replies = "error", [Reply(texts.INTERNAL_ERROR)]
+        self.outcomes.add(outcome)
+        return replies
 
-    def _handle(self, session: Session, message: IncomingMessage, text: str) -> Reply:
+    def _turn(self, session: Session, message: IncomingMessage, text: str) -> tuple[str, list[Reply]]:
+        """The rate limit first (typed text only: events such as unsubscribe always go through), then the answer."""
         now = message.received_at
         resident = residents.get_or_create(session, channel=message.channel, external_id=message.user_id, now=now)
+        if message.kind == "text":
+            limit = self.settings.chat.rate_per_minute
+            verdict = ratelimit.check(session, resident_id=resident.id, now=now, per_minute=limit)
+            if verdict == "notice":
+                ratelimit.record_notice(session, resident_id=resident.id, channel=message.channel, text=text, now=now)
+                return "ratelimited", [Reply(texts.RATE_LIMITED)]
+            if verdict == "drop":
+                return "dropped", []
+        reply = self._handle(session, message, text, resident)
+        return (reply.answer.intent if reply.answer is not None else "other"), [reply]
+
+    def _handle(self, session: Session, message: IncomingMessage, text: str, resident: Resident) -> Reply:
+        now = message.received_at
         kb = self.knowledge.get(session)
         area = resident.area or self.settings.default_area
         city = resident.city or self.settings.default_city

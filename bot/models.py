@@ -27,7 +27,10 @@ class ChatLog(Base):
     """One resident message and how it was understood (for the dashboard and evaluation)."""
 
     __tablename__ = "chat_log"
-    __table_args__ = (Index("ix_chat_log_created_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_chat_log_created_at", "created_at"),
+        Index("ix_chat_log_resident_created", "resident_id", "created_at"),  # the chat rate limit
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"), default=None)

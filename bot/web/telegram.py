@@ -70,7 +70,7 @@ async def webhook(request: Request) -> JSONResponse:
         return _refuse(texts.BAD_SECRET, 403)
     try:
         data = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[…" nested too deep
         return _refuse(texts.BAD_UPDATE, 400)
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
         return _refuse(texts.BAD_UPDATE, 400)
