@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from pathlib import Path
@@ -38,12 +39,21 @@ class DocxError(ValueError):
 
 def read_docx(path: Path) -> str:
     """The text of a Word document, one paragraph per line (tables row by row), as the plan parser expects."""
+    if not path.exists():
+        raise FileNotFoundError(path)
+    return _docx(str(path))
+
+
+def docx_text(data: bytes) -> str:
+    """The text of a Word document given as bytes (an upload)."""
+    return _docx(io.BytesIO(data))
+
+
+def _docx(source: str | io.BytesIO) -> str:
     import docx  # python-docx, only needed for this command
 
     try:
-        document = docx.Document(str(path))
-    except FileNotFoundError:
-        raise
+        document = docx.Document(source)
     except Exception as exc:  # python-docx raises several types for a broken or foreign file
         raise DocxError(str(exc)) from exc
     lines = [p.text for p in document.paragraphs]

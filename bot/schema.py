@@ -1,6 +1,7 @@
 """Imports every table module so Base.metadata is complete (for Alembic and tests)."""
 
 from bot import models as bot_models
+from bot.admin import models as admin_models
 from bot.channels import telegram_models, wechat_models
 from bot.db import Base
 from campaigns import models as campaign_models
@@ -10,6 +11,7 @@ from surveys import models as survey_models
 
 __all__ = [
     "Base",
+    "admin_models",
     "bot_models",
     "campaign_models",
     "knowledge_models",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -11,20 +9,13 @@ import pytest
 from bot.channels.web_outbox import WebOutboxSender
 from bot.config import Settings
 from bot.db import session_factory, utcnow
+from tests.support.browser import chrome, require_browser
 from tests.support.server import running_server
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
+require_browser()
 
-if not (CHROMIUM and CHROMEDRIVER):
-    if os.environ.get("WUFEI_TEST_REQUIRE_BROWSER") == "1":
-        raise RuntimeError("browser tests required but chromium/chromedriver not found (run `make browser`)")
-    pytest.skip("browser tests skipped: Debian chromium and chromium-driver are not installed", allow_module_level=True)
-
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -45,29 +36,8 @@ def base_url(server: tuple[str, Settings]) -> str:
 
 @pytest.fixture
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM  # type: ignore[assignment]
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path_factory.mktemp('chrome')}",
-    ):
-        options.add_argument(flag)
-    options.add_experimental_option(
-        "mobileEmulation", {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3}}
-    )
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    try:
+    with chrome(tmp_path_factory.mktemp("chrome")) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def bot_texts(driver: WebDriver) -> list[str]:

@@ -1,0 +1,95 @@
+"""Who is calling: bearer tokens for /api/admin, session cookies with CSRF tokens for the /admin console."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from fastapi import HTTPException, Request
+
+from bot.admin import accounts
+from bot.admin.accounts import Actor
+from bot.admin.roles import AREA_NAMES, Permission
+from bot.db import transaction, utcnow
+
+COOKIE = "wufei_admin"
+
+
+@dataclass(frozen=True)
+class ApiAccess:
+    """A FastAPI dependency: a valid bearer token whose user's role passes `permission` (401 / 403 otherwise)."""
+
+    permission: Permission
+
+    def __call__(self, request: Request) -> Actor:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise HTTPException(
+                401, "需要登录：请在 Authorization 头中提供 Bearer 令牌", {"WWW-Authenticate": "Bearer"}
+            )
+        with transaction(request.app.state.factory) as session:
+            actor = accounts.actor_for_token(session, token.strip(), now=utcnow())
+        if actor is None:
+            raise HTTPException(401, "令牌无效或已吊销", {"WWW-Authenticate": "Bearer"})
+        _check(actor, self.permission)
+        request.state.actor = actor
+        return actor
+
+
+def api(area: str, write: bool = False) -> ApiAccess:
+    """The dependency for an admin API route in `area`."""
+    return ApiAccess(Permission(area, write))
+
+
+def _check(actor: Actor, permission: Permission) -> None:
+    if not permission.allows(actor.role):
+        verb = "修改" if permission.write else "查看"
+        raise HTTPException(403, f"您的角色（{actor.role}）无权{verb}{AREA_NAMES[permission.area]}")
+
+
+class LoginRequired(Exception):
+    """Raised by console routes when there is no live session; the app redirects to the login page."""
+
+
+@dataclass(frozen=True)
+class ConsoleUser:
+    """The logged-in console user and the CSRF token their forms must carry."""
+
+    actor: Actor
+    csrf: str
+
+    def can(self, area: str, write: bool = False) -> bool:
+        """True if the user's role passes."""
+        return Permission(area, write).allows(self.actor.role)
+
+
+@dataclass(frozen=True)
+class ConsoleAccess:
+    """A FastAPI dependency for console pages: a live session cookie, the role check, and CSRF on POST."""
+
+    permission: Permission
+
+    async def __call__(self, request: Request) -> ConsoleUser:
+        cookie = request.cookies.get(COOKIE)
+        if not cookie:
+            raise LoginRequired()
+        with transaction(request.app.state.factory) as session:
+            found = accounts.session_for_cookie(session, cookie, now=utcnow())
+        if found is None:
+            raise LoginRequired()
+        actor, csrf = found
+        user = ConsoleUser(actor, csrf)
+        if request.method not in ("GET", "HEAD"):
+            form = await request.form()
+            sent = str(form.get("csrf_token") or request.headers.get("x-csrf-token") or "")
+            if not secrets.compare_digest(sent.encode(), csrf.encode()):
+                raise HTTPException(403, "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试")
+        _check(actor, self.permission)
+        request.state.actor = actor
+        return user
+
+
+def console(area: str, write: bool = False) -> ConsoleAccess:
+    """The dependency for a console page in `area`."""
+    return ConsoleAccess(Permission(area, write))

@@ -1,0 +1,157 @@
+"""The /admin console: login, cookies, CSRF, lockout, roles, and knowledge curation through the forms."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import unquote
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.config import Settings
+from bot.db import session_factory
+from bot.web.app import create_app
+from tests.support.admin import Staff, console_login, csrf_of, staff_per_role
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+@pytest.fixture
+def staff(settings: Settings, client: TestClient) -> dict[str, Staff]:
+    return staff_per_role(session_factory(settings.db_url))
+
+
+def test_pages_need_a_login_and_come_back_after_it(client: TestClient, staff: dict[str, Staff]) -> None:
+    r = client.get("/admin/knowledge?q=电池", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/admin/login?next=%2Fadmin%2Fknowledge")
+    page = client.get(r.headers["location"])
+    token = csrf_of(page.text)
+    r = client.post(
+        "/admin/login",
+        data={
+            "name": "staff-user",
+            "password": staff["staff"].password,
+            "csrf_token": token,
+            "next": "/admin/knowledge?q=电池",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and unquote(r.headers["location"]) == "/admin/knowledge?q=电池"
+    cookie = r.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/admin" in cookie
+    assert "电池" in client.get("/admin/knowledge?q=电池").text
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/admin", "/api/admin/users"])
+def test_login_does_not_redirect_elsewhere(client: TestClient, staff: dict[str, Staff], target: str) -> None:
+    token = csrf_of(client.get("/admin/login").text)
+    r = client.post(
+        "/admin/login",
+        data={"name": "viewer-user", "password": staff["viewer"].password, "csrf_token": token, "next": target},
+        follow_redirects=False,
+    )
+    assert r.headers["location"] == "/admin"
+
+
+def test_wrong_password_and_lockout(client: TestClient, staff: dict[str, Staff]) -> None:
+    for attempt in range(5):
+        token = csrf_of(client.get("/admin/login").text)
+        r = client.post("/admin/login", data={"name": "office-user", "password": "nope", "csrf_token": token})
+        assert r.status_code == 401
+        assert ("已锁定" if attempt == 4 else "用户名或密码不正确") in r.text
+    token = csrf_of(client.get("/admin/login").text)
+    r = client.post(
+        "/admin/login", data={"name": "office-user", "password": staff["office"].password, "csrf_token": token}
+    )
+    assert r.status_code == 401 and "分钟后再试" in r.text
+
+
+def test_login_form_without_its_csrf_cookie_is_refused(client: TestClient, staff: dict[str, Staff]) -> None:
+    r = client.post(
+        "/admin/login", data={"name": "admin-user", "password": staff["admin"].password, "csrf_token": "forged"}
+    )
+    assert "登录页面已过期" in r.text and "wufei_admin" not in client.cookies
+
+
+def test_forms_need_the_session_csrf_token(client: TestClient, staff: dict[str, Staff]) -> None:
+    csrf = console_login(client, staff["staff"])
+    r = client.post("/admin/knowledge/items/筋膜枪", data={"category": "可回收物"})
+    assert r.status_code == 403 and "CSRF" in r.text and "<html" in r.text
+    r = client.post("/admin/knowledge/items/筋膜枪", data={"category": "可回收物", "csrf_token": csrf})
+    assert r.status_code == 200 and "已保存“筋膜枪”" in r.text
+
+
+def test_viewer_reads_but_cannot_change(client: TestClient, staff: dict[str, Staff]) -> None:
+    csrf = console_login(client, staff["viewer"])
+    assert client.get("/admin/plans").status_code == 200
+    r = client.post("/admin/knowledge/items/筋膜枪", data={"category": "可回收物", "csrf_token": csrf})
+    assert r.status_code == 403 and "无权修改知识库" in r.text
+    assert client.get("/admin/users").status_code == 403
+    assert "编辑</a>" not in client.get("/admin/knowledge?q=纸巾").text
+
+
+def test_curating_the_queue_in_the_console_teaches_the_bot(client: TestClient, staff: dict[str, Staff]) -> None:
+    assert (
+        client.post("/api/chat", json={"user": "c1", "text": "坏了的筋膜枪扔哪里"}).json()["answer"]["intent"]
+        == "unknown"
+    )
+    csrf = console_login(client, staff["staff"])
+    page = client.get("/admin/knowledge").text
+    assert "筋膜枪" in page
+    from bot.db import transaction
+    from knowledge import curation
+
+    with transaction(client.app.state.factory) as session:  # type: ignore[attr-defined]
+        qid = next(q.id for q in curation.unanswered(session) if "筋膜枪" in q.text)
+    r = client.post(
+        f"/admin/knowledge/unanswered/{qid}",
+        data={"csrf_token": csrf, "action": "map", "alias": "筋膜枪", "item": "废旧家电"},
+    )
+    assert "已把“筋膜枪”归入“废旧家电”" in r.text
+    reply = client.post("/api/chat", json={"user": "c2", "text": "坏了的筋膜枪扔哪里"}).json()
+    assert "可回收物" in reply["replies"][0]["text"]
+
+
+def test_faq_edit_and_plan_upload_through_forms(client: TestClient, staff: dict[str, Staff]) -> None:
+    csrf = console_login(client, staff["staff"])
+    r = client.post(
+        "/admin/knowledge/faq",
+        data={
+            "csrf_token": csrf,
+            "key": "station_hours",
+            "title": "回收站开放时间",
+            "keywords": "回收站 几点\n回收站 开门",
+            "answer": "再生资源回收站每天 8:00–18:00 开放，电话 12319。",
+        },
+    )
+    assert "已保存常见问题" in r.text
+    reply = client.post("/api/chat", json={"user": "c3", "text": "回收站几点开门"}).json()
+    assert "12319" in reply["replies"][0]["text"]
+    r = client.post(
+        "/admin/plans/upload", data={"csrf_token": csrf}, files={"file": ("x.txt", b"\xff\xfe", "text/plain")}
+    )
+    assert "无法读取" in r.text
+
+
+def test_admin_creates_users_and_sees_the_password_once(client: TestClient, staff: dict[str, Staff]) -> None:
+    csrf = console_login(client, staff["admin"])
+    r = client.post("/admin/users", data={"csrf_token": csrf, "name": "新同事", "role": "office"})
+    assert "初始密码" in r.text and r.headers["cache-control"] == "no-store"
+    assert "初始密码" not in client.get("/admin/users").text
+    audit = client.get("/admin/audit").text
+    assert "user.create" in audit and "新同事" in audit
+    csv = client.get("/admin/audit.csv")
+    assert csv.headers["content-type"].startswith("text/csv") and "新同事" in csv.text
+
+
+def test_logout_ends_the_session(client: TestClient, staff: dict[str, Staff]) -> None:
+    csrf = console_login(client, staff["admin"])
+    cookie = client.cookies.get("wufei_admin")
+    r = client.post("/admin/logout", data={"csrf_token": csrf})
+    assert "已退出登录" in r.text
+    client.cookies.set("wufei_admin", cookie or "", path="/admin")
+    assert client.get("/admin", follow_redirects=False).status_code == 303
