@@ -27,7 +27,9 @@ BATCH_COMMIT = 1000
 # Feature command groups are imported only when their command is used (or for help and errors): their libraries
 # (python-telegram-bot, openpyxl, APScheduler …) would otherwise add about a second to every `wufei ask`.
 FEATURES = {
+    "user": "bot.cli_admin",
     "telegram": "bot.cli_telegram",
+    "wechat": "bot.cli_wechat",
     "survey": "bot.cli_surveys",
     "indicators": "bot.cli_surveys",
     "cells": "bot.cli_campaigns",
@@ -35,6 +37,9 @@ FEATURES = {
     "segment": "bot.cli_campaigns",
     "campaign": "bot.cli_campaigns",
     "campaigns": "bot.cli_campaigns",
+    "backup": "bot.cli_ops",
+    "restore": "bot.cli_ops",
+    "config": "bot.cli_ops",
 }
 CORE = frozenset({"init", "serve", "ask", "chat", "kb"})
 
@@ -202,6 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its per-command context lines are noise in a CLI
     try:
+        if getattr(args, "without_db", False):  # `wufei config`, `wufei restore`: must not create or migrate first
+            return int(args.handler(args, None))
         factory = ensure_ready(settings)
         if args.handler is None:
             return serve(settings, args.host, args.port)

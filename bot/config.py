@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,6 +17,9 @@ class SurveySettings(BaseModel):
     expire_hours: float = 72.0
     extra_dir: Path | None = None  # more questionnaire YAML files (same id + higher version replaces the shipped one)
     weights_file: Path | None = None  # population margins for `wufei indicators --weighted`
+    base_url: str = ""  # public address of this server, e.g. https://wufei.example.cn, for /s/<token> links in pushes
+    link_days: float = 30.0  # a personal survey link works this many days after the push that carried it
+    link_survey: str = "public"  # the survey a {问卷链接} placeholder in campaign text links to
 
 
 class WechatSettings(BaseModel):
@@ -31,7 +34,24 @@ class WechatSettings(BaseModel):
     timestamp_window_seconds: int = 300  # refuse signed requests older/newer than this; 0 = no check
     reply_timeout_seconds: float = 3.0  # after this, reply "success" and send the answer via the customer-service API
     max_text_bytes: int = 2000  # WeChat accepts 2048 bytes of UTF-8 per text message
-    menu_texts: dict[str, str] = {"HELP": "帮助"}  # a menu CLICK key → the text it stands for
+    menu_texts: dict[str, str] = {
+        "HELP": "帮助", "SURVEY": "问卷", "SUBSCRIBE": "订阅", "UNSUBSCRIBE": "退订",
+    }  # a menu CLICK key → the text it stands for (SORT has its own reply)  # fmt: skip
+    menu: list[dict[str, Any]] = [
+        {"type": "click", "name": "分类查询", "key": "SORT"},
+        {"type": "click", "name": "参与调查", "key": "SURVEY"},
+        {"name": "更多", "sub_button": [
+            {"type": "click", "name": "订阅宣传", "key": "SUBSCRIBE"},
+            {"type": "click", "name": "退订宣传", "key": "UNSUBSCRIBE"},
+            {"type": "click", "name": "帮助", "key": "HELP"},
+        ]},
+    ]  # the custom menu `wufei wechat menu` pushes (WeChat's `button` list)  # fmt: skip
+    account_type: Literal["subscription", "service"] = "service"  # 订阅号 or (verified) 服务号
+    mass_quota: int = 0  # 群发 per period; 0 = WeChat's: 订阅号 1 per day, 服务号 4 per month
+    subscribe_template_id: str = ""  # 订阅通知 template used outside the 客服 window when a campaign has no 模板消息
+    subscribe_fields: dict[str, str] = {"thing1": "{text}", "time2": "{date}"}  # its fields; {text} {date} filled in
+    subscribe_page: str = ""  # optional page opened from the 订阅通知
+    qrcode_image_url: str = "https://mp.weixin.qq.com/cgi-bin/showqrcode"  # where a QR ticket's PNG is downloaded
 
 
 class TelegramSettings(BaseModel):
@@ -66,6 +86,12 @@ class CampaignSettings(BaseModel):
     ]  # fmt: skip
 
 
+class ChatSettings(BaseModel):
+    """Chat abuse limits (WUFEI_CHAT__*), counted per resident over all server processes."""
+
+    rate_per_minute: int = 30  # answers per resident per minute, then one polite notice, then silence; 0 = off
+
+
 class Settings(BaseSettings):
     """All runtime configuration of the bot."""
 
@@ -84,6 +110,7 @@ class Settings(BaseSettings):
     telegram: TelegramSettings = TelegramSettings()
     wechat: WechatSettings = WechatSettings()
     campaigns: CampaignSettings = CampaignSettings()
+    chat: ChatSettings = ChatSettings()
 
     @property
     def db_url(self) -> str:

@@ -30,6 +30,8 @@ from campaigns.schedule import QuietHours
 log = logging.getLogger(__name__)
 JOB_ID = "campaigns-tick"
 LOCK_KEY = 0x77756665_69636D70  # "wufeicmp": the campaigns scheduler's advisory lock
+PURGE_EVERY = dt.timedelta(hours=1)  # how often the leader forgets old WeChat deliveries (dedupe table)
+SURVEY_EXPIRY_EVERY = dt.timedelta(minutes=10)  # how often the leader expires idle chat surveys
 
 
 def build_senders(settings: Settings, factory: sessionmaker[Session]) -> dict[str, Sender]:
@@ -50,6 +52,23 @@ def build_senders(settings: Settings, factory: sessionmaker[Session]) -> dict[st
         except Exception:
             log.exception("WeChat sender unavailable")
     return senders
+
+
+def install_survey_links(settings: Settings) -> None:
+    """Let campaign texts carry {问卷链接}: each delivery renders its resident's personal survey link."""
+    from campaigns import content
+    from surveys import links
+    from surveys.keys import resolve_salt
+
+    cfg = settings.surveys
+    salt: list[str] = []  # read on first use: no salt file is made for texts without the placeholder
+
+    def make(delivery_id: int) -> str:
+        if not salt:
+            salt.append(resolve_salt(cfg.salt, settings.data_dir))
+        return links.url(cfg.base_url, links.delivery_token(salt[0], delivery_id, cfg.link_survey))
+
+    content.PER_DELIVERY[links.PLACEHOLDER] = make
 
 
 class Leadership:
@@ -121,6 +140,9 @@ class CampaignScheduler:
         self.leadership = Leadership(factory)
         self.stopping = threading.Event()
         self.scheduler: BackgroundScheduler | None = None
+        self.purge_due: dt.datetime | None = None
+        self.survey_expiry_due: dt.datetime | None = None
+        install_survey_links(settings)
 
     def tick(self) -> None:
         """One tick: schedule (if leader), then send what is due for a bounded time; never raises."""
@@ -132,10 +154,45 @@ class CampaignScheduler:
                     )
                 if report.runs or report.missed or report.finished:
                     log.info("campaigns tick: %s", report)
+                self.purge_wechat()
+                self.expire_surveys()
             budget = max(self.settings.campaigns.tick_seconds * 2, 10.0)
             self.loop.drain(budget=budget, stop=self.stopping)
         except Exception:
             log.exception("campaigns tick failed")
+
+    def purge_wechat(self) -> None:
+        """Forget WeChat deliveries older than two days, at most once per PURGE_EVERY; never raises."""
+        now = self.clock()
+        if self.purge_due is not None and now < self.purge_due:
+            return
+        self.purge_due = now + PURGE_EVERY
+        try:
+            from bot.channels.wechat import purge_dedupe
+
+            with transaction(self.factory) as session:
+                removed = purge_dedupe(session, now)
+            if removed:
+                log.info("forgot %s old WeChat deliveries", removed)
+        except Exception:
+            log.exception("purging the WeChat dedupe table failed")
+
+    def expire_surveys(self) -> None:
+        """Expire chat surveys idle past WUFEI_SURVEYS__EXPIRE_HOURS (answers kept), every 10 minutes; never raises."""
+        now = self.clock()
+        if self.survey_expiry_due is not None and now < self.survey_expiry_due:
+            return
+        self.survey_expiry_due = now + SURVEY_EXPIRY_EVERY
+        try:
+            from surveys.flow import expire_stale
+
+            max_age = dt.timedelta(hours=self.settings.surveys.expire_hours)
+            with transaction(self.factory) as session:
+                expired = expire_stale(session, now=now, max_age=max_age)
+            if expired:
+                log.info("expired %s unfinished survey responses", expired)
+        except Exception:
+            log.exception("expiring stale survey responses failed")
 
     def start(self) -> None:
         """Register the tick job (stable id, replacing any earlier one) and start ticking."""

@@ -7,25 +7,42 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot import scheduler
+from bot import scheduler, texts
 from bot.config import Settings, get_settings
 from bot.db import transaction
 from bot.dialogue import Dialogue
 from bot.runtime import ensure_ready
-from bot.web import chat, outbox
+from bot.web import (
+    admin_api,
+    admin_api_campaigns,
+    admin_api_surveys,
+    chat,
+    console,
+    console_campaigns,
+    console_surveys,
+    metrics,
+    outbox,
+)
 from bot.web import survey as survey_web
+from bot.web import survey_link as survey_link_web
 from bot.web import telegram as telegram_web
 from bot.web import wechat as wechat_web
+from bot.web.admin_auth import LoginRequired
 
 STATIC = Path(__file__).with_name("static")
 MAX_BODY = 64 * 1024
+UPLOAD_MAX_BODY = 8 * 1024 * 1024  # staff uploads (方案, cell lists, survey answers) under /admin and /api/admin
 log = logging.getLogger(__name__)
 
 
@@ -60,14 +77,41 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.middleware("http")
     async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            return JSONResponse({"detail": f"请求体过大（上限 {MAX_BODY // 1024} KiB）"}, status_code=413)
+        cap = UPLOAD_MAX_BODY if request.url.path.startswith(("/admin/", "/api/admin/")) else MAX_BODY
+        if length is not None and (not length.isdigit() or int(length) > cap):
+            return JSONResponse({"detail": f"请求体过大（上限 {cap // 1024} KiB）"}, status_code=413)
         return await call_next(request)
+
+    metrics.install(app)  # after limit_body, so its 413s are counted too
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
         return JSONResponse({"detail": "请求格式不正确", "errors": errors}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/admin"):
+            return console.error_page(request, exc.status_code, str(exc.detail))
+        return await http_exception_handler(request, exc)
+
+    @app.exception_handler(sa_exc.OperationalError)
+    @app.exception_handler(sa_exc.InterfaceError)
+    @app.exception_handler(sa_exc.TimeoutError)
+    async def database_unavailable(request: Request, exc: Exception) -> Response:
+        # the database is down, restarting, locked or full: a 503 with a reason, not a bare 500
+        log.error("database unavailable for %s %s: %s", request.method, request.url.path, str(exc).splitlines()[0])
+        if request.url.path.startswith("/admin"):
+            response = console.error_page(request, 503, texts.DATABASE_UNAVAILABLE)
+        else:
+            response = JSONResponse({"detail": texts.DATABASE_UNAVAILABLE}, status_code=503)
+        response.headers["Retry-After"] = "5"
+        return response
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse("/admin/login?next=" + quote(target, safe=""), status_code=303)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, Any]:
@@ -85,7 +129,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
 
     app.include_router(chat.router)
+    app.include_router(admin_api.router)
+    app.include_router(admin_api_campaigns.router)
+    app.include_router(console_campaigns.router)
+    app.include_router(admin_api_surveys.router)
+    app.include_router(console_surveys.router)
+    app.include_router(console.router)
     app.include_router(survey_web.router)
+    app.include_router(survey_link_web.router)
     app.include_router(outbox.router)
     app.include_router(wechat_web.build_router(settings))
     app.include_router(telegram_web.router)
