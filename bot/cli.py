@@ -215,7 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler: Handler = args.handler
         return handler(args, factory)
     except SQLAlchemyError as exc:
-        print(f"错误：数据库不可用或出错（{type(exc).__name__}: {str(exc).splitlines()[0][:200]}）", file=sys.stderr)
+        cause = getattr(exc, "orig", None) or exc  # the driver's own words ("database is locked"), not the wrapping
+        print(f"错误：数据库不可用或出错（{type(exc).__name__}: {str(cause).splitlines()[0][:200]}）", file=sys.stderr)
         return 2
     except (OSError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
