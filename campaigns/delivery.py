@@ -236,6 +236,8 @@ class DeliveryLoop:
             at = now + dt.timedelta(seconds=result.retry_after)
             self.limiters[row.channel].block(at)
             ledger.mark_retry(session, row, now=now, at=at, error=result.reason, count=False)
+            if getattr(result, "outage", False):  # the platform is down: a run of these pauses the campaign
+                self._count_failure(session, row.campaign_id, now=now, error=result.reason)
         else:
             if row.attempts >= self.max_attempts:
                 ledger.mark_failed(session, row, now=now, error=result.reason)

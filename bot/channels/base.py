@@ -18,6 +18,8 @@ class SendResult:
     ok: delivered to the platform. retry_after: seconds to wait before trying again (rate limit, transient error).
     unreachable: the recipient can never be reached this way (blocked, never started, outside the platform's
     window); `reason` says why in a form staff can read; `provider_id` is the platform's message id.
+    outage: the platform could not be reached or failed (network, 5xx, token or whitelist errors), as opposed to flow
+    control (rate limits, quotas); a run of outages pauses the campaign instead of retrying forever.
     """
 
     ok: bool
@@ -25,6 +27,7 @@ class SendResult:
     retry_after: float | None = None
     unreachable: bool = False
     provider_id: str | None = None
+    outage: bool = False
 
 
 class Sender(Protocol):

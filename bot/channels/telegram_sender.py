@@ -209,7 +209,9 @@ class TelegramSender:
                 failures += 1
                 delay = self.backoff * 2 ** (failures - 1)
                 if failures > self.retries:
-                    return SendResult(False, reason=texts.NETWORK_ERROR.format(detail=exc.message), retry_after=delay)
+                    return SendResult(
+                        False, reason=texts.NETWORK_ERROR.format(detail=exc.message), retry_after=delay, outage=True
+                    )
                 self.sleep(delay)
                 continue
             except TelegramError as exc:
@@ -246,7 +248,9 @@ class TelegramSender:
                 failures += 1
                 delay = self.backoff * 2 ** (failures - 1)
                 if failures > self.retries:
-                    return SendResult(False, reason=texts.NETWORK_ERROR.format(detail=exc.message), retry_after=delay)
+                    return SendResult(
+                        False, reason=texts.NETWORK_ERROR.format(detail=exc.message), retry_after=delay, outage=True
+                    )
                 log.info("telegram send to %s failed (%s); retry %d in %.1f s", chat_id, exc, failures, delay)
                 self.sleep(delay)
             except TelegramError as exc:  # invalid token, unknown endpoint …: staff must fix the configuration

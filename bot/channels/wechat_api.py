@@ -216,7 +216,9 @@ class WechatSender:
         except requests.RequestException as exc:
             with transaction(self.factory) as session:
                 _adjust(session, openid=openid, code=None, now=now)
-            return SendResult(False, texts.REASON_NETWORK.format(error=type(exc).__name__), retry_after=30), None
+            return SendResult(
+                False, texts.REASON_NETWORK.format(error=type(exc).__name__), retry_after=30, outage=True
+            ), None
         return SendResult(True, texts.VIA_CUSTOM, provider_id=_msgid(result)), None
 
     def _send_template(
@@ -261,7 +263,7 @@ class WechatSender:
                     open_window(session, openid=openid, kind="unfollow", now=now)
             return _failure(code, str(exc.errmsg or ""))
         except requests.RequestException as exc:
-            return SendResult(False, texts.REASON_NETWORK.format(error=type(exc).__name__), retry_after=30)
+            return SendResult(False, texts.REASON_NETWORK.format(error=type(exc).__name__), retry_after=30, outage=True)
         return SendResult(True, via, provider_id=_msgid(result))
 
 
@@ -296,13 +298,15 @@ def _failure(code: int | None, message: str) -> SendResult:
     if code == 43004:
         return SendResult(False, texts.REASON_UNFOLLOWED, unreachable=True)
     if code in TOKEN_ERRORS:
-        return SendResult(False, texts.REASON_TOKEN.format(code=code), retry_after=60)
+        return SendResult(False, texts.REASON_TOKEN.format(code=code), retry_after=60, outage=True)
     if code == 40164:
-        return SendResult(False, texts.REASON_IP, retry_after=600)
+        return SendResult(False, texts.REASON_IP, retry_after=600, outage=True)
     if code == 45009:
         return SendResult(False, texts.REASON_API_QUOTA, retry_after=3600)
     if code == 40037:
         return SendResult(False, texts.REASON_TEMPLATE_BAD)
     if code == 43101:
         return SendResult(False, texts.REASON_SUBSCRIBE_REFUSED, unreachable=True)
-    return SendResult(False, texts.REASON_API_ERROR.format(code=code, message=message[:100]), retry_after=60)
+    return SendResult(
+        False, texts.REASON_API_ERROR.format(code=code, message=message[:100]), retry_after=60, outage=True
+    )

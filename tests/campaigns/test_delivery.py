@@ -181,6 +181,37 @@ def test_campaign_pauses_itself_after_consecutive_failures_and_resumes(factory: 
     assert status(factory, cid)["sent"] == 10
 
 
+def test_a_platform_that_stays_down_pauses_the_campaign_instead_of_retrying_forever(
+    factory: sessionmaker[Session],
+) -> None:
+    add_residents(factory, 3, now=T0, channel="telegram", prefix="d")
+    cid = make_campaign(factory, channels=["telegram"])
+    tick(factory, T0)
+    down = SendResult(False, "网络错误：connection refused", retry_after=5, outage=True)
+    fake = FakeSender(results={f"d{i}": [down] * 10 for i in range(3)})
+    clock = Clock(T0)
+    loop = loop_for(factory, clock, fake, pause_after=3, max_attempts=2)
+    for _ in range(5):
+        loop.drain()
+        clock.advance(seconds=6)
+    st = status(factory, cid)
+    assert st["state"] == "paused" and "connection refused" in str(st["state_reason"])
+    assert st["pending"] == 3 and st["failed"] == 0  # outages do not use up attempts: nobody is given up on
+
+
+def test_rate_limits_never_pause_a_campaign(factory: sessionmaker[Session]) -> None:
+    add_residents(factory, 1, now=T0, channel="telegram", prefix="l")
+    cid = make_campaign(factory, channels=["telegram"])
+    tick(factory, T0)
+    fake = FakeSender(results={"l0": [SendResult(False, "429", retry_after=5)] * 6})
+    clock = Clock(T0)
+    loop = loop_for(factory, clock, fake, pause_after=2)
+    for _ in range(7):
+        loop.drain()
+        clock.advance(seconds=6)
+    assert status(factory, cid)["state"] != "paused" and status(factory, cid)["sent"] == 1
+
+
 def test_quiet_hours_hold_pushes_until_morning(factory: sessionmaker[Session]) -> None:
     night = dt.datetime(2026, 6, 5, 22, 0, tzinfo=LOCAL).astimezone(dt.UTC)
     add_residents(factory, 2, now=night, channel="telegram", prefix="n")

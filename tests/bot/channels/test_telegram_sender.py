@@ -97,7 +97,7 @@ def test_a_long_flood_wait_is_returned_and_shared_with_every_sender(
 ) -> None:
     fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 40", retry_after=40)
     result = sender.send("502", "你好", now=utcnow())
-    assert not result.ok and not result.unreachable and result.retry_after == 40
+    assert not result.ok and not result.unreachable and result.retry_after == 40 and not result.outage
     other = TelegramSender(with_telegram(settings, fake.base_url), factory)  # e.g. another worker
     try:
         blocked = other.send("503", "你好", now=utcnow())
@@ -130,6 +130,7 @@ def test_an_unreachable_api_gives_up_with_a_retry_time(settings: Settings, facto
     assert not result.ok and not result.unreachable
     assert result.retry_after is not None and result.retry_after > 0
     assert "连接 Telegram 失败" in result.reason
+    assert result.outage  # a run of these pauses the campaign (a rate limit is not an outage)
 
 
 def test_a_group_gets_at_most_its_quota_per_minute(

@@ -146,7 +146,7 @@ def test_an_unreachable_api_is_a_result_not_an_exception(factory: sessionmaker[S
     config = WechatSettings(app_id=APP_ID, app_secret=SecretStr("s"), api_base_url="http://127.0.0.1:9/cgi-bin/")
     opened(factory, "o_j")
     result = WechatSender(config, factory).send("o_j", "x", now=NOW)
-    assert not result.ok and result.retry_after and not result.unreachable
+    assert not result.ok and result.retry_after and not result.unreachable and result.outage
 
 
 def test_without_app_secret_the_sender_says_so(factory: sessionmaker[Session]) -> None:
