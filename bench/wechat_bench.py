@@ -1,4 +1,9 @@
-"""Load /wechat (real app, SQLite or PG) vs a bare FastAPI endpoint returning fixed XML: msgs/s and p99 at 50 senders."""
+"""Load /wechat (real app, SQLite or PG) vs a bare FastAPI endpoint returning fixed XML: msgs/s and p99 at 50 senders.
+
+Closed loop (every sender fires again as soon as it has its reply) measures throughput; there p99 is queueing
+(Little's law: 50 in flight / throughput). The open loop (THINK=1: each of the 50 senders sends one message a second,
+like residents typing) measures the latency a resident sees at a sustainable rate.
+"""
 
 import asyncio
 import itertools
@@ -37,30 +42,37 @@ def start(args, env, port):
     raise SystemExit("no start")
 
 
-async def load(base, senders, per_sender, offset):
+async def load(base, senders, per_sender, offset, think=0.0):
+    """Closed loop (think=0: each sender fires again at once) or open loop (each sender sends every `think` s)."""
     lat = []
     ok = 0
     counter = itertools.count(offset)
+    payloads = {}  # built before the clock starts: the generator's crypto must not count as server latency
+    for i in range(senders):
+        for _ in range(per_sender):
+            n = next(counter)
+            xml = message_xml(
+                f"o_bench_{offset}_{i}",
+                "text",
+                Content=QUESTIONS[n % len(QUESTIONS)],
+                MsgId=n,
+                create_time=1_700_000_000 + n,
+            )
+            payloads.setdefault(i, []).append((signed_query(), xml.encode()))
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=senders)) as c:
 
-        async def sender(i):
+        async def sender(i, t0):
             nonlocal ok
-            for _ in range(per_sender):
-                n = next(counter)
-                xml = message_xml(
-                    f"o_bench_{i}",
-                    "text",
-                    Content=QUESTIONS[n % len(QUESTIONS)],
-                    MsgId=n,
-                    create_time=1_700_000_000 + n,
-                )
+            for k, (query, body) in enumerate(payloads[i]):
+                if think:
+                    await asyncio.sleep(max(0.0, t0 + (k + i / senders) * think - time.perf_counter()))
                 t = time.perf_counter()
-                r = await c.post(base + "/wechat", params=signed_query(), content=xml.encode())
+                r = await c.post(base + "/wechat", params=query, content=body)
                 lat.append(time.perf_counter() - t)
                 ok += r.status_code == 200 and "<Content>" in r.text
 
         t0 = time.perf_counter()
-        await asyncio.gather(*(sender(i) for i in range(senders)))
+        await asyncio.gather(*(sender(i, t0) for i in range(senders)))
         wall = time.perf_counter() - t0
     lat.sort()
     return {
@@ -96,6 +108,13 @@ def main():
         print("db:", db.split(":")[0], "senders:", senders, "per sender:", per)
         print("bare fixed-XML endpoint:", b)
         print("/wechat real app       :", r, f"-> {100 * r['rps'] / b['rps']:.0f}% of bare throughput")
+        think = float(os.environ.get("THINK", 1.0))  # open loop: 50 senders × 1 message/s = 50 msg/s offered
+        if think:
+            bo = asyncio.run(load(bare_url, senders, per, 40_000_000, think))
+            ro = asyncio.run(load(real_url, senders, per, 60_000_000, think))
+            print(f"open loop, each sender every {think} s ({senders / think:.0f} msg/s offered):")
+            print("  bare fixed-XML endpoint:", bo)
+            print("  /wechat real app       :", ro)
     finally:
         bare.terminate()
         real.terminate()
