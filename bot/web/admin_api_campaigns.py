@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.admin import audit
 from bot.admin.accounts import Actor
 from bot.db import transaction, utcnow
+from bot.web.admin_api import Cursor, Offset, RowId
 from bot.web.admin_auth import api
 from campaigns import cells, content, ledger, lifecycle, runs, schedule, segments, templates
 from campaigns.cells import ImportReport
@@ -288,7 +289,7 @@ def create(body: CampaignIn, request: Request, actor: Annotated[Actor, Depends(a
 
 
 @router.get("/campaigns/{campaign_id}")
-def show(campaign_id: int, request: Request, actor: Annotated[Actor, Depends(api("campaigns"))]) -> dict[str, Any]:
+def show(campaign_id: RowId, request: Request, actor: Annotated[Actor, Depends(api("campaigns"))]) -> dict[str, Any]:
     """One campaign with its progress."""
     with transaction(_factory(request)) as session:
         campaign = get_campaign(session, campaign_id)
@@ -296,14 +297,14 @@ def show(campaign_id: int, request: Request, actor: Annotated[Actor, Depends(api
 
 
 @router.get("/campaigns/{campaign_id}/status")
-def status(campaign_id: int, request: Request, actor: Annotated[Actor, Depends(api("campaigns"))]) -> dict[str, Any]:
+def status(campaign_id: RowId, request: Request, actor: Annotated[Actor, Depends(api("campaigns"))]) -> dict[str, Any]:
     """State and counts: targeted, pending, sent, failed, skipped (with reasons), runs."""
     with transaction(_factory(request)) as session:
         return status_of(session, get_campaign(session, campaign_id))
 
 
 @router.get("/campaigns/{campaign_id}/preview")
-def preview(campaign_id: int, request: Request, actor: Annotated[Actor, Depends(api("campaigns"))]) -> dict[str, Any]:
+def preview(campaign_id: RowId, request: Request, actor: Annotated[Actor, Depends(api("campaigns"))]) -> dict[str, Any]:
     """Who the campaign would reach if it fired now: audience, would_send, would_skip by reason."""
     with transaction(_factory(request)) as session:
         data = runs.preview(session, get_campaign(session, campaign_id), now=utcnow())
@@ -336,7 +337,7 @@ def send_test_messages(request: Request, campaign_id: int, actor: Actor) -> list
 
 @router.post("/campaigns/{campaign_id}/test")
 def send_test_route(
-    campaign_id: int, request: Request, actor: Annotated[Actor, Depends(api("campaigns", True))]
+    campaign_id: RowId, request: Request, actor: Annotated[Actor, Depends(api("campaigns", True))]
 ) -> list[dict[str, Any]]:
     """Test-send to WUFEI_CAMPAIGNS__STAFF; each identity with ok and reason."""
     return send_test_messages(request, campaign_id, actor)
@@ -344,7 +345,7 @@ def send_test_route(
 
 def _transition(action: str) -> Any:
     def route(
-        campaign_id: int, request: Request, actor: Annotated[Actor, Depends(api("campaigns", True))]
+        campaign_id: RowId, request: Request, actor: Annotated[Actor, Depends(api("campaigns", True))]
     ) -> dict[str, Any]:
         now = utcnow()
         with transaction(_factory(request)) as session:
@@ -388,13 +389,13 @@ def ledger_row(r: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/campaigns/{campaign_id}/ledger")
 def ledger_page(
-    campaign_id: int,
+    campaign_id: RowId,
     request: Request,
     actor: Annotated[Actor, Depends(api("campaigns"))],
     status: Annotated[list[str] | None, Query()] = None,
     channel: Annotated[list[str] | None, Query()] = None,
-    after_id: int | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    after_id: Cursor = None,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """One page of the per-recipient ledger; `status` and `channel` may repeat; page on with `next_after_id`."""
@@ -454,7 +455,7 @@ def ledger_download(request: Request, campaign_id: int, filters: dict[str, Any],
 
 @router.get("/campaigns/{campaign_id}/ledger.csv", response_class=Response)
 def ledger_export(
-    campaign_id: int,
+    campaign_id: RowId,
     request: Request,
     actor: Annotated[Actor, Depends(api("campaigns"))],
     status: Annotated[list[str] | None, Query()] = None,
@@ -662,7 +663,7 @@ async def import_route(
 
 
 @router.get("/cells/{cell_id}")
-def show_cell(cell_id: int, request: Request, actor: Annotated[Actor, Depends(api("cells"))]) -> dict[str, Any]:
+def show_cell(cell_id: RowId, request: Request, actor: Annotated[Actor, Depends(api("cells"))]) -> dict[str, Any]:
     """One cell with its status history and member count."""
     with transaction(_factory(request)) as session:
         cell = get_cell(session, cell_id)
@@ -684,7 +685,7 @@ def change_cell_status(session: Session, cell: Cell, status: str, *, now: dt.dat
 
 @router.post("/cells/{cell_id}/status")
 def cell_status(
-    cell_id: int, body: CellStatusIn, request: Request, actor: Annotated[Actor, Depends(api("cells", True))]
+    cell_id: RowId, body: CellStatusIn, request: Request, actor: Annotated[Actor, Depends(api("cells", True))]
 ) -> dict[str, Any]:
     """Change a cell's status (申报 → 创建中 → 已命名 → 复核); the dated history keeps every change."""
     now = utcnow()
@@ -736,10 +737,10 @@ def members(session: Session, cell_id: int, *, offset: int, limit: int) -> list[
 
 @router.get("/cells/{cell_id}/members")
 def cell_members(
-    cell_id: int,
+    cell_id: RowId,
     request: Request,
     actor: Annotated[Actor, Depends(api("cells"))],
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """The cell's members, newest first."""
@@ -784,7 +785,7 @@ def _quote(value: str) -> str:
 
 
 @router.get("/cells/{cell_id}/qrcode")
-def cell_qrcode(cell_id: int, request: Request, actor: Annotated[Actor, Depends(api("cells"))]) -> dict[str, Any]:
+def cell_qrcode(cell_id: RowId, request: Request, actor: Annotated[Actor, Depends(api("cells"))]) -> dict[str, Any]:
     """How to join the cell, with its permanent WeChat QR code once one was created (POST the same path)."""
     with transaction(_factory(request)) as session:
         return join_info(request, session, get_cell(session, cell_id))
@@ -819,7 +820,7 @@ def create_qrcode(request: Request, cell_id: int, actor: Actor) -> dict[str, Any
 
 @router.post("/cells/{cell_id}/qrcode")
 def cell_qrcode_create(
-    cell_id: int, request: Request, actor: Annotated[Actor, Depends(api("cells", True))]
+    cell_id: RowId, request: Request, actor: Annotated[Actor, Depends(api("cells", True))]
 ) -> dict[str, Any]:
     """Create the cell's permanent WeChat QR code (reused when it exists)."""
     return create_qrcode(request, cell_id, actor)

@@ -44,6 +44,27 @@ STATIC = Path(__file__).with_name("static")
 MAX_BODY = 64 * 1024
 UPLOAD_MAX_BODY = 8 * 1024 * 1024  # staff uploads (方案, cell lists, survey answers) under /admin and /api/admin
 log = logging.getLogger(__name__)
+UNSTORABLE = "请求中含有无法保存的内容（如不可见的控制字符或超出范围的数字），请检查后重试。"
+VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
+    "title": "HTTPValidationError",
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {"title": "Detail", "type": "string"},
+        "errors": {
+            "title": "Errors",
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["loc", "msg"],
+                "properties": {
+                    "loc": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+                    "msg": {"type": "string"},
+                },
+            },
+        },
+    },
+}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -89,6 +110,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
         return JSONResponse({"detail": "请求格式不正确", "errors": errors}, status_code=422)
 
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        # every 422 is {"detail": "<reason>", "errors": [...]} (the handler above, or an HTTPException), not FastAPI's
+        schema = default_openapi()
+        schema.get("components", {}).get("schemas", {})["HTTPValidationError"] = VALIDATION_ERROR_SCHEMA
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith("/admin"):
@@ -107,6 +138,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             response = JSONResponse({"detail": texts.DATABASE_UNAVAILABLE}, status_code=503)
         response.headers["Retry-After"] = "5"
         return response
+
+    @app.exception_handler(sa_exc.DataError)
+    async def unstorable(request: Request, exc: sa_exc.DataError) -> Response:
+        # input the database refuses (a NUL character, a number out of range) is the caller's error, not a 500
+        log.warning(
+            "database refused the data for %s %s: %s", request.method, request.url.path, type(exc.orig).__name__
+        )
+        if request.url.path.startswith("/admin"):
+            return console.error_page(request, 422, UNSTORABLE)
+        return JSONResponse({"detail": UNSTORABLE}, status_code=422)
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
