@@ -71,6 +71,11 @@ def install_survey_links(settings: Settings) -> None:
     content.PER_DELIVERY[links.PLACEHOLDER] = make
 
 
+def _skip_overlap_warning(record: logging.LogRecord) -> bool:
+    """Drop APScheduler's "maximum number of running instances reached" (a tick outlasting its interval is by design)."""
+    return "maximum number of running instances" not in record.getMessage()
+
+
 class Leadership:
     """Who schedules: on PostgreSQL the holder of an advisory lock; on SQLite this (single) process."""
 
@@ -196,6 +201,7 @@ class CampaignScheduler:
 
     def start(self) -> None:
         """Register the tick job (stable id, replacing any earlier one) and start ticking."""
+        logging.getLogger("apscheduler.scheduler").addFilter(_skip_overlap_warning)
         scheduler = BackgroundScheduler(timezone=dt.UTC)
         seconds = self.settings.campaigns.tick_seconds
         scheduler.add_job(

@@ -106,8 +106,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     metrics.install(app)  # after limit_body, so its 413s are counted too
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
+        if request.url.path.startswith("/admin"):
+            fields = "、".join(str(e["loc"][-1]) for e in errors if e["loc"])
+            return console.error_page(request, 422, f"请求格式不正确（{fields}），请返回上一页检查后重试。")
         return JSONResponse({"detail": "请求格式不正确", "errors": errors}, status_code=422)
 
     default_openapi = app.openapi

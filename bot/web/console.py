@@ -18,6 +18,7 @@ from bot.admin.accounts import AccountError
 from bot.admin.roles import ROLE_NAMES, ROLES
 from bot.db import transaction, utcnow
 from bot.web import admin_api
+from bot.web.admin_api import Cursor, RowId
 from bot.web.admin_auth import COOKIE, ConsoleUser, console
 from knowledge import curation, plans
 from knowledge.answer import CATEGORIES
@@ -233,7 +234,7 @@ def knowledge_page(
 
 @router.post("/knowledge/unanswered/{question_id}")
 def resolve_question(
-    question_id: int,
+    question_id: RowId,
     request: Request,
     user: Annotated[ConsoleUser, Depends(console("knowledge", True))],
     action: Annotated[str, Form()] = "map",
@@ -497,7 +498,7 @@ def audit_page(
     user: Annotated[ConsoleUser, Depends(console("audit"))],
     who: str = "",
     action: str = "",
-    before_id: int | None = None,
+    before_id: Cursor = None,
 ) -> Response:
     """The audit log, newest first."""
     with transaction(_factory(request)) as session:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.admin import audit
 from bot.db import transaction, utcnow
 from bot.web import admin_api_campaigns as core
+from bot.web.admin_api import Offset, RowId
 from bot.web.admin_auth import ConsoleUser, console
 from bot.web.console import add_nav, back, messages, render
 from campaigns import cells, ledger, lifecycle, runs, schedule
@@ -203,7 +204,7 @@ def _ledger_query(status: str, channel: str, **more: Any) -> str:
 
 @router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
 def campaign_page(
-    campaign_id: int,
+    campaign_id: RowId,
     request: Request,
     user: CampaignsRead,
     status: str = "",
@@ -249,7 +250,7 @@ def campaign_page(
 
 
 @router.get("/campaigns/{campaign_id}/status.json")
-def campaign_status(campaign_id: int, request: Request, user: CampaignsRead) -> JSONResponse:
+def campaign_status(campaign_id: RowId, request: Request, user: CampaignsRead) -> JSONResponse:
     """The live figures the detail page polls every few seconds."""
     with transaction(_factory(request)) as session:
         data = core.status_of(session, core.get_campaign(session, campaign_id))
@@ -257,7 +258,7 @@ def campaign_status(campaign_id: int, request: Request, user: CampaignsRead) -> 
 
 
 @router.post("/campaigns/{campaign_id}/test")
-def test_campaign(campaign_id: int, request: Request, user: CampaignsWrite) -> Response:
+def test_campaign(campaign_id: RowId, request: Request, user: CampaignsWrite) -> Response:
     """Test-send to the configured staff identities."""
     path = f"/admin/campaigns/{campaign_id}"
     try:
@@ -275,7 +276,7 @@ def test_campaign(campaign_id: int, request: Request, user: CampaignsWrite) -> R
 
 
 @router.post("/campaigns/{campaign_id}/{action}")
-def campaign_action(campaign_id: int, action: str, request: Request, user: CampaignsWrite) -> Response:
+def campaign_action(campaign_id: RowId, action: str, request: Request, user: CampaignsWrite) -> Response:
     """启动 / 暂停 / 继续 / 取消."""
     if action not in core.ACTIONS:
         raise HTTPException(404, "没有这个操作")
@@ -304,7 +305,7 @@ def campaign_action(campaign_id: int, action: str, request: Request, user: Campa
 
 @router.get("/campaigns/{campaign_id}/ledger.csv")
 def campaign_ledger_csv(
-    campaign_id: int, request: Request, user: CampaignsRead, status: str = "", channel: str = ""
+    campaign_id: RowId, request: Request, user: CampaignsRead, status: str = "", channel: str = ""
 ) -> Response:
     """The ledger (with the page's filters) as CSV."""
     filters = core.ledger_filters([status] if status else None, [channel] if channel else None)
@@ -397,7 +398,7 @@ async def import_cells(request: Request, user: CellsWrite, file: UploadFile) -> 
 
 
 @router.get("/cells/{cell_id}", response_class=HTMLResponse)
-def cell_page(cell_id: int, request: Request, user: CellsRead, offset: int = 0) -> Response:
+def cell_page(cell_id: RowId, request: Request, user: CellsRead, offset: Offset = 0) -> Response:
     """One cell: details, status history, status change, members (paged)."""
     offset = max(0, offset)
     with transaction(_factory(request)) as session:
@@ -428,7 +429,7 @@ def cell_page(cell_id: int, request: Request, user: CellsRead, offset: int = 0) 
 
 @router.post("/cells/{cell_id}/status")
 def cell_status(
-    cell_id: int, request: Request, user: CellsWrite, status: Annotated[str, Form(max_length=16)] = ""
+    cell_id: RowId, request: Request, user: CellsWrite, status: Annotated[str, Form(max_length=16)] = ""
 ) -> Response:
     """Move a cell to a status."""
     path = f"/admin/cells/{cell_id}"
@@ -451,7 +452,7 @@ def cell_status(
 
 
 @router.get("/cells/{cell_id}/print", response_class=HTMLResponse)
-def cell_print(cell_id: int, request: Request, user: CellsRead) -> Response:
+def cell_print(cell_id: RowId, request: Request, user: CellsRead) -> Response:
     """A printable sheet: the WeChat QR code (when created) and the other ways to join the cell."""
     with transaction(_factory(request)) as session:
         info = core.join_info(request, session, core.get_cell(session, cell_id))
@@ -468,7 +469,7 @@ def cell_print(cell_id: int, request: Request, user: CellsRead) -> Response:
 
 
 @router.post("/cells/{cell_id}/qrcode")
-def cell_qrcode(cell_id: int, request: Request, user: CellsWrite) -> Response:
+def cell_qrcode(cell_id: RowId, request: Request, user: CellsWrite) -> Response:
     """Create the cell's permanent WeChat QR code and come back to the print view."""
     path = f"/admin/cells/{cell_id}/print"
     try:
