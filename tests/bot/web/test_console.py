@@ -157,7 +157,9 @@ def test_logout_ends_the_session(client: TestClient, staff: dict[str, Staff]) ->
     assert client.get("/admin", follow_redirects=False).status_code == 303
 
 
-@pytest.mark.parametrize("path", ["/admin/campaigns/9223372036854775808", "/admin/cells/0", "/admin/audit?before_id=-1"])
+@pytest.mark.parametrize(
+    "path", ["/admin/campaigns/9223372036854775808", "/admin/cells/0", "/admin/audit?before_id=-1"]
+)
 def test_out_of_range_ids_are_a_clear_422_page(client: TestClient, staff: dict[str, Staff], path: str) -> None:
     console_login(client, staff["admin"])
     r = client.get(path)
