@@ -23,8 +23,8 @@ from bot.scheduler import build_senders
 from campaigns import cells, ledger, lifecycle, runs, segments, templates
 from campaigns.delivery import send_test
 from campaigns.models import Campaign, Segment
-from campaigns.schedule import LOCAL, QuietHours, ScheduleError
-from campaigns.texts import REASONS
+from campaigns.schedule import QuietHours, ScheduleError
+from campaigns.texts import DELIVERY_STATES, LEDGER_COLUMNS, REASONS
 
 
 def register(subparsers: Any) -> None:
@@ -422,35 +422,6 @@ def _reach_line(d: Mapping[str, Any]) -> str:
     return f"{d['segment']}: 目标 {d['targeted']} 已发 {d['sent']} 失败 {d['failed']} 无法送达 {d['unreachable']}"
 
 
-LEDGER_COLUMNS = {
-    "id": "台账编号",
-    "run_id": "发送批次",
-    "resident_id": "居民编号",
-    "township": "乡镇（街道）",
-    "community": "社区",
-    "channel": "渠道",
-    "state": "状态",
-    "reason": "原因",
-    "attempts": "尝试次数",
-    "last_error": "最近错误",
-    "sent_at": "发送时间",
-    "updated_at": "更新时间",
-}
-LEDGER_STATES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "失败", "skipped": "已跳过"}
-
-
-def _local(iso: str | None) -> str:
-    return dt.datetime.fromisoformat(iso).astimezone(LOCAL).strftime("%Y-%m-%d %H:%M:%S") if iso else ""
-
-
-def _csv_row(r: Mapping[str, Any]) -> dict[str, Any]:
-    out = {LEDGER_COLUMNS[k]: ("" if r.get(k) is None else r[k]) for k in LEDGER_COLUMNS}
-    out["状态"] = LEDGER_STATES.get(r["state"], r["state"])
-    out["原因"] = REASONS.get(r["reason"], r["reason"]) if r["reason"] else ""
-    out["发送时间"], out["更新时间"] = _local(r["sent_at"]), _local(r["updated_at"])
-    return out
-
-
 def cmd_ledger(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
     """One page of a campaign's ledger (filtered), or every matching row exported to CSV."""
     if args.limit is not None and args.limit < 1:
@@ -465,7 +436,7 @@ def cmd_ledger(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
             data = {"total": got.total, "next_after_id": got.next_after_id, "rows": got.rows}
             lines = [
                 f"{r['id']:>8} 居民 {r['resident_id']:<8} {r['channel'] or '-':<9}"
-                f"{LEDGER_STATES.get(r['state'], r['state'])}  {REASONS.get(r['reason'], r['reason'] or '')}"
+                f"{DELIVERY_STATES.get(r['state'], r['state'])}  {REASONS.get(r['reason'], r['reason'] or '')}"
                 for r in got.rows
             ]
             lines.append(
@@ -486,13 +457,13 @@ def _export(session: Session, campaign_id: int, args: argparse.Namespace, filter
     try:
         if out is sys.stdout:
             out.write("\ufeff")
-        writer = csv.DictWriter(out, fieldnames=list(LEDGER_COLUMNS.values()))
-        writer.writeheader()
+        writer = csv.writer(out)
+        writer.writerow(LEDGER_COLUMNS.values())
         written, after, offset = 0, args.after_id, args.offset
         while args.limit is None or written < args.limit:
             size = 1000 if args.limit is None else min(1000, args.limit - written)
             got = ledger.page(session, campaign_id, **filters, after_id=after, offset=offset, limit=size)
-            writer.writerows(_csv_row(r) for r in got.rows)
+            writer.writerows(ledger.csv_values(r) for r in got.rows)
             written += len(got.rows)
             if got.next_after_id is None:
                 break

@@ -17,7 +17,9 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from campaigns import texts
 from campaigns.models import Campaign, CampaignRun, Delivery, Resident
+from campaigns.schedule import LOCAL
 
 FINAL = ("sent", "failed", "skipped")
 
@@ -397,3 +399,19 @@ def reach_by_segment(session: Session) -> list[dict[str, Any]]:
         if reason == "unreachable":
             entry["unreachable"] += int(n)
     return [{"segment": k or "全部居民", **v} for k, v in sorted(data.items(), key=lambda kv: kv[0] or "")]
+
+
+def _local(at: str | None) -> str:
+    return dt.datetime.fromisoformat(at).astimezone(LOCAL).strftime("%Y-%m-%d %H:%M:%S") if at else ""
+
+
+def csv_values(row: dict[str, Any]) -> list[Any]:
+    """One exported ledger line (a `page` row), in `texts.LEDGER_COLUMNS` order: Chinese names, Beijing time."""
+    values = {
+        **row,
+        "state": texts.DELIVERY_STATES.get(row["state"], row["state"]),
+        "reason": texts.REASONS.get(row["reason"], row["reason"]) if row["reason"] else "",
+        "sent_at": _local(row["sent_at"]),
+        "updated_at": _local(row["updated_at"]),
+    }
+    return ["" if values.get(k) is None else values[k] for k in texts.LEDGER_COLUMNS]

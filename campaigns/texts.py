@@ -25,6 +25,23 @@ REASONS = {
     "retries": "多次重试仍失败",
 }
 
+DELIVERY_STATES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "失败", "skipped": "已跳过"}
+# the ledger export's columns (CLI `campaign ledger --csv`, the admin API and the console)
+LEDGER_COLUMNS = {
+    "id": "台账编号",
+    "run_id": "发送批次",
+    "resident_id": "居民编号",
+    "township": "乡镇（街道）",
+    "community": "社区",
+    "channel": "渠道",
+    "state": "状态",
+    "reason": "原因",
+    "attempts": "尝试次数",
+    "last_error": "最近错误",
+    "sent_at": "发送时间",
+    "updated_at": "更新时间",
+}
+
 CELL_STATUSES = ("申报", "创建中", "已命名", "复核")
 STATE_NAMES = {
     "draft": "草稿",

@@ -25,28 +25,13 @@ from campaigns import cells, content, ledger, lifecycle, runs, schedule, segment
 from campaigns.cells import ImportReport
 from campaigns.lifecycle import CampaignError
 from campaigns.models import Campaign, Cell, CellMember, ChannelIdentity, Delivery, Resident, Segment
-from campaigns.texts import CELL_STATUSES, REASONS, STATE_NAMES
+from campaigns.texts import CELL_STATUSES, DELIVERY_STATES, LEDGER_COLUMNS, REASONS, STATE_NAMES
 
 router = APIRouter(prefix="/api/admin", tags=["admin: 宣传活动与无废细胞"])
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 ACTIONS = {"start": "启动", "pause": "暂停", "resume": "继续", "cancel": "取消"}
 CHANNEL_NAMES = {"web": "网页", "wechat": "微信", "telegram": "Telegram", "console": "控制台"}
-DELIVERY_STATES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "失败", "skipped": "已跳过"}
 VIA_NAMES = {"qr": "扫码", "link": "链接", "chat": "聊天指令", "import": "导入"}
-LEDGER_COLUMNS = {
-    "id": "台账编号",
-    "run_id": "发送批次",
-    "resident_id": "居民编号",
-    "township": "乡镇（街道）",
-    "community": "社区",
-    "channel": "渠道",
-    "state": "状态",
-    "reason": "原因",
-    "attempts": "尝试次数",
-    "last_error": "最近错误",
-    "sent_at": "发送时间",
-    "updated_at": "更新时间",
-}  # the same columns as `wufei campaign ledger --csv`
 
 
 def _factory(request: Request) -> Any:
@@ -406,19 +391,6 @@ def ledger_page(
     return {"total": got.total, "next_after_id": got.next_after_id, "rows": [ledger_row(r) for r in got.rows]}
 
 
-def csv_row(r: dict[str, Any]) -> list[Any]:
-    """One CSV line of the ledger, in Chinese and Beijing time."""
-    named = ledger_row(r)
-    values = {
-        **r,
-        "state": named["state_name"],
-        "reason": named["reason_name"],
-        "sent_at": local_time(r["sent_at"]),
-        "updated_at": local_time(r["updated_at"]),
-    }
-    return ["" if values.get(k) is None else values[k] for k in LEDGER_COLUMNS]
-
-
 def ledger_csv(factory: Any, campaign_id: int, filters: dict[str, Any]) -> Iterator[str]:
     """The ledger as CSV (UTF-8 with BOM), page by page: memory stays flat however large the campaign."""
     out = io.StringIO()
@@ -429,7 +401,7 @@ def ledger_csv(factory: Any, campaign_id: int, filters: dict[str, Any]) -> Itera
     while True:
         with transaction(factory) as session:
             got = ledger.page(session, campaign_id, **filters, after_id=after, limit=1000)
-        writer.writerows(csv_row(r) for r in got.rows)
+        writer.writerows(ledger.csv_values(r) for r in got.rows)
         yield out.getvalue()
         out.seek(0)
         out.truncate()
