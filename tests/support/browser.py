@@ -68,3 +68,16 @@ def screenshot(driver: Any, name: str) -> None:
     """Save a full-width screenshot under SCREENSHOTS for a reviewer."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+
+
+def console_login(driver: Any, base: str, name: str, password: str, *, page: str = "/admin", ready: str) -> None:
+    """Open a console `page`, get sent to the login form, log in, and wait for the element with id `ready`."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(base + page)
+    assert "/admin/login" in driver.current_url
+    driver.find_element(By.NAME, "name").send_keys(name)
+    driver.find_element(By.NAME, "password").send_keys(password)
+    driver.find_element(By.ID, "login").click()
+    WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.ID, ready))

@@ -9,7 +9,7 @@ import pytest
 from bot.config import Settings
 from bot.db import session_factory
 from tests.support.admin import Staff, make_staff
-from tests.support.browser import chrome, require_browser, screenshot
+from tests.support.browser import chrome, console_login, require_browser, screenshot
 from tests.support.server import running_server
 
 pytestmark = pytest.mark.browser
@@ -36,12 +36,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
 
 
 def login(driver: WebDriver, base: str, staff: Staff) -> None:
-    driver.get(base + "/admin")
-    assert "/admin/login" in driver.current_url
-    driver.find_element(By.NAME, "name").send_keys(staff.name)
-    driver.find_element(By.NAME, "password").send_keys(staff.password)
-    driver.find_element(By.ID, "login").click()
-    WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.ID, "questions-today"))
+    console_login(driver, base, staff.name, staff.password, page="/admin", ready="questions-today")
 
 
 def ask_in_chat(driver: WebDriver, base: str, text: str) -> str:

@@ -9,7 +9,7 @@ import pytest
 from bot.config import Settings
 from bot.db import session_factory
 from tests.support.admin import Staff, make_staff
-from tests.support.browser import chrome, require_browser, screenshot
+from tests.support.browser import chrome, console_login, require_browser, screenshot
 from tests.support.server import running_server
 
 pytestmark = pytest.mark.browser
@@ -41,12 +41,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
 
 
 def login(driver: WebDriver, base: str, staff: Staff) -> None:
-    driver.get(base + "/admin/campaigns")
-    assert "/admin/login" in driver.current_url
-    driver.find_element(By.NAME, "name").send_keys(staff.name)
-    driver.find_element(By.NAME, "password").send_keys(staff.password)
-    driver.find_element(By.ID, "login").click()
-    WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.ID, "new-campaign"))
+    console_login(driver, base, staff.name, staff.password, page="/admin/campaigns", ready="new-campaign")
 
 
 def submit(driver: WebDriver, button: WebElement) -> None:

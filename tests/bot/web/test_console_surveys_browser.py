@@ -16,7 +16,7 @@ from surveys.definition import load_surveys
 from surveys.importer import import_file
 from tests.bot.web.test_admin_surveys import BAD, GOOD, csv_bytes
 from tests.support.admin import Staff, make_staff
-from tests.support.browser import chrome, require_browser, screenshot
+from tests.support.browser import chrome, console_login, require_browser, screenshot
 from tests.support.server import running_server
 
 pytestmark = pytest.mark.browser
@@ -42,12 +42,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Staf
 
 
 def login(driver: WebDriver, base: str, staff: Staff) -> None:
-    driver.get(base + "/admin")
-    assert "/admin/login" in driver.current_url
-    driver.find_element(By.NAME, "name").send_keys(staff.name)
-    driver.find_element(By.NAME, "password").send_keys(staff.password)
-    driver.find_element(By.ID, "login").click()
-    WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.ID, "questions-today"))
+    console_login(driver, base, staff.name, staff.password, page="/admin", ready="questions-today")
 
 
 def open_surveys(driver: WebDriver) -> None:
