@@ -427,10 +427,7 @@ async def upload_plan(
 def users_page(request: Request, user: Annotated[ConsoleUser, Depends(console("users"))]) -> Response:
     """Users and their roles."""
     with transaction(_factory(request)) as session:
-        rows = [
-            {"name": u.name, "role": u.role, "disabled": u.disabled, "last_login_at": u.last_login_at}
-            for u in accounts.list_users(session)
-        ]
+        rows = _user_rows(session)
     return render(request, "users.html", user, "users", users=rows, roles=ROLES, secret=None, **messages(request))
 
 
@@ -452,12 +449,16 @@ def create_user(
     return _users_with_secret(request, user, {"kind": "初始密码", "name": name.strip(), "value": password})
 
 
+def _user_rows(session: Any) -> list[dict[str, Any]]:
+    return [
+        {"name": u.name, "role": u.role, "disabled": u.disabled, "last_login_at": u.last_login_at}
+        for u in accounts.list_users(session)
+    ]
+
+
 def _users_with_secret(request: Request, user: ConsoleUser, secret: dict[str, str]) -> Response:
     with transaction(_factory(request)) as session:
-        rows = [
-            {"name": u.name, "role": u.role, "disabled": u.disabled, "last_login_at": u.last_login_at}
-            for u in accounts.list_users(session)
-        ]
+        rows = _user_rows(session)
     response = render(request, "users.html", user, "users", users=rows, roles=ROLES, secret=secret)
     response.headers["Cache-Control"] = "no-store"
     return response
