@@ -144,6 +144,8 @@ def cmd_import(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
         )
     if result.ignored_columns:
         print(f"提示：以下列不是题目，已忽略：{', '.join(result.ignored_columns)}", file=sys.stderr)
+    for note in result.loose:
+        print(f"宽松匹配：{note}", file=sys.stderr)
     for line, reason in result.bad:
         print(f"第 {line} 行：{reason}", file=sys.stderr)
     if result.bad and not result.committed:

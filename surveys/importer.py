@@ -18,7 +18,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from surveys import flow
-from surveys.definition import Survey
+from surveys.answers import STRICT_SEPARATORS, parse
+from surveys.definition import Question, Survey
+from surveys.loose import LooseLog, is_empty_marker, loose_option, match_headers
 from surveys.mapping import ImportMap
 from surveys.tables import Row, read_table
 
@@ -36,6 +38,7 @@ class ImportReport:
     bad: list[tuple[int, str]] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     committed: bool = False
+    loose: list[str] = field(default_factory=list)  # what was matched loosely, for staff to check
 
 
 def parse_time(value: str) -> dt.datetime:
@@ -67,29 +70,38 @@ def import_file(
 ) -> ImportReport:
     """Validate and store every row; see the module docstring for the all-or-nothing rule."""
     header, raw_rows = read_table(path)
+    written = {h: h for h in header}  # our column → the header as written in the file
     rows: Iterator[tuple[int, Row]] = raw_rows
-    if mapping is not None:
-        renamed = mapping.rename(header)
+    renamed = mapping.rename(header) if mapping is not None else {}
+    log = LooseLog()
+    if not renamed:
+        renamed = match_headers(survey, header)
+        log.headers = dict(renamed)
+    if renamed:
         header = [renamed.get(h, h) for h in header]
-        rows = _mapped(raw_rows, renamed, mapping, {q.id for q in survey.questions if q.type == "multiple"})
+        written.update({target: column for column, target in renamed.items()})
+        rows = _mapped(
+            raw_rows, renamed, mapping or ImportMap(), {q.id for q in survey.questions if q.type == "multiple"}
+        )
     questions = {q.id for q in survey.questions}
     report = ImportReport(ignored_columns=[h for h in header if h and h not in questions and h not in EXTRA_COLUMNS])
     if not questions & set(header):
         raise ValueError(f"{path.name}: 表头里没有任何题目编号（应为 {', '.join(q.id for q in survey.questions)}）")
     batch = f"{path.name[:40]}@{now:%Y%m%dT%H%M%S}"
     savepoint = session.begin_nested()
-    for line, row in rows:
+    for line, raw in rows:
         report.rows += 1
         if progress is not None and report.rows % 1000 == 0:
             progress(report.rows)
+        row = _loosened(survey, raw, written, log)
         answers, errors = flow.validate(survey, row)
-        reasons = [f"{qid}：{msg}" for qid, msg in errors.items()]
+        reasons = [_reason(survey, qid, msg, raw.get(qid, ""), written.get(qid, qid)) for qid, msg in errors.items()]
         submitted_at = None
         if row.get("submitted_at"):
             try:
                 submitted_at = parse_time(row["submitted_at"])
             except ValueError as exc:
-                reasons.append(f"submitted_at：{exc}")
+                reasons.append(f"列“{written.get('submitted_at', 'submitted_at')}”：{exc}")
         if len(row.get("wave", "")) > 32:
             reasons.append("wave：批次名称最多 32 个字符")
         if reasons:
@@ -109,6 +121,7 @@ def import_file(
             submitted_at=submitted_at,
         )
         report.imported += 1
+    report.loose = log.lines()
     if report.bad and not skip_bad:
         savepoint.rollback()
         report.imported = 0
@@ -130,3 +143,50 @@ def _mapped(
                 continue  # a mapped column wins over an unmapped one of the same name
             out[target] = mapping.value(target, text, multiple=target in multiple)
         yield line, out
+
+
+def _loosened(survey: Survey, row: Row, written: dict[str, str], log: LooseLog) -> Row:
+    """The row with empty markers blanked and option values that only loosely match replaced by their codes."""
+    out: Row = {}
+    for column, value in row.items():
+        out[column] = "" if is_empty_marker(value) else value
+    for question in survey.questions:
+        value = out.get(question.id, "")
+        if not value or not question.options or parse(question, value, fuzzy=False).ok:
+            continue
+        parts = [p for p in STRICT_SEPARATORS.split(value) if p] if question.type == "multiple" else [value]
+        codes: list[str] = []
+        for part in parts:
+            if parse(question, part, fuzzy=False).ok:
+                codes.append(part)
+                continue
+            option, _ = loose_option(question, part)
+            if option is None:
+                break
+            codes.append(option.code)
+            log.matches[(written.get(question.id, question.id), part, option.label)] += 1
+        else:
+            out[question.id] = "┋".join(codes)
+    return out
+
+
+def _reason(survey: Survey, qid: str, message: str, value: str, column: str) -> str:
+    """A bad cell named by its column as written, the value found and the options expected."""
+    question = next((q for q in survey.questions if q.id == qid), None)
+    shown = value.strip()
+    if not shown or is_empty_marker(shown):
+        return f"列“{column}”为空，这一题需要回答"
+    if question is None or not question.options:
+        return f"列“{column}”的值“{shown[:40]}”无法导入：{message.rstrip('。')}"
+    if "同时选" in message:  # an exclusive option ("都没有") chosen with others
+        return f"列“{column}”的值“{shown[:40]}”无法导入：{message.split('，')[0]}"
+    return f"列“{column}”的值“{shown[:40]}”不是这一题的选项；可选：{_choices(question, shown)}"
+
+
+def _choices(question: Question, value: str) -> str:
+    """The options a staff member may write: all of them, or the ambiguous candidates when there are some."""
+    _, candidates = loose_option(question, value)
+    if len(candidates) > 1:
+        return "、".join(o.label for o in candidates) + "（有多个可能，请写完整）"
+    labels = [o.label for o in question.options]
+    return "、".join(labels[:12]) + ("等" if len(labels) > 12 else "")

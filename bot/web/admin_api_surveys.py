@@ -276,6 +276,7 @@ def import_json(result: ImportReport) -> dict[str, Any]:
         "committed": result.committed,
         "bad": [{"line": line, "reason": reason} for line, reason in result.bad],
         "ignored_columns": result.ignored_columns,
+        "loose": result.loose,
     }
 
 
