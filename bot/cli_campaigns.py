@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import tabular
 from bot.config import get_settings
 from bot.db import transaction, utcnow
 from bot.scheduler import build_senders
@@ -453,11 +454,9 @@ def cmd_ledger(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
 
 def _export(session: Session, campaign_id: int, args: argparse.Namespace, filters: dict[str, Any]) -> int:
     """Write matching rows page by page (memory stays flat); "-" writes to standard output."""
-    out = sys.stdout if str(args.csv) == "-" else args.csv.open("w", encoding="utf-8-sig", newline="")
+    out = sys.stdout if str(args.csv) == "-" else args.csv.open("w", encoding="utf-8", newline="")
     try:
-        if out is sys.stdout:
-            out.write("\ufeff")
-        writer = csv.writer(out)
+        writer = tabular.csv_writer(out, bom=True)
         writer.writerow(LEDGER_COLUMNS.values())
         written, after, offset = 0, args.after_id, args.offset
         while args.limit is None or written < args.limit:

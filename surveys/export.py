@@ -3,7 +3,6 @@ and an XLSX workbook with the indicator summary (method in words), one sheet per
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -11,6 +10,7 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import tabular
 from surveys import texts
 from surveys.definition import Survey
 from surveys.indicators import rule_text
@@ -80,15 +80,9 @@ def response_rows(session: Session, survey: Survey, *, wave: str | None, codes: 
 
 
 def write_csv(session: Session, survey: Survey, out: Path, *, wave: str | None, codes: bool = False) -> int:
-    """Write the responses as UTF-8 CSV (with a BOM so Excel opens it); returns the number of rows."""
-    count = 0
-    with out.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header(survey))
-        for row in response_rows(session, survey, wave=wave, codes=codes):
-            writer.writerow(row)
-            count += 1
-    return count
+    """Write the responses as UTF-8 CSV (with a BOM so Excel opens it, formulas escaped); returns the number of rows."""
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        return tabular.write_csv(response_rows(session, survey, wave=wave, codes=codes), header(survey), handle)
 
 
 def summary_rows(report: dict[str, Any]) -> list[list[Any]]:
@@ -120,10 +114,8 @@ def write_xlsx(
     session: Session, survey: Survey, out: Path, *, report: dict[str, Any], wave: str | None, codes: bool = False
 ) -> int:
     """Write the workbook: 汇总 (summary with method), one sheet per breakdown, 回答 (responses); returns rows."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    summary = book.create_sheet("汇总")
+    book = tabular.XlsxBook()
+    summary = book.sheet("汇总")
     summary.append(
         [f"{report['title']}（{report['survey']} 第 {report['version']} 版，批次 {report['wave'] or '全部'}）"]
     )
@@ -139,7 +131,7 @@ def write_xlsx(
         summary.append([reach["label"], reach["residents_reached"], "登记居民", reach["residents_total"]])
         summary.append(["说明", reach["note"]])
     for dim, values in report["breakdown"].items():
-        sheet = book.create_sheet(f"按{dim}"[:31])
+        sheet = book.sheet(f"按{dim}")
         sheet.append([dim, "指标", "比例", "95%区间下限", "95%区间上限", "分子", "分母", "不计入分母", "是否达标"])
         for value, items in values.items():
             for item in items:
@@ -156,7 +148,7 @@ def write_xlsx(
                         None if item["met"] is None else (texts.MET_YES if item["met"] else texts.MET_NO),
                     ]
                 )
-    responses = book.create_sheet("回答")
+    responses = book.sheet("回答")
     responses.append(header(survey))
     count = 0
     for row in response_rows(session, survey, wave=wave, codes=codes):
@@ -187,35 +179,33 @@ INDICATOR_CSV_HEADER = (
 OVERALL = "全部"
 
 
-def write_indicators_csv(report: dict[str, Any], handle: IO[str]) -> int:
-    """The indicators (overall, then every breakdown) as CSV rows; returns the number of rows."""
-    writer = csv.writer(handle)
-    writer.writerow(INDICATOR_CSV_HEADER)
+def indicator_rows(report: dict[str, Any]) -> Iterator[list[Any]]:
+    """The indicators (overall, then every breakdown) as rows in `INDICATOR_CSV_HEADER` order."""
     groups: list[tuple[str, str, list[dict[str, Any]]]] = [(OVERALL, OVERALL, report["indicators"])]
     for dim, values in report["breakdown"].items():
         groups.extend((dim, value, items) for value, items in values.items())
-    count = 0
     for dim, value, items in groups:
         for item in items:
-            writer.writerow(
-                [
-                    dim,
-                    value,
-                    item["key"],
-                    item["name"],
-                    item["rate"],
-                    item["ci_low"],
-                    item["ci_high"],
-                    item["numerator"],
-                    item["denominator"],
-                    item["excluded"],
-                    item["target"],
-                    "" if item["met"] is None else int(item["met"]),
-                    item["rule"],
-                    "" if item.get("score") is None else item["score"],
-                    int(item.get("weighted", False)),
-                    "" if item.get("n_effective") is None else item["n_effective"],
-                ]
-            )
-            count += 1
-    return count
+            yield [
+                dim,
+                value,
+                item["key"],
+                item["name"],
+                item["rate"],
+                item["ci_low"],
+                item["ci_high"],
+                item["numerator"],
+                item["denominator"],
+                item["excluded"],
+                item["target"],
+                "" if item["met"] is None else int(item["met"]),
+                item["rule"],
+                "" if item.get("score") is None else item["score"],
+                int(item.get("weighted", False)),
+                "" if item.get("n_effective") is None else item["n_effective"],
+            ]
+
+
+def write_indicators_csv(report: dict[str, Any], handle: IO[str]) -> int:
+    """The indicators as CSV (no BOM: the caller writes it, or not for standard output); returns the number of rows."""
+    return tabular.write_csv(indicator_rows(report), INDICATOR_CSV_HEADER, handle, bom=False)

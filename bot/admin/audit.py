@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -11,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import tabular
 from bot.admin.models import AuditEntry
 
 
@@ -47,13 +47,11 @@ def entries(
 
 
 def export_csv(rows: list[AuditEntry]) -> str:
-    """CSV (UTF-8 with BOM for Excel) of audit entries."""
+    """CSV (UTF-8 with BOM for Excel, formulas escaped: names come from the login form) of audit entries."""
     out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(["id", "时间(UTC)", "操作人", "操作", "对象", "详情"])
-    for row in rows:
-        writer.writerow(
-            [row.id, row.at.isoformat(), row.actor, row.action, row.target, json.dumps(row.detail, ensure_ascii=False)]
-        )
+    tabular.write_csv(
+        ([r.id, r.at.isoformat(), r.actor, r.action, r.target, json.dumps(r.detail, ensure_ascii=False)] for r in rows),
+        ["id", "时间(UTC)", "操作人", "操作", "对象", "详情"],
+        out,
+    )
     return out.getvalue()

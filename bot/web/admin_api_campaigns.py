@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import tempfile
@@ -16,6 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot import tabular
 from bot.admin import audit
 from bot.admin.accounts import Actor
 from bot.db import transaction, utcnow
@@ -394,8 +394,7 @@ def ledger_page(
 def ledger_csv(factory: Any, campaign_id: int, filters: dict[str, Any]) -> Iterator[str]:
     """The ledger as CSV (UTF-8 with BOM), page by page: memory stays flat however large the campaign."""
     out = io.StringIO()
-    writer = csv.writer(out)
-    out.write("\ufeff")
+    writer = tabular.csv_writer(out, bom=True)
     writer.writerow(LEDGER_COLUMNS.values())
     after: int | None = None
     while True:
