@@ -1,4 +1,4 @@
-"""`wufei user create|list|token|password|disable`: staff accounts for the console and the admin API."""
+"""`wufei user create|list|token|password|unlock|disable`: staff accounts for the console and the admin API."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.admin import accounts, audit
+from bot.admin import accounts, audit, throttle
 from bot.admin.accounts import AccountError
 from bot.admin.roles import ROLE_NAMES, ROLES
 from bot.db import transaction, utcnow
@@ -36,6 +36,10 @@ def register(subparsers: Any) -> None:
     p = sub.add_parser("password", help="重置用户密码（只显示一次），并结束其登录会话")
     p.add_argument("name")
     p.set_defaults(handler=cmd_password)
+    p = sub.add_parser("unlock", help="解除因多次输错密码而加的账号锁定（加 --client 同时解除某个地址的登录限制）")
+    p.add_argument("name")
+    p.add_argument("--client", default="", help="被限制登录的客户端 IP 地址")
+    p.set_defaults(handler=cmd_unlock)
     p = sub.add_parser("disable", help="停用用户")
     p.add_argument("name")
     p.set_defaults(handler=cmd_disable)
@@ -129,3 +133,16 @@ def cmd_disable(args: argparse.Namespace, factory: sessionmaker[Session]) -> int
         return f"已停用 {user.name}"
 
     return _with_user(factory, args.name, "user.disable", disable)
+
+
+def cmd_unlock(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
+    """Lift an account lock (and, with --client, a client address's login block)."""
+
+    def unlock(session: Session, user: Any, now: Any) -> str:
+        out = f"已解锁 {user.name}" if accounts.unlock(user) else f"{user.name} 未被锁定"
+        if args.client:
+            key = throttle.client_key(args.client)
+            out += f"；地址 {key} 的登录限制{'已解除' if throttle.clear(session, key) else '本来就没有'}"
+        return out
+
+    return _with_user(factory, args.name, "user.unlock", unlock)

@@ -5,27 +5,46 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from bot.admin.models import ApiToken, ConsoleSession, StaffUser
+from bot.admin.models import ApiToken, ConsoleSession, StaffDevice, StaffUser
 from bot.admin.roles import ROLES
 
-MAX_FAILURES = 5
-LOCKOUT = dt.timedelta(minutes=15)
+MAX_FAILURES = 5  # wrong passwords before the account locks (and again after every further five)
+LOCKOUT = dt.timedelta(minutes=15)  # the first lock; each further one lasts twice as long, up to MAX_LOCKOUT
+MAX_LOCKOUT = dt.timedelta(hours=24)
 SESSION_TTL = dt.timedelta(hours=12)
+DEVICE_TTL = dt.timedelta(days=180)
+DEVICE_MAX_FAILURES = 3  # wrong passwords sent with a device cookie before that device is forgotten
+HASH_CONCURRENCY = 2  # argon2 runs at most this often at once per process (64 MiB and a core each)
+HASH_WAIT = 10.0  # seconds a password check waits for its turn before the request is refused as busy
 TOKEN_PREFIX = "wf_"
+# one message for an unknown name, a wrong password, a locked or disabled account and a throttled client
+REFUSED = "用户名或密码错误，或尝试过于频繁，请稍后再试"
+BUSY = "登录请求较多，请稍后再试"
 _hasher = PasswordHasher()
+_hashing = threading.BoundedSemaphore(HASH_CONCURRENCY)
 # verified against when the user does not exist, so a wrong name costs as long as a wrong password
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
 class AccountError(ValueError):
     """A refused account operation, with a message staff can read."""
+
+
+class HashingBusy(AccountError):
+    """Too many password checks are waiting: the request is refused before its turn (a flood queues, then sheds)."""
+
+    def __init__(self) -> None:
+        super().__init__(BUSY)
 
 
 @dataclass(frozen=True)
@@ -51,7 +70,7 @@ def create_user(session: Session, name: str, role: str, *, now: dt.datetime) -> 
     if session.scalar(select(StaffUser).where(StaffUser.name == name)) is not None:
         raise AccountError(f"用户 {name} 已存在")
     password = secrets.token_urlsafe(12)
-    user = StaffUser(name=name, role=role, password_hash=_hasher.hash(password), created_at=now)
+    user = StaffUser(name=name, role=role, password_hash=_hash(password), created_at=now)
     session.add(user)
     session.flush()
     return user, password
@@ -66,52 +85,184 @@ def set_password(session: Session, user: StaffUser, password: str) -> None:
     """Replace a user's password (at least 10 characters)."""
     if len(password) < 10:
         raise AccountError("密码至少 10 位")
-    user.password_hash = _hasher.hash(password)
+    user.password_hash = _hash(password)
     user.failed_logins = 0
     user.locked_until = None
 
 
 def reset_password(session: Session, user: StaffUser) -> str:
-    """Give the user a new random password (shown once) and end their sessions."""
+    """Give the user a new random password (shown once), end their sessions and forget their devices."""
     password = secrets.token_urlsafe(12)
-    user.password_hash = _hasher.hash(password)
+    user.password_hash = _hash(password)
     user.failed_logins = 0
     user.locked_until = None
     session.execute(delete(ConsoleSession).where(ConsoleSession.user_id == user.id))
+    session.execute(delete(StaffDevice).where(StaffDevice.user_id == user.id))
     return password
 
 
-def authenticate(session: Session, name: str, password: str, *, now: dt.datetime) -> StaffUser:
-    """Check a password; counts failures and locks the account for a while after too many."""
-    user = find_user(session, name.strip())
+def unlock(user: StaffUser) -> bool:
+    """Lift a lock and forget the failures (an admin vouching for the user); True if the account was locked."""
+    was_locked = user.locked_until is not None or user.failed_logins > 0
+    user.failed_logins = 0
+    user.locked_until = None
+    return was_locked
+
+
+def is_locked(user: StaffUser, *, now: dt.datetime) -> bool:
+    """True while the account is locked after too many wrong passwords."""
+    return user.locked_until is not None and user.locked_until > now
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """What a login needs from the database before the (slow) password check, read in a short transaction."""
+
+    name: str
+    user_id: int | None  # None: no such user (checked against a dummy hash, so it takes as long)
+    password_hash: str
+    disabled: bool
+    locked: bool
+    device: str | None  # the device cookie, when it belongs to this user: it lets the right password through a lock
+
+    @property
+    def trusted(self) -> bool:
+        """True when the browser has logged in as this user before."""
+        return self.device is not None
+
+
+def begin_login(session: Session, name: str, *, device: str | None, now: dt.datetime) -> LoginAttempt:
+    """Look up the user and their device cookie; nothing is written."""
+    name = name.strip()
+    user = find_user(session, name)
     if user is None or user.password_hash is None:
-        _verify(_DUMMY_HASH, password)
-        raise AccountError("用户名或密码不正确")
-    if user.disabled:
-        raise AccountError("该账号已停用，请联系管理员")
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise AccountError(f"登录失败次数过多，请 {minutes} 分钟后再试")
-    if not _verify(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILURES:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
-            raise AccountError(f"登录失败次数过多，账号已锁定 {int(LOCKOUT.total_seconds() // 60)} 分钟")
-        raise AccountError("用户名或密码不正确")
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+        return LoginAttempt(name, None, _DUMMY_HASH, False, False, None)
+    known = None
+    if device:
+        row = session.get(StaffDevice, _sha256(device))
+        if row is not None and row.user_id == user.id and row.created_at + DEVICE_TTL > now:
+            known = device
+    return LoginAttempt(name, user.id, user.password_hash, user.disabled, is_locked(user, now=now), known)
+
+
+def check_password(attempt: LoginAttempt, password: str) -> bool:
+    """Verify the password with argon2 (slow on purpose; bounded process-wide; raises HashingBusy when the queue is full)."""
+    return _verify(attempt.password_hash, password)
+
+
+def admits(attempt: LoginAttempt, password_ok: bool) -> bool:
+    """True when the password is right and the account may log in: not disabled, and not locked unless the device is known."""
+    return (
+        password_ok and attempt.user_id is not None and not attempt.disabled and (not attempt.locked or attempt.trusted)
+    )
+
+
+def login_failed(session: Session, attempt: LoginAttempt, *, password_ok: bool, now: dt.datetime) -> str:
+    """Count a refused login on the account (atomically) and lock it every `MAX_FAILURES`; returns the reason for the audit."""
+    if attempt.user_id is None:
+        return "unknown_user"
+    if attempt.device is not None and not password_ok:
+        forget_device_after_failure(session, attempt.device)
+    if password_ok:  # right password, but the account is locked or disabled: not a guess to count
+        return "disabled" if attempt.disabled else "locked"
+    failures = session.execute(
+        update(StaffUser)
+        .execution_options(synchronize_session=False)
+        .where(StaffUser.id == attempt.user_id)
+        .values(failed_logins=StaffUser.failed_logins + 1)
+        .returning(StaffUser.failed_logins)
+    ).scalar_one()
+    if failures % MAX_FAILURES == 0:  # exactly one of several parallel failures sees each multiple
+        length = min(MAX_LOCKOUT, LOCKOUT * 2 ** min(failures // MAX_FAILURES - 1, 16))
+        session.execute(
+            update(StaffUser)
+            .execution_options(synchronize_session=False)
+            .where(StaffUser.id == attempt.user_id)
+            .values(locked_until=now + length)
+        )
+        return "wrong_password_locked"
+    return "wrong_password"
+
+
+def forget_device_after_failure(session: Session, device: str) -> None:
+    """Count a wrong password sent with a device cookie; after `DEVICE_MAX_FAILURES` the device is no longer trusted."""
+    key = _sha256(device)
+    failures = session.execute(
+        update(StaffDevice)
+        .execution_options(synchronize_session=False)
+        .where(StaffDevice.token_hash == key)
+        .values(failures=StaffDevice.failures + 1)
+        .returning(StaffDevice.failures)
+    ).scalar_one_or_none()
+    if failures is not None and failures >= DEVICE_MAX_FAILURES:
+        session.execute(delete(StaffDevice).where(StaffDevice.token_hash == key))
+
+
+def login_succeeded(
+    session: Session, attempt: LoginAttempt, password: str, *, now: dt.datetime
+) -> tuple[StaffUser, str]:
+    """Reset the failures, lift any lock and remember the device; returns the user and the device cookie to set."""
+    user = session.get(StaffUser, attempt.user_id)
+    if user is None:
+        raise AccountError(REFUSED)
+    if _hasher.check_needs_rehash(user.password_hash or ""):
+        user.password_hash = _hash(password)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
+    device = attempt.device
+    if device is not None:
+        row = session.get(StaffDevice, _sha256(device))
+        if row is not None:
+            row.last_used_at = now
+            row.failures = 0
+        else:
+            device = None
+    if device is None:
+        device = secrets.token_urlsafe(32)
+        session.execute(
+            delete(StaffDevice).where(StaffDevice.user_id == user.id, StaffDevice.created_at <= now - DEVICE_TTL)
+        )
+        session.add(
+            StaffDevice(token_hash=_sha256(device), user_id=user.id, created_at=now, last_used_at=now, failures=0)
+        )
+    return user, device
+
+
+def authenticate(
+    session: Session, name: str, password: str, *, now: dt.datetime, device: str | None = None
+) -> StaffUser:
+    """Check a password in one go (no client throttle): counts failures, honours locks; raises AccountError(REFUSED)."""
+    attempt = begin_login(session, name, device=device, now=now)
+    ok = check_password(attempt, password)
+    if not admits(attempt, ok):
+        login_failed(session, attempt, password_ok=ok, now=now)
+        raise AccountError(REFUSED)
+    user, _ = login_succeeded(session, attempt, password, now=now)
     return user
 
 
-def _verify(password_hash: str, password: str) -> bool:
+@contextmanager
+def _hashing_turn() -> Iterator[None]:
+    if not _hashing.acquire(timeout=HASH_WAIT):
+        raise HashingBusy()
     try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+        yield
+    finally:
+        _hashing.release()
+
+
+def _hash(password: str) -> str:
+    with _hashing_turn():
+        return _hasher.hash(password)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    with _hashing_turn():
+        try:
+            return _hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 def create_token(session: Session, user: StaffUser, *, now: dt.datetime) -> str:

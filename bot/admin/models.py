@@ -1,4 +1,4 @@
-"""Tables for staff access: users, API tokens, console sessions and the audit log."""
+"""Tables for staff access: users, API tokens, console sessions, the audit log and the login throttle."""
 
 from __future__ import annotations
 
@@ -65,3 +65,28 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(128), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class LoginClient(Base):
+    """Console login failures per client address (IPv6 by /64): the per-client throttle, shared by all processes."""
+
+    __tablename__ = "login_clients"
+
+    client_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # in the current window, in-flight attempts included
+    window_started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    strikes: Mapped[int] = mapped_column(Integer, default=0)  # blocks so far: each one lasts twice as long
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class StaffDevice(Base):
+    """A browser a user has logged in from: its cookie lets the right password through an account lock."""
+
+    __tablename__ = "staff_devices"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # wrong passwords sent with this cookie

@@ -1,10 +1,15 @@
-"""Who is calling: bearer tokens for /api/admin, session cookies with CSRF tokens for the /admin console."""
+"""Who is calling: bearer tokens for /api/admin, session cookies with CSRF tokens for the /admin console, and the
+password checks of the console login, queued so a flood waits its turn instead of eating memory and CPU."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+import weakref
 from dataclasses import dataclass
 
+import anyio
+import anyio.to_thread
 from fastapi import HTTPException, Request
 
 from bot.admin import accounts
@@ -13,6 +18,32 @@ from bot.admin.roles import AREA_NAMES, Permission
 from bot.db import transaction, utcnow
 
 COOKIE = "wufei_admin"
+DEVICE_COOKIE = "wufei_device"  # set after a successful login; lets the right password through an account lock
+# one queue of password checks per event loop, i.e. per server process (tests run several loops in one process)
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = weakref.WeakKeyDictionary()
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address as the app sees it (behind nginx, uvicorn takes it from X-Forwarded-For; see the guide)."""
+    return request.client.host if request.client else None
+
+
+async def check_password(attempt: accounts.LoginAttempt, password: str) -> bool:
+    """Verify a password in a worker thread, at most `HASH_CONCURRENCY` at once; waiters hold no thread.
+
+    Raises `HashingBusy` when the turn does not come within `HASH_WAIT` seconds."""
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:
+        limiter = _limiters[loop] = anyio.CapacityLimiter(accounts.HASH_CONCURRENCY)
+    with anyio.move_on_after(accounts.HASH_WAIT) as waited:
+        await limiter.acquire()
+    if waited.cancelled_caught:
+        raise accounts.HashingBusy()
+    try:
+        return await anyio.to_thread.run_sync(accounts.check_password, attempt, password)
+    finally:
+        limiter.release()
 
 
 @dataclass(frozen=True)

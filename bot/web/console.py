@@ -12,14 +12,15 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
-from bot.admin import accounts, audit, overview
+from bot.admin import accounts, audit, overview, throttle
 from bot.admin.accounts import AccountError
 from bot.admin.roles import ROLE_NAMES, ROLES
 from bot.db import transaction, utcnow
 from bot.web import admin_api
 from bot.web.admin_api import Cursor, RowId
-from bot.web.admin_auth import COOKIE, ConsoleUser, console
+from bot.web.admin_auth import COOKIE, DEVICE_COOKIE, ConsoleUser, check_password, client_address, console
 from knowledge import curation, plans
 from knowledge.answer import CATEGORIES
 from knowledge.curation import SOURCE_NAMES, CurationError
@@ -113,35 +114,33 @@ def _https(request: Request) -> bool:
 
 
 @router.post("/login")
-def login(
+async def login(
     request: Request,
     name: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
     csrf_token: Annotated[str, Form(max_length=64)] = "",
     next: Annotated[str, Form(max_length=512)] = "/admin",
 ) -> Response:
-    """Check the password, open a session and set the cookie."""
+    """Check the password (the client throttle first, argon2 queued), open a session and set the cookies."""
     expected = request.cookies.get(LOGIN_CSRF, "")
     if not expected or not secrets.compare_digest(expected.encode(), csrf_token.encode()):
         return back("/admin/login", error="登录页面已过期，请重新输入")
-    now = utcnow()
-    with transaction(_factory(request)) as session:  # a refusal commits too: the failure counter must be kept
-        try:
-            user = accounts.authenticate(session, name, password, now=now)
-        except AccountError as exc:
-            refused = str(exc)
-            audit.record(session, name.strip()[:64] or "?", "login.failed", now=now, reason=refused)
-        else:
-            refused = ""
-            cookie, _ = accounts.open_session(session, user, now=now)
-            audit.record(session, user.name, "login", now=now)
-    if refused:
-        token = secrets.token_urlsafe(24)
-        response = render(
-            request, "login.html", None, status=401, login_csrf=token, next=_safe_next(next), error=refused
-        )
-        response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict", path="/admin", secure=_https(request))
-        return response
+    factory = _factory(request)
+    client = throttle.client_key(client_address(request))
+    device = request.cookies.get(DEVICE_COOKIE) or None
+    # short transactions around the slow check, so no lock or connection is held while argon2 runs or waits
+    attempt, decision = await run_in_threadpool(_begin_login, factory, name, client, device)
+    if not decision.allowed:
+        return _login_refused(request, next, 429, accounts.REFUSED, decision.retry_after)
+    try:
+        password_ok = await check_password(attempt, password)
+    except accounts.HashingBusy:
+        await run_in_threadpool(_give_back, factory, client, attempt)
+        return _login_refused(request, next, 503, accounts.BUSY, 5)
+    opened = await run_in_threadpool(_finish_login, factory, attempt, password, password_ok, client)
+    if opened is None:
+        return _login_refused(request, next, 401, accounts.REFUSED, 0)
+    cookie, device = opened
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         COOKIE,
@@ -152,7 +151,71 @@ def login(
         secure=_https(request),
         max_age=int(accounts.SESSION_TTL.total_seconds()),
     )
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device,
+        httponly=True,
+        samesite="strict",
+        path="/admin/login",
+        secure=_https(request),
+        max_age=int(accounts.DEVICE_TTL.total_seconds()),
+    )
     response.delete_cookie(LOGIN_CSRF, path="/admin")
+    return response
+
+
+def _begin_login(
+    factory: Any, name: str, client: str, device: str | None
+) -> tuple[accounts.LoginAttempt, throttle.Decision]:
+    """Read the user and reserve a failure for the client (a known device of that user skips the client throttle)."""
+    now = utcnow()
+    with transaction(factory) as session:
+        attempt = accounts.begin_login(session, name, device=device, now=now)
+        if attempt.trusted:
+            return attempt, throttle.Decision(True)
+        decision = throttle.reserve(session, client, now=now)
+        if decision.block_started:  # one audit row per block, not one per refused request
+            audit.record(
+                session, attempt.name[:64] or "?", "login.throttled", client, now=now, seconds=decision.retry_after
+            )
+            throttle.purge(session, now=now)
+    return attempt, decision
+
+
+def _give_back(factory: Any, client: str, attempt: accounts.LoginAttempt) -> None:
+    """The password was never checked (the queue was full): the client's reservation is returned."""
+    if not attempt.trusted:
+        with transaction(factory) as session:
+            throttle.release(session, client, now=utcnow())
+
+
+def _finish_login(
+    factory: Any, attempt: accounts.LoginAttempt, password: str, password_ok: bool, client: str
+) -> tuple[str, str] | None:
+    """Open a session (returns the session and device cookies), or count the failure (returns None)."""
+    now = utcnow()
+    with transaction(factory) as session:  # a refusal commits too: the failure counters must be kept
+        if accounts.admits(attempt, password_ok):
+            user, device = accounts.login_succeeded(session, attempt, password, now=now)
+            if not attempt.trusted:
+                throttle.release(session, client, now=now)
+            cookie, _ = accounts.open_session(session, user, now=now)
+            audit.record(session, user.name, "login", now=now)
+            return cookie, device
+        reason = accounts.login_failed(session, attempt, password_ok=password_ok, now=now)
+        audit.record(session, attempt.name[:64] or "?", "login.failed", client, now=now, reason=reason)
+    return None
+
+
+def _login_refused(request: Request, next: str, status: int, message: str, retry_after: int) -> Response:
+    """The login form again with one message, whatever the reason (no hint which user names exist)."""
+    token = secrets.token_urlsafe(24)
+    response = render(
+        request, "login.html", None, status=status, login_csrf=token, next=_safe_next(next), error=message
+    )
+    response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict", path="/admin", secure=_https(request))
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 
@@ -450,8 +513,15 @@ def create_user(
 
 
 def _user_rows(session: Any) -> list[dict[str, Any]]:
+    now = utcnow()
     return [
-        {"name": u.name, "role": u.role, "disabled": u.disabled, "last_login_at": u.last_login_at}
+        {
+            "name": u.name,
+            "role": u.role,
+            "disabled": u.disabled,
+            "last_login_at": u.last_login_at,
+            "locked": accounts.is_locked(u, now=now),
+        }
         for u in accounts.list_users(session)
     ]
 
@@ -471,7 +541,7 @@ def change_user(
     user: Annotated[ConsoleUser, Depends(console("users", True))],
     action: Annotated[str, Form(max_length=16)],
 ) -> Response:
-    """Reset a password, issue an API token, or disable/enable a user."""
+    """Reset a password, issue an API token, unlock, or disable/enable a user."""
     now = utcnow()
     with transaction(_factory(request)) as session:
         target = accounts.find_user(session, name)
@@ -481,6 +551,10 @@ def change_user(
             secret = {"kind": "新密码", "name": name, "value": accounts.reset_password(session, target)}
         elif action == "token":
             secret = {"kind": "API 令牌", "name": name, "value": accounts.create_token(session, target, now=now)}
+        elif action == "unlock":  # an admin vouches for the user: the lock and the failure count go
+            accounts.unlock(target)
+            audit.record(session, user.actor.name, "user.unlock", name, now=now)
+            return back("/admin/users", ok=f"已解锁 {name}")
         elif action in ("disable", "enable"):
             if target.id == user.actor.user_id:
                 return back("/admin/users", error="不能停用自己")

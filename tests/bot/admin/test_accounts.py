@@ -24,9 +24,9 @@ def test_password_is_hashed_with_argon2_and_checked(factory: sessionmaker[Sessio
         assert password not in user.password_hash
     with transaction(factory) as session:
         assert accounts.authenticate(session, "王五", password, now=NOW).name == "王五"
-        with pytest.raises(AccountError, match="用户名或密码不正确"):
+        with pytest.raises(AccountError, match=accounts.REFUSED):
             accounts.authenticate(session, "王五", password + "x", now=NOW)
-        with pytest.raises(AccountError, match="用户名或密码不正确"):
+        with pytest.raises(AccountError, match=accounts.REFUSED):
             accounts.authenticate(session, "nobody", password, now=NOW)
 
 
@@ -52,15 +52,57 @@ def _try(factory: sessionmaker[Session], name: str, password: str, now: dt.datet
             return str(exc)
 
 
-def test_five_failures_lock_the_account_for_a_while(factory: sessionmaker[Session]) -> None:
+def test_five_failures_lock_the_account_and_each_further_lock_lasts_longer(factory: sessionmaker[Session]) -> None:
     with transaction(factory) as session:
         _, password = accounts.create_user(session, "lock", "staff", now=NOW)
-    for _ in range(accounts.MAX_FAILURES - 1):
-        assert "不正确" in _try(factory, "lock", "wrong", NOW)
-    assert "已锁定" in _try(factory, "lock", "wrong", NOW)
-    assert "分钟后再试" in _try(factory, "lock", password, NOW + dt.timedelta(minutes=5))  # even the right one waits
+    for _ in range(accounts.MAX_FAILURES):
+        assert _try(factory, "lock", "wrong", NOW) == accounts.REFUSED
+    assert _try(factory, "lock", password, NOW + dt.timedelta(minutes=5)) == accounts.REFUSED  # even the right one waits
     assert _try(factory, "lock", password, NOW + accounts.LOCKOUT) == "lock"
-    assert "不正确" in _try(factory, "lock", "wrong", NOW + accounts.LOCKOUT)  # a success resets the count
+    assert _try(factory, "lock", "wrong", NOW + accounts.LOCKOUT) == accounts.REFUSED  # a success resets the count
+    with transaction(factory) as session:
+        user = accounts.find_user(session, "lock")
+        assert user is not None and user.failed_logins == 1 and user.locked_until is None
+        user.failed_logins = 2 * accounts.MAX_FAILURES - 1
+    assert _try(factory, "lock", "wrong", NOW) == accounts.REFUSED
+    with transaction(factory) as session:
+        user = accounts.find_user(session, "lock")
+        assert user is not None and user.locked_until == NOW + 2 * accounts.LOCKOUT  # the second lock: twice as long
+
+
+def test_a_known_device_passes_a_lock_that_an_admin_can_also_lift(factory: sessionmaker[Session]) -> None:
+    with transaction(factory) as session:
+        _, password = accounts.create_user(session, "dev", "admin", now=NOW)
+    with transaction(factory) as session:
+        attempt = accounts.begin_login(session, "dev", device=None, now=NOW)
+        _, device = accounts.login_succeeded(session, attempt, password, now=NOW)
+    for _ in range(accounts.MAX_FAILURES):
+        _try(factory, "dev", "wrong", NOW)
+    assert _try(factory, "dev", password, NOW) == accounts.REFUSED
+    with transaction(factory) as session:
+        assert accounts.authenticate(session, "dev", password, now=NOW, device=device).name == "dev"
+        assert accounts.authenticate(session, "dev", password, now=NOW, device="forged").name == "dev"  # lock lifted
+    for _ in range(accounts.MAX_FAILURES):
+        _try(factory, "dev", "wrong", NOW)
+    with transaction(factory) as session:
+        user = accounts.find_user(session, "dev")
+        assert user is not None and accounts.is_locked(user, now=NOW)
+        assert accounts.unlock(user)
+    assert _try(factory, "dev", password, NOW) == "dev"
+
+
+def test_a_device_cookie_is_forgotten_after_three_wrong_passwords(factory: sessionmaker[Session]) -> None:
+    with transaction(factory) as session:
+        _, password = accounts.create_user(session, "thief", "admin", now=NOW)
+        attempt = accounts.begin_login(session, "thief", device=None, now=NOW)
+        _, device = accounts.login_succeeded(session, attempt, password, now=NOW)
+    for _ in range(accounts.DEVICE_MAX_FAILURES):
+        with transaction(factory) as session:
+            assert accounts.begin_login(session, "thief", device=device, now=NOW).trusted
+        with transaction(factory) as session, pytest.raises(AccountError):
+            accounts.authenticate(session, "thief", "guess", now=NOW, device=device)
+    with transaction(factory) as session:
+        assert not accounts.begin_login(session, "thief", device=device, now=NOW).trusted
 
 
 def test_tokens_are_stored_hashed_and_stop_with_the_user(factory: sessionmaker[Session]) -> None:

@@ -57,17 +57,19 @@ def test_login_does_not_redirect_elsewhere(client: TestClient, staff: dict[str, 
     assert r.headers["location"] == "/admin"
 
 
-def test_wrong_password_and_lockout(client: TestClient, staff: dict[str, Staff]) -> None:
-    for attempt in range(5):
+def test_wrong_passwords_then_the_client_is_refused_with_the_same_words(
+    client: TestClient, staff: dict[str, Staff]
+) -> None:
+    for _ in range(5):
         token = csrf_of(client.get("/admin/login").text)
         r = client.post("/admin/login", data={"name": "office-user", "password": "nope", "csrf_token": token})
-        assert r.status_code == 401
-        assert ("已锁定" if attempt == 4 else "用户名或密码不正确") in r.text
+        assert r.status_code == 401 and "用户名或密码错误，或尝试过于频繁，请稍后再试" in r.text
     token = csrf_of(client.get("/admin/login").text)
     r = client.post(
         "/admin/login", data={"name": "office-user", "password": staff["office"].password, "csrf_token": token}
     )
-    assert r.status_code == 401 and "分钟后再试" in r.text
+    assert r.status_code == 429 and "用户名或密码错误，或尝试过于频繁，请稍后再试" in r.text
+    assert int(r.headers["retry-after"]) == 60
 
 
 def test_login_form_without_its_csrf_cookie_is_refused(client: TestClient, staff: dict[str, Staff]) -> None:
@@ -164,3 +166,22 @@ def test_out_of_range_ids_are_a_clear_422_page(client: TestClient, staff: dict[s
     console_login(client, staff["admin"])
     r = client.get(path)
     assert r.status_code == 422 and "<html" in r.text
+
+
+def test_a_formula_planted_through_the_login_form_is_escaped_in_the_audit_csv(
+    client: TestClient, staff: dict[str, Staff]
+) -> None:
+    import csv
+    import io
+
+    planted = '=HYPERLINK("http://x","y")'
+    outsider = TestClient(client.app)  # no account, no session: only the login form
+    token = csrf_of(outsider.get("/admin/login").text)
+    r = outsider.post("/admin/login", data={"name": planted, "password": "guess", "csrf_token": token})
+    assert r.status_code == 401
+    console_login(client, staff["admin"])
+    for export in (client.get("/admin/audit.csv"), client.get("/api/admin/audit?format=csv", headers=staff["admin"].headers)):
+        rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"), newline="")))
+        failed = [row for row in rows if row["操作"] == "login.failed"]
+        assert [row["操作人"] for row in failed] == ["'" + planted]
+        assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row.values())
