@@ -93,6 +93,7 @@ def main():
         "WUFEI_WECHAT__TOKEN": TOKEN,
         "WUFEI_WECHAT__APP_ID": APP_ID,
         "WUFEI_WECHAT__ENCODING_AES_KEY": AES_KEY,
+        "WUFEI_WECHAT__MODE": "compatible",  # the bench posts plaintext
         "WUFEI_LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
     }

@@ -29,6 +29,7 @@ class WechatSettings(BaseModel):
     app_id: str = ""
     app_secret: SecretStr = SecretStr("")  # needed for the customer-service API (late replies, pushes)
     encoding_aes_key: SecretStr = SecretStr("")  # 43 characters; needed for 兼容/安全 mode
+    mode: Literal["auto", "plaintext", "compatible", "safe"] = "auto"  # safe: encrypted only; auto: safe if a key
     api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
     path: str = "/wechat"
     timestamp_window_seconds: int = 300  # refuse signed requests older/newer than this; 0 = no check
@@ -87,9 +88,10 @@ class CampaignSettings(BaseModel):
 
 
 class ChatSettings(BaseModel):
-    """Chat abuse limits (WUFEI_CHAT__*), counted per resident over all server processes."""
+    """Chat abuse limits (WUFEI_CHAT__*), counted per resident and per web client over all server processes."""
 
     rate_per_minute: int = 30  # answers per resident per minute, then one polite notice, then silence; 0 = off
+    client_rate_per_minute: int = 120  # web chat messages per client address a minute, then a notice, 429; 0 = off
 
 
 class Settings(BaseSettings):
@@ -99,6 +101,7 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    trusted_proxies: str = "127.0.0.1,::1"  # proxies whose X-Forwarded-For/-Proto `wufei serve` believes; "" = none
     data_dir: Path = Path("data")
     database_url: str | None = None
     default_city: str | None = None  # None: plan questions show every loaded city's figure
@@ -106,6 +109,10 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     log_level: str = "INFO"
     max_message_chars: int = 500
+    public_metrics: bool = False  # /metrics for everyone; false = only direct requests from this machine (or the token)
+    metrics_token: SecretStr = SecretStr("")  # a scraper sending "Authorization: Bearer <token>" may read /metrics
+    public_docs: bool = False  # /docs, /redoc and /openapi.json for everyone; false = only from this machine
+    public_indicators: bool = False  # GET /api/indicators for everyone; false = only from this machine
     surveys: SurveySettings = SurveySettings()
     telegram: TelegramSettings = TelegramSettings()
     wechat: WechatSettings = WechatSettings()

@@ -167,18 +167,19 @@ class CampaignScheduler:
             log.exception("campaigns tick failed")
 
     def purge_wechat(self) -> None:
-        """Forget WeChat deliveries older than two days, at most once per PURGE_EVERY; never raises."""
+        """Forget WeChat deliveries and nonces and Telegram updates older than two days, once per PURGE_EVERY."""
         now = self.clock()
         if self.purge_due is not None and now < self.purge_due:
             return
         self.purge_due = now + PURGE_EVERY
         try:
+            from bot.channels.telegram_updates import purge_updates
             from bot.channels.wechat import purge_dedupe
 
             with transaction(self.factory) as session:
-                removed = purge_dedupe(session, now)
+                removed = purge_dedupe(session, now) + purge_updates(session, now)
             if removed:
-                log.info("forgot %s old WeChat deliveries", removed)
+                log.info("forgot %s old WeChat deliveries and Telegram updates", removed)
         except Exception:
             log.exception("purging the WeChat dedupe table failed")
 

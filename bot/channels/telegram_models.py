@@ -1,4 +1,4 @@
-"""Telegram tables: chats that blocked the bot, answered keyboards, and the send log that rate-limits all processes."""
+"""Telegram tables: blocked chats, answered keyboards, webhook updates seen, and the send log behind the rate limits."""
 
 from __future__ import annotations
 
@@ -54,3 +54,13 @@ class TelegramAnsweredKeyboard(Base):
     chat_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class TelegramUpdate(Base):
+    """A webhook update already taken (per bot): Telegram's redelivery of the same update_id is not answered again."""
+
+    __tablename__ = "telegram_updates"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)

@@ -3,6 +3,10 @@
 Parsing refuses anything WeChat never sends (DOCTYPE, entities, non-UTF-8 bytes, a root other than <xml>) with
 `BadRequest`, whose `reason` is safe to show to the caller. The dedupe ledger (`claim`, `finish`, `stored`) keeps one
 row per delivery in the database, so a retry that reaches another worker process gets the same reply.
+
+A plaintext post's signature covers only (timestamp, nonce), not the body, so `remember_nonce` records each pair with
+the delivery it carried: the same pair again is accepted only for the same delivery (WeChat's retry, which the
+ledger answers once), never for another body.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from wechatpy.crypto import PrpCrypto, WeChatCrypto
 
 from bot import texts as core_texts
 from bot.channels import wechat_texts as texts
-from bot.channels.wechat_models import WechatInbound
+from bot.channels.wechat_models import WechatInbound, WechatNonce
 from bot.dialogue import IncomingMessage, Reply
 
 CHANNEL = "wechat"
@@ -267,12 +271,26 @@ def stored(session: Session, key: str) -> WechatInbound | None:
     return session.execute(select(WechatInbound).where(WechatInbound.dedupe_key == key)).scalar_one_or_none()
 
 
+def remember_nonce(session: Session, *, timestamp: str, nonce: str, key: str, now: dt.datetime) -> bool:
+    """Record the signature's (timestamp, nonce) for delivery `key`; False when the pair already signed another one."""
+    pair = f"{timestamp}:{nonce}"[:200]
+    try:
+        with session.begin_nested():
+            session.add(WechatNonce(pair=pair, dedupe_key=key, seen_at=now))
+            session.flush()
+    except IntegrityError:
+        seen = session.get(WechatNonce, pair)
+        return seen is not None and seen.dedupe_key == key
+    return True
+
+
 def purge(session: Session, *, before: dt.datetime) -> int:
-    """Forget deliveries received before `before` (WeChat retries within seconds; a day is plenty)."""
+    """Forget deliveries and signature nonces seen before `before` (WeChat retries within seconds)."""
     result = session.execute(delete(WechatInbound).where(WechatInbound.received_at < before))
-    return int(getattr(result, "rowcount", 0) or 0)
+    nonces = session.execute(delete(WechatNonce).where(WechatNonce.seen_at < before))
+    return int(getattr(result, "rowcount", 0) or 0) + int(getattr(nonces, "rowcount", 0) or 0)
 
 
 def purge_dedupe(session: Session, now: dt.datetime) -> int:
-    """Forget deliveries older than two days (run from the scheduler tick); the number of rows removed."""
+    """Forget deliveries and nonces older than two days (run from the scheduler tick); the number of rows removed."""
     return purge(session, before=now - DEDUPE_KEEP)

@@ -1,4 +1,4 @@
-"""WeChat tables: inbound deliveries (dedupe + stored reply), customer-service windows, QR codes and 群发 quota.
+"""WeChat tables: inbound deliveries (dedupe + stored reply), signature nonces, service windows, QR codes, 群发 quota.
 
 Both live in the database so several worker processes agree: WeChat re-delivers a message to whichever worker
 answers, and the 48-hour / 5-message window must be counted once, not per process.
@@ -27,6 +27,16 @@ class WechatInbound(Base):
     reply_text: Mapped[str | None] = mapped_column(Text, default=None)  # None = no passive reply ("success")
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class WechatNonce(Base):
+    """A (timestamp, nonce) pair a plaintext post was signed with, and the delivery it carried (replays refused)."""
+
+    __tablename__ = "wechat_nonces"
+
+    pair: Mapped[str] = mapped_column(String(200), primary_key=True)  # "<timestamp>:<nonce>"
+    dedupe_key: Mapped[str] = mapped_column(String(200))  # WechatInbound.dedupe_key of the delivery it signed
+    seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class WechatWindow(Base):

@@ -61,3 +61,8 @@ ACCOUNT_CUSTOM = "WUFEI_WECHAT__MASS_QUOTA"
 WHY_WINDOW = "超出48小时客服消息窗口"
 WHY_QUOTA = "客服消息条数已用完"
 REASON_QUOTA_NO_INSTRUMENT = "客服消息窗口内的条数已用完，且未配置模板消息或订阅通知"
+
+# why the webhook refuses a request (WeChat's servers and operators read these)
+PLAINTEXT_REFUSED = "已配置安全模式：只接受加密消息（encrypt_type=aes）"
+NONCE_REPLAYED = "签名参数（timestamp、nonce）已用于另一条消息，拒绝重放"
+NOT_RECORDED = "数据库繁忙，消息未能记录，请稍后重试"

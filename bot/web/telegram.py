@@ -1,7 +1,12 @@
-"""POST /telegram/webhook, and the Telegram Application's start and stop inside the web app's lifespan."""
+"""POST /telegram/webhook, and the Telegram Application's start and stop inside the web app's lifespan.
+
+Each update_id is recorded in the database before the update is handled (bot.channels.telegram_updates), so
+Telegram's redeliveries get a 200 without a second answer or chat_log row, on any worker process.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -10,14 +15,18 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session, sessionmaker
 from telegram import Update
 from telegram.error import TelegramError
 
 from bot.channels import telegram_texts as texts
 from bot.channels.telegram import build_application, register_commands
+from bot.channels.telegram_updates import claim_update
 from bot.config import Settings
+from bot.db import transaction, utcnow
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_UPDATE_ID = 2**63 - 1  # BIGINT: a forged larger id is a bad request, not a database error
 router = APIRouter(tags=["telegram"])
 log = logging.getLogger(__name__)
 
@@ -72,12 +81,23 @@ async def webhook(request: Request) -> JSONResponse:
         data = json.loads(await request.body())
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[…" nested too deep
         return _refuse(texts.BAD_UPDATE, 400)
-    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+    update_id = data.get("update_id") if isinstance(data, dict) else None
+    if not isinstance(update_id, int) or isinstance(update_id, bool) or not 0 <= update_id <= MAX_UPDATE_ID:
         return _refuse(texts.BAD_UPDATE, 400)
     try:
         update = Update.de_json(data, application.bot)
     except Exception:  # de_json raises KeyError, TypeError, ValueError … on shapes it cannot read
         log.warning("refused a malformed Telegram update %s", data.get("update_id"))
         return _refuse(texts.BAD_UPDATE, 400)
+    factory: sessionmaker[Session] = request.app.state.factory
+    if not await asyncio.to_thread(_first_delivery, factory, application.bot.id, update_id):
+        log.info("Telegram redelivered update %s: already handled", update_id)
+        return JSONResponse({"ok": True})
     await application.process_update(update)
     return JSONResponse({"ok": True})
+
+
+def _first_delivery(factory: sessionmaker[Session], bot_id: int, update_id: int) -> bool:
+    """Record the update; False for a redelivery. A database error propagates (503), so Telegram delivers again."""
+    with transaction(factory) as session:
+        return claim_update(session, bot_id=bot_id, update_id=update_id, now=utcnow())

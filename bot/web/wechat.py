@@ -1,9 +1,19 @@
 """The WeChat webhook (GET URL check, POST messages) at WUFEI_WECHAT__PATH; absent (404) without a token.
 
 Each POST: signature (and msg_signature in 兼容/安全 mode) checked in constant time, optional timestamp window,
-body capped, XML parsed without entities, the delivery claimed in the database (a retry of it, on any worker,
-gets the stored reply), the dialogue run in a thread. If the answer is not ready within `reply_timeout_seconds`
-we answer "success" so WeChat stops waiting, and send the answer through the customer-service API when it is.
+plaintext refused in safe mode, body capped, XML parsed without entities, the delivery claimed in the database
+(a retry of it, on any worker, gets the stored reply), the dialogue run in a thread. If the answer is not ready
+within `reply_timeout_seconds` we answer "success" so WeChat stops waiting, and send the answer through the
+customer-service API when it is.
+
+"success" is said only once the delivery is recorded: WeChat never retries after it, so a message we could not
+record (the database locked or down) gets a 503 instead, and WeChat's retry is the one that is answered. The
+worker thread may commit the record only while the request still waits for it (`Gate`), so a request that gave
+up leaves nothing behind that could be answered twice.
+
+A plaintext post is signed over (timestamp, nonce) only, not its body. Each pair is recorded with the delivery it
+carried; the same pair with another delivery is refused (403), the same delivery again is WeChat's own retry and
+gets the same answer from the dedupe ledger. Encrypted posts need no such record: msg_signature covers the body.
 """
 
 from __future__ import annotations
@@ -11,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +31,7 @@ from fastapi.responses import PlainTextResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels import wechat
+from bot.channels import wechat_texts as texts
 from bot.channels.wechat_api import WechatSender, open_window
 from bot.config import Settings, WechatSettings
 from bot.db import transaction, utcnow
@@ -29,6 +41,58 @@ log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 DUPLICATE_POLL = 0.05
 LATE_PIECE_DELAY = 0.3  # let the passive reply reach the resident before the rest of a long answer
+RECORD_SECONDS = 4.0  # WeChat hangs up after 5 s: a delivery not recorded by then gets a 503 (WeChat retries)
+
+
+class Replayed(Exception):
+    """The signature's (timestamp, nonce) already signed another delivery."""
+
+
+class Abandoned(Exception):
+    """The request stopped waiting before the delivery was recorded (it answered 503)."""
+
+
+class Gate:
+    """The hand-over between a request and its worker thread: the delivery may be recorded only while it waits."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._lock = threading.Lock()
+        self._state = "waiting"  # waiting -> committing -> recorded | failed; waiting -> abandoned
+        self._loop = loop
+        self._settled = asyncio.Event()
+
+    def enter(self) -> bool:
+        """Called by the thread with its rows written, before the commit: False if the request gave up."""
+        with self._lock:
+            if self._state == "abandoned":
+                return False
+            self._state = "committing"
+            return True
+
+    def settle(self, recorded: bool) -> None:
+        """Called by the thread once the commit succeeded (or anything failed)."""
+        with self._lock:
+            if self._state == "committing":
+                self._state = "recorded" if recorded else "failed"
+        self._loop.call_soon_threadsafe(self._settled.set)
+
+    def abandon(self) -> bool:
+        """Called by the request at its deadline: True when nothing is recorded and the thread will not record it."""
+        with self._lock:
+            if self._state == "waiting":
+                self._state = "abandoned"
+                return True
+            return False
+
+    async def recorded(self, timeout: float) -> bool:
+        """Wait up to `timeout` for the record; then give up, unless the commit is already under way."""
+        try:
+            await asyncio.wait_for(self._settled.wait(), timeout=max(timeout, 0.0))
+        except TimeoutError:
+            if self.abandon():
+                return False
+            await self._settled.wait()  # rows written, the commit is in flight: it ends either way
+        return self._state == "recorded"
 
 
 @dataclass
@@ -46,6 +110,7 @@ class WechatChannel:
     config: WechatSettings
     token: str
     crypto: Any
+    mode: str = "plaintext"  # plaintext | compatible | safe (WechatSettings.mode with "auto" resolved)
     sender: WechatSender | None = None
     pending: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -66,8 +131,11 @@ def build_router(settings: Settings) -> APIRouter:
         return router
     aes_key = config.encoding_aes_key.get_secret_value()
     crypto = wechat.make_crypto(token, aes_key, config.app_id) if aes_key else None
-    channel = WechatChannel(config, token, crypto)
-    log.info("WeChat channel on at %s (%s)", config.path, "encrypted mode available" if crypto else "plaintext mode")
+    mode = config.mode if config.mode != "auto" else ("safe" if crypto else "plaintext")
+    if mode != "plaintext" and crypto is None:
+        log.error("WUFEI_WECHAT__MODE=%s needs WUFEI_WECHAT__ENCODING_AES_KEY: messages cannot be read", mode)
+    channel = WechatChannel(config, token, crypto, mode)
+    log.info("WeChat channel on at %s (%s mode)", config.path, mode)
 
     @router.get(config.path, include_in_schema=False)
     def verify(request: Request) -> Response:
@@ -129,10 +197,12 @@ async def _receive(channel: WechatChannel, request: Request) -> Response:
     problem = _check_signature(channel, query.get("signature", ""), timestamp, nonce)
     if problem:
         return PlainTextResponse(problem, status_code=403)
+    encrypted = query.get("encrypt_type", "").lower() == "aes"
+    if not encrypted and channel.mode == "safe":
+        return PlainTextResponse(texts.PLAINTEXT_REFUSED, status_code=403)
     body = await _read_capped(request)
     if body is None:
         return PlainTextResponse(f"请求体过大（上限 {MAX_BODY // 1024} KiB）", status_code=413)
-    encrypted = query.get("encrypt_type", "").lower() == "aes"
     try:
         fields = wechat.parse_xml(body)
         if encrypted and channel.crypto is None:
@@ -155,13 +225,25 @@ async def _receive(channel: WechatChannel, request: Request) -> Response:
     factory: sessionmaker[Session] = request.app.state.factory
     dialogue: Dialogue = request.app.state.dialogue
     key = wechat.dedupe_key(fields)
+    signed = None if encrypted else (timestamp, nonce)  # the body is not covered by the signature: record the pair
     budget = max(channel.config.reply_timeout_seconds, 0.0)
-    task = asyncio.ensure_future(asyncio.to_thread(_process, factory, dialogue, incoming, key, budget))
+    started = time.monotonic()
+    gate = Gate(asyncio.get_running_loop())
+    task = asyncio.ensure_future(asyncio.to_thread(_process, factory, dialogue, incoming, key, budget, gate, signed))
+    task.add_done_callback(_consume_error)
     try:
         outcome = await asyncio.wait_for(asyncio.shield(task), timeout=budget)
     except TimeoutError:
+        if not await gate.recorded(RECORD_SECONDS - (time.monotonic() - started)):
+            log.warning("WeChat delivery %s not recorded in time: 503, WeChat will retry", key)
+            return _not_recorded()
         _keep(channel, asyncio.ensure_future(_deliver_late(channel, factory, incoming.user_id, task)))
         return PlainTextResponse("success")
+    except Replayed:
+        return PlainTextResponse(texts.NONCE_REPLAYED, status_code=403)
+    except Exception as exc:  # nothing recorded (the thread answers every fault after the record itself)
+        log.warning("WeChat delivery %s not recorded (%s): 503, WeChat will retry", key, type(exc).__name__)
+        return _not_recorded()
     if outcome.text is None:
         return PlainTextResponse("success")
 
@@ -180,22 +262,50 @@ async def _receive(channel: WechatChannel, request: Request) -> Response:
     return Response(xml, media_type="application/xml; charset=utf-8")
 
 
+def _not_recorded() -> Response:
+    return PlainTextResponse(texts.NOT_RECORDED, status_code=503, headers={"Retry-After": "5"})
+
+
+def _consume_error(task: asyncio.Future[Outcome]) -> None:
+    if not task.cancelled() and isinstance(task.exception(), Abandoned):
+        log.info("WeChat delivery given up by its request was rolled back")
+
+
 def _process(
-    factory: sessionmaker[Session], dialogue: Dialogue, incoming: IncomingMessage, key: str, budget: float
+    factory: sessionmaker[Session],
+    dialogue: Dialogue,
+    incoming: IncomingMessage,
+    key: str,
+    budget: float,
+    gate: Gate,
+    signed: tuple[str, str] | None,
 ) -> Outcome:
-    """Claim the delivery and answer it, or wait for the answer of the worker that claimed it first."""
+    """Record the delivery (while its request waits), answer it, or wait for the worker that recorded it first."""
     now = incoming.received_at
     msg_type = incoming.event or "text"
-    with transaction(factory) as session:
-        first = wechat.claim(session, key=key, openid=incoming.user_id, msg_type=msg_type, now=now)
-        if first:
-            open_window(session, openid=incoming.user_id, kind=wechat.window_kind(incoming), now=now)
+    try:
+        with transaction(factory) as session:
+            if signed and not wechat.remember_nonce(session, timestamp=signed[0], nonce=signed[1], key=key, now=now):
+                raise Replayed(key)
+            first = wechat.claim(session, key=key, openid=incoming.user_id, msg_type=msg_type, now=now)
+            if first:
+                open_window(session, openid=incoming.user_id, kind=wechat.window_kind(incoming), now=now)
+            session.flush()
+            if not gate.enter():
+                raise Abandoned(key)  # roll back: the request said 503, WeChat's retry will be recorded instead
+    except BaseException:
+        gate.settle(False)
+        raise
+    gate.settle(True)
     if not first:
         return Outcome(_wait_for_reply(factory, key, budget), first=False)
-    replies = dialogue.handle(incoming)
+    replies = dialogue.handle(incoming)  # never raises: a fault is a polite reply
     text = wechat.reply_text(incoming, replies)
-    with transaction(factory) as session:
-        wechat.finish(session, key=key, reply=text, now=utcnow())
+    try:
+        with transaction(factory) as session:
+            wechat.finish(session, key=key, reply=text, now=utcnow())
+    except Exception:  # the answer exists: send it; retries of this delivery will wait in vain and say "success"
+        log.exception("could not store the WeChat reply for %s", key)
     return Outcome(text, first=True)
 
 

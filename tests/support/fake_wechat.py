@@ -190,11 +190,13 @@ def _sign(*parts: str) -> str:
     return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
 
 
-def signed_query(token: str = TOKEN, *, timestamp: int | None = None, nonce: str = "8135791") -> dict[str, str]:
-    """The query string WeChat adds to every callback: signature over token, timestamp and nonce."""
+def signed_query(token: str = TOKEN, *, timestamp: int | None = None, nonce: str | None = None) -> dict[str, str]:
+    """The query string WeChat adds to every callback: signature over token, timestamp and a fresh random nonce."""
+    import secrets
     import time
 
     ts = str(int(time.time()) if timestamp is None else timestamp)
+    nonce = str(secrets.randbelow(10**10)) if nonce is None else nonce
     return {"signature": _sign(token, ts, nonce), "timestamp": ts, "nonce": nonce}
 
 

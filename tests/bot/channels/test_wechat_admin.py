@@ -113,7 +113,9 @@ def test_the_default_menu_passes_wechats_rules_and_uses_only_keys_the_chat_knows
     ],
 )
 def test_every_menu_button_gets_its_own_answer(settings: Settings, key: str, expected: str) -> None:
-    wechat_config = WechatSettings(token=SecretStr(TOKEN), app_id=APP_ID, encoding_aes_key=SecretStr(AES_KEY))
+    wechat_config = WechatSettings(
+        token=SecretStr(TOKEN), app_id=APP_ID, encoding_aes_key=SecretStr(AES_KEY), mode="compatible"
+    )
     app = create_app(settings.model_copy(update={"wechat": wechat_config}))
     xml = message_xml(f"o_menu_{key}", "event", Event="CLICK", EventKey=key)
     with TestClient(app) as client:

@@ -168,7 +168,9 @@ def test_a_scan_of_the_cells_code_joins_the_resident_to_the_cell(
         wufei(env_for(settings, fake), "qrcode", "--cell", str(cell_id), "-o", str(tmp_path / "q.png")).returncode == 0
     )
     [scene] = fake.tickets.values()  # what WeChat puts in EventKey when the printed code is scanned
-    config = WechatSettings(token=SecretStr(TOKEN), app_id=APP_ID, encoding_aes_key=SecretStr(AES_KEY))
+    config = WechatSettings(
+        token=SecretStr(TOKEN), app_id=APP_ID, encoding_aes_key=SecretStr(AES_KEY), mode="compatible"
+    )
     app = create_app(settings.model_copy(update={"wechat": config}))
     xml = message_xml("o_scan", "event", Event="subscribe", EventKey=f"qrscene_{scene}")
     with TestClient(app) as client:

@@ -39,6 +39,7 @@ def wechat_settings(settings: Settings, fake: FakeWechat | None = None, **overri
         "app_id": APP_ID,
         "app_secret": SecretStr("test-secret" if fake else ""),
         "encoding_aes_key": SecretStr(AES_KEY),
+        "mode": "compatible",  # plaintext and encrypted posts both accepted (safe mode has its own tests)
         "api_base_url": fake.base_url if fake else "http://127.0.0.1:9/cgi-bin/",
     }
     values.update(overrides)

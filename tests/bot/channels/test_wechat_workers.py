@@ -41,6 +41,7 @@ def worker(settings: Settings) -> Iterator[str]:
         "WUFEI_WECHAT__TOKEN": TOKEN,
         "WUFEI_WECHAT__APP_ID": APP_ID,
         "WUFEI_WECHAT__ENCODING_AES_KEY": AES_KEY,
+        "WUFEI_WECHAT__MODE": "compatible",
     }
     cmd = [
         sys.executable,

@@ -83,6 +83,7 @@ def client(settings: Settings) -> Iterator[TestClient]:
         token=SecretStr(TOKEN),
         app_id=APP_ID,
         encoding_aes_key=SecretStr(AES_KEY),
+        mode="compatible",  # plaintext posts reach the parser too (safe mode would refuse them before it)
         api_base_url="http://127.0.0.1:9/cgi-bin/",
         reply_timeout_seconds=10.0,
     )
