@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -246,3 +247,39 @@ def test_cli_imports_a_wjx_export_with_a_map_and_writes_every_format(env: dict[s
     bad_map.write_text("columns: {'1、': nosuchquestion}\n", encoding="utf-8")
     refused = wufei(env, "survey", "import", "public", str(data), "--map", str(bad_map))
     assert refused.returncode == 2 and "nosuchquestion" in refused.stderr
+
+
+def _figure_texts(figure: Any) -> list[str]:
+    found = [t.get_text() for t in figure.findobj(match=lambda o: hasattr(o, "get_text"))]
+    return [t for t in found if t]
+
+
+def test_the_chart_is_labelled_in_chinese_and_honours_the_breakdown(factory: sessionmaker[Session]) -> None:
+    with transaction(factory) as session:
+        for township in ("xz_hezhuang", "xz_hezhuang", "xm_qingping"):
+            answers = {"publicity": ["aware"], "participation": ["sorting"], "satisfaction": ["satisfied"],
+                       "township": [township], "age_band": ["a30_44"], "identity": ["resident"]}  # fmt: skip
+            flow.submit(session, PUBLIC, answers, key=None, resident_id=None, channel=None, source="import", now=NOW)
+        plain = report.build(session, PUBLIC, wave=None)
+        by_township = report.build(session, PUBLIC, wave=None, by=["township"])
+    assert chart.cjk_font() is not None  # the browser/CI set-up installs fonts-wqy-microhei
+    texts = "\n".join(_figure_texts(chart.build_figure(plain)))
+    assert "目标 90%" in texts and "95% 置信区间" in texts and "宣传教育培训普及率" in texts and "样本 3 份" in texts
+    assert "target" not in texts and "wave" not in texts
+    split = chart.build_figure(by_township)
+    texts = "\n".join(_figure_texts(split))
+    assert "新郑·和庄镇" in texts and "新密·青屏街道" in texts and "按乡镇/街道" in texts
+    assert len(split.axes) == len(PUBLIC.indicators)
+    assert chart.render_png(by_township).startswith(b"\x89PNG")
+
+
+def test_a_cjk_font_installed_after_the_font_cache_is_still_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    from matplotlib import font_manager
+
+    kept = [f for f in font_manager.fontManager.ttflist if f.name not in chart.CJK_FAMILIES]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", kept)  # the cache as built before the font came
+    chart.cjk_font.cache_clear()
+    try:
+        assert chart.cjk_font() in chart.CJK_FAMILIES
+    finally:
+        chart.cjk_font.cache_clear()
