@@ -88,10 +88,9 @@ class CampaignSettings(BaseModel):
 
 
 class ChatSettings(BaseModel):
-    """Chat abuse limits (WUFEI_CHAT__*), counted per resident and per web client over all server processes."""
+    """Chat abuse limits (WUFEI_CHAT__*), counted per resident over all server processes."""
 
     rate_per_minute: int = 30  # answers per resident per minute, then one polite notice, then silence; 0 = off
-    client_rate_per_minute: int = 120  # web chat messages per client address a minute, then a notice, 429; 0 = off
 
 
 class Settings(BaseSettings):
@@ -101,7 +100,6 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
-    trusted_proxies: str = "127.0.0.1,::1"  # proxies whose X-Forwarded-For/-Proto `wufei serve` believes; "" = none
     data_dir: Path = Path("data")
     database_url: str | None = None
     default_city: str | None = None  # None: plan questions show every loaded city's figure
@@ -109,10 +107,6 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     log_level: str = "INFO"
     max_message_chars: int = 500
-    public_metrics: bool = False  # /metrics for everyone; false = only direct requests from this machine (or the token)
-    metrics_token: SecretStr = SecretStr("")  # a scraper sending "Authorization: Bearer <token>" may read /metrics
-    public_docs: bool = False  # /docs, /redoc and /openapi.json for everyone; false = only from this machine
-    public_indicators: bool = False  # GET /api/indicators for everyone; false = only from this machine
     surveys: SurveySettings = SurveySettings()
     telegram: TelegramSettings = TelegramSettings()
     wechat: WechatSettings = WechatSettings()
