@@ -21,6 +21,7 @@ OPEN_BRACKETS = {"（": "）", "“": "”", "《": "》", "〔": "〕", "【": 
 NUMBERING: list[tuple[str, re.Pattern[str]]] = [
     ("chapter", re.compile(rf"^第([{CN_DIGITS}百\d]+)(?:章|部分)")),
     ("jie", re.compile(rf"^第([{CN_DIGITS}百\d]+)节")),
+    ("tiao", re.compile(rf"^第([{CN_DIGITS}百零\d]+)条")),
     ("cn", re.compile(rf"^([{CN_DIGITS}]{{1,3}})[、.]")),
     ("cn_paren", re.compile(rf"^（([{CN_DIGITS}]{{1,3}})）")),
     ("ar", re.compile(r"^(\d{1,2})[.、](?!\d)")),
@@ -59,7 +60,7 @@ VERBS = sorted(
     reverse=True,
 )  # fmt: skip
 COUNT_VERBS = ("新增", "新建", "建成", "完成", "建设", "创建", "培育", "累计")
-METRIC_END = re.compile(r"(率|度|量|强度|比例|比重|能耗|占比|指数|系数|总量|面积|数量|个数|规模)$")
+METRIC_END = re.compile(r"(率|度|量|强度|比例|比重|能耗|占比|指数|系数|总量|面积|数量|个数|规模|能力)$")
 NO_VALUE = re.compile(r"“?(零增长或正增长|零增长|负增长|正增长|零填埋|全覆盖)”?")
 NO_VALUE_VALUES = {"全覆盖": (100.0, "%")}
 LEADING_NOISE = re.compile(
@@ -68,6 +69,7 @@ LEADING_NOISE = re.compile(
 YEAR_PREFIX = re.compile(r"^(?:到|至|截至|截止|于)?\d{4}年(?:底|末)?(?:前|以前)?")
 YEAR = re.compile(r"(\d{4})年(底|末|前|以前)?")
 BASELINE = re.compile(r"(较|比|相比)(\d{4})年(?:底|末)?$")
+QUOTED = re.compile(r"^“[^”]{1,12}”$")  # a named kind: 其中“无废学校”20所
 FIVE_YEAR = {"十四五": 2025, "十五五": 2030, "十三五": 2020}
 
 
@@ -269,8 +271,56 @@ def parse_units(s: str) -> tuple[list[str], list[str]]:
     return lead, resp
 
 
+ROLE_VERBS = {
+    "牵头": "牵头",
+    "负责": "责任",
+    "配合": "配合",
+    "协办": "协办",
+    "协助": "配合",
+    "参与": "参与",
+    "落实": "责任",
+}
+ROLE_PART = re.compile(r"^(.{2,80}?)(" + "|".join(ROLE_VERBS) + r")$")
+PROSE_ROLES = re.compile(
+    r"(?:^|[。；])由((?:[市县区]|各)[^，。；由]{1,30}?)(牵头|负责)(，[^。；]{2,60}?(?:配合|协助|协办|参与))?[。；]?"
+)
+
+
+def _role_units(content: str) -> str | None:
+    """ "县工信局牵头，县发改委、县生态环境局配合" as "牵头单位：…；配合单位：…", or None when it is not such a list."""
+    parts = [p for p in re.split("[，；]", content.strip("。 ")) if p]
+    labelled = []
+    for part in parts:
+        m = ROLE_PART.match(part)
+        if not m or not _looks_like_units(m.group(1)):
+            return None
+        labelled.append(f"{ROLE_VERBS[m.group(2)]}单位：{m.group(1)}")
+    return "；".join(labelled) or None
+
+
+def _looks_like_units(names: str) -> bool:
+    """Every name of a "、" list ends like a unit (局, 委, 政府 …)."""
+    items = split_units(names)
+    return bool(items) and all(
+        i.rstrip("）)")[-1:] in UNIT_ENDS or i.endswith(("政府", "中心", "公司", "单位")) for i in items
+    )
+
+
 def _inline_units(text: str) -> tuple[str, str | None]:
-    """Cut a "（牵头单位：…，责任单位：…）" parenthesis out of a paragraph; (text without it, its content)."""
+    """Cut a "（牵头单位：…，责任单位：…）" parenthesis out of a paragraph; (text without it, its content).
+
+    Also "（县工信局牵头，县发改委配合）" at the end of a paragraph, and prose like "由县卫健委负责，县生态环境局协助。".
+    """
+    m0 = re.search(r"（([^（）]*(?:牵头|负责|配合|协办|协助|参与|落实))）[。；]?$", text)
+    if m0:
+        units = _role_units(m0.group(1))
+        if units:
+            return text[: m0.start()], units
+    m1 = PROSE_ROLES.search(text)
+    if m1 and _looks_like_units(m1.group(1)):
+        units = _role_units(m1.group(1) + m1.group(2) + (m1.group(3) or ""))
+        if units:
+            return text[: m1.start() + (1 if text[m1.start()] in "。；" else 0)] + text[m1.end() :], units
     for m in re.finditer("（", text):
         if not UNIT_LABEL.match(text, m.end()):
             continue
@@ -397,11 +447,15 @@ def _clause_targets(
             obj = re.split("[、，]", right, maxsplit=1)[0]
             indicator = _clean_indicator(re.sub("(创建|建设|任务|工作)$", "", obj))
         elif not verb:
-            cv = next((v for v in COUNT_VERBS if left.startswith(v)), None)
+            bare = _clean_indicator(left)
+            cv = next((v for v in COUNT_VERBS if left.startswith(v) or bare.startswith(v)), None)
             obj = _clean_indicator(re.split("[、，]", right, maxsplit=1)[0])
             if cv:
-                verb, indicator = cv, obj or _clean_indicator(left[len(cv) :])
-            elif not (suffix and indicator) and not METRIC_END.search(indicator):
+                verb, indicator = (
+                    cv,
+                    obj or _clean_indicator(bare[len(cv) :] if bare.startswith(cv) else left[len(cv) :]),
+                )
+            elif not (suffix and indicator) and not METRIC_END.search(indicator) and not QUOTED.match(indicator):
                 continue
         if not indicator or len(indicator) > 40:
             continue
@@ -574,9 +628,90 @@ def guess_city(title: str) -> str | None:
 # ---------------------------------------------------------------- the parser
 
 
+# ---------------------------------------------------------------- tables
+
+COLUMNS = [  # (role, header words); the first that a header cell contains decides the column's role
+    ("number", ("序号", "编号")),
+    ("lead", ("牵头",)),
+    ("help", ("配合", "协办", "参与", "协同")),
+    ("resp", ("责任", "负责")),
+    ("deadline", ("时限", "时间", "节点")),
+    ("value", ("目标值", "目标", "指标值", "预期")),
+    ("content", ("内容", "措施", "要求", "举措")),
+    ("name", ("名称", "任务", "指标", "项目", "事项")),
+]
+CELL_SPLIT = re.compile(r"\t+| {2,}|\s*[|｜│]\s*")
+COMPARATORS = {"≥": "达到…以上", ">=": "达到…以上", "≤": "不超过", "<=": "不超过", ">": "超过", "<": "低于"}
+
+
+def _cells(line: str) -> list[str]:
+    """The cells of a table row written with tabs, runs of spaces or "|" bars; [] for an ordinary line."""
+    if "\t" not in line and "|" not in line and "｜" not in line and "│" not in line and "   " not in line:
+        return []
+    cells = [c.strip() for c in CELL_SPLIT.split(line.strip().strip("|｜│"))]
+    return cells if len(cells) >= 3 else []
+
+
+def _header(cells: list[str]) -> list[str] | None:
+    """The role of each column when the cells are a header row naming units or indicators, else None."""
+    roles = [next((r for r, words in COLUMNS if any(w in c for w in words)), "") for c in cells]
+    if not ({"lead", "resp", "help"} & set(roles)) or "name" not in roles:
+        return None
+    return roles
+
+
+def _row_paragraph(n: int, row: dict[str, str], year: str | None) -> str:
+    """One table row as a numbered paragraph the parser already reads: "3. 名称。内容。（牵头单位：…；配合单位：…）"."""
+    name = row.get("name", "").rstrip("。")
+    parts = [f"{n}. {name}。"]
+    if row.get("content"):
+        parts.append(row["content"].rstrip("。") + "。")
+    value = row.get("value", "").replace(" ", "")
+    if value and re.search(r"\d", value):
+        sign = next((k for k in COMPARATORS if value.startswith(k)), "")
+        number = value[len(sign) :]
+        when = f"到{year}年，" if year else ""
+        comparator = COMPARATORS.get(sign, "达到")
+        phrase = comparator.replace("…", number) if "…" in comparator else comparator + number
+        parts.append(f"{when}{name}{phrase}。")
+    if row.get("deadline"):
+        parts.append(f"完成时限：{row['deadline']}。")
+    units = [f"牵头单位：{row['lead']}"] if row.get("lead") else []
+    units += [f"责任单位：{row['resp']}"] if row.get("resp") else []
+    units += [f"配合单位：{row['help']}"] if row.get("help") else []
+    if units:
+        parts.append("（" + "；".join(units) + "）")
+    return "".join(parts)
+
+
+def tables_as_paragraphs(text: str) -> str:
+    """Rewrite task and indicator tables (tab-, space- or bar-separated rows under a header) as numbered paragraphs."""
+    out: list[str] = []
+    roles: list[str] | None = None
+    year: str | None = None
+    n = 0
+    for line in text.split("\n"):
+        cells = _cells(line)
+        if cells and (header := _header(cells)):
+            roles, n = header, 0
+            year = next((m.group(1) for c in cells if (m := re.search(r"(20\d\d)年", c))), None)
+            continue
+        if roles and cells and not set("".join(cells)) <= set("-:—｜| "):
+            n += 1
+            row = {r: c for r, c in zip(roles, cells, strict=False) if r and c and c not in ("/", "—", "-")}
+            number = row.get("number", "")
+            out.append(_row_paragraph(int(number) if number.isdigit() else n, row, year))
+            continue
+        if roles and not line.strip():
+            continue
+        roles = None
+        out.append(line)
+    return "\n".join(out)
+
+
 def parse_plan(text: str, *, city: str | None = None) -> ParsedPlan:
     """Parse a plan's plain text into metadata, sections, tasks, targets, facts and unparsed fragments."""
-    paras = paragraphs(text)
+    paras = paragraphs(tables_as_paragraphs(text))
     sections: list[ParsedSection] = []
     stack: list[tuple[str, int]] = []  # (style, section index) from the top
     preamble: list[str] = []
@@ -678,6 +813,7 @@ def _label(style: str, number: str) -> str:
         "chapter": f"第{number}章",
         "jie": f"第{number}节",
         "cn_shi": f"{number}是",
+        "tiao": f"第{number}条",
         "annex": f"附件{number}",
     }.get(style, number)
 
