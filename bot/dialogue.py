@@ -18,13 +18,17 @@ from bot.models import ChatLog, ConversationState
 from bot.runtime import KnowledgeCache
 from campaigns import residents
 from campaigns.models import Resident
-from knowledge import service
+from knowledge import context, service
+from knowledge import texts as knowledge_texts
 from knowledge.answer import Answer, Choice
 from knowledge.normalize import normalize
 
 log = logging.getLogger(__name__)
 PENDING_TTL = dt.timedelta(minutes=30)
+CONTEXT_TTL = dt.timedelta(minutes=15)  # how long "那个袋子呢" still refers to the item asked about before
 SURVEY_LOG_TEXT = "[survey turn]"
+CHOICE_INTENT = "choice"  # chat_log intent of a reply to a clarifying question: not a question of its own
+PHOTO_MEDIA = frozenset({"image", "photo", "sticker"})
 
 
 @dataclass
@@ -138,6 +142,10 @@ class Dialogue:
                 self._record(session, resident, message, logged, hooked, now)
                 return Reply(hooked.text, hooked.choices, hooked)
         if message.kind != "text":
+            if message.event == "unsupported" and message.data.get("media") in PHOTO_MEDIA:
+                photo = Answer("smalltalk", knowledge_texts.PHOTO, 1.0, "event:photo")
+                self._record(session, resident, message, text, photo, now)
+                return Reply(photo.text, [], photo)
             unsupported = Answer("smalltalk", texts.UNSUPPORTED_EVENT, 1.0, f"event:{message.event}")
             self._record(session, resident, message, text, unsupported, now)
             return Reply(unsupported.text, [], unsupported)
@@ -145,30 +153,45 @@ class Dialogue:
         if state is not None and state.expires_at <= now:
             session.delete(state)
             state = None
+        payload = dict(state.payload) if state is not None else {}
         answer: Answer | None = None
+        choice = False  # a reply to the clarifying question: logged apart from questions
         if state is not None and state.kind == "kind":
-            answer = kb.resolve(state.payload, text, area=area)
+            answer = kb.resolve(payload, text, area=area) or context.reask(kb, payload, text)
+            choice = answer is not None
+        if answer is None and isinstance(payload.get("last"), dict):
+            answer = context.follow_up(kb, payload["last"], text, area=area, city=city)
         if answer is None:
             answer = kb.answer(text, area=area, city=city)
-        if state is not None:
+            if answer.intent == "unknown" and context.is_choice_reply(text):
+                # "2" after the question expired: not a question for the staff queue
+                answer = Answer("smalltalk", knowledge_texts.CHOICE_WITHOUT_QUESTION, 1.0, "smalltalk:choice")
+                choice = True
+        keep = answer.intent == "smalltalk" and not choice  # "谢谢" between two turns keeps the context
+        if state is not None and not keep:
             session.delete(state)
             session.flush()
-        if answer.pending is not None:
-            self._keep_pending(session, resident, answer.pending, now)
+        if not keep:
+            self._keep_context(session, resident, answer, now)
         self._apply_command(session, resident, answer)
-        self._record(session, resident, message, text, answer, now)
+        logged = str(answer.extra.get("follow_up") or text)  # "那个袋子呢" is logged as the question it asked
+        self._record(session, resident, message, logged, answer, now, intent=CHOICE_INTENT if choice else None)
         return Reply(answer.text, answer.choices, answer)
 
     @staticmethod
-    def _keep_pending(session: Session, resident: Resident, pending: dict[str, Any], now: dt.datetime) -> None:
+    def _keep_context(session: Session, resident: Resident, answer: Answer, now: dt.datetime) -> None:
+        """A pending question (30 minutes) or the item just answered (15 minutes), for the next message."""
+        last = context.remember(answer)
+        if answer.pending is not None:
+            payload, kind, ttl = dict(answer.pending), str(answer.pending.get("type", "kind")), PENDING_TTL
+        elif last is not None:
+            payload, kind, ttl = {}, "context", CONTEXT_TTL
+        else:
+            return
+        if last is not None:
+            payload["last"] = last
         session.add(
-            ConversationState(
-                resident_id=resident.id,
-                kind=str(pending.get("type", "kind")),
-                payload=pending,
-                updated_at=now,
-                expires_at=now + PENDING_TTL,
-            )
+            ConversationState(resident_id=resident.id, kind=kind, payload=payload, updated_at=now, expires_at=now + ttl)
         )
 
     @staticmethod
@@ -178,24 +201,34 @@ class Dialogue:
 
     @staticmethod
     def _record(
-        session: Session, resident: Resident, message: IncomingMessage, text: str, answer: Answer, now: dt.datetime
+        session: Session,
+        resident: Resident,
+        message: IncomingMessage,
+        text: str,
+        answer: Answer,
+        now: dt.datetime,
+        *,
+        intent: str | None = None,
     ) -> None:
         session.add(
             ChatLog(
                 resident_id=resident.id,
                 channel=message.channel,
                 text=text[:500],
-                intent=answer.intent,
+                intent=intent or answer.intent,
                 confidence=answer.confidence,
                 created_at=now,
             )
         )
-        record_if_unanswered(session, text, answer, now)
+        if intent != CHOICE_INTENT:
+            record_if_unanswered(session, text, answer, now)
 
 
 def record_if_unanswered(session: Session, text: str, answer: Answer, now: dt.datetime) -> None:
     """Put a question the bot could not answer into the staff queue."""
     unknown = answer.extra.get("unknown")
+    if context.is_choice_reply(text) and not unknown:
+        return  # "2", "第一个", "都不是" are replies, not questions
     if answer.intent == "unknown" or unknown:
         key = "，".join(unknown) if unknown else normalize(text)
         if key:

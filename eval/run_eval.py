@@ -2,35 +2,60 @@
 
 A wrong category is worse than "不确定": answers are scored correct / wrong / abstain, and the target is
 >= 98 % correct and <= 1 % wrong. Usage: python eval/run_eval.py [--show-wrong] [FILE.tsv ...]
+
+A file with a `conv` column is a set of conversations: each is played turn by turn through `Dialogue` (the state
+kept in a throw-away SQLite database, as in production) and every turn is scored. Expected values beyond a bin or
+an intent: "可回收物+rural" (answered in 二次四分 terms), "+urban" (not), "A,B,C" (a list, one bin per item,
+"clarify" for an item that needs a question) and "noqueue" (a choice reply or an acknowledgement that must not
+reach the unanswered queue or the dashboard's top questions).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import sys
 import tempfile
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
 from bot.config import Settings
 from bot.db import session_factory, transaction
+from bot.dialogue import Dialogue, IncomingMessage
+from bot.models import ChatLog
 from bot.runtime import ensure_ready
+from campaigns import residents
 from knowledge.answer import CATEGORIES, Answer
 from knowledge.core import KnowledgeBase
+from knowledge.models import Unanswered
 from knowledge.service import build_knowledge
 
 HERE = Path(__file__).parent
 DEFAULT_SETS = [HERE / "tricky_questions.tsv", HERE / "generated_questions.tsv"]
 # written by a separate person who saw neither the code nor the data; reported apart, not part of the target
 INDEPENDENT = HERE / "holdout_questions.tsv"
+# the team's messages typed the way residents type, and multi-turn conversations (issue #13 §2): own target
+MESSY_SETS = [HERE / "messy_messages.tsv", HERE / "conversations.tsv"]
 ABSTAIN = {"clarify", "unknown"}
+T0 = dt.datetime(2026, 6, 5, 9, 0, tzinfo=dt.UTC)
 
 
 def score(answer: Answer, expected: str) -> str:
     """correct, wrong or abstain for one answer."""
+    if "," in expected:
+        return _score_list(answer, expected.split(","))
+    if "+" in expected:
+        expected, area = expected.split("+", 1)
+        verdict = score(answer, expected)
+        if verdict == "correct" and answer.items and (answer.items[0].rural is not None) != (area == "rural"):
+            return "wrong"  # the right bin, but not in the terms the resident lives with
+        return verdict
     if expected in CATEGORIES:
         if answer.intent == "sorting" and answer.items:
             return "correct" if answer.items[0].category == expected else "wrong"
@@ -46,12 +71,27 @@ def score(answer: Answer, expected: str) -> str:
     return "abstain" if answer.intent in ABSTAIN else "wrong"
 
 
-def load_kb() -> KnowledgeBase:
-    """The knowledge as `wufei` builds it, on a throw-away SQLite database."""
+def _score_list(answer: Answer, expected: list[str]) -> str:
+    """Several items in one message: every bin named must be right; an item asked about instead is an abstention."""
+    wanted = Counter(e for e in expected if e in CATEGORIES)
+    got = Counter(i.category for i in answer.items)
+    if got - wanted:
+        return "wrong"
+    if got == wanted and ("clarify" not in expected or answer.intent == "clarify"):
+        return "correct"
+    return "abstain"
+
+
+def _settings() -> Settings:
     folder = Path(tempfile.mkdtemp(prefix="wufei-eval-"))
     settings = Settings(database_url=f"sqlite:///{folder / 'eval.db'}", data_dir=folder)
     ensure_ready(settings)
-    with transaction(session_factory(settings.db_url)) as session:
+    return settings
+
+
+def load_kb() -> KnowledgeBase:
+    """The knowledge as `wufei` builds it, on a throw-away SQLite database."""
+    with transaction(session_factory(_settings().db_url)) as session:
         return build_knowledge(session)
 
 
@@ -71,6 +111,16 @@ def main(argv: list[str] | None = None) -> int:
     report("ALL (target sets)", overall)
     if args.files == DEFAULT_SETS and INDEPENDENT.exists():
         report(INDEPENDENT.name + " (independent)", evaluate(kb, INDEPENDENT, args))
+    if args.files == DEFAULT_SETS:
+        messy: Counter[str] = Counter()
+        for path in (p for p in MESSY_SETS if p.exists()):
+            counts = evaluate(kb, path, args)
+            messy.update(counts)
+            report(path.name + " (messy)", counts)
+        if messy:
+            n = sum(messy.values())
+            met = messy["correct"] / n >= 0.90 and messy["wrong"] / n <= 0.02
+            print("messy target (>=90% correct, <=2% wrong):", "met" if met else "NOT met")
     total = sum(overall.values())
     ok = overall["correct"] / total >= 0.98 and overall["wrong"] / total <= 0.01
     print("target (>=98% correct, <=1% wrong):", "met" if ok else "NOT met")
@@ -81,14 +131,68 @@ def evaluate(kb: KnowledgeBase, path: Path, args: argparse.Namespace) -> Counter
     """Score every question of one file."""
     counts: Counter[str] = Counter()
     with path.open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh, delimiter="\t"):
-            answer = kb.answer(row["question"], area=row.get("area") or "urban")
-            verdict = score(answer, row["expected"])
-            counts[verdict] += 1
-            got = answer.items[0].category if answer.items else answer.intent
-            if (verdict == "wrong" and args.show_wrong) or (verdict == "abstain" and args.show_abstain):
-                print(f"  {verdict}: {row['question']!r} expected {row['expected']} got {got} ({answer.source})")
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    if rows and "conv" in rows[0]:
+        return evaluate_conversations(rows, args)
+    for row in rows:
+        answer = kb.answer(row["question"], area=row.get("area") or "urban")
+        verdict = score(answer, row["expected"])
+        counts[verdict] += 1
+        got = answer.items[0].category if answer.items else answer.intent
+        if (verdict == "wrong" and args.show_wrong) or (verdict == "abstain" and args.show_abstain):
+            print(f"  {verdict}: {row['question']!r} expected {row['expected']} got {got} ({answer.source})")
     return counts
+
+
+def evaluate_conversations(rows: list[dict[str, str]], args: argparse.Namespace) -> Counter[str]:
+    """Play each conversation through Dialogue on a throw-away database and score every turn."""
+    settings = _settings()
+    factory = session_factory(settings.db_url)
+    dialogue = Dialogue(factory, settings)
+    conversations: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for row in rows:
+        conversations[row["conv"]].append(row)
+    counts: Counter[str] = Counter()
+    whole = 0
+    for conv, turns in conversations.items():
+        user = f"eval-{conv}"
+        if turns[0].get("area") == "rural":
+            with transaction(factory) as session:
+                resident = residents.get_or_create(session, channel="web", external_id=user, now=T0)
+                residents.set_area(session, resident, "rural")
+        ok = True
+        for i, row in enumerate(sorted(turns, key=lambda r: int(r["turn"]))):
+            at = T0 + dt.timedelta(minutes=i)
+            before = _queue_size(factory)
+            replies = dialogue.handle(IncomingMessage("web", user, row["message"], at))
+            answer = replies[0].answer if replies else None
+            if answer is None:
+                verdict = "wrong"
+            elif row["expected"] == "noqueue":
+                verdict = _score_noqueue(factory, before)
+            else:
+                verdict = score(answer, row["expected"])
+            counts[verdict] += 1
+            ok = ok and verdict == "correct"
+            if (verdict == "wrong" and args.show_wrong) or (verdict == "abstain" and args.show_abstain):
+                got = ([i.category for i in answer.items] or answer.intent) if answer else None
+                print(f"  {verdict}: {conv}#{row['turn']} {row['message']!r} expected {row['expected']} got {got}")
+        whole += ok
+    print(f"  conversations right from start to end: {whole}/{len(conversations)}")
+    return counts
+
+
+def _queue_size(factory: sessionmaker[Session]) -> int:
+    with transaction(factory) as session:
+        return int(session.scalar(select(func.coalesce(func.sum(Unanswered.count), 0))) or 0)
+
+
+def _score_noqueue(factory: sessionmaker[Session], before: int) -> str:
+    """A choice reply or an acknowledgement: neither in the unanswered queue nor among the top sorting questions."""
+    with transaction(factory) as session:
+        intent = session.scalar(select(ChatLog.intent).order_by(ChatLog.id.desc()).limit(1))
+    queued = _queue_size(factory) > before
+    return "wrong" if queued or intent in ("sorting", "clarify") else "correct"
 
 
 def report(name: str, counts: Counter[str]) -> None:

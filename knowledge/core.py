@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from knowledge import texts
 from knowledge.answer import Answer, Choice, ItemAnswer
 from knowledge.catalogue import LOCAL_SOURCE, RULE_SOURCE, Entry, Option
+from knowledge.context import split_area
 from knowledge.lexicon import (
     ACKS,
     CATEGORY_WORDS,
@@ -23,6 +24,8 @@ from knowledge.lexicon import (
 )
 from knowledge.matching import Found, Matcher
 from knowledge.normalize import normalize
+from knowledge.pinyin import PinyinReader
+from knowledge.segment import base_frequency
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ _AREA = {
 # Words that ask about the plan rather than a bin: with them a concrete plan answer beats a sorting answer.
 _POLICY_CUE = re.compile(r"多少|目标|利用率|比例|比率|指标|要求|牵头|负责|任务|方案|达到|百分之|%")
 _NUMBERS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5"}
+_LATIN = re.compile(r"[a-z]{2}")
 _DONT_KNOW = frozenset(["不知道", "不清楚", "不确定", "不懂", "都有", "随便", "不晓得", "搞不清", "看不出来"])
 
 
@@ -70,7 +74,7 @@ _ACKS_LONGEST_FIRST = sorted(ACKS, key=len, reverse=True)
 
 def _only_acks(text: str) -> bool:
     """True for "哈哈哈 中", "好嘞好嘞": nothing but acknowledgements."""
-    rest = text.replace(" ", "")
+    rest = text.replace(" ", "").replace("，", "").replace("、", "")
     for word in _ACKS_LONGEST_FIRST:
         rest = rest.replace(word, "")
     return not rest and bool(text.strip())
@@ -80,8 +84,19 @@ def _source(entry: Entry) -> str:
     if entry.source == LOCAL_SOURCE:
         return f"local_rules.yaml#{entry.name}"
     if entry.source == RULE_SOURCE:
-        return f"rule:{entry.name}"
+        rule = entry.extra.get("rule")  # a name the catalogue lacks: the generalisation rule or the n-gram model
+        if rule == "model":
+            return "model:ngram"
+        return f"generalise.yaml#{rule}" if rule else f"rule:{entry.name}"
     return f"sorting-items.tsv#{entry.name}"
+
+
+def _asked_category(norm: str) -> str | None:
+    """The bin a yes/no question names ("X是有害垃圾吗" → 有害垃圾), if any."""
+    return next((CATEGORY_WORDS[w] for w in _CATEGORY_WORDS_LONGEST_FIRST if w in norm), None)
+
+
+_CATEGORY_WORDS_LONGEST_FIRST = sorted(CATEGORY_WORDS, key=len, reverse=True)
 
 
 def _bin(category: str) -> str:
@@ -107,6 +122,7 @@ class KnowledgeBase:
             for w in self._faq_words
             if w not in self.matcher.by_surface and w not in FILLER and w not in CATEGORY_WORDS
         }
+        self._pinyin: PinyinReader | None = None  # built on the first message typed in pinyin
 
     # -- public -----------------------------------------------------------------------------------------------
 
@@ -121,6 +137,13 @@ class KnowledgeBase:
         small = self._smalltalk_or_command(bare)
         if small is not None:
             return small
+        if _LATIN.search(norm):
+            norm = self._read_pinyin(norm)  # "suliaoping", "kou zhao reng na"
+        said_area, rest = split_area(norm)
+        if said_area is not None:  # "我住村里，剩饭怎么弄": answer for that area, and remember it
+            answer = self.answer(rest, area=said_area, city=city)
+            answer.extra.update(command="set_area", area=said_area)
+            return answer
         tokens = self.matcher.tokenize(norm)
         found = self.matcher.find(norm, tokens)
         sorting = self._sorting(found, norm, area)
@@ -142,6 +165,8 @@ class KnowledgeBase:
             return faq
         if policy is not None and policy.confidence >= 0.5:
             return policy
+        if sorting is not None and sorting.pending is None and _names_item(sorting, norm):
+            return sorting  # "酸菜鱼是有害垃圾吗" asks about the item: not sure beats a category blurb
         category = self._category_question(norm)
         if category is not None:
             return category
@@ -153,6 +178,8 @@ class KnowledgeBase:
 
     def resolve(self, pending: dict[str, Any], text: str, *, area: str | None = None) -> Answer | None:
         """Answer the reply to a clarifying question, or None when the reply is a new question."""
+        if pending.get("type") == "guess":
+            return self._resolve_guess(pending, text, area)
         entry = self.by_name.get(str(pending.get("entry", "")))
         if entry is None or not entry.kinds:
             return None
@@ -173,6 +200,21 @@ class KnowledgeBase:
 
     # -- pieces -----------------------------------------------------------------------------------------------
 
+    def _read_pinyin(self, norm: str) -> str:
+        if self._pinyin is None:
+            by_surface = self.matcher.by_surface
+
+            def rank(name: str) -> float:
+                entry = by_surface.get(name)
+                return (1e12 if entry is not None and entry.source == LOCAL_SOURCE else 0) + base_frequency(name)
+
+            def kind(name: str) -> str | None:
+                entry = by_surface.get(name)
+                return entry.category if entry is not None else None
+
+            self._pinyin = PinyinReader((s for s in by_surface if len(s) >= 2), rank, kind)
+        return self._pinyin.read(norm)
+
     def _smalltalk_or_command(self, bare: str) -> Answer | None:
         if len(bare) > 12:
             return None
@@ -184,7 +226,7 @@ class KnowledgeBase:
                 return Answer("command", texts.AREA_SET[area], 1.0, "command:set_area", extra=extra)
         if bare in GREETINGS or bare.rstrip("啊呀") in GREETINGS:
             return Answer("smalltalk", texts.GREETING, 1.0, "smalltalk:greeting")
-        if bare in THANKS or bare.rstrip("啦哈") in THANKS:
+        if bare in THANKS or bare.rstrip("啦哈") in THANKS or bare.replace(" ", "") in THANKS:
             return Answer("smalltalk", texts.THANKS, 1.0, "smalltalk:thanks")
         if bare in IDENTITY or bare.rstrip("吗呀") in IDENTITY:
             return Answer("smalltalk", texts.IDENTITY, 1.0, "smalltalk:identity")
@@ -200,6 +242,8 @@ class KnowledgeBase:
             unknown = self._pick_unknown(found, norm)
             if unknown is None:
                 return None
+            if unknown.guesses and unknown.entry is None:
+                return self._guess(unknown)
             text = texts.UNKNOWN_ITEM.format(query=unknown.query)
             if unknown.entry is not None:
                 text += texts.UNKNOWN_HINT.format(surface=unknown.surface)
@@ -215,6 +259,7 @@ class KnowledgeBase:
         pending: dict[str, Any] | None = None
         choices: list[Choice] = []
         ask_recycle = "回收" in norm and len(answered) == 1
+        asked = _asked_category(norm) if len(answered) == 1 else None
         for f in answered:
             assert f.entry is not None
             if f.needs_kind and pending is None:
@@ -228,6 +273,8 @@ class KnowledgeBase:
             line = self._item_text(item, f.entry, area, kind=f.option, found=f)
             if ask_recycle and item.category in texts.BINS:
                 line = (texts.CAN_RECYCLE if item.category == "可回收物" else texts.CANNOT_RECYCLE) + line
+            elif asked is not None and not ask_recycle:  # "X是有害垃圾吗": yes or no, then the bin
+                line = (texts.IS_CATEGORY if item.category == asked else texts.NOT_CATEGORY).format(category=asked) + line
             lines.append(line)
         for f in found:
             if not f.answered and f.explicit_separator and len(f.query) <= 8:
@@ -240,6 +287,38 @@ class KnowledgeBase:
         missing = [f.query for f in found if not f.answered and f.explicit_separator and len(f.query) <= 8]
         extra: dict[str, Any] = {"unknown": missing} if missing else {}
         return Answer(intent, "\n".join(lines), confidence, source, items, choices, extra, pending)
+
+    def _guess(self, unknown: Found) -> Answer:
+        """A name the model cannot place but narrows to two bins: ask which one fits."""
+        choices = [
+            Choice(str(i), f"{_bin(c)}：{texts.GUESS_HINTS.get(c, c)}", {"category": c})
+            for i, c in enumerate(unknown.guesses, 1)
+        ]
+        lines = [texts.GUESS_QUESTION.format(query=unknown.query), *(f"{c.key} {c.label}" for c in choices), texts.CHOOSE]
+        pending = {"type": "guess", "query": unknown.query, "options": list(unknown.guesses)}
+        extra = {"unknown": [unknown.query]}
+        return Answer("clarify", "\n".join(lines), 0.3, "model:ngram", [], choices, extra, pending)
+
+    def _resolve_guess(self, pending: dict[str, Any], text: str, area: str | None) -> Answer | None:
+        """The resident picked one of the two likeliest bins (by number or by naming it)."""
+        options = [str(c) for c in pending.get("options") or []]
+        query = str(pending.get("query") or "")
+        norm = _PARTICLES.sub("", normalize(text))
+        digits = "".join(_NUMBERS.get(ch, ch) for ch in norm if ch.isdigit() or ch in _NUMBERS)
+        chosen = None
+        if norm and len(norm) <= 4 and digits and digits[0].isdigit() and 1 <= int(digits[0]) <= len(options):
+            chosen = options[int(digits[0]) - 1]
+        elif (named := _asked_category(norm)) in options:
+            chosen = named
+        if chosen is None:
+            if norm in _DONT_KNOW:
+                text = texts.UNKNOWN_ITEM.format(query=query) + texts.GENERAL_RULE
+                return Answer("unknown", text, 0.0, "fallback", extra={"unknown": [query]})
+            return None
+        item = ItemAnswer(query, query, chosen, None, None, "resident", 0.8)
+        item.rural = texts.RURAL.get(chosen) if area == "rural" else None
+        reply = texts.GUESS_CHOSEN.format(query=query, category=_bin(chosen)) + texts.STREAMS.get(chosen, "")
+        return Answer("sorting", reply, 0.8, "resident", [item])
 
     def _pick_unknown(self, found: Sequence[Found], norm: str) -> Found | None:
         """The phrase to report as unknown: the one with a sorting cue, else a short bare name."""
@@ -335,6 +414,11 @@ class KnowledgeBase:
         for option in options:
             if any(w in norm for w in option.words) or (len(norm) >= 2 and norm in option.label):
                 return option
+        stem = norm.rstrip("的")
+        if 1 <= len(stem) <= 2 and not stem.isdigit():  # "大的" → 大骨头, "小的" → 小骨头
+            starting = [o for o in options if o.label.startswith(stem)]
+            if len(starting) == 1:
+                return starting[0]
         return None
 
     def _faq_is_more_specific(self, faq: Answer, sorting: Answer, norm: str) -> bool:
@@ -370,3 +454,16 @@ class KnowledgeBase:
                 category = CATEGORY_WORDS[word]
                 return Answer("faq", texts.CATEGORY_INFO[category], 0.85, f"category:{category}")
         return None
+
+
+_IS_CATEGORY_QUESTION = re.compile(
+    r"^(?P<item>.+?)(是不是|是|属于|算是|算|归为|归|放|扔|投)(不是)?(到|进|在)?("
+    + "|".join(_CATEGORY_WORDS_LONGEST_FIRST)
+    + r")(吗|么|嘛|不|呢|没)?[?？!！。]*$"
+)
+
+
+def _names_item(answer: Answer, norm: str) -> bool:
+    """"X是有害垃圾吗" about a real name ("酸菜鱼"), not "可回收物包括哪些"."""
+    match = _IS_CATEGORY_QUESTION.match(norm)
+    return match is not None and any(q in match["item"] for q in answer.extra.get("unknown", ()))

@@ -1,10 +1,16 @@
-"""Text clean-up before matching: full-width to half-width, traditional to simplified, emoji and noise removed."""
+"""Text clean-up before matching: full-width to half-width, traditional to simplified, emoji and noise removed.
+
+Emoji that name an item ("🍌皮") and common English names ("plastic bottle") become the Chinese words the
+catalogue knows (knowledge/data/foreign_names.yaml); pinyin tone marks are dropped ("sù liào" → "su liao").
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from importlib.resources import files
 
+import yaml
 import zhconv
 from zhconv.zhconv import getdict
 
@@ -18,8 +24,65 @@ _KEEP = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff，,、;；/
 _SEP = re.compile(r"[,;；/|]+")
 # 河南 and other everyday spoken forms, mapped to the words the lexicon knows ("俺家的旧衣裳搁哪" → 我家…放哪)
 _DIALECT = str.maketrans(
-    {"啥": "什么", "咋": "怎么", "搁": "放", "俺": "我", "恁": "你", "哩": "的", "嘞": None, "捏": None}
+    {"啥": "什么", "咋": "怎么", "搁": "放", "撂": "扔", "俺": "我", "恁": "你", "哩": "的", "嘞": None, "捏": None}
 )
+# Filler that says nothing ("就是说", "那啥") and 河南 phrases the lexicon would misread.
+_PHRASES = (("中不中", "行不行"), ("就是说", " "), ("那什么", " "), ("宝子们", " "), ("来着", " "))
+_LATIN_TONES = re.compile(r"[\u00c0-\u024f]")
+
+
+def _load_foreign() -> tuple[dict[str, str], re.Pattern[str] | None]:
+    """Emoji and English names from the bundled data file."""
+    data = yaml.safe_load(files("knowledge").joinpath("data/foreign_names.yaml").read_text(encoding="utf-8")) or {}
+    emoji = {str(k).replace("\ufe0f", ""): str(v) for k, v in (data.get("emoji") or {}).items()}
+    english = {" ".join(str(k).lower().split()): str(v) for k, v in (data.get("english") or {}).items()}
+    if not english:
+        return emoji, None
+    words = sorted(english, key=len, reverse=True)
+    alternatives = "|".join(r"\s*".join(map(re.escape, w.split())) for w in words)
+    _ENGLISH.update(english)
+    return emoji, re.compile(rf"(?<![a-z])(?:{alternatives})(?:es|s)?(?![a-z])")
+
+
+_ENGLISH: dict[str, str] = {}
+_EMOJI, _ENGLISH_RE = _load_foreign()
+_EMOJI_CHARS = frozenset(_EMOJI)
+
+
+def _detone(match: re.Match[str]) -> str:
+    """ "ù" → "u", "ü" → "v" (pinyin typed with tone marks)."""
+    decomposed = unicodedata.normalize("NFKD", match.group()).replace("u\u0308", "v")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _emoji(text: str) -> str:
+    """Emoji that name things become words; one standing beside its own word ("电池🔋") adds nothing."""
+    out: list[str] = []
+    previous = False
+    for i, ch in enumerate(text):
+        if ch == "\ufe0f":
+            continue  # the emoji presentation selector
+        word = _EMOJI.get(ch)
+        if word is None:
+            out.append(ch)
+            previous = False
+            continue
+        if "".join(out).rstrip().endswith(word) or text[i + 1 :].lstrip().startswith(word):
+            continue
+        out.append(("，" if previous else "") + word)
+        previous = True
+    return "".join(out)
+
+
+def _english(match: re.Match[str]) -> str:
+    said = " ".join(match.group().split())
+    word = _ENGLISH.get(said)
+    if word is None:
+        word = _ENGLISH.get(said[:-2]) if said.endswith("es") else None
+        word = word or _ENGLISH.get(said[:-1], said)
+    return f" {word} "
+
+
 _SPACES = re.compile(r"\s+")
 _CJK_GAP = re.compile(r"([\u4e00-\u9fff]+) (?=([\u4e00-\u9fff]+))")
 
@@ -35,7 +98,16 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
     text = unicodedata.normalize("NFKC", text[: limit * 2]).lower()
     if not text.isascii() and not _TRADITIONAL.isdisjoint(text):
         text = zhconv.convert(text, "zh-cn")
-    text = text.translate(_DIALECT).replace("中不中", "行不行")
+    if not _EMOJI_CHARS.isdisjoint(text):
+        text = _emoji(text)
+    if not text.isascii():
+        text = _LATIN_TONES.sub(_detone, text)
+    if _ENGLISH_RE is not None and any("a" <= ch <= "z" for ch in text):
+        text = _ENGLISH_RE.sub(_english, text)
+    text = text.translate(_DIALECT)
+    for phrase, replacement in _PHRASES:
+        if phrase in text:
+            text = text.replace(phrase, replacement)
     text = _KEEP.sub(" ", text)
     text = _SEP.sub("，", text)
     text = _SPACES.sub(" ", text).strip()

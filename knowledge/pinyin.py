@@ -1,4 +1,4 @@
-"""Toneless pinyin of a string, for homophone typos ("塑料代" → su liao dai → 塑料袋).
+"""Toneless pinyin of a string, for homophone typos ("塑料代" → su liao dai → 塑料袋) and pinyin input.
 
 Reads pypinyin's per-character table directly: importing the pypinyin package also loads its 40 MB phrase
 dictionary, which a typo check does not need.
@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,3 +34,55 @@ def pinyin_key(text: str) -> str:
     """Space-separated toneless readings; characters without a reading stand for themselves."""
     table = _table()
     return " ".join(table.get(ord(ch), ch) for ch in text)
+
+
+# Words besides item names that residents spell in pinyin ("kou zhao reng na", "na pi ne").
+_QUESTION_WORDS = (
+    "扔哪 扔哪里 扔到哪 放哪 放哪里 哪个桶 什么桶 什么垃圾 是什么垃圾 属于什么 怎么扔 怎么处理 怎么办 垃圾 的 呢 吗 啊 那 这 "
+    "那个 这个 是 用过 用完 用过的 用完的 吃剩的 旧的 过期 过期的 坏了 坏的 皮 壳 核 瓶子 袋子 盒子 一次性"
+).split()
+_LATIN_RUN = re.compile(r"[a-z][a-z ]*[a-z]|[a-z]")
+
+
+class PinyinReader:
+    """Reads pinyin typed in Latin letters ("suliaoping", "kou zhao reng na") as the Chinese words it spells."""
+
+    def __init__(self, names: Iterable[str], rank: Callable[[str], float], kind: Callable[[str], str | None]) -> None:
+        groups: dict[str, list[str]] = {}
+        for name in [*names, *_QUESTION_WORDS]:
+            if name.isascii() or not all(ord(ch) in _table() for ch in name):
+                continue
+            groups.setdefault(pinyin_key(name).replace(" ", ""), []).append(name)
+        index: dict[str, str] = {}
+        for key, spelled in groups.items():
+            top, *others = sorted(dict.fromkeys(spelled), key=lambda n: (-rank(n), n))
+            # "xiangjiao" is 香蕉 or 橡胶: a spelling shared by things in different bins is read only when one
+            # of them is far better known
+            if all(kind(n) == kind(top) or rank(n) * 10 <= rank(top) for n in others):
+                index[key] = top
+        self.index = index
+        self.longest = max((len(k) for k in index), default=1)
+
+    def read(self, text: str) -> str:
+        """The text with every run of letters that spells known words in pinyin replaced by those words."""
+        return _LATIN_RUN.sub(self._run, text)
+
+    def _run(self, match: re.Match[str]) -> str:
+        letters = match.group().replace(" ", "")
+        words = self._segment(letters)
+        return "".join(words) if words is not None else match.group()
+
+    def _segment(self, letters: str) -> list[str] | None:
+        """The fewest known words spelling `letters` exactly, or None."""
+        n = len(letters)
+        best: list[list[str] | None] = [[]] + [None] * n
+        for end in range(1, n + 1):
+            for start in range(max(0, end - self.longest), end):
+                before = best[start]
+                word = self.index.get(letters[start:end])
+                if before is None or word is None:
+                    continue
+                current = best[end]
+                if current is None or len(before) + 1 < len(current):
+                    best[end] = [*before, word]
+        return best[n]

@@ -1,0 +1,135 @@
+"""A conversation's context: where the resident says they live, the item just talked about, and replies to a question.
+
+Pure functions over a KnowledgeBase and plain dicts; the caller (bot.dialogue) keeps the context in the database
+with a time limit. A follow-up names only part of a question ("那个袋子呢", "有油的", "锂的"): it is read together
+with the item of the last answer ("薯片" + "袋子" → 薯片袋子, "塑料袋，有油的").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from knowledge import texts
+from knowledge.answer import Answer, Choice
+from knowledge.normalize import normalize
+
+if TYPE_CHECKING:
+    from knowledge.core import KnowledgeBase
+
+# "我住村里，…", "我们村…", "俺是农村嘞，…" in front of a question: the area for this and later answers.
+_AREA_CLAUSE = {
+    "rural": re.compile(
+        r"^(?:(?:我|我们|咱|咱们)(?:家)?(?:就)?(?:住|是|在)?(?:在)?|(?:家)?住(?:在)?)(?:农村|乡下|村里|村上|村)"
+        r"(?:的|人|里|这边|这儿)*[，\s]*"
+    ),
+    "urban": re.compile(
+        r"^(?:(?:我|我们|咱|咱们)(?:家)?(?:就)?(?:住|是|在)?(?:在)?|(?:家)?住(?:在)?)(?:城区|城里|市区|县城|小区)"
+        r"(?:的|人|里|这边|这儿)*[，\s]+"
+    ),
+}
+# A follow-up points back at the last item ("那个…呢", "它的…") or only describes it ("有油的", "湿了").
+_POINTING = re.compile(r"^(?:那它的|它们的|那要是|那如果|那个|这个|它的|那它|要是|如果|那么|那|这|它)+")
+_TRAILING = re.compile(r"(?:呢|吗|嘛|啊|呀|咧|么|的话)+$")
+# Parts and packaging of the item just named: with it they name another item ("薯片" + "袋子").
+PART_NOUNS = frozenset(
+    """
+    袋 袋子 包装 包装袋 包装盒 包装纸 外包装 盒 盒子 壳 皮 核 籽 瓶 瓶子 瓶盖 盖 盖子 罐 罐子 桶 杯 杯子 吸管 标签
+    说明书 纸箱 箱子 托 托盘 膜 根 梗 叶 叶子 渣 把 刷头 芯 线 头 绳 瓤 刺 骨头
+    """.split()
+)
+_CHOICE = re.compile(r"^(?:第)?[0-9一二两三四五六七八九十]+(?:个|种|项|号)?$")
+_NONE_OF_THEM = frozenset(
+    ["都不是", "都不对", "都不像", "不是", "不对", "没有", "都没有", "哪个都不是", "别的", "其他的"]
+)
+_NUMBERS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def split_area(norm: str) -> tuple[str | None, str]:
+    """("rural", "剩饭怎么弄") for "我住村里，剩饭怎么弄"; (None, norm) when no area is said in front of a question."""
+    for area, pattern in _AREA_CLAUSE.items():
+        match = pattern.match(norm)
+        if match is not None and match.end() < len(norm):
+            return area, norm[match.end() :].strip(" ，")
+    return None, norm
+
+
+def is_choice_reply(text: str) -> bool:
+    """ "2", "第一个", "都不是": a reply to a clarifying question, never a question of its own."""
+    norm = normalize(text).replace(" ", "")
+    return bool(_CHOICE.match(norm)) or norm in _NONE_OF_THEM
+
+
+def remember(answer: Answer) -> dict[str, str] | None:
+    """The item an answer was about, to read a follow-up against; None when it was about no item."""
+    if answer.pending is not None:
+        return {"query": str(answer.pending.get("query") or answer.pending.get("entry") or "")}
+    if answer.intent == "sorting" and answer.items:
+        item = answer.items[-1]
+        return {"query": item.query or item.name}
+    return None
+
+
+def reask(kb: KnowledgeBase, pending: dict[str, Any], text: str) -> Answer | None:
+    """The clarifying question again, for a number out of range or "都不是"; None for anything else."""
+    entry = kb.by_name.get(str(pending.get("entry", "")))
+    norm = normalize(text).replace(" ", "")
+    if entry is None or not entry.kinds:
+        return None
+    if norm in _NONE_OF_THEM:
+        lead = texts.REASK_NONE
+    elif _CHOICE.match(norm):
+        lead = texts.REASK_RANGE.format(n=len(entry.kinds))
+    else:
+        return None
+    query = str(pending.get("query") or entry.name)
+    choices = [Choice(str(i), o.label, {"category": o.category}) for i, o in enumerate(entry.kinds, 1)]
+    question = entry.kinds_question or f"您说的“{query}”是哪一种？"
+    body = "\n".join([lead, question, *(f"{c.key} {c.label}" for c in choices), texts.CHOOSE])
+    return Answer("clarify", body, 0.5, f"reask:{entry.name}", choices=choices, pending=dict(pending))
+
+
+def follow_up(
+    kb: KnowledgeBase, last: dict[str, Any], text: str, *, area: str | None = None, city: str | None = None
+) -> Answer | None:
+    """The answer to a message that only makes sense with the last item, or None when it stands on its own."""
+    query = str(last.get("query") or "")
+    norm = normalize(text)
+    if not query or not norm or len(norm) > 12 or is_choice_reply(norm):
+        return None
+    rest = _TRAILING.sub("", _POINTING.sub("", norm)).strip(" ，")
+    if not rest or rest == query:
+        return None
+    alone = kb.answer(norm, area=area, city=city)
+    if alone.intent in ("smalltalk", "command", "faq", "policy"):
+        return None
+    if rest.rstrip("的") in PART_NOUNS:
+        candidates = [query + rest.rstrip("的"), f"{query}的{rest}"]
+    elif _describes(rest, alone):
+        candidates = [f"{query}，{rest}"]  # conditions said in another clause count ("塑料袋，有油的")
+    else:
+        return None
+    for candidate in candidates:
+        answer = kb.answer(candidate, area=area, city=city)
+        if answer.intent in ("sorting", "clarify") and _about(answer, query):
+            answer.extra["follow_up"] = candidate
+            return answer
+    answer = kb.answer(candidates[0], area=area, city=city)
+    answer.extra["follow_up"] = candidates[0]
+    return answer if answer.intent == "unknown" else None
+
+
+def _describes(rest: str, alone: Answer) -> bool:
+    """True for a description without an item of its own ("有油的", "已经洗过了", "铁的"), not for "纸巾"."""
+    if rest.endswith("的") and len(rest) <= 5:
+        return True  # "铁的", "塑料的": a material or state, even where the word alone names something
+    if alone.items or alone.pending is not None or alone.intent != "unknown":
+        return False
+    return len(rest) <= 6 and (rest.endswith(("了", "过")) or rest.startswith(("有", "没", "带", "沾", "是")))
+
+
+def _about(answer: Answer, query: str) -> bool:
+    """The answer is about the item talked about (or a part of it), not about something else in the message."""
+    if answer.pending is not None:
+        return query in str(answer.pending.get("query", "")) or str(answer.pending.get("query", "")) in query
+    return bool(answer.items) and any(query in i.query or i.query in query for i in answer.items)
