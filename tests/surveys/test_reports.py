@@ -264,7 +264,7 @@ def test_the_chart_is_labelled_in_chinese_and_honours_the_breakdown(factory: ses
         by_township = report.build(session, PUBLIC, wave=None, by=["township"])
     assert chart.cjk_font() is not None  # the browser/CI set-up installs fonts-wqy-microhei
     texts = "\n".join(_figure_texts(chart.build_figure(plain)))
-    assert "目标 90%" in texts and "95% 置信区间" in texts and "宣传教育培训普及率" in texts and "样本 3 份" in texts
+    assert "目标 90%" in texts and "95% 置信区间" in texts and "宣传教育培\n训普及率" in texts and "样本 3 份" in texts
     assert "target" not in texts and "wave" not in texts
     split = chart.build_figure(by_township)
     texts = "\n".join(_figure_texts(split))
