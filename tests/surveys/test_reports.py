@@ -268,7 +268,7 @@ def test_the_chart_is_labelled_in_chinese_and_honours_the_breakdown(factory: ses
     assert "target" not in texts and "wave" not in texts
     split = chart.build_figure(by_township)
     texts = "\n".join(_figure_texts(split))
-    assert "新郑·和庄镇" in texts and "新密·青屏街道" in texts and "按乡镇/街道" in texts
+    assert "新郑·和庄镇" in texts and "新密·青\n屏街道" in texts and "按乡镇/街道" in texts
     assert len(split.axes) == len(PUBLIC.indicators)
     assert chart.render_png(by_township).startswith(b"\x89PNG")
 
