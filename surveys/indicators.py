@@ -19,6 +19,9 @@ from surveys.definition import Indicator
 Z95 = NormalDist().inv_cdf(0.975)  # 1.959963984540054
 SMALL_N = 100  # below this many valid answers a 90% claim is hard to judge either way
 TINY_CELL = 5  # a weighting category with fewer valid answers than this gets a warning (its weights are large)
+WEIGHT_CAP = (
+    5.0  # no respondent counts for more than this many times the average respondent; larger weights are trimmed
+)
 RAKE_TOLERANCE = 1e-9  # largest relative gap between a fitted margin and its target when raking stops
 RAKE_MAX_ROUNDS = 1000
 Stratum = tuple[str | None, ...]
@@ -208,16 +211,44 @@ def _post_stratified(
     total = sum(used.values())
     if not total:
         return None, None, None, warnings
-    rate = 0.0
-    score = 0.0
-    inverse_n = 0.0
-    for stratum, pop in used.items():
-        share = pop / total
-        cell = by_stratum[stratum]
-        rate += share * cell.numerator / cell.denominator
-        score += share * cell.score_sum / cell.denominator
-        inverse_n += share * share / cell.denominator
+    for stratum in sorted(used, key=str):
+        if by_stratum[stratum].denominator < TINY_CELL:
+            name = "×".join(str(x) for x in stratum)
+            warnings.append(texts.WARN_TINY_CELL.format(cell=name, n=by_stratum[stratum].denominator))
+    weights = {s: (pop / total) / by_stratum[s].denominator for s, pop in used.items()}  # per respondent, sum 1
+    weights, trimmed = trim_weights(weights, {s: by_stratum[s].denominator for s in used})
+    if trimmed:
+        names = "、".join("×".join(str(x) for x in s) for s in trimmed)
+        warnings.append(texts.WARN_TRIMMED.format(cap=WEIGHT_CAP, cells=names))
+    rate = sum(w * by_stratum[s].numerator for s, w in weights.items())
+    score = sum(w * by_stratum[s].score_sum for s, w in weights.items())
+    inverse_n = sum(w * w * by_stratum[s].denominator for s, w in weights.items())
     return rate, (score if scored else None), 1 / inverse_n, warnings
+
+
+def trim_weights(
+    weights: Mapping[Stratum, float], counts: Mapping[Stratum, int], *, cap: float = WEIGHT_CAP, rounds: int = 20
+) -> tuple[dict[Stratum, float], list[Stratum]]:
+    """Per-respondent weights (summing to one over all respondents) with none above `cap` times the mean weight.
+
+    The usual trimming: weights over the cap are set to it and the rest rescaled so the total stays one; repeated,
+    since rescaling can push another stratum over. Returns the weights and the strata that were trimmed."""
+    n = sum(counts.values())
+    limit = cap / n
+    current = dict(weights)
+    trimmed: set[Stratum] = set()
+    for _ in range(rounds):
+        over = {s for s, w in current.items() if w > limit * (1 + 1e-9)}
+        if not over:
+            break
+        trimmed |= over
+        fixed = sum(limit * counts[s] for s in trimmed)
+        free = sum(current[s] * counts[s] for s in current if s not in trimmed)
+        if free <= 0 or fixed >= 1:
+            break  # every stratum at the cap: nothing left to rescale
+        scale = (1 - fixed) / free
+        current = {s: (limit if s in trimmed else w * scale) for s, w in current.items()}
+    return current, sorted(trimmed, key=str)
 
 
 def rake(

@@ -64,6 +64,7 @@ METHOD_RAKED = (
 )
 WARN_TINY_CELL = "分层“{cell}”只有 {n} 份有效样本，加权后每份权重很大，结果不稳"
 WARN_RAKE_DIVERGED = "迭代比例拟合 {rounds} 轮后仍未收敛（样本覆盖不了全部边际组合），加权结果仅供参考"
+WARN_TRIMMED = "分层 {cells} 的权重超过平均权重的 {cap:g} 倍，已截断到 {cap:g} 倍（其余分层按比例放大），结果略偏向样本结构"
 WARN_EMPTY_CELL = "分层“{cell}”有人口但没有样本，已从加权中去掉（其余分层按比例放大）"
 WARN_SMALL_N = "{name}：有效样本 {n:.0f} 份，太少，难以判断是否达到 {target:.0%}（建议至少约 400 份）"
 WARN_UNDECIDED = "{name}：置信区间 {low:.1%}–{high:.1%} 跨过目标 {target:.0%}，严格说还不能确定是否达标"

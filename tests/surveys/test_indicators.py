@@ -129,3 +129,24 @@ def test_raking_warns_on_tiny_cells_and_when_the_margins_cannot_be_reached() -> 
     result = evaluate(PUB, cells, margins=[{"a": 1.0, "b": 1.0}, {"y": 2.0, "o": 8.0}], weights_source="m.csv")
     assert any("只有 3 份" in w for w in result.warnings)
     assert any("未收敛" in w for w in result.warnings)
+
+
+def test_post_stratification_names_a_stratum_with_fewer_than_five_answers() -> None:
+    cells = [Cell(("xz_hezhuang",), 1, 0, 1), Cell(("xm_qingping",), 60, 0, 50)]
+    weighted = evaluate(PUB, cells, population={("xz_hezhuang",): 100, ("xm_qingping",): 100}, weights_source="p.csv")
+    assert any("xz_hezhuang" in w and "只有 1 份" in w for w in weighted.warnings)
+    assert not any("xm_qingping" in w and "只有" in w for w in weighted.warnings)
+    assert weighted.n_effective is not None and weighted.n_effective < 61
+
+
+def test_weights_over_the_cap_are_trimmed_and_reported() -> None:
+    # one answer standing for half the population would weigh 50 times the average; the cap is 5
+    cells = [Cell(("a",), 1, 0, 0), Cell(("b",), 99, 0, 99)]
+    weighted = evaluate(PUB, cells, population={("a",): 500, ("b",): 500}, weights_source="p.csv")
+    assert any("已截断到 5 倍" in w and "a" in w for w in weighted.warnings)
+    # untrimmed the rate would be 0.5; trimmed, the lone "no" counts 5 times the mean: 1 - 5/100
+    assert weighted.rate == pytest.approx(0.95)
+    assert weighted.n_effective == pytest.approx(1 / (1 * (0.05) ** 2 + 99 * (0.95 / 99) ** 2))
+    untouched = evaluate(PUB, [Cell(("a",), 50, 0, 25), Cell(("b",), 50, 0, 50)], population={("a",): 1, ("b",): 1},
+                         weights_source="p.csv")  # fmt: skip
+    assert not any("截断" in w for w in untouched.warnings) and untouched.rate == pytest.approx(0.75)
