@@ -63,7 +63,9 @@ _AREA = {
     ),
 }
 # Words that ask about the plan rather than a bin: with them a concrete plan answer beats a sorting answer.
-_POLICY_CUE = re.compile(r"多少|目标|利用率|比例|比率|指标|要求|牵头|负责|任务|方案|达到|百分之|%")
+_POLICY_CUE = re.compile(
+    r"多少|目标|利用率|比例|比率|指标|要求|牵头|负责|任务|方案|达到|百分之|%|配合|协办|协助|责任单位|哪个部门|报送|经费"
+)
 _NUMBERS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5"}
 _LATIN = re.compile(r"[a-z]{2}")
 _DONT_KNOW = frozenset(["不知道", "不清楚", "不确定", "不懂", "都有", "随便", "不晓得", "搞不清", "看不出来"])

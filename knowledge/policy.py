@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from knowledge.answer import Answer
 from knowledge.plan_models import PlanDocument, PlanSection, PlanTarget, PlanTask
 from knowledge.plan_parser import render_target
-from knowledge.plans import short_city
+from knowledge.plans import same_city, short_city
 from knowledge.segment import add_words, shared_tokenizer
 
 # Resident-facing wording, kept apart from the logic below.
@@ -30,11 +30,26 @@ TEXT_CELLS = "{cite}提到的“无废细胞”类型：{types}。"
 TEXT_PLACES = "{cite}点名创建的{kinds}：{places}。"
 TEXT_LEADERS = "{cite}：{group}组长{leader}，副组长{deputies}；成员单位{n}个。"
 TEXT_INDICATORS = "{cite}确定了{total}个{name}：{parts}。"
+TEXT_NO_CITY_PLAN = (
+    "{place}的“无废城市”建设方案还没有导入，我不拿其他地方的数字代替。目前已导入的方案：{loaded}。"
+    "可以问这些方案里的内容，{place}的情况请咨询当地主管部门。"
+)
+TEXT_OTHER_CITIES = "你所在的{place}还没有导入方案，下面是已导入方案里的，不是{place}的数字："
+TEXT_QUOTE = "{cite}「{title}」原文：{sentence}"
+TEXT_NO_UNITS_QUOTE = "{cite}「{title}」没有写明牵头单位，原文：{sentence}"
 NONE_WORD = "（未写明）"
 
-TARGET_CUES = ("目标", "要求", "达到", "多少", "几", "百分之", "比例", "指标", "率", "多大", "怎样", "提高到")
+TARGET_CUES = ("目标", "要求", "达到", "多少", "几", "百分之", "比例", "指标", "率", "多大", "怎样", "提高到", "数量")
 STRONG_CUES = ("目标", "指标", "方案", "无废城市", "牵头", "责任单位", "率", "满意度", "参与度", "十四五", "到20")
-WHO_CUES = ("谁", "哪个部门", "哪些部门", "哪个单位", "哪些单位", "牵头", "责任单位", "负责单位", "主管", "归谁")
+WHO_CUES = (
+    "谁", "哪个部门", "哪些部门", "哪个单位", "哪些单位", "牵头", "责任单位", "负责单位", "主管", "归谁", "配合单位",
+    "协办", "配合", "协助", "参与单位", "归哪", "哪家单位", "哪家部门", "由哪",
+)  # fmt: skip
+# questions about duties and arrangements answered by quoting the plan: reporting, money, offices, priorities
+DUTY_CUES = (
+    "报送", "上报", "报给", "报告", "多久", "多长时间", "什么时候", "何时", "期限", "时限", "资金", "经费", "设在",
+    "办公室", "考核", "督导", "保障", "为重点", "重点是", "每季度", "每月", "每年", "频次", "几次",
+)  # fmt: skip
 UNIT_CUES = ("负责", "牵头", "任务", "职责", "干什么", "做什么", "管什么", "承担", "参与", "工作", "管哪")
 CELL_CUES = ("类型", "哪些", "哪几", "种类", "有什么", "什么样", "包括", "几种", "有几", "几类")
 STOP = {
@@ -42,7 +57,31 @@ STOP = {
     "用率", "收率", "传教", "怎么", "如何", "现在", "我们", "方案", "规定", "任务", "负责", "牵头", "谁", "哪个", "部门",
     "单位", "市", "县", "区", "以上", "实现", "提升", "提高", "全市", "建成", "无废", "城市", "建设", "垃圾", "废物",
     "固体", "固废", "一下", "请问", "问", "告诉", "指标", "多大", "比例", "百分之", "几", "情况", "工作", "责任",
+    "创建", "新建", "新增", "完成", "累计", "几家", "几个", "几所", "几座", "几场", "几次", "多少家", "多少个", "数量",
+    "个数", "多久", "一次", "这块", "这项", "时候", "哪里", "哪儿", "设在", "配合", "协办", "协助", "协同",
+    "参与", "由谁", "谁来", "咱们", "咱", "俺们", "全县", "百分", "之几", "多少吨", "一共", "总共",
+    "稳定", "稳定在", "保持", "提高到", "搞到", "能达到", "群众", "老百姓", "大家", "市民",
 }  # fmt: skip
+ASKING = re.compile("几|多少|哪|谁|啥|什么|怎么|咋|吗|呢")  # question words glued to a keyword: 百分之几, 县要
+MODAL = re.compile("^(要|能|会|应|该|得|需|想)[\u4e00-\u9fff]$")  # 要建, 能搞: a modal glued to a verb
+# Words written several ways in plans and questions, unified before segmenting (longest first).
+SYNONYMS = [
+    (re.compile("(资源化综合|资源化|回收|综合)利用率|回收率"), "利用率"),
+    (re.compile("(资源化|回收|综合)利用"), "利用"),
+    (re.compile("固废"), "固体废物"),
+    (re.compile("占比|比重"), "比例"),
+    (re.compile("报给|上报|报告"), "报送"),
+    (re.compile("经费|资金"), "资金"),
+    (re.compile("医院"), "医疗机构"),
+    (re.compile("创建|新建|新增|建成"), "建设"),
+]
+# Places residents may ask about; a plan question about one with no plan loaded is told so.
+PLACES = re.compile(
+    "(郑州|中牟|登封|巩义|荥阳|金水|管城|惠济|上街|航空港|郑东新区|中原区|二七区|开封|洛阳|许昌|新乡|焦作|平顶山|安阳|"
+    "南阳|商丘|周口|信阳|驻马店|漯河|三门峡|鹤壁|濮阳|济源|上海|北京|深圳|广州|杭州)(市区|市|县|区)?"
+    r"|([\u4e00-\u9fff]{2,3}县)"
+)
+NOT_PLACES = ("全县", "各县", "本县", "该县", "我县", "县城")
 DOMAIN_WORDS = (
     "利用率",
     "综合利用率",
@@ -74,10 +113,36 @@ def _jieba() -> jieba.Tokenizer:
     return shared_tokenizer()
 
 
+def unify(text: str) -> str:
+    """The text with synonyms written one way: 回收利用率/资源化利用率/综合利用率 -> 利用率, 固废 -> 固体废物 …"""
+    for rx, word in SYNONYMS:
+        text = rx.sub(word, text)
+    return text
+
+
 def tokens(text: str) -> set[str]:
     """Keywords of a text: jieba search-mode words without stop words or single characters."""
-    words = _jieba().cut_for_search(re.sub(r"[“”\"'《》（）()，。、？?！!：:；;\s]", " ", text.lower()))
-    return {w for w in words if len(w) > 1 and w not in STOP and not w.strip().isdigit()}
+    clean = re.sub(r"[“”\"'《》（）()，。、？?！!：:；;\s]", " ", unify(text.lower()))
+    words = set(_jieba().cut_for_search(clean))
+    # "焚烧处理率" is cut 焚烧处理 + 率 while "处理率" stands alone elsewhere: give both the measure word
+    words |= {
+        m.group(1) + m.group(2) for m in re.finditer("(?=([\u4e00-\u9fff]{2})(率|度))", clean) if m.group(1) in words
+    }
+    kept = {
+        w
+        for w in words
+        if len(w) > 1 and w not in STOP and not w.strip().isdigit() and not ASKING.search(w) and not MODAL.match(w)
+    }
+    return {w for w in kept if not _stop_compound(w, words)}
+
+
+def _stop_compound(word: str, words: set[str]) -> bool:
+    """Whether a search-mode compound is a stop word glued to another word: 垃圾焚烧 = 垃圾 + 焚烧."""
+    for i in range(2, len(word) - 1):
+        a, b = word[:i], word[i:]
+        if (a in STOP and b in words) or (b in STOP and a in words):
+            return True
+    return False
 
 
 @dataclass
@@ -90,6 +155,7 @@ class _Target:
     ind: set[str]
     ctx: set[str]
     tail: set[str]  # keywords of the indicator's measure: 利用率, 比重 …
+    titles: set[str]  # keywords of the indicator and of the titles of its section and parent
 
 
 @dataclass
@@ -102,6 +168,23 @@ class _Task:
     responsible: list[str]
     head: set[str]
     body: set[str]
+    text: str = ""
+
+
+@dataclass
+class _Passage:
+    """One sentence of a plan section, for questions answered by quoting: reporting, money, tasks without units."""
+
+    city: str | None
+    cite: str
+    label: str
+    title: str
+    sentence: str
+    head: set[str]  # keywords of the section title
+    body: set[str]  # keywords of the sentence
+
+
+UNIT_NAME = re.compile(r"[市县区][\u4e00-\u9fff]{1,12}?(?:局|委|办|中心|社|部|公司|政府)|领导小组|无废办|各牵头单位")
 
 
 def cite_name(doc: PlanDocument) -> str:
@@ -119,9 +202,16 @@ def cite_name(doc: PlanDocument) -> str:
 class PolicyIndex:
     """Everything needed to answer plan questions, read from the database once."""
 
-    def __init__(self, targets: list[_Target], tasks: list[_Task], docs: list[PlanDocument]) -> None:
+    def __init__(
+        self,
+        targets: list[_Target],
+        tasks: list[_Task],
+        docs: list[PlanDocument],
+        passages: list[_Passage] | None = None,
+    ) -> None:
         self.targets = targets
         self.tasks = tasks
+        self.passages = passages or []
         self.docs = [(d.city, cite_name(d), d.facts or {}) for d in docs]
         self.cities = [c for c in dict.fromkeys(d.city for d in docs) if c]
         df: Counter[str] = Counter()
@@ -129,7 +219,9 @@ class PolicyIndex:
             df.update(t.ind | t.ctx)
         for k in tasks:
             df.update(k.head | k.body)
-        n = len(targets) + len(tasks) + 1
+        for p in self.passages:
+            df.update(p.head | p.body)
+        n = len(targets) + len(tasks) + len(self.passages) + 1
         self.idf = {w: math.log(n / c) + 1.0 for w, c in df.items()}
         self.max_idf = max(self.idf.values(), default=1.0)
         units: dict[str, str] = {}
@@ -151,7 +243,8 @@ class PolicyIndex:
             doc = by_doc[g.document_id]
             sec = sections.get(g.section_id) if g.section_id else None
             parent = sections.get(sec.parent_id) if sec and sec.parent_id else None
-            context = " ".join(s.title for s in (sec, parent) if s)
+            titles = " ".join(s.title for s in (sec, parent) if s)
+            context = titles + " " + g.sentence
             ind = tokens(g.indicator)
             targets.append(
                 _Target(
@@ -171,6 +264,7 @@ class PolicyIndex:
                     ind=ind,
                     ctx=tokens(context) - ind,
                     tail=tokens(g.indicator[-3:]),
+                    titles=ind | tokens(titles),
                 )
             )
         tasks = []
@@ -187,9 +281,21 @@ class PolicyIndex:
                     k.responsible_units,
                     head,
                     tokens(k.text) - head,
+                    k.title + k.text,
                 )
             )
-        return cls(targets, tasks, docs)
+        passages = []
+        for sec in sorted(sections.values(), key=lambda x: (x.document_id, x.position)):
+            doc = by_doc[sec.document_id]
+            if sec.label.startswith("附件") or not sec.text:
+                continue
+            head = tokens(sec.title)
+            for sentence in re.split(r"(?<=[。；])", sec.text.replace("\n", "")):
+                if len(sentence) >= 6:
+                    passages.append(
+                        _Passage(doc.city, cite_name(doc), sec.label, sec.title, sentence, head, tokens(sentence))
+                    )
+        return cls(targets, tasks, docs, passages)
 
     # ------------------------------------------------------------ entry point
 
@@ -199,15 +305,34 @@ class PolicyIndex:
         asked_city = next((c for c in self.cities if short_city(c) in q), None)
         for c in self.cities:
             q = q.replace(c, " ").replace(short_city(c), " ")
-        year_m = re.search(r"20\d\d", q)
-        year = int(year_m.group(0)) if year_m else None
-        want = asked_city or next((c for c in self.cities if city and short_city(c) == short_city(city)), None)
         if not self.docs:
             return None
-        if ("无废细胞" in q or re.search("无废(景区|公园)", q)) and _has(q, CELL_CUES):
-            return self._cells(want)
-        if "领导小组" in q:
-            return self._leaders(want)
+        planish = _has(q, TARGET_CUES) or _has(q, STRONG_CUES) or _has(q, WHO_CUES) or _has(q, DUTY_CUES)
+        place = None if asked_city else _unloaded_place(q)
+        if place and planish:
+            return self._no_plan(place)
+        if place:
+            q = q.replace(place, " ")
+        year_m = re.search(r"20\d\d", q)
+        year = int(year_m.group(0)) if year_m else None
+        want = asked_city or next((c for c in self.cities if same_city(c, city)), None)
+        other = None if (asked_city or want or not city) else city  # the resident's own place has no plan
+        found = self._dispatch(q, want, year)
+        if found is not None and other and found.extra.get("targets", found.extra.get("units")) is not None:
+            found.text = TEXT_OTHER_CITIES.format(place=other) + "\n" + found.text
+            found.confidence = min(found.confidence, 0.6)
+        return found
+
+    def _dispatch(self, q: str, want: str | None, year: int | None) -> Answer | None:
+        """The answer for a question with the city names already taken out."""
+        if ("无废细胞" in q or re.search("无废(景区|公园)", q)) and _has(q, CELL_CUES) and not _has(q, ("多少", "几")):
+            found = self._cells(want)
+            if found:
+                return found
+        if "领导小组" in q and not _has(q, ("办公室", "设在")):
+            found = self._leaders(want)
+            if found:
+                return found
         if "指标" in q and re.search("(多少|几)个", q):
             found = self._indicator_system(want)
             if found:
@@ -216,18 +341,71 @@ class PolicyIndex:
         if unit and _has(q, UNIT_CUES):
             return self._unit_tasks(unit, want)
         words = tokens(q)
-        if _has(q, WHO_CUES):
-            found = self._who(words, want)
+        who = _has(q, WHO_CUES)
+        if who and not _has(q, DUTY_CUES):
+            found = self._who(words, want, q)
+            if found:
+                return found
+        if _has(q, DUTY_CUES):
+            found = self._quote(words, want, who=who)
             if found:
                 return found
         if _has(q, TARGET_CUES):
-            found = self._targets(words, want, year)
+            asked_unit = re.search("(吨|家|座|所|场|万元|%|百分|公里|亩)", q)
+            unit = {"百分": "%"}.get(asked_unit.group(1), asked_unit.group(1)) if asked_unit else ""
+            found = self._targets(words, want, year, unit)
+            if found:
+                return found
+            found = self._quote(words, want, number=True)
+            if found:
+                return found
+        if who:
+            found = self._quote(words, want, who=True)
             if found:
                 return found
         if _has(q, STRONG_CUES) or _has(q, WHO_CUES[1:]):
             topic = "".join(w for w in _jieba().cut(q) if w.strip() and w not in STOP)[:20] or q[:20]
             return Answer(intent="policy", text=TEXT_NO_FIGURE.format(topic=topic), confidence=0.2, source="plan")
         return None
+
+    def _no_plan(self, place: str) -> Answer:
+        """A place with no plan loaded: say so, name the loaded plans, show no figure."""
+        loaded = "、".join(dict.fromkeys(cite for _c, cite, _f in self.docs))
+        return Answer(
+            intent="policy",
+            text=TEXT_NO_CITY_PLAN.format(place=place, loaded=loaded),
+            confidence=0.9,
+            source="plan",
+            extra={"targets": [], "no_plan": place, "loaded": [c for c, _cite, _f in self.docs]},
+        )
+
+    # ------------------------------------------------------------ quoting the plan
+
+    def _quote(self, words: set[str], want: str | None, *, who: bool = False, number: bool = False) -> Answer | None:
+        """The plan sentence that best covers the question, quoted with its section; None below the coverage bar."""
+        if not words:
+            return None
+        best: tuple[float, _Passage] | None = None
+        for p in self.passages:
+            if want and p.city != want:
+                continue
+            if (who and not UNIT_NAME.search(p.sentence)) or (number and not re.search(r"\d", p.sentence)):
+                continue
+            s = self._score(words, p.body, p.head, 0.5, set())
+            if s >= 1.5 and (best is None or s > best[0]):
+                best = (s, p)
+        if best is None:
+            return None
+        s, p = best
+        cities = {q.city for q in self.passages}
+        cite = f"{p.cite} {p.label}" if (want or len(cities) <= 1) else f"{p.city}：{p.cite} {p.label}"
+        return Answer(
+            intent="policy",
+            text=TEXT_QUOTE.format(cite=cite, title=p.title, sentence=p.sentence.strip()),
+            confidence=0.75 if s >= 4 else 0.55,
+            source="plan",
+            extra={"tasks": [p.label], "quote": {"city": p.city, "label": p.label, "sentence": p.sentence}},
+        )
 
     # ------------------------------------------------------------ targets
 
@@ -252,12 +430,17 @@ class PolicyIndex:
             hit + body_weight * ctx + 0.5 * hit / (self._weight(head) or 1.0) + 0.5 * self._weight(words & tail)
         ) * (coverage)
 
-    def _targets(self, words: set[str], want: str | None, year: int | None) -> Answer | None:
+    def _targets(self, words: set[str], want: str | None, year: int | None, unit: str = "") -> Answer | None:
         if not words:
             return None
         per_city: dict[str | None, list[tuple[float, _Target]]] = {}
+        subject = words - MEASURE_WORDS
         for t in self.targets:
             s = self._score(words, t.ind, t.ctx, 0.5, t.tail)
+            if subject and self._weight(subject & t.titles) < 0.3 * self._weight(subject):
+                continue  # the question's subject is only in the sentence around this figure, not in it
+            if unit and s:
+                s *= 1.5 if unit in t.data["unit"] else 0.7
             if s < 1.5:
                 continue
             if year and t.data["year"] == year:
@@ -291,18 +474,24 @@ class PolicyIndex:
 
     # ------------------------------------------------------------ responsibility
 
-    def _who(self, words: set[str], want: str | None) -> Answer | None:
+    def _who(self, words: set[str], want: str | None, phrase: str = "") -> Answer | None:
+        grams = {phrase[i : i + 4] for i in range(len(phrase) - 3)} if phrase else set()
+        grams = {g for g in grams if re.fullmatch("[\u4e00-\u9fff]{4}", g) and not _has(g, WHO_CUES)}
         best: dict[str | None, tuple[float, _Task]] = {}
         for k in self.tasks:
             if want and k.city != want:
                 continue
             s = self._score(words, k.head, k.body, 0.3, set())
+            if s and grams and any(g in k.text for g in grams):
+                s += 0.5  # the question's own wording ("无废学校") is in this task
             if s >= 1.5 and (k.city not in best or s > best[k.city][0]):
                 best[k.city] = (s, k)
         if not best:
             return None
         with_units = {c: v for c, v in best.items() if v[1].lead or v[1].responsible}
-        shown = with_units or best
+        if not with_units:
+            return self._quote(words, want, who=True) or self._quote(words, want)
+        shown = with_units
         lines = []
         lead: list[str] = []
         resp: list[str] = []
@@ -366,7 +555,7 @@ class PolicyIndex:
 
     def _facts(self, key: str, want: str | None) -> list[tuple[str | None, str, dict[str, Any]]]:
         rows = [(c, cite, f[key]) for c, cite, f in self.docs if f.get(key)]
-        if want and any(c == want for c, _cite, _f in rows):
+        if want:  # another city's facts are never shown as the asked city's
             rows = [r for r in rows if r[0] == want]
         return rows
 
@@ -420,6 +609,16 @@ class PolicyIndex:
             for _c, cite, s in rows
         ]
         return Answer(intent="policy", text="\n".join(lines), confidence=0.85, source="plan")
+
+
+def _unloaded_place(q: str) -> str | None:
+    """A place named in the question (中牟, 登封县, 郑州市区 …); the caller has taken the loaded cities out."""
+    for m in PLACES.finditer(q):
+        name = m.group(0)
+        if m.group(3) and (name in NOT_PLACES or name[:1] in "全各本该我每"):
+            continue
+        return name
+    return None
 
 
 def _has(text: str, cues: tuple[str, ...]) -> bool:
