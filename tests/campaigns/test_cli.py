@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -254,3 +255,36 @@ def test_segment_preview_warns_about_responses_that_name_nobody(
     }
     out = run(capsys, "segments", "preview", "--where", "not_surveyed=public/2026")[1]
     assert "2 人" in out and "1 份" in out and "匿名" in out
+
+
+def test_campaign_ledger_csv_escapes_a_formula_in_a_residents_field(
+    env: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.channels.web_outbox import WebOutboxSender
+    from bot.db import transaction
+    from bot.runtime import ensure_ready
+    from campaigns import runs
+    from campaigns.delivery import DeliveryLoop
+
+    monkeypatch.setenv("WUFEI_CAMPAIGNS__QUIET_HOURS", "off")
+    get_settings.cache_clear()
+    factory = ensure_ready(env)
+    planted = "@SUM(A1)"
+    add_residents(factory, 2, now=utcnow(), township="新建路街道", community=planted)
+    assert run(capsys, "segments", "create", "新建路", "--where", "township=新建路街道")[0] == 0
+    code, out, _ = run(
+        capsys, "campaign", "create", "--name", "n", "--text", "t", "--segment", "新建路", "--channels", "web"
+    )
+    cid = out.strip()
+    assert run(capsys, "campaign", "start", cid)[0] == 0
+    now = utcnow()
+    with transaction(factory) as session:
+        runs.tick(session, now=now, quiet=None, grace=dt.timedelta(hours=2))
+    assert DeliveryLoop(factory, {"web": WebOutboxSender(factory)}, worker="t", clock=lambda: now).drain() == 2
+    path = tmp_path / "ledger.csv"
+    assert run(capsys, "campaign", "ledger", cid, "--csv", str(path))[0] == 0
+    code, out, _ = run(capsys, "campaign", "ledger", cid, "--csv", "-")
+    assert code == 0 and out.startswith("\ufeff")
+    for text in (path.read_text(encoding="utf-8"), out):
+        table = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+        assert len(table) == 2 and {row["社区"] for row in table} == {"'" + planted}

@@ -186,3 +186,32 @@ def test_cli_import_export_and_indicators(env: dict[str, str], tmp_path: Path) -
     assert missing.returncode == 2 and "找不到文件" in missing.stderr
     unknown = wufei(env, "indicators", "--survey", "nope")
     assert unknown.returncode == 2 and "没有问卷" in unknown.stderr
+
+
+FORMULAS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)"]
+
+
+def test_formulas_in_answers_are_text_in_every_export_and_the_escape_is_stable(
+    factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    rows = [[str(n), "2", "1", "满意", "新郑·和庄镇", "5", "居民", f, ""] for n, f in enumerate(FORMULAS, 1)]
+    with transaction(factory) as session:
+        assert import_file(session, PUBLIC, write_csv(tmp_path / "in.csv", rows), now=NOW).imported == 4
+    with transaction(factory) as session:
+        export.write_csv(session, PUBLIC, tmp_path / "codes.csv", wave=None, codes=True)
+        data = report.build(session, PUBLIC, wave=None)
+        export.write_xlsx(session, PUBLIC, tmp_path / "out.xlsx", report=data, wave=None, codes=True)
+    escaped = ["'" + f for f in FORMULAS]
+    with (tmp_path / "codes.csv").open(encoding="utf-8-sig", newline="") as handle:
+        assert [row["comment"] for row in csv.DictReader(handle)] == escaped
+    book = load_workbook(tmp_path / "out.xlsx")
+    assert [c.coordinate for s in book.worksheets for row in s.iter_rows() for c in row if c.data_type == "f"] == []
+    answers = [[c.value for c in row] for row in book["回答"].iter_rows()]
+    column = answers[0].index("comment")
+    assert [row[column] for row in answers[1:]] == escaped
+    # an export imported again keeps the quote once: exporting it again gives the same text, not "''=…"
+    with transaction(factory) as session:
+        assert import_file(session, PUBLIC, tmp_path / "codes.csv", now=NOW).imported == 4
+        export.write_csv(session, PUBLIC, tmp_path / "again.csv", wave=None, codes=True)
+    with (tmp_path / "again.csv").open(encoding="utf-8-sig", newline="") as handle:
+        assert [row["comment"] for row in csv.DictReader(handle)] == escaped * 2

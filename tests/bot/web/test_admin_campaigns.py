@@ -24,7 +24,7 @@ from bot.db import session_factory, transaction, utcnow
 from bot.web.app import create_app
 from campaigns import cells, ledger, runs
 from campaigns.models import Campaign, Resident
-from tests.support.admin import Staff, staff_per_role
+from tests.support.admin import Staff, console_login, staff_per_role
 from tests.support.campaigns import add_residents
 from tests.support.fake_wechat import fake_wechat_server
 
@@ -370,3 +370,22 @@ def test_cell_qrcode_with_wechat_is_created_once(settings: Settings) -> None:
             other = _cell(client, h, name="二中").json()["id"]
             r = client.post(f"{API}/cells/{other}/qrcode", headers=h)
             assert r.status_code == 502 and "45009" in r.json()["detail"]
+
+
+def test_a_formula_in_a_residents_field_is_escaped_in_the_ledger_csv(
+    client: TestClient, staff: dict[str, Staff], h: dict[str, str]
+) -> None:
+    planted = '=HYPERLINK("http://x","y")'
+    factory = client.app.state.factory  # type: ignore[attr-defined]
+    add_residents(factory, 2, now=utcnow(), township="新建路街道", community=planted)
+    segment = client.put(f"{API}/segments/新建路", json={"rules": {"township": "新建路街道"}}, headers=h)
+    assert segment.status_code == 200
+    cid = _create(client, h, segment="新建路", channels=["web"]).json()["id"]
+    assert client.post(f"{API}/campaigns/{cid}/start", headers=h).status_code == 200
+    _materialise(client)
+    api = client.get(f"{API}/campaigns/{cid}/ledger.csv", headers=staff["viewer"].headers)
+    console_login(client, staff["viewer"])
+    for r in (api, client.get(f"/admin/campaigns/{cid}/ledger.csv")):
+        assert r.status_code == 200 and r.text.startswith("\ufeff")
+        table = list(csv.DictReader(io.StringIO(r.text.lstrip("\ufeff"), newline="")))
+        assert len(table) == 2 and {row["社区"] for row in table} == {"'" + planted}

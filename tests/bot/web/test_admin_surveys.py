@@ -277,3 +277,38 @@ def test_survey_routes_are_documented(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     for path in ("/api/admin/surveys", f"{URL}/indicators", f"{URL}/indicators.xlsx", f"{URL}/import"):
         assert path.replace("public", "{survey_id}") in paths
+
+
+FORMULAS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)"]
+WEB_ANSWERS = {
+    "publicity": "aware",
+    "participation": ["sorting"],
+    "satisfaction": "satisfied",
+    "township": "xz_hezhuang",
+    "age_band": "a45_59",
+    "identity": "employee",
+}
+
+
+def test_formulas_typed_in_the_web_form_reach_every_download_as_text(
+    client: TestClient, staff: dict[str, Staff]
+) -> None:
+    for comment in FORMULAS:  # one phone each: the form takes one response per browser
+        phone = TestClient(client.app)
+        phone.get("/survey/public")
+        assert phone.post("/survey/public", data={**WEB_ANSWERS, "comment": comment}).status_code == 200
+    office = staff["office"].headers
+    escaped = {"'" + f for f in FORMULAS}
+
+    r = client.get(f"{URL}/responses.csv", params={"wave": "all"}, headers=office)
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"), newline="")))
+    assert {row["comment"] for row in rows} == escaped
+
+    r = client.get(f"{URL}/indicators.xlsx", params={"wave": "all"}, headers=office)
+    book = load_workbook(io.BytesIO(r.content))
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    sheet = book["回答"]
+    column = [c.value for c in sheet[1]].index("comment")
+    comments = [row[column] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert set(comments) == escaped
