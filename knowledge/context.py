@@ -98,12 +98,13 @@ def follow_up(
     if not query or not norm or len(norm) > 12 or is_choice_reply(norm):
         return None
     rest = _TRAILING.sub("", _POINTING.sub("", norm)).strip(" ，")
+    pointing = rest != norm  # "那个袋子呢", "它的包装": said about something already named
     if not rest or rest == query:
         return None
     alone = kb.answer(norm, area=area, city=city)
     if alone.intent in ("smalltalk", "command", "faq", "policy"):
         return None
-    if rest.rstrip("的") in PART_NOUNS:
+    if pointing and rest.rstrip("的") in PART_NOUNS:
         candidates = [query + rest.rstrip("的"), f"{query}的{rest}"]
     elif _describes(rest, alone):
         candidates = [f"{query}，{rest}"]  # conditions said in another clause count ("塑料袋，有油的")
@@ -114,9 +115,11 @@ def follow_up(
         if answer.intent in ("sorting", "clarify") and _about(answer, query):
             answer.extra["follow_up"] = candidate
             return answer
+    if alone.items or alone.pending is not None:
+        return None  # "骨头呢" after 电池 is a new question, not 电池骨头
     answer = kb.answer(candidates[0], area=area, city=city)
     answer.extra["follow_up"] = candidates[0]
-    return answer if answer.intent == "unknown" else None
+    return answer if answer.intent == "unknown" else None  # "不确定" about the whole thing beats the generic reply
 
 
 def _describes(rest: str, alone: Answer) -> bool:

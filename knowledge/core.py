@@ -71,7 +71,8 @@ _LATIN = re.compile(r"[a-z]{2}")
 _DONT_KNOW = frozenset(["不知道", "不清楚", "不确定", "不懂", "都有", "随便", "不晓得", "搞不清", "看不出来"])
 
 
-_ACKS_LONGEST_FIRST = sorted(ACKS, key=len, reverse=True)
+_ACKS_LONGEST_FIRST = sorted(ACKS | THANKS, key=len, reverse=True)
+_THANKING = ("谢", "thank", "thx", "3q")
 
 
 def _only_acks(text: str) -> bool:
@@ -121,6 +122,8 @@ class KnowledgeBase:
         """Answer one message; `area` is "rural" for 二次四分 answers, `city` picks the plan."""
         norm = normalize(text)
         if len(norm) <= 12 and _only_acks(norm):
+            if any(w in norm for w in _THANKING):  # "中，谢谢", "thank you"
+                return Answer("smalltalk", texts.THANKS, 1.0, "smalltalk:thanks")
             return Answer("smalltalk", texts.ACK, 1.0, "smalltalk:ack")
         bare = _PARTICLES.sub("", norm)
         if not bare:

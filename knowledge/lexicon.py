@@ -138,7 +138,7 @@ GREETINGS: frozenset[str] = _words(
 )
 THANKS: frozenset[str] = _words(
     """
-    谢谢 谢谢你 谢谢您 多谢 感谢 非常感谢 thanks thank you thankyou thx 3q 谢啦 辛苦了 辛苦 辛苦啦 太好了 好滴 了解 好的 好 好的谢谢 明白了 知道了 懂了 ok 收到 嗯嗯 行
+    谢谢 谢谢你 谢谢您 多谢 感谢 非常感谢 thanks thank you thankyou thx 3q 谢啦 谢了 辛苦了 辛苦 辛苦啦 太好了 好滴 了解 好的 好 好的谢谢 明白了 知道了 懂了 ok 收到 嗯嗯 行
     """
 )
 GOODBYES: frozenset[str] = _words(
@@ -149,7 +149,7 @@ GOODBYES: frozenset[str] = _words(
 ACKS: frozenset[str] = _words(
     """
     哈哈 哈哈哈 哈哈哈哈 嘿嘿 呵呵 中 中中 中嘞 好嘞 嗯 嗯呢 哦哦 噢噢 明白 可以 厉害 棒 赞 真棒 👍
-    好 好的 好滴 嗯嗯 行 知道了 懂了 了解 明白了 收到 谢谢 谢谢你 谢了 谢啦 多谢 感谢 thx thanks ok okay 行嘞 中啊 妥 妥了
+    好 好的 好滴 嗯嗯 行 知道了 懂了 了解 明白了 收到 ok okay 行嘞 中啊 妥 妥了
     """
 )
 IDENTITY: frozenset[str] = _words(

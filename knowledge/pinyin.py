@@ -38,7 +38,7 @@ def pinyin_key(text: str) -> str:
 
 # Words besides item names that residents spell in pinyin ("kou zhao reng na", "na pi ne").
 _QUESTION_WORDS = (
-    "扔哪 扔哪里 扔到哪 放哪 放哪里 哪个桶 什么桶 什么垃圾 是什么垃圾 属于什么 怎么扔 怎么处理 怎么办 垃圾 的 呢 吗 啊 那 这 "
+    "和 扔哪 扔哪里 扔到哪 放哪 放哪里 哪个桶 什么桶 什么垃圾 是什么垃圾 属于什么 怎么扔 怎么处理 怎么办 垃圾 的 呢 吗 啊 那 这 "
     "那个 这个 是 用过 用完 用过的 用完的 吃剩的 旧的 过期 过期的 坏了 坏的 皮 壳 核 瓶子 袋子 盒子 一次性"
 ).split()
 _LATIN_RUN = re.compile(r"[a-z][a-z ]*[a-z]|[a-z]")
@@ -68,9 +68,13 @@ class PinyinReader:
         return _LATIN_RUN.sub(self._run, text)
 
     def _run(self, match: re.Match[str]) -> str:
-        letters = match.group().replace(" ", "")
-        words = self._segment(letters)
-        return "".join(words) if words is not None else match.group()
+        words = self._segment(match.group().replace(" ", ""))
+        if words is not None:
+            return "".join(words)
+        # not all of it spells known words ("suliaoping xyz"): read the space-separated pieces that do
+        pieces = match.group().split(" ")
+        read = [self._segment(piece) for piece in pieces]
+        return " ".join("".join(r) if r is not None else piece for r, piece in zip(read, pieces, strict=True))
 
     def _segment(self, letters: str) -> list[str] | None:
         """The fewest known words spelling `letters` exactly, or None."""

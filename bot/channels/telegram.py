@@ -144,8 +144,12 @@ class TelegramHandlers:
         await self._converse(update, context, "", kind="event", event="location", data=data)
 
     async def on_other(self, update: Update, context: Context) -> None:
-        """Photos, stickers, voice … : the core answers that it reads text only."""
-        await self._converse(update, context, "", kind="event", event="unsupported")
+        """Photos, stickers, voice … : the core answers that it reads text only (and asks a photo for its name)."""
+        message = update.effective_message
+        media = "photo" if message is not None and message.photo else None
+        media = "sticker" if message is not None and message.sticker is not None else media
+        data = {"media": media} if media else {}
+        await self._converse(update, context, "", kind="event", event="unsupported", data=data)
 
     async def on_button(self, update: Update, context: Context) -> None:
         """A pressed inline button: answered once, its keyboard removed, the choice fed to the core as text."""

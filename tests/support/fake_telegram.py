@@ -255,6 +255,23 @@ def sticker_update(chat_id: int) -> dict[str, Any]:
     }
 
 
+def photo_update(chat_id: int) -> dict[str, Any]:
+    """A photo (Telegram sends several sizes of it), without a caption."""
+    sizes = [
+        {"file_id": f"AgAC{w}", "file_unique_id": f"p{w}", "width": w, "height": w, "file_size": w * 40}
+        for w in (90, 320, 800)
+    ]
+    return {
+        "message": {
+            "message_id": 8,
+            "date": int(time.time()),
+            "chat": _chat(chat_id),
+            "from": _user(chat_id),
+            "photo": sizes,
+        }
+    }
+
+
 def callback_update(chat_id: int, message: dict[str, Any], data: str, *, query_id: str = "q1") -> dict[str, Any]:
     """A press on a button of `message` (the bot's message as the fake returned it)."""
     return {

@@ -205,7 +205,7 @@ def test_voice_without_recognition_asks_to_type(client: TestClient) -> None:
     assert reply["Content"] == wechat_texts.VOICE_EMPTY
 
 
-@pytest.mark.parametrize("msg_type", ["image", "video", "link"])
+@pytest.mark.parametrize("msg_type", ["video", "link"])  # an image: tests/bot/channels/test_photos.py
 def test_media_gets_a_polite_request_for_words(client: TestClient, msg_type: str) -> None:
     reply = reply_of(client, message_xml("o_j", msg_type, MediaId="m3", PicUrl="http://x/y.jpg", MsgId=5100))
     assert reply["Content"] == wechat_texts.MEDIA_UNSUPPORTED

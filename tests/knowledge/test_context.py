@@ -1,0 +1,128 @@
+"""Messages typed the way residents type, and follow-ups read with the item talked about (issue #13 §2)."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.context import follow_up, is_choice_reply, reask, remember, split_area
+from knowledge.core import KnowledgeBase
+from knowledge.normalize import normalize
+from knowledge.pinyin import PinyinReader
+
+
+def bins(kb: KnowledgeBase, text: str, **kw: str) -> list[str]:
+    return [i.category for i in kb.answer(text, **kw).items]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("🍌皮扔哪", "香蕉皮扔哪"),
+        ("电池🔋扔哪里呀", "电池扔哪里呀"),  # an emoji beside its own word adds nothing
+        ("🌡️打碎了", "温度计打碎了"),
+        ("Plastic bottles?", "塑料瓶"),
+        ("egg shells", "蛋壳"),
+        ("sù liào píng", "su liao ping"),
+        ("俺家剩饭往哪撂", "我家剩饭往哪扔"),
+        ("就是说那个纸巾", "那个纸巾"),
+    ],
+)
+def test_normalize_reads_emoji_english_tones_and_dialect(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("俺家剩饭咋整", ["厨余垃圾"]),
+        ("旧衣裳搁哪", ["可回收物"]),
+        ("过期的药扔这个桶中不中", ["有害垃圾"]),
+        ("那个 就是说 用过的纸巾扔哪个桶", ["其他垃圾"]),
+        ("suliaoping", ["可回收物"]),
+        ("kou zhao reng na", ["其他垃圾"]),
+        ("sù liào píng", ["可回收物"]),
+        ("banana peel", ["厨余垃圾"]),
+        ("where to throw used tissue", ["其他垃圾"]),
+        ("📦扔哪", ["可回收物"]),
+        ("💊过期了扔哪", ["有害垃圾"]),
+        ("易拉罐、报纸、玻璃瓶分别扔哪", ["可回收物", "可回收物", "可回收物"]),
+        ("剩饭，菜叶，鸡骨头一起扔哪", ["厨余垃圾", "厨余垃圾", "厨余垃圾"]),
+        ("干净的快递纸箱和沾了油的外卖餐盒扔哪", ["可回收物", "其他垃圾"]),
+    ],
+)
+def test_messy_messages_get_the_right_bin(kb: KnowledgeBase, text: str, expected: list[str]) -> None:
+    assert bins(kb, text) == expected
+
+
+def test_a_pinyin_spelling_shared_by_two_bins_is_not_guessed(kb: KnowledgeBase) -> None:
+    answer = kb.answer("xiangjiao")  # 香蕉 (厨余) or 橡胶 (可回收)
+    assert answer.intent != "sorting"
+
+
+def test_pinyin_reader_leaves_english_alone() -> None:
+    reader = PinyinReader(["塑料瓶", "香蕉皮"], rank=len, kind=lambda n: None)
+    assert reader.read("su liao ping") == "塑料瓶"
+    assert reader.read("hello") == "hello"
+    assert reader.read("suliaoping bottle") == "塑料瓶 bottle"  # only the pieces that spell known words
+
+
+@pytest.mark.parametrize(
+    ("text", "area", "rest"),
+    [
+        ("我住村里，剩饭怎么弄", "rural", "剩饭怎么弄"),
+        ("我们村里塑料瓶往哪扔", "rural", "塑料瓶往哪扔"),
+        ("我是农村，烂菜叶子怎么整", "rural", "烂菜叶子怎么整"),
+        ("我住城里 电池扔哪", "urban", "电池扔哪"),
+        ("村里的大喇叭说什么", None, "村里的大喇叭说什么"),
+        ("我在农村", None, "我在农村"),  # the whole message is the setting: a command, not a clause
+    ],
+)
+def test_split_area_finds_where_the_resident_lives(text: str, area: str | None, rest: str) -> None:
+    assert split_area(text) == (area, rest)
+
+
+def test_area_said_in_the_message_answers_in_rural_terms_and_is_remembered(kb: KnowledgeBase) -> None:
+    answer = kb.answer("俺是农村嘞，烂菜叶子咋整")
+    assert answer.items[0].category == "厨余垃圾" and answer.items[0].rural == "会烂的"
+    assert "会烂" in answer.text
+    assert answer.extra["command"] == "set_area" and answer.extra["area"] == "rural"
+
+
+@pytest.mark.parametrize(
+    ("last", "said", "category"),
+    [
+        ("薯片", "那个袋子呢", "其他垃圾"),
+        ("外卖餐盒", "已经洗过了", "可回收物"),
+        ("塑料袋", "有油的", "其他垃圾"),
+        ("电池", "锂的", "有害垃圾"),
+        ("快递纸箱", "湿了", "其他垃圾"),
+        ("泡面", "那桶呢", "其他垃圾"),
+        ("香蕉", "皮呢", "厨余垃圾"),
+    ],
+)
+def test_a_follow_up_is_read_with_the_last_item(kb: KnowledgeBase, last: str, said: str, category: str) -> None:
+    answer = follow_up(kb, {"query": last}, said)
+    assert answer is not None and answer.items and answer.items[0].category == category
+
+
+@pytest.mark.parametrize("said", ["纸巾扔哪", "谢谢", "你好", "2", "量子纠缠器", "电池坏了"])
+def test_a_message_that_stands_on_its_own_is_not_a_follow_up(kb: KnowledgeBase, said: str) -> None:
+    assert follow_up(kb, {"query": "薯片"}, said) is None
+
+
+def test_an_out_of_range_choice_or_none_of_them_asks_again(kb: KnowledgeBase) -> None:
+    pending = kb.answer("电池").pending
+    assert pending is not None
+    for said in ("5", "第三个", "都不是"):
+        answer = reask(kb, pending, said)
+        assert answer is not None and answer.intent == "clarify" and answer.pending == pending
+        assert len(answer.choices) == 2 and "1" in answer.text
+    assert reask(kb, pending, "纸巾扔哪") is None
+
+
+def test_choice_replies_and_what_is_remembered(kb: KnowledgeBase) -> None:
+    assert all(is_choice_reply(t) for t in ("2", "第一个", "三", "都不是"))
+    assert not any(is_choice_reply(t) for t in ("2号电池", "纸巾", "中"))
+    assert remember(kb.answer("薯片扔哪")) == {"query": "薯片"}
+    assert remember(kb.answer("电池")) == {"query": "电池"}
+    assert remember(kb.answer("你好")) is None
