@@ -202,6 +202,7 @@ def merge(imported: Iterable[Entry], local: Iterable[Entry]) -> list[Entry]:
     claimed = {s for e in local for s in e.surfaces}
     by_name = {e.name: e for e in local}
     with_kinds = sorted(((s, e) for e in local if e.kinds for s in e.surfaces), key=lambda p: -len(p[0]))
+    with_conditions = sorted(((s, e) for e in local if e.conditions for s in e.surfaces), key=lambda p: -len(p[0]))
     merged: list[Entry] = []
     for entry in imported:
         if entry.name in claimed:
@@ -211,7 +212,7 @@ def merge(imported: Iterable[Entry], local: Iterable[Entry]) -> list[Entry]:
             continue
         aliases = tuple(a for a in entry.aliases if a not in claimed)
         entry = entry if aliases == entry.aliases else replace(entry, aliases=aliases)
-        merged.append(_governed(entry, with_kinds))
+        merged.append(_conditioned(_governed(entry, with_kinds), with_conditions))
     merged.extend(by_name.values())
     return merged
 
@@ -236,17 +237,44 @@ def _governed(entry: Entry, with_kinds: list[tuple[str, Entry]]) -> Entry:
     return entry
 
 
+def _conditioned(entry: Entry, with_conditions: list[tuple[str, Entry]]) -> Entry:
+    """An imported phrase naming a local item and its condition ("干净的塑料袋") takes the local condition's bin."""
+    if entry.source == LOCAL_SOURCE:
+        return entry
+    for surface, rule in with_conditions:
+        if surface in entry.name and entry.name != surface:
+            stated = [c for c in rule.conditions if any(w in entry.name for w in c.words)]
+            if not stated:
+                return entry
+            condition = ([c for c in stated if not c.default] or stated)[0]
+            if condition.category == entry.category:
+                return entry
+            return replace(
+                entry,
+                category=condition.category,
+                source=LOCAL_SOURCE,
+                tip=condition.tip or rule.tip,
+                reason=f"按本地规则“{rule.name}”：{condition.when}",
+                ref=rule.ref,
+                unconfirmed=rule.unconfirmed,
+                imported_category=entry.category,
+            )
+    return entry
+
+
 def bundled_text(name: str) -> str:
     """A data file shipped in knowledge/data."""
     return resources.files("knowledge").joinpath("data", name).read_text(encoding="utf-8")
 
 
 BUNDLED_FILES = ("sorting-items.tsv", "local_rules.yaml", "faq.yaml")
+MERGE_VERSION = "2"  # bump when merge() changes, so databases loaded by an older merge reload the catalogue
 
 
 def bundled_digest() -> str:
     """A hash of the shipped knowledge files, cheap enough to check on every start."""
-    return hashlib.sha256("\0".join(bundled_text(name) for name in BUNDLED_FILES).encode()).hexdigest()[:16]
+    texts = [MERGE_VERSION, *(bundled_text(name) for name in BUNDLED_FILES)]
+    return hashlib.sha256("\0".join(texts).encode()).hexdigest()[:16]
 
 
 def bundled_catalogue() -> tuple[list[Entry], str]:

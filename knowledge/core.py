@@ -87,8 +87,20 @@ def _source(entry: Entry) -> str:
     if entry.source == LOCAL_SOURCE:
         return f"local_rules.yaml#{entry.name}"
     if entry.source == RULE_SOURCE:
-        return f"rule:{entry.name}"
+        rule = entry.extra.get("rule")  # a name the catalogue lacks: the generalisation rule or the n-gram model
+        if rule == "model":
+            return "model:ngram"
+        return f"generalise.yaml#{rule}" if rule else f"rule:{entry.name}"
     return f"sorting-items.tsv#{entry.name}"
+
+
+def _asked_category(norm: str) -> str | None:
+    """The bin a yes/no question names ("X是有害垃圾吗" → 有害垃圾), if any."""
+    return next((CATEGORY_WORDS[w] for w in _CATEGORY_WORDS_LONGEST_FIRST if w in norm), None)
+
+
+_CATEGORY_WORDS_LONGEST_FIRST = sorted(CATEGORY_WORDS, key=len, reverse=True)
+_GUESS_SOURCE = "model:ngram"  # a clarifying question from the n-gram fallback: an FAQ or the plan may answer better
 
 
 def _bin(category: str) -> str:
@@ -144,7 +156,7 @@ class KnowledgeBase:
         policy = self.policy.answer(norm, city=city) if self.policy is not None and _POLICY_CUE.search(norm) else None
         if policy is not None and any(k in policy.extra for k in ("targets", "units", "tasks")):
             return policy  # "建筑垃圾能利用多少" asks for the plan's figure, not for the bin
-        if sorting is not None and sorting.intent in ("sorting", "clarify"):
+        if sorting is not None and sorting.intent in ("sorting", "clarify") and sorting.source != _GUESS_SOURCE:
             present = self._present_faq_words(norm)
             faq = self._faq(norm, present) if present & self._faq_cues else None
             if faq is not None and self._faq_is_more_specific(faq, sorting, norm):
@@ -159,6 +171,8 @@ class KnowledgeBase:
             return faq
         if policy is not None and policy.confidence >= 0.5:
             return policy
+        if sorting is not None and sorting.pending is None and _names_item(sorting, norm):
+            return sorting  # "酸菜鱼是有害垃圾吗" asks about the item: not sure beats a category blurb
         category = self._category_question(norm)
         if category is not None:
             return category
@@ -170,6 +184,8 @@ class KnowledgeBase:
 
     def resolve(self, pending: dict[str, Any], text: str, *, area: str | None = None) -> Answer | None:
         """Answer the reply to a clarifying question, or None when the reply is a new question."""
+        if pending.get("type") == "guess":
+            return self._resolve_guess(pending, text, area)
         entry = self.by_name.get(str(pending.get("entry", "")))
         if entry is None or not entry.kinds:
             return None
@@ -232,6 +248,8 @@ class KnowledgeBase:
             unknown = self._pick_unknown(found, norm)
             if unknown is None:
                 return None
+            if unknown.guesses and unknown.entry is None:
+                return self._guess(unknown)
             text = texts.UNKNOWN_ITEM.format(query=unknown.query)
             if unknown.entry is not None:
                 text += texts.UNKNOWN_HINT.format(surface=unknown.surface)
@@ -247,6 +265,7 @@ class KnowledgeBase:
         pending: dict[str, Any] | None = None
         choices: list[Choice] = []
         ask_recycle = "回收" in norm and len(answered) == 1
+        asked = _asked_category(norm) if len(answered) == 1 else None
         for f in answered:
             assert f.entry is not None
             if f.needs_kind and pending is None:
@@ -260,6 +279,9 @@ class KnowledgeBase:
             line = self._item_text(item, f.entry, area, kind=f.option, found=f)
             if ask_recycle and item.category in texts.BINS:
                 line = (texts.CAN_RECYCLE if item.category == "可回收物" else texts.CANNOT_RECYCLE) + line
+            elif asked is not None and not ask_recycle:  # "X是有害垃圾吗": yes or no, then the bin
+                verdict = texts.IS_CATEGORY if item.category == asked else texts.NOT_CATEGORY
+                line = verdict.format(category=asked) + line
             lines.append(line)
         for f in found:
             if not f.answered and f.explicit_separator and len(f.query) <= 8:
@@ -272,6 +294,39 @@ class KnowledgeBase:
         missing = [f.query for f in found if not f.answered and f.explicit_separator and len(f.query) <= 8]
         extra: dict[str, Any] = {"unknown": missing} if missing else {}
         return Answer(intent, "\n".join(lines), confidence, source, items, choices, extra, pending)
+
+    def _guess(self, unknown: Found) -> Answer:
+        """A name the model cannot place but narrows to two bins: ask which one fits."""
+        choices = [
+            Choice(str(i), f"{_bin(c)}：{texts.GUESS_HINTS.get(c, c)}", {"category": c})
+            for i, c in enumerate(unknown.guesses, 1)
+        ]
+        question = texts.GUESS_QUESTION.format(query=unknown.query)
+        lines = [question, *(f"{c.key} {c.label}" for c in choices), texts.CHOOSE]
+        pending = {"type": "guess", "query": unknown.query, "options": list(unknown.guesses)}
+        extra = {"unknown": [unknown.query]}
+        return Answer("clarify", "\n".join(lines), 0.3, _GUESS_SOURCE, [], choices, extra, pending)
+
+    def _resolve_guess(self, pending: dict[str, Any], text: str, area: str | None) -> Answer | None:
+        """The resident picked one of the two likeliest bins (by number or by naming it)."""
+        options = [str(c) for c in pending.get("options") or []]
+        query = str(pending.get("query") or "")
+        norm = _PARTICLES.sub("", normalize(text))
+        digits = "".join(_NUMBERS.get(ch, ch) for ch in norm if ch.isdigit() or ch in _NUMBERS)
+        chosen = None
+        if norm and len(norm) <= 4 and digits and digits[0].isdigit() and 1 <= int(digits[0]) <= len(options):
+            chosen = options[int(digits[0]) - 1]
+        elif (named := _asked_category(norm)) in options:
+            chosen = named
+        if chosen is None:
+            if norm in _DONT_KNOW:
+                text = texts.UNKNOWN_ITEM.format(query=query) + texts.GENERAL_RULE
+                return Answer("unknown", text, 0.0, "fallback", extra={"unknown": [query]})
+            return None
+        item = ItemAnswer(query, query, chosen, None, None, "resident", 0.8)
+        item.rural = texts.RURAL.get(chosen) if area == "rural" else None
+        reply = texts.GUESS_CHOSEN.format(query=query, category=_bin(chosen)) + texts.STREAMS.get(chosen, "")
+        return Answer("sorting", reply, 0.8, "resident", [item])
 
     def _pick_unknown(self, found: Sequence[Found], norm: str) -> Found | None:
         """The phrase to report as unknown: the one with a sorting cue, else a short bare name."""
@@ -407,3 +462,16 @@ class KnowledgeBase:
                 category = CATEGORY_WORDS[word]
                 return Answer("faq", texts.CATEGORY_INFO[category], 0.85, f"category:{category}")
         return None
+
+
+_IS_CATEGORY_QUESTION = re.compile(
+    r"^(?P<item>.+?)(是不是|是|属于|算是|算|归为|归|放|扔|投)(不是)?(到|进|在)?("
+    + "|".join(_CATEGORY_WORDS_LONGEST_FIRST)
+    + r")(吗|么|嘛|不|呢|没)?[?？!！。]*$"
+)
+
+
+def _names_item(answer: Answer, norm: str) -> bool:
+    """True for "X是有害垃圾吗" about a real name ("酸菜鱼"), not for "可回收物包括哪些"."""
+    match = _IS_CATEGORY_QUESTION.match(norm)
+    return match is not None and any(q in match["item"] for q in answer.extra.get("unknown", ()))

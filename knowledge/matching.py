@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from knowledge import texts
 from knowledge.catalogue import LOCAL_SOURCE, RULE_SOURCE, Condition, Entry, Option
+from knowledge.fallback import ANSWER_AT, ASK_AT, NgramModel
+from knowledge.generalise import Guess, bundled_generaliser
 from knowledge.lexicon import (
     CATEGORY_WORDS,
     CONTAINERS,
@@ -37,6 +39,7 @@ from knowledge.pinyin import pinyin_key
 from knowledge.segment import add_words, base_frequency, is_common_word, shared_tokenizer
 
 ANSWER_THRESHOLD = 0.6
+VESSEL_ENDS = frozenset("杯碗盆盘碟勺盒罐壶瓶缸桶锅架凳")  # plain things whose metal, glass or plastic decides the bin
 MAX_SPAN_TOKENS = 6
 LEFTOVER = Entry(
     name="吃剩的食物",
@@ -62,6 +65,7 @@ class Found:
     condition: Condition | None = None
     condition_stated: bool = False
     explicit_separator: bool = True  # the phrase was split off by 和/、 rather than a comma
+    guesses: tuple[str, ...] = ()  # the two likeliest bins of an unknown name, to ask which one
 
     @property
     def answered(self) -> bool:
@@ -89,6 +93,8 @@ class Matcher:
         add_words((*FOOD_BRANDS, *DRUG_NAMES), freq=2000, only_new=True)
         add_words((s for s in self.by_surface if not s.isascii()), floor=2000)
         self._pinyin: dict[str, set[str]] | None = None
+        self.generaliser = bundled_generaliser()
+        self._model: NgramModel | None = None  # trained on the first name nothing else can place
 
     def tokenize(self, text: str) -> list[str]:
         """Segment with jieba (dictionary only, no HMM guessing) using the catalogue as a user dictionary."""
@@ -188,6 +194,7 @@ class Matcher:
             self._accept(found, hazard, next(t for t in content if self.by_surface.get(t) is hazard), 0.8, "container")
         else:
             self._fallback(found, content)
+        self._generalise(found, content)
         if not found.answered and any(cue in phrase for cue in LEFTOVER_CUES) and self._plain_food(content):
             self._accept(found, LEFTOVER, LEFTOVER.name, 0.65, "leftover")
         return found
@@ -312,6 +319,86 @@ class Matcher:
         inner = self._longest_inside(text)
         if inner is not None:
             found.entry, found.surface, found.how, found.confidence = self.by_surface[inner], inner, "contains", 0.3
+
+    # -- names the catalogue does not know (knowledge/generalise.py, knowledge/fallback.py) --------------------
+
+    def _generalise(self, found: Found, content: list[str]) -> None:
+        """Deciding words on a named item; the rules, then the n-gram model, for a name the catalogue lacks."""
+        rules = self.generaliser
+        named = found.entry is not None and found.how != "contains"
+        if named and found.answered:
+            assert found.entry is not None
+            guess = (
+                rules.modifier(found.query, found.phrase)
+                or rules.amount(found.entry.category, found.phrase)
+                or (rules.longer(found.query, found.surface) if found.how == "head" else None)
+            )
+            if guess is not None and not self._already_decided(found, guess):
+                self._apply(found, guess)
+            return
+        if found.answered or found.how == "homophone" or len(found.query) < 2:
+            return  # one character ("湿", "灰") is a state or a word of the question, not a name to generalise
+        guess = rules.classify(content, found.phrase)
+        if guess is not None:
+            disagrees = named and found.entry is not None and guess.category != found.entry.category
+            if disagrees and guess.span == 0 and not (guess.rule.over_catalogue and found.surface[-1:] in VESSEL_ENDS):
+                return  # the material says one bin, the catalogue's head another ("陶瓷保温杯"): do not guess
+            self._apply(found, guess)
+            return
+        if named:
+            return
+        prediction = self.model.predict(found.query)
+        if prediction.probability >= ANSWER_AT:
+            entry = Entry(
+                name=found.query,
+                category=prediction.category,
+                source=RULE_SOURCE,
+                tip=texts.MODEL_TIP,
+                ref="按清单同类名称推测（字符 n-gram 模型）",
+                extra={"rule": "model"},
+            )
+            self._accept(found, entry, found.query, 0.62, "model")
+        elif prediction.top_two >= ASK_AT and found.entry is None:
+            found.guesses = tuple(c for c, _ in prediction.ranked[:2])
+
+    @property
+    def model(self) -> NgramModel:
+        """The n-gram fallback, trained on the catalogue's names the first time it is needed."""
+        if self._model is None:
+            self._model = NgramModel(
+                (surface, entry.category) for surface, entry in self.by_surface.items() if surface not in self.conflicts
+            )
+        return self._model
+
+    @staticmethod
+    def _already_decided(found: Found, guess: Guess) -> bool:
+        """The catalogue entry already reads this word ("一次性筷子" has its own kind) or agrees with the rule."""
+        entry = found.entry
+        assert entry is not None
+        words = [w for o in entry.kinds for w in o.words] + [w for c in entry.conditions for w in c.words]
+        category = found.option.category if found.option else (found.condition.category if found.condition else None)
+        return any(guess.word in w or w in guess.word for w in words) or (category or entry.category) == guess.category
+
+    def _apply(self, found: Found, guess: Guess) -> None:
+        """Answer by the rule, or (for a rule that only says the state decides) stop trusting the answer."""
+        rule = guess.rule
+        if rule.lower:
+            found.confidence = min(found.confidence, rule.confidence)
+            return
+        named = found.entry.name if found.entry is not None and found.how not in ("contains", "none") else ""
+        tip = rule.tip or texts.RULE_TIP.format(reason=rule.reason.rstrip("。"))
+        entry = Entry(
+            name=named or found.query,
+            category=rule.category,
+            source=RULE_SOURCE,
+            tip=tip,
+            reason=rule.reason,
+            ref=rule.source,
+            unconfirmed=rule.unconfirmed,
+            extra={"rule": rule.id},
+        )
+        found.option, found.needs_kind, found.condition, found.condition_stated = None, False, None, False
+        found.entry, found.surface, found.confidence, found.how = entry, found.query, rule.confidence, "rule"
 
     def _longest_inside(self, text: str) -> str | None:
         for size in range(min(len(text) - 1, self.max_len), 1, -1):

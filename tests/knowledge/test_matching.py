@@ -88,9 +88,14 @@ def test_unknown_brand_before_the_head_is_answered_with_lower_confidence(matcher
 
 
 def test_a_word_that_may_change_the_bin_is_not_trusted(matcher: Matcher) -> None:
-    f = first(matcher, "电动牙刷")
-    assert f.entry is not None and f.entry.name == "牙刷"
+    f = first(matcher, "木头台灯")  # 竹木 says 其他垃圾, the head 台灯 says 可回收物: neither is trusted
+    assert f.entry is not None and f.entry.name == "台灯"
     assert not f.answered
+
+
+def test_a_power_word_moves_the_answer_to_the_appliance_rule(matcher: Matcher) -> None:
+    f = first(matcher, "电动牙刷")  # 牙刷 is 其他垃圾, an electric one is a small appliance (可回收物)
+    assert f.answered and f.how == "rule" and f.entry is not None and f.entry.category == "可回收物"
 
 
 def test_a_known_name_that_is_not_the_head_is_not_answered(matcher: Matcher) -> None:

@@ -1,0 +1,257 @@
+"""Generalisation for items the catalogue does not name: rules read from knowledge/data/generalise.yaml.
+
+A name no catalogue entry matches is classified by, in order: a bin-deciding modifier ("一次性", "肯德基" before
+纸盒), a vocabulary word it ends with (a fruit, a dish, a condiment, with its peel or pit), its ending ("…机", "…药",
+"…剂" by use), the material named before it ("不锈钢…", "陶瓷…"), and finally endings typical of food. Modifiers and
+small amounts are also checked when the catalogue does name the item, since they decide the bin ("一次性塑料碗").
+Every rule carries a reason and a source, and is data staff can review.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import yaml
+
+from knowledge.answer import CATEGORIES
+from knowledge.catalogue import CatalogueError, bundled_text
+
+FILE = "generalise.yaml"
+_NOT_FOOD = ("玩具", "模型", "仿真", "塑料", "玻璃", "陶瓷", "金属", "图案", "贴纸", "抱枕", "挂件", "摆件")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One reviewable rule: what it says and why."""
+
+    id: str
+    category: str
+    confidence: float
+    reason: str
+    source: str
+    tip: str = ""
+    unconfirmed: bool = False
+    lower: bool = False  # only lowers the confidence of another answer (the state decides the bin)
+    over_catalogue: bool = False  # a material that decides a vessel's bin over the catalogue's head ("不锈钢饭盒")
+
+
+@dataclass(frozen=True)
+class Guess:
+    """The bin a rule gives a name, with the rule and the word that decided it."""
+
+    rule: Rule
+    word: str
+    span: int = 0  # characters at the end of the name the rule read
+
+    @property
+    def category(self) -> str:
+        """The bin the rule says."""
+        return self.rule.category
+
+
+def _rule(data: Mapping[str, Any], default_id: str = "") -> Rule:
+    rule_id = str(data.get("id") or default_id)
+    category = data.get("category")
+    if category not in CATEGORIES:
+        raise CatalogueError(f"{FILE} {rule_id}: unknown category {category!r}")
+    if not data.get("reason") or not data.get("source"):
+        raise CatalogueError(f"{FILE} {rule_id}: every rule needs a reason and a source")
+    return Rule(
+        id=rule_id,
+        category=str(category),
+        confidence=float(data.get("confidence", 0.7)),
+        reason=str(data["reason"]),
+        source=str(data["source"]),
+        tip=str(data.get("tip") or ""),
+        unconfirmed=bool(data.get("unconfirmed")),
+        lower=data.get("action") == "lower",
+        over_catalogue=bool(data.get("over_catalogue")),
+    )
+
+
+def _words(value: Any) -> tuple[str, ...]:
+    return tuple(str(w).lower() for w in (value or ()))
+
+
+@dataclass(frozen=True)
+class _Suffixed:
+    rule: Rule
+    suffixes: tuple[str, ...]
+    needs: tuple[str, ...]
+    unless: tuple[str, ...]
+
+    def match(self, text: str) -> str | None:
+        if any(u in text for u in self.unless) or (self.needs and not any(n in text for n in self.needs)):
+            return None
+        return next((s for s in self.suffixes if text.endswith(s)), None)
+
+
+@dataclass(frozen=True)
+class _Modifier:
+    rule: Rule
+    words: tuple[str, ...]
+    heads: tuple[str, ...]
+    unless: tuple[str, ...] = ()
+
+
+class Generaliser:
+    """Classifies names the catalogue does not know; built once from the YAML and shared (read-only)."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.modifiers = [
+            _Modifier(
+                _rule(m),
+                _words(m.get("words")),
+                tuple(sorted(_words(m.get("heads")), key=len, reverse=True)),
+                _words(m.get("unless")),
+            )
+            for m in data.get("modifiers") or []
+        ]
+        self.amounts = [(str(a["from"]), _words(a.get("words")), _rule(a)) for a in data.get("amounts") or []]
+        self.vocab: dict[str, tuple[Rule, bool]] = {}
+        for group in data.get("vocab") or []:
+            rule = _rule(group)
+            for word in _words(group.get("words")):
+                self.vocab.setdefault(word, (rule, bool(group.get("parts"))))
+        self.food_parts = tuple(sorted(_words(data.get("food_parts")), key=len, reverse=True))
+        self.special_parts: list[tuple[tuple[str, ...], tuple[str, ...], Rule]] = []
+        for key in ("hard_parts", "big_bones"):
+            if data.get(key):
+                section = data[key]
+                self.special_parts.append((_words(section["words"]), _words(section["parts"]), _rule(section, key)))
+        self.endings = [
+            _Suffixed(
+                _rule(e),
+                tuple(sorted(_words(e.get("suffixes")), key=len, reverse=True)),
+                _words(e.get("needs")),
+                _words(e.get("unless")),
+            )
+            for e in data.get("endings") or []
+        ]
+        self.materials = [(_words(m.get("words")), _rule(m)) for m in data.get("materials") or []]
+        food = data.get("food_endings")
+        self.food_endings = (
+            _Suffixed(
+                _rule(food, "food_endings"),
+                tuple(sorted(_words(food.get("suffixes")), key=len, reverse=True)),
+                (),
+                _words(food.get("unless")),
+            )
+            if food
+            else None
+        )
+        self.max_vocab = max((len(w) for w in self.vocab), default=1)
+        # a material or power word before a food word makes it a thing, not food ("铜火锅", "电火锅", "塑料苹果")
+        self.not_food = (*_NOT_FOOD, "电", *(w for words, _ in self.materials for w in words if len(w) >= 1))
+
+    # -- public -----------------------------------------------------------------------------------------------
+
+    def classify(self, tokens: Sequence[str], phrase: str = "") -> Guess | None:
+        """The bin of a name the catalogue does not know (the phrase around it may hold a deciding modifier)."""
+        text = "".join(tokens).lower()
+        if not text:
+            return None
+        return (
+            self.modifier(text, phrase or text)
+            or self._vocab(text)
+            or self._ending(text)
+            or self._material(tokens, text)
+            or self._food_ending(text)
+        )
+
+    def modifier(self, text: str, phrase: str) -> Guess | None:
+        """A word in the phrase that decides the bin of the item named at its end ("一次性" … "碗")."""
+        text, phrase = text.lower(), phrase.lower()
+        for modifier in self.modifiers:
+            word = next((w for w in modifier.words if w in phrase), None)
+            if word is None or any(u in phrase for u in modifier.unless):
+                continue
+            rest = text.split(word, 1)[-1] if word in text else text
+            if not modifier.heads or any(rest.endswith(h) for h in modifier.heads):
+                return Guess(modifier.rule, word)
+        return None
+
+    def longer(self, text: str, surface: str) -> Guess | None:
+        """A vocabulary word or ending that reads more of the name than the catalogue's match ("樱桃核" vs 桃核)."""
+        text = text.lower()
+        guess = self._vocab(text) or self._ending(text)
+        return guess if guess is not None and guess.span > len(surface) and not guess.rule.lower else None
+
+    def amount(self, category: str, phrase: str) -> Guess | None:
+        """A small amount of a big stream goes in a household bin ("一块碎瓷砖" → 其他垃圾)."""
+        for source, words, rule in self.amounts:
+            if source == category and (word := next((w for w in words if w in phrase), None)) is not None:
+                return Guess(rule, word)
+        return None
+
+    # -- pieces -----------------------------------------------------------------------------------------------
+
+    def _vocab(self, text: str) -> Guess | None:
+        for start in range(max(0, len(text) - self.max_vocab - 2), len(text)):
+            suffix = text[start:]
+            prefix = text[:start]
+            if any(w in prefix for w in self.not_food):
+                return None
+            special = self._special(suffix)
+            if special is not None:
+                return special
+            hit = self.vocab.get(suffix)
+            if hit is not None:
+                return Guess(hit[0], suffix, len(suffix))
+            for part in self.food_parts:
+                stem = suffix[: -len(part)]
+                if suffix.endswith(part) and stem and (hit := self.vocab.get(stem)) is not None and hit[1]:
+                    return Guess(hit[0], stem, len(suffix))
+        return None
+
+    def _special(self, suffix: str) -> Guess | None:
+        """Hard shells, big pits and big bones: food words whose part is not food waste."""
+        for words, parts, rule in self.special_parts:
+            for part in parts:
+                if suffix.endswith(part) and suffix[: -len(part)] in words:
+                    return Guess(rule, suffix, len(suffix))
+        return None
+
+    def _ending(self, text: str) -> Guess | None:
+        for ending in self.endings:
+            suffix = ending.match(text)
+            if suffix is not None:
+                return Guess(ending.rule, suffix, len(suffix))
+        return None
+
+    def _material(self, tokens: Sequence[str], text: str) -> Guess | None:
+        """A material token before the head ("不锈钢|勺子", "陶瓷|摆件"): the last one named decides."""
+        heads = [t.lower() for t in tokens[:-1]]
+        for token in reversed(heads):
+            for words, rule in self.materials:
+                if token in words:
+                    return Guess(rule, token)
+        # jieba may glue a material to the next word ("铁皮饼干盒"): a multi-character material at the start
+        for words, rule in self.materials:
+            for word in words:
+                if len(word) >= 2 and text.startswith(word) and len(text) > len(word):
+                    return Guess(rule, word)
+        return None
+
+    def _food_ending(self, text: str) -> Guess | None:
+        if self.food_endings is None or len(text) > 8:
+            return None
+        suffix = self.food_endings.match(text)
+        return Guess(self.food_endings.rule, suffix) if suffix is not None else None
+
+
+def read_generaliser(text: str) -> Generaliser:
+    """A generaliser from the YAML text."""
+    data = yaml.safe_load(text) or {}
+    if not isinstance(data, dict):
+        raise CatalogueError(f"{FILE} must be a YAML mapping")
+    return Generaliser(data)
+
+
+@cache
+def bundled_generaliser() -> Generaliser:
+    """The shipped rules, read once per process."""
+    return read_generaliser(bundled_text(FILE))
