@@ -61,13 +61,16 @@ STOP = {
     "个数", "多久", "一次", "这块", "这项", "时候", "哪里", "哪儿", "设在", "配合", "协办", "协助", "协同",
     "参与", "由谁", "谁来", "咱们", "咱", "俺们", "全县", "百分", "之几", "多少吨", "一共", "总共",
     "稳定", "稳定在", "保持", "提高到", "搞到", "能达到", "群众", "老百姓", "大家", "市民",
+    "下降", "增长", "担任", "管理",
 }  # fmt: skip
-ASKING = re.compile("几|多少|哪|谁|啥|什么|怎么|咋|吗|呢")  # question words glued to a keyword: 百分之几, 县要
-MODAL = re.compile("^(要|能|会|应|该|得|需|想)[\u4e00-\u9fff]$")  # 要建, 能搞: a modal glued to a verb
+ASKING = re.compile("..(几|多少|哪些|谁|啥|什么)$")  # a question word glued to a keyword: 百分之几 (几点 stays)
+MODAL = re.compile("^(要|想|需)[\u4e00-\u9fff]$")  # 要建, 想搞: a modal glued to a verb
 # Words written several ways in plans and questions, unified before segmenting (longest first).
 SYNONYMS = [
     (re.compile("(资源化综合|资源化|回收|综合)利用率|回收率"), "利用率"),
     (re.compile("(资源化|回收|综合)利用"), "利用"),
+    (re.compile("回收"), "利用"),
+    (re.compile("降低|减少|削减"), "下降"),
     (re.compile("固废"), "固体废物"),
     (re.compile("占比|比重"), "比例"),
     (re.compile("报给|上报|报告"), "报送"),
@@ -291,7 +294,7 @@ class PolicyIndex:
                 continue
             head = tokens(sec.title)
             for sentence in re.split(r"(?<=[。；])", sec.text.replace("\n", "")):
-                if len(sentence) >= 6:
+                if len(sentence) >= 6 and sentence.rstrip("。；") != sec.title:
                     passages.append(
                         _Passage(doc.city, cite_name(doc), sec.label, sec.title, sentence, head, tokens(sentence))
                     )
@@ -308,6 +311,7 @@ class PolicyIndex:
         if not self.docs:
             return None
         planish = _has(q, TARGET_CUES) or _has(q, STRONG_CUES) or _has(q, WHO_CUES) or _has(q, DUTY_CUES)
+        planish = planish or ("无废" in q and _has(q, CELL_CUES))
         place = None if asked_city else _unloaded_place(q)
         if place and planish:
             return self._no_plan(place)
@@ -340,7 +344,9 @@ class PolicyIndex:
         unit = next((full for alias, full in self.unit_aliases if alias in q), None)
         if unit and _has(q, UNIT_CUES):
             return self._unit_tasks(unit, want)
-        words = tokens(q)
+        freq = _jieba().FREQ
+        # a word jieba guessed from two stray characters ("厂建") that no plan uses only dilutes the question
+        words = {w for w in tokens(q) if w in self.idf or freq.get(w)}
         who = _has(q, WHO_CUES)
         if who and not _has(q, DUTY_CUES):
             found = self._who(words, want, q)
@@ -477,25 +483,28 @@ class PolicyIndex:
     def _who(self, words: set[str], want: str | None, phrase: str = "") -> Answer | None:
         grams = {phrase[i : i + 4] for i in range(len(phrase) - 3)} if phrase else set()
         grams = {g for g in grams if re.fullmatch("[\u4e00-\u9fff]{4}", g) and not _has(g, WHO_CUES)}
-        best: dict[str | None, tuple[float, _Task]] = {}
+        per_city: dict[str | None, list[tuple[float, _Task]]] = {}
         for k in self.tasks:
             if want and k.city != want:
                 continue
             s = self._score(words, k.head, k.body, 0.3, set())
             if s and grams and any(g in k.text for g in grams):
                 s += 0.5  # the question's own wording ("无废学校") is in this task
-            if s >= 1.5 and (k.city not in best or s > best[k.city][0]):
-                best[k.city] = (s, k)
-        if not best:
+            if s >= 1.5:
+                per_city.setdefault(k.city, []).append((s, k))
+        if not per_city:
             return None
-        with_units = {c: v for c, v in best.items() if v[1].lead or v[1].responsible}
-        if not with_units:
+        shown: list[tuple[float, _Task]] = []
+        for scored in per_city.values():
+            scored.sort(key=lambda sk: -sk[0])
+            if scored[0][1].lead or scored[0][1].responsible:  # close seconds too: both tasks may be meant
+                shown += [(s, k) for s, k in scored if s >= 0.9 * scored[0][0] and (k.lead or k.responsible)][:3]
+        if not shown:
             return self._quote(words, want, who=True) or self._quote(words, want)
-        shown = with_units
         lines = []
         lead: list[str] = []
         resp: list[str] = []
-        for _s, k in shown.values():
+        for _s, k in shown:
             if k.lead or k.responsible:
                 lines.append(
                     TEXT_UNITS.format(
@@ -509,13 +518,13 @@ class PolicyIndex:
                 resp += [u for u in k.responsible if u not in resp]
             else:
                 lines.append(TEXT_NO_UNITS.format(cite=f"{k.cite} {k.label}", title=k.title))
-        top = max(s for s, _k in shown.values())
+        top = max(s for s, _k in shown)
         return Answer(
             intent="policy",
             text="\n".join(lines),
             confidence=0.85 if top >= 4 else 0.55,
             source="plan",
-            extra={"units": {"lead": lead, "responsible": resp}, "tasks": [k.label for _s, k in shown.values()]},
+            extra={"units": {"lead": lead, "responsible": resp}, "tasks": [k.label for _s, k in shown]},
         )
 
     def _unit_tasks(self, unit: str, want: str | None) -> Answer:
