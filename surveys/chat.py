@@ -27,7 +27,7 @@ def survey_hook(turn: Turn) -> Answer | None:
     """Answer when a survey is in progress or being started; None otherwise."""
     message = turn.message
     try:
-        surveys = load_surveys(turn.settings.surveys.extra_dir)
+        surveys = load_surveys(turn.settings.surveys.extra_dir, now=turn.now)
     except DefinitionError:
         log.exception("survey definitions are broken; surveys are off until they are fixed")
         return None

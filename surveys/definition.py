@@ -1,6 +1,7 @@
 """Questionnaires as data: YAML files with versioned questions, skip logic and indicator definitions.
 
-A file holds one survey: `id`, `version`, `wave`, `title`, `anonymous`, `questions` (types single, multiple,
+A file holds one survey: `id`, `version`, `wave` (a fixed name) or `wave_period` (year, half, quarter or month:
+the wave follows the calendar, e.g. 2026 or 2026-H2), `title`, `anonymous`, `questions` (types single, multiple,
 scale5, number, text; `show_if` skip logic) and `indicators` (numerator options, options excluded from the
 denominator, optional 0–100 scores, target and pass rule). Loading validates everything and raises
 DefinitionError with the file and the reason.
@@ -8,12 +9,14 @@ DefinitionError with the file and the reason.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -105,6 +108,13 @@ class Survey:
     anonymous: bool
     questions: tuple[Question, ...]
     indicators: tuple[Indicator, ...]
+    wave_period: str | None = None  # year | half | quarter | month: the wave follows the calendar
+
+    def at(self, now: dt.datetime) -> Survey:
+        """This survey with the wave in force at `now` (unchanged when the wave is fixed in the file)."""
+        if self.wave_period is None:
+            return self
+        return replace(self, wave=wave_for(self.wave_period, now))
 
     def question(self, question_id: str) -> Question:
         """The question with this id (KeyError when unknown)."""
@@ -242,10 +252,16 @@ def parse(data: Any, *, where: str = "survey") -> Survey:
         version = int(data.get("version", 1))
     except (TypeError, ValueError) as exc:
         raise DefinitionError(f"{where}: version must be a whole number") from exc
+    period = data.get("wave_period")
+    if period is not None and period not in WAVE_PERIODS:
+        raise DefinitionError(f"{where}: wave_period must be one of {', '.join(WAVE_PERIODS)}")
+    if period is not None and data.get("wave") is not None:
+        raise DefinitionError(f"{where}: give either a fixed wave or a wave_period, not both")
     return Survey(
         id=str(data["id"]),
         version=version,
-        wave=str(data.get("wave", version)),
+        wave=str(data.get("wave", version)) if period is None else wave_for(str(period), dt.datetime.now(dt.UTC)),
+        wave_period=None if period is None else str(period),
         title=str(data.get("title", data["id"])),
         intro=str(data.get("intro", "")).strip(),
         anonymous=bool(data.get("anonymous", False)),
@@ -280,6 +296,27 @@ def _load(files: tuple[tuple[str, float], ...]) -> dict[str, Survey]:
     return surveys
 
 
-def load_surveys(extra_dir: Path | None = None) -> dict[str, Survey]:
-    """Every questionnaire by id: the shipped ones plus those in `extra_dir` (the newest version of each id)."""
-    return dict(_load(_files(extra_dir)))
+def load_surveys(extra_dir: Path | None = None, *, now: dt.datetime | None = None) -> dict[str, Survey]:
+    """Every questionnaire by id: the shipped ones plus those in `extra_dir` (the newest version of each id).
+
+    Surveys whose wave follows the calendar get the wave in force at `now` (the current time when not given)."""
+    moment = now or dt.datetime.now(dt.UTC)
+    return {key: survey.at(moment) for key, survey in _load(_files(extra_dir)).items()}
+
+
+WAVE_PERIODS = ("year", "half", "quarter", "month")
+LOCAL_TIME = ZoneInfo("Asia/Shanghai")
+
+
+def wave_for(period: str, now: dt.datetime) -> str:
+    """The name of the calendar wave that contains `now` in Beijing time: 2026, 2026-H2, 2026-Q4 or 2026-12."""
+    local = now.astimezone(LOCAL_TIME)
+    if period == "year":
+        return f"{local.year}"
+    if period == "half":
+        return f"{local.year}-H{1 if local.month <= 6 else 2}"
+    if period == "quarter":
+        return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
+    if period == "month":
+        return f"{local.year}-{local.month:02d}"
+    raise ValueError(f"unknown wave period {period!r}")

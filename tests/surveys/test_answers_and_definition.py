@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from surveys.answers import parse
-from surveys.definition import DefinitionError, load_surveys
+from surveys.definition import DefinitionError, load_surveys, wave_for
 from surveys.definition import parse as parse_definition
 
 PUBLIC = load_surveys()["public"]
@@ -117,3 +119,22 @@ def test_the_public_survey_has_the_agreed_ids_and_indicators() -> None:
     assert dict(sat.scores) == {
         "satisfied": 100, "fairly_satisfied": 80, "neutral": 60, "fairly_dissatisfied": 40, "dissatisfied": 20,
     }  # fmt: skip
+
+
+def test_the_wave_follows_the_calendar_in_beijing_time() -> None:
+    new_year_eve_utc = dt.datetime(2026, 12, 31, 17, 0, tzinfo=dt.UTC)  # 2027-01-01 01:00 in Beijing
+    assert wave_for("year", new_year_eve_utc) == "2027"
+    assert wave_for("half", dt.datetime(2026, 12, 4, tzinfo=dt.UTC)) == "2026-H2"
+    assert wave_for("quarter", dt.datetime(2026, 4, 1, tzinfo=dt.UTC)) == "2026-Q2"
+    assert wave_for("month", dt.datetime(2026, 12, 4, tzinfo=dt.UTC)) == "2026-12"
+    assert load_surveys(now=dt.datetime(2026, 12, 4, tzinfo=dt.UTC))["public"].wave == "2026"
+    assert load_surveys(now=dt.datetime(2027, 3, 1, tzinfo=dt.UTC))["public"].wave == "2027"
+
+
+def test_a_fixed_wave_and_a_period_cannot_both_be_given() -> None:
+    base = {"id": "x", "questions": [{"id": "q", "type": "text", "text": "说说？"}]}
+    assert parse_definition({**base, "wave": "2025春"}).wave == "2025春"
+    with pytest.raises(DefinitionError, match="wave_period"):
+        parse_definition({**base, "wave_period": "decade"})
+    with pytest.raises(DefinitionError, match="not both"):
+        parse_definition({**base, "wave": "2025", "wave_period": "year"})

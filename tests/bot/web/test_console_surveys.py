@@ -14,7 +14,7 @@ from bot.admin import audit
 from bot.config import Settings
 from bot.db import dispose_engines, session_factory, transaction
 from bot.web.app import create_app
-from tests.bot.web.test_admin_surveys import BAD, GOOD, csv_bytes
+from tests.bot.web.test_admin_surveys import BAD, CURRENT, GOOD, csv_bytes
 from tests.support.admin import Staff, console_login, staff_per_role
 
 PAGE = "/admin/surveys"
@@ -64,14 +64,14 @@ def test_office_imports_and_sees_indicators_and_breakdowns(client: TestClient, s
 
     page = client.get(PAGE, params={"by": "township"}).text
     flat = text_of(page)
-    assert "批次 2025：已完成 4 ，进行中 0" in flat
+    assert f"批次 {CURRENT}：已完成 4 ，进行中 0" in flat
     assert re.search(
         r'data-key="publicity">\s*<div>宣传教育培训普及率</div>\s*<div class="rate miss">75.0%</div>', page
     )
     assert "宣传教育培训普及率" in page.split('id="warnings"')[1].split("</div>")[0]  # small-sample warnings
     assert "3/4" in flat and "未达标" in flat and "（不计入 1）" in flat  # satisfaction leaves out 不清楚
     assert 'style="left: 90.0%"' in page  # the target line on every bar
-    assert 'src="/admin/surveys/public/chart.png?wave=2025"' in page
+    assert f'src="/admin/surveys/public/chart.png?wave={CURRENT}"' in page
     table = page.split('id="breakdown"')[1].split("</table>")[0]
     assert "新密·青屏街道" in table and "新郑·和庄镇" in table and "50.0%" in table
 
