@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.stamp-run
 DEV_STAMP := $(VENV)/.stamp-dev
 
-.PHONY: run test lint install dev browser init eval bench clean
+.PHONY: run test lint install dev browser init eval bench clean eval-unnamed fallback-curve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,13 @@ lint: dev
 
 eval: install
 	$(BIN)/python eval/run_eval.py
+
+# items the catalogue does not name (goal >= 75 % correct, <= 4 % wrong) and the n-gram fallback's held-out curve
+eval-unnamed: install
+	$(BIN)/python eval/run_eval.py eval/unnamed_items.tsv
+
+fallback-curve: install
+	$(BIN)/python bench/fallback_curve.py
 
 bench: install
 	$(BIN)/python bench/answer_bench.py
