@@ -195,7 +195,13 @@ def serve(settings: Settings, host: str | None, port: int | None) -> int:
 
     from bot.web.app import create_app
 
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        forwarded_allow_ips=settings.trusted_proxies,  # only these may say who the client is (X-Forwarded-For)
+    )
     return 0
 
 

@@ -88,9 +88,10 @@ class CampaignSettings(BaseModel):
 
 
 class ChatSettings(BaseModel):
-    """Chat abuse limits (WUFEI_CHAT__*), counted per resident over all server processes."""
+    """Chat abuse limits (WUFEI_CHAT__*), counted per resident and per web client over all server processes."""
 
     rate_per_minute: int = 30  # answers per resident per minute, then one polite notice, then silence; 0 = off
+    client_rate_per_minute: int = 120  # web chat messages per client address a minute, then a notice, 429; 0 = off
 
 
 class Settings(BaseSettings):
@@ -100,6 +101,7 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    trusted_proxies: str = "127.0.0.1,::1"  # proxies whose X-Forwarded-For/-Proto `wufei serve` believes; "" = none
     data_dir: Path = Path("data")
     database_url: str | None = None
     default_city: str | None = None  # None: plan questions show every loaded city's figure

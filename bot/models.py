@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, UTCDateTime
@@ -39,3 +39,14 @@ class ChatLog(Base):
     intent: Mapped[str] = mapped_column(String(16))
     confidence: Mapped[float] = mapped_column(Float)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ChatClientMinute(Base):
+    """Web chat messages from one client address in the current minute: the per-client limit, shared by processes."""
+
+    __tablename__ = "chat_client_minutes"
+    __table_args__ = (Index("ix_chat_client_minutes_window_start", "window_start"),)
+
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)  # an IPv4 address or an IPv6 /64
+    window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    messages: Mapped[int] = mapped_column(Integer)

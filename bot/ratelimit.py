@@ -1,8 +1,14 @@
-"""The per-resident chat rate limit, counted in the chat log so every server process sees the same numbers.
+"""The chat rate limits, kept in the database so every server process sees the same numbers.
 
-A resident who had `per_minute` messages answered in the last minute gets one polite notice (logged as a
-"ratelimited" turn); further messages in that minute get no reply at all. Neither runs the matcher or a hook,
-and neither counts as an answered message, so the resident is answered again as soon as the minute frees up.
+Per resident (counted in the chat log): a resident who had `per_minute` messages answered in the last minute gets
+one polite notice (logged as a "ratelimited" turn); further messages in that minute get no reply at all. Neither
+runs the matcher or a hook, and neither counts as an answered message, so the resident is answered again as soon
+as the minute frees up.
+
+Per web client (counted in `chat_client_minutes`, one row per client address): a new web identity costs nothing, so
+a flood that drops its cookie for each message would never meet the per-resident limit. Every message from one
+address (IPv6: its /64) in the current clock minute is counted with one atomic upsert; message `per_minute + 1`
+gets the notice and the rest of that minute are refused before a resident is even looked up.
 """
 
 from __future__ import annotations
@@ -10,10 +16,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import bindparam, case, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.models import ChatLog
+from bot.models import ChatClientMinute, ChatLog
 
 WINDOW = dt.timedelta(minutes=1)
 LIMITED = "ratelimited"  # the chat_log intent of a notice
@@ -45,3 +52,40 @@ def record_notice(session: Session, *, resident_id: int, channel: str, text: str
             resident_id=resident_id, channel=channel, text=text[:500], intent=LIMITED, confidence=1.0, created_at=now
         )
     )
+
+
+def window_start(now: dt.datetime) -> dt.datetime:
+    """The clock minute `now` falls in (the per-client window)."""
+    return now.astimezone(dt.UTC).replace(second=0, microsecond=0)
+
+
+def check_client(session: Session, *, client: str, now: dt.datetime, per_minute: int) -> Verdict | None:
+    """Count one web message from `client`; None to go on, "notice" for the first one over, "drop" after that."""
+    if per_minute <= 0:
+        return None
+    start = window_start(now)
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    row = insert(ChatClientMinute).values(client=client[:64], window_start=start, messages=1)
+    same = ChatClientMinute.window_start >= row.excluded.window_start  # >=: a process whose clock lags joins in
+    upsert = row.on_conflict_do_update(
+        index_elements=[ChatClientMinute.client],
+        set_={
+            "messages": case((same, ChatClientMinute.messages + 1), else_=1),
+            "window_start": case((same, ChatClientMinute.window_start), else_=row.excluded.window_start),
+        },
+    ).returning(ChatClientMinute.messages)
+    messages = int(session.execute(upsert).scalar_one())
+    if messages <= per_minute:
+        return None
+    return "notice" if messages == per_minute + 1 else "drop"
+
+
+def retry_after(now: dt.datetime) -> int:
+    """Seconds until the per-client window of `now` ends (for a Retry-After header)."""
+    return max(1, int((window_start(now) + WINDOW - now).total_seconds() + 0.999))
+
+
+def purge_clients(session: Session, *, now: dt.datetime, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
+    """Forget client addresses not seen for `older_than`; returns how many."""
+    gone = session.execute(delete(ChatClientMinute).where(ChatClientMinute.window_start < now - older_than))
+    return int(gone.rowcount)  # type: ignore[attr-defined]

@@ -3,6 +3,8 @@
 INTERNAL_ERROR = "抱歉，系统暂时有点忙，请稍后再试一次。"
 DATABASE_UNAVAILABLE = "数据库暂时无法访问，请稍后再试。"  # HTTP 503 while the database is down or locked
 RATE_LIMITED = "您发得太快了，请稍等一分钟再问。"
+CLIENT_RATE_LIMITED = "这个网络发来的消息太多了，请稍等一分钟再试。"  # HTTP 429: one address flooded the web chat
+WEB_IDENTITY_MISSING = "还没有您的对话记录：请先在本页面发一条消息。"  # HTTP 401: inbox without the web chat cookie
 CONSOLE_WELCOME = "无废城市小助手（输入“帮助”看看我能做什么，输入“退出”或按 Ctrl+D 结束）"
 CONSOLE_QUIT = ("退出", "quit", "exit", "q")
 UNSUPPORTED_EVENT = "收到啦。我只能看懂文字，请用文字告诉我想问的东西，比如“用过的纸巾扔哪个桶？”"

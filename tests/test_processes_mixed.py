@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.db import transaction
+from bot.web.identity import COOKIE
 from campaigns.models import ChannelIdentity
 from surveys.flow import answers_of
 from surveys.models import COMPLETED, SurveyResponse
@@ -95,15 +96,17 @@ def test_three_processes_chat_survey_and_campaign_at_once(
         pytest.skip("several processes need PostgreSQL")
     asked = questions()
     log = tmp_path / "serve.log"
+    one_client = {"WUFEI_CHAT__CLIENT_RATE_PER_MINUTE": "0"}  # every resident here comes from 127.0.0.1
     with (
-        serve(settings, rate=3, log=log) as (_p1, base1),
-        serve(settings, rate=3, log=log) as (_p2, base2),
-        serve(settings, rate=3, log=log) as (_p3, base3),
+        serve(settings, rate=3, log=log, **one_client) as (_p1, base1),
+        serve(settings, rate=3, log=log, **one_client) as (_p2, base2),
+        serve(settings, rate=3, log=log, **one_client) as (_p3, base3),
     ):
         bases = itertools.cycle([base1, base2, base3])
         lock = threading.Lock()
         failures: list[str] = []
         requests = 0
+        web_ids: dict[str, str] = {}  # resident name → the identity the server issued (its cookie, one client each)
 
         def chat(client: httpx.Client, user: str, said: str) -> str:
             nonlocal requests
@@ -111,10 +114,13 @@ def test_three_processes_chat_survey_and_campaign_at_once(
                 base = next(bases)
                 requests += 1
             try:
-                r = client.post(base + "/api/chat", json={"user": user, "text": said}, timeout=60)
+                r = client.post(base + "/api/chat", json={"text": said}, timeout=60)
             except httpx.HTTPError as exc:
                 failures.append(f"{user} {said!r}: {exc!r}")
                 return ""
+            issued = client.cookies.get(COOKIE)
+            if issued:
+                web_ids[user] = issued.split(".")[0]
             replies = r.json().get("replies") if r.status_code == 200 else None
             if not replies or not all(reply["text"] for reply in replies):
                 failures.append(f"{user} {said!r} via {base}: {r.status_code} {r.text[:200]}")
@@ -144,8 +150,13 @@ def test_three_processes_chat_survey_and_campaign_at_once(
         jobs = [survey_taker(i) for i in range(SURVEY_TAKERS)] + [chatter(i) for i in range(CHATTERS)]
         leaders_seen: list[int] = []
         sent_before = outbox_count(factory)
-        with httpx.Client() as client, ThreadPoolExecutor(max_workers=8) as pool:
-            futures = [pool.submit(job, client) for job in jobs]
+
+        def own_client(job: Callable[[httpx.Client], None]) -> None:
+            with httpx.Client() as client:  # one browser per resident: its cookie jar holds its identity
+                job(client)
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            futures = [pool.submit(own_client, job) for job in jobs]
             while not all(f.done() for f in futures):
                 with transaction(factory) as session:
                     leaders_seen.append(int(session.execute(LEADERS).scalar_one()))
@@ -167,6 +178,7 @@ def test_three_processes_chat_survey_and_campaign_at_once(
     assert set(leaders_seen) == {1}
     assert_exactly_once(factory, PUSHED)
     for i in range(SURVEY_TAKERS):
-        assert survey_results(factory, f"survey{i}") == [(COMPLETED, SURVEYS[i % len(SURVEYS)][1])], f"survey{i}"
+        expected = [(COMPLETED, SURVEYS[i % len(SURVEYS)][1])]
+        assert survey_results(factory, web_ids[f"survey{i}"]) == expected, f"survey{i}"
     for i in range(CHATTERS):
-        assert survey_results(factory, f"chat{i}") == []
+        assert survey_results(factory, web_ids[f"chat{i}"]) == []

@@ -1,22 +1,32 @@
-"""POST /api/chat: the web chat channel (JSON in, replies and the structured answer out)."""
+"""POST /api/chat: the web chat channel (JSON in, replies and the structured answer out).
+
+Who is talking comes from the server-issued identity cookie (`bot.web.identity`), never from the body: the first
+message without a valid cookie gets a new identity. Before that, the per-client limit counts the message against
+the sender's address, so a flood that throws its cookie away each time is told once and then refused with a 429.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from bot.db import utcnow
+from bot import ratelimit, texts
+from bot.admin.throttle import client_key
+from bot.config import Settings
+from bot.db import transaction, utcnow
 from bot.dialogue import Dialogue, IncomingMessage
+from bot.models import ChatLog
+from bot.web import identity
 
 router = APIRouter(tags=["chat"])
 
 
 class ChatIn(BaseModel):
-    """A resident's message from the web chat."""
+    """A resident's message from the web chat (who sent it comes from the cookie; a `user` field is ignored)."""
 
-    user: str = Field(min_length=1, max_length=128, description="浏览器里生成的匿名用户编号")
     text: str = Field(min_length=1, max_length=2000, description="居民发来的文字")
 
 
@@ -34,11 +44,44 @@ class ChatOut(BaseModel):
     answer: dict[str, Any] | None
 
 
-@router.post("/api/chat", response_model=ChatOut)
-def post_chat(body: ChatIn, request: Request) -> ChatOut:
-    """Answer one message in the conversation of `user`."""
+class Refused(BaseModel):
+    """Why the message was refused."""
+
+    detail: str
+
+
+def client_address(request: Request) -> str:
+    """The sender's address key (behind a trusted proxy `wufei serve` has already taken it from X-Forwarded-For)."""
+    return client_key(request.client.host if request.client else None)
+
+
+@router.post(
+    "/api/chat",
+    response_model=ChatOut,
+    responses={429: {"model": Refused, "description": "这个网络地址一分钟内发来的消息太多"}},
+)
+def post_chat(body: ChatIn, request: Request, response: Response) -> ChatOut | JSONResponse:
+    """Answer one message in the conversation of the cookie's resident (a new resident and cookie on first contact)."""
     dialogue: Dialogue = request.app.state.dialogue
-    replies = dialogue.handle(IncomingMessage("web", body.user, body.text, utcnow()))
+    settings: Settings = request.app.state.settings
+    now = utcnow()
+    per_client = settings.chat.client_rate_per_minute
+    if per_client > 0:
+        with transaction(request.app.state.factory) as session:
+            verdict = ratelimit.check_client(session, client=client_address(request), now=now, per_minute=per_client)
+            if verdict == "notice":
+                text = body.text[:500]
+                session.add(ChatLog(channel="web", text=text, intent=ratelimit.LIMITED, confidence=1.0, created_at=now))
+        if verdict == "drop":
+            dialogue.outcomes.add("dropped")
+            retry = str(ratelimit.retry_after(now))
+            return JSONResponse({"detail": texts.CLIENT_RATE_LIMITED}, status_code=429, headers={"Retry-After": retry})
+        if verdict == "notice":
+            dialogue.outcomes.add("ratelimited")
+            return ChatOut(replies=[ReplyOut(text=texts.RATE_LIMITED)], answer=None)
+    web_id = identity.issue(request)
+    replies = dialogue.handle(IncomingMessage("web", web_id, body.text, now))
+    identity.remember(request, response, web_id)
     answer = next((r.answer.to_json() for r in replies if r.answer is not None), None)
     return ChatOut(
         replies=[ReplyOut(text=r.text, choices=[{"key": c.key, "label": c.label} for c in r.choices]) for r in replies],

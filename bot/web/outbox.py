@@ -1,12 +1,19 @@
-"""GET /api/chat/inbox: pushes waiting for a web chat user (the page polls with the last id it has shown)."""
+"""GET /api/chat/inbox: pushes waiting for a web chat resident (the page polls with the last id it has shown).
+
+Only the identity cookie that `POST /api/chat` issued opens an inbox (its pushes can carry personal survey links);
+without a genuine cookie the answer is a 401, whatever the query string says.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from bot import texts
 from bot.channels import web_outbox
 from bot.db import transaction
+from bot.web import identity
 
 router = APIRouter(tags=["chat"])
 
@@ -26,14 +33,26 @@ class InboxOut(BaseModel):
     last_id: int
 
 
-@router.get("/api/chat/inbox", response_model=InboxOut)
+class NoIdentity(BaseModel):
+    """Why the inbox stays shut."""
+
+    detail: str
+
+
+@router.get(
+    "/api/chat/inbox",
+    response_model=InboxOut,
+    responses={401: {"model": NoIdentity, "description": "没有（有效的）网页聊天身份 Cookie"}},
+)
 def get_inbox(
     request: Request,
-    user: str = Query(min_length=1, max_length=128, description="浏览器里生成的匿名用户编号"),
     after: int = Query(0, ge=0, description="已经显示过的最后一条消息编号"),
-) -> InboxOut:
-    """Pushed messages for `user` newer than `after`."""
+) -> InboxOut | JSONResponse:
+    """Pushed messages for the cookie's resident newer than `after`."""
+    web_id = identity.current(request)
+    if web_id is None:
+        return JSONResponse({"detail": texts.WEB_IDENTITY_MISSING}, status_code=401)
     with transaction(request.app.state.factory) as session:
-        rows = web_outbox.fetch(session, user, after=after)
+        rows = web_outbox.fetch(session, web_id, after=after)
         messages = [InboxMessage(id=r.id, text=r.text, created_at=r.created_at.isoformat()) for r in rows]
     return InboxOut(messages=messages, last_id=messages[-1].id if messages else after)

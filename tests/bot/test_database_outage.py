@@ -38,15 +38,16 @@ def test_api_answers_503_with_a_reason_while_the_database_is_unavailable_and_rec
     app: FastAPI, client: TestClient, tmp_path: Path
 ) -> None:
     working = app.state.factory
-    assert client.get("/api/chat/inbox", params={"user": "u1"}).status_code == 200
+    assert client.post("/api/chat", json={"text": "你好"}).status_code == 200  # the client now has its web identity
+    assert client.get("/api/chat/inbox").status_code == 200
     cut_database(app, tmp_path)
-    r = client.get("/api/chat/inbox", params={"user": "u1"})
+    r = client.get("/api/chat/inbox")
     assert r.status_code == 503
     assert r.json() == {"detail": texts.DATABASE_UNAVAILABLE}
     assert r.headers["retry-after"] == "5"
     assert client.get("/healthz").status_code == 503
     app.state.factory = working
-    assert client.get("/api/chat/inbox", params={"user": "u1"}).json()["messages"] == []
+    assert client.get("/api/chat/inbox").json()["messages"] == []
 
 
 def test_console_and_admin_api_show_the_reason_while_the_database_is_unavailable(

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import texts
+from bot import ratelimit, texts
 from bot.config import ChatSettings, Settings
 from bot.db import transaction
 from bot.dialogue import Dialogue, IncomingMessage
 from bot.models import ChatLog
 from bot.web.app import create_app
+from campaigns.models import ChannelIdentity
 from knowledge.models import Unanswered
 from tests.support.dialog import T0
+from tests.support.server import running_server
 
 
 def limited(settings: Settings, per_minute: int) -> Settings:
@@ -109,13 +113,118 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 
 def test_the_web_chat_is_rate_limited_per_user(client: TestClient) -> None:
-    for _ in range(2):
-        assert client.post("/api/chat", json={"user": "spam", "text": "电池"}).json()["replies"][0]["text"]
-    notice = client.post("/api/chat", json={"user": "spam", "text": "电池"})
+    for _ in range(2):  # one browser: the client keeps the identity cookie
+        assert client.post("/api/chat", json={"text": "电池"}).json()["replies"][0]["text"]
+    notice = client.post("/api/chat", json={"text": "电池"})
     assert notice.status_code == 200
     assert notice.json() == {"replies": [{"text": texts.RATE_LIMITED, "choices": []}], "answer": None}
-    silent = client.post("/api/chat", json={"user": "spam", "text": "电池"})
+    silent = client.post("/api/chat", json={"text": "电池"})
     assert silent.status_code == 200
     assert silent.json() == {"replies": [], "answer": None}
-    other = client.post("/api/chat", json={"user": "calm", "text": "用过的纸巾扔哪个桶?"}).json()
+    client.cookies.clear()  # another browser
+    other = client.post("/api/chat", json={"text": "用过的纸巾扔哪个桶?"}).json()
     assert other["answer"]["intent"] == "sorting"
+
+
+# --- per web client ---------------------------------------------------------------------------------------------------
+
+
+def per_client(settings: Settings, per_minute: int) -> Settings:
+    chat = ChatSettings(rate_per_minute=30, client_rate_per_minute=per_minute)
+    campaigns = settings.campaigns.model_copy(update={"scheduler": False})
+    return settings.model_copy(update={"chat": chat, "campaigns": campaigns})
+
+
+def web_residents(factory: sessionmaker[Session]) -> int:
+    with transaction(factory) as session:
+        return int(session.scalar(select(func.count()).select_from(ChannelIdentity)) or 0)
+
+
+def test_rotating_ids_from_one_client_gets_a_notice_then_429(
+    factory: sessionmaker[Session], settings: Settings
+) -> None:
+    with TestClient(create_app(per_client(settings, 5)), client=("203.0.113.7", 40000)) as flood:
+        answered = []
+        for i in range(5):
+            flood.cookies.clear()  # a new identity for every message, and a made-up id in the body
+            r = flood.post("/api/chat", json={"user": f"bot{i}", "text": "用过的纸巾扔哪个桶"})
+            answered.append(r.json()["answer"]["intent"])
+        assert answered == ["sorting"] * 5
+        flood.cookies.clear()
+        notice = flood.post("/api/chat", json={"user": "bot5", "text": "电池"})
+        assert notice.status_code == 200
+        assert notice.json() == {"replies": [{"text": texts.RATE_LIMITED, "choices": []}], "answer": None}
+        residents_before = web_residents(factory)
+        for i in range(6, 30):
+            flood.cookies.clear()
+            refused = flood.post("/api/chat", json={"user": f"bot{i}", "text": "电池"})
+            assert refused.status_code == 429
+            assert refused.json() == {"detail": texts.CLIENT_RATE_LIMITED}
+            assert 1 <= int(refused.headers["retry-after"]) <= 60
+        assert web_residents(factory) == residents_before == 5  # refused messages make no residents
+        counts = flood.app.state.dialogue.outcomes.snapshot()  # type: ignore[attr-defined]
+        assert counts["ratelimited"] == 1 and counts["dropped"] == 24
+    with TestClient(create_app(per_client(settings, 5)), client=("198.51.100.2", 40000)) as neighbour:
+        assert neighbour.post("/api/chat", json={"text": "电池"}).json()["answer"]["intent"] == "clarify"
+    with transaction(factory) as session:
+        logged = session.execute(select(ChatLog.intent, ChatLog.resident_id).where(ChatLog.intent == "ratelimited"))
+        assert logged.all() == [("ratelimited", None)]  # the one notice, not tied to any resident
+
+
+def test_the_client_limit_is_shared_by_processes_and_frees_up_next_minute(
+    factory: sessionmaker[Session], settings: Settings
+) -> None:
+    t0 = dt.datetime(2026, 6, 5, 1, 0, 10, tzinfo=dt.UTC)
+    verdicts = []
+    for _ in range(6):
+        with transaction(factory) as session:  # each message in its own transaction, as two processes would
+            verdicts.append(ratelimit.check_client(session, client="203.0.113.7", now=t0, per_minute=3))
+    assert verdicts == [None, None, None, "notice", "drop", "drop"]
+    with transaction(factory) as session:
+        assert ratelimit.check_client(session, client="198.51.100.2", now=t0, per_minute=3) is None
+        later = t0 + dt.timedelta(seconds=50)  # the next clock minute
+        assert ratelimit.check_client(session, client="203.0.113.7", now=later, per_minute=3) is None
+        lagging = t0  # a process whose clock is a little behind counts in the newer minute, it does not reset it
+        assert ratelimit.check_client(session, client="203.0.113.7", now=lagging, per_minute=3) is None
+        assert ratelimit.check_client(session, client="203.0.113.7", now=later, per_minute=3) is None
+        assert ratelimit.check_client(session, client="203.0.113.7", now=later, per_minute=3) == "notice"
+        assert ratelimit.retry_after(later) == 60
+        assert ratelimit.purge_clients(session, now=later + dt.timedelta(days=2)) == 2
+
+
+def test_the_client_limit_holds_under_parallel_requests(factory: sessionmaker[Session], settings: Settings) -> None:
+    t0 = dt.datetime(2026, 6, 5, 1, 0, 10, tzinfo=dt.UTC)
+
+    def one(_: int) -> ratelimit.Verdict | None:
+        with transaction(factory) as session:
+            return ratelimit.check_client(session, client="203.0.113.9", now=t0, per_minute=10)
+
+    with ThreadPoolExecutor(8) as pool:
+        verdicts = list(pool.map(one, range(40)))
+    assert verdicts.count(None) == 10 and verdicts.count("notice") == 1 and verdicts.count("drop") == 29
+
+
+def test_ipv6_clients_are_counted_by_their_64(settings: Settings) -> None:
+    with TestClient(create_app(per_client(settings, 2)), client=("2001:db8:1:2::a", 1)) as first:
+        for _ in range(2):
+            first.cookies.clear()
+            assert first.post("/api/chat", json={"text": "电池"}).status_code == 200
+    with TestClient(create_app(per_client(settings, 2)), client=("2001:db8:1:2:ffff::b", 1)) as same_64:
+        assert same_64.post("/api/chat", json={"text": "电池"}).json()["replies"][0]["text"] == texts.RATE_LIMITED
+        assert same_64.post("/api/chat", json={"text": "电池"}).status_code == 429
+
+
+@pytest.mark.parametrize(("trusted", "escapes"), [("", False), ("127.0.0.1,::1", True)])
+def test_x_forwarded_for_counts_only_from_a_trusted_proxy(settings: Settings, trusted: str, escapes: bool) -> None:
+    configured = per_client(settings, 3).model_copy(update={"trusted_proxies": trusted})
+    with running_server(configured) as base:
+        statuses = []
+        for i in range(8):  # a fresh cookie and a made-up X-Forwarded-For every time
+            r = httpx.post(
+                base + "/api/chat", json={"text": "电池"}, headers={"x-forwarded-for": f"198.51.100.{i}"}, timeout=30
+            )
+            statuses.append(r.status_code)
+    if escapes:  # behind a trusted proxy (nginx on this machine) each forwarded address is its own client
+        assert statuses == [200] * 8
+    else:  # nobody trusted: the header is the sender's word, and the sender is one client
+        assert statuses == [200] * 4 + [429] * 4

@@ -38,7 +38,14 @@ def wait_healthy(base: str, *, timeout: float = 60.0) -> bool:
 def running_server(settings: Settings) -> Iterator[str]:
     """Serve the app and yield its base URL; stop it afterwards."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    config = uvicorn.Config(
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        forwarded_allow_ips=settings.trusted_proxies,  # as `wufei serve` does
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"

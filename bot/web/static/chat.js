@@ -1,21 +1,14 @@
-// The web chat: keeps an anonymous user id and the conversation in localStorage, talks to POST /api/chat.
+// The web chat: keeps the conversation in localStorage and talks to POST /api/chat. Who is talking is the server's
+// business: it issues an HttpOnly identity cookie with the first answer, which this script never sees or makes up.
 (function () {
   "use strict";
   var log = document.getElementById("log");
   var form = document.getElementById("form");
   var input = document.getElementById("input");
   var send = document.getElementById("send");
-  var KEY_USER = "wufei.user", KEY_LOG = "wufei.log", KEY_INBOX = "wufei.inbox";
+  var KEY_LOG = "wufei.log", KEY_INBOX = "wufei.inbox", KEY_CHATTED = "wufei.chatted";
   var POLL_MS = 15000;
-
-  function userId() {
-    var id = localStorage.getItem(KEY_USER);
-    if (!id) {
-      id = "web-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 10);
-      localStorage.setItem(KEY_USER, id);
-    }
-    return id;
-  }
+  localStorage.removeItem("wufei.user");  // the self-made id of earlier versions: no longer anyone's credential
 
   function history() {
     try { return JSON.parse(localStorage.getItem(KEY_LOG) || "[]"); } catch (e) { return []; }
@@ -59,9 +52,14 @@
     fetch("/api/chat", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ user: userId(), text: text })
+      credentials: "same-origin",
+      body: JSON.stringify({ text: text })
     }).then(function (r) {
+      if (r.status === 429) {
+        return r.json().then(function (data) { return { replies: [{ text: data.detail }] }; });
+      }
       if (!r.ok) throw new Error("HTTP " + r.status);
+      localStorage.setItem(KEY_CHATTED, "1");  // the server now knows this browser: its inbox can be polled
       return r.json();
     }).then(function (data) {
       data.replies.forEach(function (rep) {
@@ -87,13 +85,17 @@
   });
 
   // Campaign pushes for this browser wait in the server's outbox; fetch what is newer than the last one shown.
+  // Before the first message there is no identity, so there is nothing to poll.
   var polling = false;
   function poll() {
-    if (polling) return Promise.resolve();
+    if (polling || !localStorage.getItem(KEY_CHATTED)) return Promise.resolve();
     polling = true;
     var after = parseInt(localStorage.getItem(KEY_INBOX) || "0", 10) || 0;
-    return fetch("/api/chat/inbox?user=" + encodeURIComponent(userId()) + "&after=" + after)
-      .then(function (r) { return r.ok ? r.json() : null; })
+    return fetch("/api/chat/inbox?after=" + after, { credentials: "same-origin" })
+      .then(function (r) {
+        if (r.status === 401) localStorage.removeItem(KEY_CHATTED);  // the cookie is gone: wait for a message
+        return r.ok ? r.json() : null;
+      })
       .then(function (data) {
         if (!data) return;
         data.messages.forEach(function (m) {

@@ -28,6 +28,7 @@ from tests.support.fake_telegram import (
     sticker_update,
 )
 from tests.support.server import running_server
+from tests.support.webchat import WebResidents
 
 SECRET = "s3cret-Token_42"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -62,10 +63,14 @@ def replies_to(fake: FakeTelegram, chat_id: int) -> list[dict[str, Any]]:
     return [c.params for c in fake.calls_to("sendMessage") if c.params["chat_id"] == str(chat_id)]
 
 
+WEB_COOKIES: dict[str, str] = {}  # web resident name → its identity cookie, so a conversation continues
+
+
 def web_reply(base: str, user: str, text: str) -> dict[str, Any]:
     """What the web channel answers to the same words (the shared core is the oracle)."""
-    reply: dict[str, Any] = httpx.post(f"{base}/api/chat", json={"user": user, "text": text}, timeout=30).json()
-    return reply["replies"][0]
+    with httpx.Client(timeout=30) as client:
+        reply = WebResidents(client, base, WEB_COOKIES).ask(user, text)
+    return dict(reply["replies"][0])
 
 
 def buttons(params: dict[str, Any]) -> list[tuple[str, str]]:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import select
 
-from bot.channels.web_outbox import WebOutboxSender
-from bot.config import Settings
-from bot.db import session_factory, utcnow
+from bot.config import CampaignSettings, Settings
+from bot.db import session_factory, transaction, utcnow
+from bot.web import identity
+from campaigns import lifecycle
+from campaigns.models import WebOutbox
 from tests.support.browser import chrome, require_browser
 from tests.support.server import running_server
 
@@ -23,8 +28,9 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
-    db = tmp_path_factory.mktemp("browser") / "web.db"
-    settings = Settings(database_url=f"sqlite:///{db}")
+    folder = tmp_path_factory.mktemp("browser")
+    campaigns = CampaignSettings(quiet_hours="off", tick_seconds=0.5)  # pushes go out at any hour, quickly
+    settings = Settings(database_url=f"sqlite:///{folder / 'web.db'}", data_dir=folder, campaigns=campaigns)
     with running_server(settings) as base:
         yield base, settings
 
@@ -90,16 +96,43 @@ def test_quick_buttons_and_layout_fit_a_phone(browser: WebDriver, base_url: str)
 def test_campaign_pushes_reach_the_open_chat(browser: WebDriver, server: tuple[str, Settings]) -> None:
     base, settings = server
     browser.get(base + "/")
-    user = browser.execute_script("return localStorage.getItem('wufei.user')")
-    assert user
-    result = WebOutboxSender(session_factory(settings.db_url)).send(
-        user, "六五环境日：请把旧电池投进红色桶。", now=utcnow()
-    )
-    assert result.ok
-    browser.execute_script("return window.wufeiPoll()")
-    WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".msg.push"))
+    send(browser, "订阅")  # the first message: the server issues this browser its identity, and it consents to pushes
+    assert "开通" in bot_texts(browser)[-1]
+    every = browser.execute_cdp_cmd("Network.getAllCookies", {})["cookies"]  # WebDriver's own list stops at Path
+    [cookie] = [c for c in every if c["name"] == identity.COOKIE]
+    assert cookie["httpOnly"] and cookie["path"] == "/api/chat" and cookie.get("sameSite") == "Lax"
+    assert identity.COOKIE not in browser.execute_script("return document.cookie")  # out of the page script's reach
+    assert browser.execute_script("return localStorage.getItem('wufei.user')") is None  # no self-made id any more
+    web_id = identity.verify(identity.signing_key(settings), cookie["value"])
+    assert web_id
+
+    factory = session_factory(settings.db_url)
+    with transaction(factory) as session:  # a real campaign to every web resident, sent by the server's scheduler
+        c = lifecycle.create(
+            session, name="环境日", text="六五环境日：请把旧电池投进红色桶。", now=utcnow(), channels=["web"]
+        )
+        lifecycle.start(session, c, now=utcnow(), quiet=None, grace=dt.timedelta(hours=2))
+    deadline = time.monotonic() + 30
+    while not browser.find_elements(By.CSS_SELECTOR, ".msg.push") and time.monotonic() < deadline:
+        browser.execute_script("return window.wufeiPoll()")
+        time.sleep(0.5)
     assert "六五环境日" in browser.find_elements(By.CSS_SELECTOR, ".msg.push")[-1].text
+    with transaction(factory) as session:
+        assert session.execute(select(WebOutbox.external_id)).scalars().all() == [web_id]
     browser.refresh()  # shown once: the page remembers the last push it fetched
     WebDriverWait(browser, 10).until(lambda d: len(bot_texts(d)) >= 1)
     browser.execute_script("return window.wufeiPoll()")
     assert sum("六五环境日" in t for t in bot_texts(browser)) == 1
+
+
+def test_another_browser_cannot_see_the_push(browser: WebDriver, server: tuple[str, Settings]) -> None:
+    base, _settings = server
+    browser.get(base + "/")
+    send(browser, "你好")
+    browser.execute_script("return window.wufeiPoll()")
+    time.sleep(1)
+    assert not browser.find_elements(By.CSS_SELECTOR, ".msg.push")
+    status = browser.execute_script(
+        "return fetch('/api/chat/inbox', {credentials: 'omit'}).then(function (r) { return r.status; })"
+    )
+    assert status == 401
