@@ -646,7 +646,7 @@ COMPARATORS = {"≥": "达到…以上", ">=": "达到…以上", "≤": "不超
 
 def _cells(line: str) -> list[str]:
     """The cells of a table row written with tabs, runs of spaces or "|" bars; [] for an ordinary line."""
-    if "\t" not in line and "|" not in line and "｜" not in line and "│" not in line and "   " not in line:
+    if "\t" not in line and "|" not in line and "｜" not in line and "│" not in line and "  " not in line:
         return []
     cells = [c.strip() for c in CELL_SPLIT.split(line.strip().strip("|｜│"))]
     return cells if len(cells) >= 3 else []

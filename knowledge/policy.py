@@ -82,8 +82,8 @@ SYNONYMS = [
 PLACES = re.compile(
     "(郑州|中牟|登封|巩义|荥阳|金水|管城|惠济|上街|航空港|郑东新区|中原区|二七区|开封|洛阳|许昌|新乡|焦作|平顶山|安阳|"
     "南阳|商丘|周口|信阳|驻马店|漯河|三门峡|鹤壁|濮阳|济源|上海|北京|深圳|广州|杭州)(市区|市|县|区)?"
-    r"|([\u4e00-\u9fff]{2,3}县)"
 )
+COUNTY = re.compile("[\u4e00-\u9fff]{2}县")  # any other county: most county names have two characters
 NOT_PLACES = ("全县", "各县", "本县", "该县", "我县", "县城")
 DOMAIN_WORDS = (
     "利用率",
@@ -622,11 +622,12 @@ class PolicyIndex:
 
 def _unloaded_place(q: str) -> str | None:
     """A place named in the question (中牟, 登封县, 郑州市区 …); the caller has taken the loaded cities out."""
-    for m in PLACES.finditer(q):
-        name = m.group(0)
-        if m.group(3) and (name in NOT_PLACES or name[:1] in "全各本该我每"):
-            continue
-        return name
+    m = PLACES.search(q)
+    if m:
+        return m.group(0)
+    for m in COUNTY.finditer(q):
+        if m.group(0) not in NOT_PLACES and m.group(0)[:1] not in "全各本该我每们":
+            return m.group(0)
     return None
 
 
