@@ -29,11 +29,13 @@ _DIALECT = str.maketrans(
 # Filler that says nothing ("就是说", "那啥") and 河南 phrases the lexicon would misread.
 _PHRASES = (("中不中", "行不行"), ("就是说", " "), ("那什么", " "), ("宝子们", " "), ("来着", " "))
 _LATIN_TONES = re.compile(r"[\u00c0-\u024f]")
+_LATIN = re.compile(r"[a-z\u00c0-\u024f]")
 
 
 def _load_foreign() -> tuple[dict[str, str], re.Pattern[str] | None]:
     """Emoji and English names from the bundled data file."""
-    data = yaml.safe_load(files("knowledge").joinpath("data/foreign_names.yaml").read_text(encoding="utf-8")) or {}
+    text = files("knowledge").joinpath("data/foreign_names.yaml").read_text(encoding="utf-8")
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     emoji = {str(k).replace("\ufe0f", ""): str(v) for k, v in (data.get("emoji") or {}).items()}
     english = {" ".join(str(k).lower().split()): str(v) for k, v in (data.get("english") or {}).items()}
     if not english:
@@ -100,10 +102,10 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
         text = zhconv.convert(text, "zh-cn")
     if not _EMOJI_CHARS.isdisjoint(text):
         text = _emoji(text)
-    if not text.isascii():
+    if _LATIN.search(text) is not None:  # most messages are Chinese only and skip both
         text = _LATIN_TONES.sub(_detone, text)
-    if _ENGLISH_RE is not None and any("a" <= ch <= "z" for ch in text):
-        text = _ENGLISH_RE.sub(_english, text)
+        if _ENGLISH_RE is not None:
+            text = _ENGLISH_RE.sub(_english, text)
     text = text.translate(_DIALECT)
     for phrase, replacement in _PHRASES:
         if phrase in text:
