@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import hooks
@@ -17,6 +19,7 @@ from bot.channels.telegram_sender import TelegramSender
 from bot.config import Settings, TelegramSettings
 from bot.db import dispose_engines, transaction, utcnow
 from bot.dialogue import Turn
+from bot.models import ChatLog
 from knowledge.answer import Answer
 from tests.support.fake_telegram import (
     TOKEN,
@@ -162,6 +165,27 @@ def test_blocking_and_unblocking_are_recorded_and_respected_by_pushes(
     finally:
         sender.close()
     assert [p["text"] for p in replies_to(fake, 330)] == ["活动通知"]
+
+
+def test_the_same_update_delivered_four_times_is_answered_and_logged_once(
+    base: str, fake: FakeTelegram, factory: sessionmaker[Session]
+) -> None:
+    def deliver(update: dict[str, Any]) -> int:
+        r = httpx.post(f"{base}/telegram/webhook", json=update, headers={HEADER: SECRET}, timeout=30)
+        return r.status_code
+
+    again = {"update_id": fake.new_update_id(), **message_update(350, "用过的纸巾")}
+    assert [deliver(again) for _ in range(4)] == [200] * 4  # Telegram redelivers until it gets a 2xx
+    at_once = {"update_id": fake.new_update_id(), **message_update(351, "过期药品")}
+    with ThreadPoolExecutor(4) as pool:  # redeliveries racing on several connections
+        assert list(pool.map(deliver, [at_once] * 4)) == [200] * 4
+    assert len(replies_to(fake, 350)) == 1 and "其他垃圾" in replies_to(fake, 350)[0]["text"]
+    assert len(replies_to(fake, 351)) == 1 and "有害垃圾" in replies_to(fake, 351)[0]["text"]
+    with transaction(factory) as session:
+        logged = session.execute(
+            select(ChatLog.text, func.count()).where(ChatLog.channel == "telegram").group_by(ChatLog.text)
+        ).all()
+    assert sorted((said, n) for said, n in logged) == [("用过的纸巾", 1), ("过期药品", 1)]
 
 
 def test_a_sticker_gets_the_text_only_answer(base: str, fake: FakeTelegram) -> None:
