@@ -468,7 +468,7 @@ class KnowledgeBase:
 _IS_CATEGORY_QUESTION = re.compile(
     r"^(?P<item>.+?)(是不是|是|属于|算是|算|归为|归|放|扔|投)(不是)?(到|进|在)?("
     + "|".join(_CATEGORY_WORDS_LONGEST_FIRST)
-    + r")(吗|么|嘛|不|呢|没)?[?？!！。]*$"
+    + r")(的)?(吗|么|嘛|不|呢|没)?[?？!！。]*$"
 )
 
 

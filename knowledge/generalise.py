@@ -36,6 +36,7 @@ class Rule:
     unconfirmed: bool = False
     lower: bool = False  # only lowers the confidence of another answer (the state decides the bin)
     over_catalogue: bool = False  # a material that decides a vessel's bin over the catalogue's head ("不锈钢饭盒")
+    over_named: bool = False  # ... even over a head the catalogue answers ("铝制锅盖": metal is recyclable)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ def _rule(data: Mapping[str, Any], default_id: str = "") -> Rule:
         unconfirmed=bool(data.get("unconfirmed")),
         lower=data.get("action") == "lower",
         over_catalogue=bool(data.get("over_catalogue")),
+        over_named=bool(data.get("over_named")),
     )
 
 
@@ -166,7 +168,7 @@ class Generaliser:
         """A word in the phrase that decides the bin of the item named at its end ("一次性" … "碗")."""
         text, phrase = text.lower(), phrase.lower()
         for modifier in self.modifiers:
-            word = next((w for w in modifier.words if w in phrase), None)
+            word = next((w for w in modifier.words if w in phrase and not _negated(phrase, w)), None)
             if word is None or any(u in phrase for u in modifier.unless):
                 continue
             rest = text.split(word, 1)[-1] if word in text else text
@@ -179,6 +181,21 @@ class Generaliser:
         text = text.lower()
         guess = self._vocab(text) or self._ending(text)
         return guess if guess is not None and guess.span > len(surface) and not guess.rule.lower else None
+
+    def prefix_decides(self, text: str, surface: str) -> Guess | None:
+        """A word before the catalogue's name that decides the bin: a power or medical word ("电热|饭盒",
+        "消炎|药膏") an ending rule needs, or a metal or glass material ("铝制|锅盖")."""
+        text = text.lower()
+        prefix = text[: len(text) - len(surface)] if text.endswith(surface) else ""
+        if not prefix:
+            return None
+        for ending in self.endings:
+            if ending.needs and any(n in prefix for n in ending.needs) and (suffix := ending.match(text)):
+                return Guess(ending.rule, suffix, len(suffix))
+        for words, rule in self.materials:
+            if rule.over_named and (word := next((w for w in words if len(w) >= 2 and w in prefix), None)):
+                return Guess(rule, word)
+        return None
 
     def amount(self, category: str, phrase: str) -> Guess | None:
         """A small amount of a big stream goes in a household bin ("一块碎瓷砖" → 其他垃圾)."""
@@ -241,6 +258,12 @@ class Generaliser:
             return None
         suffix = self.food_endings.match(text)
         return Guess(self.food_endings.rule, suffix) if suffix is not None else None
+
+
+def _negated(phrase: str, word: str) -> bool:
+    """The word is said as absent ("不含汞", "无汞", "没有油")."""
+    at = phrase.find(word)
+    return phrase[max(0, at - 2) : at].endswith(("不", "无", "没", "没有", "非"))
 
 
 def read_generaliser(text: str) -> Generaliser:

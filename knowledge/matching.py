@@ -332,6 +332,7 @@ class Matcher:
                 rules.modifier(found.query, found.phrase)
                 or rules.amount(found.entry.category, found.phrase)
                 or (rules.longer(found.query, found.surface) if found.how == "head" else None)
+                or (rules.prefix_decides(found.query, found.surface) if found.how == "head" else None)
             )
             if guess is not None and not self._already_decided(found, guess):
                 self._apply(found, guess)
