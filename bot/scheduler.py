@@ -175,11 +175,13 @@ class CampaignScheduler:
         try:
             from bot.channels.telegram_updates import purge_updates
             from bot.channels.wechat import purge_dedupe
+            from bot.ratelimit import purge_clients
 
             with transaction(self.factory) as session:
                 removed = purge_dedupe(session, now) + purge_updates(session, now)
-            if removed:
-                log.info("forgot %s old WeChat deliveries and Telegram updates", removed)
+                clients = purge_clients(session, now=now)  # web chat addresses not seen for a day
+            if removed or clients:
+                log.info("forgot %s old WeChat deliveries and Telegram updates, %s chat clients", removed, clients)
         except Exception:
             log.exception("purging the WeChat dedupe table failed")
 

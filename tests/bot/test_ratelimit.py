@@ -16,7 +16,8 @@ from bot import ratelimit, texts
 from bot.config import ChatSettings, Settings
 from bot.db import transaction
 from bot.dialogue import Dialogue, IncomingMessage
-from bot.models import ChatLog
+from bot.models import ChatClientMinute, ChatLog
+from bot.scheduler import CampaignScheduler
 from bot.web.app import create_app
 from campaigns.models import ChannelIdentity
 from knowledge.models import Unanswered
@@ -228,3 +229,13 @@ def test_x_forwarded_for_counts_only_from_a_trusted_proxy(settings: Settings, tr
         assert statuses == [200] * 8
     else:  # nobody trusted: the header is the sender's word, and the sender is one client
         assert statuses == [200] * 4 + [429] * 4
+
+
+def test_the_scheduler_forgets_clients_quiet_for_a_day(settings: Settings, factory: sessionmaker[Session]) -> None:
+    with transaction(factory) as session:
+        ratelimit.check_client(session, client="203.0.113.1", now=T0, per_minute=5)
+        ratelimit.check_client(session, client="203.0.113.2", now=T0 + dt.timedelta(hours=23), per_minute=5)
+    scheduler = CampaignScheduler(settings, factory, senders={}, clock=lambda: T0 + dt.timedelta(days=1, minutes=1))
+    scheduler.purge_wechat()  # the tick's housekeeping
+    with transaction(factory) as session:
+        assert session.execute(select(ChatClientMinute.client)).scalars().all() == ["203.0.113.2"]
