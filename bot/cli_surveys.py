@@ -213,7 +213,15 @@ def cmd_indicators(args: argparse.Namespace, factory: sessionmaker[Session]) -> 
         weights = load_population(survey, Path(path))
         source = Path(path).name
     with transaction(factory) as session:
-        data = report.build(session, survey, wave=wave, by=args.by, weights=weights, weights_source=source)
+        data = report.build(
+            session,
+            survey,
+            wave=wave,
+            by=args.by,
+            weights=weights,
+            weights_source=source,
+            with_trend=fmt in ("html", "json"),
+        )
         if fmt == "xlsx":
             export.write_xlsx(session, survey, args.out, report=data, wave=wave)
     if fmt == "text":

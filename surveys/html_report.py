@@ -87,6 +87,8 @@ def render_html(report: dict[str, Any], *, chart_png: bytes | None = None) -> st
             f"<b>{reach['residents_reached']}</b> 人，系统登记居民 {reach['residents_total']} 人{share}。</p>"
             f"<p>{escape(reach['note'])}</p></div>"
         )
+    if report.get("trend"):
+        parts.append(_trend(report))
     for dim, values in report["breakdown"].items():
         name = escape(DIM_NAMES.get(dim, dim))
         parts.append(f"<h2>按 {name} 分组</h2><table><tr><th class='l'>{name}</th>{HEAD}</tr>")
@@ -111,3 +113,28 @@ DIM_NAMES = {
     "source": "来源",
     "wave": "批次",
 }
+
+
+def _trend(report: dict[str, Any]) -> str:
+    """A table of every wave: n and each indicator's rate with its interval and verdict."""
+    names = [item["name"] for item in report["indicators"]]
+    head = "".join(f"<th>{escape(n)}</th>" for n in names)
+    rows = []
+    for wave in report["trend"]:
+        cells = []
+        for item in wave["indicators"]:
+            if item["rate"] is None:
+                cells.append("<td>—</td>")
+            else:
+                cells.append(
+                    f"<td>{_pct(item['rate'])}（{_pct(item['ci_low'])}–{_pct(item['ci_high'])}）{_met(item['met'])}</td>"
+                )
+        rows.append(f"<tr><td class='l'>{escape(str(wave['wave']))}</td><td>{wave['n']}</td>{''.join(cells)}</tr>")
+    return (
+        "<h2>各批次趋势</h2><table><tr><th class='l'>批次</th><th>样本</th>"
+        + head
+        + "</tr>"
+        + "".join(rows)
+        + "</table>"
+        "<p class='meta'>每批次按同一口径计算（未加权），括号内为 Wilson 95% 置信区间。</p>"
+    )

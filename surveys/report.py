@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surveys import tally, texts
 from surveys.definition import Survey
 from surveys.indicators import Result, evaluate
+from surveys.models import COMPLETED, SurveyResponse
 from surveys.reach import reach
 from surveys.weights import Population
 
@@ -24,6 +26,7 @@ def build(
     weights: Population | None = None,
     weights_source: str | None = None,
     with_reach: bool = True,
+    with_trend: bool = False,
 ) -> dict[str, Any]:
     """{"survey", "wave", "n", "indicators": [...], "breakdown": {dimension: {value: [...]}}, "warnings", "reach"}."""
     tallies = {dim: tally.tally_all(session, survey, wave=wave, by=[dim]) for dim in dict.fromkeys(by)}
@@ -60,7 +63,26 @@ def build(
     }
     if with_reach:
         data["reach"] = reach(session)
+    if with_trend:
+        data["trend"] = trend(session, survey)
     return data
+
+
+def trend(session: Session, survey: Survey) -> list[dict[str, Any]]:
+    """Every wave with completed answers, oldest first: n and each indicator with its interval (unweighted)."""
+    waves = session.scalars(
+        select(SurveyResponse.wave)
+        .where(SurveyResponse.survey_id == survey.id, SurveyResponse.status == COMPLETED)
+        .distinct()
+    ).all()
+    return [
+        {
+            "wave": wave,
+            "n": tally.count_responses(session, survey, wave),
+            "indicators": [_json(survey, r) for r in overall(session, survey, wave=wave)],
+        }
+        for wave in sorted(waves)
+    ]
 
 
 def overall(

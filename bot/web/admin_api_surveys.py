@@ -127,11 +127,18 @@ def survey_rows(request: Request, session: Session) -> list[dict[str, Any]]:
 
 
 def build_report(
-    request: Request, session: Session, survey: Survey, *, wave: str | None, by: list[str], weighted: bool = False
+    request: Request,
+    session: Session,
+    survey: Survey,
+    *,
+    wave: str | None,
+    by: list[str],
+    weighted: bool = False,
+    with_trend: bool = False,
 ) -> dict[str, Any]:
     """surveys.report.build for the request (weighted by settings.surveys.weights_file when asked; 422 without one)."""
     if not weighted:
-        return report.build(session, survey, wave=wave, by=by)
+        return report.build(session, survey, wave=wave, by=by, with_trend=with_trend)
     path = request.app.state.settings.surveys.weights_file
     if path is None:
         raise HTTPException(422, "加权需要人口权重文件：请在配置中设置 WUFEI_SURVEYS__WEIGHTS_FILE")
@@ -139,7 +146,9 @@ def build_report(
         population = load_population(survey, Path(path))
     except (ValueError, OSError) as exc:
         raise HTTPException(422, f"人口权重文件有误：{exc}") from None
-    return report.build(session, survey, wave=wave, by=by, weights=population, weights_source=Path(path).name)
+    return report.build(
+        session, survey, wave=wave, by=by, weights=population, weights_source=Path(path).name, with_trend=with_trend
+    )
 
 
 def _attachment(name: str) -> str:
@@ -193,7 +202,9 @@ def download(
         raise HTTPException(404, f"没有“{fmt}”格式的下载（可选：{'、'.join(FORMATS)}）")
     now = utcnow()
     with transaction(_factory(request)) as session:
-        data = build_report(request, session, survey, wave=wave, by=by or list(DEFAULT_BY), weighted=weighted)
+        data = build_report(
+            request, session, survey, wave=wave, by=by or list(DEFAULT_BY), weighted=weighted, with_trend=fmt == "html"
+        )
         body = render_file(session, survey, data, fmt)
         audit.record(
             session, actor.name, "survey.export", survey.id, now=now, format=fmt, wave=wave, by=by, n=data["n"]

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Upl
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
-from bot.db import transaction
+from bot.admin import audit
+from bot.db import transaction, utcnow
 from bot.web import console
 from bot.web.admin_api_surveys import (
     ALL_WAVES,
@@ -33,7 +34,7 @@ from bot.web.admin_api_surveys import (
 )
 from bot.web.admin_auth import ConsoleUser
 from bot.web.admin_auth import console as console_access
-from surveys import chart
+from surveys import chart, html_report
 from surveys.definition import Survey
 from surveys.tally import GROUPABLE
 
@@ -75,7 +76,7 @@ def _page(
     dims = check_by([by] if by else [])
     with transaction(_factory(request)) as session:
         rows = survey_rows(request, session)
-        data = build_report(request, session, survey, wave=chosen, by=dims)
+        data = build_report(request, session, survey, wave=chosen, by=dims, with_trend=True)
     current = next(r for r in rows if r["id"] == survey.id)
     waves = [survey.wave, *(w["wave"] for w in current["waves"] if w["wave"] != survey.wave)]
     query = {"wave": wave or survey.wave, **({"by": by} if by else {})}
@@ -149,6 +150,23 @@ def chart_png(
     with transaction(_factory(request)) as session:
         data = build_report(request, session, survey, wave=resolve_wave(survey, wave), by=[])
     return Response(chart.render_png(data), media_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+@router.get("/surveys/{survey_id}/report", response_class=HTMLResponse)
+def printable_report(
+    survey_id: str,
+    request: Request,
+    user: Annotated[ConsoleUser, Depends(console_access("surveys"))],
+    wave: Annotated[str, Query(max_length=32)] = "",
+) -> Response:
+    """The printable indicator report (summary, trend, chart, breakdowns, method), for staff only and audited."""
+    survey = find_survey(request, survey_id)
+    chosen = resolve_wave(survey, wave)
+    with transaction(_factory(request)) as session:
+        data = build_report(request, session, survey, wave=chosen, by=list(DEFAULT_BY), with_trend=True)
+        audit.record(session, user.actor.name, "survey.report", survey.id, now=utcnow(), wave=chosen, n=data["n"])
+    page = html_report.render_html(data, chart_png=chart.render_png(data))
+    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/surveys/{survey_id}/download/{name}")

@@ -1,5 +1,5 @@
 """Personal survey links: GET/POST /s/{token} show and take the same questionnaire as /survey/{id} for one
-resident (surveys.links), and GET /report/{survey_id} serves the printable indicator report.
+resident (surveys.links); GET /report/{survey_id} now redirects to the console's printable report (login needed).
 
 A link that is unknown answers 404, an expired one 410, a used one 409, each with a short Chinese page.
 """
@@ -9,15 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from html import escape
 from typing import Annotated
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote, urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from bot.db import transaction, utcnow
-from bot.web.survey import _form, _page, _survey
-from surveys import chart, flow, html_report, links, report, texts
+from bot.web.survey import _form, _page
+from surveys import flow, links, texts
 from surveys.definition import DefinitionError, load_surveys
 from surveys.keys import resolve_salt
 
@@ -84,15 +84,11 @@ def _store(request: Request, token: str, fields: dict[str, list[str]]) -> HTMLRe
     return _page(texts.FORM_THANKS_TITLE, f"<h1>{texts.FORM_THANKS_TITLE}</h1><p>{escape(texts.THANKS)}</p>")
 
 
-@router.get("/report/{survey_id}", response_class=HTMLResponse)
+@router.get("/report/{survey_id}", include_in_schema=False)
 def get_report(
     survey_id: str,
-    request: Request,
     wave: Annotated[str | None, Query(max_length=32, description="批次；all = 全部；默认当前批次")] = None,
-) -> HTMLResponse:
-    """The printable indicator report (summary, chart, breakdowns by township and age band, method, reach)."""
-    survey = _survey(request, survey_id)
-    chosen = survey.wave if wave is None else (None if wave == "all" else wave)
-    with transaction(request.app.state.factory) as session:
-        data = report.build(session, survey, wave=chosen, by=["township", "age_band", "identity"])
-    return HTMLResponse(html_report.render_html(data, chart_png=chart.render_png(data)))
+) -> RedirectResponse:
+    """The printable report moved into the staff console (login and audit log); old links are sent there."""
+    query = "?" + urlencode({"wave": wave}) if wave else ""
+    return RedirectResponse(f"/admin/surveys/{quote(survey_id, safe='')}/report{query}", status_code=303)

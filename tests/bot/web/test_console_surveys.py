@@ -14,7 +14,7 @@ from bot.admin import audit
 from bot.config import Settings
 from bot.db import dispose_engines, session_factory, transaction
 from bot.web.app import create_app
-from tests.bot.web.test_admin_surveys import BAD, CURRENT, GOOD, csv_bytes
+from tests.bot.web.test_admin_surveys import BAD, CURRENT, GOOD, HEADER, csv_bytes
 from tests.support.admin import Staff, console_login, staff_per_role
 
 PAGE = "/admin/surveys"
@@ -147,3 +147,27 @@ def test_pages_need_a_login(client: TestClient) -> None:
     for path in (PAGE, f"{PAGE}/public/chart.png", f"{PAGE}/public/download/indicators.xlsx"):
         r = client.get(path, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].startswith("/admin/login?next=")
+
+
+def test_waves_side_by_side_and_the_printable_report_needs_a_login(
+    client: TestClient, staff: dict[str, Staff], settings: Settings
+) -> None:
+    old = client.get("/report/public", follow_redirects=False)
+    assert old.status_code == 303 and old.headers["location"] == "/admin/surveys/public/report"
+    anonymous = client.get("/admin/surveys/public/report", follow_redirects=False)
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/admin/login")
+
+    csrf = console_login(client, staff["office"])
+    earlier = csv_bytes([[*row, "2024"] for row in GOOD[:2]], [*HEADER, "wave"])
+    for data in (csv_bytes(GOOD), earlier):
+        r = client.post(f"{PAGE}/public/import", data={"csrf_token": csrf}, files={"file": ("p.csv", data)})
+        assert "已导入" in r.text, r.text
+    page = client.get(PAGE).text
+    trend = page.split('id="trend"')[1].split("</table>")[0]
+    assert trend.index("2024") < trend.index(CURRENT) and f"{CURRENT}（当前）" in trend
+
+    printable = client.get("/report/public")  # followed to the console page
+    assert printable.status_code == 200 and printable.url.path == "/admin/surveys/public/report"
+    assert "各批次趋势" in printable.text and "data:image/png;base64," in printable.text
+    with transaction(session_factory(settings.db_url)) as session:
+        assert [e.actor for e in audit.entries(session, action="survey.report")] == [staff["office"].name]
