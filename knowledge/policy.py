@@ -214,7 +214,8 @@ class PolicyIndex:
     ) -> None:
         self.targets = targets
         self.tasks = tasks
-        self.passages = passages or []
+        self._passages = passages
+        self._raw_passages: list[tuple[str | None, str, str, str, str]] = []  # tokenized on first use
         self.docs = [(d.city, cite_name(d), d.facts or {}) for d in docs]
         self.cities = [c for c in dict.fromkeys(d.city for d in docs) if c]
         df: Counter[str] = Counter()
@@ -222,9 +223,7 @@ class PolicyIndex:
             df.update(t.ind | t.ctx)
         for k in tasks:
             df.update(k.head | k.body)
-        for p in self.passages:
-            df.update(p.head | p.body)
-        n = len(targets) + len(tasks) + len(self.passages) + 1
+        n = len(targets) + len(tasks) + 1
         self.idf = {w: math.log(n / c) + 1.0 for w, c in df.items()}
         self.max_idf = max(self.idf.values(), default=1.0)
         units: dict[str, str] = {}
@@ -242,12 +241,14 @@ class PolicyIndex:
         by_doc = {d.id: d for d in docs}
         sections = {s.id: s for s in session.scalars(select(PlanSection))}
         targets = []
+        seen: dict[tuple[str, str], set[str]] = {}
         for g in session.scalars(select(PlanTarget).order_by(PlanTarget.document_id, PlanTarget.position)):
             doc = by_doc[g.document_id]
             sec = sections.get(g.section_id) if g.section_id else None
             parent = sections.get(sec.parent_id) if sec and sec.parent_id else None
             titles = " ".join(s.title for s in (sec, parent) if s)
-            context = titles + " " + g.sentence
+            if (titles, g.sentence) not in seen:  # several targets share one sentence
+                seen[(titles, g.sentence)] = tokens(titles + " " + g.sentence)
             ind = tokens(g.indicator)
             targets.append(
                 _Target(
@@ -265,7 +266,7 @@ class PolicyIndex:
                         "section": sec.label if sec else None,
                     },
                     ind=ind,
-                    ctx=tokens(context) - ind,
+                    ctx=seen[(titles, g.sentence)] - ind,
                     tail=tokens(g.indicator[-3:]),
                     titles=ind | tokens(titles),
                 )
@@ -287,18 +288,25 @@ class PolicyIndex:
                     k.title + k.text,
                 )
             )
-        passages = []
+        index = cls(targets, tasks, docs)
         for sec in sorted(sections.values(), key=lambda x: (x.document_id, x.position)):
             doc = by_doc[sec.document_id]
             if sec.label.startswith("附件") or not sec.text:
                 continue
-            head = tokens(sec.title)
             for sentence in re.split(r"(?<=[。；])", sec.text.replace("\n", "")):
                 if len(sentence) >= 6 and sentence.rstrip("。；") != sec.title:
-                    passages.append(
-                        _Passage(doc.city, cite_name(doc), sec.label, sec.title, sentence, head, tokens(sentence))
-                    )
-        return cls(targets, tasks, docs, passages)
+                    index._raw_passages.append((doc.city, cite_name(doc), sec.label, sec.title, sentence))
+        return index
+
+    @property
+    def passages(self) -> list[_Passage]:
+        """Every sentence of every section, segmented on first use (most questions never need them)."""
+        if self._passages is None:
+            self._passages = [
+                _Passage(city, cite, label, title, sentence, tokens(title), tokens(sentence))
+                for city, cite, label, title, sentence in self._raw_passages
+            ]
+        return self._passages
 
     # ------------------------------------------------------------ entry point
 
