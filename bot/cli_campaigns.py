@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import tabular
+from bot.archives import XLSX, check_zip, sheet_rows
 from bot.config import get_settings
 from bot.db import transaction, utcnow
 from bot.scheduler import build_senders
@@ -143,12 +144,12 @@ def read_table(path: Path) -> Iterator[dict[str, object]]:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
+        check_zip(path, XLSX, name=path.name)  # a zip bomb is refused before openpyxl inflates it
         try:
             book = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:
             raise ValueError(f"无法读取 Excel 文件：{exc}") from exc
-        sheet = book.worksheets[0]
-        it = sheet.iter_rows(values_only=True)
+        it = sheet_rows(book.worksheets[0], XLSX, name=path.name)  # row, column and time limits
         header = [str(h or "").strip() for h in next(it, ())]
         for values in it:
             yield {

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.archives import DOCX, ArchiveRefused, check_zip
 from bot.db import transaction, utcnow
 from knowledge import plans
 from knowledge.plan_parser import render_target
@@ -52,6 +53,7 @@ def docx_text(data: bytes) -> str:
 def _docx(source: str | io.BytesIO) -> str:
     import docx  # python-docx, only needed for this command
 
+    check_zip(source, DOCX)  # ArchiveRefused for a zip bomb, before python-docx inflates and parses it
     try:
         document = docx.Document(source)
     except Exception as exc:  # python-docx raises several types for a broken or foreign file
@@ -75,6 +77,8 @@ def cmd_ingest(args: argparse.Namespace, session_factory: sessionmaker[Session])
         text = read_docx(path) if path.suffix.lower() == ".docx" else path.read_bytes().decode("utf-8-sig")
     except DocxError:
         return _error(f"{path} 不是有效的 .docx 文件（请用 Word 另存为 .docx 或 UTF-8 纯文本）")
+    except ArchiveRefused as exc:
+        return _error(f"{path}: {exc}")
     except FileNotFoundError:
         return _error(f"找不到文件 {path}")
     except IsADirectoryError:

@@ -109,6 +109,10 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     log_level: str = "INFO"
     max_message_chars: int = 500
+    public_metrics: bool = False  # /metrics for everyone; false = only direct requests from this machine (or the token)
+    metrics_token: SecretStr = SecretStr("")  # a scraper sending "Authorization: Bearer <token>" may read /metrics
+    public_docs: bool = False  # /docs, /redoc and /openapi.json for everyone; false = only from this machine
+    public_indicators: bool = False  # GET /api/indicators for everyone; false = only from this machine
     surveys: SurveySettings = SurveySettings()
     telegram: TelegramSettings = TelegramSettings()
     wechat: WechatSettings = WechatSettings()

@@ -8,6 +8,8 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
+from bot.archives import XLSX, check_zip, sheet_rows
+
 Row = dict[str, str]
 
 
@@ -62,12 +64,16 @@ def _cell(value: object) -> str:
 def _xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, Row]]]:
     from openpyxl import load_workbook
 
+    check_zip(path, XLSX, name=path.name)  # a zip bomb is refused before openpyxl inflates it
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several kinds for a broken file
         raise ValueError(f"{path.name}: 不是有效的 xlsx 文件（{type(exc).__name__}）") from exc
-    sheet = book.worksheets[0]
-    values = sheet.iter_rows(values_only=True)
+    try:
+        values = sheet_rows(book.worksheets[0], XLSX, name=path.name)  # row, column and time limits
+    except ValueError:
+        book.close()
+        raise
     header = [_cell(h) for h in next(values, ())]
 
     def rows() -> Iterator[tuple[int, Row]]:

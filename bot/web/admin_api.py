@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.admin import accounts, audit, overview
 from bot.admin.accounts import AccountError, Actor
 from bot.admin.roles import ROLES
+from bot.archives import ArchiveRefused
 from bot.db import transaction, utcnow
 from bot.web.admin_auth import api
 from knowledge import curation, plans
@@ -407,6 +408,8 @@ def ingest_upload(request: Request, data: bytes, name: str, city: str | None, ac
         text = docx_text(data) if name.lower().endswith(".docx") else data.decode("utf-8-sig")
     except (UnicodeDecodeError, DocxError):
         raise HTTPException(415, "无法读取：请上传 UTF-8 编码的 .txt 或 Word 的 .docx 文件") from None
+    except ArchiveRefused as exc:  # a zip bomb: refused before python-docx inflated it
+        raise HTTPException(422, f"{name[:80]}: {exc}") from None
     now = utcnow()
     try:
         with transaction(_factory(request)) as session:

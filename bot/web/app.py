@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Scope
 
 from bot import scheduler, texts
 from bot.config import Settings, get_settings
@@ -32,6 +33,8 @@ from bot.web import (
     console,
     console_campaigns,
     console_surveys,
+    exposure,
+    limits,
     metrics,
     outbox,
 )
@@ -42,8 +45,6 @@ from bot.web import wechat as wechat_web
 from bot.web.admin_auth import LoginRequired
 
 STATIC = Path(__file__).with_name("static")
-MAX_BODY = 64 * 1024
-UPLOAD_MAX_BODY = 8 * 1024 * 1024  # staff uploads (方案, cell lists, survey answers) under /admin and /api/admin
 log = logging.getLogger(__name__)
 UNSTORABLE = "请求中含有无法保存的内容（如不可见的控制字符或超出范围的数字），请检查后重试。"
 VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
@@ -97,15 +98,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        cap = UPLOAD_MAX_BODY if request.url.path.startswith(("/admin/", "/api/admin/")) else MAX_BODY
-        if length is not None and (not length.isdigit() or int(length) > cap):
-            return JSONResponse({"detail": f"请求体过大（上限 {cap // 1024} KiB）"}, status_code=413)
-        return await call_next(request)
+    def refuse(scope: Scope, status: int, detail: str) -> ASGIApp:
+        # a body refused before the app saw it: the console's error page under /admin, JSON elsewhere
+        if str(scope.get("path", "")).startswith("/admin"):
+            return console.error_page(Request(scope), status, detail)
+        return limits.json_refusal(scope, status, detail)
 
-    metrics.install(app)  # after limit_body, so its 413s are counted too
+    app.add_middleware(limits.BodyLimit, refuse=refuse)  # every body capped while it streams in
+    app.add_middleware(exposure.Exposure, settings=settings)  # /metrics, docs, /api/indicators public by setting
+    metrics.install(app)  # after both, so their 413s and 403s are counted too
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -21,7 +21,7 @@ Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
 def scrape(client: TestClient) -> Samples:
-    r = client.get("/metrics")
+    r = TestClient(client.app, client=("127.0.0.1", 50000)).get("/metrics")  # private by default: this machine only
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/plain")
     return {
