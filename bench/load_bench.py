@@ -20,12 +20,15 @@ import sys
 import tempfile
 import time
 import uuid
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
 
 ROOT = Path(__file__).resolve().parents[1]
+COOKIE = "wufei_chat"  # the web chat identity cookie (bot.web.identity.COOKIE)
+NO_JAR = CookieJar(DefaultCookiePolicy(allowed_domains=[]))  # the shared client keeps none: each resident sends its own
 QUESTIONS = [
     "用过的纸巾扔哪个桶",
     "过期药品是什么垃圾",
@@ -92,16 +95,21 @@ async def load(base: str, senders: int) -> tuple[int, int, list[float]]:
     stop = time.monotonic() + DURATION
     run = uuid.uuid4().hex[:6]
     limits = httpx.Limits(max_connections=senders, max_keepalive_connections=senders)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+    identities: dict[str, str] = {}  # simulated resident → the identity cookie the server issued it
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits, cookies=NO_JAR) as client:
 
         async def sender(i: int) -> None:
             nonlocal ok, errors
             n = 0
             while time.monotonic() < stop:
-                body = {"user": f"{run}-{i}-{n // 10}", "text": QUESTIONS[(i + n) % len(QUESTIONS)]}
+                user = f"{run}-{i}-{n // 10}"  # a new resident every 10 questions
+                body = {"text": QUESTIONS[(i + n) % len(QUESTIONS)]}
+                headers = {"cookie": f"{COOKIE}={identities[user]}"} if user in identities else {}
                 started = time.perf_counter()
                 try:
-                    response = await client.post("/api/chat", json=body)
+                    response = await client.post("/api/chat", json=body, headers=headers)
+                    if response.cookies.get(COOKIE):
+                        identities[user] = response.cookies[COOKIE]
                     good = response.status_code == 200 and bool(response.json()["replies"])
                 except httpx.HTTPError:
                     good = False
@@ -118,7 +126,7 @@ def warm_up(base: str) -> None:
 
     async def burst() -> None:
         async with httpx.AsyncClient(base_url=base, timeout=120) as client:
-            body = {"user": "warm-up", "text": "电池"}
+            body = {"text": "电池"}
             await asyncio.gather(*(client.post("/api/chat", json=body) for _ in range(16)))
 
     for _ in range(3):
@@ -169,6 +177,7 @@ def main() -> None:
                 "WUFEI_DATA_DIR": str(folder),
                 "WUFEI_LOG_LEVEL": "WARNING",
                 "WUFEI_CHAT__RATE_PER_MINUTE": "0",
+                "WUFEI_CHAT__CLIENT_RATE_PER_MINUTE": "0",  # all senders come from 127.0.0.1
                 "WUFEI_CAMPAIGNS__SCHEDULER": "false",
             }
             subprocess.run(

@@ -36,7 +36,7 @@ def main() -> None:
     os.environ["WUFEI_CAMPAIGNS__TICK_SECONDS"] = "3600"  # keep the scheduler out of the profile
     with TestClient(create_app(settings)) as client:
         for i in range(20):  # warm-up: knowledge snapshot, jieba, connection pool
-            client.post("/api/chat", json={"user": f"warm{i}", "text": QUESTIONS[i % len(QUESTIONS)]})
+            client.post("/api/chat", json={"text": QUESTIONS[i % len(QUESTIONS)]})
         dialogue = client.app.state.dialogue  # type: ignore[attr-defined]
         profiler = Profiler(interval=0.0005)
         start = time.perf_counter()

@@ -30,14 +30,20 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bot.web.identity import COOKIE  # noqa: E402
 from tests.support.fake_wechat import APP_ID, TOKEN, message_xml, signed_query  # noqa: E402
 from tests.support.server import free_port, wait_healthy  # noqa: E402
+
+# the shared client keeps no cookies: each simulated resident sends the identity cookie the server issued it
+NO_JAR = CookieJar(DefaultCookiePolicy(allowed_domains=[]))
+IDENTITIES: dict[str, str] = {}
 
 DURATION = float(os.environ.get("DURATION", "1200"))
 SAMPLE = float(os.environ.get("SAMPLE", "30"))
@@ -129,7 +135,10 @@ async def timed(client: httpx.AsyncClient, method: str, url: str, **kw: object) 
 
 async def chat(client: httpx.AsyncClient, tally: Tally, kind: str, user: str, text: str) -> str:
     """POST /api/chat; returns the replies' text ("" on error)."""
-    response, seconds = await timed(client, "POST", "/api/chat", json={"user": user, "text": text})
+    headers = {"cookie": f"{COOKIE}={IDENTITIES[user]}"} if user in IDENTITIES else {}
+    response, seconds = await timed(client, "POST", "/api/chat", json={"text": text}, headers=headers)
+    if response is not None and response.cookies.get(COOKIE):
+        IDENTITIES[user] = response.cookies[COOKIE]  # the server issued this resident its identity
     replies = response.json().get("replies") if response is not None and response.status_code == 200 else None
     ok = bool(replies) and all(r["text"] for r in replies)
     status = response.status_code if response is not None else "connection error"
@@ -214,7 +223,7 @@ async def drive(base: str, pid: int, db_url: str) -> tuple[list[dict[str, float]
     stop = started + DURATION
     rows: list[dict[str, float]] = []
     limits = httpx.Limits(max_connections=SENDERS, max_keepalive_connections=SENDERS)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits, cookies=NO_JAR) as client:
         tasks = [asyncio.create_task(sender(i, client, tally, stop, asked)) for i in range(SENDERS)]
         pushes_before, _ = await asyncio.to_thread(db_counts, db_url)
         next_sample = started + SAMPLE
@@ -272,6 +281,7 @@ def main() -> None:
             "WUFEI_CAMPAIGNS__QUIET_HOURS": "off",
             "WUFEI_CAMPAIGNS__TICK_SECONDS": "1",
             "WUFEI_CAMPAIGNS__RATES": f'{{"web": {CAMPAIGN_RATE}}}',
+            "WUFEI_CHAT__CLIENT_RATE_PER_MINUTE": "0",  # every simulated resident comes from 127.0.0.1
         }
         log = folder / "serve.log"
         with log.open("wb") as out:

@@ -34,6 +34,7 @@ from sqlalchemy import func, select
 from bot import texts
 from bot.db import dispose_engine, session_factory, transaction
 from bot.models import ChatLog
+from bot.web.identity import COOKIE
 from campaigns.models import ChannelIdentity
 from surveys.flow import answers_of
 from surveys.models import SurveyResponse
@@ -137,6 +138,7 @@ class Traffic:
     seen: list[Seen] = field(default_factory=list)
     acked: Counter[str] = field(default_factory=Counter)  # user → acknowledged messages
     survey_acked: Counter[str] = field(default_factory=Counter)  # user → acknowledged survey answers (not "问卷")
+    cookies: dict[str, str] = field(default_factory=dict)  # user → the identity cookie the server issued it
     lock: threading.Lock = field(default_factory=threading.Lock)
     stop: threading.Event = field(default_factory=threading.Event)
 
@@ -144,7 +146,12 @@ class Traffic:
         """One message; True when acknowledged."""
         t0 = time.monotonic()
         try:
-            r = client.post(self.base + "/api/chat", json={"user": user, "text": text}, timeout=15)
+            client.cookies.clear()  # one client per worker thread; each user sends its own cookie
+            known = {"cookie": f"{COOKIE}={self.cookies[user]}"} if user in self.cookies else {}
+            r = client.post(self.base + "/api/chat", json={"text": text}, headers=known, timeout=15)
+            if r.cookies.get(COOKIE):
+                with self.lock:
+                    self.cookies[user] = r.cookies[COOKIE]
             body = r.text
             if r.status_code == 200:
                 replies = [x["text"] for x in r.json()["replies"]]
@@ -189,7 +196,12 @@ class Traffic:
             while not self.stop.is_set():
                 t0 = time.monotonic()
                 try:
-                    r = client.get(self.base + "/api/chat/inbox", params={"user": "q1"}, timeout=15)
+                    with self.lock:
+                        known = {"cookie": f"{COOKIE}={self.cookies['q1']}"} if "q1" in self.cookies else {}
+                    if not known:  # q1 has not been answered yet: no identity to poll with
+                        time.sleep(0.25)
+                        continue
+                    r = client.get(self.base + "/api/chat/inbox", headers=known, timeout=15)
                     status = f"inbox {r.status_code} {r.text[:80]}" if r.status_code != 200 else "inbox 200"
                 except httpx.HTTPError as exc:
                     status = f"inbox {type(exc).__name__}"
@@ -232,12 +244,13 @@ def check_database(url: str, traffic: Traffic) -> tuple[int, int, int]:
                 .group_by(ChannelIdentity.external_id)
             ).all()
         )
+        ids = {user: cookie.split(".")[0] for user, cookie in traffic.cookies.items()}
         for user, n in traffic.acked.items():
-            lost_chat += max(0, n - int(logged.get(user, 0)))
+            lost_chat += max(0, n - int(logged.get(ids.get(user, ""), 0)))
         for user, n in traffic.survey_acked.items():
             resident = session.execute(
                 select(ChannelIdentity.resident_id).where(
-                    ChannelIdentity.channel == "web", ChannelIdentity.external_id == user
+                    ChannelIdentity.channel == "web", ChannelIdentity.external_id == ids[user]
                 )
             ).scalar_one()
             response = session.execute(
@@ -259,7 +272,11 @@ def main() -> int:
     with cluster() as pg, tempfile.TemporaryDirectory(prefix="wufei-fault-") as tmp:
         print(f"throwaway cluster on port {pg.port} in {pg.folder} (as postgres user: {pg.as_postgres})")
         with faultkit.postgres_database(pg.url) as (url, _):
-            env = {"WUFEI_CAMPAIGNS__TICK_SECONDS": "1", "WUFEI_CHAT__RATE_PER_MINUTE": "0"}  # no chat rate limit
+            env = {
+                "WUFEI_CAMPAIGNS__TICK_SECONDS": "1",
+                "WUFEI_CHAT__RATE_PER_MINUTE": "0",  # no chat rate limits: the clients send faster than residents
+                "WUFEI_CHAT__CLIENT_RATE_PER_MINUTE": "0",
+            }
             server = faultkit.Server(url, Path(tmp), env=env)
             server.start()
             traffic = Traffic(server.base)

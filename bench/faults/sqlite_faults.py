@@ -31,9 +31,11 @@ from sqlalchemy import func, select
 from bot import texts
 from bot.db import dispose_engine, session_factory, transaction
 from bot.models import ChatLog
+from bot.web.identity import COOKIE
 
 HOLD = 8.0
-NO_RATE_LIMIT = {"WUFEI_CHAT__RATE_PER_MINUTE": "0"}  # the clients send faster than a resident may
+# the clients send faster than a resident (or one address) may
+NO_RATE_LIMIT = {"WUFEI_CHAT__RATE_PER_MINUTE": "0", "WUFEI_CHAT__CLIENT_RATE_PER_MINUTE": "0"}
 
 
 class Client:
@@ -42,6 +44,7 @@ class Client:
     def __init__(self, base: str, prefix: str) -> None:
         self.base = base
         self.prefix = prefix
+        self.ids: set[str] = set()  # the web identities the server issued this client (its cookie jar keeps one)
         self.seen: Counter[str] = Counter()
         self.acked = 0
         self.slowest = 0.0
@@ -63,8 +66,8 @@ class Client:
         self.n += 1
         text = f"第{self.n}个问题：" + ("这个东西扔哪里" * 60 if big else "电池扔哪个桶")
         for method, path, kw in (
-            ("POST", "/api/chat", {"json": {"user": f"{self.prefix}{self.n % 5}", "text": text[:1900]}}),
-            ("GET", "/api/chat/inbox", {"params": {"user": f"{self.prefix}0"}}),
+            ("POST", "/api/chat", {"json": {"text": text[:1900]}}),
+            ("GET", "/api/chat/inbox", {}),
         ):
             t0 = time.monotonic()
             try:
@@ -72,6 +75,8 @@ class Client:
             except httpx.HTTPError as exc:
                 label, ack = f"{path} {type(exc).__name__}", False
             self.slowest = max(self.slowest, time.monotonic() - t0)
+            if client.cookies.get(COOKIE):
+                self.ids.add(client.cookies[COOKIE].split(".")[0])
             self.seen[label] += 1
             self.acked += ack
 
@@ -106,8 +111,8 @@ def integrity(path: Path) -> str:
         return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
 
 
-def logged(url: str, prefix: str) -> int:
-    """Chat log rows of residents whose web id starts with `prefix`."""
+def logged(url: str, ids: set[str]) -> int:
+    """Chat log rows of the residents with these web ids."""
     from campaigns.models import ChannelIdentity
 
     with transaction(session_factory(url)) as session:
@@ -115,7 +120,7 @@ def logged(url: str, prefix: str) -> int:
             select(func.count())
             .select_from(ChatLog)
             .join(ChannelIdentity, ChannelIdentity.resident_id == ChatLog.resident_id)
-            .where(ChannelIdentity.external_id.like(prefix + "%"))
+            .where(ChannelIdentity.external_id.in_(ids))
         ).scalar_one()
     dispose_engine(url)
     return int(n)
@@ -159,7 +164,7 @@ def lock_case(url: str, data: Path) -> bool:
     worker.join()
     after = dict(client.seen)
     server.stop()
-    stored = logged(url, client.prefix)
+    stored = logged(url, client.ids)
     check = integrity(db)
     print(f"[{name}] held {HOLD:.0f} s (busy_timeout 5 s); during: {during}")
     print(f"  /healthz during: {health.status_code} {health.text[:80]}; slowest request {client.slowest:.1f} s")
@@ -204,10 +209,10 @@ def disk_full_case(url: str, data: Path) -> bool:
     log = (data / "serve.log").read_text(errors="replace")
     reasons = sorted({ln.split("OperationalError) ")[-1][:60] for ln in log.splitlines() if "OperationalError)" in ln})
     check = integrity(db)
-    stored = logged(url, "f")
+    stored = logged(url, client.ids)
     server = faultkit.Server(url, data)  # the disk has room again
     server.start()
-    again = httpx.post(server.base + "/api/chat", json={"user": "f-after", "text": "电池扔哪个桶"}, timeout=20)
+    again = httpx.post(server.base + "/api/chat", json={"text": "电池扔哪个桶"}, timeout=20)
     server.stop()
     print(f"[disk full] RLIMIT_FSIZE {limit // 1024} KiB (database {size // 1024} KiB); writes failed: {full}")
     print(f"  client saw: {seen}; slowest {client.slowest:.1f} s")
