@@ -3,8 +3,8 @@
 A pure ASGI middleware: `@app.middleware("http")` sees only headers and cannot stop a chunked body, which FastAPI would
 otherwise read whole before any check. A declared Content-Length over the cap (or one that is not a number) is refused
 before a byte is read; otherwise the bytes are counted as they arrive and the request fails with 413 the moment the
-count passes the cap, however the client framed it (chunked, or a Content-Length that lies). Staff uploads under
-/admin/ and /api/admin/ get a larger cap. The 413 is raised as an HTTPException from `receive`, so the app's own
+count passes the cap, however the client framed it (chunked, or a Content-Length that lies). The staff upload routes
+under /admin/ and /api/admin/ get a larger cap. The 413 is raised as an HTTPException from `receive`, so the app's own
 handlers answer it (a JSON reason, or the console's error page under /admin) and the metrics middleware counts it.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 
 from fastapi import HTTPException
@@ -19,7 +20,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY = 64 * 1024
 UPLOAD_MAX_BODY = 8 * 1024 * 1024  # staff uploads (方案, cell lists, survey answers)
-UPLOAD_PREFIXES = ("/admin/", "/api/admin/")
+# the six upload routes of the console and the admin API; the rest of /admin (the login form above all, which anyone
+# may post to) keeps the small cap, so an outsider cannot make a process read 8 MiB per request
+UPLOAD_PATHS = re.compile(r"/(api/)?admin/(plans|plans/upload|cells/import|surveys/[^/]+/import)/?")
 BAD_LENGTH = "请求头 Content-Length 无效"
 log = logging.getLogger(__name__)
 
@@ -53,7 +56,7 @@ def json_refusal(scope: Scope, status: int, detail: str) -> ASGIApp:
 
 
 class BodyLimit:
-    """ASGI middleware: cap every request body at `default` bytes (`uploads` under `upload_prefixes`)."""
+    """ASGI middleware: cap every request body at `default` bytes (`uploads` on paths `upload_paths` matches)."""
 
     def __init__(
         self,
@@ -61,18 +64,18 @@ class BodyLimit:
         *,
         default: int = MAX_BODY,
         uploads: int = UPLOAD_MAX_BODY,
-        upload_prefixes: tuple[str, ...] = UPLOAD_PREFIXES,
+        upload_paths: re.Pattern[str] = UPLOAD_PATHS,
         refuse: Refusal = json_refusal,
     ) -> None:
         self.app = app
         self.default = default
         self.uploads = uploads
-        self.upload_prefixes = upload_prefixes
+        self.upload_paths = upload_paths
         self.refuse = refuse  # builds the answer to a declared length over the cap (the console wants its page)
 
     def cap(self, path: str) -> int:
         """The byte cap for a request path."""
-        return self.uploads if path.startswith(self.upload_prefixes) else self.default
+        return self.uploads if self.upload_paths.fullmatch(path) else self.default
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse a declared oversize body up front; count the rest as it streams in."""

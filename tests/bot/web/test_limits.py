@@ -96,11 +96,14 @@ def test_a_declared_oversize_or_malformed_length_is_refused_before_reading(
     assert got == status and reason in body.decode() and pulled == 0
 
 
-def test_uploads_under_admin_get_the_larger_cap() -> None:
+def test_only_the_upload_routes_get_the_larger_cap() -> None:
     assert call("/api/admin/surveys/public/import", [64 * KiB] * 32)[:2] == (200, str(2 * MiB).encode())
     assert call("/admin/plans/upload", [64 * KiB] * 32)[:2] == (200, str(2 * MiB).encode())
     status, body, _ = call("/api/admin/plans", [MiB] * 9)
     assert status == 413 and "上限 8 MiB" in body.decode()
+    for path in ("/admin/login", "/api/admin/users", "/admin/plans/upload/x"):  # anyone may post to the login form
+        status, body, _ = call(path, [16 * KiB] * 5)
+        assert status == 413 and REASON in body.decode(), path
     assert call("/api/chat", [32 * KiB, 32 * KiB])[:2] == (200, str(64 * KiB).encode())  # exactly the cap is fine
 
 
