@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import re
 from collections.abc import Iterator
 from urllib.parse import unquote
 
@@ -148,6 +150,13 @@ def test_admin_creates_users_and_sees_the_password_once(client: TestClient, staf
     assert "初始密码" not in client.get("/admin/users").text
     audit = client.get("/admin/audit").text
     assert "user.create" in audit and "新同事" in audit
+    row = audit.split('id="audit"')[1].split("</tr>")[1]  # the newest entry
+    assert "新建用户" in row and "角色：office" in row and "{" not in row  # readable fields, not raw JSON
+    shown = re.search(r"<td>(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)</td>", row)
+    assert shown is not None and "时间（北京时间）" in audit
+    beijing = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
+    assert abs((dt.datetime.fromisoformat(shown.group(1)) - beijing).total_seconds()) < 300
+    assert '<option value="user.create" >新建用户</option>' in audit  # filter by a named action
     csv = client.get("/admin/audit.csv")
     assert csv.headers["content-type"].startswith("text/csv") and "新同事" in csv.text
 

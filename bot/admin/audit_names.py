@@ -1,0 +1,127 @@
+"""How the audit log reads to staff: Chinese names for action codes and detail fields, and Beijing time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+from zoneinfo import ZoneInfo
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+ACTION_NAMES = {
+    "login": "登录",
+    "login.failed": "登录失败",
+    "login.throttled": "登录过于频繁被拦截",
+    "logout": "退出登录",
+    "user.create": "新建用户",
+    "user.change": "修改用户",
+    "user.token": "发放 API 令牌",
+    "user.password_reset": "重置密码",
+    "user.password_change": "修改自己的密码",
+    "user.unlock": "解除锁定",
+    "user.disable": "停用用户",
+    "user.enable": "启用用户",
+    "audit.export": "导出操作日志",
+    "knowledge.item": "修改分类条目",
+    "knowledge.alias": "添加别名",
+    "knowledge.resolve": "处理未答问题",
+    "knowledge.faq": "保存常见问题",
+    "knowledge.faq_delete": "删除常见问题",
+    "plans.ingest": "导入方案",
+    "campaign.create": "新建宣传活动",
+    "campaign.start": "开始宣传活动",
+    "campaign.pause": "暂停宣传活动",
+    "campaign.resume": "恢复宣传活动",
+    "campaign.cancel": "取消宣传活动",
+    "campaign.test": "试发",
+    "campaign.export": "导出推送记录",
+    "segment.save": "保存人群",
+    "cell.create": "新建无废细胞",
+    "cell.import": "导入无废细胞",
+    "cell.status": "更改无废细胞状态",
+    "cell.qrcode": "生成无废细胞二维码",
+    "survey.import": "导入问卷回答",
+    "survey.export": "导出问卷与指标",
+    "survey.report": "查看指标报告",
+}
+
+FIELD_NAMES = {
+    "role": "角色",
+    "reason": "原因",
+    "seconds": "等待秒数",
+    "rows": "行数",
+    "format": "格式",
+    "wave": "批次",
+    "by": "分组",
+    "n": "样本数",
+    "weighted": "加权",
+    "item": "条目",
+    "alias": "别名",
+    "category": "分类",
+    "title": "标题",
+    "source": "来源文件",
+    "city": "城市",
+    "id": "编号",
+    "township": "乡镇（街道）",
+    "types": "类型",
+    "status": "状态",
+    "segment": "人群",
+    "rules": "规则",
+    "schedule": "时间安排",
+    "expr": "表达式",
+    "added": "新增",
+    "updated": "更新",
+    "bad": "错误行",
+    "failed": "失败",
+    "sent": "已发",
+    "skip_bad": "跳过错误行",
+    "mapping": "对照表",
+    "file": "文件",
+    "imported": "导入份数",
+    "disabled": "已停用",
+    "name": "名称",
+}
+
+
+def action_name(code: str) -> str:
+    """The Chinese name of an audit action (the code itself for one not named yet)."""
+    if code in ACTION_NAMES:
+        return ACTION_NAMES[code]
+    head = code.split(".", 1)[0]
+    return f"{ACTION_NAMES.get(head, head)}（{code}）"
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list | tuple):
+        return "、".join(_value(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "；".join(f"{FIELD_NAMES.get(str(k), str(k))} {_value(v)}" for k, v in value.items()) or "—"
+    return str(value)
+
+
+def describe(detail: dict[str, Any] | str | None) -> str:
+    """The details of an entry as readable fields ("格式：xlsx；批次：2026"), not raw JSON."""
+    if detail is None or detail == {}:
+        return ""
+    data: Any = detail
+    if isinstance(detail, str):
+        try:
+            data = json.loads(detail)
+        except ValueError:
+            return detail
+    if not isinstance(data, dict):
+        return _value(data)
+    return "；".join(f"{FIELD_NAMES.get(str(key), str(key))}：{_value(value)}" for key, value in data.items())
+
+
+def beijing(moment: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """A stored (UTC) time shown in Beijing time; naive values are taken as UTC."""
+    if moment is None:
+        return "—"
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return aware.astimezone(BEIJING).strftime(fmt)
