@@ -65,7 +65,7 @@ _AREA = {
 # Words that ask about the plan rather than a bin: with them a concrete plan answer beats a sorting answer.
 _POLICY_CUE = re.compile(
     r"多少|目标|利用率|比例|比率|指标|要求|牵头|负责|任务|方案|达到|百分之|%|配合|协办|协助|责任单位|哪个部门|报送|经费"
-    r"|几座|几家|几所|几场|几个|谁|哪个单位|哪些单位|哪些部门|保障"
+    r"|几座|几家|几所|几场|几个|谁|哪个单位|哪些单位|哪些部门|保障|为重点"
 )
 _NUMBERS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5"}
 _LATIN = re.compile(r"[a-z]{2}")

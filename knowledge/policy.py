@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections import Counter
@@ -37,7 +38,10 @@ TEXT_NO_CITY_PLAN = (
 TEXT_OTHER_CITIES = "你所在的{place}还没有导入方案，下面是已导入方案里的，不是{place}的数字："
 TEXT_QUOTE = "{cite}「{title}」原文：{sentence}"
 TEXT_NO_UNITS_QUOTE = "{cite}「{title}」没有写明牵头单位，原文：{sentence}"
+TEXT_META = "{cite}：{parts}。"
+TEXT_TASK_COUNT = "{cite}列出 {n} 项任务，其中 {n_lead} 项写明了牵头单位。"
 NONE_WORD = "（未写明）"
+META_CUES = ("文号", "印发", "发布", "出台", "哪年", "发文", "几号文")
 
 TARGET_CUES = ("目标", "要求", "达到", "多少", "几", "百分之", "比例", "指标", "率", "多大", "怎样", "提高到", "数量")
 STRONG_CUES = ("目标", "指标", "方案", "无废城市", "牵头", "责任单位", "率", "满意度", "参与度", "十四五", "到20")
@@ -175,6 +179,17 @@ class _Task:
 
 
 @dataclass
+class _Doc:
+    """A loaded plan's metadata."""
+
+    city: str | None
+    title: str
+    doc_no: str | None
+    issuer: str | None
+    issued_on: dt.date | None
+
+
+@dataclass
 class _Passage:
     """One sentence of a plan section, for questions answered by quoting: reporting, money, tasks without units."""
 
@@ -190,7 +205,7 @@ class _Passage:
 UNIT_NAME = re.compile(r"[市县区][\u4e00-\u9fff]{1,12}?(?:局|委|办|中心|社|部|公司|政府)|领导小组|无废办|各牵头单位")
 
 
-def cite_name(doc: PlanDocument) -> str:
+def cite_name(doc: PlanDocument | _Doc) -> str:
     """How replies name a plan: "新郑市方案", "新密市方案（征求意见稿）起草说明"."""
     if not doc.city:
         return doc.title
@@ -217,6 +232,9 @@ class PolicyIndex:
         self._passages = passages
         self._raw_passages: list[tuple[str | None, str, str, str, str]] = []  # tokenized on first use
         self.docs = [(d.city, cite_name(d), d.facts or {}) for d in docs]
+        self.documents = [
+            _Doc(d.city, d.title, d.doc_no, d.issuer, d.issued_on) for d in docs
+        ]  # plain values: no session needed later
         self.cities = [c for c in dict.fromkeys(d.city for d in docs) if c]
         df: Counter[str] = Counter()
         for t in targets:
@@ -313,14 +331,15 @@ class PolicyIndex:
     def answer(self, text: str, *, city: str | None) -> Answer | None:
         """A policy answer, or None when the text is not a question about the plan."""
         q = text.strip()
-        asked_city = next((c for c in self.cities if short_city(c) in q), None)
+        asked = [c for c in self.cities if short_city(c) in q]
+        asked_city = asked[0] if len(asked) == 1 else None
         for c in self.cities:
             q = q.replace(c, " ").replace(short_city(c), " ")
         if not self.docs:
             return None
         planish = _has(q, TARGET_CUES) or _has(q, STRONG_CUES) or _has(q, WHO_CUES) or _has(q, DUTY_CUES)
         planish = planish or ("无废" in q and _has(q, CELL_CUES))
-        place = None if asked_city else _unloaded_place(q)
+        place = None if asked else _unloaded_place(q)
         if place and planish:
             return self._no_plan(place)
         if place:
@@ -329,14 +348,18 @@ class PolicyIndex:
         year = int(year_m.group(0)) if year_m else None
         want = asked_city or next((c for c in self.cities if same_city(c, city)), None)
         other = None if (asked_city or want or not city) else city  # the resident's own place has no plan
-        found = self._dispatch(q, want, year)
+        found = self._dispatch(q, want, year, asked if len(asked) > 1 else [])
         if found is not None and other and found.extra.get("targets", found.extra.get("units")) is not None:
             found.text = TEXT_OTHER_CITIES.format(place=other) + "\n" + found.text
             found.confidence = min(found.confidence, 0.6)
         return found
 
-    def _dispatch(self, q: str, want: str | None, year: int | None) -> Answer | None:
-        """The answer for a question with the city names already taken out."""
+    def _dispatch(self, q: str, want: str | None, year: int | None, among: list[str]) -> Answer | None:
+        """The answer for a question with the city names already taken out; `among` when it names several."""
+        if _has(q, META_CUES) and not _has(q, ("率", "目标", "指标")):
+            return self._metadata(want, among)
+        if re.search("(多少|几)(项|个|条)(重点)?任务", q):
+            return self._task_count(want, among)
         if ("无废细胞" in q or re.search("无废(景区|公园)", q)) and _has(q, CELL_CUES) and not _has(q, ("多少", "几")):
             found = self._cells(want)
             if found:
@@ -361,13 +384,13 @@ class PolicyIndex:
             if found:
                 return found
         if _has(q, DUTY_CUES):
-            found = self._quote(words, want, who=who)
+            found = self._quote(words, want, who=who) or (self._quote(words, want) if who else None)
             if found:
                 return found
         if _has(q, TARGET_CUES):
             asked_unit = re.search("(吨|家|座|所|场|万元|%|百分|公里|亩)", q)
             unit = {"百分": "%"}.get(asked_unit.group(1), asked_unit.group(1)) if asked_unit else ""
-            found = self._targets(words, want, year, unit)
+            found = self._targets(words, want, year, unit, among)
             if found:
                 return found
             found = self._quote(words, want, number=True)
@@ -381,6 +404,35 @@ class PolicyIndex:
             topic = "".join(w for w in _jieba().cut(q) if w.strip() and w not in STOP)[:20] or q[:20]
             return Answer(intent="policy", text=TEXT_NO_FIGURE.format(topic=topic), confidence=0.2, source="plan")
         return None
+
+    def _metadata(self, want: str | None, among: list[str]) -> Answer:
+        """Title, 文号 and date of the loaded plans (of the asked city when one is named)."""
+        lines = []
+        for doc in self.documents:
+            if (want and doc.city != want) or (among and doc.city not in among):
+                continue
+            parts = [f"《{doc.title}》"]
+            if doc.doc_no:
+                parts.append(f"文号{doc.doc_no}")
+            if doc.issued_on:
+                parts.append(f"{doc.issued_on.year}年{doc.issued_on.month}月{doc.issued_on.day}日印发")
+            if doc.issuer:
+                parts.append(f"发文单位{doc.issuer}")
+            lines.append(TEXT_META.format(cite=cite_name(doc), parts="，".join(parts)))
+        return Answer(intent="policy", text="\n".join(lines), confidence=0.9, source="plan", extra={"tasks": []})
+
+    def _task_count(self, want: str | None, among: list[str]) -> Answer:
+        """How many tasks each plan (or the asked city's) lists, and how many name a 牵头单位."""
+        counts: dict[str, list[_Task]] = {}
+        for k in self.tasks:
+            if (want and k.city != want) or (among and k.city not in among):
+                continue
+            counts.setdefault(k.cite, []).append(k)
+        lines = [
+            TEXT_TASK_COUNT.format(cite=cite, n=len(ks), n_lead=sum(1 for k in ks if k.lead))
+            for cite, ks in counts.items()
+        ]
+        return Answer(intent="policy", text="\n".join(lines), confidence=0.85, source="plan", extra={"tasks": []})
 
     def _no_plan(self, place: str) -> Answer:
         """A place with no plan loaded: say so, name the loaded plans, show no figure."""
@@ -444,7 +496,9 @@ class PolicyIndex:
             hit + body_weight * ctx + 0.5 * hit / (self._weight(head) or 1.0) + 0.5 * self._weight(words & tail)
         ) * (coverage)
 
-    def _targets(self, words: set[str], want: str | None, year: int | None, unit: str = "") -> Answer | None:
+    def _targets(
+        self, words: set[str], want: str | None, year: int | None, unit: str = "", among: list[str] | None = None
+    ) -> Answer | None:
         if not words:
             return None
         per_city: dict[str | None, list[tuple[float, _Target]]] = {}
@@ -459,6 +513,8 @@ class PolicyIndex:
                 continue
             if year and t.data["year"] == year:
                 s += 0.3
+            if among and t.city not in among:
+                continue  # "新郑比新密高多少": only the cities named
             per_city.setdefault(t.city, []).append((s, t))
         missing = want is not None and want not in per_city  # the asked city's plan has no such figure
         if want and not missing:

@@ -191,3 +191,20 @@ def test_fixture_plans_answer_on_both_databases(settings: Settings) -> None:
             "青禾",
             "梧桐",
         }
+
+
+def test_questions_about_the_plans_themselves(four: KnowledgeBase) -> None:
+    issued = four.answer("新郑的方案是哪年发布的", city=None)
+    assert "新政〔2023〕6号" in issued.text and "2023年8月2日" in issued.text and "青禾" not in issued.text
+    assert "青政办〔2024〕17号" in four.answer("青禾县的方案文号是多少", city=None).text
+    assert "40 项任务" in four.answer("新郑一共多少项任务", city=None).text
+
+
+def test_two_cities_named_get_both_figures_and_no_other(four: KnowledgeBase) -> None:
+    answer = four.answer("新郑建筑垃圾利用率比新密高多少", city=None)
+    assert "60%" in answer.text and "40%" in answer.text and "55%" not in answer.text
+
+
+def test_what_a_task_puts_first(four: KnowledgeBase) -> None:
+    answer = four.answer("社会源危险废物收集以哪些单位为重点", city="新郑市")
+    assert "汽修企业" in answer.text and "四（七）1" in answer.text
