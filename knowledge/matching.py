@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from knowledge import texts
 from knowledge.catalogue import LOCAL_SOURCE, RULE_SOURCE, Condition, Entry, Option
 from knowledge.fallback import ANSWER_AT, ASK_AT, NgramModel
-from knowledge.generalise import Guess, bundled_generaliser
+from knowledge.generalise import Generaliser, Guess, bundled_generaliser
 from knowledge.lexicon import (
     CATEGORY_WORDS,
     CONTAINERS,
@@ -93,7 +93,6 @@ class Matcher:
         add_words((*FOOD_BRANDS, *DRUG_NAMES), freq=2000, only_new=True)
         add_words((s for s in self.by_surface if not s.isascii()), floor=2000)
         self._pinyin: dict[str, set[str]] | None = None
-        self.generaliser = bundled_generaliser()
         self._model: NgramModel | None = None  # trained on the first name nothing else can place
 
     def tokenize(self, text: str) -> list[str]:
@@ -324,8 +323,10 @@ class Matcher:
 
     def _generalise(self, found: Found, content: list[str]) -> None:
         """Deciding words on a named item; the rules, then the n-gram model, for a name the catalogue lacks."""
-        rules = self.generaliser
         named = found.entry is not None and found.how != "contains"
+        if named and found.answered and found.phrase == found.surface:
+            return  # a catalogue name said alone: nothing around it can change the bin
+        rules = self.generaliser
         if named and found.answered:
             assert found.entry is not None
             guess = (
@@ -361,6 +362,11 @@ class Matcher:
             self._accept(found, entry, found.query, 0.62, "model")
         elif prediction.top_two >= ASK_AT and found.entry is None:
             found.guesses = tuple(c for c, _ in prediction.ranked[:2])
+
+    @property
+    def generaliser(self) -> Generaliser:
+        """The generalisation rules (read on first use: a plain catalogue name never needs them)."""
+        return bundled_generaliser()
 
     @property
     def model(self) -> NgramModel:
