@@ -24,6 +24,7 @@ NUMBERING: list[tuple[str, re.Pattern[str]]] = [
     ("tiao", re.compile(rf"^第([{CN_DIGITS}百零\d]+)条")),
     ("cn", re.compile(rf"^([{CN_DIGITS}]{{1,3}})[、.]")),
     ("cn_paren", re.compile(rf"^（([{CN_DIGITS}]{{1,3}})）")),
+    ("dec", re.compile(r"^(\d{1,2}\.\d{1,2})(?![\d%])\.?")),
     ("ar", re.compile(r"^(\d{1,2})[.、](?!\d)")),
     ("ar_paren", re.compile(r"^（(\d{1,2})）")),
     ("circled", re.compile(r"^([①-⑳])")),
@@ -159,6 +160,9 @@ def canonical(text: str) -> str:
     s = re.sub(r"[\[［【]\s*(\d{4})\s*[\]］】]", r"〔\1〕", s)
     s = re.sub(r"(?<=[\u4e00-\u9fff”）])\.(?!\d)", "。", s)
     s = re.sub(r'"([^"\n]*)"', r"“\1”", s)
+    # "【牵头单位】市城管局", "（牵头：市农委；配合：市商务局）": written the usual way
+    s = re.sub(r"[【\[]\s*(牵头|主责|责任|配合|协办|参与)(单位|部门)\s*[】\]]\s*：?", r"\1\2：", s)
+    s = re.sub(r"(?<=[（；，])(牵头|配合|协办|责任)：", r"\1单位：", s)
     return s
 
 

@@ -208,3 +208,21 @@ def test_two_cities_named_get_both_figures_and_no_other(four: KnowledgeBase) -> 
 def test_what_a_task_puts_first(four: KnowledgeBase) -> None:
     answer = four.answer("社会源危险废物收集以哪些单位为重点", city="新郑市")
     assert "汽修企业" in answer.text and "四（七）1" in answer.text
+
+
+def test_decimal_numbering_and_bracketed_labels() -> None:
+    text = (
+        "某区“无废城市”建设方案\n一、重点任务\n"
+        "1.1 推进垃圾分类。到2025年底，居民小区生活垃圾分类覆盖率达到98%以上。【牵头单位】区城管局【配合单位】区商务局\n"
+        "1.2 推进秸秆利用。秸秆综合利用率达到92%。（牵头：区农委；配合：区生态环境分局）\n"
+    )
+    plan = parse_plan(text)
+    assert [(t.label, t.lead, t.responsible) for t in plan.tasks] == [
+        ("一1.1", ["区城管局"], ["区商务局"]),
+        ("一1.2", ["区农委"], ["区生态环境分局"]),
+    ]
+    assert {(t.indicator, t.value, t.year) for t in plan.targets} == {
+        ("居民小区生活垃圾分类覆盖率", 98.0, 2025),
+        ("秸秆综合利用率", 92.0, None),
+    }
+    assert plan.unparsed == []
