@@ -37,10 +37,10 @@ def wufei(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_the_cli_refuses_a_zip_bomb_in_seconds(settings: Settings, bomb: Path) -> None:
     assert bomb.stat().st_size < 1_000_000
-    start = time.monotonic()
+    # each command must finish within wufei()'s 60 s (interpreter start-up on a busy machine; the check takes
+    # milliseconds); before the guard the import was still parsing after 400 s
     survey = wufei(settings, "survey", "import", "public", str(bomb))
     cells = wufei(settings, "cells", "import", str(bomb))
-    assert time.monotonic() - start < 40  # two interpreter start-ups; the checks themselves take milliseconds
     for done in (survey, cells):
         assert done.returncode == 2, done.stderr
         assert "解压后有 9" in done.stderr and "超过上限 64 MB" in done.stderr and "answers.xlsx" in done.stderr
