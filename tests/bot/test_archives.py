@@ -55,7 +55,7 @@ def test_a_zip_bomb_is_refused_from_the_directory_alone(bombs: dict[str, Path]) 
         check_zip(bombs["dense"], XLSX)  # 38 MB unpacked is allowed, but ~250:1 only a bomb reaches
     with pytest.raises(ArchiveRefused, match=r"docx 文件解压后有 9\d MB，超过上限 32 MB"):
         check_zip(io.BytesIO(bombs["docx"].read_bytes()), DOCX)
-    assert time.monotonic() - start < 1
+    assert time.monotonic() - start < 3  # milliseconds when the machine is idle
 
 
 def test_too_many_members_and_non_zips(tmp_path: Path) -> None:

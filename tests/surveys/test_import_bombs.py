@@ -80,7 +80,7 @@ def test_the_admin_api_refuses_a_zip_bomb_in_seconds(
         headers=staff["office"].headers,
     )
     assert r.status_code == 422 and "16384 列" in r.json()["detail"], r.text
-    assert time.monotonic() - start < 15
+    assert time.monotonic() - start < 30  # the old code parsed for minutes
 
 
 def test_a_lone_cell_a_million_rows_down_stops_at_the_row_limit(
