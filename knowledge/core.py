@@ -69,6 +69,7 @@ _POLICY_CUE = re.compile(
 )
 _NUMBERS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5"}
 _LATIN = re.compile(r"[a-z]{2}")
+_NONE_OF_THEM = frozenset(["都不是", "都不对", "都不像", "哪个都不是", "两个都不是", "不是这两种"])
 _DONT_KNOW = frozenset(["不知道", "不清楚", "不确定", "不懂", "都有", "随便", "不晓得", "搞不清", "看不出来"])
 
 
@@ -185,7 +186,7 @@ class KnowledgeBase:
 
     def resolve(self, pending: dict[str, Any], text: str, *, area: str | None = None) -> Answer | None:
         """Answer the reply to a clarifying question, or None when the reply is a new question."""
-        if pending.get("type") == "guess":
+        if pending.get("guess"):
             return self._resolve_guess(pending, text, area)
         entry = self.by_name.get(str(pending.get("entry", "")))
         if entry is None or not entry.kinds:
@@ -304,7 +305,8 @@ class KnowledgeBase:
         ]
         question = texts.GUESS_QUESTION.format(query=unknown.query)
         lines = [question, *(f"{c.key} {c.label}" for c in choices), texts.CHOOSE]
-        pending = {"type": "guess", "query": unknown.query, "options": list(unknown.guesses)}
+        # a clarifying question like any other ("kind"), read back by _resolve_guess
+        pending = {"type": "kind", "guess": True, "query": unknown.query, "options": list(unknown.guesses)}
         extra = {"unknown": [unknown.query]}
         return Answer("clarify", "\n".join(lines), 0.3, _GUESS_SOURCE, [], choices, extra, pending)
 
@@ -315,12 +317,16 @@ class KnowledgeBase:
         norm = _PARTICLES.sub("", normalize(text))
         digits = "".join(_NUMBERS.get(ch, ch) for ch in norm if ch.isdigit() or ch in _NUMBERS)
         chosen = None
-        if norm and len(norm) <= 4 and digits and digits[0].isdigit() and 1 <= int(digits[0]) <= len(options):
+        if norm and len(norm) <= 4 and digits and digits[0].isdigit():
+            if not 1 <= int(digits[0]) <= len(options):  # "3" after two choices: ask again
+                again = self._guess(Found(query=query, phrase=query, guesses=tuple(options)))
+                again.text = texts.REASK_RANGE.format(n=len(options)) + "\n" + again.text
+                return again
             chosen = options[int(digits[0]) - 1]
         elif (named := _asked_category(norm)) in options:
             chosen = named
         if chosen is None:
-            if norm in _DONT_KNOW:
+            if norm in _DONT_KNOW or norm in _NONE_OF_THEM:
                 text = texts.UNKNOWN_ITEM.format(query=query) + texts.GENERAL_RULE
                 return Answer("unknown", text, 0.0, "fallback", extra={"unknown": [query]})
             return None

@@ -73,7 +73,7 @@ def test_below_the_threshold_the_bot_asks_between_the_two_likeliest_bins(kb: Kno
     answer = kb.answer("奖杯扔哪")
     assert answer.intent == "clarify" and answer.source == "model:ngram"
     assert [c.key for c in answer.choices] == ["1", "2"]
-    assert answer.pending is not None and answer.pending["type"] == "guess"
+    assert answer.pending is not None and answer.pending["guess"] is True
     assert answer.extra["unknown"] == ["奖杯"]  # staff still see it in the unanswered queue
     chosen = kb.resolve(answer.pending, "2")
     assert chosen is not None and chosen.intent == "sorting"
@@ -83,6 +83,10 @@ def test_below_the_threshold_the_bot_asks_between_the_two_likeliest_bins(kb: Kno
     unsure = kb.resolve(answer.pending, "不知道")
     assert unsure is not None and unsure.intent == "unknown" and "一般规则" in unsure.text
     assert kb.resolve(answer.pending, "纸巾扔哪") is None  # a new question is answered on its own
+    again = kb.resolve(answer.pending, "3")
+    assert again is not None and again.intent == "clarify" and again.text.startswith("请回复 1 到 2")
+    none = kb.resolve(answer.pending, "都不是")
+    assert none is not None and none.intent == "unknown" and "一般规则" in none.text
 
 
 def test_an_faq_beats_the_models_question(kb: KnowledgeBase) -> None:
