@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+import bot.web.chat
 from bot import ratelimit, texts
 from bot.config import ChatSettings, Settings
 from bot.db import transaction
@@ -136,13 +137,21 @@ def per_client(settings: Settings, per_minute: int) -> Settings:
     return settings.model_copy(update={"chat": chat, "campaigns": campaigns})
 
 
+@pytest.fixture
+def one_minute(monkeypatch: pytest.MonkeyPatch) -> dt.datetime:
+    """The web chat's clock stands still, so a test's messages cannot straddle two per-client windows."""
+    frozen = dt.datetime.now(dt.UTC).replace(second=5, microsecond=0)
+    monkeypatch.setattr(bot.web.chat, "utcnow", lambda: frozen)
+    return frozen
+
+
 def web_residents(factory: sessionmaker[Session]) -> int:
     with transaction(factory) as session:
         return int(session.scalar(select(func.count()).select_from(ChannelIdentity)) or 0)
 
 
 def test_rotating_ids_from_one_client_gets_a_notice_then_429(
-    factory: sessionmaker[Session], settings: Settings
+    factory: sessionmaker[Session], settings: Settings, one_minute: dt.datetime
 ) -> None:
     with TestClient(create_app(per_client(settings, 5)), client=("203.0.113.7", 40000)) as flood:
         answered = []
@@ -161,7 +170,7 @@ def test_rotating_ids_from_one_client_gets_a_notice_then_429(
             refused = flood.post("/api/chat", json={"user": f"bot{i}", "text": "电池"})
             assert refused.status_code == 429
             assert refused.json() == {"detail": texts.CLIENT_RATE_LIMITED}
-            assert 1 <= int(refused.headers["retry-after"]) <= 60
+            assert refused.headers["retry-after"] == "55"  # the frozen clock stands at second 5 of its minute
         assert web_residents(factory) == residents_before == 5  # refused messages make no residents
         counts = flood.app.state.dialogue.outcomes.snapshot()  # type: ignore[attr-defined]
         assert counts["ratelimited"] == 1 and counts["dropped"] == 24
@@ -205,7 +214,7 @@ def test_the_client_limit_holds_under_parallel_requests(factory: sessionmaker[Se
     assert verdicts.count(None) == 10 and verdicts.count("notice") == 1 and verdicts.count("drop") == 29
 
 
-def test_ipv6_clients_are_counted_by_their_64(settings: Settings) -> None:
+def test_ipv6_clients_are_counted_by_their_64(settings: Settings, one_minute: dt.datetime) -> None:
     with TestClient(create_app(per_client(settings, 2)), client=("2001:db8:1:2::a", 1)) as first:
         for _ in range(2):
             first.cookies.clear()
@@ -216,7 +225,9 @@ def test_ipv6_clients_are_counted_by_their_64(settings: Settings) -> None:
 
 
 @pytest.mark.parametrize(("trusted", "escapes"), [("", False), ("127.0.0.1,::1", True)])
-def test_x_forwarded_for_counts_only_from_a_trusted_proxy(settings: Settings, trusted: str, escapes: bool) -> None:
+def test_x_forwarded_for_counts_only_from_a_trusted_proxy(
+    settings: Settings, trusted: str, escapes: bool, one_minute: dt.datetime
+) -> None:
     configured = per_client(settings, 3).model_copy(update={"trusted_proxies": trusted})
     with running_server(configured) as base:
         statuses = []
