@@ -6,16 +6,17 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.dialogue import SURVEY_LOG_TEXT
 from bot.models import ChatLog
-from campaigns.models import Campaign
-from knowledge.curation import unanswered_counts
+from campaigns.models import Campaign, Delivery
+from knowledge.curation import unanswered, unanswered_counts
 
 UNANSWERED_INTENTS = ("unknown",)
 ACTIVE_STATES = ("scheduled", "running", "paused")
+DAYS = 14  # the dashboard's charts cover the last two weeks
 
 
 def _local_midnight(now: dt.datetime, tz: str) -> dt.datetime:
@@ -68,4 +69,81 @@ def build(session: Session, *, now: dt.datetime, tz: str = "Asia/Shanghai") -> d
         "unanswered_queue": {"questions": open_questions, "asked": open_asks},
         "campaigns": states,
         "active_campaigns": sum(states.get(s, 0) for s in ACTIVE_STATES),
+        "daily_questions": daily_questions(session, now=now, tz=tz),
+        "daily_reach": daily_reach(session, now=now, tz=tz),
+        "top_unanswered": top_unanswered(session),
     }
+
+
+def _local_day(session: Session, column: Any, tz: str, offset: dt.timedelta) -> ColumnElement[Any]:
+    """The local calendar day of a stored UTC time, as the database computes it (one GROUP BY, no per-row Python)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone(tz, column), "YYYY-MM-DD")
+    return func.date(column, f"{offset.total_seconds() / 3600:+g} hours")  # SQLite keeps UTC text; fixed offset
+
+
+def _days(now: dt.datetime, tz: str) -> tuple[dt.datetime, list[str], dt.timedelta]:
+    """(the first instant counted, the local days in order, the zone's offset)."""
+    first = _local_midnight(now, tz) - dt.timedelta(days=DAYS - 1)
+    local = first.astimezone(ZoneInfo(tz))
+    offset = local.utcoffset() or dt.timedelta(0)
+    return first, [(local + dt.timedelta(days=i)).strftime("%Y-%m-%d") for i in range(DAYS)], offset
+
+
+def daily_questions(session: Session, *, now: dt.datetime, tz: str) -> list[dict[str, Any]]:
+    """Questions per local day over the last two weeks, with how many went unanswered."""
+    first, days, offset = _days(now, tz)
+    day = _local_day(session, ChatLog.created_at, tz, offset).label("day")
+    unknown = func.sum(case((ChatLog.intent.in_(UNANSWERED_INTENTS), 1), else_=0)).label("unknown")
+    rows = session.execute(
+        select(day, func.count().label("n"), unknown)
+        .where(ChatLog.created_at >= first, ChatLog.text != SURVEY_LOG_TEXT)
+        .group_by(day)
+    )
+    found = {str(d): (int(n), int(u or 0)) for d, n, u in rows}
+    return [{"day": d, "total": found.get(d, (0, 0))[0], "unanswered": found.get(d, (0, 0))[1]} for d in days]
+
+
+def daily_reach(session: Session, *, now: dt.datetime, tz: str) -> list[dict[str, Any]]:
+    """Campaign messages delivered per local day over the last two weeks."""
+    first, days, offset = _days(now, tz)
+    day = _local_day(session, Delivery.sent_at, tz, offset).label("day")
+    rows = session.execute(
+        select(day, func.count()).where(Delivery.sent_at >= first, Delivery.state == "sent").group_by(day)
+    )
+    found = {str(d): int(n) for d, n in rows}
+    return [{"day": d, "sent": found.get(d, 0)} for d in days]
+
+
+def top_unanswered(session: Session, *, limit: int = 10) -> list[dict[str, Any]]:
+    """The open questions the bot could not answer, most asked first."""
+    rows = sorted(unanswered(session, limit=500), key=lambda r: (-r.count, r.text))[:limit]
+    return [{"text": r.text, "count": r.count} for r in rows]
+
+
+_REPORTS: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}  # survey id → (data stamp, report): per process
+
+
+def survey_stamp(session: Session, survey_id: str) -> tuple[Any, ...]:
+    """What changes whenever a response of the survey is added or changes (one cheap aggregate)."""
+    from surveys.models import SurveyResponse
+
+    row = session.execute(
+        select(func.count(), func.max(SurveyResponse.id), func.max(SurveyResponse.updated_at)).where(
+            SurveyResponse.survey_id == survey_id
+        )
+    ).one()
+    return tuple(row)
+
+
+def indicators_by_township(session: Session, survey: Any) -> dict[str, Any]:
+    """The survey's report over all waves, by township, recomputed only when its responses changed."""
+    from surveys import report
+
+    stamp = survey_stamp(session, survey.id)
+    cached = _REPORTS.get(survey.id)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    data = report.build(session, survey, wave=None, by=["township"], with_reach=False)
+    _REPORTS[survey.id] = (stamp, data)
+    return data

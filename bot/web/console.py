@@ -12,15 +12,23 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 
-from bot.admin import accounts, audit, overview, throttle
+from bot.admin import accounts, audit, audit_names, overview, throttle
 from bot.admin.accounts import AccountError
 from bot.admin.roles import ROLE_NAMES, ROLES
 from bot.db import transaction, utcnow
 from bot.web import admin_api
 from bot.web.admin_api import Cursor, RowId
-from bot.web.admin_auth import COOKIE, DEVICE_COOKIE, ConsoleUser, check_password, client_address, console
+from bot.web.admin_auth import (
+    COOKIE,
+    DEVICE_COOKIE,
+    ConsoleUser,
+    admitted,
+    check_password,
+    client_address,
+    console,
+    login_step,
+)
 from knowledge import curation, plans
 from knowledge.answer import CATEGORIES
 from knowledge.curation import SOURCE_NAMES, CurationError
@@ -28,6 +36,9 @@ from knowledge.plan_models import PlanDocument
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+templates.env.filters["bjt"] = audit_names.beijing  # every time in the console is Beijing time
+templates.env.globals["action_name"] = audit_names.action_name
+templates.env.globals["describe"] = audit_names.describe
 LOGIN_CSRF = "wufei_login_csrf"
 AUDIT_PAGE = 100
 
@@ -128,18 +139,13 @@ async def login(
     factory = _factory(request)
     client = throttle.client_key(client_address(request))
     device = request.cookies.get(DEVICE_COOKIE) or None
-    # short transactions around the slow check, so no lock or connection is held while argon2 runs or waits
-    attempt, decision = await run_in_threadpool(_begin_login, factory, name, client, device)
-    if not decision.allowed:
-        return _login_refused(request, next, 429, accounts.REFUSED, decision.retry_after)
     try:
-        password_ok = await check_password(attempt, password)
+        with admitted(known_device=device is not None):  # a flood is shed here, before it costs a database write
+            opened = await _login(factory, name, password, client, device)
     except accounts.HashingBusy:
-        await run_in_threadpool(_give_back, factory, client, attempt)
-        return _login_refused(request, next, 503, accounts.BUSY, 5)
-    opened = await run_in_threadpool(_finish_login, factory, attempt, password, password_ok, client)
-    if opened is None:
-        return _login_refused(request, next, 401, accounts.REFUSED, 0)
+        return await login_step(_login_refused, request, next, 503, accounts.BUSY, 5)
+    if isinstance(opened, _Refusal):  # the refusal pages are rendered off the event loop too
+        return await login_step(_login_refused, request, next, opened.status, opened.message, opened.retry_after)
     cookie, device = opened
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
@@ -162,6 +168,27 @@ async def login(
     )
     response.delete_cookie(LOGIN_CSRF, path="/admin")
     return response
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    status: int
+    message: str = accounts.REFUSED
+    retry_after: int = 0
+
+
+async def _login(factory: Any, name: str, password: str, client: str, device: str | None) -> tuple[str, str] | _Refusal:
+    """The login's three steps: short transactions around the slow check, so nothing is held while argon2 runs or waits."""
+    attempt, decision = await login_step(_begin_login, factory, name, client, device)
+    if not decision.allowed:
+        return _Refusal(429, retry_after=decision.retry_after)
+    try:
+        password_ok = await check_password(attempt, password)
+    except accounts.HashingBusy:
+        await login_step(_give_back, factory, client, attempt)
+        raise
+    opened = await login_step(_finish_login, factory, attempt, password, password_ok, client)
+    return _Refusal(401) if opened is None else opened
 
 
 def _begin_login(
@@ -238,7 +265,7 @@ def dashboard(request: Request, user: Annotated[ConsoleUser, Depends(console("kn
     """概览."""
     with transaction(_factory(request)) as session:
         figures = overview.build(session, now=utcnow(), tz=request.app.state.settings.timezone)
-        indicators, note = _indicators(request, session)
+        indicators, note, townships = _indicators(request, session)
     return render(
         request,
         "overview.html",
@@ -247,22 +274,23 @@ def dashboard(request: Request, user: Annotated[ConsoleUser, Depends(console("kn
         o=figures,
         indicators=indicators,
         indicator_note=note,
+        townships=townships,
         **messages(request),
     )
 
 
-def _indicators(request: Request, session: Any) -> tuple[list[dict[str, Any]], str]:
-    """The public survey's three indicators over all waves (empty when no answers yet)."""
-    from surveys import report
+def _indicators(request: Request, session: Any) -> tuple[list[dict[str, Any]], str, dict[str, Any]]:
+    """The public survey's three indicators over all waves and by township (empty when no answers yet)."""
     from surveys.definition import load_surveys
 
     survey = load_surveys(request.app.state.settings.surveys.extra_dir).get("public")
     if survey is None:
-        return [], ""
-    data = report.build(session, survey, wave=None)
+        return [], "", {}
+    data = overview.indicators_by_township(session, survey)  # cached until the answers change
     if not data["n"]:
-        return [], ""
-    return data["indicators"], f"问卷“{survey.title}”全部轮次，共 {data['n']} 份答卷；详见“问卷与指标”。"
+        return [], "", {}
+    note = f"问卷“{survey.title}”全部轮次，共 {data['n']} 份答卷；详见“问卷与指标”。"
+    return data["indicators"], note, data["breakdown"].get("township", {})
 
 
 # -- knowledge ----------------------------------------------------------------------------------------------------
@@ -582,7 +610,17 @@ def audit_page(
             {"id": e.id, "at": e.at, "actor": e.actor, "action": e.action, "target": e.target, "detail": e.detail}
             for e in rows
         ]
-    return render(request, "audit.html", user, "audit", entries=entries, who=who, action=action, limit=AUDIT_PAGE)
+    return render(
+        request,
+        "audit.html",
+        user,
+        "audit",
+        entries=entries,
+        who=who,
+        action=action,
+        limit=AUDIT_PAGE,
+        action_names=audit_names.ACTION_NAMES,
+    )
 
 
 @router.get("/audit.csv")
