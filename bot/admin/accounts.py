@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import secrets
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -24,14 +27,19 @@ MAX_LOCKOUT = dt.timedelta(hours=24)
 SESSION_TTL = dt.timedelta(hours=12)
 DEVICE_TTL = dt.timedelta(days=180)
 DEVICE_MAX_FAILURES = 3  # wrong passwords sent with a device cookie before that device is forgotten
-HASH_CONCURRENCY = 2  # argon2 runs at most this often at once per process (64 MiB and a core each)
+# argon2 checks at once per process: each takes 64 MiB and runs 4 lanes in parallel, so on a small host one at a time
+# already uses every core
+HASH_CONCURRENCY = 1 if (os.cpu_count() or 1) <= 4 else 2
 HASH_WAIT = 10.0  # seconds a password check waits for its turn before the request is refused as busy
+HASH_QUEUE = 8  # password checks that may wait for a turn per process; more are refused as busy at once
+HASH_NICENESS = 10  # argon2 threads yield the CPU to requests (Linux thread niceness)
 TOKEN_PREFIX = "wf_"
 # one message for an unknown name, a wrong password, a locked or disabled account and a throttled client
 REFUSED = "用户名或密码错误，或尝试过于频繁，请稍后再试"
 BUSY = "登录请求较多，请稍后再试"
 _hasher = PasswordHasher()
 _hashing = threading.BoundedSemaphore(HASH_CONCURRENCY)
+_T = TypeVar("_T")
 # verified against when the user does not exist, so a wrong name costs as long as a wrong password
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
@@ -242,27 +250,44 @@ def authenticate(
     return user
 
 
-@contextmanager
-def _hashing_turn() -> Iterator[None]:
+def _yield_cpu() -> None:
+    """Run this argon2 worker (and the lane threads argon2 starts from it) at a lower CPU priority than requests."""
+    with suppress(AttributeError, OSError):  # not Linux, or not allowed: the queue alone still bounds the work
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
+
+
+# argon2 runs only on these threads: a fixed number, niced, so a flood of logins waits here instead of taking
+# every core and 64 MiB per attempt from the residents' requests
+_workers = ThreadPoolExecutor(HASH_CONCURRENCY, thread_name_prefix="argon2", initializer=_yield_cpu)
+
+
+def _on_worker(fn: Callable[[], _T]) -> _T:
     if not _hashing.acquire(timeout=HASH_WAIT):
         raise HashingBusy()
     try:
-        yield
+        return _workers.submit(fn).result()
     finally:
         _hashing.release()
 
 
 def _hash(password: str) -> str:
-    with _hashing_turn():
-        return _hasher.hash(password)
+    return _on_worker(lambda: _hasher.hash(password))
 
 
 def _verify(password_hash: str, password: str) -> bool:
-    with _hashing_turn():
-        try:
-            return _hasher.verify(password_hash, password)
-        except (VerificationError, InvalidHashError):
-            return False
+    return _on_worker(lambda: _verify_here(password_hash, password))
+
+
+def _verify_here(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def start_check(attempt: LoginAttempt, password: str) -> Future[bool]:
+    """Queue a password check on the argon2 workers, for a caller that waits without a thread (it bounds the queue)."""
+    return _workers.submit(_verify_here, attempt.password_hash, password)
 
 
 def create_token(session: Session, user: StaffUser, *, now: dt.datetime) -> str:

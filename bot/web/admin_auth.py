@@ -6,7 +6,10 @@ from __future__ import annotations
 import asyncio
 import secrets
 import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -19,8 +22,29 @@ from bot.db import transaction, utcnow
 
 COOKIE = "wufei_admin"
 DEVICE_COOKIE = "wufei_device"  # set after a successful login; lets the right password through an account lock
-# one queue of password checks per event loop, i.e. per server process (tests run several loops in one process)
-_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = weakref.WeakKeyDictionary()
+_T = TypeVar("_T")
+LOGIN_THREADS = 4  # threads the login's database steps may use at once, so a flood leaves the pool to other routes
+
+
+@dataclass
+class _Queues:
+    hashing: anyio.CapacityLimiter  # argon2 checks in flight
+    steps: anyio.CapacityLimiter  # the login's short transactions in flight
+    admitted: int = 0  # logins between admission and answer (the event loop is one thread: a plain counter)
+
+
+# one pair of queues per event loop, i.e. per server process (tests run several loops in one process)
+_queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queues] = weakref.WeakKeyDictionary()
+
+
+def _for_this_loop() -> _Queues:
+    loop = asyncio.get_running_loop()
+    queues = _queues.get(loop)
+    if queues is None:
+        queues = _queues[loop] = _Queues(
+            anyio.CapacityLimiter(accounts.HASH_CONCURRENCY), anyio.CapacityLimiter(LOGIN_THREADS)
+        )
+    return queues
 
 
 def client_address(request: Request) -> str | None:
@@ -28,20 +52,42 @@ def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+async def login_step(fn: Callable[..., _T], *args: Any) -> _T:
+    """Run a login's database step in a worker thread, at most `LOGIN_THREADS` at once (floods wait without a thread)."""
+    return await anyio.to_thread.run_sync(fn, *args, limiter=_for_this_loop().steps)
+
+
+@contextmanager
+def admitted(*, known_device: bool) -> Iterator[None]:
+    """Hold one of the process's login places for a whole login; raises `HashingBusy` when they are all taken.
+
+    Only `HASH_CONCURRENCY + HASH_QUEUE` logins are under way at once, so a flood is shed before it costs even a
+    database write; a browser with a device cookie is let in regardless (its cookie is checked later)."""
+    queues = _for_this_loop()
+    if not known_device and queues.admitted >= accounts.HASH_CONCURRENCY + accounts.HASH_QUEUE:
+        raise accounts.HashingBusy()
+    queues.admitted += 1
+    try:
+        yield
+    finally:
+        queues.admitted -= 1
+
+
 async def check_password(attempt: accounts.LoginAttempt, password: str) -> bool:
-    """Verify a password in a worker thread, at most `HASH_CONCURRENCY` at once; waiters hold no thread.
+    """Verify a password on the argon2 workers, at most `HASH_CONCURRENCY` per process at once; waiters hold no thread.
 
     Raises `HashingBusy` when the turn does not come within `HASH_WAIT` seconds."""
-    loop = asyncio.get_running_loop()
-    limiter = _limiters.get(loop)
-    if limiter is None:
-        limiter = _limiters[loop] = anyio.CapacityLimiter(accounts.HASH_CONCURRENCY)
+    if (
+        attempt.trusted
+    ):  # a browser this user logged in from before goes ahead of a flood (a stolen cookie gets 3 tries)
+        return await asyncio.wrap_future(accounts.start_check(attempt, password))
+    limiter = _for_this_loop().hashing
     with anyio.move_on_after(accounts.HASH_WAIT) as waited:
         await limiter.acquire()
     if waited.cancelled_caught:
         raise accounts.HashingBusy()
     try:
-        return await anyio.to_thread.run_sync(accounts.check_password, attempt, password)
+        return await asyncio.wrap_future(accounts.start_check(attempt, password))
     finally:
         limiter.release()
 
