@@ -114,11 +114,20 @@ class BodyLimit:
 
         try:
             await self.app(scope, counted_receive, watched_send)
-        except BodyTooLarge as exc:  # nobody inside answered it (no handler on this path): answer here
+        except Exception as exc:  # nobody inside answered it (no handler on this path): answer here
+            if not _only_too_large(exc):
+                raise
             if started:
                 log.info("request body over %d bytes for %s after the response started", cap, scope.get("path"))
                 return
-            await self.refuse(scope, 413, str(exc.detail))(scope, receive, send)
+            await self.refuse(scope, 413, reason(cap))(scope, receive, send)
+
+
+def _only_too_large(exc: BaseException) -> bool:
+    """BodyTooLarge, or a group of nothing else (a task group between us and the reader wraps it)."""
+    if isinstance(exc, BaseExceptionGroup):
+        return all(_only_too_large(e) for e in exc.exceptions)
+    return isinstance(exc, BodyTooLarge)
 
 
 def _content_length(scope: Scope) -> int | None:

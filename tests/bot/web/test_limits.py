@@ -107,6 +107,25 @@ def test_only_the_upload_routes_get_the_larger_cap() -> None:
     assert call("/api/chat", [32 * KiB, 32 * KiB])[:2] == (200, str(64 * KiB).encode())  # exactly the cap is fine
 
 
+def test_a_refusal_wrapped_in_a_task_group_is_still_a_413() -> None:
+    async def grouped(scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await echo(scope, receive, send)
+        except Exception as exc:
+            raise ExceptionGroup("task group", [exc]) from None
+
+    answer: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"x" * (65 * KiB), "more_body": True}
+
+    async def send(message: Message) -> None:
+        answer.append(message)
+
+    asyncio.run(BodyLimit(grouped)({"type": "http", "path": "/api/chat", "headers": []}, receive, send))
+    assert answer[0]["status"] == 413
+
+
 # --- the application ------------------------------------------------------------------------------------------------
 
 
