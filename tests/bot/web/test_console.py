@@ -102,23 +102,23 @@ def test_viewer_reads_but_cannot_change(client: TestClient, staff: dict[str, Sta
 
 def test_curating_the_queue_in_the_console_teaches_the_bot(client: TestClient, staff: dict[str, Staff]) -> None:
     assert (
-        client.post("/api/chat", json={"user": "c1", "text": "坏了的筋膜枪扔哪里"}).json()["answer"]["intent"]
+        client.post("/api/chat", json={"user": "c1", "text": "坏了的卡林巴扔哪里"}).json()["answer"]["intent"]
         == "unknown"
     )
     csrf = console_login(client, staff["staff"])
     page = client.get("/admin/knowledge").text
-    assert "筋膜枪" in page
+    assert "卡林巴" in page
     from bot.db import transaction
     from knowledge import curation
 
     with transaction(client.app.state.factory) as session:  # type: ignore[attr-defined]
-        qid = next(q.id for q in curation.unanswered(session) if "筋膜枪" in q.text)
+        qid = next(q.id for q in curation.unanswered(session) if "卡林巴" in q.text)
     r = client.post(
         f"/admin/knowledge/unanswered/{qid}",
-        data={"csrf_token": csrf, "action": "map", "alias": "筋膜枪", "item": "废旧家电"},
+        data={"csrf_token": csrf, "action": "map", "alias": "卡林巴", "item": "废旧家电"},
     )
-    assert "已把“筋膜枪”归入“废旧家电”" in r.text
-    reply = client.post("/api/chat", json={"user": "c2", "text": "坏了的筋膜枪扔哪里"}).json()
+    assert "已把“卡林巴”归入“废旧家电”" in r.text
+    reply = client.post("/api/chat", json={"user": "c2", "text": "坏了的卡林巴扔哪里"}).json()
     assert "可回收物" in reply["replies"][0]["text"]
 
 
