@@ -226,11 +226,13 @@ class Generaliser:
             if special is not None:
                 return special
             hit = self.vocab.get(suffix)
-            if hit is not None:
+            if hit is not None and (start == 0 or len(suffix) > 1):  # "鸭" alone, not at the end of "小黄鸭"
                 return Guess(hit[0], suffix, len(suffix))
             for size in self.part_sizes:
                 stem = suffix[:-size]
-                if stem and suffix[-size:] in self.food_part_set and (hit := self.vocab.get(stem)) and hit[1]:
+                if (start > 0 and len(stem) < 2) or suffix[-size:] not in self.food_part_set:
+                    continue
+                if stem and (hit := self.vocab.get(stem)) and hit[1]:
                     return Guess(hit[0], stem, len(suffix))
         return None
 
