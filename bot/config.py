@@ -20,6 +20,8 @@ class SurveySettings(BaseModel):
     base_url: str = ""  # public address of this server, e.g. https://wufei.example.cn, for /s/<token> links in pushes
     link_days: float = 30.0  # a personal survey link works this many days after the push that carried it
     link_survey: str = "public"  # the survey a {问卷链接} placeholder in campaign text links to
+    form_per_hour: int = 10  # unproved posts one client address may make to one web form per hour (0 = no limit)
+    code_channels: list[str] = ["wechat", "telegram"]  # channels whose residents may ask for a 问卷验证码
 
 
 class WechatSettings(BaseModel):

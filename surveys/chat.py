@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from knowledge.answer import Answer, Choice
-from surveys import flow, texts
+from surveys import flow, texts, verification
 from surveys.definition import DefinitionError, Survey, load_surveys
 from surveys.keys import message_key, resolve_salt, respondent_key
 from surveys.models import COMPLETED, EXPIRED, IN_PROGRESS, SurveyResponse
@@ -35,6 +35,8 @@ def survey_hook(turn: Turn) -> Answer | None:
         return None
     salt = resolve_salt(turn.settings.surveys.salt, turn.settings.data_dir)
     subject = f"resident:{turn.resident.id}"
+    if message.kind == "text" and turn.text.strip().strip("。！!？?").lower() in texts.CODE_WORDS:
+        return _code(turn, surveys.get(DEFAULT_SURVEY) or next(iter(surveys.values())), salt, subject)
     keyed = {respondent_key(salt, s.id, subject): s for s in surveys.values()}
     fingerprint = message_key(
         message.channel, message.user_id, message.received_at.isoformat(), message.kind, message.event, turn.text
@@ -92,6 +94,20 @@ def survey_hook(turn: Turn) -> Answer | None:
     if response.status == IN_PROGRESS:
         return _answer(flow.current_prompt(turn.session, started, response))
     return _answer(flow.resume(turn.session, started, response, turn.now))
+
+
+def _code(turn: Turn, survey: Survey, salt: str, subject: str) -> Answer:
+    """A one-time code for the web form (问卷验证码), from accountable channels only."""
+    if turn.message.channel not in turn.settings.surveys.code_channels:
+        return Answer("command", texts.CODE_NOT_HERE, 1.0, "survey")
+    done = flow.find(turn.session, survey, respondent_key(salt, survey.id, subject))
+    if done is not None and done.status == COMPLETED:
+        return Answer("command", texts.CODE_ALREADY.format(title=survey.title), 1.0, "survey")
+    code = verification.issue_code(
+        turn.session, survey_id=survey.id, resident_id=turn.resident.id, salt=salt, now=turn.now
+    )
+    minutes = int(verification.CODE_TTL.total_seconds() // 60)
+    return Answer("command", texts.CODE_GIVEN.format(code=code, minutes=minutes, title=survey.title), 1.0, "survey")
 
 
 def _is_current(response: SurveyResponse, survey: Survey) -> bool:

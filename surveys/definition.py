@@ -109,6 +109,7 @@ class Survey:
     questions: tuple[Question, ...]
     indicators: tuple[Indicator, ...]
     wave_period: str | None = None  # year | half | quarter | month: the wave follows the calendar
+    count_unverified: bool = False  # official figures include open web-form answers nobody proved (surveys.verification)
 
     def at(self, now: dt.datetime) -> Survey:
         """This survey with the wave in force at `now` (unchanged when the wave is fixed in the file)."""
@@ -265,6 +266,7 @@ def parse(data: Any, *, where: str = "survey") -> Survey:
         title=str(data.get("title", data["id"])),
         intro=str(data.get("intro", "")).strip(),
         anonymous=bool(data.get("anonymous", False)),
+        count_unverified=bool(data.get("count_unverified", False)),
         questions=tuple(seen.values()),
         indicators=indicators,
     )

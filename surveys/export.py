@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import tabular
-from surveys import texts
+from surveys import texts, verification
 from surveys.definition import Survey
 from surveys.indicators import rule_text
 from surveys.models import SurveyAnswer, SurveyResponse
@@ -130,6 +130,11 @@ def write_xlsx(
         summary.append([])
         summary.append([reach["label"], reach["residents_reached"], "登记居民", reach["residents_total"]])
         summary.append(["说明", reach["note"]])
+    if report.get("kinds"):
+        summary.append([])
+        summary.append(["问卷来源", "份数", "正式统计"])  # which kinds the figures above count (surveys.verification)
+        for name, count, counted in verification.kind_table(report):
+            summary.append([name, count, counted])
     for dim, values in report["breakdown"].items():
         sheet = book.sheet(f"按{dim}")
         sheet.append([dim, "指标", "比例", "95%区间下限", "95%区间上限", "分子", "分母", "不计入分母", "是否达标"])

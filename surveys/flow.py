@@ -239,6 +239,7 @@ def submit(
     import_batch: str | None = None,
     wave: str | None = None,
     submitted_at: dt.datetime | None = None,
+    verification: str | None = None,
 ) -> SurveyResponse | None:
     """Store a validated, complete submission; None when this respondent already has a response."""
     submitted_at = submitted_at or now
@@ -249,6 +250,7 @@ def submit(
         respondent_key=key,
         resident_id=None if survey.anonymous else resident_id,
         source=source,
+        verification=verification,
         channel=channel,
         status=COMPLETED,
         reasks=0,

@@ -8,7 +8,7 @@ import base64
 from html import escape
 from typing import Any
 
-from surveys import texts
+from surveys import texts, verification
 from surveys.indicators import rule_text
 
 STYLE = """
@@ -74,6 +74,8 @@ def render_html(report: dict[str, Any], *, chart_png: bytes | None = None) -> st
         how = "迭代比例拟合（raking）" if weighting["method"] == "raking" else "事后分层"
         parts.append(f'<p class="meta">已加权：{how}，维度 {escape("、".join(weighting["dims"]))}</p>')
     parts.append(f"<h2>汇总</h2><table><tr>{HEAD}</tr>{_rows(report['indicators'])}</table>")
+    if report.get("kinds"):
+        parts.append(_kinds(report))
     if chart_png:
         data = base64.b64encode(chart_png).decode("ascii")
         parts.append(f'<img alt="指标图：比例、95% 置信区间与目标线" src="data:image/png;base64,{data}">')
@@ -113,6 +115,18 @@ DIM_NAMES = {
     "source": "来源",
     "wave": "批次",
 }
+
+
+def _kinds(report: dict[str, Any]) -> str:
+    """How many responses of each kind, and which kinds the figures above count."""
+    rows = "".join(
+        f"<tr><td class='l'>{escape(name)}</td><td>{n}</td><td class='l'>{counted}</td></tr>"
+        for name, n, counted in verification.kind_table(report)
+    )
+    return (
+        "<h2>问卷来源</h2><table><tr><th class='l'>来源</th><th>已完成份数</th><th class='l'>正式统计</th></tr>"
+        f"{rows}</table><p class='meta'>“未核验”是网页上无需任何验证提交的答卷：保存、单列，默认不计入上面的指标。</p>"
+    )
 
 
 def _trend(report: dict[str, Any]) -> str:

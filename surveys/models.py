@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base, UTCDateTime
@@ -41,7 +41,9 @@ class SurveyResponse(Base):
     resident_id: Mapped[int | None] = mapped_column(
         ForeignKey("residents.id", ondelete="SET NULL"), default=None, index=True
     )
-    source: Mapped[str] = mapped_column(String(16))  # chat | web | import
+    source: Mapped[str] = mapped_column(String(16))  # chat | web | import | link
+    # web form only: how the respondent proved something (code | pass), or "unverified"; None for other sources
+    verification: Mapped[str | None] = mapped_column(String(16), default=None)
     channel: Mapped[str | None] = mapped_column(String(16), default=None)
     status: Mapped[str] = mapped_column(String(16), default=IN_PROGRESS)
     current_question: Mapped[str | None] = mapped_column(String(64), default=None)
@@ -96,3 +98,47 @@ class SurveyLink(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class SurveyCode(Base):
+    """A one-time code the bot gave a resident (问卷验证码) to prove a web-form answer; only a hash is stored."""
+
+    __tablename__ = "survey_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[str] = mapped_column(String(32))
+    code_hash: Mapped[str] = mapped_column(String(64), index=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class SurveyPass(Base):
+    """A link printed as a QR code for one 无废细胞 or event: /survey/<id>?pass=<token>, good for `max_uses` answers."""
+
+    __tablename__ = "survey_passes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    survey_id: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str] = mapped_column(String(128))  # the cell or event it was printed for
+    max_uses: Mapped[int] = mapped_column(Integer)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class SurveyFormClient(Base):
+    """Unproved web-form posts of one client address to one survey in the current hour, and how often it was refused."""
+
+    __tablename__ = "survey_form_clients"
+    __table_args__ = (PrimaryKeyConstraint("client", "survey_id"),)
+
+    client: Mapped[str] = mapped_column(String(64))
+    survey_id: Mapped[str] = mapped_column(String(32))
+    window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    posts: Mapped[int] = mapped_column(Integer)
+    refused: Mapped[int] = mapped_column(Integer, default=0)  # 429s since first seen (not reset each hour)
+    last_refused_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)

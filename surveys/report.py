@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from surveys import tally, texts
+from surveys import tally, texts, verification
 from surveys.definition import Survey
 from surveys.indicators import Result, evaluate
 from surveys.models import COMPLETED, SurveyResponse
@@ -54,6 +54,10 @@ def build(
         "version": survey.version,
         "wave": wave,
         "n": tally.count_responses(session, survey, wave),
+        # every completed response by kind, and the kinds the official figures (n, indicators) count
+        "kinds": verification.kind_counts(session, survey, wave),
+        "counted_kinds": verification.counted_kinds(survey),
+        "kind_names": dict(verification.KIND_NAMES),
         "indicators": [_json(survey, r) for r in results],
         "breakdown": breakdown,
         "warnings": list(dict.fromkeys(warnings)),

@@ -3,6 +3,8 @@
 For each completed response the answers to every indicator's question are folded into flags per indicator
 (answered it, any numerator option, only excluded options, its 0–100 score) by one GROUP BY response; the outer
 query sums those flags per stratum. One scan of the answers serves every indicator and the breakdown.
+Only the responses the official figures count are in scope (`_scope`, the one place: open web answers nobody proved
+are left out unless the survey says otherwise, see surveys.verification).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from campaigns.models import CellMember
 from surveys.definition import Indicator, Survey
 from surveys.indicators import Cell
 from surveys.models import COMPLETED, SurveyAnswer, SurveyResponse
+from surveys.verification import official
 
 COLUMNS = ("township", "age_band", "identity", "channel", "source", "wave")
 CELL_TYPE = "cell_type"  # the 无废细胞 type(s) of the respondent's resident, from the campaigns tables
@@ -30,11 +33,14 @@ def _scope(survey: Survey, wave: str | None) -> list[Any]:
     conditions: list[Any] = [SurveyResponse.survey_id == survey.id, SurveyResponse.status == COMPLETED]
     if wave is not None:
         conditions.append(SurveyResponse.wave == wave)
+    counted = official(survey)
+    if counted is not None:
+        conditions.append(counted)
     return conditions
 
 
 def count_responses(session: Session, survey: Survey, wave: str | None) -> int:
-    """Completed responses in scope."""
+    """Completed responses the official figures count."""
     return int(session.scalar(select(func.count()).select_from(SurveyResponse).where(*_scope(survey, wave))) or 0)
 
 

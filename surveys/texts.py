@@ -80,3 +80,20 @@ NOT_ANSWERED = "（未回答）"
 MET_YES = "达标"
 MET_NO = "未达标"
 MET_UNKNOWN = "无数据"
+
+# web-form verification (surveys.verification)
+CODE_WORDS = frozenset({"问卷验证码", "/surveycode"})
+CODE_GIVEN = (
+    "您的问卷验证码：{code}（{minutes} 分钟内有效，只能用一次）。\n"
+    "在网页版《{title}》末尾的“问卷验证码”一栏填写，您的答卷就会计入正式统计。请勿告诉他人。"
+)
+CODE_NOT_HERE = "问卷验证码只通过公众号或 Telegram 机器人发送。请在公众号里发送“问卷验证码”，或直接回复“问卷”在这里作答。"
+CODE_ALREADY = "您已经填过本期《{title}》了，谢谢！不需要验证码。"
+FORM_VERIFY_TITLE = "核验（可选）"
+FORM_CODE_LABEL = "问卷验证码"
+FORM_CODE_HINT = "在公众号或 Telegram 机器人里发送“问卷验证码”即可获得。填了验证码的答卷计入正式统计；不填也能提交，但只作为“未核验”答卷单列。"
+FORM_PASS_NOTE = "您是通过“{label}”的二维码进入的，答卷计入正式统计。"
+FORM_CODE_WRONG = "验证码不对或已过期（30 分钟内有效，只能用一次）。请重新在公众号里发送“问卷验证码”获取，或清空此栏后提交。"
+FORM_CODE_USED_BY_CHAT = "这个验证码对应的居民已经填过（或正在聊天里填写）本期问卷了，谢谢！"
+FORM_PASS_USED_UP = "这个二维码的填写次数已用完或已过期，您的答卷将作为“未核验”答卷保存。如需计入正式统计，请在公众号里发送“问卷验证码”获取验证码后填写。"
+FORM_THROTTLED = "这台设备（网络地址）本小时提交的未核验问卷太多了，请 {minutes} 分钟后再试；如需现在提交，请在公众号里发送“问卷验证码”获取验证码后填写。"

@@ -34,7 +34,7 @@ from bot.web.admin_api_surveys import (
 )
 from bot.web.admin_auth import ConsoleUser
 from bot.web.admin_auth import console as console_access
-from surveys import chart, html_report
+from surveys import chart, html_report, verification
 from surveys.definition import Survey
 from surveys.tally import GROUPABLE
 
@@ -77,6 +77,7 @@ def _page(
     with transaction(_factory(request)) as session:
         rows = survey_rows(request, session)
         data = build_report(request, session, survey, wave=chosen, by=dims, with_trend=True)
+        flood = verification.activity(session, survey, now=utcnow())  # unverified answers per day, throttled clients
     current = next(r for r in rows if r["id"] == survey.id)
     waves = [survey.wave, *(w["wave"] for w in current["waves"] if w["wave"] != survey.wave)]
     query = {"wave": wave or survey.wave, **({"by": by} if by else {})}
@@ -109,6 +110,7 @@ def _page(
         breakdown=_breakdown(data, by),
         chart_src=f"/admin/surveys/{survey.id}/chart.png?" + urlencode({"wave": query["wave"]}),
         downloads=downloads,
+        flood=flood,
         can_write=user.can("surveys", True),
         **ctx,
     )

@@ -3,6 +3,11 @@
 The form posts plain application/x-www-form-urlencoded data; the server validates it with the same rules and
 skip logic as the chat, answers 4xx with the reasons, and keeps one response per browser (a random cookie,
 turned into a salted one-way key like a chat resident's).
+
+An answer counts in the official figures only when the respondent proved something (surveys.verification): a
+one-time code the bot gave a resident (field `_code`; the answer becomes that resident's) or a pass printed as a
+QR code with a limited number of uses (`?pass=` on the form, field `_pass`). Other answers are stored as
+"unverified"; those posts are limited per client address and survey (429 with the reason once over the limit).
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from bot.db import transaction, utcnow
-from surveys import flow, report, texts
+from bot.web.chat import client_address
+from surveys import flow, report, texts, verification
 from surveys.definition import DefinitionError, Question, Survey, load_surveys
 from surveys.keys import resolve_salt, respondent_key
 from surveys.tally import GROUPABLE
@@ -37,6 +43,8 @@ label{display:block;padding:.45rem .2rem;font-size:1rem}
 input[type=number],textarea,select{width:100%;box-sizing:border-box;font-size:1rem;padding:.5rem}
 button{width:100%;padding:.8rem;font-size:1.1rem;background:#1f6f43;color:#fff;border:0;border-radius:8px}
 .intro{color:#444}.notice{background:#fff3cd;padding:10px;border-radius:8px}
+.verify input[type=text]{width:100%;box-sizing:border-box;font-size:1.1rem;padding:.5rem;letter-spacing:.2em}
+.hint{color:#555;font-size:.85rem}
 """
 SCRIPT = """
 (function(){var f=document.querySelector('form');if(!f)return;
@@ -113,21 +121,54 @@ def _question_html(question: Question, chosen: list[str], error: str | None) -> 
     return "".join(parts)
 
 
+def _verify_html(*, pass_token: str = "", pass_label: str = "", code: str = "", error: str | None = None) -> str:
+    """The 核验 block of the public form: the QR pass it came with, or a field for a code from the bot."""
+    if pass_token:
+        return (
+            f'<div class="q verify"><input type="hidden" name="_pass" value="{escape(pass_token)}">'
+            f'<p class="hint">{escape(texts.FORM_PASS_NOTE.format(label=pass_label))}</p></div>'
+        )
+    parts = [f'<div class="q verify{" bad" if error else ""}" id="q-_code">']
+    parts.append(f'<p>{texts.FORM_VERIFY_TITLE}</p><label for="code">{texts.FORM_CODE_LABEL}</label>')
+    if error:
+        parts.append(f'<div class="err">{escape(error)}</div>')
+    parts.append(
+        f'<input type="text" id="code" name="_code" value="{escape(code)}" inputmode="numeric" maxlength="12"'
+        ' autocomplete="one-time-code">'
+    )
+    parts.append(f'<p class="hint">{texts.FORM_CODE_HINT}</p></div>')
+    return "".join(parts)
+
+
 def _form(
-    survey: Survey, values: dict[str, list[str]], errors: dict[str, str], status: int = 200, *, action: str = ""
+    survey: Survey,
+    values: dict[str, list[str]],
+    errors: dict[str, str],
+    status: int = 200,
+    *,
+    action: str = "",
+    verify: str = "",
+    notice: str = "",
 ) -> HTMLResponse:
     body = [f"<h1>{escape(survey.title)}</h1>", f'<p class="intro">{escape(survey.intro)}</p>']
+    if notice:
+        body.append(f'<p class="notice">{escape(notice)}</p>')
     if errors:
         body.append(f'<p class="notice">{texts.FORM_ERRORS}</p>')
     body.append(f'<form method="post" action="{escape(action or "/survey/" + survey.id)}">')
     body.extend(_question_html(q, values.get(q.id, []), errors.get(q.id)) for q in survey.questions)
+    body.append(verify)
     body.append(f'<button type="submit">{texts.FORM_SUBMIT}</button></form>')
     return _page(survey.title + texts.FORM_TITLE_SUFFIX, "".join(body), status)
 
 
-def _key(request: Request, survey: Survey, token: str) -> str:
+def _salt(request: Request) -> str:
     settings = request.app.state.settings
-    return respondent_key(resolve_salt(settings.surveys.salt, settings.data_dir), survey.id, f"web:{token}")
+    return resolve_salt(settings.surveys.salt, settings.data_dir)
+
+
+def _key(request: Request, survey: Survey, token: str) -> str:
+    return respondent_key(_salt(request), survey.id, f"web:{token}")
 
 
 def _with_cookie(response: HTMLResponse, token: str) -> HTMLResponse:
@@ -141,15 +182,26 @@ def _cookie(request: Request) -> str:
 
 
 @router.get("/survey/{survey_id}", response_class=HTMLResponse)
-def get_form(survey_id: str, request: Request) -> HTMLResponse:
-    """The questionnaire as a mobile page (or a note that this browser already answered)."""
+def get_form(
+    survey_id: str, request: Request, pass_token: Annotated[str, Query(alias="pass", max_length=64)] = ""
+) -> HTMLResponse:
+    """The questionnaire as a mobile page (or a note that this browser already answered); ?pass= from a QR code."""
     survey = _survey(request, survey_id)
     token = _cookie(request)
     with transaction(request.app.state.factory) as session:
         done = flow.find(session, survey, _key(request, survey, token)) is not None
+        found = (
+            verification.find_pass(session, survey_id=survey.id, token=pass_token, salt=_salt(request), now=utcnow())
+            if pass_token
+            else None
+        )
+        label = found.label if found is not None else ""
     if done:
         return _with_cookie(_page(survey.title, f"<h1>{escape(survey.title)}</h1><p>{texts.FORM_ALREADY}</p>"), token)
-    return _with_cookie(_form(survey, {}, {}), token)
+    if found is not None:
+        return _with_cookie(_form(survey, {}, {}, verify=_verify_html(pass_token=pass_token, pass_label=label)), token)
+    notice = texts.FORM_PASS_USED_UP if pass_token else ""
+    return _with_cookie(_form(survey, {}, {}, verify=_verify_html(), notice=notice), token)
 
 
 @router.post("/survey/{survey_id}", response_class=HTMLResponse)
@@ -165,24 +217,81 @@ async def post_form(survey_id: str, request: Request) -> HTMLResponse:
     return await run_in_threadpool(_store, request, survey, fields, token)
 
 
+def _throttled(survey: Survey, now_retry: int) -> HTMLResponse:
+    minutes = max(1, (now_retry + 59) // 60)
+    page = _page(
+        survey.title, f"<h1>{escape(survey.title)}</h1><p>{texts.FORM_THROTTLED.format(minutes=minutes)}</p>", 429
+    )
+    page.headers["Retry-After"] = str(now_retry)
+    return page
+
+
 def _store(request: Request, survey: Survey, fields: dict[str, list[str]], token: str) -> HTMLResponse:
+    code = (fields.pop("_code", None) or [""])[0].strip()
+    pass_token = (fields.pop("_pass", None) or [""])[0].strip()[:64]
     answers, errors = flow.validate(survey, fields)
-    if errors:
-        shown = {k: v for k, v in fields.items() if k in {q.id for q in survey.questions}}
-        return _with_cookie(_form(survey, shown, errors, status=422), token)
+    salt, now = _salt(request), utcnow()
+    per_hour = request.app.state.settings.surveys.form_per_hour
+    notice = ""
     with transaction(request.app.state.factory) as session:
+        proof: str | None = None
+        found_code = None
+        if code:
+            found_code = verification.find_code(session, survey_id=survey.id, code=code, salt=salt, now=now)
+            if found_code is None:
+                errors["_code"] = texts.FORM_CODE_WRONG
+            else:
+                proof = verification.CODE
+        elif pass_token:
+            if verification.find_pass(session, survey_id=survey.id, token=pass_token, salt=salt, now=now) is not None:
+                proof = verification.PASS
+            else:
+                notice, pass_token = texts.FORM_PASS_USED_UP, ""
+        # unproved posts (wrong codes included, so codes cannot be guessed at speed) count against the client's limit
+        if proof is None and not verification.check_form(
+            session, client=client_address(request), survey_id=survey.id, now=now, per_hour=per_hour
+        ):
+            return _with_cookie(_throttled(survey, verification.retry_after(now)), token)
+        if errors:
+            shown = {k: v for k, v in fields.items() if k in {q.id for q in survey.questions}}
+            label = ""
+            if proof == verification.PASS:
+                found = verification.find_pass(session, survey_id=survey.id, token=pass_token, salt=salt, now=now)
+                label = found.label if found is not None else ""
+            verify = _verify_html(
+                pass_token=pass_token if proof == verification.PASS else "",
+                pass_label=label,
+                code=code if found_code is not None else "",
+                error=errors.get("_code"),
+            )
+            return _with_cookie(_form(survey, shown, errors, status=422, verify=verify, notice=notice), token)
+        key, resident_id, how = _key(request, survey, token), None, verification.UNVERIFIED
+        if found_code is not None:  # the answer becomes the resident's: one per resident, whichever channel
+            key = respondent_key(salt, survey.id, f"resident:{found_code.resident_id}")
+            resident_id, how = found_code.resident_id, verification.CODE
+        elif proof == verification.PASS:
+            if verification.use_pass(session, survey_id=survey.id, token=pass_token, salt=salt, now=now):
+                how = verification.PASS
+            else:  # used up by someone else a moment ago
+                pass_token = ""
         stored = flow.submit(
             session,
             survey,
             answers,
-            key=_key(request, survey, token),
-            resident_id=None,
+            key=key,
+            resident_id=resident_id,
             channel="web",
             source="web",
-            now=utcnow(),
+            now=now,
+            verification=how,
         )
+        if stored is not None and found_code is not None:
+            found_code.used_at = now
+        if stored is None and how == verification.PASS:
+            verification.give_back_pass(session, survey_id=survey.id, token=pass_token, salt=salt)
     if stored is None:
-        page = _page(survey.title, f"<h1>{escape(survey.title)}</h1><p>{texts.FORM_ALREADY}</p>", 409)
+        said = texts.FORM_CODE_USED_BY_CHAT if how == verification.CODE else texts.FORM_ALREADY
+        page = _page(survey.title, f"<h1>{escape(survey.title)}</h1><p>{said}</p>", 409)
         return _with_cookie(page, token)
     page = _page(texts.FORM_THANKS_TITLE, f"<h1>{texts.FORM_THANKS_TITLE}</h1><p>{texts.THANKS}</p>")
     return _with_cookie(page, token)

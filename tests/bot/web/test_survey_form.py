@@ -9,9 +9,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.db import dispose_engines, session_factory, transaction
+from bot.db import dispose_engines, session_factory, transaction, utcnow
 from bot.web.app import create_app
+from surveys import verification
 from surveys.flow import answers_of
+from surveys.keys import resolve_salt
 from surveys.models import SurveyResponse
 
 GOOD = {
@@ -76,9 +78,15 @@ def test_a_good_submission_is_stored_once_per_browser(client: TestClient, settin
         assert rows[0].township == "xz_hezhuang"
 
 
-def test_indicators_api_returns_rates_intervals_and_method(client: TestClient) -> None:
+def test_indicators_api_returns_rates_intervals_and_method(client: TestClient, settings: Settings) -> None:
+    with transaction(session_factory(settings.db_url)) as session:  # answers through a QR pass count officially
+        salt = resolve_salt(settings.surveys.salt, settings.data_dir)
+        token = verification.create_pass(
+            session, survey_id="public", label="和庄社区活动", max_uses=4, salt=salt, now=utcnow()
+        )
     for satisfaction in ("satisfied", "fairly_satisfied", "neutral", "unsure"):
-        TestClient(client.app).post("/survey/public", data={**GOOD, "satisfaction": satisfaction})
+        r = TestClient(client.app).post("/survey/public", data={**GOOD, "satisfaction": satisfaction, "_pass": token})
+        assert r.status_code == 200
     client = TestClient(client.app, client=("127.0.0.1", 50000))  # /api/indicators answers this machine by default
     data = client.get("/api/indicators", params={"by": "age_band"}).json()
     assert data["survey"] == "public" and data["n"] == 4
