@@ -38,6 +38,7 @@ PART_NOUNS = frozenset(
     说明书 纸箱 箱子 托 托盘 膜 根 梗 叶 叶子 渣 把 刷头 芯 线 头 绳 瓤 刺 骨头
     """.split()
 )
+_CUES = ("回收", "卖", "桶", "垃圾", "扔", "丢", "放哪", "怎么处理")
 _CHOICE = re.compile(r"^(?:第)?[0-9一二两三四五六七八九十]+(?:个|种|项|号)?$")
 _NONE_OF_THEM = frozenset(
     ["都不是", "都不对", "都不像", "不是", "不对", "没有", "都没有", "哪个都不是", "别的", "其他的"]
@@ -102,10 +103,12 @@ def follow_up(
     if not rest or rest == query:
         return None
     alone = kb.answer(norm, area=area, city=city)
-    if alone.intent in ("smalltalk", "command", "faq", "policy"):
-        return None
     if pointing and rest.rstrip("的") in PART_NOUNS:
         candidates = [query + rest.rstrip("的"), f"{query}的{rest}"]
+    elif _asks_about_it(norm, alone):
+        candidates = [query + norm]  # "是可回收的吗", "能卖钱吗", "扔哪" about the item just named
+    elif alone.intent in ("smalltalk", "command", "faq", "policy"):
+        return None
     elif _describes(rest, alone):
         candidates = [f"{query}，{rest}"]  # conditions said in another clause count ("塑料袋，有油的")
     else:
@@ -129,6 +132,15 @@ def _describes(rest: str, alone: Answer) -> bool:
     if alone.items or alone.pending is not None or alone.intent != "unknown":
         return False
     return len(rest) <= 6 and (rest.endswith(("了", "过")) or rest.startswith(("有", "没", "带", "沾", "是")))
+
+
+def _asks_about_it(norm: str, alone: Answer) -> bool:
+    """A short question with no item of its own: a bin named ("是有害垃圾吗") or only a sorting cue ("能回收吗")."""
+    if len(norm) > 8 or alone.items or alone.pending is not None:
+        return False
+    if alone.intent == "faq" and alone.source.startswith("category:"):
+        return norm.endswith(("吗", "么", "不", "没")) or "是不是" in norm  # yes or no, not "有害垃圾有哪些"
+    return alone.intent == "unknown" and not alone.extra.get("unknown") and any(c in norm for c in _CUES)
 
 
 def _about(answer: Answer, query: str) -> bool:

@@ -126,3 +126,22 @@ def test_choice_replies_and_what_is_remembered(kb: KnowledgeBase) -> None:
     assert remember(kb.answer("薯片扔哪")) == {"query": "薯片"}
     assert remember(kb.answer("电池")) == {"query": "电池"}
     assert remember(kb.answer("你好")) is None
+
+
+@pytest.mark.parametrize(
+    ("last", "said", "fragment"),
+    [
+        ("塑料袋", "是可回收的吗", "可以回收"),
+        ("纸巾", "能回收吗", "不属于可回收物"),
+        ("易拉罐", "能卖钱吗", "可回收物"),
+    ],
+)
+def test_a_yes_no_question_after_an_item_is_about_that_item(
+    kb: KnowledgeBase, last: str, said: str, fragment: str
+) -> None:
+    answer = follow_up(kb, {"query": last}, said)
+    assert answer is not None and answer.items and fragment in answer.text
+
+
+def test_a_category_question_after_an_item_stays_a_category_question(kb: KnowledgeBase) -> None:
+    assert follow_up(kb, {"query": "薯片"}, "有害垃圾有哪些") is None
