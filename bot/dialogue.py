@@ -220,8 +220,8 @@ class Dialogue:
                 created_at=now,
             )
         )
-        if intent != CHOICE_INTENT:
-            record_if_unanswered(session, text, answer, now)
+        if intent != CHOICE_INTENT or answer.extra.get("unknown"):
+            record_if_unanswered(session, text, answer, now)  # a choice reply counts only for the item it leaves open
 
 
 def record_if_unanswered(session: Session, text: str, answer: Answer, now: dt.datetime) -> None:
