@@ -20,7 +20,7 @@ from knowledge.catalogue import bundled_catalogue
 from knowledge.fallback import ANSWER_AT, TEMPERATURE, NgramModel, folds
 from knowledge.normalize import normalize
 
-THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99)
 
 
 def examples() -> list[tuple[str, str]]:
