@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from knowledge import texts
-from knowledge.catalogue import LOCAL_SOURCE, RULE_SOURCE, Condition, Entry, Option
+from knowledge.catalogue import LOCAL_SOURCE, RULE_SOURCE, Condition, Entry, Option, bundled_text
 from knowledge.fallback import ANSWER_AT, ASK_AT, NgramModel
-from knowledge.generalise import Generaliser, Guess, bundled_generaliser
+from knowledge.generalise import FILE as GENERALISE_FILE
+from knowledge.generalise import Generaliser, Guess, read_generaliser
 from knowledge.lexicon import (
     CATEGORY_WORDS,
     CONTAINERS,
@@ -94,6 +95,7 @@ class Matcher:
         add_words((s for s in self.by_surface if not s.isascii()), floor=2000)
         self._pinyin: dict[str, set[str]] | None = None
         self._model: NgramModel | None = None  # trained on the first name nothing else can place
+        self._rules: Generaliser | None = None  # read on first use, per snapshot (so `wufei kb reload` re-reads it)
 
     def tokenize(self, text: str) -> list[str]:
         """Segment with jieba (dictionary only, no HMM guessing) using the catalogue as a user dictionary."""
@@ -366,7 +368,9 @@ class Matcher:
     @property
     def generaliser(self) -> Generaliser:
         """The generalisation rules (read on first use: a plain catalogue name never needs them)."""
-        return bundled_generaliser()
+        if self._rules is None:
+            self._rules = read_generaliser(bundled_text(GENERALISE_FILE))
+        return self._rules
 
     @property
     def model(self) -> NgramModel:
