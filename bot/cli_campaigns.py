@@ -26,7 +26,7 @@ from campaigns import cells, ledger, lifecycle, runs, segments, templates
 from campaigns.delivery import send_test
 from campaigns.models import Campaign, Segment
 from campaigns.schedule import QuietHours, ScheduleError
-from campaigns.texts import DELIVERY_STATES, LEDGER_COLUMNS, REASONS
+from campaigns.texts import DELIVERY_STATES, LEDGER_COLUMNS, REASONS, STATE_NAMES
 
 
 def register(subparsers: Any) -> None:
@@ -250,7 +250,8 @@ def cmd_segments_preview(args: argparse.Namespace, factory: sessionmaker[Session
         else:
             rules = segments.parse_rules(args.where)
         n = segments.count(session, rules, now=now)
-        consented = segments.count(session, {**rules, "consent": True, "status": "active"}, now=now)
+        mode = get_settings().campaigns.consent
+        consented = segments.count(session, {**rules, "consent": True, "status": "active"}, now=now, consent_mode=mode)
         unlinked = segments.unlinked_responses(session, rules)
     lines = [f"符合条件 {n} 人，其中同意接收推送且状态正常 {consented} 人。"]
     if unlinked:
@@ -381,9 +382,12 @@ def cmd_campaign(args: argparse.Namespace, factory: sessionmaker[Session]) -> in
             _print(data, args.json, [f"{k}: {v}" for k, v in data.items()])
             return 0
         if action == "preview":
-            data = runs.preview(session, campaign, now=now)
+            data = runs.preview(session, campaign, now=now, consent=cfg.consent)
+            data["would_skip_names"] = {k: REASONS.get(k, k) for k in data["would_skip"]}
             lines = [f"会发送 {data['would_send']} 人；跳过 {sum(data['would_skip'].values())} 人"]
-            lines += [f"  {k}: {v}" for k, v in data["would_skip"].items()]
+            lines += [f"  {REASONS.get(k, k)}：{v}" for k, v in data["would_skip"].items()]
+            if not data["would_send"]:
+                lines.append("注意：现在发送不会送达任何居民。")
             _print(data, args.json, lines)
             return 0
         text_campaign = campaign
@@ -397,12 +401,17 @@ def cmd_campaign(args: argparse.Namespace, factory: sessionmaker[Session]) -> in
 
 
 def _status_lines(data: Mapping[str, Any]) -> list[str]:
-    return [
-        f"活动 {data['id']}“{data['name']}”：{data['state']}"
-        + (f"（{data['state_reason']}）" if data["state_reason"] else ""),
+    state = STATE_NAMES.get(data["state"], data["state"])
+    lines = [
+        f"活动 {data['id']}“{data['name']}”：{state}" + (f"（{data['state_reason']}）" if data["state_reason"] else ""),
         f"目标 {data['targeted']}，待发 {data['pending']}，已发 {data['sent']}，失败 {data['failed']}，跳过 {data['skipped']}",
-        f"错过的发送时间 {data['missed_runs']} 次；下次发送：{data['next_run_at'] or '-'}",
     ]
+    if data["skip_reasons"]:
+        lines.append("跳过原因：" + "；".join(f"{REASONS.get(k, k)} {v}" for k, v in data["skip_reasons"].items()))
+    lines.append(f"错过的发送时间 {data['missed_runs']} 次；下次发送：{data['next_run_at'] or '-'}")
+    if data.get("warning"):
+        lines.insert(0, f"⚠ 警告：{data['warning']}")
+    return lines
 
 
 def cmd_reach(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:

@@ -92,7 +92,8 @@ def _ask(turn: Turn, step: str, *, welcome: bool) -> Answer:
     else:
         choices = [Choice(str(i), label) for i, (_, label) in enumerate(AREAS, 1)]
         question = texts.ASK_AREA
-    lines = [texts.WELCOME] if welcome else []
+    consent = texts.WELCOME_CONSENT.get(turn.settings.campaigns.consent, "")
+    lines = [texts.WELCOME.format(consent=consent)] if welcome else []
     lines.append(question)
     lines.extend(f"{c.key} {c.label}" for c in choices)
     if choices:

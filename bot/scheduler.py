@@ -155,8 +155,9 @@ class CampaignScheduler:
             if self.leadership.acquire():
                 with transaction(self.factory) as session:
                     report = runs.tick(
-                        session, now=self.clock(), quiet=self.quiet, grace=self.grace, channels_available=self.senders
-                    )
+                        session, now=self.clock(), quiet=self.quiet, grace=self.grace, channels_available=self.senders,
+                        consent=self.settings.campaigns.consent,
+                    )  # fmt: skip
                 if report.runs or report.missed or report.finished:
                     log.info("campaigns tick: %s", report)
                 self.purge_wechat()

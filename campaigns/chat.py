@@ -1,4 +1,5 @@
-"""The chat side of campaigns: 订阅 / 退订 / TD, the unsubscribe event, and joins by QR code, deep link or command.
+"""The chat side of campaigns: 订阅 / 退订 / TD / 停止推送, the unsubscribe event, and joins by QR code, deep link or
+command (a join is also a 订阅: the resident asked for that cell's or campaign's pushes).
 
 Scenes look like "cell_12" or "campaign_3" (WeChat may prefix "qrscene_"). A join on a subscribe/start event
 is silent (returns None) so onboarding still greets the resident.
@@ -24,7 +25,7 @@ SILENT_EVENTS = ("subscribe", "start")
 
 
 def _word(text: str) -> str:
-    return text.strip().lower().rstrip("。.!！ ")
+    return text.strip().lower().rstrip("。.!！ ").replace("“", "").replace("”", "").replace('"', "")
 
 
 def subscription_hook(turn: Turn) -> Answer | None:
@@ -81,6 +82,8 @@ def _join_cell(turn: Turn, cell: Cell | None, *, via: str, silent: bool) -> Answ
         log.info("join of an unknown cell by resident %s", turn.resident.id)
         return None if silent else Answer("command", texts.CELL_NOT_FOUND, 1.0, "campaigns:join")
     added = cells.join(turn.session, cell, turn.resident, via=via, now=turn.now)
+    if not turn.resident.push_consent or turn.resident.status != "active":
+        residents.subscribe(turn.session, turn.resident, now=turn.now)  # joining a cell is asking for its pushes
     if silent:
         return None
     template = texts.CELL_JOINED if added else texts.CELL_ALREADY

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from campaigns.texts import LINK_LINE
+from campaigns.texts import LINK_LINE, STOP_LINE
 
 PLACEHOLDER = re.compile(r"\{(township|city|community|问卷链接)\}")
 FALLBACK = {
@@ -28,13 +28,20 @@ def check(text: str) -> None:
 
 
 def render(
-    text: str, *, link: str | None, variants: Mapping[str, Any], channel: str | None, profile: Mapping[str, str | None]
+    text: str,
+    *,
+    link: str | None,
+    variants: Mapping[str, Any],
+    channel: str | None,
+    profile: Mapping[str, str | None],
+    stop_line: bool = False,
 ) -> str:
-    """The text one resident gets on one channel: the channel's variant if any, placeholders filled, link appended."""
+    """The text one resident gets on one channel: the channel's variant if any, placeholders filled, link appended,
+    and (for pushes) the one line on how to stop."""
     variant = variants.get(channel or "")
     body = variant if isinstance(variant, str) and variant else text
     body = PLACEHOLDER.sub(lambda m: _value(m.group(1), profile), body)
-    return body + (LINK_LINE.format(link=link) if link else "")
+    return body + (LINK_LINE.format(link=link) if link else "") + (STOP_LINE if stop_line else "")
 
 
 def _value(name: str, profile: Mapping[str, str | None]) -> str:

@@ -175,7 +175,9 @@ class DeliveryLoop:
         return total
 
     def _render(self, row: ledger.Claimed) -> str:
-        return content.render(row.text, link=row.link, variants=row.variants, channel=row.channel, profile=row.profile)
+        return content.render(
+            row.text, link=row.link, variants=row.variants, channel=row.channel, profile=row.profile, stop_line=True
+        )
 
     def _send_in_db(self, rows: list[ledger.Claimed]) -> None:
         """Transactional senders: the messages and their `sent` marks commit together."""
@@ -284,7 +286,7 @@ def send_test(
             out.append((identity, False, "该渠道暂未接入"))
             continue
         text = TEST_PREFIX + content.render(
-            campaign.text, link=campaign.link, variants=campaign.variants, channel=channel, profile={}
+            campaign.text, link=campaign.link, variants=campaign.variants, channel=channel, profile={}, stop_line=True
         )
         template = templates.render(campaign.variants or {}, {}, link=campaign.link) if channel == "wechat" else None
         if template is not None:

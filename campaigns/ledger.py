@@ -294,16 +294,28 @@ def status(session: Session, campaign: Campaign) -> dict[str, Any]:
             .group_by(CampaignRun.state)
         ).all()
     )
+    counts = reach(session, campaign_id=campaign.id)
     return {
         "id": campaign.id,
         "name": campaign.name,
         "state": campaign.state,
         "state_reason": campaign.state_reason,
         "next_run_at": campaign.next_run_at.isoformat() if campaign.next_run_at else None,
-        **reach(session, campaign_id=campaign.id),
+        **counts,
         "runs": {str(k): int(v) for k, v in runs.items()},
         "missed_runs": int(runs.get("missed", 0)),
+        "skip_reason_names": {texts.reason_name(k): v for k, v in counts["skip_reasons"].items()},
+        "warning": zero_delivered(campaign.state, counts),
     }
+
+
+def zero_delivered(state: str, counts: dict[str, Any]) -> str | None:
+    """The warning for a campaign that ended (or is sending nothing more) without one delivery; None otherwise."""
+    if counts.get("sent") or counts.get("pending"):
+        return None
+    if state == "finished" or (state in ("running", "cancelled") and counts.get("targeted")):
+        return texts.ZERO_DELIVERED
+    return None
 
 
 @dataclass(frozen=True)

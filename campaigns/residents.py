@@ -1,14 +1,39 @@
-"""Finding or creating residents by channel identity; the caller owns the session."""
+"""Finding or creating residents by channel identity, their push consent and reachability; the caller owns the session.
+
+Consent follows WUFEI_CAMPAIGNS__CONSENT. "opt_out" (the default): following the 公众号, /start or chatting is
+consent, as followers of an official account receive its 群发, until the resident says 退订; a resident who never
+said either way (consent_at NULL) is reached. "opt_in": only residents who said 订阅 (or joined a cell or scanned a
+campaign code) are reached.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from campaigns.models import ChannelIdentity, Resident, ResidentEvent
+from campaigns.texts import REACHABLE_AGAIN
+
+CONSENT_MODES = ("opt_out", "opt_in")
+
+
+def effective_consent(mode: str) -> ColumnElement[bool]:
+    """SQL: may this resident get pushes under the consent mode (status is checked separately)."""
+    if mode not in CONSENT_MODES:
+        raise ValueError(f"unknown consent mode: {mode}")
+    if mode == "opt_in":
+        return Resident.push_consent.is_(True)
+    return or_(Resident.push_consent.is_(True), Resident.consent_at.is_(None))
+
+
+def consents(resident: Resident, mode: str) -> bool:
+    """The same rule as `effective_consent`, for one loaded resident."""
+    if resident.status != "active":
+        return False
+    return bool(resident.push_consent) or (mode == "opt_out" and resident.consent_at is None)
 
 
 def get_or_create(session: Session, *, channel: str, external_id: str, now: dt.datetime) -> Resident:
@@ -20,6 +45,8 @@ def get_or_create(session: Session, *, channel: str, external_id: str, now: dt.d
     ).scalar_one_or_none()
     if found is not None:
         found.last_seen_at = now
+        if found.status == "unreachable":
+            reachable_again(session, found, now=now)  # they wrote to us, so the platform lets us write back
         return found
     resident = Resident(created_at=now, last_seen_at=now)
     try:
@@ -63,6 +90,26 @@ def unsubscribe(session: Session, resident: Resident, *, now: dt.datetime, reaso
     resident.consent_at = now
     resident.status, resident.status_reason, resident.status_at = "stopped", reason[:128], now
     record_event(session, resident, "unsubscribe", now=now, ref=reason[:64])
+
+
+def reachable_again(session: Session, resident: Resident, *, now: dt.datetime) -> None:
+    """An unreachable resident wrote again or unblocked the bot: pushes may go to them again (退订 stays 退订)."""
+    if resident.status == "unreachable":
+        resident.status, resident.status_reason, resident.status_at = "active", REACHABLE_AGAIN, now
+        record_event(session, resident, "reachable", now=now)
+
+
+def reachable_by_identity(session: Session, *, channel: str, external_id: str, now: dt.datetime) -> bool:
+    """`reachable_again` for the resident behind (channel, external_id); False when there is none to change."""
+    resident = session.execute(
+        select(Resident)
+        .join(ChannelIdentity)
+        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+    ).scalar_one_or_none()
+    if resident is None or resident.status != "unreachable":
+        return False
+    reachable_again(session, resident, now=now)
+    return True
 
 
 def mark_unreachable(session: Session, resident_id: int, *, now: dt.datetime, reason: str) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import case, exists, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from campaigns import ledger, schedule, segments
+from campaigns import ledger, residents, schedule, segments
 from campaigns.models import Campaign, CampaignRun, ChannelIdentity, Delivery, Resident, ResidentEvent, Segment
 
 log = logging.getLogger(__name__)
@@ -41,8 +41,9 @@ def tick(
     quiet: schedule.QuietHours | None,
     grace: dt.timedelta,
     channels_available: Collection[str] | None = None,
+    consent: str = "opt_out",
 ) -> TickReport:
-    """Do everything that is due at `now`; the caller commits."""
+    """Do everything that is due at `now`; the caller commits. `consent` is WUFEI_CAMPAIGNS__CONSENT."""
     report = TickReport()
     report.recovered = ledger.recover_stale(session, now=now)
     due = session.execute(
@@ -52,13 +53,15 @@ def tick(
         .order_by(Campaign.id)
     ).scalars()
     for campaign in list(due):
-        _fire(session, campaign, now=now, quiet=quiet, grace=grace, report=report)
+        _fire(session, campaign, now=now, quiet=quiet, grace=grace, report=report, consent=consent)
     for campaign, run in session.execute(
         select(Campaign, CampaignRun)
         .join(CampaignRun, CampaignRun.campaign_id == Campaign.id)
         .where(Campaign.state == "running", Campaign.schedule_kind == "relative", CampaignRun.state == "ongoing")
     ).all():
-        report.materialised += _materialise_relative(session, campaign, run, now=now, quiet=quiet, grace=grace)
+        report.materialised += _materialise_relative(
+            session, campaign, run, now=now, quiet=quiet, grace=grace, consent=consent
+        )
     if channels_available is not None:
         session.execute(
             update(Delivery)
@@ -79,6 +82,7 @@ def _fire(
     quiet: schedule.QuietHours | None,
     grace: dt.timedelta,
     report: TickReport,
+    consent: str,
 ) -> None:
     due = campaign.next_run_at
     assert due is not None
@@ -93,8 +97,9 @@ def _fire(
     else:
         report.runs.append(run.id)
         report.materialised += materialise(
-            session, campaign, run, now=now, send_from=schedule.effective_due(due, quiet), expires_at=limit
-        )
+            session, campaign, run, now=now, send_from=schedule.effective_due(due, quiet), expires_at=limit,
+            consent=consent,
+        )  # fmt: skip
         campaign.state = "running"
     after = max(now, due)
     campaign.next_run_at = schedule.next_occurrence(
@@ -135,13 +140,14 @@ def _insert_audience(
     expires_at: Any,
     extra_from: Any = None,
     preview: bool = False,
+    consent: str = "opt_out",
 ) -> int:
     """INSERT … SELECT the audience into the ledger in one statement (no rows pass through Python)."""
     already = exists().where(Delivery.run_id == run.id, Delivery.resident_id == Resident.id)
     columns: list[Any] = [
         Resident.id.label("rid"),
         Resident.status.label("status"),
-        Resident.push_consent.label("consent"),
+        residents.effective_consent(consent).label("consent"),
         _best_identity(list(campaign.channels)).label("iid"),
     ]
     if extra_from is not None:
@@ -201,12 +207,12 @@ def _count_rows(session: Session, run_id: int) -> int:
     return int(session.execute(select(func.count()).where(Delivery.run_id == run_id)).scalar_one())
 
 
-def preview(session: Session, campaign: Campaign, *, now: dt.datetime) -> dict[str, Any]:
+def preview(session: Session, campaign: Campaign, *, now: dt.datetime, consent: str = "opt_out") -> dict[str, Any]:
     """Who the campaign would reach if it fired now: a count, and how many would be skipped and why."""
     condition = segments.where(_rules(session, campaign), now=now)
     fake_run = CampaignRun(id=-1)
     counts: dict[str, int] = _insert_audience(  # type: ignore[assignment]
-        session, campaign, fake_run, condition, now=now, send_from=now, expires_at=now, preview=True
+        session, campaign, fake_run, condition, now=now, send_from=now, expires_at=now, preview=True, consent=consent
     )
     skipped = {k.split(":", 1)[1]: int(v) for k, v in counts.items() if k.startswith("skipped:")}
     would_send = sum(int(v) for k, v in counts.items() if k.startswith("pending:"))
@@ -215,11 +221,13 @@ def preview(session: Session, campaign: Campaign, *, now: dt.datetime) -> dict[s
 
 def materialise(
     session: Session, campaign: Campaign, run: CampaignRun, *, now: dt.datetime, send_from: dt.datetime,
-    expires_at: dt.datetime,
+    expires_at: dt.datetime, consent: str = "opt_out",
 ) -> int:  # fmt: skip
     """Write one ledger row per resident in the campaign's audience for this run; returns rows added."""
     condition = segments.where(_rules(session, campaign), now=now)
-    return _insert_audience(session, campaign, run, condition, now=now, send_from=send_from, expires_at=expires_at)
+    return _insert_audience(
+        session, campaign, run, condition, now=now, send_from=send_from, expires_at=expires_at, consent=consent
+    )
 
 
 def _materialise_relative(
@@ -230,6 +238,7 @@ def _materialise_relative(
     now: dt.datetime,
     quiet: schedule.QuietHours | None,
     grace: dt.timedelta,
+    consent: str,
 ) -> int:
     """Add residents whose event + offset has come (events after the campaign started only)."""
     rel = schedule.parse_relative(campaign.schedule_expr)
@@ -243,7 +252,7 @@ def _materialise_relative(
     condition = segments.where(_rules(session, campaign), now=now)
     added = _insert_audience(
         session, campaign, run, condition, now=now, send_from=literal(now, type_=Delivery.next_attempt_at.type),
-        expires_at=literal(None, type_=Delivery.expires_at.type), extra_from=first,
+        expires_at=literal(None, type_=Delivery.expires_at.type), extra_from=first, consent=consent,
     )  # fmt: skip
     if added:
         # each resident's own deadline: their firing time, pushed past quiet hours, plus the grace

@@ -2,7 +2,7 @@
 
 Rules are a flat mapping, every rule must hold (AND); a list value means "any of" (IN):
   city, township, community, area, age_band, status: field equals
-  consent: true/false            channel: has an identity on that channel
+  consent: true/false (may get pushes under the consent mode)   channel: has an identity on that channel
   cell_type, cell_id, cell_name: member of such a cell
   inactive_days: N               no message for N days ("近30天未互动")
   active_days: N                 a message within N days
@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, t
 from sqlalchemy.orm import Session
 
 from campaigns.models import Cell, CellMember, ChannelIdentity, Delivery, Resident, ResidentEvent, Segment
+from campaigns.residents import effective_consent
 from surveys.models import COMPLETED, SurveyResponse
 
 FIELDS = {
@@ -86,14 +87,15 @@ def _in(column: Any, value: Any) -> ColumnElement[bool]:
     return cond
 
 
-def where(rules: Mapping[str, Any], *, now: dt.datetime) -> ColumnElement[bool]:
+def where(rules: Mapping[str, Any], *, now: dt.datetime, consent_mode: str = "opt_out") -> ColumnElement[bool]:
     """The SQL condition on `residents` for these rules."""
     conds: list[ColumnElement[bool]] = []
     for key, value in rules.items():
         if key in FIELDS:
             conds.append(_in(FIELDS[key], value))
         elif key == "consent":
-            conds.append(Resident.push_consent == bool(value))
+            ok = effective_consent(consent_mode)
+            conds.append(ok if value else ~ok)
         elif key == "channel":
             conds.append(
                 exists().where(ChannelIdentity.resident_id == Resident.id, _in(ChannelIdentity.channel, value))
@@ -145,9 +147,10 @@ def audience(rules: Mapping[str, Any], *, now: dt.datetime) -> Select[int]:
     return select(Resident.id).where(where(rules, now=now))
 
 
-def count(session: Session, rules: Mapping[str, Any], *, now: dt.datetime) -> int:
+def count(session: Session, rules: Mapping[str, Any], *, now: dt.datetime, consent_mode: str = "opt_out") -> int:
     """How many residents match right now."""
-    return int(session.execute(select(func.count()).select_from(Resident).where(where(rules, now=now))).scalar_one())
+    cond = where(rules, now=now, consent_mode=consent_mode)
+    return int(session.execute(select(func.count()).select_from(Resident).where(cond)).scalar_one())
 
 
 def save(session: Session, name: str, rules: Mapping[str, Any], *, now: dt.datetime) -> Segment:

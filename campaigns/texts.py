@@ -3,27 +3,43 @@
 SUBSCRIBED = "已为您开通无废城市宣传推送。回复“退订”或“TD”即可随时取消。"
 UNSUBSCRIBED = "已为您取消宣传推送，之后不会再主动给您发消息。想重新接收，回复“订阅”即可。"
 ALREADY_SUBSCRIBED = "您已经订阅了宣传推送。回复“退订”或“TD”可以取消。"
-CELL_JOINED = "欢迎加入无废细胞“{name}”！之后的活动通知会发给您。"
+CELL_JOINED = "欢迎加入无废细胞“{name}”！之后的活动通知会发给您（回复“退订”可随时取消）。"
 CELL_ALREADY = "您已经是无废细胞“{name}”的成员了。"
 CELL_NOT_FOUND = "没有找到这个无废细胞，请检查二维码或编号是否正确。"
 CAMPAIGN_JOINED = "已为您开通“{name}”相关的宣传推送。回复“退订”可随时取消。"
 TEST_PREFIX = "【测试】"
 LINK_LINE = "\n详情：{link}"
+STOP_LINE = "\n回复“退订”不再接收"  # ends every push, on every channel
+REACHABLE_AGAIN = "resumed"  # status_reason when a resident who could not be reached writes or unblocks again
 
-SUBSCRIBE_WORDS = ("订阅", "订阅推送", "开通推送", "/subscribe")
-UNSUBSCRIBE_WORDS = ("退订", "td", "取消订阅", "/unsubscribe", "/stop", "unsubscribe", "stop")
+SUBSCRIBE_WORDS = (
+    "订阅", "订阅推送", "订阅宣传", "开通推送", "恢复推送", "接收推送", "重新订阅", "/subscribe", "subscribe",
+)  # fmt: skip
+UNSUBSCRIBE_WORDS = (
+    "退订", "td", "t d", "取消订阅", "停止推送", "取消推送", "不再接收", "不要推送", "退订宣传", "/unsubscribe",
+    "/stop", "unsubscribe", "stop",
+)  # fmt: skip
 
 # reasons staff read in the ledger
 REASONS = {
-    "no_consent": "未同意接收推送",
-    "opted_out": "已退订",
-    "unreachable": "无法送达",
-    "no_channel": "没有可用的渠道",
+    "no_consent": "未同意接收推送（居民回复“订阅”后可收到）",
+    "opted_out": "居民已退订",
+    "unreachable": "无法送达（居民已屏蔽或取消关注）",
+    "no_channel": "没有本活动所选渠道的账号",
     "no_sender": "该渠道暂未接入",
     "missed": "错过发送时间",
     "cancelled": "活动已取消",
     "retries": "多次重试仍失败",
 }
+
+
+def reason_name(code: str | None) -> str:
+    """A skip or failure reason in Chinese (an unknown code is shown as it is)."""
+    return REASONS.get(code or "", code or "")
+
+
+# a campaign that ended without reaching anyone is a warning, not a success
+ZERO_DELIVERED = "没有送达任何居民：请查看跳过原因（例如居民未订阅、已退订或渠道未接入）"
 
 DELIVERY_STATES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "失败", "skipped": "已跳过"}
 # the ledger export's columns (CLI `campaign ledger --csv`, the admin API and the console)

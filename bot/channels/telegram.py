@@ -13,6 +13,7 @@ import logging
 import re
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -30,11 +31,12 @@ from telegram.ext import (
 )
 
 from bot.channels import telegram_texts as texts
-from bot.channels.telegram_models import TelegramAnsweredKeyboard
+from bot.channels.telegram_models import TelegramAnsweredKeyboard, TelegramChat
 from bot.channels.telegram_sender import set_blocked
 from bot.config import Settings
 from bot.db import transaction, utcnow
 from bot.dialogue import Dialogue, IncomingMessage, Reply
+from campaigns import residents
 
 CHANNEL = "telegram"
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
@@ -203,6 +205,7 @@ class TelegramHandlers:
         if chat is None:
             return
         incoming = IncomingMessage(CHANNEL, str(chat.id), text, utcnow(), kind=kind, event=event, data=data or {})
+        await asyncio.to_thread(self._seen, str(chat.id))
         replies = await asyncio.to_thread(self.dialogue.handle, incoming)
         for reply in replies:
             await self._send(context, chat.id, reply)
@@ -225,7 +228,19 @@ class TelegramHandlers:
 
     def _record_membership(self, chat_id: str, chat_type: str, *, blocked: bool, reason: str | None) -> None:
         with transaction(self.factory) as session:
-            set_blocked(session, chat_id, blocked=blocked, reason=reason, now=utcnow(), chat_type=chat_type)
+            now = utcnow()
+            set_blocked(session, chat_id, blocked=blocked, reason=reason, now=now, chat_type=chat_type)
+            if not blocked:  # unblocked (back to member): campaigns may reach this resident again
+                residents.reachable_by_identity(session, channel=CHANNEL, external_id=chat_id, now=now)
+
+    def _seen(self, chat_id: str) -> None:
+        """A message from a chat we had marked blocked: the user is back, so the bot may write to it again."""
+        with transaction(self.factory) as session:
+            session.execute(
+                update(TelegramChat)
+                .where(TelegramChat.chat_id == chat_id, TelegramChat.blocked.is_(True))
+                .values(blocked=False, reason=None, changed_at=utcnow())
+            )
 
 
 def _button_label(markup: object, data: str) -> str | None:

@@ -196,7 +196,7 @@ def describe(session: Session, c: Campaign, counts: dict[str, int] | None = None
         "next_run_at": c.next_run_at.isoformat() if c.next_run_at else None,
         "created_at": c.created_at.isoformat(),
         "updated_at": c.updated_at.isoformat(),
-        **({"progress": counts} if counts is not None else {}),
+        **({"progress": counts, "warning": ledger.zero_delivered(c.state, counts)} if counts is not None else {}),
     }
 
 
@@ -292,7 +292,8 @@ def status(campaign_id: RowId, request: Request, actor: Annotated[Actor, Depends
 def preview(campaign_id: RowId, request: Request, actor: Annotated[Actor, Depends(api("campaigns"))]) -> dict[str, Any]:
     """Who the campaign would reach if it fired now: audience, would_send, would_skip by reason."""
     with transaction(_factory(request)) as session:
-        data = runs.preview(session, get_campaign(session, campaign_id), now=utcnow())
+        consent = request.app.state.settings.campaigns.consent
+        data = runs.preview(session, get_campaign(session, campaign_id), now=utcnow(), consent=consent)
     return {**data, "would_skip_names": {REASONS.get(k, k): v for k, v in data["would_skip"].items()}}
 
 

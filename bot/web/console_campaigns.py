@@ -218,7 +218,8 @@ def campaign_page(
         campaign = core.get_campaign(session, campaign_id)
         info = core.describe(session, campaign)
         progress = core.status_of(session, campaign)
-        audience = runs.preview(session, campaign, now=utcnow()) if preview else None
+        consent = request.app.state.settings.campaigns.consent
+        audience = runs.preview(session, campaign, now=utcnow(), consent=consent) if preview else None
         got = ledger.page(session, campaign_id, **filters, after_id=after_id, limit=LEDGER_PAGE)
     rows = [core.ledger_row(r) | {"sent_local": core.local_time(r["sent_at"])} for r in got.rows]
     staff = request.app.state.settings.campaigns.staff

@@ -17,6 +17,7 @@ from campaigns import cells, ledger, lifecycle, runs, segments
 from campaigns.delivery import DeliveryLoop
 from campaigns.models import Campaign, CampaignRun, ChannelIdentity, Delivery, Resident, WebOutbox
 from campaigns.schedule import LOCAL, QuietHours
+from campaigns.texts import STOP_LINE
 from tests.support.campaigns import Clock, FakeSender, add_residents
 
 T0 = dt.datetime(2026, 6, 5, 9, 0, tzinfo=LOCAL).astimezone(dt.UTC)
@@ -76,7 +77,7 @@ def test_audience_becomes_one_row_per_resident_with_skip_reasons(factory: sessio
     assert (st["state"], st["targeted"], st["sent"], st["skipped"], st["pending"]) == ("finished", 7, 4, 3, 0)
     with transaction(factory) as session:
         texts = list(session.execute(select(WebOutbox.text)).scalars())
-    assert texts == ["新建路街道：6·5环境日"] * 4  # placeholder filled per resident
+    assert texts == ["新建路街道：6·5环境日" + STOP_LINE] * 4  # placeholder filled per resident, the stop line last
 
 
 def test_channel_preference_picks_the_first_listed_identity(factory: sessionmaker[Session]) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.db import transaction
 from campaigns.models import Delivery
+from campaigns.texts import STOP_LINE
 from tests.support.processes import LEADERS, assert_exactly_once, outbox_count, serve, start_campaign, wait_for
 
 
@@ -34,7 +35,7 @@ def test_kill_9_while_sending_then_restart_gives_everyone_exactly_one_message(
         wait_for(lambda: outbox_count(factory) >= n)
         time.sleep(1.5)  # a late duplicate would show up now
         messages = httpx.get(base + "/api/chat/inbox", params={"user": "p7"}).json()["messages"]
-        assert [m["text"] for m in messages] == ["6·5 环境日"]
+        assert [m["text"] for m in messages] == ["6·5 环境日" + STOP_LINE]
     assert_exactly_once(factory, n)
 
 

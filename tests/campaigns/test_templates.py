@@ -13,6 +13,7 @@ from bot.db import transaction
 from campaigns import lifecycle, runs, templates
 from campaigns.delivery import DeliveryLoop, send_test
 from campaigns.schedule import LOCAL
+from campaigns.texts import STOP_LINE
 from tests.support.campaigns import Clock, FakeSender, FakeTemplateSender, add_residents
 
 T0 = dt.datetime(2026, 6, 5, 9, 0, tzinfo=LOCAL).astimezone(dt.UTC)
@@ -92,7 +93,7 @@ def test_template_is_rendered_per_resident_and_passed_only_to_wechat(factory: se
     }
     assert [e for e, _ in wechat.sent] == ["oA0", "oB0"]  # the text still goes along (for the log, or a fallback)
     # the Telegram sender has no template parameter and was not given one
-    assert telegram.sent == [("t0", "城关乡：6·5环境日\n详情：https://x.example/65")]
+    assert telegram.sent == [("t0", "城关乡：6·5环境日\n详情：https://x.example/65" + STOP_LINE)]
 
 
 def test_wechat_without_a_template_variant_gets_plain_text(factory: sessionmaker[Session]) -> None:
@@ -103,7 +104,7 @@ def test_wechat_without_a_template_variant_gets_plain_text(factory: sessionmaker
         runs.tick(session, now=T0, quiet=None, grace=dt.timedelta(hours=2))
     wechat = FakeTemplateSender()
     DeliveryLoop(factory, {"wechat": wechat}, worker="t", clock=Clock(T0), sleep=lambda s: None).drain()
-    assert wechat.templates == [("o0", None)] and wechat.sent == [("o0", "城关乡你好")]
+    assert wechat.templates == [("o0", None)] and wechat.sent == [("o0", "城关乡你好" + STOP_LINE)]
 
 
 def test_test_send_marks_the_template_and_fills_fallbacks(factory: sessionmaker[Session]) -> None:
@@ -133,4 +134,4 @@ def test_test_send_marks_the_template_and_fills_fallbacks(factory: sessionmaker[
             },
         )
     ]
-    assert telegram.sent == [("9", "【测试】您所在的乡镇（街道）你好")]
+    assert telegram.sent == [("9", "【测试】您所在的乡镇（街道）你好" + STOP_LINE)]

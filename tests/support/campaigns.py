@@ -71,7 +71,11 @@ def add_residents(
     ids = []
     with transaction(factory) as session:
         for i in range(n):
-            r = Resident(created_at=now, last_seen_at=now, push_consent=consent, status="active", **fields)
+            # consent=False is a recorded "no" (consent_at set): such residents are skipped under either consent mode
+            r = Resident(
+                created_at=now, last_seen_at=now, push_consent=consent, consent_at=None if consent else now,
+                status="active", **fields,
+            )  # fmt: skip
             session.add(r)
             session.flush()
             session.add(ChannelIdentity(resident_id=r.id, channel=channel, external_id=f"{prefix}{i}", created_at=now))
