@@ -277,7 +277,7 @@ def test_a_long_answer_is_split_and_the_rest_follows_through_customer_service(
         return "".join(text.split())
 
     with TestClient(create_app(wechat_settings(settings, fake, max_text_bytes=100))) as narrow:
-        full = narrow.post("/api/chat", json={"user": "web-1", "text": "帮助"}).json()["replies"][0]["text"]
+        full = narrow.post("/api/chat", json={"text": "帮助"}).json()["replies"][0]["text"]
         assert len(full.encode()) > 120
         first = reply_of(narrow, message_xml("o_r", "text", Content="帮助", MsgId=6101))["Content"]
         wait_until(lambda: squash(first + "".join(c.body["text"]["content"] for c in fake.sent())) == squash(full))

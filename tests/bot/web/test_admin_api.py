@@ -107,7 +107,7 @@ def test_audit_log_records_who_did_what_and_exports_csv(client: TestClient, staf
 
 
 def test_unanswered_question_mapped_to_an_item_is_answered_at_once(client: TestClient, staff: dict[str, Staff]) -> None:
-    first = client.post("/api/chat", json={"user": "r1", "text": "旧的尤克里里扔哪里？"}).json()
+    first = client.post("/api/chat", json={"text": "旧的尤克里里扔哪里？"}).json()
     assert first["answer"]["intent"] == "unknown"
     h = staff["staff"].headers
     queue = client.get("/api/admin/knowledge/unanswered", headers=h).json()
@@ -121,7 +121,7 @@ def test_unanswered_question_mapped_to_an_item_is_answered_at_once(client: TestC
         headers=h,
     )
     assert r.status_code == 200
-    again = client.post("/api/chat", json={"user": "r2", "text": "旧的尤克里里扔哪里？"}).json()
+    again = client.post("/api/chat", json={"text": "旧的尤克里里扔哪里？"}).json()
     assert again["answer"]["intent"] == "sorting" and "尤克里里属于可回收物" in again["replies"][0]["text"]
     assert all("尤克里" not in q["text"] for q in client.get("/api/admin/knowledge/unanswered", headers=h).json())
     assert client.post("/api/admin/knowledge/unanswered/99999/resolve", json={}, headers=h).status_code == 404
@@ -131,11 +131,11 @@ def test_items_aliases_and_faq_edits_take_effect(client: TestClient, staff: dict
     h = staff["staff"].headers
     found = client.get("/api/admin/knowledge/items", params={"q": "纸巾"}, headers=h).json()
     assert found[0]["name"] == "纸巾"
-    before = client.post("/api/chat", json={"user": "r3", "text": "坏了的卡林巴扔哪里"}).json()
+    before = client.post("/api/chat", json={"text": "坏了的卡林巴扔哪里"}).json()
     assert before["answer"]["intent"] == "unknown"
     r = client.post("/api/admin/knowledge/items/废旧家电/aliases", json={"alias": "卡林巴"}, headers=h)
     assert r.status_code == 200 and "卡林巴" in r.json()["aliases"]
-    reply = client.post("/api/chat", json={"user": "r3", "text": "坏了的卡林巴扔哪里"}).json()
+    reply = client.post("/api/chat", json={"text": "坏了的卡林巴扔哪里"}).json()
     assert "可回收物" in reply["replies"][0]["text"]
     assert (
         client.post("/api/admin/knowledge/items/不存在的东西/aliases", json={"alias": "x"}, headers=h).status_code
@@ -149,7 +149,7 @@ def test_items_aliases_and_faq_edits_take_effect(client: TestClient, staff: dict
         "answer": "再生资源回收站每天 8:00–18:00 开放。",
     }
     assert client.put("/api/admin/knowledge/faq/recycle_hours", json=faq, headers=h).status_code == 200
-    reply = client.post("/api/chat", json={"user": "r4", "text": "回收站几点开门"}).json()
+    reply = client.post("/api/chat", json={"text": "回收站几点开门"}).json()
     assert "8:00–18:00" in reply["replies"][0]["text"]
     assert client.put("/api/admin/knowledge/faq/bad key", json=faq, headers=h).status_code == 422
     assert client.delete("/api/admin/knowledge/faq/recycle_hours", headers=h).status_code == 204
@@ -182,8 +182,8 @@ def test_plans_browse_and_upload(client: TestClient, staff: dict[str, Staff]) ->
 
 
 def test_overview_counts_questions_and_unanswered(client: TestClient, staff: dict[str, Staff]) -> None:
-    client.post("/api/chat", json={"user": "r5", "text": "电池扔哪"})
-    client.post("/api/chat", json={"user": "r5", "text": "呜啦啦是什么垃圾"})
+    client.post("/api/chat", json={"text": "电池扔哪"})
+    client.post("/api/chat", json={"text": "呜啦啦是什么垃圾"})
     data = client.get("/api/admin/overview", headers=staff["viewer"].headers).json()
     assert data["questions_today"] >= 2 and data["unanswered_queue"]["questions"] >= 1
     assert 0 < data["unanswered_rate_week"] < 1
@@ -207,9 +207,9 @@ def test_local_rule_conditions_edited_as_yaml_are_validated_and_used(
     r = client.put("/api/admin/knowledge/items/硅胶饭盒", json={"category": "其他垃圾", "rule": RULE}, headers=h)
     assert r.status_code == 200, r.text
     assert [c["when"] for c in r.json()["rule"]["conditions"]] == ["有油污", "洗干净的"]
-    clean = client.post("/api/chat", json={"user": "r6", "text": "洗干净的硅胶饭盒扔哪"}).json()
+    clean = client.post("/api/chat", json={"text": "洗干净的硅胶饭盒扔哪"}).json()
     assert "可回收物" in clean["replies"][0]["text"]
-    dirty = client.post("/api/chat", json={"user": "r6", "text": "硅胶饭盒扔哪"}).json()
+    dirty = client.post("/api/chat", json={"text": "硅胶饭盒扔哪"}).json()
     assert "其他垃圾" in dirty["replies"][0]["text"]
     two_defaults = RULE.replace("category: 可回收物", "category: 可回收物\n    default: true")
     for bad, reason in [("conditions: [", "YAML"), ("colour: red", "只能包含"), (two_defaults, "规则有误")]:

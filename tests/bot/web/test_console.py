@@ -101,10 +101,7 @@ def test_viewer_reads_but_cannot_change(client: TestClient, staff: dict[str, Sta
 
 
 def test_curating_the_queue_in_the_console_teaches_the_bot(client: TestClient, staff: dict[str, Staff]) -> None:
-    assert (
-        client.post("/api/chat", json={"user": "c1", "text": "坏了的卡林巴扔哪里"}).json()["answer"]["intent"]
-        == "unknown"
-    )
+    assert client.post("/api/chat", json={"text": "坏了的卡林巴扔哪里"}).json()["answer"]["intent"] == "unknown"
     csrf = console_login(client, staff["staff"])
     page = client.get("/admin/knowledge").text
     assert "卡林巴" in page
@@ -118,7 +115,7 @@ def test_curating_the_queue_in_the_console_teaches_the_bot(client: TestClient, s
         data={"csrf_token": csrf, "action": "map", "alias": "卡林巴", "item": "废旧家电"},
     )
     assert "已把“卡林巴”归入“废旧家电”" in r.text
-    reply = client.post("/api/chat", json={"user": "c2", "text": "坏了的卡林巴扔哪里"}).json()
+    reply = client.post("/api/chat", json={"text": "坏了的卡林巴扔哪里"}).json()
     assert "可回收物" in reply["replies"][0]["text"]
 
 
@@ -135,7 +132,7 @@ def test_faq_edit_and_plan_upload_through_forms(client: TestClient, staff: dict[
         },
     )
     assert "已保存常见问题" in r.text
-    reply = client.post("/api/chat", json={"user": "c3", "text": "回收站几点开门"}).json()
+    reply = client.post("/api/chat", json={"text": "回收站几点开门"}).json()
     assert "12319" in reply["replies"][0]["text"]
     r = client.post(
         "/admin/plans/upload", data={"csrf_token": csrf}, files={"file": ("x.txt", b"\xff\xfe", "text/plain")}

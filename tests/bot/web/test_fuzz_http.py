@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from bot.config import Settings, TelegramSettings, WechatSettings
+from bot.config import ChatSettings, Settings, TelegramSettings, WechatSettings
 from bot.db import dispose_engines
 from bot.web.app import create_app
 from tests.support.fake_telegram import TOKEN as TELEGRAM_TOKEN
@@ -89,7 +89,8 @@ def client(settings: Settings) -> Iterator[TestClient]:
     )
     with running_fake_telegram() as fake:
         telegram = TelegramSettings(token=TELEGRAM_TOKEN, base_url=fake.base_url, webhook_secret=SECRET)
-        app = create_app(settings.model_copy(update={"wechat": wechat, "telegram": telegram}))
+        chat = ChatSettings(rate_per_minute=0, client_rate_per_minute=0)  # one client, one cookie: fuzz the answers
+        app = create_app(settings.model_copy(update={"wechat": wechat, "telegram": telegram, "chat": chat}))
         with TestClient(app, raise_server_exceptions=False) as c:
             yield c
     dispose_engines()
