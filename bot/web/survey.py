@@ -247,8 +247,10 @@ def _store(request: Request, survey: Survey, fields: dict[str, list[str]], token
                 proof = verification.PASS
             else:
                 notice, pass_token = texts.FORM_PASS_USED_UP, ""
-        # unproved posts (wrong codes included, so codes cannot be guessed at speed) count against the client's limit
-        if proof is None and not verification.check_form(
+        # unproved answers that would be stored, and wrong codes (so codes cannot be guessed at speed), count against
+        # the client's limit; a form sent back for corrections does not
+        limited = proof is None and (not errors or "_code" in errors)
+        if limited and not verification.check_form(
             session, client=client_address(request), survey_id=survey.id, now=now, per_hour=per_hour
         ):
             return _with_cookie(_throttled(survey, verification.retry_after(now)), token)

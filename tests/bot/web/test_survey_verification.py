@@ -143,6 +143,15 @@ def test_a_code_from_the_bot_makes_a_web_answer_count_once(client: TestClient, s
 
     again = phone(client).post("/survey/public", data={**GOOD, "_code": code})
     assert again.status_code == 422 and "验证码不对或已过期" in again.text  # one use only
+    limit = settings.surveys.form_per_hour  # guessing codes meets the per-client limit
+    guesses = [
+        phone(client, ("192.0.2.9", 1)).post("/survey/public", data={**GOOD, "_code": f"{i:06d}"}).status_code
+        for i in range(limit + 1)
+    ]
+    assert guesses == [422] * limit + [429]
+    fixing = phone(client, ("192.0.2.10", 1))  # a form sent back for corrections does not use up the limit
+    for _ in range(limit + 2):
+        assert fixing.post("/survey/public", data={**GOOD, "satisfaction": "maybe"}).status_code == 422
     with transaction(session_factory(settings.db_url)) as session:
         (response,) = session.execute(select(SurveyResponse)).scalars().all()
         assert response.verification == "code" and response.resident_id is not None
