@@ -57,7 +57,8 @@ def test_five_failures_lock_the_account_and_each_further_lock_lasts_longer(facto
         _, password = accounts.create_user(session, "lock", "staff", now=NOW)
     for _ in range(accounts.MAX_FAILURES):
         assert _try(factory, "lock", "wrong", NOW) == accounts.REFUSED
-    assert _try(factory, "lock", password, NOW + dt.timedelta(minutes=5)) == accounts.REFUSED  # even the right one waits
+    later = NOW + dt.timedelta(minutes=5)
+    assert _try(factory, "lock", password, later) == accounts.REFUSED  # even the right password waits
     assert _try(factory, "lock", password, NOW + accounts.LOCKOUT) == "lock"
     assert _try(factory, "lock", "wrong", NOW + accounts.LOCKOUT) == accounts.REFUSED  # a success resets the count
     with transaction(factory) as session:
