@@ -383,7 +383,7 @@ def cmd_campaign(args: argparse.Namespace, factory: sessionmaker[Session]) -> in
             return 0
         if action == "preview":
             data = runs.preview(session, campaign, now=now, consent=cfg.consent)
-            data["would_skip_names"] = {k: REASONS.get(k, k) for k in data["would_skip"]}
+            data["would_skip_names"] = {REASONS.get(k, k): v for k, v in data["would_skip"].items()}
             lines = [f"会发送 {data['would_send']} 人；跳过 {sum(data['would_skip'].values())} 人"]
             lines += [f"  {REASONS.get(k, k)}：{v}" for k, v in data["would_skip"].items()]
             if not data["would_send"]:

@@ -22,7 +22,7 @@ UNSUBSCRIBE_WORDS = (
 
 # reasons staff read in the ledger
 REASONS = {
-    "no_consent": "未同意接收推送（居民回复“订阅”后可收到）",
+    "no_consent": "未同意接收推送",  # opt_in mode, or a recorded "no"
     "opted_out": "居民已退订",
     "unreachable": "无法送达（居民已屏蔽或取消关注）",
     "no_channel": "没有本活动所选渠道的账号",

@@ -13,7 +13,7 @@ import logging
 import re
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -235,6 +235,10 @@ class TelegramHandlers:
 
     def _seen(self, chat_id: str) -> None:
         """A message from a chat we had marked blocked: the user is back, so the bot may write to it again."""
+        with self.factory() as session:  # a read first: almost every chat is not blocked, and a write costs a commit
+            blocked = session.execute(select(TelegramChat.blocked).where(TelegramChat.chat_id == chat_id)).scalar()
+        if not blocked:
+            return
         with transaction(self.factory) as session:
             session.execute(
                 update(TelegramChat)

@@ -476,7 +476,8 @@ def preview_segment(
             except segments.SegmentError as exc:
                 raise HTTPException(422, str(exc)) from None
         n = segments.count(session, rules, now=now)
-        reachable = segments.count(session, {**rules, "consent": True, "status": "active"}, now=now)
+        mode = request.app.state.settings.campaigns.consent
+        reachable = segments.count(session, {**rules, "consent": True, "status": "active"}, now=now, consent_mode=mode)
         return {"rules": rules, "count": n, "reachable": reachable}
 
 
