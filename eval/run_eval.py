@@ -161,6 +161,7 @@ def evaluate_conversations(rows: list[dict[str, str]], args: argparse.Namespace)
                 resident = residents.get_or_create(session, channel="web", external_id=user, now=T0)
                 residents.set_area(session, resident, "rural")
         ok = True
+        previous: Answer | None = None
         for i, row in enumerate(sorted(turns, key=lambda r: int(r["turn"]))):
             at = T0 + dt.timedelta(minutes=i)
             before = _queue_size(factory)
@@ -170,8 +171,11 @@ def evaluate_conversations(rows: list[dict[str, str]], args: argparse.Namespace)
                 verdict = "wrong"
             elif row["expected"] == "noqueue":
                 verdict = _score_noqueue(factory, before)
+            elif row["expected"] == "reask" or row["expected"].startswith("choice:"):
+                verdict = _score_choice(answer, row["expected"], previous)
             else:
                 verdict = score(answer, row["expected"])
+            previous = answer
             counts[verdict] += 1
             ok = ok and verdict == "correct"
             if (verdict == "wrong" and args.show_wrong) or (verdict == "abstain" and args.show_abstain):
@@ -180,6 +184,15 @@ def evaluate_conversations(rows: list[dict[str, str]], args: argparse.Namespace)
         whole += ok
     print(f"  conversations right from start to end: {whole}/{len(conversations)}")
     return counts
+
+
+def _score_choice(answer: Answer, expected: str, previous: Answer | None) -> str:
+    """`reask`: an invalid choice is asked again. `choice:N`: option N of the bot's own numbered question is taken
+    (a sorting answer), or asked again when the bot offered fewer than N options (the independent set's README)."""
+    offered = len(previous.choices) if previous is not None and previous.intent == "clarify" else 0
+    if expected == "reask" or int(expected.split(":", 1)[1]) > offered:
+        return "correct" if answer.intent == "clarify" else "wrong"
+    return "correct" if answer.intent == "sorting" and answer.items else "wrong"
 
 
 def _queue_size(factory: sessionmaker[Session]) -> int:
