@@ -24,6 +24,7 @@ from bot.db import session_factory, transaction, utcnow
 from bot.web.app import create_app
 from campaigns import cells, ledger, runs
 from campaigns.models import Campaign, Resident
+from campaigns.texts import STOP_LINE
 from tests.support.admin import Staff, console_login, staff_per_role
 from tests.support.campaigns import add_residents
 from tests.support.fake_wechat import fake_wechat_server
@@ -237,7 +238,7 @@ def test_test_send_reaches_the_staff_identities_only(client: TestClient, setting
     with transaction(client.app.state.factory) as session:  # type: ignore[attr-defined]
         texts = [m.text for m in web_outbox.fetch(session, "staff1")]
         assert session.scalar(select(Campaign.state).where(Campaign.id == cid)) == "draft"
-    assert texts == ["【测试】三月三，您所在的乡镇（街道）无废集市见\n详情：https://x.cn/m"]
+    assert texts == ["【测试】三月三，您所在的乡镇（街道）无废集市见\n详情：https://x.cn/m" + STOP_LINE]
     assert client.get(f"{API}/campaigns/{cid}/status", headers=h).json()["targeted"] == 0  # not in the ledger
     assert client.post(f"{API}/campaigns/99999/test", headers=h).status_code == 404
 
