@@ -44,6 +44,7 @@ ACTION_NAMES = {
     "survey.import": "导入问卷回答",
     "survey.export": "导出问卷与指标",
     "survey.report": "查看指标报告",
+    "survey.pass": "生成问卷现场二维码链接",
 }
 
 FIELD_NAMES = {
