@@ -74,7 +74,7 @@ class CampaignSettings(BaseModel):
     """Campaign pushes (WUFEI_CAMPAIGNS__*): quiet hours, misfire grace, the sender loop and its limits."""
 
     quiet_hours: str = "21:30-08:00"  # Asia/Shanghai; "off" or "" = none
-    consent: Literal["opt_out", "opt_in"] = "opt_out"  # opt_out: following, /start or chatting is consent (退订 always works); opt_in: only after 订阅 or joining a cell
+    consent: Literal["opt_out", "opt_in"] = "opt_out"  # opt_out: following or /start = consent; opt_in: after 订阅
     misfire_grace_minutes: int = 120  # a 09:00 push may still go until 11:00, else it is marked missed
     scheduler: bool = True  # run the tick job inside `wufei serve`
     tick_seconds: float = 5.0
