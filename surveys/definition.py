@@ -109,7 +109,9 @@ class Survey:
     questions: tuple[Question, ...]
     indicators: tuple[Indicator, ...]
     wave_period: str | None = None  # year | half | quarter | month: the wave follows the calendar
-    count_unverified: bool = False  # official figures include open web-form answers nobody proved (surveys.verification)
+    count_unverified: bool = (
+        False  # official figures include open web-form answers nobody proved (surveys.verification)
+    )
 
     def at(self, now: dt.datetime) -> Survey:
         """This survey with the wave in force at `now` (unchanged when the wave is fixed in the file)."""
