@@ -12,6 +12,7 @@ QR code with a limited number of uses (`?pass=` on the form, field `_pass`). Oth
 
 from __future__ import annotations
 
+import re
 import secrets
 from html import escape
 from typing import Annotated, Any
@@ -88,9 +89,9 @@ def _question_html(question: Question, chosen: list[str], error: str | None) -> 
         )
     mark = texts.FORM_REQUIRED_MARK if question.required else texts.FORM_OPTIONAL_MARK
     parts = [f'<div class="q{" bad" if error else ""}" id="q-{escape(question.id)}"{attrs}>']
-    parts.append(f'<p>{escape(question.text)} <span class="mark">{mark}</span></p>')
+    parts.append(f'<p>{escape(form_wording(question.text))} <span class="mark">{mark}</span></p>')
     if error:
-        parts.append(f'<div class="err">{escape(error)}</div>')
+        parts.append(f'<div class="err">{escape(form_error(error))}</div>')
     name = escape(question.id)
     if question.type == "single" and len(question.options) > SELECT_OVER:  # a long list: a drop-down on phones
         parts.append(f'<select name="{name}"><option value="">{texts.FORM_CHOOSE}</option>')
@@ -150,16 +151,44 @@ def _form(
     verify: str = "",
     notice: str = "",
 ) -> HTMLResponse:
-    body = [f"<h1>{escape(survey.title)}</h1>", f'<p class="intro">{escape(survey.intro)}</p>']
+    body = [f"<h1>{escape(survey.title)}</h1>", f'<p class="intro">{escape(form_wording(survey.intro))}</p>']
     if notice:
         body.append(f'<p class="notice">{escape(notice)}</p>')
     if errors:
-        body.append(f'<p class="notice">{texts.FORM_ERRORS}</p>')
+        wrong = [
+            f"第 {n} 题（{escape(form_error(errors[q.id]))}）"
+            for n, q in enumerate(survey.questions, 1)
+            if q.id in errors
+        ]
+        body.append(
+            f'<div class="notice" id="form-errors">{texts.FORM_ERRORS}<ul><li>{"</li><li>".join(wrong)}</li></ul></div>'
+        )
     body.append(f'<form method="post" action="{escape(action or "/survey/" + survey.id)}">')
     body.extend(_question_html(q, values.get(q.id, []), errors.get(q.id)) for q in survey.questions)
     body.append(verify)
     body.append(f'<button type="submit">{texts.FORM_SUBMIT}</button></form>')
     return _page(survey.title + texts.FORM_TITLE_SUFFIX, "".join(body), status)
+
+
+CHAT_ONLY = re.compile(r"[（(][^）)]*回复[^）)]*[）)]")  # "（可回复“跳过”）": chat instructions in a question
+FORM_ERRORS_BY_CHAT = {
+    texts.UNCLEAR_CHOICE.rstrip("：:"): "请从选项中选择一项",
+    texts.REQUIRED.rstrip("：:"): "这一题需要回答",
+    texts.NOT_A_NUMBER.rstrip("：:"): "请填写一个数字，例如 3",
+    texts.NOT_INTEGER.rstrip("：:"): "请填写一个整数",
+}
+
+
+def form_wording(text: str) -> str:
+    """Survey text for a form: sentences and notes that tell a chat user what to reply are left out."""
+    kept = [s for s in re.split(r"(?<=[。！？])", CHAT_ONLY.sub("", text)) if s and "回复" not in s]
+    return "".join(kept).strip()
+
+
+def form_error(message: str) -> str:
+    """A validation message in form wording (the chat's "请回复…" becomes "请填写/选择…")."""
+    plain = message.rstrip("：:")
+    return FORM_ERRORS_BY_CHAT.get(plain, plain.replace("请回复", "请填写").replace("回复", "填写"))
 
 
 def _salt(request: Request) -> str:

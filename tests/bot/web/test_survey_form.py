@@ -42,6 +42,8 @@ def test_the_form_is_a_chinese_mobile_page_with_every_question(client: TestClien
         assert f'name="{value}"' in page.text
     assert 'type="checkbox" name="participation" value="none"' in page.text
     assert '<select name="township">' in page.text  # 30 townships: a drop-down
+    assert "回复" not in page.text  # form wording: no "回复数字" / "回复跳过" instructions meant for the chat
+    assert "您对“无废城市”建设还有什么意见或建议？" in page.text
     assert client.get("/survey/nope").status_code == 404
 
 
@@ -51,6 +53,9 @@ def test_a_bad_submission_gets_422_with_reasons_and_keeps_what_was_filled(client
     r = client.post("/survey/public", data=bad)
     assert r.status_code == 422
     assert "不能和其他选项同时选" in r.text and 'class="q bad" id="q-satisfaction"' in r.text
+    banner = r.text.split('id="form-errors"')[1].split("</div>")[0]  # the banner lists what is wrong
+    assert "第 2 题（“都没有”不能和其他选项同时选" in banner and "第 3 题（请从选项中选择一项）" in banner
+    assert "回复" not in r.text
     assert 'value="xz_hezhuang" selected' in r.text
     missing = {k: v for k, v in GOOD.items() if k != "identity"}
     r = client.post("/survey/public", data=missing)
