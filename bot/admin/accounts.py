@@ -62,6 +62,7 @@ class Actor:
     user_id: int
     name: str
     role: str
+    must_change_password: bool = False  # set by an admin's reset: the console asks for a new password first
 
 
 def _sha256(value: str) -> str:
@@ -96,14 +97,30 @@ def set_password(session: Session, user: StaffUser, password: str) -> None:
     user.password_hash = _hash(password)
     user.failed_logins = 0
     user.locked_until = None
+    user.must_change_password = False
+
+
+def change_password(session: Session, user: StaffUser, *, current: str, new: str, confirm: str) -> None:
+    """A user changes their own password: the current one checked, the new one long enough and new."""
+    if user.password_hash is None or not _verify(user.password_hash, current):
+        raise AccountError("当前密码不正确")
+    if new != confirm:
+        raise AccountError("两次输入的新密码不一致")
+    if new == current:
+        raise AccountError("新密码不能和当前密码相同")
+    if new.casefold() == user.name.casefold():
+        raise AccountError("新密码不能和用户名相同")
+    set_password(session, user, new)
 
 
 def reset_password(session: Session, user: StaffUser) -> str:
-    """Give the user a new random password (shown once), end their sessions and forget their devices."""
+    """Give the user a new random password (shown once, to be changed at the next login), end their sessions and
+    forget their devices."""
     password = secrets.token_urlsafe(12)
     user.password_hash = _hash(password)
     user.failed_logins = 0
     user.locked_until = None
+    user.must_change_password = True
     session.execute(delete(ConsoleSession).where(ConsoleSession.user_id == user.id))
     session.execute(delete(StaffDevice).where(StaffDevice.user_id == user.id))
     return password
@@ -332,7 +349,7 @@ def session_for_cookie(session: Session, cookie: str, *, now: dt.datetime) -> tu
     user = session.get(StaffUser, row.user_id)
     if user is None or user.disabled:
         return None
-    return Actor(user.id, user.name, user.role), row.csrf_token
+    return Actor(user.id, user.name, user.role, user.must_change_password), row.csrf_token
 
 
 def close_session(session: Session, cookie: str) -> None:

@@ -18,6 +18,7 @@ ACTION_NAMES = {
     "user.change": "修改用户",
     "user.token": "发放 API 令牌",
     "user.password_reset": "重置密码",
+    "user.password": "重置密码",
     "user.password_change": "修改自己的密码",
     "user.unlock": "解除锁定",
     "user.disable": "停用用户",

@@ -129,6 +129,13 @@ class LoginRequired(Exception):
     """Raised by console routes when there is no live session; the app redirects to the login page."""
 
 
+class PasswordChangeRequired(Exception):
+    """Raised by console routes while the user must still replace a password an admin set; the app redirects."""
+
+
+PASSWORD_PAGE = "/admin/password"
+
+
 @dataclass(frozen=True)
 class ConsoleUser:
     """The logged-in console user and the CSRF token their forms must carry."""
@@ -156,6 +163,8 @@ class ConsoleAccess:
         if found is None:
             raise LoginRequired()
         actor, csrf = found
+        if actor.must_change_password and request.url.path not in (PASSWORD_PAGE, "/admin/logout"):
+            raise PasswordChangeRequired()
         user = ConsoleUser(actor, csrf)
         if request.method not in ("GET", "HEAD"):
             form = await request.form()

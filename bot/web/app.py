@@ -42,7 +42,7 @@ from bot.web import survey as survey_web
 from bot.web import survey_link as survey_link_web
 from bot.web import telegram as telegram_web
 from bot.web import wechat as wechat_web
-from bot.web.admin_auth import LoginRequired
+from bot.web.admin_auth import PASSWORD_PAGE, LoginRequired, PasswordChangeRequired
 
 STATIC = Path(__file__).with_name("static")
 log = logging.getLogger(__name__)
@@ -154,6 +154,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if request.url.path.startswith("/admin"):
             return console.error_page(request, 422, UNSTORABLE)
         return JSONResponse({"detail": UNSTORABLE}, status_code=422)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def password_change_required(request: Request, exc: PasswordChangeRequired) -> Response:
+        return RedirectResponse(PASSWORD_PAGE, status_code=303)
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:

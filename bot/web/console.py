@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from bot.admin import accounts, audit, audit_names, overview, throttle
 from bot.admin.accounts import AccountError
+from bot.admin.models import StaffUser
 from bot.admin.roles import ROLE_NAMES, ROLES
 from bot.db import transaction, utcnow
 from bot.web import admin_api
@@ -255,6 +256,35 @@ def logout(request: Request, user: Annotated[ConsoleUser, Depends(console("knowl
     response = RedirectResponse("/admin/login?ok=" + quote("已退出登录"), status_code=303)
     response.delete_cookie(COOKIE, path="/admin")
     return response
+
+
+@router.get("/password", response_class=HTMLResponse)
+def password_page(request: Request, user: Annotated[ConsoleUser, Depends(console("knowledge"))]) -> Response:
+    """Change your own password (required first after an admin reset it)."""
+    return render(
+        request, "password.html", user, "password", forced=user.actor.must_change_password, **messages(request)
+    )
+
+
+@router.post("/password", response_class=HTMLResponse)
+def change_own_password(
+    request: Request,
+    user: Annotated[ConsoleUser, Depends(console("knowledge"))],
+    current: Annotated[str, Form(max_length=256)] = "",
+    new: Annotated[str, Form(max_length=256)] = "",
+    confirm: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    """Check the current password and store the new one; audited."""
+    with transaction(_factory(request)) as session:
+        me = session.get(StaffUser, user.actor.user_id)
+        if me is None:
+            return back("/admin/password", error="找不到您的账号")
+        try:
+            accounts.change_password(session, me, current=current, new=new, confirm=confirm)
+        except AccountError as exc:
+            return back("/admin/password", error=str(exc))
+        audit.record(session, user.actor.name, "user.password_change", user.actor.name, now=utcnow())
+    return back("/admin", ok="密码已修改")
 
 
 # -- dashboard --------------------------------------------------------------------------------------------------

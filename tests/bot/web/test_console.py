@@ -191,3 +191,35 @@ def test_a_formula_planted_through_the_login_form_is_escaped_in_the_audit_csv(
         failed = [row for row in rows if row["操作"] == "login.failed"]
         assert [row["操作人"] for row in failed] == ["'" + planted]
         assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row.values())
+
+
+def test_a_reset_password_must_be_changed_at_the_next_login(
+    client: TestClient, staff: dict[str, Staff], settings: Settings
+) -> None:
+    csrf = console_login(client, staff["admin"])
+    page = client.post(f"/admin/users/{staff['viewer'].name}", data={"csrf_token": csrf, "action": "password"}).text
+    one_time = re.search(r'id="secret">([^<]+)<', page)
+    assert one_time is not None
+    client.cookies.clear()
+
+    viewer = Staff(staff["viewer"].name, "viewer", one_time.group(1), staff["viewer"].token)
+    csrf = console_login(client, viewer)  # the login lands on the password page, not the dashboard
+    landed = client.get("/admin", follow_redirects=False)
+    assert landed.status_code == 303 and landed.headers["location"] == "/admin/password"
+    assert client.get("/admin/surveys", follow_redirects=False).headers["location"] == "/admin/password"
+    assert 'id="forced"' in client.get("/admin/password").text
+
+    def change(current: str, new: str, confirm: str | None = None) -> str:
+        form = {"csrf_token": csrf, "current": current, "new": new, "confirm": confirm or new}
+        return unquote(client.post("/admin/password", data=form, follow_redirects=False).headers["location"])
+
+    assert "当前密码不正确" in change("wrong-password", "a-new-secret-42")
+    assert "至少 10 位" in change(one_time.group(1), "short")
+    assert "不一致" in change(one_time.group(1), "a-new-secret-42", "a-new-secret-43")
+    assert change(one_time.group(1), "a-new-secret-42").startswith("/admin?ok=密码已修改")
+    assert client.get("/admin", follow_redirects=False).status_code == 200  # the console is open again
+    client.cookies.clear()
+    console_login(client, Staff(viewer.name, "viewer", "a-new-secret-42", viewer.token))
+    client.cookies.clear()
+    csrf = console_login(client, staff["admin"])
+    assert "修改自己的密码" in client.get("/admin/audit").text
