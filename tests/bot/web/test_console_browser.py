@@ -74,3 +74,20 @@ def test_staff_curates_a_question_and_the_chat_answers_it(browser: WebDriver, se
     width, scroll = browser.execute_script("return [window.innerWidth, document.body.scrollWidth]")
     assert scroll <= width + 1  # wide tables scroll inside their card, the page does not
     screenshot(browser, "console-plans")
+
+
+def test_the_dashboard_draws_its_charts(browser: WebDriver, server: tuple[str, Staff]) -> None:
+    base, staff = server
+    ask_in_chat(browser, base, "电池扔哪")
+    ask_in_chat(browser, base, "嘎拉哈扔哪个桶")
+    login(browser, base, staff)
+    columns = browser.find_elements(By.CSS_SELECTOR, "#daily-questions .col")
+    assert len(columns) == 14
+    today = columns[-1].find_elements(By.TAG_NAME, "span")
+    heights = [bar.size["height"] for bar in today]
+    assert len(heights) == 2 and all(h > 0 for h in heights)  # answered and unanswered, both drawn
+    assert "提问" in str(columns[-1].get_attribute("title"))
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#daily-reach .col")) == 14
+    assert "嘎拉哈" in browser.find_element(By.ID, "top-unanswered").text
+    browser.execute_script("document.getElementById('daily-questions').scrollIntoView()")
+    screenshot(browser, "console-dashboard-charts")
