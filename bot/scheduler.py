@@ -177,10 +177,12 @@ class CampaignScheduler:
             from bot.channels.telegram_updates import purge_updates
             from bot.channels.wechat import purge_dedupe
             from bot.ratelimit import purge_clients
+            from surveys.verification import purge_form_clients
 
             with transaction(self.factory) as session:
                 removed = purge_dedupe(session, now) + purge_updates(session, now)
                 clients = purge_clients(session, now=now)  # web chat addresses not seen for a day
+                clients += purge_form_clients(session, now=now)  # survey form addresses not seen for 8 days
             if removed or clients:
                 log.info("forgot %s old WeChat deliveries and Telegram updates, %s chat clients", removed, clients)
         except Exception:

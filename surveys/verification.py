@@ -19,7 +19,7 @@ import secrets
 import unicodedata
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, or_, select, update
+from sqlalchemy import ColumnElement, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -245,6 +245,12 @@ def check_form(session: Session, *, client: str, survey_id: str, now: dt.datetim
         .execution_options(synchronize_session=False)
     )
     return False
+
+
+def purge_form_clients(session: Session, *, now: dt.datetime, older_than: dt.timedelta = dt.timedelta(days=8)) -> int:
+    """Forget form clients not seen for `older_than` (the console shows a week of refusals); returns how many."""
+    gone = session.execute(delete(SurveyFormClient).where(SurveyFormClient.window_start < now - older_than))
+    return int(gone.rowcount)  # type: ignore[attr-defined]
 
 
 def mask(client: str) -> str:

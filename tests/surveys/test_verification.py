@@ -98,6 +98,9 @@ def test_the_form_limit_is_shared_by_sessions_and_frees_up_the_next_hour(factory
         assert row is not None and row.refused == 2 and row.posts == 1
         shown = verification.activity(session, PUBLIC, now=NOW + dt.timedelta(hours=1))
         assert shown["throttled"] == [{"client": "203.0.*.*", "refused": 2, "last": "2026-12-04 17:30"}]
+    with transaction(factory) as session:  # the scheduler's housekeeping forgets clients after 8 quiet days
+        assert verification.purge_form_clients(session, now=NOW + dt.timedelta(days=7)) == 0
+        assert verification.purge_form_clients(session, now=NOW + dt.timedelta(days=9)) == 3
 
 
 def test_a_new_code_replaces_the_last_one_and_codes_are_tied_to_their_survey(factory: sessionmaker[Session]) -> None:
