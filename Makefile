@@ -39,6 +39,7 @@ lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_dependency_rule.py  # domain packages import no web/channel/CLI/scheduler code
 
 eval: install
 	$(BIN)/python eval/run_eval.py
