@@ -81,3 +81,24 @@ def console_login(driver: Any, base: str, name: str, password: str, *, page: str
     driver.find_element(By.NAME, "password").send_keys(password)
     driver.find_element(By.ID, "login").click()
     WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.ID, ready))
+
+
+def submit_and_wait(driver: Any, button: Any, timeout: float = 20) -> None:
+    """Click a form's button and wait until a new document replaced this one and finished loading.
+
+    A marker set on the old window is gone once the browser has navigated; errors the driver raises while
+    the old document is being torn down (stale nodes, inspector errors) only mean "not yet".
+    """
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.execute_script("window.__wufeiOldPage = true;")
+    button.click()
+
+    def replaced(d: Any) -> bool:
+        try:
+            return bool(d.execute_script("return !window.__wufeiOldPage && document.readyState === 'complete';"))
+        except WebDriverException:
+            return False
+
+    WebDriverWait(driver, timeout).until(replaced)

@@ -9,7 +9,7 @@ import pytest
 from bot.config import Settings
 from bot.db import session_factory
 from tests.support.admin import Staff, make_staff
-from tests.support.browser import chrome, console_login, require_browser, screenshot
+from tests.support.browser import chrome, console_login, require_browser, screenshot, submit_and_wait
 from tests.support.server import running_server
 
 pytestmark = pytest.mark.browser
@@ -19,7 +19,6 @@ require_browser()
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
-from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 
@@ -46,9 +45,7 @@ def login(driver: WebDriver, base: str, staff: Staff) -> None:
 
 def submit(driver: WebDriver, button: WebElement) -> None:
     """Click a form's button and wait until the next page replaced this one."""
-    page = driver.find_element(By.TAG_NAME, "html")
-    button.click()
-    WebDriverWait(driver, 20).until(staleness_of(page))
+    submit_and_wait(driver, button)
 
 
 def message(driver: WebDriver) -> str:
