@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import anyio.to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
@@ -29,6 +30,7 @@ from bot.web import (
     admin_api,
     admin_api_campaigns,
     admin_api_surveys,
+    admin_auth,
     chat,
     console,
     console_campaigns,
@@ -104,7 +106,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return console.error_page(Request(scope), status, detail)
         return limits.json_refusal(scope, status, detail)
 
-    app.add_middleware(limits.BodyLimit, refuse=refuse)  # every body capped while it streams in
+    async def staff(scope: Scope) -> bool:
+        # a live bearer token or console session; checked before an upload route reads more than the small cap
+        return await anyio.to_thread.run_sync(admin_auth.has_live_credentials, app.state.factory, Request(scope))
+
+    app.add_middleware(limits.BodyLimit, refuse=refuse, staff=staff)  # every body capped while it streams in
     app.add_middleware(exposure.Exposure, settings=settings)  # /metrics, docs, /api/indicators public by setting
     metrics.install(app)  # after both, so their 413s and 403s are counted too
 
