@@ -133,6 +133,33 @@ def _surveyed(value: Any) -> ColumnElement[bool]:
     return and_(SurveyResponse.status == COMPLETED, or_(*ors))
 
 
+def format_rules(rules: Mapping[str, Any]) -> list[str]:
+    """The rules as the "字段=值" lines `parse_rules` reads (lists joined by commas, consent as 是/否)."""
+    lines = []
+    for key, value in rules.items():
+        if isinstance(value, bool):
+            text = "是" if value else "否"
+        elif isinstance(value, list):
+            text = ",".join(str(v) for v in value)
+        else:
+            text = str(value)
+        lines.append(f"{key}={text}")
+    return lines
+
+
+def sample(
+    session: Session, rules: Mapping[str, Any], *, now: dt.datetime, consent_mode: str = "opt_out", limit: int = 5
+) -> list[Resident]:
+    """A few matching residents, most recently seen first (for a preview)."""
+    query = (
+        select(Resident)
+        .where(where(rules, now=now, consent_mode=consent_mode))
+        .order_by(Resident.last_seen_at.desc(), Resident.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
 def unlinked_responses(session: Session, rules: Mapping[str, Any]) -> int:
     """Completed responses of the `not_surveyed` surveys that name no resident (anonymous mode, imports)."""
     value = rules.get("not_surveyed")

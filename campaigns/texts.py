@@ -67,3 +67,24 @@ STATE_NAMES = {
     "finished": "已完成",
     "cancelled": "已取消",
 }
+
+# segment rules as staff read them (the console's reference table, the audit log)
+RULE_NAMES = {
+    "city": "城市",
+    "township": "乡镇（街道）",
+    "community": "社区",
+    "area": "城区/农村（urban 城区、rural 农村）",
+    "age_band": "年龄段",
+    "status": "居民状态（active 正常、stopped 已退订、unreachable 无法送达）",
+    "consent": "是否可以推送（是/否，按推送同意方式）",
+    "channel": "有这个渠道的账号（web、wechat、telegram）",
+    "cell_type": "加入了这类无废细胞",
+    "cell_name": "加入了这个无废细胞（名称）",
+    "cell_id": "加入了这个无废细胞（编号）",
+    "inactive_days": "近 N 天未互动",
+    "active_days": "近 N 天有互动",
+    "with_event": "有过这种事件（如 cell_join 加入细胞、subscribe 订阅）",
+    "without_event": "没有过这种事件",
+    "not_sent_campaign": "没有收到过这个活动（活动编号）",
+    "not_surveyed": "未参加问卷（问卷编号，或 问卷/批次，如 public/2026）",
+}

@@ -83,6 +83,23 @@ FIELD_NAMES = {
     "imported": "导入份数",
     "disabled": "已停用",
     "name": "名称",
+    "before": "修改前",
+    "after": "修改后",
+    "renamed_from": "原名称",
+    "community": "社区",
+    "area": "城区/农村",
+    "age_band": "年龄段",
+    "consent": "可推送",
+    "channel": "渠道",
+    "cell_type": "细胞类型",
+    "cell_name": "细胞名称",
+    "cell_id": "细胞编号",
+    "inactive_days": "未互动天数",
+    "active_days": "有互动天数",
+    "with_event": "有过事件",
+    "without_event": "没有事件",
+    "not_sent_campaign": "未收到活动",
+    "not_surveyed": "未参加问卷",
 }
 
 
