@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import anyio
 import anyio.to_thread
 from fastapi import HTTPException, Request
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.admin import accounts
 from bot.admin.accounts import Actor
@@ -112,6 +113,18 @@ class ApiAccess:
         _check(actor, self.permission)
         request.state.actor = actor
         return actor
+
+
+def has_live_credentials(factory: sessionmaker[Session], request: Request) -> bool:
+    """True when the request carries a live bearer token or console session (no role check: the route does that)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    cookie = request.cookies.get(COOKIE)
+    if not (scheme.lower() == "bearer" and token.strip()) and not cookie:
+        return False
+    with transaction(factory) as session:
+        if scheme.lower() == "bearer" and token.strip():
+            return accounts.actor_for_token(session, token.strip(), now=utcnow()) is not None
+        return cookie is not None and accounts.session_for_cookie(session, cookie, now=utcnow()) is not None
 
 
 def api(area: str, write: bool = False) -> ApiAccess:

@@ -4,7 +4,9 @@ A pure ASGI middleware: `@app.middleware("http")` sees only headers and cannot s
 otherwise read whole before any check. A declared Content-Length over the cap (or one that is not a number) is refused
 before a byte is read; otherwise the bytes are counted as they arrive and the request fails with 413 the moment the
 count passes the cap, however the client framed it (chunked, or a Content-Length that lies). The staff upload routes
-under /admin/ and /api/admin/ get a larger cap. The 413 is raised as an HTTPException from `receive`, so the app's own
+under /admin/ and /api/admin/ get a larger cap, but only for a caller whose bearer token or console session is live
+(checked before a byte is read): anyone else keeps the small cap there too, so an outsider cannot make a process read
+8 MiB per request by aiming at an upload route. The 413 is raised as an HTTPException from `receive`, so the app's own
 handlers answer it (a JSON reason, or the console's error page under /admin) and the metrics middleware counts it.
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -41,6 +43,7 @@ class BodyTooLarge(HTTPException):
 
 
 Refusal = Callable[[Scope, int, str], ASGIApp]
+Credentials = Callable[[Scope], Awaitable[bool]]  # does this request carry a live staff token or console session?
 
 
 def json_refusal(scope: Scope, status: int, detail: str) -> ASGIApp:
@@ -66,12 +69,14 @@ class BodyLimit:
         uploads: int = UPLOAD_MAX_BODY,
         upload_paths: re.Pattern[str] = UPLOAD_PATHS,
         refuse: Refusal = json_refusal,
+        staff: Credentials | None = None,
     ) -> None:
         self.app = app
         self.default = default
         self.uploads = uploads
         self.upload_paths = upload_paths
         self.refuse = refuse  # builds the answer to a declared length over the cap (the console wants its page)
+        self.staff = staff  # None: every caller of an upload route gets the upload cap (the middleware on its own)
 
     def cap(self, path: str) -> int:
         """The byte cap for a request path."""
@@ -83,6 +88,8 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         cap = self.cap(scope.get("path", ""))
+        if cap != self.default and self.staff is not None and not await self.staff(scope):
+            cap = self.default  # not logged in: the route will refuse it anyway, after reading no more than this
         declared = _content_length(scope)
         if declared is not None and declared < 0:
             await self.refuse(scope, 400, BAD_LENGTH)(scope, receive, send)

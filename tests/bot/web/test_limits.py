@@ -22,7 +22,7 @@ from bot.config import CampaignSettings, Settings
 from bot.db import session_factory
 from bot.web.app import create_app
 from bot.web.limits import BodyLimit
-from tests.support.admin import make_staff
+from tests.support.admin import csrf_of, make_staff
 from tests.support.processes import ROOT
 from tests.support.server import free_port, wait_healthy
 
@@ -150,13 +150,30 @@ def test_chunked_bodies_to_chat_and_the_survey_form_get_413_with_a_reason(client
     assert 'wufei_http_requests_total{method="POST",route="/survey/{survey_id}",status="413"} 1.0' in metrics
 
 
-def test_an_oversize_console_upload_gets_the_console_error_page(client: TestClient) -> None:
+def test_an_oversize_console_upload_gets_the_console_error_page(client: TestClient, quiet: Settings) -> None:
+    staff = make_staff(session_factory(quiet.db_url), "上传员", "staff")
+    token = csrf_of(client.get("/admin/login").text)
+    form = {"name": staff.name, "password": staff.password, "csrf_token": token}
+    login = client.post("/admin/login", data=form, follow_redirects=False)
+    assert login.status_code == 303 and login.headers["location"] == "/admin", login.headers
     streamed = client.post(
         "/admin/plans/upload", content=chunks(9 * MiB), headers={"content-type": "multipart/form-data; boundary=b"}
     )
     declared = client.post("/admin/plans/upload", content=b"x" * (9 * MiB))
     for r in (streamed, declared):
         assert r.status_code == 413 and "<html" in r.text and "文件过大" in r.text and "上限 8 MiB" in r.text
+
+
+def test_an_upload_route_without_a_live_login_keeps_the_small_cap(client: TestClient, quiet: Settings) -> None:
+    kind = {"content-type": "multipart/form-data; boundary=b"}
+    for headers in ({}, {"authorization": "Bearer wf_not-a-token"}, {"cookie": "wufei_admin=forged"}):
+        r = client.post("/api/admin/plans", content=chunks(9 * MiB), headers={**kind, **headers})
+        assert r.status_code == 413 and REASON in r.text, headers  # the 64 KiB cap, not the uploads' 8 MiB
+        small = client.post("/api/admin/plans", content=b"--b--", headers={**kind, **headers})
+        assert small.status_code == 401, headers  # a small body reaches the route, which asks for a login
+    staff = make_staff(session_factory(quiet.db_url), "接口员", "staff")
+    r = client.post("/api/admin/plans", content=chunks(2 * MiB), headers={**kind, **staff.headers})
+    assert r.status_code != 413, r.text  # a live token gets the upload cap (the body itself is not a plan: 4xx)
 
 
 def test_a_two_mib_plan_with_a_picture_still_uploads(client: TestClient, quiet: Settings, tmp_path: Path) -> None:
