@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import hooks, ratelimit, texts
+from bot import handover, hooks, ratelimit, texts
 from bot.config import Settings
 from bot.db import transaction
 from bot.models import ChatLog, ConversationState
@@ -167,6 +167,7 @@ class Dialogue:
                 # "2" after the question expired: not a question for the staff queue
                 answer = Answer("smalltalk", knowledge_texts.CHOICE_WITHOUT_QUESTION, 1.0, "smalltalk:choice")
                 choice = True
+        answer = handover.after_answer(turn, answer)  # 人工客服: "a person will reply", or open one after two unknowns
         keep = answer.intent == "smalltalk" and not choice  # "谢谢" between two turns keeps the context
         if state is not None and not keep:
             session.delete(state)
@@ -218,6 +219,7 @@ class Dialogue:
                 intent=intent or answer.intent,
                 confidence=answer.confidence,
                 created_at=now,
+                reply=None if answer.source == "survey" else answer.text[:500],  # staff read it in the 人工客服 inbox
             )
         )
         if intent != CHOICE_INTENT or answer.extra.get("unknown"):

@@ -39,6 +39,7 @@ class ChatLog(Base):
     intent: Mapped[str] = mapped_column(String(16))
     confidence: Mapped[float] = mapped_column(Float)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    reply: Mapped[str | None] = mapped_column(String(500), default=None)  # the bot's answer (not for survey turns)
 
 
 class ChatClientMinute(Base):

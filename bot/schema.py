@@ -1,5 +1,6 @@
 """Imports every table module so Base.metadata is complete (for Alembic and tests)."""
 
+from bot import handover_models
 from bot import models as bot_models
 from bot.admin import models as admin_models
 from bot.channels import telegram_models, wechat_models
@@ -14,6 +15,7 @@ __all__ = [
     "admin_models",
     "bot_models",
     "campaign_models",
+    "handover_models",
     "knowledge_models",
     "plan_models",
     "survey_models",
