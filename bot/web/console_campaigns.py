@@ -16,7 +16,7 @@ from bot.web import admin_api_campaigns as core
 from bot.web.admin_api import Offset, RowId
 from bot.web.admin_auth import ConsoleUser, console
 from bot.web.console import add_nav, back, messages, render
-from campaigns import cells, ledger, lifecycle, runs, schedule
+from campaigns import cells, ledger, lifecycle, runs, schedule, templates
 from campaigns.models import Campaign
 from campaigns.texts import CELL_STATUSES, STATE_NAMES
 
@@ -112,7 +112,24 @@ EMPTY_FORM: dict[str, Any] = {
     "lunar_leap": False,
     "lunar_time": "09:00",
     "relative": "",
+    "variant_web": "",
+    "variant_wechat": "",
+    "variant_telegram": "",
+    "template_id": "",
+    "template_url": "",
+    "template_fields": "",
 }
+VARIANT_CHANNELS = ("web", "wechat", "telegram")
+
+
+def extras_of(form: dict[str, Any]) -> dict[str, Any]:
+    """The API's `variants` and `wechat_template` from the form; TemplateError (the CLI's message) for a bad field."""
+    variants = {ch: form[f"variant_{ch}"] for ch in VARIANT_CHANNELS if str(form[f"variant_{ch}"]).strip()}
+    lines = [line for line in str(form["template_fields"]).splitlines() if line.strip()]
+    if not str(form["template_id"]).strip() and not lines and not str(form["template_url"]).strip():
+        return {"variants": variants, "wechat_template": None}
+    wechat = templates.from_fields(form["template_id"], lines, url=form["template_url"].strip() or None)
+    return {"variants": variants, "wechat_template": wechat}
 
 
 @router.get("/campaigns/new", response_class=HTMLResponse)
@@ -156,12 +173,20 @@ def create_campaign(
     lunar_leap: Annotated[str, Form(max_length=8)] = "",
     lunar_time: Annotated[str, Form(max_length=5)] = "09:00",
     relative: Annotated[str, Form(max_length=32)] = "",
+    variant_web: Annotated[str, Form(max_length=2000)] = "",
+    variant_wechat: Annotated[str, Form(max_length=2000)] = "",
+    variant_telegram: Annotated[str, Form(max_length=2000)] = "",
+    template_id: Annotated[str, Form(max_length=128)] = "",
+    template_url: Annotated[str, Form(max_length=512)] = "",
+    template_fields: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     """Create a draft and go to its page; the form comes back with the reason when something is wrong."""
     form = {
         "name": name, "text": text, "link": link, "segment": segment, "channels": channels or [], "kind": kind,
         "at": at, "cron": cron, "lunar_month": lunar_month, "lunar_day": lunar_day, "lunar_leap": bool(lunar_leap),
-        "lunar_time": lunar_time, "relative": relative,
+        "lunar_time": lunar_time, "relative": relative, "variant_web": variant_web, "variant_wechat": variant_wechat,
+        "variant_telegram": variant_telegram, "template_id": template_id, "template_url": template_url,
+        "template_fields": template_fields,
     }  # fmt: skip
     if kind not in KIND_NAMES:
         return _form_page(request, user, form, "请选择发送时间的方式")
@@ -173,6 +198,10 @@ def create_campaign(
     if missing and not str(form[missing[0]]).strip():
         return _form_page(request, user, form, missing[1])
     try:
+        extras = extras_of(form)
+    except templates.TemplateError as exc:
+        return _form_page(request, user, form, str(exc))
+    try:
         body = core.CampaignIn(
             name=name.strip(),
             text=text,
@@ -180,6 +209,7 @@ def create_campaign(
             segment=segment or None,
             channels=channels,
             schedule=core.ScheduleIn(**schedule_of(form)),
+            **extras,
         )
     except ValidationError as exc:
         return _form_page(request, user, form, f"填写有误：{exc.errors()[0].get('msg', '')}")
