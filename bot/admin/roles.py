@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 ROLES = ("admin", "staff", "office", "viewer")
 ROLE_NAMES = {"admin": "管理员", "staff": "宣传与知识库工作人员", "office": "办公室（问卷与指标）", "viewer": "只读"}
-AREAS = ("knowledge", "campaigns", "cells", "surveys", "users", "audit")
+AREAS = ("knowledge", "campaigns", "cells", "surveys", "conversations", "users", "audit")
 AREA_NAMES = {
     "knowledge": "知识库",
     "campaigns": "宣传活动",
     "cells": "无废细胞",
     "surveys": "问卷与指标",
+    "conversations": "人工客服会话",
     "users": "用户",
     "audit": "操作日志",
 }
@@ -21,10 +22,13 @@ WRITERS: dict[str, frozenset[str]] = {
     "campaigns": frozenset({"admin", "staff"}),
     "cells": frozenset({"admin", "staff"}),
     "surveys": frozenset({"admin", "office"}),
+    "conversations": frozenset({"admin", "staff"}),
     "users": frozenset({"admin"}),
     "audit": frozenset({"admin"}),
 }
 READERS: dict[str, frozenset[str]] = {
+    # residents' own messages are personal data: only the roles that answer them may read them
+    "conversations": frozenset({"admin", "staff"}),
     "users": frozenset({"admin"}),
     "audit": frozenset({"admin"}),
 }
