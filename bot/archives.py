@@ -45,6 +45,8 @@ class Limits:
 # 50 answers (a 4–6 MiB file), and 100,000 rows is far more than a township survey collects: bigger files are split
 XLSX = Limits("xlsx", max_unpacked=64 * MiB, max_members=1_000, max_ratio=200, max_rows=100_000, max_columns=512,
               seconds=60.0, hint="（请删去多余的工作表或空行，或分批导入）")  # fmt: skip
+# a CSV is not an archive, only its rows are bounded (the request body cap bounds its size)
+CSV = Limits("csv", max_unpacked=0, max_members=0, max_ratio=0, max_rows=100_000, seconds=60.0)
 DOCX = Limits("docx", max_unpacked=32 * MiB, max_members=1_000, max_ratio=200,
               hint="（请压缩图片，或另存为 UTF-8 纯文本后导入）")  # a 方案 is a few MB of XML at most  # fmt: skip
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import tabular
-from bot.archives import XLSX, check_zip, sheet_rows
+from bot.archives import CSV, XLSX, bounded_rows, check_zip, sheet_rows
 from bot.config import get_settings
 from bot.db import transaction, utcnow
 from bot.scheduler import build_senders
@@ -162,7 +162,7 @@ def read_table(path: Path) -> Iterator[dict[str, object]]:
         raise ValueError("只支持 .csv 和 .xlsx 文件")
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
-            yield from csv.DictReader(fh)
+            yield from bounded_rows(csv.DictReader(fh), CSV, name=path.name)  # 100,000 rows at most
     except UnicodeDecodeError as exc:
         raise ValueError("CSV 文件需要 UTF-8 编码（Excel 另存为“CSV UTF-8”）") from exc
 

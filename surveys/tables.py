@@ -8,7 +8,7 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
-from bot.archives import XLSX, check_zip, sheet_rows
+from bot.archives import CSV, XLSX, bounded_rows, check_zip, sheet_rows
 
 Row = dict[str, str]
 
@@ -41,7 +41,7 @@ def _csv(path: Path) -> tuple[list[str], Iterator[tuple[int, Row]]]:
 
     def rows() -> Iterator[tuple[int, Row]]:
         try:
-            for line, values in enumerate(reader, 2):
+            for line, values in enumerate(bounded_rows(reader, CSV, name=path.name), 2):
                 if not any(v.strip() for v in values):
                     continue
                 yield line, {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header) if h}

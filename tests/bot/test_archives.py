@@ -140,3 +140,19 @@ def test_the_plan_upload_refuses_a_docx_bomb(settings: Settings, bombs: dict[str
             headers=staff.headers,
         )
     assert r.status_code == 422 and "方案.docx: docx 文件解压后有 9" in r.json()["detail"], r.text
+
+
+def test_a_csv_past_the_row_limit_is_refused_by_both_readers(tmp_path: Path) -> None:
+    from bot.cli_campaigns import read_table as read_cells
+    from surveys.tables import read_table as read_answers
+
+    at_limit, over = tmp_path / "at.csv", tmp_path / "over.csv"
+    rows = "".join("1,2\n" for _ in range(100_000))
+    at_limit.write_text("a,b\n" + rows, encoding="utf-8")
+    over.write_text("a,b\n" + rows + "1,2\n", encoding="utf-8")
+    assert sum(1 for _ in read_answers(at_limit)[1]) == 100_000
+    assert sum(1 for _ in read_cells(at_limit)) == 100_000
+    with pytest.raises(ArchiveRefused, match=r"over\.csv: 超过 100000 行的上限，请分批导入"):
+        list(read_answers(over)[1])
+    with pytest.raises(ArchiveRefused, match=r"over\.csv: 超过 100000 行的上限，请分批导入"):
+        list(read_cells(over))
