@@ -193,3 +193,46 @@ class WebOutbox(Base):
     text: Mapped[str] = mapped_column(Text)
     delivery_id: Mapped[int | None] = mapped_column(Integer, default=None, unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class BindCode(Base):
+    """A one-time code a resident got in chat by saying 绑定: sent from another channel it merges the two identities,
+    entered in the console it binds a staff account to this chat identity. Only an HMAC of the code is stored."""
+
+    __tablename__ = "bind_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), index=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # the identity that asked: what a staff binding points at
+    external_id: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class BindFailure(Base):
+    """One wrong binding code (from a resident, or `staff:<id>` from the console): the per-sender and global limits."""
+
+    __tablename__ = "bind_failures"
+    __table_args__ = (Index("ix_bind_failures_who_at", "who", "at"), Index("ix_bind_failures_at", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    who: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class TrackedLink(Base):
+    """One link of one delivery: /l/<token> redirects to `url`; the first click is recorded (time, channel)."""
+
+    __tablename__ = "tracked_links"
+    __table_args__ = (UniqueConstraint("delivery_id", "url", name="uq_tracked_links_delivery_url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)  # 128 random bits, URL-safe base64
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(512))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    clicked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    click_channel: Mapped[str | None] = mapped_column(String(16), default=None)

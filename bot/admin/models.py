@@ -26,6 +26,7 @@ class StaffUser(Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    chat_identity: Mapped[str | None] = mapped_column(String(160), default=None)  # "channel:id" for test sends
 
 
 class ApiToken(Base):
