@@ -318,6 +318,9 @@ def _print_text(data: dict[str, Any]) -> None:
     reach = data.get("reach")
     if reach:
         print(f"{reach['label']}：{reach['residents_reached']} 人（登记居民 {reach['residents_total']} 人）")
+    kinds = verification.kind_table(data)
+    if kinds:
+        print("问卷来源（正式统计只算“计入”的来源）：" + "；".join(f"{n} {c} 份（{ok}）" for n, c, ok in kinds))
     _print_method(data)
 
 

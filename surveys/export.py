@@ -14,10 +14,13 @@ from bot import tabular
 from surveys import texts, verification
 from surveys.definition import Survey
 from surveys.indicators import rule_text
-from surveys.models import SurveyAnswer, SurveyResponse
+from surveys.models import COMPLETED, SurveyAnswer, SurveyResponse
 
 JOIN = "┋"
 META = ("response", "survey", "version", "wave", "status", "source", "channel", "started_at", "completed_at")
+# after META: the response's kind in Chinese ("kind"; its code in "kind_code" when the export has codes) and whether
+# the official figures count it ("official": completed and of a counted kind; 计入/不计入, or 1/0 with codes)
+KIND_COLUMNS = ("kind", "official")
 BATCH = 2000
 SUMMARY_HEADER = (
     "指标",
@@ -36,13 +39,15 @@ SUMMARY_HEADER = (
 )
 
 
-def header(survey: Survey) -> list[str]:
-    """Column names of the response export: metadata, then one column per question id."""
-    return [*META, *(q.id for q in survey.questions)]
+def header(survey: Survey, *, codes: bool = False) -> list[str]:
+    """Column names of the response export: metadata, the kind (and its code), then one column per question id."""
+    kind = ["kind", "kind_code", "official"] if codes else list(KIND_COLUMNS)
+    return [*META, *kind, *(q.id for q in survey.questions)]
 
 
 def response_rows(session: Session, survey: Survey, *, wave: str | None, codes: bool) -> Iterator[list[Any]]:
     """Every response of the survey (all statuses) as a row, read in batches."""
+    counted = set(verification.counted_kinds(survey))
     last_id = 0
     while True:
         query = select(SurveyResponse).where(SurveyResponse.survey_id == survey.id, SurveyResponse.id > last_id)
@@ -72,6 +77,13 @@ def response_rows(session: Session, survey: Survey, *, wave: str | None, codes: 
                 r.started_at.isoformat(),
                 r.completed_at.isoformat() if r.completed_at else "",
             ]
+            kind = verification.kind_of(r.source, r.verification)
+            official = r.status == COMPLETED and kind in counted
+            row.append(verification.KIND_NAMES.get(kind, kind))
+            if codes:
+                row += [kind, int(official)]
+            else:
+                row.append("计入" if official else "不计入")
             for q in survey.questions:
                 chosen = given.get(q.id, [])
                 row.append(JOIN.join(chosen if codes else [q.label(v) for v in chosen]))
@@ -82,7 +94,9 @@ def response_rows(session: Session, survey: Survey, *, wave: str | None, codes: 
 def write_csv(session: Session, survey: Survey, out: Path, *, wave: str | None, codes: bool = False) -> int:
     """Write the responses as UTF-8 CSV (with a BOM so Excel opens it, formulas escaped); returns the number of rows."""
     with out.open("w", encoding="utf-8", newline="") as handle:
-        return tabular.write_csv(response_rows(session, survey, wave=wave, codes=codes), header(survey), handle)
+        return tabular.write_csv(
+            response_rows(session, survey, wave=wave, codes=codes), header(survey, codes=codes), handle
+        )
 
 
 def summary_rows(report: dict[str, Any]) -> list[list[Any]]:
@@ -154,7 +168,7 @@ def write_xlsx(
                     ]
                 )
     responses = book.sheet("回答")
-    responses.append(header(survey))
+    responses.append(header(survey, codes=codes))
     count = 0
     for row in response_rows(session, survey, wave=wave, codes=codes):
         responses.append(row)

@@ -51,6 +51,13 @@ def kind_expr() -> ColumnElement[Any]:
     )
 
 
+def kind_of(source: str, verification: str | None) -> str:
+    """The kind of one response (the same reading as `kind_expr`)."""
+    if verification == UNVERIFIED:
+        return WEB_UNVERIFIED
+    return WEB_VERIFIED if source == "web" else source
+
+
 def counted_kinds(survey: Survey) -> list[str]:
     """The kinds the official figures of `survey` count."""
     return [k for k in KINDS if k != WEB_UNVERIFIED or survey.count_unverified]
