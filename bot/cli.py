@@ -34,6 +34,7 @@ FEATURES = {
     "indicators": "bot.cli_surveys",
     "cells": "bot.cli_campaigns",
     "segments": "bot.cli_campaigns",
+    "residents": "bot.cli_residents",
     "segment": "bot.cli_campaigns",
     "campaign": "bot.cli_campaigns",
     "campaigns": "bot.cli_campaigns",

@@ -21,6 +21,9 @@ ACTION_NAMES = {
     "user.password": "重置密码",
     "user.password_change": "修改自己的密码",
     "user.unlock": "解除锁定",
+    "user.chat_identity": "绑定聊天账号（试发）",
+    "resident.merge": "合并居民",
+    "resident.split": "拆分居民",
     "user.disable": "停用用户",
     "user.enable": "启用用户",
     "audit.export": "导出操作日志",
@@ -109,6 +112,13 @@ FIELD_NAMES = {
     "without_event": "没有事件",
     "not_sent_campaign": "未收到活动",
     "not_surveyed": "未参加问卷",
+    "merged": "并入的居民",
+    "identities": "渠道账号",
+    "identity": "渠道账号",
+    "new": "新居民",
+    "dropped_responses": "去掉的重复问卷",
+    "opened": "打开过活动链接",
+    "not_opened": "未打开活动链接",
 }
 
 

@@ -4,12 +4,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Settings
+from bot import cli
+from bot.admin.models import AuditEntry
+from bot.config import Settings, get_settings
 from bot.db import transaction
 from bot.dialogue import Dialogue, IncomingMessage
 from bot.models import ChatLog
@@ -141,3 +145,33 @@ def test_a_merged_resident_gets_one_delivery_per_run_and_split_gives_the_identit
         new = binding.split(session, identity, now=T0)
         assert new.id != rid
     assert resident_id(factory, "telegram", "9") != resident_id(factory, "web", "p")
+
+
+def test_staff_merge_and_split_from_the_cli_are_audited(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("WUFEI_DATABASE_URL", settings.db_url)
+    monkeypatch.setenv("WUFEI_DATA_DIR", str(settings.data_dir))
+    get_settings.cache_clear()
+    try:
+        dialogue = Dialogue(factory, settings)
+        say(dialogue, "wechat", "o_a", "你好")
+        say(dialogue, "telegram", "7", "你好")
+        assert cli.main(["residents", "merge", "wechat:o_a", "telegram:7", "--json"]) == 0
+        merged = json.loads(capsys.readouterr().out)
+        assert sorted(merged["identities"]) == ["telegram:7", "wechat:o_a"]
+        assert cli.main(["residents", "merge", "wechat:o_a", "telegram:7"]) == 2
+        assert "同一位居民" in capsys.readouterr().err
+        assert cli.main(["residents", "split", "telegram:7", "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["identities"] == ["telegram:7"]
+        assert cli.main(["residents", "split", "telegram:7"]) == 2  # its only identity now
+        assert "无需拆分" in capsys.readouterr().err
+        assert cli.main(["residents", "show", "nobody:x"]) == 2
+        with transaction(factory) as session:
+            actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+        assert actions[-2:] == ["resident.merge", "resident.split"]
+    finally:
+        get_settings.cache_clear()
