@@ -90,3 +90,29 @@ def test_the_overview_page_draws_days_reach_unanswered_and_townships(client: Tes
     assert "提问 2" in today  # both questions today, drawn as a column
     assert "新密·青屏街道" in page.split('id="townships"')[1].split("</table>")[0]
     assert "95% 置信区间" in page
+
+
+def test_two_dashboard_views_compute_the_indicators_once(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    real = report.build
+
+    def counting(*args: object, **kwargs: object) -> dict[str, object]:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(report, "build", counting)
+    factory = session_factory(settings.db_url)
+    answers = {"publicity": ["aware"], "participation": ["sorting"], "satisfaction": ["satisfied"],
+               "township": ["xz_hezhuang"], "age_band": ["a30_44"], "identity": ["resident"]}  # fmt: skip
+    with transaction(factory) as session:
+        flow.submit(session, PUBLIC, answers, key=None, resident_id=None, channel=None, source="import", now=NOW)
+    console_login(client, staff_per_role(factory)["viewer"])  # the login lands on the dashboard: first view
+    assert "共 1 份答卷" in client.get("/admin").text  # second view
+    assert len(calls) == 1
+    with transaction(factory) as session:
+        flow.submit(session, PUBLIC, answers, key=None, resident_id=None, channel=None, source="import", now=NOW)
+    assert "共 2 份答卷" in client.get("/admin").text  # a new answer: computed again, once
+    assert "共 2 份答卷" in client.get("/admin").text
+    assert len(calls) == 2
