@@ -6,16 +6,16 @@ import argparse
 import getpass
 import importlib
 import json
-import logging
 import sys
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
+from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import cli_plans, texts
-from bot.config import Settings, get_settings
+from bot import cli_plans, logs, texts
+from bot.config import Settings, get_settings, settings_problem
 from bot.db import transaction, utcnow
 from bot.dialogue import Dialogue, IncomingMessage, record_if_unanswered
 from bot.runtime import ensure_ready
@@ -190,19 +190,35 @@ def cmd_stats(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
     return 0
 
 
-def serve(settings: Settings, host: str | None, port: int | None) -> int:
-    """Run the web server."""
+def serve(settings: Settings, host: str | None, port: int | None, factory: sessionmaker[Session] | None = None) -> int:
+    """Run the web server; once it listens, print where to chat, where to log in and how to add the first admin."""
     import uvicorn
 
+    from bot.banner import banner, has_admin
     from bot.web.app import create_app
 
-    uvicorn.run(
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[Any] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if not self.started:
+                return
+            bound = [s.getsockname() for server in self.servers for s in (server.sockets or ())]
+            shown_port = int(bound[0][1]) if bound else self.config.port
+            admin_exists = True
+            if factory is not None:
+                with factory() as session:
+                    admin_exists = has_admin(session)
+            print(banner(self.config.host, shown_port, admin_exists=admin_exists), flush=True)
+
+    config = uvicorn.Config(
         create_app(settings),
         host=host or settings.host,
-        port=port or settings.port,
-        log_level="info",
+        port=settings.port if port is None else port,
+        log_level=None,  # our root level (WUFEI_LOG_LEVEL) decides for uvicorn's loggers too
+        log_config=None,  # uvicorn's lines go through our root handler, in WUFEI_LOG_FORMAT
         forwarded_allow_ips=settings.trusted_proxies,  # only these may say who the client is (X-Forwarded-For)
     )
+    Server(config).run()
     return 0
 
 
@@ -210,15 +226,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `wufei` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(argv).parse_args(argv)
-    settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # its per-command context lines are noise in a CLI
+    try:
+        settings = get_settings()
+    except (ValidationError, OSError) as exc:
+        print(f"错误：配置有误（环境变量或 .env 文件）：{settings_problem(exc)}", file=sys.stderr)
+        return 2
+    logs.configure(settings.log_level, settings.log_format)
     try:
         if getattr(args, "without_db", False):  # `wufei config`, `wufei restore`: must not create or migrate first
             return int(args.handler(args, None))
         factory = ensure_ready(settings)
         if args.handler is None:
-            return serve(settings, args.host, args.port)
+            return serve(settings, args.host, args.port, factory)
         handler: Handler = args.handler
         return handler(args, factory)
     except SQLAlchemyError as exc:

@@ -1,7 +1,12 @@
-"""Settings from the environment (prefix WUFEI_, nested with "__"), built lazily by get_settings()."""
+"""Settings from the environment (prefix WUFEI_, nested with "__"), built lazily by get_settings().
+
+Precedence, highest first: the real environment, then the `.env` file (in the working directory, or the file named by
+WUFEI_ENV_FILE; WUFEI_ENV_FILE="" reads none), then the defaults below.
+"""
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -112,6 +117,7 @@ class Settings(BaseSettings):
     default_area: Literal["urban", "rural"] = "urban"
     timezone: str = "Asia/Shanghai"
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object per line, for log collectors
     max_message_chars: int = 500
     public_metrics: bool = False  # /metrics for everyone; false = only direct requests from this machine (or the token)
     metrics_token: SecretStr = SecretStr("")  # a scraper sending "Authorization: Bearer <token>" may read /metrics
@@ -131,7 +137,43 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'wufei.db').as_posix()}"
 
 
+ENV_FILE_VARIABLE = "WUFEI_ENV_FILE"
+DEFAULT_ENV_FILE = ".env"
+
+
+def env_file(environ: dict[str, str] | os._Environ[str] | None = None) -> Path | None:
+    """The .env file to read: WUFEI_ENV_FILE (must exist; "" = none), else ./.env when it exists."""
+    environ = os.environ if environ is None else environ
+    named = environ.get(ENV_FILE_VARIABLE)
+    if named is None:
+        default = Path(DEFAULT_ENV_FILE)
+        return default if default.is_file() else None
+    if not named.strip():
+        return None
+    path = Path(named).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"{ENV_FILE_VARIABLE} 指向的配置文件不存在：{path}")
+    return path
+
+
+def load_settings() -> Settings:
+    """Settings from the environment over the .env file over the defaults."""
+    return Settings(_env_file=env_file(), _env_file_encoding="utf-8")  # type: ignore[call-arg]
+
+
+def settings_problem(exc: Exception) -> str:
+    """A one-line reason for bad settings: which WUFEI_ variable and what is wrong (no stack trace)."""
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return str(exc)
+    parts = []
+    for error in errors():
+        name = "WUFEI_" + "__".join(str(p) for p in error.get("loc", ())).upper()
+        parts.append(f"{name}={error.get('input')!r}：{error.get('msg')}")
+    return "；".join(parts)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once from the environment."""
-    return Settings()
+    """The process-wide settings, read once from the environment and the .env file."""
+    return load_settings()

@@ -82,22 +82,26 @@ class Leadership:
     def __init__(self, factory: sessionmaker[Session]) -> None:
         self.engine = factory.kw["bind"]
         self.conn: Connection | None = None
+        self.announced = False
 
     def acquire(self) -> bool:
         """True while this process is the scheduler (cheap when already held)."""
         if self.engine.dialect.name != "postgresql":
+            if not self.announced:
+                self.announced = True
+                log.info("this process runs the campaigns scheduler (SQLite: one process)", extra={"event": "elected"})
             return True
         if self.conn is not None:
             try:
                 self.conn.execute(text("SELECT 1"))
                 return True
             except Exception:
-                log.warning("lost the scheduler lock connection")
+                log.warning("lost the scheduler lock connection", extra={"event": "lost_leadership"})
                 self.release()
         conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         if conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar():
             self.conn = conn
-            log.info("this process now runs the campaigns scheduler")
+            log.info("this process now runs the campaigns scheduler", extra={"event": "elected"})
             return True
         conn.close()
         return False
@@ -159,7 +163,9 @@ class CampaignScheduler:
                         consent=self.settings.campaigns.consent,
                     )  # fmt: skip
                 if report.runs or report.missed or report.finished:
-                    log.info("campaigns tick: %s", report)
+                    log.info("campaigns tick: %s", report, extra={"event": "campaign_runs"})
+                else:
+                    log.debug("campaigns tick: nothing due")
                 self.purge_wechat()
                 self.expire_surveys()
             budget = max(self.settings.campaigns.tick_seconds * 2, 10.0)

@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, cast, runtime_checkable
 
@@ -152,6 +153,7 @@ class DeliveryLoop:
             )
         if not batch:
             return 0
+        started = time.monotonic()
         bulk = [r for r in batch if isinstance(self.senders[r.channel], TransactionalSender)]
         if bulk:
             self._send_in_db(bulk)
@@ -162,6 +164,14 @@ class DeliveryLoop:
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 for row in platform:
                     self._send_one(row, conn)
+        log.info(
+            "campaign batch: %d deliveries (%s) of campaign(s) %s in %.1f s",
+            len(batch),
+            ", ".join(f"{c} {n}" for c, n in sorted(Counter(r.channel for r in batch).items())),
+            ", ".join(str(i) for i in sorted({r.campaign_id for r in batch})),
+            time.monotonic() - started,
+            extra={"event": "campaign_batch", "deliveries": len(batch)},
+        )
         return len(batch)
 
     def drain(self, *, budget: float = 10.0, stop: threading.Event | None = None) -> int:
