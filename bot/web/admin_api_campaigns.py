@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot import tabular
 from bot.admin import audit
 from bot.admin.accounts import Actor
+from bot.admin.models import StaffUser
 from bot.db import transaction, utcnow
 from bot.web.admin_api import Cursor, Offset, RowId
 from bot.web.admin_auth import api
@@ -297,8 +298,15 @@ def preview(campaign_id: RowId, request: Request, actor: Annotated[Actor, Depend
     return {**data, "would_skip_names": {REASONS.get(k, k): v for k, v in data["would_skip"].items()}}
 
 
+def test_recipients(session: Session, configured: Sequence[str], actor: Actor) -> list[str]:
+    """Where a test send goes: the staff member's own bound chat identity, then the configured identities."""
+    me = session.get(StaffUser, actor.user_id)
+    own = [me.chat_identity] if me is not None and me.chat_identity else []
+    return list(dict.fromkeys([*own, *configured]))
+
+
 def send_test_messages(request: Request, campaign_id: int, actor: Actor) -> list[dict[str, Any]]:
-    """Send the campaign (marked 【测试】) to the configured staff identities; nothing enters the ledger."""
+    """Send the campaign (marked 【测试】) to the actor's bound chat identity and the configured ones; no ledger rows."""
     from bot.scheduler import build_senders
     from campaigns.delivery import send_test
 
@@ -306,12 +314,15 @@ def send_test_messages(request: Request, campaign_id: int, actor: Actor) -> list
     now = utcnow()
     with transaction(_factory(request)) as session:
         campaign = get_campaign(session, campaign_id)
-        if not settings.campaigns.staff:
+        staff = test_recipients(session, settings.campaigns.staff, actor)
+        if not staff:
             raise HTTPException(
-                409, '没有配置接收测试消息的工作人员账号（WUFEI_CAMPAIGNS__STAFF，例如 ["web:staff1"]）'
+                409,
+                "还没有接收测试消息的账号：请在聊天里发送“绑定工作人员”，把收到的绑定码填到后台“修改密码”页面的“绑定我的聊天账号”"
+                '（或配置 WUFEI_CAMPAIGNS__STAFF，例如 ["web:staff1"]）',
             )
         session.expunge(campaign)
-    results = send_test(campaign, settings.campaigns.staff, build_senders(settings, _factory(request)), now=now)
+    results = send_test(campaign, staff, build_senders(settings, _factory(request)), now=now)
     out = [{"identity": i, "ok": ok, "reason": reason} for i, ok, reason in results]
     with transaction(_factory(request)) as session:
         audit.record(
@@ -325,7 +336,7 @@ def send_test_messages(request: Request, campaign_id: int, actor: Actor) -> list
 def send_test_route(
     campaign_id: RowId, request: Request, actor: Annotated[Actor, Depends(api("campaigns", True))]
 ) -> list[dict[str, Any]]:
-    """Test-send to WUFEI_CAMPAIGNS__STAFF; each identity with ok and reason."""
+    """Test-send to your bound chat identity and WUFEI_CAMPAIGNS__STAFF; each identity with ok and reason."""
     return send_test_messages(request, campaign_id, actor)
 
 

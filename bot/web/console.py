@@ -261,9 +261,47 @@ def logout(request: Request, user: Annotated[ConsoleUser, Depends(console("knowl
 @router.get("/password", response_class=HTMLResponse)
 def password_page(request: Request, user: Annotated[ConsoleUser, Depends(console("knowledge"))]) -> Response:
     """Change your own password (required first after an admin reset it)."""
+    with transaction(_factory(request)) as session:
+        me = session.get(StaffUser, user.actor.user_id)
+        bound = me.chat_identity if me is not None else None
     return render(
-        request, "password.html", user, "password", forced=user.actor.must_change_password, **messages(request)
-    )
+        request, "password.html", user, "password", forced=user.actor.must_change_password, chat_identity=bound,
+        **messages(request),
+    )  # fmt: skip
+
+
+@router.post("/chat-identity", response_class=HTMLResponse)
+def bind_chat_identity(
+    request: Request,
+    user: Annotated[ConsoleUser, Depends(console("knowledge"))],
+    code: Annotated[str, Form(max_length=32)] = "",
+    clear: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Bind (or unbind) your chat identity with a code the bot gave you ("绑定工作人员"); test sends go there. Audited."""
+    from campaigns import binding
+    from surveys.keys import resolve_salt
+
+    settings = request.app.state.settings
+    path = "/admin/password"
+    now = utcnow()
+    with transaction(_factory(request)) as session:
+        me = session.get(StaffUser, user.actor.user_id)
+        if me is None:
+            return back(path, error="找不到您的账号")
+        if clear:
+            me.chat_identity = None
+            audit.record(session, user.actor.name, "user.chat_identity", user.actor.name, now=now, identity=None)
+            return back(path, ok="已解除绑定")
+        salt = resolve_salt(settings.surveys.salt, settings.data_dir)
+        try:
+            found = binding.use_code(session, code, who=f"staff:{me.id}", salt=salt, now=now)
+        except binding.BindRefused as exc:
+            return back(path, error=str(exc))
+        me.chat_identity = f"{found.channel}:{found.external_id}"
+        audit.record(
+            session, user.actor.name, "user.chat_identity", user.actor.name, now=now, identity=me.chat_identity
+        )
+    return back(path, ok=f"已绑定聊天账号 {me.chat_identity}，测试消息会发到这里")
 
 
 @router.post("/password", response_class=HTMLResponse)

@@ -251,8 +251,8 @@ def campaign_page(
         consent = request.app.state.settings.campaigns.consent
         audience = runs.preview(session, campaign, now=utcnow(), consent=consent) if preview else None
         got = ledger.page(session, campaign_id, **filters, after_id=after_id, limit=LEDGER_PAGE)
+        staff = core.test_recipients(session, request.app.state.settings.campaigns.staff, user.actor)
     rows = [core.ledger_row(r) | {"sent_local": core.local_time(r["sent_at"])} for r in got.rows]
-    staff = request.app.state.settings.campaigns.staff
     return render(
         request,
         "campaign.html",
@@ -290,7 +290,7 @@ def campaign_status(campaign_id: RowId, request: Request, user: CampaignsRead) -
 
 @router.post("/campaigns/{campaign_id}/test")
 def test_campaign(campaign_id: RowId, request: Request, user: CampaignsWrite) -> Response:
-    """Test-send to the configured staff identities."""
+    """Test-send to your bound chat identity and the configured staff identities."""
     path = f"/admin/campaigns/{campaign_id}"
     try:
         results = core.send_test_messages(request, campaign_id, user.actor)
