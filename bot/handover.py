@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config import Settings
 from bot.handover_models import HandoverConversation, HandoverReply
 from bot.models import ChatLog
 from knowledge.answer import Answer
@@ -220,9 +220,6 @@ class Delivery:
     message: str  # for the console, in Chinese
 
 
-Send = Callable[[str, str, str, dt.datetime], tuple[bool, str]]  # (channel, external_id, text, now) -> (ok, reason)
-
-
 def record_reply(
     session: Session, conversation: HandoverConversation, *, staff: str, text: str, sent: bool, result: str,
     now: dt.datetime,
@@ -256,3 +253,73 @@ def faq_draft(conversation: HandoverConversation, replies: list[HandoverReply]) 
         "keywords": word,
         "answer": sent[-1] if sent else "",
     }
+
+
+SENT = "已发送到居民的{channel}。"
+NOT_SENT = "没有发出：{reason}"
+WINDOW_CLOSED = (
+    "微信只允许在居民最后一次发消息后48小时内用客服消息回复（最多5条）；这位居民的窗口已关闭，回复无法发出。"
+    "请等居民再发消息后回复，或用电话等其他方式联系。"
+)
+WINDOW_OPEN = "微信客服消息窗口还剩约 {hours} 小时，还可发 {left} 条（居民再发消息会重新计算）。"
+
+
+@dataclass(frozen=True)
+class Window:
+    """Whether a staff reply can reach a WeChat resident now, in words for the console."""
+
+    open: bool
+    text: str
+
+
+def wechat_window(session: Session, openid: str, now: dt.datetime) -> Window:
+    """The resident's 48-hour customer-service window as the console shows it (counted like the sender counts it)."""
+    from bot.channels.wechat_api import MESSAGE_QUOTA, MESSAGE_WINDOW
+    from bot.channels.wechat_models import WechatWindow
+
+    row = session.get(WechatWindow, openid)
+    if row is None or row.unfollowed_at is not None or row.message_at is None:
+        return Window(False, WINDOW_CLOSED)
+    left_time = row.message_at + MESSAGE_WINDOW - now
+    left = MESSAGE_QUOTA - row.message_sent
+    if left_time <= dt.timedelta(0) or left <= 0:
+        return Window(False, WINDOW_CLOSED)
+    hours = max(1, int(left_time.total_seconds() // 3600))
+    return Window(True, WINDOW_OPEN.format(hours=hours, left=left))
+
+
+def deliver(
+    settings: Settings, factory: sessionmaker[Session], *, channel: str, external_id: str, text: str, now: dt.datetime
+) -> Delivery:
+    """Send a staff reply on the resident's channel within its rules (WeChat: 客服消息 inside the 48-hour window only)."""
+    body = f"{STAFF_PREFIX}{text}"
+    name = CHANNEL_NAMES.get(channel, channel)
+    if channel == "web":
+        from bot.channels.web_outbox import WebOutboxSender
+
+        result = WebOutboxSender(factory).send(external_id, body, now=now)  # the open chat page fetches it
+    elif channel == "wechat":
+        from bot.channels.wechat_api import WechatSender
+        from bot.channels.wechat_texts import REASON_NO_WINDOW
+
+        sender = WechatSender(settings.wechat, factory)
+        if not sender.configured:
+            return Delivery(False, NOT_CONFIGURED.format(channel=name))
+        result = sender.send_custom(external_id, body, now=now)  # never a template: a reply is not a notice
+        if not result.ok and result.reason == REASON_NO_WINDOW:
+            return Delivery(False, NOT_SENT.format(reason=WINDOW_CLOSED))
+    elif channel == "telegram":
+        from bot.channels.telegram_sender import TelegramSender
+
+        if not settings.telegram.token:
+            return Delivery(False, NOT_CONFIGURED.format(channel=name))
+        telegram = TelegramSender(settings, factory)
+        try:
+            result = telegram.send(external_id, body, now=now)
+        finally:
+            telegram.close()
+    else:
+        return Delivery(False, NO_REPLY_CHANNEL)
+    if result.ok:
+        return Delivery(True, SENT.format(channel=name))
+    return Delivery(False, NOT_SENT.format(reason=result.reason or "未知原因"))

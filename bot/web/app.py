@@ -34,6 +34,7 @@ from bot.web import (
     chat,
     console,
     console_campaigns,
+    console_inbox,
     console_segments,
     console_surveys,
     exposure,
@@ -190,6 +191,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_api.router)
     app.include_router(admin_api_campaigns.router)
     app.include_router(console_campaigns.router)
+    app.include_router(console_inbox.router)
     app.include_router(console_segments.router)
     app.include_router(admin_api_surveys.router)
     app.include_router(console_surveys.router)
