@@ -93,6 +93,7 @@ FIELD_NAMES = {
     "name": "名称",
     "conversation": "会话",
     "conversations": "会话",
+    "resident": "居民编号",
     "result": "结果",
     "faq": "常见问题",
     "before": "修改前",
