@@ -31,6 +31,7 @@ from bot.web import (
     admin_api_campaigns,
     admin_api_surveys,
     admin_auth,
+    api_docs,
     chat,
     console,
     console_campaigns,
@@ -41,6 +42,7 @@ from bot.web import (
     limits,
     metrics,
     outbox,
+    tracked_links,
 )
 from bot.web import survey as survey_web
 from bot.web import survey_link as survey_link_web
@@ -99,8 +101,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="垃圾分类问答、无废城市方案问答（新郑市/新密市）。",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's pages load their scripts from a CDN; api_docs serves packaged copies instead
+        redoc_url=None,
     )
     app.state.settings = settings
+    api_docs.install(app)
 
     def refuse(scope: Scope, status: int, detail: str) -> ASGIApp:
         # a body refused before the app saw it: the console's error page under /admin, JSON elsewhere
@@ -199,6 +204,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(survey_web.router)
     app.include_router(survey_link_web.router)
     app.include_router(outbox.router)
+    app.include_router(tracked_links.router)
     app.include_router(wechat_web.build_router(settings))
     app.include_router(telegram_web.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
