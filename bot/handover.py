@@ -240,6 +240,20 @@ def close(session: Session, conversation: HandoverConversation, *, staff: str, n
     return True
 
 
+MERGED = "合并居民"
+
+
+def before_merge(session: Session, *, keep_id: int, drop_id: int, now: dt.datetime) -> None:
+    """Call before `drop_id` becomes part of `keep_id`: of two open conversations the dropped one is closed, so the
+    one-open-per-resident index lets both move to the kept resident (nothing is deleted)."""
+    kept, dropped = open_for(session, keep_id), open_for(session, drop_id)
+    if kept is None or dropped is None:
+        return
+    kept.last_message_at = max(kept.last_message_at, dropped.last_message_at)
+    dropped.status, dropped.closed_at, dropped.closed_by = "closed", now, MERGED
+    session.flush()
+
+
 def faq_draft(conversation: HandoverConversation, replies: list[HandoverReply]) -> dict[str, Any]:
     """An FAQ entry made from the conversation: its question, the question's word as keyword, the last staff reply."""
     from knowledge.curation import suggest_word

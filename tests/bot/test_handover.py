@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -130,3 +130,22 @@ def test_the_database_refuses_a_second_open_conversation(factory: sessionmaker[S
         with pytest.raises(IntegrityError):
             session.flush()
         session.rollback()
+
+
+def test_before_merge_leaves_one_open_conversation_and_deletes_nothing(
+    dialogue: Dialogue, factory: sessionmaker[Session]
+) -> None:
+    say(dialogue, "人工", user="a")
+    say(dialogue, "转人工", user="b", at=T0 + dt.timedelta(minutes=3))
+    with transaction(factory) as session:
+        keep, drop = session.scalars(select(HandoverConversation).order_by(HandoverConversation.id)).all()
+        handover.before_merge(session, keep_id=keep.resident_id, drop_id=drop.resident_id, now=T0)
+        handover.before_merge(session, keep_id=keep.resident_id, drop_id=drop.resident_id, now=T0)  # no-op now
+        session.execute(
+            update(HandoverConversation)
+            .where(HandoverConversation.resident_id == drop.resident_id)
+            .values(resident_id=keep.resident_id)
+        )  # what the merge does with every table pointing at a resident
+        rows = session.scalars(select(HandoverConversation).order_by(HandoverConversation.id)).all()
+        assert [(r.resident_id, r.status) for r in rows] == [(keep.resident_id, "open"), (keep.resident_id, "closed")]
+        assert rows[0].last_message_at == T0 + dt.timedelta(minutes=3) and rows[1].closed_by == handover.MERGED
