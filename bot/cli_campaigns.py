@@ -406,6 +406,7 @@ def _status_lines(data: Mapping[str, Any]) -> list[str]:
         f"活动 {data['id']}“{data['name']}”：{state}" + (f"（{data['state_reason']}）" if data["state_reason"] else ""),
         f"目标 {data['targeted']}，待发 {data['pending']}，已发 {data['sent']}，失败 {data['failed']}，跳过 {data['skipped']}",
     ]
+    lines.append(f"打开链接 {data.get('clicked', 0)} 人，经本活动链接完成问卷 {data.get('survey_responses', 0)} 份")
     if data["skip_reasons"]:
         lines.append("跳过原因：" + "；".join(f"{REASONS.get(k, k)} {v}" for k, v in data["skip_reasons"].items()))
     lines.append(f"错过的发送时间 {data['missed_runs']} 次；下次发送：{data['next_run_at'] or '-'}")

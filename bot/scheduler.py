@@ -145,6 +145,7 @@ class CampaignScheduler:
             pause_after=cfg.pause_after_failures,
             rates=cfg.rates,
             quiet=self.quiet,
+            link_base=settings.surveys.base_url,
         )
         self.leadership = Leadership(factory)
         self.stopping = threading.Event()

@@ -19,7 +19,7 @@ from typing import Any, Protocol, cast, runtime_checkable
 from sqlalchemy import Connection, Engine, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from campaigns import content, ledger, templates
+from campaigns import content, ledger, links, templates
 from campaigns.models import Campaign
 from campaigns.residents import mark_unreachable
 from campaigns.schedule import QuietHours
@@ -127,8 +127,10 @@ class DeliveryLoop:
         rates: Mapping[str, float] | None = None,
         quiet: QuietHours | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        link_base: str = "",
     ) -> None:
         self.factory = factory
+        self.link_base = link_base  # public address for tracked links; "" leaves links as written
         self.senders = dict(senders)
         self.worker = worker
         self.clock = clock
@@ -151,6 +153,8 @@ class DeliveryLoop:
             batch = ledger.claim(
                 session, worker=self.worker, now=now, limit=self.batch_size, lease=self.lease, channels=channels
             )
+            if self.link_base:
+                links.ensure(session, batch, now=now)
         if not batch:
             return 0
         started = time.monotonic()
@@ -185,9 +189,22 @@ class DeliveryLoop:
         return total
 
     def _render(self, row: ledger.Claimed) -> str:
-        return content.render(
+        text = content.render(
             row.text, link=row.link, variants=row.variants, channel=row.channel, profile=row.profile, stop_line=True
         )
+        return links.rewrite(text, row.links, self.link_base)
+
+    def _template(self, row: ledger.Claimed) -> Any:
+        """The WeChat template message of a row, its link and URL fields tracked like the text."""
+        if row.channel != "wechat":
+            return None
+        link = links.rewrite(row.link, row.links, self.link_base) if row.link else row.link
+        template = templates.render(row.variants, row.profile, link=link)
+        if template is not None and row.links:
+            template = {
+                k: links.rewrite(v, row.links, self.link_base) if isinstance(v, str) else v for k, v in template.items()
+            }
+        return template
 
     def _send_in_db(self, rows: list[ledger.Claimed]) -> None:
         """Transactional senders: the messages and their `sent` marks commit together."""
@@ -224,7 +241,7 @@ class DeliveryLoop:
             return
         limiter.wait()
         try:
-            template = templates.render(row.variants, row.profile, link=row.link) if row.channel == "wechat" else None
+            template = self._template(row)
             result: Any = _send(
                 sender, row.channel, row.external_id, self._render(row), now=self.clock(), template=template
             )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, or_, select, update
@@ -39,6 +39,7 @@ class Claimed:
     link: str | None
     variants: dict[str, Any]
     profile: dict[str, str | None]
+    links: dict[str, str] = field(default_factory=dict)  # URL → tracked-link token (campaigns.links.ensure)
 
 
 def claim(
@@ -286,7 +287,8 @@ def reach(session: Session, *, campaign_id: int | None = None, segment_id: int |
 
 
 def status(session: Session, campaign: Campaign) -> dict[str, Any]:
-    """Counts for staff: state, targeted, pending, sent, failed, skipped (+ unreachable and the skip reasons)."""
+    """Counts for staff: state, targeted, pending, sent, failed, skipped (+ unreachable and the skip reasons), links
+    opened (`clicked`) and survey responses through its pushes."""
     runs = dict(
         session.execute(
             select(CampaignRun.state, func.count())
@@ -295,6 +297,8 @@ def status(session: Session, campaign: Campaign) -> dict[str, Any]:
         ).all()
     )
     counts = reach(session, campaign_id=campaign.id)
+    from campaigns.links import counts as link_counts  # links imports this module's Claimed for type checking
+
     return {
         "id": campaign.id,
         "name": campaign.name,
@@ -302,6 +306,7 @@ def status(session: Session, campaign: Campaign) -> dict[str, Any]:
         "state_reason": campaign.state_reason,
         "next_run_at": campaign.next_run_at.isoformat() if campaign.next_run_at else None,
         **counts,
+        **link_counts(session, campaign.id),
         "runs": {str(k): int(v) for k, v in runs.items()},
         "missed_runs": int(runs.get("missed", 0)),
         "skip_reason_names": {texts.reason_name(k): v for k, v in counts["skip_reasons"].items()},

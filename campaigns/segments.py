@@ -8,6 +8,7 @@ Rules are a flat mapping, every rule must hold (AND); a list value means "any of
   active_days: N                 a message within N days
   with_event / without_event: K  has / has not a resident event of kind K (e.g. cell_join, subscribe)
   not_sent_campaign: ID          was not reached by that campaign
+  opened / not_opened: ID        opened / did not open a tracked link of that campaign's pushes
   not_surveyed: SURVEY[/WAVE]    no completed response of theirs to that survey (wave) ("未参加满意度调查的居民");
                                  anonymous-mode and imported responses name nobody, so their respondents still match
 """
@@ -21,7 +22,16 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from campaigns.models import Cell, CellMember, ChannelIdentity, Delivery, Resident, ResidentEvent, Segment
+from campaigns.models import (
+    Cell,
+    CellMember,
+    ChannelIdentity,
+    Delivery,
+    Resident,
+    ResidentEvent,
+    Segment,
+    TrackedLink,
+)
 from campaigns.residents import effective_consent
 from surveys.models import COMPLETED, SurveyResponse
 
@@ -33,7 +43,7 @@ FIELDS = {
     "age_band": Resident.age_band,
     "status": Resident.status,
 }
-INT_RULES = ("inactive_days", "active_days", "not_sent_campaign", "cell_id")
+INT_RULES = ("inactive_days", "active_days", "not_sent_campaign", "cell_id", "opened", "not_opened")
 RULES = (
     *FIELDS,
     "consent",
@@ -120,6 +130,14 @@ def where(rules: Mapping[str, Any], *, now: dt.datetime, consent_mode: str = "op
                     Delivery.resident_id == Resident.id, _in(Delivery.campaign_id, value), Delivery.state == "sent"
                 )
             )
+        elif key in ("opened", "not_opened"):
+            clicked = exists().where(
+                Delivery.resident_id == Resident.id,
+                TrackedLink.delivery_id == Delivery.id,
+                _in(TrackedLink.campaign_id, value),
+                TrackedLink.clicked_at.is_not(None),
+            )
+            conds.append(clicked if key == "opened" else ~clicked)
     return and_(true(), *conds)
 
 

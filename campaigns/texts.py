@@ -86,5 +86,7 @@ RULE_NAMES = {
     "with_event": "有过这种事件（如 cell_join 加入细胞、subscribe 订阅）",
     "without_event": "没有过这种事件",
     "not_sent_campaign": "没有收到过这个活动（活动编号）",
+    "opened": "打开过这个活动推送里的链接（活动编号）",
+    "not_opened": "没有打开过这个活动推送里的链接（活动编号）",
     "not_surveyed": "未参加问卷（问卷编号，或 问卷/批次，如 public/2026）",
 }
