@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import handover  # noqa: F401  (registers its step before a merge)
 from bot.admin import audit
 from bot.config import get_settings
 from bot.db import transaction, utcnow

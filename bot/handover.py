@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.handover_models import HandoverConversation, HandoverReply
 from bot.models import ChatLog
+from campaigns import binding
 from knowledge.answer import Answer
 
 if TYPE_CHECKING:
@@ -252,6 +253,9 @@ def before_merge(session: Session, *, keep_id: int, drop_id: int, now: dt.dateti
     kept.last_message_at = max(kept.last_message_at, dropped.last_message_at)
     dropped.status, dropped.closed_at, dropped.closed_by = "closed", now, MERGED
     session.flush()
+
+
+binding.BEFORE_MERGE.append(before_merge)
 
 
 def faq_draft(conversation: HandoverConversation, replies: list[HandoverReply]) -> dict[str, Any]:

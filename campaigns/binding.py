@@ -19,7 +19,9 @@ import hmac
 import logging
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -43,6 +45,10 @@ FAILURES_GLOBAL = 30  # wrong codes from everyone per window: caps guessing acro
 SPECIAL = frozenset(
     {"channel_identities", "cell_members", "deliveries", "survey_responses", "bind_codes", "conversation_states"}
 )
+
+# steps the application adds (called as hook(session, keep_id=…, drop_id=…, now=…) before anything moves), e.g.
+# bot.handover closes the dropped resident's open 人工客服 conversation when both have one
+BEFORE_MERGE: list[Callable[..., Any]] = []
 
 
 class BindRefused(Exception):
@@ -148,6 +154,8 @@ def merge(session: Session, keep: Resident, drop: Resident, *, salt: str, now: d
         raise ValueError("cannot merge a resident with itself")
     result = MergeResult(kept=keep.id, removed=drop.id)
     session.flush()
+    for hook in BEFORE_MERGE:
+        hook(session, keep_id=keep.id, drop_id=drop.id, now=now)
     _merge_consent(keep, drop, now)
     for name in ("area", "city", "township", "community", "age_band"):
         if getattr(keep, name) is None:

@@ -16,6 +16,7 @@ from bot.admin.models import AuditEntry
 from bot.config import Settings, get_settings
 from bot.db import transaction
 from bot.dialogue import Dialogue, IncomingMessage
+from bot.handover_models import HandoverConversation
 from bot.models import ChatLog
 from campaigns import binding, cells, ledger, lifecycle, runs
 from campaigns import binding_texts as texts
@@ -175,3 +176,17 @@ def test_staff_merge_and_split_from_the_cli_are_audited(
         assert actions[-2:] == ["resident.merge", "resident.split"]
     finally:
         get_settings.cache_clear()
+
+
+def test_binding_two_residents_with_open_handover_conversations_keeps_both(
+    factory: sessionmaker[Session], settings: Settings
+) -> None:
+    dialogue = Dialogue(factory, settings)
+    say(dialogue, "web", "h1", "转人工")
+    say(dialogue, "telegram", "h2", "转人工")
+    reply = say(dialogue, "web", "h1", "绑定 " + code_of(say(dialogue, "telegram", "h2", "绑定")))
+    assert reply.startswith("绑定成功")
+    rid = resident_id(factory, "web", "h1")
+    with transaction(factory) as session:
+        rows = session.execute(select(HandoverConversation.resident_id, HandoverConversation.status)).all()
+    assert sorted(rows) == [(rid, "closed"), (rid, "open")]  # moved, one left open, nothing deleted
