@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from knowledge import texts
 from knowledge.answer import Answer, Choice
+from knowledge.matching import part_named
 from knowledge.normalize import normalize
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 # "我住村里，…", "我们村…", "俺是农村嘞，…" in front of a question: the area for this and later answers.
 _AREA_CLAUSE = {
     "rural": re.compile(
-        r"^(?:(?:我|我们|咱|咱们)(?:家)?(?:就)?(?:住|是|在)?(?:在)?|(?:家)?住(?:在)?)(?:农村|乡下|村里|村上|村)"
+        r"^(?:(?:我|我们|咱|咱们)(?:家)?(?:就)?(?:住|是|在)?(?:在)?|(?:家)?住(?:在)?)(?:农村|乡下|村里|村上|村|庄上|庄里|庄)"
         r"(?:的|人|里|这边|这儿)*[，\s]*"
     ),
     "urban": re.compile(
@@ -102,6 +103,13 @@ def follow_up(
     pointing = rest != norm  # "那个袋子呢", "它的包装": said about something already named
     if not rest or rest == query:
         return None
+    whole = _with_parts(kb, normalize(query))
+    only_names = rest != norm and not any(c in norm for c in (*_CUES, "怎么", "哪"))  # "珍珠呢", not "塑料袋咋整"
+    if whole is not None and only_names and part_named(kb.matcher.by_surface[whole], rest) is not None:
+        answer = kb.answer(f"{whole}里的{rest}", area=area, city=city)  # "奶茶(杯)" then "珍珠呢": its 厨余 part
+        if answer.intent == "sorting":
+            answer.extra["follow_up"] = f"{whole}里的{rest}"
+            return answer
     alone = kb.answer(norm, area=area, city=city)
     if pointing and rest.rstrip("的") in PART_NOUNS:
         candidates = [query + rest.rstrip("的"), f"{query}的{rest}"]
@@ -123,6 +131,15 @@ def follow_up(
     answer = kb.answer(candidates[0], area=area, city=city)
     answer.extra["follow_up"] = candidates[0]
     return answer if answer.intent == "unknown" else None  # "不确定" about the whole thing beats the generic reply
+
+
+def _with_parts(kb: KnowledgeBase, query: str) -> str | None:
+    """The name of the item whose local rule lists its parts: the query itself or the start of it ("奶茶杯" → 奶茶)."""
+    for end in range(len(query), 1, -1):
+        entry = kb.matcher.by_surface.get(query[:end])
+        if entry is not None and entry.parts:
+            return query[:end]
+    return None
 
 
 def _describes(rest: str, alone: Answer) -> bool:

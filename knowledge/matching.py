@@ -8,6 +8,7 @@ and drops below the answer threshold when an unknown prefix may change the bin (
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -42,6 +43,25 @@ from knowledge.segment import add_words, base_frequency, is_common_word, shared_
 ANSWER_THRESHOLD = 0.6
 VESSEL_ENDS = frozenset("杯碗盆盘碟勺盒罐壶瓶缸桶锅架凳")  # plain things whose metal, glass or plastic decides the bin
 MAX_SPAN_TOKENS = 6
+# measure words that are nouns after a noun: "沙发套", "窗帘杆"… "套" ends the name instead of being dropped
+PACKAGING = frozenset("包装 包装盒 包装袋 包装纸 外包装 纸盒 纸袋".split())
+TRAILING_NOUNS = frozenset("套 根 条 张 块 台 堆".split())
+# a pharmaceutical form ends the name: an imported label that is not 有害垃圾 loses to 郑州's 废药品 rule
+PHARMA_FORMS = (
+    "药膏",
+    "软膏",
+    "药水",
+    "药片",
+    "药丸",
+    "胶囊",
+    "片剂",
+    "冲剂",
+    "口服液",
+    "糖浆",
+    "滴眼液",
+    "眼药水",
+    "喷剂",
+)
 LEFTOVER = Entry(
     name="吃剩的食物",
     category="厨余垃圾",
@@ -160,11 +180,33 @@ class Matcher:
         if not candidates:
             return None
         answered = [f for f in candidates if f.answered]
+        part = self._part_of_earlier(candidates)
+        if part is not None:
+            return part  # "奶茶里的珍珠": the pearls of the milk tea, not a pearl necklace
+        if answered and answered[-1] is not candidates[-1] and _inside_of(answered[-1], candidates[-1], phrase):
+            # "厕所里的纸篓": the topic comes last and is unknown; the place or owner before it is not the answer
+            return candidates[-1]
         if answered:
             return answered[-1]  # the topic comes last: "遥控器里的7号干电池" asks about the battery
         best = max(candidates, key=lambda f: (f.entry is not None, f.confidence, len(f.query)))
         retry = self._typo_in_phrase(tokens, phrase)
         return retry if retry is not None else best
+
+    def _part_of_earlier(self, candidates: list[Found]) -> Found | None:
+        """The last chunk names a part the local rule of an earlier chunk lists ("奶茶" + "珍珠" → its 厨余 part)."""
+        if len(candidates) < 2:
+            return None
+        last = candidates[-1]
+        for earlier in candidates[-2::-1]:
+            entry = earlier.entry
+            if entry is None or not earlier.answered or not entry.parts:
+                continue
+            part = part_named(entry, last.query)
+            if part is not None:
+                found = Found(query=last.query, phrase=last.phrase)
+                self._accept(found, part, last.query, 0.85, "part")
+                return found
+        return None
 
     def _match_chunk(self, chunk: list[str], phrase: str) -> Found | None:
         content = _trim(chunk)
@@ -172,7 +214,9 @@ class Matcher:
             return None
         found = Found(query="".join(content), phrase=phrase)
         head = self._head(content)
-        if head is not None:
+        if head is not None and (drug := self._imported_drug(head[0], head[1])) is not None:
+            self._accept(found, drug, head[1], 0.8, "drug")  # "眼药膏": 郑州 lists 废药品 as 有害垃圾
+        elif head is not None:
             entry, surface, prefix = head
             hazard = self._hazardous_content(entry, surface, prefix)
             if hazard is not None:
@@ -229,6 +273,12 @@ class Matcher:
         if content[-1].endswith(DRUG_SUFFIXES) or any(name in text for name in DRUG_NAMES):
             return self.by_surface.get("过期药品")
         return None
+
+    def _imported_drug(self, entry: Entry, surface: str) -> Entry | None:
+        """The local 过期药品 rule for an imported name of a pharmaceutical form labelled otherwise ("药膏")."""
+        if entry.source == LOCAL_SOURCE or entry.category == "有害垃圾" or not surface.endswith(PHARMA_FORMS):
+            return None
+        return self.by_surface.get("过期药品")
 
     def _plain_food(self, content: list[str]) -> bool:
         """Short, with no material, medicine or known non-food word: an unknown dish, not "吃剩的饭盒"."""
@@ -352,7 +402,7 @@ class Matcher:
         if named:
             return
         prediction = self.model.predict(found.query)
-        if prediction.probability >= ANSWER_AT:
+        if prediction.probability >= ANSWER_AT and not self._container_of_product(found.query, prediction.category):
             entry = Entry(
                 name=found.query,
                 category=prediction.category,
@@ -364,6 +414,14 @@ class Matcher:
             self._accept(found, entry, found.query, 0.62, "model")
         elif prediction.top_two >= ASK_AT and found.entry is None:
             found.guesses = tuple(c for c, _ in prediction.ranked[:2])
+
+    def _container_of_product(self, name: str, category: str) -> bool:
+        """A box, bag or bottle of a named product whose own bin the model would copy ("牙膏盒", "口罩袋")."""
+        for end in sorted(GENERIC_CONTAINERS | PACKAGING, key=len, reverse=True):
+            if name.endswith(end) and len(name) > len(end):
+                product = self.by_surface.get(name[: -len(end)])
+                return product is not None and product.category == category and product.category != "有害垃圾"
+        return False
 
     @property
     def generaliser(self) -> Generaliser:
@@ -452,11 +510,41 @@ class Matcher:
         return self._pinyin
 
 
+def part_named(entry: Entry, word: str) -> Entry | None:
+    """A rule-made entry for the part of `entry` that `word` names ("奶茶" + "珍珠" → 厨余垃圾), if listed."""
+    word = word.strip("的")
+    if len(word) < 2:
+        return None
+    for part in entry.parts:
+        names = [n for n in re.split(r"[、，,等]", part.part) if n]
+        if part.category and any(word == n or (len(n) >= 2 and n in word) or word in n for n in names):
+            tip = f"{entry.name}要拆开投：{part.part}放{part.category}。"
+            return Entry(name=word, category=part.category, source=RULE_SOURCE, tip=tip, ref=entry.ref)
+    return None
+
+
+_INSIDE = frozenset("里 里的 里面 里面的 里边 里边的 上 上的 中 中的 内 内的".split())
+
+
+def _inside_of(place: Found, topic: Found, phrase: str) -> bool:
+    """ "厕所里的纸篓": the topic named after a place or holder ("X里的Y") is what is asked about."""
+    at = phrase.rfind(topic.query)
+    before = phrase.rfind(place.query, 0, max(at, 0))
+    if at < 0 or before < 0 or len(topic.query) < 2 or not all("\u4e00" <= ch <= "\u9fff" for ch in topic.query):
+        return False
+    return phrase[before + len(place.query) : at] in _INSIDE
+
+
 def _trim(tokens: list[str]) -> list[str]:
-    """Drop modifiers at the edges ("用过的", "坏了"); inside a name they stay."""
+    """Drop modifiers at the edges ("用过的", "坏了"); inside a name they stay.
+
+    A measure word after a noun ends a compound ("沙发套" is a cover, not a sofa), so it is kept at the end.
+    """
     start, end = 0, len(tokens)
     while start < end and tokens[start] in MODIFIERS:
         start += 1
     while end > start and tokens[end - 1] in MODIFIERS:
+        if tokens[end - 1] in TRAILING_NOUNS and end - 1 > start and tokens[end - 2] not in MODIFIERS:
+            break
         end -= 1
     return tokens[start:end]

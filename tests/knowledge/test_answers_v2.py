@@ -1,0 +1,87 @@
+"""Answers v2 (issue #13): the topic of "X里的Y", parts of an item, measure-word nouns, medicines, containers."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.catalogue import bundled_text, read_imported
+from knowledge.context import follow_up, split_area
+from knowledge.core import KnowledgeBase
+from knowledge.matching import PHARMA_FORMS
+from knowledge.normalize import normalize
+
+
+def bins(kb: KnowledgeBase, text: str) -> list[str]:
+    return [i.category for i in kb.answer(text).items]
+
+
+@pytest.mark.parametrize(("text", "wrong"), [("沙发套", "大件垃圾"), ("一次性桌布一套", "大件垃圾")])
+def test_a_measure_word_after_a_noun_is_part_of_the_name(kb: KnowledgeBase, text: str, wrong: str) -> None:
+    assert wrong not in bins(kb, text)  # "沙发套" is a cover, not the sofa
+
+
+def test_a_trailing_measure_word_after_a_number_is_still_dropped(kb: KnowledgeBase) -> None:
+    assert bins(kb, "旧衣服一件") == ["可回收物"]
+    assert bins(kb, "纸箱一堆") == ["可回收物"]
+
+
+def test_the_topic_after_a_place_is_asked_about_not_the_place(kb: KnowledgeBase) -> None:
+    answer = kb.answer("厕所里的纸篓垃圾")
+    assert not any(i.query == "厕所" for i in answer.items), answer.text
+    assert bins(kb, "遥控器里的电池") == ["其他垃圾"]  # a known topic after the place still answers
+    assert bins(kb, "手机里的电池") == ["有害垃圾"]
+
+
+@pytest.mark.parametrize(("text", "category"), [("奶茶里的珍珠", "厨余垃圾"), ("奶茶里的椰果", "厨余垃圾")])
+def test_a_part_named_by_the_local_rule_of_the_item_before_it(kb: KnowledgeBase, text: str, category: str) -> None:
+    assert bins(kb, text) == [category]
+
+
+def test_a_follow_up_naming_a_part_of_the_last_item(kb: KnowledgeBase) -> None:
+    for last in ("奶茶", "奶茶杯"):
+        answer = follow_up(kb, {"query": last}, "珍珠呢")
+        assert answer is not None and [i.category for i in answer.items] == ["厨余垃圾"], last
+    answer = follow_up(kb, {"query": "过期药"}, "它的包装呢")
+    assert answer is not None and [i.category for i in answer.items] == ["可回收物"]
+
+
+PHARMA = sorted(
+    {
+        normalize(s)
+        for e in read_imported(bundled_text("sorting-items.tsv"))
+        for s in e.surfaces
+        if normalize(s).endswith(PHARMA_FORMS)
+    }
+)
+
+
+def test_the_walk_finds_imported_medicines() -> None:
+    assert "药膏" in PHARMA
+
+
+@pytest.mark.parametrize("name", PHARMA)
+def test_an_imported_medicine_gets_zhengzhous_hazardous_bin(kb: KnowledgeBase, name: str) -> None:
+    assert bins(kb, name) == ["有害垃圾"], name  # 郑州办法: 废药品 is 有害垃圾, whatever the Shanghai list says
+
+
+def test_the_model_does_not_answer_a_box_by_what_it_held(kb: KnowledgeBase) -> None:
+    answer = kb.answer("牙膏盒")  # the carton of toothpaste is paper, not 其他垃圾 like the paste
+    assert answer.intent != "sorting" or answer.items[0].category != "其他垃圾"
+    assert kb.matcher._container_of_product("牙膏盒", "其他垃圾")
+    assert not kb.matcher._container_of_product("农药瓶", "有害垃圾")  # a hazardous content does decide
+
+
+def test_a_list_joined_by_gen_with_ge(kb: KnowledgeBase) -> None:
+    assert bins(kb, "剩饭跟纸巾各扔哪个桶") == ["厨余垃圾", "其他垃圾"]
+
+
+@pytest.mark.parametrize("text", ["我们庄上的烂菜叶咋整", "俺庄里剩饭往哪撂", "咱村里旧衣服搁哪"])
+def test_a_village_said_with_zhuang_is_rural(text: str) -> None:
+    area, rest = split_area(normalize(text))
+    assert area == "rural" and rest
+
+
+@pytest.mark.parametrize("text", ["我们村里", "我们村", "咱村上"])
+def test_the_village_said_alone_sets_the_area(kb: KnowledgeBase, text: str) -> None:
+    answer = kb.answer(text)
+    assert answer.extra.get("command") == "set_area" and answer.extra.get("area") == "rural"
