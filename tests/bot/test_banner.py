@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -26,11 +27,17 @@ def _wait_for_text(log: Path, text: str, timeout: float = 30) -> str:
 
 def test_serve_prints_the_urls_and_the_first_admin_command(settings: Settings, tmp_path: Path) -> None:
     log = tmp_path / "serve.log"
-    with serve(settings, rate=100, log=log, WUFEI_CAMPAIGNS__SCHEDULER="false") as (_, base):
+    env = {"WUFEI_CAMPAIGNS__SCHEDULER": "false", "WUFEI_LOG_FORMAT": "json", "WUFEI_LOG_LEVEL": "INFO"}
+    with serve(settings, rate=100, log=log, **env) as (_, base):
         content = _wait_for_text(log, "按 Ctrl+C 停止服务")
     assert f"居民聊天页面：{base}/" in content
     assert f"管理后台：    {base}/admin" in content
     assert "wufei user create 姓名 --role admin" in content
+    # WUFEI_LOG_FORMAT=json: our lines and uvicorn's alike are JSON objects
+    records = [json.loads(line) for line in content.splitlines() if line.startswith("{")]
+    assert any(r["logger"] == "uvicorn.error" and "Uvicorn running" in r["message"] for r in records)
+    banner_lines = [line for line in content.splitlines() if line.startswith(("无废城市小助手已启动", "  "))]
+    assert len(records) + len(banner_lines) == len(content.splitlines())  # no plain-text log line
 
 
 def test_the_first_admin_hint_goes_once_an_admin_exists(factory: sessionmaker[Session]) -> None:
