@@ -149,3 +149,7 @@ def test_before_merge_leaves_one_open_conversation_and_deletes_nothing(
         rows = session.scalars(select(HandoverConversation).order_by(HandoverConversation.id)).all()
         assert [(r.resident_id, r.status) for r in rows] == [(keep.resident_id, "open"), (keep.resident_id, "closed")]
         assert rows[0].last_message_at == T0 + dt.timedelta(minutes=3) and rows[1].closed_by == handover.MERGED
+
+
+def test_help_says_how_to_reach_a_person(dialogue: Dialogue) -> None:
+    assert "发送“人工”" in say(dialogue, "帮助").text
