@@ -68,6 +68,8 @@ STOP = {
     "下降", "增长", "担任", "管理",
 }  # fmt: skip
 ASKING = re.compile("..(几|多少|哪些|谁|啥|什么)$")  # a question word glued to a keyword: 百分之几 (几点 stays)
+# a word made of a question word ("归谁", "谁管", "哪个局", "哪家"): the question, never the topic
+QUESTION_WORD = re.compile("^(归|由|是|找|问)?(谁|哪个|哪家|哪些|哪)")
 MODAL = re.compile("^(要|想|需)[\u4e00-\u9fff]$")  # 要建, 想搞: a modal glued to a verb
 # Words written several ways in plans and questions, unified before segmenting (longest first).
 SYNONYMS = [
@@ -138,7 +140,12 @@ def tokens(text: str) -> set[str]:
     kept = {
         w
         for w in words
-        if len(w) > 1 and w not in STOP and not w.strip().isdigit() and not ASKING.search(w) and not MODAL.match(w)
+        if len(w) > 1
+        and w not in STOP
+        and not w.strip().isdigit()
+        and not ASKING.search(w)
+        and not MODAL.match(w)
+        and not QUESTION_WORD.match(w)
     }
     return {w for w in kept if not _stop_compound(w, words)}
 
@@ -360,7 +367,8 @@ class PolicyIndex:
             return self._metadata(want, among)
         if re.search("(多少|几)(项|个|条)(重点)?任务", q):
             return self._task_count(want, among)
-        if ("无废细胞" in q or re.search("无废(景区|公园)", q)) and _has(q, CELL_CUES) and not _has(q, ("多少", "几")):
+        counting = re.search("多少|(?<!哪)几", q)  # "建几个" asks a count, "哪几个" asks for the names
+        if ("无废细胞" in q or re.search("无废(景区|公园)", q)) and _has(q, CELL_CUES) and not counting:
             found = self._cells(want)
             if found:
                 return found

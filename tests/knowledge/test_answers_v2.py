@@ -9,6 +9,7 @@ from knowledge.context import follow_up, split_area
 from knowledge.core import KnowledgeBase
 from knowledge.matching import PHARMA_FORMS
 from knowledge.normalize import normalize
+from knowledge.policy import PolicyIndex
 
 
 def bins(kb: KnowledgeBase, text: str) -> list[str]:
@@ -85,3 +86,16 @@ def test_a_village_said_with_zhuang_is_rural(text: str) -> None:
 def test_the_village_said_alone_sets_the_area(kb: KnowledgeBase, text: str) -> None:
     answer = kb.answer(text)
     assert answer.extra.get("command") == "set_area" and answer.extra.get("area") == "rural"
+
+
+@pytest.mark.parametrize("question", ["装配式建筑归谁管", "装配式建筑由哪家单位牵头", "装配式建筑是哪个部门管"])
+def test_a_question_word_is_not_read_as_the_topic(index: PolicyIndex, question: str) -> None:
+    answer = index.answer(question, city=None)
+    assert answer is not None and answer.extra.get("units", {}).get("lead") == ["市住建局"], question
+
+
+def test_which_scenic_spots_asks_for_names_not_a_count(index: PolicyIndex) -> None:
+    answer = index.answer("新密的无废景区是哪几个", city=None)
+    assert answer is not None and "伏羲山红石林" in answer.text
+    counted = index.answer("新密要建几个无废景区", city=None)
+    assert counted is not None and "3" in counted.text
