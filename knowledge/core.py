@@ -69,6 +69,7 @@ _POLICY_CUE = re.compile(
     r"多少|目标|利用率|比例|比率|指标|要求|牵头|负责|任务|方案|达到|百分之|%|配合|协办|协助|责任单位|哪个部门|报送|经费"
     r"|几座|几家|几所|几场|几个|谁|哪个单位|哪些单位|哪些部门|保障|为重点"
 )
+_PLAN_WORD = re.compile("利用率|回收率|覆盖率|普及率|使用率|处理率|满意度|参与度|指标|方案")
 _NUMBERS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5"}
 _LATIN = re.compile(r"[a-z]{2}")
 _NONE_OF_THEM = frozenset(["都不是", "都不对", "都不像", "哪个都不是", "两个都不是", "不是这两种"])
@@ -168,6 +169,8 @@ class KnowledgeBase:
             return sorting
         if policy is None and self.policy is not None:
             policy = self.policy.answer(norm, city=city)
+        if policy is not None and sorting is not None and sorting.source == _GUESS_SOURCE and _PLAN_WORD.search(norm):
+            return policy  # "回收利用率要搞到多少" is a plan question: never ask which bin a rate goes in
         if policy is not None and any(k in policy.extra for k in ("targets", "units", "tasks")):
             return policy  # a figure or a responsibility from the plan
         faq = self._faq(norm)

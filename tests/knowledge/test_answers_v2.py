@@ -99,3 +99,16 @@ def test_which_scenic_spots_asks_for_names_not_a_count(index: PolicyIndex) -> No
     assert answer is not None and "伏羲山红石林" in answer.text
     counted = index.answer("新密要建几个无废景区", city=None)
     assert counted is not None and "3" in counted.text
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"), [("垃圾分类这个事是哪个部门主抓", "市城管局"), ("秸秆利用这块归哪个局分管", "市农委")]
+)
+def test_filler_and_verbs_of_responsibility_are_not_topics(index: PolicyIndex, question: str, lead: str) -> None:
+    answer = index.answer(question, city=None)
+    assert answer is not None and lead in answer.extra.get("units", {}).get("lead", []), question
+
+
+def test_a_rate_is_a_plan_question_not_an_item_to_sort(kb: KnowledgeBase) -> None:
+    answer = kb.answer("咱这儿垃圾回收利用率要搞到百分之多少", city="新郑市")
+    assert answer.intent == "policy" and "40%" in answer.text
