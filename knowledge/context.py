@@ -109,6 +109,8 @@ def follow_up(
         answer = kb.answer(f"{whole}里的{rest}", area=area, city=city)  # "奶茶(杯)" then "珍珠呢": its 厨余 part
         if answer.intent == "sorting":
             answer.extra["follow_up"] = f"{whole}里的{rest}"
+            for item in answer.items:  # remembered as "奶茶的杯子", so "珍珠呢" next is still about the milk tea
+                item.query = item.query if item.query.startswith(whole) else f"{whole}的{item.query}"
             return answer
     alone = kb.answer(norm, area=area, city=city)
     if pointing and rest.rstrip("的") in PART_NOUNS:

@@ -76,6 +76,11 @@ _NONE_OF_THEM = frozenset(["都不是", "都不对", "都不像", "哪个都不�
 _DONT_KNOW = frozenset(["不知道", "不清楚", "不确定", "不懂", "都有", "随便", "不晓得", "搞不清", "看不出来"])
 
 
+def _dont_know(norm: str) -> bool:
+    """ "不知道", "我也不知道", "真不清楚啊": the resident cannot tell which kind it is."""
+    return norm.lstrip("我俺也还真是就").rstrip("啊呀哎诶了呢") in _DONT_KNOW
+
+
 _ACKS_LONGEST_FIRST = sorted(ACKS | THANKS, key=len, reverse=True)
 _THANKING = ("谢", "thank", "thx", "3q")
 
@@ -202,7 +207,7 @@ class KnowledgeBase:
         if option is not None:
             item = self._item_for_option(entry, option, query, area, confidence=0.95)
             return Answer("sorting", self._item_text(item, entry, area, kind=option), 0.95, item.source, [item])
-        if norm in _DONT_KNOW:
+        if _dont_know(norm):
             lines = [texts.NOT_SURE_KIND] + [f"· {o.label} → {_bin(o.category)}" for o in entry.kinds]
             item = ItemAnswer(
                 entry.name, query, entry.category, "种类未说明，按最谨慎的投法", None, _source(entry), 0.8
@@ -331,7 +336,7 @@ class KnowledgeBase:
         elif (named := _asked_category(norm)) in options:
             chosen = named
         if chosen is None:
-            if norm in _DONT_KNOW or norm in _NONE_OF_THEM:
+            if _dont_know(norm) or norm in _NONE_OF_THEM:
                 text = texts.UNKNOWN_ITEM.format(query=query) + texts.GENERAL_RULE
                 return Answer("unknown", text, 0.0, "fallback", extra={"unknown": [query]})
             return None

@@ -112,3 +112,24 @@ def test_filler_and_verbs_of_responsibility_are_not_topics(index: PolicyIndex, q
 def test_a_rate_is_a_plan_question_not_an_item_to_sort(kb: KnowledgeBase) -> None:
     answer = kb.answer("咱这儿垃圾回收利用率要搞到百分之多少", city="新郑市")
     assert answer.intent == "policy" and "40%" in answer.text
+
+
+def test_a_part_asked_after_another_part_stays_with_the_whole(kb: KnowledgeBase) -> None:
+    cup = follow_up(kb, {"query": "奶茶"}, "杯子呢")
+    assert cup is not None and cup.items and cup.items[0].query == "奶茶的杯子"
+    pearls = follow_up(kb, {"query": cup.items[0].query}, "珍珠呢")
+    assert pearls is not None and [i.category for i in pearls.items] == ["厨余垃圾"]
+
+
+def test_if_is_a_question_word_not_a_fruit(kb: KnowledgeBase) -> None:
+    assert kb.answer("如果洗干净了呢").intent != "sorting"  # 如果 ends in 果 but names nothing
+    answer = follow_up(kb, {"query": "外卖盒"}, "如果洗干净了呢")
+    assert answer is not None and [i.category for i in answer.items] == ["可回收物"]
+
+
+@pytest.mark.parametrize("said", ["我不知道", "我也不清楚啊", "真不知道"])
+def test_i_dont_know_after_a_kind_question_gets_the_safest_bin(kb: KnowledgeBase, said: str) -> None:
+    pending = kb.answer("电池扔哪").pending
+    assert pending is not None
+    answer = kb.resolve(pending, said)
+    assert answer is not None and answer.items and answer.items[0].category == "有害垃圾"
