@@ -276,7 +276,7 @@ class Matcher:
 
     def _imported_drug(self, entry: Entry, surface: str) -> Entry | None:
         """The local 过期药品 rule for an imported name of a pharmaceutical form labelled otherwise ("药膏")."""
-        if entry.source == LOCAL_SOURCE or entry.category == "有害垃圾" or not surface.endswith(PHARMA_FORMS):
+        if entry.source == LOCAL_SOURCE or entry.category == "有害垃圾" or not medicine_name(surface):
             return None
         return self.by_surface.get("过期药品")
 
@@ -387,6 +387,11 @@ class Matcher:
                 or (rules.longer(found.query, found.surface) if found.how == "head" else None)
                 or (rules.prefix_decides(found.query, found.surface) if found.how == "head" else None)
             )
+            if guess is not None and found.needs_kind and not guess.rule.lower:
+                fitting = [o for o in found.entry.kinds if o.category == guess.rule.category]
+                if len(fitting) == 1:  # "含汞的灯泡": the deciding word picks the kind instead of asking
+                    found.option, found.needs_kind = fitting[0], False
+                    return
             if guess is not None and not self._already_decided(found, guess):
                 self._apply(found, guess)
             return
@@ -508,6 +513,13 @@ class Matcher:
                     index.setdefault(pinyin_key(surface), set()).add(surface)
             self._pinyin = index
         return self._pinyin
+
+
+def medicine_name(surface: str) -> bool:
+    """A name of a medicine by its form ("药膏", "眼药水"); "咖啡胶囊" is a coffee pod, not a medicine."""
+    if not surface.endswith(PHARMA_FORMS):
+        return False
+    return "药" in surface or surface in PHARMA_FORMS or any(name in surface for name in DRUG_NAMES)
 
 
 def part_named(entry: Entry, word: str) -> Entry | None:

@@ -7,7 +7,7 @@ import pytest
 from knowledge.catalogue import bundled_text, read_imported
 from knowledge.context import follow_up, split_area
 from knowledge.core import KnowledgeBase
-from knowledge.matching import PHARMA_FORMS
+from knowledge.matching import medicine_name
 from knowledge.normalize import normalize
 from knowledge.policy import PolicyIndex
 
@@ -51,7 +51,7 @@ PHARMA = sorted(
         normalize(s)
         for e in read_imported(bundled_text("sorting-items.tsv"))
         for s in e.surfaces
-        if normalize(s).endswith(PHARMA_FORMS)
+        if medicine_name(normalize(s))
     }
 )
 
@@ -133,3 +133,18 @@ def test_i_dont_know_after_a_kind_question_gets_the_safest_bin(kb: KnowledgeBase
     assert pending is not None
     answer = kb.resolve(pending, said)
     assert answer is not None and answer.items and answer.items[0].category == "有害垃圾"
+
+
+def test_a_coffee_capsule_is_not_a_medicine(kb: KnowledgeBase) -> None:
+    assert bins(kb, "咖啡胶囊") == ["其他垃圾"]  # only names of medicines take the 废药品 rule
+
+
+@pytest.mark.parametrize("word", ["结果", "效果扔哪"])
+def test_abstract_words_ending_in_guo_are_not_fruit(kb: KnowledgeBase, word: str) -> None:
+    assert "厨余垃圾" not in bins(kb, word)
+
+
+@pytest.mark.parametrize("text", ["含汞的灯泡", "含汞的温度计"])
+def test_a_deciding_word_picks_the_kind_instead_of_asking(kb: KnowledgeBase, text: str) -> None:
+    answer = kb.answer(text)
+    assert answer.intent == "sorting" and [i.category for i in answer.items] == ["有害垃圾"], answer.text
