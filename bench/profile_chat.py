@@ -4,7 +4,8 @@ The HTTP layer is left out (the route runs in a worker thread pyinstrument does 
 bare endpoint in bench/load_bench.py.
 
 Usage: `python bench/profile_chat.py [N]` (default 2,000 messages on a fresh SQLite database; `DB=postgresql+psycopg://…`
-for PostgreSQL). Prints the call tree of the slowest parts and the time per message.
+for PostgreSQL). Prints the call tree of the slowest parts, the time per message and the SQL statements per message
+(counted by an engine event listener here in the bench, not in the product).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from fastapi.testclient import TestClient  # noqa: E402
 from pyinstrument import Profiler  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
 from bot.db import utcnow  # noqa: E402
@@ -38,6 +40,13 @@ def main() -> None:
         for i in range(20):  # warm-up: knowledge snapshot, jieba, connection pool
             client.post("/api/chat", json={"text": QUESTIONS[i % len(QUESTIONS)]})
         dialogue = client.app.state.dialogue  # type: ignore[attr-defined]
+        statements = [0]
+        engine = dialogue.factory.kw["bind"]
+
+        def count(*_: object) -> None:
+            statements[0] += 1
+
+        event.listen(engine, "before_cursor_execute", count)  # SQL round trips (BEGIN/COMMIT are not counted)
         profiler = Profiler(interval=0.0005)
         start = time.perf_counter()
         profiler.start()
@@ -45,7 +54,9 @@ def main() -> None:
             dialogue.handle(IncomingMessage("web", f"p{i % 200}", QUESTIONS[i % len(QUESTIONS)], utcnow()))
         profiler.stop()
         wall = time.perf_counter() - start
+        event.remove(engine, "before_cursor_execute", count)
     print(f"{n} messages in {wall:.2f} s: {1000 * wall / n:.2f} ms per message ({db.split(':')[0]})")
+    print(f"{statements[0] / n:.2f} SQL statements per message (200 residents, each asked about {n // 200} times)")
     print(profiler.output_text(unicode=True, color=False, show_all=False, short_mode=True))
 
 

@@ -29,6 +29,9 @@ CONTEXT_TTL = dt.timedelta(minutes=15)  # how long "那个袋子呢" still refer
 SURVEY_LOG_TEXT = "[survey turn]"
 CHOICE_INTENT = "choice"  # chat_log intent of a reply to a clarifying question: not a question of its own
 PHOTO_MEDIA = frozenset({"image", "photo", "sticker"})
+# `respond`'s outcomes when a web address is over its limit (counted as "dropped" and "ratelimited")
+CLIENT_DROPPED, CLIENT_NOTICE = "client_dropped", "client_ratelimited"
+COUNTED = "counted"  # internal: the address's message is already counted, answer it
 
 
 @dataclass
@@ -59,10 +62,27 @@ class Turn:
     text: str
     settings: Settings
 
+    _state: ConversationState | None = field(default=None, init=False, repr=False)
+    _state_read: bool = field(default=False, init=False, repr=False)
+
     @property
     def now(self) -> dt.datetime:
         """When the message arrived."""
         return self.message.received_at
+
+    def state(self) -> ConversationState | None:
+        """The resident's conversation state as the message found it (read once: hooks and the core share it)."""
+        if not self._state_read:
+            self._state, self._state_read = self.session.get(ConversationState, self.resident.id), True
+        return self._state
+
+    def drop_state(self) -> None:
+        """Delete the resident's conversation state (a hook that gives up a question it asked)."""
+        state = self.state()
+        if state is not None:
+            self.session.delete(state)
+            self.session.flush()
+        self._state = None
 
 
 @dataclass
@@ -103,23 +123,71 @@ class Dialogue:
 
     def handle(self, message: IncomingMessage) -> list[Reply]:
         """Answer one message; never raises: a fault becomes a polite reply and a log entry."""
+        return self.respond(message)[1]
+
+    def respond(self, message: IncomingMessage, *, client: str | None = None) -> tuple[str, list[Reply]]:
+        """`handle` with the outcome; a web `client` address is counted against its per-minute limit in the same
+        transaction (one transaction per message): CLIENT_NOTICE and CLIENT_DROPPED are its notice and its refusal."""
         text = (message.text or "")[: self.settings.max_message_chars]
         try:
             with transaction(self.factory) as session:
-                outcome, replies = self._turn(session, message, text)
+                outcome, replies = self._client_limit(session, client, text, message.received_at)
+                if outcome in ("", COUNTED):
+                    counted = outcome == COUNTED
+                    outcome, replies = self._turn(session, message, text)
+                    if client is not None and not counted:  # last: on SQLite the first write locks until the commit
+                        per_client = self.settings.chat.client_rate_per_minute
+                        ratelimit.check_client(session, client=client, now=message.received_at, per_minute=per_client)
         except Exception:
             log.exception("dialogue failed for %s:%s", message.channel, message.user_id)
             outcome, replies = "error", [Reply(texts.INTERNAL_ERROR)]
-        self.outcomes.add(outcome)
-        return replies
+        self.outcomes.add({CLIENT_DROPPED: "dropped", CLIENT_NOTICE: "ratelimited"}.get(outcome, outcome))
+        return outcome, replies
+
+    def _client_limit(
+        self, session: Session, client: str | None, text: str, now: dt.datetime
+    ) -> tuple[str, list[Reply]]:
+        """The per-address limit of the web chat, before a resident is even looked up; ("" or COUNTED, []) to go on."""
+        per_client = self.settings.chat.client_rate_per_minute
+        if client is None or per_client <= 0:
+            return "", []
+        if ratelimit.peek_client(session, client=client, now=now, per_minute=per_client) is None:
+            return "", []  # counted at the end of the transaction
+        verdict = ratelimit.check_client(session, client=client, now=now, per_minute=per_client)  # counted now
+        if verdict is None:  # the minute turned meanwhile: answer, and do not count it twice
+            return COUNTED, []
+        if verdict == "notice":
+            session.add(
+                ChatLog(channel="web", text=text[:500], intent=ratelimit.LIMITED, confidence=1.0, created_at=now)
+            )
+            return CLIENT_NOTICE, [Reply(texts.RATE_LIMITED)]
+        return CLIENT_DROPPED, []
 
     def _turn(self, session: Session, message: IncomingMessage, text: str) -> tuple[str, list[Reply]]:
         """The rate limit first (typed text only: events such as unsubscribe always go through), then the answer."""
         now = message.received_at
-        resident = residents.get_or_create(session, channel=message.channel, external_id=message.user_id, now=now)
+        limit = self.settings.chat.rate_per_minute if message.kind == "text" else 0
+        # one statement finds a known resident and counts their last minute
+        found, verdict = ratelimit.find_and_check(
+            session, channel=message.channel, external_id=message.user_id, now=now, per_minute=limit
+        )
+        if found is not None and found.status == "unreachable":
+            residents.seen(session, found, now=now)  # before the hooks: they see a reachable resident
+        resident = found or residents.get_or_create(
+            session, channel=message.channel, external_id=message.user_id, now=now
+        )
+        outcome, replies = self._answer(session, message, text, resident, verdict)
+        if found is not None:
+            # written last: on SQLite the first write takes the database's write lock until the commit
+            residents.seen(session, found, now=now)
+        return outcome, replies
+
+    def _answer(
+        self, session: Session, message: IncomingMessage, text: str, resident: Resident, verdict: str | None
+    ) -> tuple[str, list[Reply]]:
+        """The rate limit's verdict applied (typed text only), then the answer."""
+        now = message.received_at
         if message.kind == "text":
-            limit = self.settings.chat.rate_per_minute
-            verdict = ratelimit.check(session, resident_id=resident.id, now=now, per_minute=limit)
             if verdict == "notice":
                 ratelimit.record_notice(session, resident_id=resident.id, channel=message.channel, text=text, now=now)
                 return "ratelimited", [Reply(texts.RATE_LIMITED)]
@@ -149,7 +217,7 @@ class Dialogue:
             unsupported = Answer("smalltalk", texts.UNSUPPORTED_EVENT, 1.0, f"event:{message.event}")
             self._record(session, resident, message, text, unsupported, now)
             return Reply(unsupported.text, [], unsupported)
-        state = session.get(ConversationState, resident.id)
+        state = turn.state()  # hooks that let the message pass leave the state as it was
         if state is not None and state.expires_at <= now:
             session.delete(state)
             state = None
@@ -169,28 +237,33 @@ class Dialogue:
                 choice = True
         answer = handover.after_answer(turn, answer)  # 人工客服: "a person will reply", or open one after two unknowns
         keep = answer.intent == "smalltalk" and not choice  # "谢谢" between two turns keeps the context
-        if state is not None and not keep:
-            session.delete(state)
-            session.flush()
         if not keep:
-            self._keep_context(session, resident, answer, now)
+            self._keep_context(session, resident, answer, now, state)
         self._apply_command(session, resident, answer)
         logged = str(answer.extra.get("follow_up") or text)  # "那个袋子呢" is logged as the question it asked
         self._record(session, resident, message, logged, answer, now, intent=CHOICE_INTENT if choice else None)
         return Reply(answer.text, answer.choices, answer)
 
     @staticmethod
-    def _keep_context(session: Session, resident: Resident, answer: Answer, now: dt.datetime) -> None:
-        """A pending question (30 minutes) or the item just answered (15 minutes), for the next message."""
+    def _keep_context(
+        session: Session, resident: Resident, answer: Answer, now: dt.datetime, state: ConversationState | None
+    ) -> None:
+        """A pending question (30 minutes) or the item just answered (15 minutes) replaces `state`, for the next message."""
         last = context.remember(answer)
         if answer.pending is not None:
             payload, kind, ttl = dict(answer.pending), str(answer.pending.get("type", "kind")), PENDING_TTL
         elif last is not None:
             payload, kind, ttl = {}, "context", CONTEXT_TTL
         else:
+            if state is not None:
+                session.delete(state)
+                session.flush()
             return
         if last is not None:
             payload["last"] = last
+        if state is not None:  # one UPDATE instead of a DELETE and an INSERT
+            state.kind, state.payload, state.updated_at, state.expires_at = kind, payload, now, now + ttl
+            return
         session.add(
             ConversationState(resident_id=resident.id, kind=kind, payload=payload, updated_at=now, expires_at=now + ttl)
         )

@@ -31,7 +31,7 @@ def onboarding_hook(turn: Turn) -> Answer | None:
     text = normalize(turn.text)
     if message.kind == "text" and text in RESTART_WORDS:
         return _ask(turn, "city", welcome=False)
-    state = turn.session.get(ConversationState, turn.resident.id)
+    state = turn.state()
     if state is None or state.kind != KIND or state.expires_at <= turn.now or message.kind != "text":
         return None
     step = str(state.payload.get("step"))
@@ -109,10 +109,7 @@ def _give_up(turn: Turn) -> Answer | None:
 
 
 def _clear(turn: Turn) -> None:
-    state = turn.session.get(ConversationState, turn.resident.id)
-    if state is not None:
-        turn.session.delete(state)
-        turn.session.flush()
+    turn.drop_state()
 
 
 def _pick(text: str, labels: list[str], aliases: dict[str, int] | None = None) -> str | None:

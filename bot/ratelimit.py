@@ -14,32 +14,54 @@ gets the notice and the rest of that minute are refused before a resident is eve
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Executable, bindparam, case, delete, func, select
+from sqlalchemy import Executable, bindparam, case, delete, func, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.models import ChatClientMinute, ChatLog
+from campaigns.models import ChannelIdentity, Resident
 
 WINDOW = dt.timedelta(minutes=1)
 LIMITED = "ratelimited"  # the chat_log intent of a notice
 Verdict = Literal["notice", "drop"]
-# built once: constructing the expression on every message cost more than running it (bench/profile_chat.py)
-_RECENT = select(
-    func.count(ChatLog.id),
-    func.coalesce(func.sum(case((ChatLog.intent == LIMITED, 1), else_=0)), 0),
-).where(
-    ChatLog.resident_id == bindparam("resident_id"),
-    ChatLog.created_at > bindparam("since", type_=ChatLog.__table__.c.created_at.type),
+
+
+def _since(column: Any) -> Any:
+    """The resident's chat log rows of the last minute matching `column` (a correlated count)."""
+    return (
+        select(func.count(ChatLog.id))
+        .where(
+            ChatLog.resident_id == Resident.id,
+            ChatLog.created_at > bindparam("since", type_=ChatLog.__table__.c.created_at.type),
+            column,
+        )
+        .scalar_subquery()
+    )
+
+
+# the resident behind a channel address and their last minute's counts in one indexed statement (one round trip)
+_RESIDENT_RECENT = (
+    select(Resident, _since(true()), _since(ChatLog.intent == LIMITED))
+    .join(ChannelIdentity)
+    .where(ChannelIdentity.channel == bindparam("channel"), ChannelIdentity.external_id == bindparam("external_id"))
 )
 
 
-def check(session: Session, *, resident_id: int, now: dt.datetime, per_minute: int) -> Verdict | None:
-    """None when the message may be answered; "notice" to tell the resident once; "drop" to stay silent."""
-    if per_minute <= 0:
-        return None
-    answered, noticed = session.execute(_RECENT, {"resident_id": resident_id, "since": now - WINDOW}).one()
+def find_and_check(
+    session: Session, *, channel: str, external_id: str, now: dt.datetime, per_minute: int
+) -> tuple[Resident | None, Verdict | None]:
+    """The known resident behind (channel, external_id) with `check`'s verdict, in one statement; (None, None) if new."""
+    params = {"channel": channel, "external_id": external_id, "since": now - WINDOW}
+    row = session.execute(_RESIDENT_RECENT, params).first()
+    if row is None:
+        return None, None
+    resident, answered, noticed = row
+    return resident, (_verdict(int(answered), int(noticed), per_minute) if per_minute > 0 else None)
+
+
+def _verdict(answered: int, noticed: int, per_minute: int) -> Verdict | None:
     if answered - noticed < per_minute:
         return None
     return "drop" if noticed else "notice"
@@ -84,6 +106,25 @@ def check_client(session: Session, *, client: str, now: dt.datetime, per_minute:
         return None
     upsert = _UPSERTS[session.get_bind().dialect.name]
     messages = int(session.execute(upsert, {"client": client[:64], "start": window_start(now)}).scalar_one())
+    if messages <= per_minute:
+        return None
+    return "notice" if messages == per_minute + 1 else "drop"
+
+
+_CLIENT_COUNT = select(ChatClientMinute.messages, ChatClientMinute.window_start).where(
+    ChatClientMinute.client == bindparam("client")
+)
+
+
+def peek_client(session: Session, *, client: str, now: dt.datetime, per_minute: int) -> Verdict | None:
+    """`check_client`'s verdict for one more message, read without counting it (no write, so no lock on SQLite).
+
+    The chat path counts the message with `check_client` at the end of its transaction; two messages from one
+    address at the same instant may both pass on the same count (the count itself stays exact)."""
+    if per_minute <= 0:
+        return None
+    row = session.execute(_CLIENT_COUNT, {"client": client[:64]}).first()
+    messages = (int(row.messages) if row is not None and row.window_start >= window_start(now) else 0) + 1
     if messages <= per_minute:
         return None
     return "notice" if messages == per_minute + 1 else "drop"

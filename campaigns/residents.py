@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,17 +36,19 @@ def consents(resident: Resident, mode: str) -> bool:
     return bool(resident.push_consent) or (mode == "opt_out" and resident.consent_at is None)
 
 
+# built once: the lookup runs on every chat message (one indexed statement; building it cost as much as running it)
+_BY_IDENTITY = (
+    select(Resident)
+    .join(ChannelIdentity)
+    .where(ChannelIdentity.channel == bindparam("channel"), ChannelIdentity.external_id == bindparam("external_id"))
+)
+
+
 def get_or_create(session: Session, *, channel: str, external_id: str, now: dt.datetime) -> Resident:
     """The resident behind (channel, external_id), created on first contact; safe against a concurrent insert."""
-    found = session.execute(
-        select(Resident)
-        .join(ChannelIdentity)
-        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
-    ).scalar_one_or_none()
+    found = session.execute(_BY_IDENTITY, {"channel": channel, "external_id": external_id}).scalar_one_or_none()
     if found is not None:
-        found.last_seen_at = now
-        if found.status == "unreachable":
-            reachable_again(session, found, now=now)  # they wrote to us, so the platform lets us write back
+        seen(session, found, now=now)
         return found
     resident = Resident(created_at=now, last_seen_at=now)
     try:
@@ -61,6 +63,13 @@ def get_or_create(session: Session, *, channel: str, external_id: str, now: dt.d
         # another worker created the same identity first; use theirs
         return get_or_create(session, channel=channel, external_id=external_id, now=now)
     return resident
+
+
+def seen(session: Session, resident: Resident, *, now: dt.datetime) -> None:
+    """The resident (already looked up) just wrote to us."""
+    resident.last_seen_at = now
+    if resident.status == "unreachable":
+        reachable_again(session, resident, now=now)  # they wrote to us, so the platform lets us write back
 
 
 def set_area(session: Session, resident: Resident, area: str | None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -283,11 +284,34 @@ def load_file(path: Path) -> Survey:
     return parse(data, where=path.name)
 
 
+_LISTINGS: dict[tuple[Path, int], tuple[Path, ...]] = {}  # (folder, its mtime) -> its *.yaml files
+
+
+def _listing(folder: Path) -> tuple[Path, ...]:
+    """The folder's *.yaml files, listed again only when the folder's mtime changes (a file added, removed, renamed)."""
+    try:
+        mtime = os.stat(folder).st_mtime_ns
+    except OSError:
+        return ()
+    found = _LISTINGS.get((folder, mtime))
+    if found is None:
+        found = tuple(sorted(folder.glob("*.yaml")))
+        if time.time() - mtime / 1e9 > 2:  # a folder changed just now may change again within the clock's granularity
+            if len(_LISTINGS) > 64:
+                _LISTINGS.clear()
+            _LISTINGS[(folder, mtime)] = found
+    return found
+
+
 def _files(extra_dir: Path | None) -> tuple[tuple[str, float], ...]:
-    paths = sorted(DATA.glob("*.yaml"))
-    if extra_dir is not None and extra_dir.is_dir():
-        paths += sorted(extra_dir.glob("*.yaml"))
-    return tuple((str(p), os.stat(p).st_mtime) for p in paths)
+    paths = _listing(DATA) + (_listing(extra_dir) if extra_dir is not None else ())
+    stamped: list[tuple[str, float]] = []
+    for p in paths:
+        try:
+            stamped.append((str(p), os.stat(p).st_mtime))
+        except FileNotFoundError:  # removed since the listing: the folder's new mtime lists again next time
+            continue
+    return tuple(stamped)
 
 
 @lru_cache(maxsize=8)

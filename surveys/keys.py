@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 SALT_FILE = "survey.salt"
+_SALTS: dict[Path, tuple[int, int, str]] = {}  # path -> (mtime_ns, inode, salt): one stat per message, not a read
 
 
 def respondent_key(salt: str, survey_id: str, subject: str) -> str:
@@ -28,7 +29,7 @@ def resolve_salt(configured: str, data_dir: Path) -> str:
         return configured
     path = data_dir / SALT_FILE
     try:
-        return path.read_text(encoding="ascii").strip()
+        return _read_salt(path)
     except FileNotFoundError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -42,3 +43,14 @@ def resolve_salt(configured: str, data_dir: Path) -> str:
     finally:
         tmp.unlink()
     return path.read_text(encoding="ascii").strip()
+
+
+def _read_salt(path: Path) -> str:
+    """The salt file's content, read again only when the file was replaced or changed."""
+    stat = os.stat(path)
+    cached = _SALTS.get(path)
+    if cached is not None and cached[:2] == (stat.st_mtime_ns, stat.st_ino):
+        return cached[2]
+    salt = path.read_text(encoding="ascii").strip()
+    _SALTS[path] = (stat.st_mtime_ns, stat.st_ino, salt)
+    return salt

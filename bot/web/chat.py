@@ -16,9 +16,8 @@ from pydantic import BaseModel, Field
 from bot import ratelimit, texts
 from bot.admin.throttle import client_key
 from bot.config import Settings
-from bot.db import transaction, utcnow
-from bot.dialogue import Dialogue, IncomingMessage
-from bot.models import ChatLog
+from bot.db import utcnow
+from bot.dialogue import CLIENT_DROPPED, CLIENT_NOTICE, Dialogue, IncomingMessage
 from bot.web import identity
 
 router = APIRouter(tags=["chat"])
@@ -65,22 +64,15 @@ def post_chat(body: ChatIn, request: Request, response: Response) -> ChatOut | J
     dialogue: Dialogue = request.app.state.dialogue
     settings: Settings = request.app.state.settings
     now = utcnow()
-    per_client = settings.chat.client_rate_per_minute
-    if per_client > 0:
-        with transaction(request.app.state.factory) as session:
-            verdict = ratelimit.check_client(session, client=client_address(request), now=now, per_minute=per_client)
-            if verdict == "notice":
-                text = body.text[:500]
-                session.add(ChatLog(channel="web", text=text, intent=ratelimit.LIMITED, confidence=1.0, created_at=now))
-        if verdict == "drop":
-            dialogue.outcomes.add("dropped")
-            retry = str(ratelimit.retry_after(now))
-            return JSONResponse({"detail": texts.CLIENT_RATE_LIMITED}, status_code=429, headers={"Retry-After": retry})
-        if verdict == "notice":
-            dialogue.outcomes.add("ratelimited")
-            return ChatOut(replies=[ReplyOut(text=texts.RATE_LIMITED)], answer=None)
+    client = client_address(request) if settings.chat.client_rate_per_minute > 0 else None
     web_id = identity.issue(request)
-    replies = dialogue.handle(IncomingMessage("web", web_id, body.text, now))
+    # one transaction: the address's per-minute count, then the answer (the count alone when over the limit)
+    outcome, replies = dialogue.respond(IncomingMessage("web", web_id, body.text, now), client=client)
+    if outcome == CLIENT_DROPPED:
+        retry = str(ratelimit.retry_after(now))
+        return JSONResponse({"detail": texts.CLIENT_RATE_LIMITED}, status_code=429, headers={"Retry-After": retry})
+    if outcome == CLIENT_NOTICE:  # the address, not the resident, is over the limit: no new identity is kept
+        return ChatOut(replies=[ReplyOut(text=r.text) for r in replies], answer=None)
     identity.remember(request, response, web_id)
     answer = next((r.answer.to_json() for r in replies if r.answer is not None), None)
     return ChatOut(
