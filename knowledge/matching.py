@@ -395,6 +395,11 @@ class Matcher:
             if guess is not None and not self._already_decided(found, guess):
                 self._apply(found, guess)
             return
+        if named and not found.answered and found.how == "head":
+            guess = rules.modifier(found.query, found.phrase)
+            if guess is not None and not guess.rule.lower:
+                self._apply(found, guess)  # "有油的纸盒": the word that decides the bin answers, not the doubt
+                return
         if found.answered or found.how == "homophone" or len(found.query) < 2:
             return  # one character ("湿", "灰") is a state or a word of the question, not a name to generalise
         guess = rules.classify(content, found.phrase)

@@ -148,3 +148,8 @@ def test_abstract_words_ending_in_guo_are_not_fruit(kb: KnowledgeBase, word: str
 def test_a_deciding_word_picks_the_kind_instead_of_asking(kb: KnowledgeBase, text: str) -> None:
     answer = kb.answer(text)
     assert answer.intent == "sorting" and [i.category for i in answer.items] == ["有害垃圾"], answer.text
+
+
+def test_each_item_of_a_list_keeps_its_own_deciding_word(kb: KnowledgeBase) -> None:
+    assert bins(kb, "有油的纸盒和干净的纸盒") == ["其他垃圾", "可回收物"]
+    assert kb.answer("有油的玻璃瓶").intent != "sorting"  # greasy glass: the rule says nothing, so no guess
