@@ -69,6 +69,8 @@ _POLICY_CUE = re.compile(
     r"多少|目标|利用率|比例|比率|指标|要求|牵头|负责|任务|方案|达到|百分之|%|配合|协办|协助|责任单位|哪个部门|报送|经费"
     r"|几座|几家|几所|几场|几个|谁|哪个单位|哪些单位|哪些部门|保障|为重点"
 )
+# FAQs about a consequence asked together with an item: answered first, the item's bin after it
+_FAQ_WITH_ITEM = frozenset({"fines"})
 _PLAN_WORD = re.compile("利用率|回收率|覆盖率|普及率|使用率|处理率|满意度|参与度|指标|方案")
 _NUMBERS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5"}
 _LATIN = re.compile(r"[a-z]{2}")
@@ -171,6 +173,10 @@ class KnowledgeBase:
             faq = self._faq(norm, present) if present & self._faq_cues else None
             if faq is not None and self._faq_is_more_specific(faq, sorting, norm):
                 return faq  # "大件垃圾怎么预约", "旧衣服去哪捐": the FAQ answers the question asked
+            if faq is not None and faq.extra.get("faq") in _FAQ_WITH_ITEM and sorting.intent == "sorting":
+                # "大骨头扔错了罚款吗": the question asked (the fine), then where the item goes
+                faq.text, faq.items = faq.text + "\n" + sorting.text, sorting.items
+                return faq
             return sorting
         if policy is None and self.policy is not None:
             policy = self.policy.answer(norm, city=city)

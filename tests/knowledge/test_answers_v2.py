@@ -153,3 +153,9 @@ def test_a_deciding_word_picks_the_kind_instead_of_asking(kb: KnowledgeBase, tex
 def test_each_item_of_a_list_keeps_its_own_deciding_word(kb: KnowledgeBase) -> None:
     assert bins(kb, "有油的纸盒和干净的纸盒") == ["其他垃圾", "可回收物"]
     assert kb.answer("有油的玻璃瓶").intent != "sorting"  # greasy glass: the rule says nothing, so no guess
+
+
+def test_a_question_about_the_fine_for_an_item_says_both(kb: KnowledgeBase) -> None:
+    answer = kb.answer("大骨头扔错了罚款吗")
+    assert answer.intent == "faq" and "50元" in answer.text
+    assert [i.category for i in answer.items] == ["其他垃圾"] and "其他垃圾" in answer.text
