@@ -159,3 +159,10 @@ def test_a_question_about_the_fine_for_an_item_says_both(kb: KnowledgeBase) -> N
     answer = kb.answer("大骨头扔错了罚款吗")
     assert answer.intent == "faq" and "50元" in answer.text
     assert [i.category for i in answer.items] == ["其他垃圾"] and "其他垃圾" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "category"), [("鸡的骨头", "厨余垃圾"), ("鱼的骨头", "厨余垃圾"), ("牛的大骨头", "其他垃圾")]
+)
+def test_the_animal_named_before_bones_decides_their_size(kb: KnowledgeBase, text: str, category: str) -> None:
+    assert bins(kb, text) == [category]
