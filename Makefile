@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.stamp-run
 DEV_STAMP := $(VENV)/.stamp-dev
 
-.PHONY: run test lint install dev browser init eval bench clean eval-unnamed fallback-curve
+.PHONY: run test lint install dev browser init eval bench clean eval-unnamed eval-dev fallback-curve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,12 @@ eval: install
 # items the catalogue does not name (goal >= 75 % correct, <= 4 % wrong) and the n-gram fallback's held-out curve
 eval-unnamed: install
 	$(BIN)/python eval/run_eval.py eval/unnamed_items.tsv
+
+# the #13 helper's own development sets (tuned on; see eval/dev/README.md)
+eval-dev: install
+	-$(BIN)/python eval/run_eval.py $(filter-out %policy_questions.tsv %policy_questions_2.tsv,$(wildcard eval/dev/*.tsv))
+	-$(BIN)/python eval/run_policy_eval.py eval/dev/policy_questions.tsv
+	-$(BIN)/python eval/run_policy_eval.py eval/dev/policy_questions_2.tsv
 
 fallback-curve: install
 	$(BIN)/python bench/fallback_curve.py
