@@ -22,7 +22,7 @@ from bot.archives import CSV, XLSX, bounded_rows, check_zip, sheet_rows
 from bot.config import get_settings
 from bot.db import transaction, utcnow
 from bot.scheduler import build_senders
-from campaigns import cells, ledger, lifecycle, runs, segments, templates
+from campaigns import cells, ledger, lifecycle, roster, runs, segments, templates
 from campaigns.delivery import send_test
 from campaigns.models import Campaign, Segment
 from campaigns.schedule import QuietHours, ScheduleError
@@ -45,6 +45,19 @@ def register(subparsers: Any) -> None:
     p.add_argument("cell")
     p.add_argument("status")
     p.set_defaults(handler=cmd_cells_status)
+    members = cell.add_parser("members", help="居民名单：导入、查看谁已加入、谁还没有加入").add_subparsers(
+        dest="members_command", required=True
+    )
+    p = members.add_parser("import", help="从 CSV 或 XLSX 导入居民名单（列：姓名、细胞编号、渠道、渠道账号）")
+    p.add_argument("file", type=Path)
+    p.add_argument("--cell", help="细胞编号或名称（文件中没有“细胞编号”列时必填）")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_members_import)
+    p = members.add_parser("list", help="名单上的居民：已加入 / 未加入（姓名只显示部分）")
+    p.add_argument("cell")
+    p.add_argument("--missing", action="store_true", help="只列出还没有加入的")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_members_list)
 
     seg = subparsers.add_parser("segments", aliases=["segment"], help="人群分组：保存的筛选条件")
     segsub = seg.add_subparsers(dest="segments_command", required=True)
@@ -211,6 +224,39 @@ def cmd_cells_status(args: argparse.Namespace, factory: sessionmaker[Session]) -
             return _fail(f"没有找到无废细胞：{args.cell}")
         cells.set_status(cell, args.status, at=utcnow())
         print(f"“{cell.name}”的状态已改为：{cell.status}")
+    return 0
+
+
+def cmd_members_import(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
+    """Import a resident list for cells; bad rows are listed with line numbers; exit 1 when some were bad."""
+    with transaction(factory) as session:
+        cell = cells.find(session, args.cell) if args.cell else None
+        if args.cell and cell is None:
+            return _fail(f"没有找到无废细胞：{args.cell}")
+        report = roster.import_rows(session, read_table(args.file), cell=cell, now=utcnow())
+    data = {"added": report.added, "updated": report.updated, "bad": [{"line": n, "reason": r} for n, r in report.bad]}
+    lines = [f"新增 {report.added} 人，已在名单上 {report.updated} 人，有问题的行 {len(report.bad)} 个。"]
+    lines += [f"  第 {n} 行：{r}" for n, r in report.bad]
+    _print(data, args.json, lines)
+    return 1 if report.bad else 0
+
+
+def cmd_members_list(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
+    """A cell's resident list with who has joined and who has not yet (names masked)."""
+    with transaction(factory) as session:
+        cell = cells.find(session, args.cell)
+        if cell is None:
+            return _fail(f"没有找到无废细胞：{args.cell}")
+        counts = roster.summary(session, cell.id)
+        rows = roster.entries(session, cell.id, state="not_joined" if args.missing else "", limit=100_000)
+        name = cell.name
+    data = {"cell": name, **counts, "entries": rows}
+    lines = [
+        f"{name}：名单 {counts['listed']} 人，已加入 {counts['joined']}，未加入 {counts['not_joined']}，"
+        f"无法核对 {counts['unknown']}；成员 {counts['members']} 人（不在名单上的 {counts['members_not_listed']}）"
+    ]
+    lines += [f"  {r['name']}  {r['state_name']}" for r in rows]
+    _print(data, args.json, lines)
     return 0
 
 

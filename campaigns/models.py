@@ -236,3 +236,18 @@ class TrackedLink(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     clicked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     click_channel: Mapped[str | None] = mapped_column(String(16), default=None)
+
+
+class RosterEntry(Base):
+    """A resident expected in a cell (imported list): name, and the channel account where known. Joined or not is
+    worked out at read time from the channel identity and the cell's members (so merged residents count once)."""
+
+    __tablename__ = "cell_roster"
+    __table_args__ = (Index("ix_cell_roster_cell_name", "cell_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cell_id: Mapped[int] = mapped_column(ForeignKey("cells.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str | None] = mapped_column(String(16), default=None)
+    external_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -48,6 +48,7 @@ ACTION_NAMES = {
     "conversation.faq": "把居民问题存为常见问题",
     "cell.create": "新建无废细胞",
     "cell.import": "导入无废细胞",
+    "cell.roster_import": "导入无废细胞居民名单",
     "cell.status": "更改无废细胞状态",
     "cell.qrcode": "生成无废细胞二维码",
     "survey.import": "导入问卷回答",

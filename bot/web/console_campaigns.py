@@ -16,7 +16,7 @@ from bot.web import admin_api_campaigns as core
 from bot.web.admin_api import Offset, RowId
 from bot.web.admin_auth import ConsoleUser, console
 from bot.web.console import add_nav, back, messages, render
-from campaigns import cells, ledger, lifecycle, runs, schedule, templates
+from campaigns import cells, ledger, lifecycle, roster, runs, schedule, templates
 from campaigns.models import Campaign
 from campaigns.texts import CELL_STATUSES, STATE_NAMES
 
@@ -25,6 +25,7 @@ add_nav("campaigns", "宣传活动", "/admin/campaigns", "campaigns")
 add_nav("cells", "无废细胞", "/admin/cells", "cells")
 LEDGER_PAGE = 50
 MEMBERS_PAGE = 100
+ROSTER_PAGE = 500
 LIVE_STATES = ("scheduled", "running", "paused")
 LUNAR_MONTH_NAMES = [f"{n}月" for n in "正二三四五六七八九十冬腊"]
 LUNAR_DAY_NAMES = list(schedule.LUNAR_DAYS)
@@ -429,14 +430,19 @@ async def import_cells(request: Request, user: CellsWrite, file: UploadFile) -> 
 
 
 @router.get("/cells/{cell_id}", response_class=HTMLResponse)
-def cell_page(cell_id: RowId, request: Request, user: CellsRead, offset: Offset = 0) -> Response:
-    """One cell: details, status history, status change, members (paged)."""
+def cell_page(
+    cell_id: RowId, request: Request, user: CellsRead, offset: Offset = 0, roster_state: str = ""
+) -> Response:
+    """One cell: details, status history, status change, members (paged), the resident list (joined or not)."""
     offset = max(0, offset)
+    roster_state = roster_state if roster_state in roster.STATE_NAMES else ""
     with transaction(_factory(request)) as session:
         cell = core.get_cell(session, cell_id)
         total = core.member_count(session, cell.id)
         info = core.cell_json(cell, total)
         member_rows = core.members(session, cell.id, offset=offset, limit=MEMBERS_PAGE)
+        roster_counts = roster.summary(session, cell.id)
+        roster_rows = roster.entries(session, cell.id, state=roster_state, limit=ROSTER_PAGE)
     history = [{"status": h.get("status"), "at": core.local_time(h.get("at"))} for h in info["history"]]
     position = CELL_STATUSES.index(info["status"]) if info["status"] in CELL_STATUSES else -1
     next_status = CELL_STATUSES[position + 1] if 0 <= position < len(CELL_STATUSES) - 1 else None
@@ -453,9 +459,33 @@ def cell_page(cell_id: RowId, request: Request, user: CellsRead, offset: Offset 
         channel_names=core.CHANNEL_NAMES,
         statuses=CELL_STATUSES,
         next_status=next_status,
+        roster=roster_counts,
+        roster_rows=roster_rows,
+        roster_state=roster_state,
+        roster_states=roster.STATE_NAMES,
+        roster_page=ROSTER_PAGE,
         can_write=user.can("cells", True),
         **messages(request),
     )
+
+
+@router.post("/cells/{cell_id}/roster")
+async def import_roster(cell_id: RowId, request: Request, user: CellsWrite, file: UploadFile) -> Response:
+    """Import the cell's resident list from an uploaded CSV/XLSX; the message lists the bad rows by line."""
+    path = f"/admin/cells/{cell_id}"
+    data = await file.read(core.MAX_IMPORT_BYTES + 1)
+    try:
+        report = core.import_roster(request, cell_id, data, file.filename or "upload.csv", user.actor)
+    except HTTPException as exc:
+        if exc.status_code == 404:
+            raise
+        return back(path, error=str(exc.detail))
+    summary = f"名单导入完成：新增 {report.added} 人，已在名单上 {report.updated} 人"
+    if report.bad:
+        shown = "；".join(f"第 {n} 行：{r}" for n, r in report.bad[:10])
+        more = f"（另有 {len(report.bad) - 10} 行）" if len(report.bad) > 10 else ""
+        return back(path, error=f"{summary}，有问题的行 {len(report.bad)} 个：{shown}{more}")
+    return back(path, ok=summary)
 
 
 @router.post("/cells/{cell_id}/status")
