@@ -13,8 +13,8 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
-from typing import Any, Protocol, cast, runtime_checkable
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple, Protocol, cast, runtime_checkable
 
 from sqlalchemy import Connection, Engine, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -73,6 +73,22 @@ class TransactionalSender(Protocol):
         self, session: Session, *, delivery_id: int | None, external_id: str, text: str, now: dt.datetime
     ) -> Any:
         """Store the message in `session`; returns a SendResult."""
+
+
+class OutboxMessage(NamedTuple):
+    """One push for a transactional sender's batch."""
+
+    delivery_id: int | None
+    external_id: str
+    text: str
+    now: dt.datetime
+
+
+class BatchSender(Protocol):
+    """A transactional sender that can also store a whole batch at once (one multi-row INSERT)."""
+
+    def send_many_in(self, session: Session, messages: Sequence[OutboxMessage]) -> list[Any]:
+        """Store the messages in `session`; one SendResult per message, in order."""
 
 
 class RateLimiter:
@@ -140,6 +156,8 @@ class DeliveryLoop:
         self.pause_after = pause_after
         self.quiet = quiet
         self.limiters = {c: RateLimiter((rates or {}).get(c, 0.0), sleep=sleep) for c in self.senders}
+        # decided once per sender: a runtime-checkable isinstance per row cost 18% of the web sender's time
+        self.transactional = {c: isinstance(s, TransactionalSender) for c, s in self.senders.items()}
 
     def run_once(self) -> int:
         """Claim one batch and send it; returns how many rows were handled (0 = nothing due)."""
@@ -158,10 +176,10 @@ class DeliveryLoop:
         if not batch:
             return 0
         started = time.monotonic()
-        bulk = [r for r in batch if isinstance(self.senders[r.channel], TransactionalSender)]
+        bulk = [r for r in batch if self.transactional[r.channel]]
         if bulk:
             self._send_in_db(bulk)
-        platform = [r for r in batch if not isinstance(self.senders[r.channel], TransactionalSender)]
+        platform = [r for r in batch if not self.transactional[r.channel]]
         if platform:
             # one autocommit connection for the batch: each `sent` mark is durable before the next message goes
             engine: Engine = self.factory.kw["bind"]
@@ -210,18 +228,30 @@ class DeliveryLoop:
         """Transactional senders: the messages and their `sent` marks commit together."""
         with self.factory() as session, session.begin():
             sent: list[ledger.Claimed] = []
+            queued: dict[str, list[tuple[ledger.Claimed, OutboxMessage]]] = {}  # for senders that take a batch
             for row in rows:
-                sender = self.senders[row.channel]
-                assert isinstance(sender, TransactionalSender)
+                sender = cast(TransactionalSender, self.senders[row.channel])  # only rows of `transactional` come here
                 self.limiters[row.channel].wait()
                 now = self.clock()
+                message = OutboxMessage(row.id, row.external_id, self._render(row), now)
+                if hasattr(sender, "send_many_in"):
+                    queued.setdefault(row.channel, []).append((row, message))
+                    continue
                 result = sender.send_in(
-                    session, delivery_id=row.id, external_id=row.external_id, text=self._render(row), now=now
+                    session, delivery_id=row.id, external_id=row.external_id, text=message.text, now=now
                 )
                 if result.ok:
                     sent.append(row)
                 else:
                     self._record(session, row, result, now)
+            for channel, items in queued.items():
+                # one multi-row INSERT for the batch instead of an ORM object per recipient
+                results = cast(BatchSender, self.senders[channel]).send_many_in(session, [m for _, m in items])
+                for (row, message), result in zip(items, results, strict=True):
+                    if result.ok:
+                        sent.append(row)
+                    else:
+                        self._record(session, row, result, message.now)
             if sent:
                 session.flush()
                 ledger.mark_sent_many(session, sent, now=self.clock())

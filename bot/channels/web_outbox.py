@@ -7,12 +7,14 @@ a web resident gets each push exactly once, even across crashes.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.base import SendResult
 from bot.db import transaction
+from campaigns.delivery import OutboxMessage
 from campaigns.models import WebOutbox
 
 MAX_FETCH = 50
@@ -38,6 +40,16 @@ class WebOutboxSender:
         # no flush here: the sender loop queues a whole batch and flushes it in one multi-row INSERT
         session.add(WebOutbox(external_id=external_id, text=text, delivery_id=delivery_id, created_at=now))
         return SendResult(ok=True)
+
+    def send_many_in(self, session: Session, messages: Sequence[OutboxMessage]) -> list[SendResult]:
+        """Queue a batch inside the caller's transaction: one multi-row INSERT, no ORM object per message."""
+        if messages:
+            rows = [
+                {"external_id": m.external_id, "text": m.text, "delivery_id": m.delivery_id, "created_at": m.now}
+                for m in messages
+            ]
+            session.execute(insert(WebOutbox), rows)
+        return [SendResult(ok=True) for _ in messages]
 
 
 def fetch(session: Session, external_id: str, *, after: int = 0, limit: int = MAX_FETCH) -> list[WebOutbox]:
