@@ -16,7 +16,7 @@ from bot.web import admin_api_campaigns as core
 from bot.web.admin_api import Offset, RowId
 from bot.web.admin_auth import ConsoleUser, console
 from bot.web.console import add_nav, back, messages, render
-from campaigns import cells, ledger, lifecycle, roster, runs, schedule, templates
+from campaigns import cells, figures, ledger, lifecycle, roster, runs, schedule, templates
 from campaigns.models import Campaign
 from campaigns.texts import CELL_STATUSES, STATE_NAMES
 
@@ -249,6 +249,7 @@ def campaign_page(
         campaign = core.get_campaign(session, campaign_id)
         info = core.describe(session, campaign)
         progress = core.status_of(session, campaign)
+        days = figures.daily(session, campaign.id, now=utcnow())
         consent = request.app.state.settings.campaigns.consent
         audience = runs.preview(session, campaign, now=utcnow(), consent=consent) if preview else None
         got = ledger.page(session, campaign_id, **filters, after_id=after_id, limit=LEDGER_PAGE)
@@ -261,6 +262,7 @@ def campaign_page(
         "campaigns",
         c=info,
         p=progress,
+        days=days,
         audience=audience,
         reasons=core.REASONS,
         rows=rows,
