@@ -173,12 +173,12 @@ class DeliveryLoop:
             )
             if self.link_base:
                 links.ensure(session, batch, now=now)
+            started = time.monotonic()
+            bulk = [r for r in batch if self.transactional[r.channel]]
+            if bulk:  # in the claim's transaction: claimed, stored and marked sent in one commit
+                self._send_in_db(session, bulk)
         if not batch:
             return 0
-        started = time.monotonic()
-        bulk = [r for r in batch if self.transactional[r.channel]]
-        if bulk:
-            self._send_in_db(bulk)
         platform = [r for r in batch if not self.transactional[r.channel]]
         if platform:
             # one autocommit connection for the batch: each `sent` mark is durable before the next message goes
@@ -224,43 +224,42 @@ class DeliveryLoop:
             }
         return template
 
-    def _send_in_db(self, rows: list[ledger.Claimed]) -> None:
-        """Transactional senders: the messages and their `sent` marks commit together."""
-        with self.factory() as session, session.begin():
-            sent: list[ledger.Claimed] = []
-            queued: dict[str, list[tuple[ledger.Claimed, OutboxMessage]]] = {}  # for senders that take a batch
-            for row in rows:
-                sender = cast(TransactionalSender, self.senders[row.channel])  # only rows of `transactional` come here
-                self.limiters[row.channel].wait()
-                now = self.clock()
-                message = OutboxMessage(row.id, row.external_id, self._render(row), now)
-                if hasattr(sender, "send_many_in"):
-                    queued.setdefault(row.channel, []).append((row, message))
-                    continue
-                result = sender.send_in(
-                    session, delivery_id=row.id, external_id=row.external_id, text=message.text, now=now
-                )
+    def _send_in_db(self, session: Session, rows: list[ledger.Claimed]) -> None:
+        """Transactional senders: the messages and their `sent` marks commit together (with the claim)."""
+        sent: list[ledger.Claimed] = []
+        queued: dict[str, list[tuple[ledger.Claimed, OutboxMessage]]] = {}  # for senders that take a batch
+        for row in rows:
+            sender = cast(TransactionalSender, self.senders[row.channel])  # only rows of `transactional` come here
+            self.limiters[row.channel].wait()
+            now = self.clock()
+            message = OutboxMessage(row.id, row.external_id, self._render(row), now)
+            if hasattr(sender, "send_many_in"):
+                queued.setdefault(row.channel, []).append((row, message))
+                continue
+            result = sender.send_in(
+                session, delivery_id=row.id, external_id=row.external_id, text=message.text, now=now
+            )
+            if result.ok:
+                sent.append(row)
+            else:
+                self._record(session, row, result, now)
+        for channel, items in queued.items():
+            # one multi-row INSERT for the batch instead of an ORM object per recipient
+            results = cast(BatchSender, self.senders[channel]).send_many_in(session, [m for _, m in items])
+            for (row, message), result in zip(items, results, strict=True):
                 if result.ok:
                     sent.append(row)
                 else:
-                    self._record(session, row, result, now)
-            for channel, items in queued.items():
-                # one multi-row INSERT for the batch instead of an ORM object per recipient
-                results = cast(BatchSender, self.senders[channel]).send_many_in(session, [m for _, m in items])
-                for (row, message), result in zip(items, results, strict=True):
-                    if result.ok:
-                        sent.append(row)
-                    else:
-                        self._record(session, row, result, message.now)
-            if sent:
-                session.flush()
-                ledger.mark_sent_many(session, sent, now=self.clock())
-                session.execute(
-                    update(Campaign)
-                    .execution_options(synchronize_session=False)
-                    .where(Campaign.id.in_({r.campaign_id for r in sent}), Campaign.consecutive_failures != 0)
-                    .values(consecutive_failures=0)
-                )
+                    self._record(session, row, result, message.now)
+        if sent:
+            session.flush()
+            ledger.mark_sent_many(session, sent, now=self.clock())
+            session.execute(
+                update(Campaign)
+                .execution_options(synchronize_session=False)
+                .where(Campaign.id.in_({r.campaign_id for r in sent}), Campaign.consecutive_failures != 0)
+                .values(consecutive_failures=0)
+            )
 
     def _send_one(self, row: ledger.Claimed, conn: Connection) -> None:
         sender = self.senders[row.channel]
