@@ -5,6 +5,7 @@ ingested into a throw-away SQLite database, and each question goes through the w
 message. Scoring: correct = the reply holds one of the `must_contain` alternatives (joined by `|`); for `NO_PLAN`
 rows the reply must say that place has no plan loaded and show no figure; abstain = the bot says it found nothing
 (or asks back); wrong = anything else, including a figure of another city presented as the asked one's.
+Plans written for a question set sit next to it as *.txt (eval/dev/policy/) and are ingested too.
 Usage: python eval/run_policy_eval.py [--show] [FILE.tsv]
 """
 
@@ -40,14 +41,16 @@ NO_PLAN_MARKS = ("没有导入", "还没有", "未导入")
 FIGURE = re.compile(r"\d+(?:\.\d+)?(?:%|个|家|吨|座)")
 
 
-def load_kb() -> KnowledgeBase:
-    """The knowledge as `wufei` builds it, plus the fixture plans, on a throw-away SQLite database."""
+def load_kb(extra: list[Path] | None = None) -> KnowledgeBase:
+    """The knowledge as `wufei` builds it, plus the fixture plans and `extra`, on a throw-away SQLite database."""
     folder = Path(tempfile.mkdtemp(prefix="wufei-policy-eval-"))
     settings = Settings(database_url=f"sqlite:///{folder / 'eval.db'}", data_dir=folder)
     factory = ensure_ready(settings)
     with transaction(factory) as session:
         for name in EXTRA_PLANS:
             plans.ingest(session, text=(FIXTURES / name).read_text(encoding="utf-8"), source_name=name, now=NOW)
+        for path in extra or []:
+            plans.ingest(session, text=path.read_text(encoding="utf-8"), source_name=path.name, now=NOW)
     with transaction(session_factory(settings.db_url)) as session:
         return build_knowledge(session)
 
@@ -59,7 +62,7 @@ def short(city: str) -> str:
 
 def asked_place(question: str) -> str | None:
     """The place a NO_PLAN question names, as written."""
-    m = re.search(r"(中牟|登封|巩义|荥阳|郑州|金水|上街|二七|惠济|管城|中原)", question)
+    m = re.search(r"(中牟|登封|巩义|荥阳|郑州|金水|上街|二七|惠济|管城|中原|开封|洛阳|新乡)", question)
     return m.group(1) if m else None
 
 
@@ -87,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("file", nargs="?", type=Path, default=DEFAULT)
     parser.add_argument("--show", action="store_true", help="print every reply that is not correct")
     args = parser.parse_args(argv)
-    kb = load_kb()
+    kb = load_kb(sorted(args.file.parent.glob("*.txt")))
     with args.file.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
     counts: Counter[str] = Counter()

@@ -31,7 +31,9 @@ NUMBERING: list[tuple[str, re.Pattern[str]]] = [
     ("cn_shi", re.compile(rf"^([{CN_DIGITS}]{{1,3}})是")),
 ]
 ANNEX = re.compile(r"^附件(\d*)[：]?$")
-UNIT_LABEL = re.compile(r"(牵头|主责|主要责任|责任|配合|参与|协办|协同|实施)(单位|部门)：")
+# "牵头单位：", and the short labels of task lists: "主责：市工信局；协办：市生态环境局"
+UNIT_LABEL = re.compile(r"(牵头|主责|主要责任|责任|配合|参与|协办|协同|实施)(单位|部门|(?<=牵头|主责|协办|配合))：")
+LEAD_MARK = re.compile(r"[（(](牵头|牵头单位|主责|主责单位)[）)]$")  # "县工信局（牵头）" in a 责任单位 list
 UNIT_ENDS = "局委会司室部府社院所队办厅处站心团行"
 LEAD_KINDS = ("牵头", "主责", "主要责任")
 DATE_LINE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日")
@@ -271,7 +273,11 @@ def parse_units(s: str) -> tuple[list[str], list[str]]:
         end = marks[i + 1].start() if i + 1 < len(marks) else len(s)
         names = split_units(s[m.end() : end].strip("，；。 "))
         target = lead if m.group(1) in LEAD_KINDS else resp
-        target.extend(n for n in names if n not in target)
+        for n in names:
+            bare = LEAD_MARK.sub("", n)
+            into = lead if bare != n else target  # "责任单位：县工信局（牵头）、县发改委": the marked one leads
+            if bare and bare not in into:
+                into.append(bare)
     return lead, resp
 
 

@@ -77,9 +77,11 @@ MODAL = re.compile("^(要|想|需)[\u4e00-\u9fff]$")  # 要建, 想搞: a modal 
 SYNONYMS = [
     (re.compile("(资源化综合|资源化|回收|综合)利用率|回收率"), "利用率"),
     (re.compile("(资源化|回收|综合)利用"), "利用"),
-    (re.compile("回收"), "利用"),
+    (re.compile("回收|资源化"), "利用"),
     (re.compile("降低|减少|削减"), "下降"),
     (re.compile("固废"), "固体废物"),
+    (re.compile("危废"), "危险废物"),
+    (re.compile("一般工业"), "工业"),  # plans drop 一般 as often as questions add it
     (re.compile("占比|比重"), "比例"),
     (re.compile("报给|上报|报告"), "报送"),
     (re.compile("经费|资金"), "资金"),
@@ -211,6 +213,9 @@ class _Passage:
     body: set[str]  # keywords of the sentence
 
 
+CELL_NAME = re.compile("“(无废[\u4e00-\u9fff]{2,4})”")
+DEADLINE = re.compile(r"(完成时限|完成时间|时间节点|时限要求)[：:]\s*([^。；\n]{2,30})")
+WHEN = re.compile("什么时候|啥时候|何时|时限|期限|哪年|几月|建完|完成时间|截止")
 UNIT_NAME = re.compile(r"[市县区][\u4e00-\u9fff]{1,12}?(?:局|委|办|中心|社|部|公司|政府)|领导小组|无废办|各牵头单位")
 
 
@@ -240,6 +245,7 @@ class PolicyIndex:
         self.tasks = tasks
         self._passages = passages
         self._raw_passages: list[tuple[str | None, str, str, str, str]] = []  # tokenized on first use
+        self.deadlines: dict[tuple[str | None, str], str] = {}  # (city, section label) -> its 完成时限 line
         self.docs = [(d.city, cite_name(d), d.facts or {}) for d in docs]
         self.documents = [
             _Doc(d.city, d.title, d.doc_no, d.issuer, d.issued_on) for d in docs
@@ -267,6 +273,9 @@ class PolicyIndex:
         docs = list(session.scalars(select(PlanDocument).order_by(PlanDocument.id)))
         by_doc = {d.id: d for d in docs}
         sections = {s.id: s for s in session.scalars(select(PlanSection))}
+        # the plans' own "无废商超", "无废景区" …: whole words, so "无废商超要创建" is not cut 无废商 + 超要
+        _jieba()
+        add_words({m for s in sections.values() for m in CELL_NAME.findall(s.title + s.text)}, only_new=True)
         targets = []
         seen: dict[tuple[str, str], set[str]] = {}
         for g in session.scalars(select(PlanTarget).order_by(PlanTarget.document_id, PlanTarget.position)):
@@ -320,6 +329,9 @@ class PolicyIndex:
             doc = by_doc[sec.document_id]
             if sec.label.startswith("附件") or not sec.text:
                 continue
+            due = DEADLINE.search(sec.text)
+            if due:
+                index.deadlines[(doc.city, sec.label)] = due.group(2).strip()
             for sentence in re.split(r"(?<=[。；])", sec.text.replace("\n", "")):
                 if len(sentence) >= 6 and sentence.rstrip("。；") != sec.title:
                     index._raw_passages.append((doc.city, cite_name(doc), sec.label, sec.title, sentence))
@@ -387,7 +399,7 @@ class PolicyIndex:
             return self._unit_tasks(unit, want)
         freq = _jieba().FREQ
         # a word jieba guessed from two stray characters ("厂建") that no plan uses only dilutes the question
-        words = {w for w in tokens(q) if w in self.idf or freq.get(w)}
+        words = self._known_words(tokens(q), freq)
         who = _has(q, WHO_CUES)
         if who and not _has(q, DUTY_CUES):
             found = self._who(words, want, q)
@@ -396,6 +408,9 @@ class PolicyIndex:
         if _has(q, DUTY_CUES):
             found = self._quote(words, want, who=who) or (self._quote(words, want) if who else None)
             if found:
+                due = self.deadlines.get((found.extra["quote"]["city"], found.extra["quote"]["label"]))
+                if due and WHEN.search(q) and due not in found.text:
+                    found.text += f"\n完成时限：{due}。"  # "什么时候建完": the task's own deadline line
                 return found
         if _has(q, TARGET_CUES):
             asked_unit = re.search("(吨|家|座|所|场|万元|%|百分|公里|亩)", q)
@@ -414,6 +429,21 @@ class PolicyIndex:
             topic = "".join(w for w in _jieba().cut(q) if w.strip() and w not in STOP)[:20] or q[:20]
             return Answer(intent="policy", text=TEXT_NO_FIGURE.format(topic=topic), confidence=0.2, source="plan")
         return None
+
+    def _known_words(self, words: set[str], freq: dict[str, int]) -> set[str]:
+        """Question keywords; one no plan uses ("焚烧厂") stands for the plan words it contains ("焚烧")."""
+        out = set()
+        for w in words:
+            if w in self.idf:
+                out.add(w)
+                continue
+            parts = {w[i:j] for i in range(len(w)) for j in range(i + 2, len(w) + 1) if (i, j) != (0, len(w))}
+            known = {x for x in parts if x in self.idf and not any(x != y and x in y for y in parts & self.idf.keys())}
+            if known and len(w) >= 3:
+                out |= known
+            elif freq.get(w):
+                out.add(w)
+        return out
 
     def _metadata(self, want: str | None, among: list[str]) -> Answer:
         """Title, 文号 and date of the loaded plans (of the asked city when one is named)."""
@@ -573,8 +603,15 @@ class PolicyIndex:
             scored.sort(key=lambda sk: -sk[0])
             if scored[0][1].lead or scored[0][1].responsible:  # close seconds too: both tasks may be meant
                 shown += [(s, k) for s, k in scored if s >= 0.9 * scored[0][0] and (k.lead or k.responsible)][:3]
-        if not shown:
-            return self._quote(words, want, who=True) or self._quote(words, want)
+        if not shown:  # the best task names no unit: say so, and quote it
+            found = self._quote(words, want, who=True) or self._quote(words, want)
+            task = max((sk for scored in per_city.values() for sk in scored), key=lambda sk: sk[0])[1]
+            if found is not None and not UNIT_NAME.search(found.extra["quote"]["sentence"]):
+                q = found.extra["quote"]
+                found.text = TEXT_NO_UNITS_QUOTE.format(
+                    cite=f"{task.cite} {q['label']}", title=task.title, sentence=q["sentence"].strip()
+                )
+            return found
         lines = []
         lead: list[str] = []
         resp: list[str] = []
