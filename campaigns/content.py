@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from campaigns import news
 from campaigns.texts import LINK_LINE, STOP_LINE
 
 PLACEHOLDER = re.compile(r"\{(township|city|community|问卷链接)\}")
@@ -41,6 +42,9 @@ def render(
     variant = variants.get(channel or "")
     body = variant if isinstance(variant, str) and variant else text
     body = PLACEHOLDER.sub(lambda m: _value(m.group(1), profile), body)
+    article = news.of(variants)
+    if article is not None and channel != "web":  # the web chat shows the article as a card instead
+        body += news.text_lines(article)
     return body + (LINK_LINE.format(link=link) if link else "") + (STOP_LINE if stop_line else "")
 
 

@@ -345,7 +345,7 @@ def send_test(
             campaign.text, link=campaign.link, variants=campaign.variants, channel=channel, profile={}, stop_line=True
         )
         template = templates.render(campaign.variants or {}, {}, link=campaign.link) if channel == "wechat" else None
-        if template is not None:
+        if template is not None and "data" in template:  # (a 图文-only WeChat extra has no template data)
             template["data"] = {
                 k: TEST_PREFIX + v if i == 0 else v for i, (k, v) in enumerate(template["data"].items())
             }

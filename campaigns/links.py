@@ -50,8 +50,8 @@ def campaign_urls(text: str, link: str | None, variants: Mapping[str, Any]) -> l
     for value in variants.values():
         if isinstance(value, str):
             pieces.append(value)
-        elif isinstance(value, Mapping):
-            pieces += [v for v in value.values() if isinstance(v, str)]
+        elif isinstance(value, Mapping):  # a 图文 picture is fetched by WeChat, not clicked: not tracked
+            pieces += [v for k, v in value.items() if isinstance(v, str) and k != "picurl"]
             pieces += [v for d in value.values() if isinstance(d, Mapping) for v in d.values() if isinstance(v, str)]
     return urls_in(pieces)
 

@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from campaigns import content
+from campaigns import content, news
+from campaigns.texts import STOP_LINE
 
 KEY = "wechat_template"
 
@@ -77,15 +78,21 @@ def from_fields(template_id: str, fields: Sequence[str], url: str | None = None)
 def render(
     variants: Mapping[str, Any], profile: Mapping[str, str | None], *, link: str | None = None
 ) -> dict[str, Any] | None:
-    """The template for one resident (placeholders filled), or None when the campaign has none."""
+    """The WeChat extras for one resident, or None when the campaign has none: the template message (placeholders
+    filled) and the 图文 article as flat `news_*` fields (flat so the sender loop tracks its link like the URL's)."""
+    out: dict[str, Any] = {}
+    article = news.of(variants)
+    if article is not None:
+        out.update({f"news_{k}": str(article[k]) for k in news.FIELDS if article.get(k)})
+        out["news_description"] = (out.get("news_description", "") + STOP_LINE).strip()  # every push says how to stop
     raw = variants.get(KEY)
     if not isinstance(raw, Mapping) or not raw.get("template_id"):
-        return None
+        return out or None
     data = {
         str(key): content.render(str(value), link=None, variants={}, channel=None, profile=profile)
         for key, value in dict(raw.get("data") or {}).items()
     }
-    out: dict[str, Any] = {"template_id": str(raw["template_id"]), "data": data}
+    out.update({"template_id": str(raw["template_id"]), "data": data})
     url = raw.get("url") or link
     if url:
         out["url"] = str(url)

@@ -179,12 +179,15 @@ class WechatSender:
         if refused == texts.REASON_UNFOLLOWED:
             return SendResult(False, refused, unreachable=True)
         if refused is None:
-            result, code = self._send_custom(client, external_id, text, now=now)
+            if template and template.get("news_title") and template.get("news_url"):
+                result, code = self._send_news(client, external_id, template, now=now)
+            else:
+                result, code = self._send_custom(client, external_id, text, now=now)
             if code not in (45015, 45047):
                 return result
             refused = result.reason
         why = texts.WHY_QUOTA if refused == texts.REASON_QUOTA else texts.WHY_WINDOW
-        if template:
+        if template and ("template_id" in template or "data" in template):  # not a 图文-only extra
             return self._send_template(client, external_id, template, why=why, now=now)
         if self.settings.subscribe_template_id:
             return self._send_subscribe(client, external_id, text, why=why, now=now)
@@ -206,8 +209,26 @@ class WechatSender:
         self, client: WechatApiClient, openid: str, text: str, *, now: dt.datetime
     ) -> tuple[SendResult, int | None]:
         content = shorten(text, self.settings.max_text_bytes)
+        return self._custom(client, openid, lambda: client.message.send_text(openid, content), texts.VIA_CUSTOM, now)
+
+    def _send_news(
+        self, client: WechatApiClient, openid: str, template: Mapping[str, Any], *, now: dt.datetime
+    ) -> tuple[SendResult, int | None]:
+        """A 图文 客服消息 (msgtype `news`, one article: title, description, url, picurl)."""
+        article = {
+            "title": str(template["news_title"]),
+            "description": str(template.get("news_description") or ""),
+            "url": str(template["news_url"]),
+            "picurl": str(template.get("news_picurl") or ""),
+        }
+        send = lambda: client.message.send_articles(openid, [article])  # noqa: E731
+        return self._custom(client, openid, send, texts.VIA_NEWS, now)
+
+    def _custom(
+        self, client: WechatApiClient, openid: str, send: Any, via: str, now: dt.datetime
+    ) -> tuple[SendResult, int | None]:
         try:
-            result = client.call(lambda: client.message.send_text(openid, content))
+            result = client.call(send)
         except WeChatClientException as exc:
             code = _int(exc.errcode)
             with transaction(self.factory) as session:
@@ -219,7 +240,7 @@ class WechatSender:
             return SendResult(
                 False, texts.REASON_NETWORK.format(error=type(exc).__name__), retry_after=30, outage=True
             ), None
-        return SendResult(True, texts.VIA_CUSTOM, provider_id=_msgid(result)), None
+        return SendResult(True, via, provider_id=_msgid(result)), None
 
     def _send_template(
         self, client: WechatApiClient, openid: str, template: Mapping[str, Any], *, why: str, now: dt.datetime

@@ -27,6 +27,7 @@ MENU_SORT = (
 
 # which outbound instrument was used (SendResult.reason of a successful send)
 VIA_CUSTOM = "客服消息"
+VIA_NEWS = "图文客服消息"
 VIA_TEMPLATE = "模板消息（{why}）"
 VIA_SUBSCRIBE = "订阅通知（{why}）"
 REASON_NO_INSTRUMENT = "超出48小时客服消息窗口，且未配置模板消息或订阅通知"

@@ -22,7 +22,7 @@ from bot.admin.models import StaffUser
 from bot.db import transaction, utcnow
 from bot.web.admin_api import Cursor, Offset, RowId
 from bot.web.admin_auth import api
-from campaigns import cells, content, ledger, lifecycle, roster, runs, schedule, segments, templates
+from campaigns import cells, content, ledger, lifecycle, news, roster, runs, schedule, segments, templates
 from campaigns.cells import ImportReport
 from campaigns.lifecycle import CampaignError
 from campaigns.models import Campaign, Cell, CellMember, ChannelIdentity, Delivery, Resident, Segment
@@ -109,6 +109,9 @@ class CampaignIn(BaseModel):
     schedule: ScheduleIn = ScheduleIn()
     variants: dict[str, str] = Field(default_factory=dict, description="某个渠道专用的文字：渠道 → 文字")
     wechat_template: dict[str, Any] | None = Field(default=None, description='{"template_id", "url"?, "data"}')
+    news: dict[str, str] | None = Field(
+        default=None, description='图文：{"title", "description"?, "picurl"?, "url"}（仅 http/https 网址）'
+    )
 
 
 def create_campaign(session: Session, body: CampaignIn, *, now: dt.datetime) -> Campaign:
@@ -127,6 +130,11 @@ def create_campaign(session: Session, body: CampaignIn, *, now: dt.datetime) -> 
         try:
             variants[templates.KEY] = templates.validate(body.wechat_template)
         except templates.TemplateError as exc:
+            raise HTTPException(422, str(exc)) from None
+    if body.news is not None:
+        try:
+            variants[news.KEY] = news.validate(body.news)
+        except news.NewsError as exc:
             raise HTTPException(422, str(exc)) from None
     segment = None
     if body.segment:
@@ -186,8 +194,9 @@ def describe(session: Session, c: Campaign, counts: dict[str, int] | None = None
         "link": c.link,
         "channels": list(c.channels),
         "segment": segment.name if segment else None,
-        "variants": {k: v for k, v in variants.items() if k != templates.KEY},
+        "variants": {k: v for k, v in variants.items() if k not in (templates.KEY, news.KEY)},
         "wechat_template": variants.get(templates.KEY),
+        "news": variants.get(news.KEY),
         "schedule": {
             "kind": c.schedule_kind,
             "expr": c.schedule_expr,

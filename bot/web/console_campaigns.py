@@ -16,7 +16,7 @@ from bot.web import admin_api_campaigns as core
 from bot.web.admin_api import Offset, RowId
 from bot.web.admin_auth import ConsoleUser, console
 from bot.web.console import add_nav, back, messages, render
-from campaigns import cells, figures, ledger, lifecycle, roster, runs, schedule, templates
+from campaigns import cells, figures, ledger, lifecycle, news, roster, runs, schedule, templates
 from campaigns.models import Campaign
 from campaigns.texts import CELL_STATUSES, STATE_NAMES
 
@@ -119,18 +119,24 @@ EMPTY_FORM: dict[str, Any] = {
     "template_id": "",
     "template_url": "",
     "template_fields": "",
+    "news_title": "",
+    "news_description": "",
+    "news_picurl": "",
+    "news_url": "",
 }
 VARIANT_CHANNELS = ("web", "wechat", "telegram")
 
 
 def extras_of(form: dict[str, Any]) -> dict[str, Any]:
-    """The API's `variants` and `wechat_template` from the form; TemplateError (the CLI's message) for a bad field."""
+    """The API's `variants`, `wechat_template` and `news` from the form; TemplateError or NewsError (the CLI's
+    message) for a bad field."""
     variants = {ch: form[f"variant_{ch}"] for ch in VARIANT_CHANNELS if str(form[f"variant_{ch}"]).strip()}
+    article = news.from_fields(*(str(form[f"news_{k}"]) for k in ("title", "description", "picurl", "url")))
     lines = [line for line in str(form["template_fields"]).splitlines() if line.strip()]
     if not str(form["template_id"]).strip() and not lines and not str(form["template_url"]).strip():
-        return {"variants": variants, "wechat_template": None}
+        return {"variants": variants, "wechat_template": None, "news": article}
     wechat = templates.from_fields(form["template_id"], lines, url=form["template_url"].strip() or None)
-    return {"variants": variants, "wechat_template": wechat}
+    return {"variants": variants, "wechat_template": wechat, "news": article}
 
 
 @router.get("/campaigns/new", response_class=HTMLResponse)
@@ -180,6 +186,10 @@ def create_campaign(
     template_id: Annotated[str, Form(max_length=128)] = "",
     template_url: Annotated[str, Form(max_length=512)] = "",
     template_fields: Annotated[str, Form(max_length=4000)] = "",
+    news_title: Annotated[str, Form(max_length=200)] = "",
+    news_description: Annotated[str, Form(max_length=500)] = "",
+    news_picurl: Annotated[str, Form(max_length=1000)] = "",
+    news_url: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     """Create a draft and go to its page; the form comes back with the reason when something is wrong."""
     form = {
@@ -187,7 +197,8 @@ def create_campaign(
         "at": at, "cron": cron, "lunar_month": lunar_month, "lunar_day": lunar_day, "lunar_leap": bool(lunar_leap),
         "lunar_time": lunar_time, "relative": relative, "variant_web": variant_web, "variant_wechat": variant_wechat,
         "variant_telegram": variant_telegram, "template_id": template_id, "template_url": template_url,
-        "template_fields": template_fields,
+        "template_fields": template_fields, "news_title": news_title, "news_description": news_description,
+        "news_picurl": news_picurl, "news_url": news_url,
     }  # fmt: skip
     if kind not in KIND_NAMES:
         return _form_page(request, user, form, "请选择发送时间的方式")
@@ -200,7 +211,7 @@ def create_campaign(
         return _form_page(request, user, form, missing[1])
     try:
         extras = extras_of(form)
-    except templates.TemplateError as exc:
+    except (templates.TemplateError, news.NewsError) as exc:
         return _form_page(request, user, form, str(exc))
     try:
         body = core.CampaignIn(

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from bot import texts
 from bot.channels import web_outbox
 from bot.db import transaction
 from bot.web import identity
+from campaigns import news
 
 router = APIRouter(tags=["chat"])
 
@@ -24,6 +25,9 @@ class InboxMessage(BaseModel):
     id: int
     text: str
     created_at: str
+    card: dict[str, str] | None = Field(
+        default=None, description="图文卡片（活动带图文时）：title、description?、picurl?、url（跟踪链接）"
+    )
 
 
 class InboxOut(BaseModel):
@@ -54,5 +58,15 @@ def get_inbox(
         return JSONResponse({"detail": texts.WEB_IDENTITY_MISSING}, status_code=401)
     with transaction(request.app.state.factory) as session:
         rows = web_outbox.fetch(session, web_id, after=after)
-        messages = [InboxMessage(id=r.id, text=r.text, created_at=r.created_at.isoformat()) for r in rows]
+        base_url = request.app.state.settings.surveys.base_url or ""
+        cards = news.cards(session, [r.delivery_id for r in rows if r.delivery_id is not None], base_url)
+        messages = [
+            InboxMessage(
+                id=r.id,
+                text=r.text,
+                created_at=r.created_at.isoformat(),
+                card=cards.get(r.delivery_id) if r.delivery_id is not None else None,
+            )
+            for r in rows
+        ]
     return InboxOut(messages=messages, last_id=messages[-1].id if messages else after)

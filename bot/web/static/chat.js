@@ -20,11 +20,40 @@
     localStorage.setItem(KEY_LOG, JSON.stringify(h.slice(-100)));
   }
 
-  function bubble(who, text, choices, live) {
+  function web(url) { return typeof url === "string" && /^https?:\/\//.test(url); }
+
+  // A campaign's 图文 article: picture, title and summary, opening its (tracked) link in a new tab.
+  function card(c) {
+    if (!c || !web(c.url)) return;
+    var a = document.createElement("a");
+    a.className = "news-card";
+    a.href = c.url;
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
+    if (web(c.picurl)) {
+      var img = document.createElement("img");
+      img.src = c.picurl;
+      img.alt = "";
+      img.loading = "lazy";
+      a.appendChild(img);
+    }
+    var title = document.createElement("b");
+    title.textContent = c.title || "";
+    a.appendChild(title);
+    if (c.description) {
+      var p = document.createElement("span");
+      p.textContent = c.description;
+      a.appendChild(p);
+    }
+    log.appendChild(a);
+  }
+
+  function bubble(who, text, choices, live, news) {
     var div = document.createElement("div");
     div.className = "msg " + who;
     div.textContent = text;
     log.appendChild(div);
+    card(news);
     if (choices && choices.length && live) {
       var box = document.createElement("div");
       box.className = "choices";
@@ -99,8 +128,8 @@
       .then(function (data) {
         if (!data) return;
         data.messages.forEach(function (m) {
-          bubble("bot push", m.text);
-          remember({ who: "bot push", text: m.text });
+          bubble("bot push", m.text, null, false, m.card);
+          remember({ who: "bot push", text: m.text, card: m.card || undefined });
         });
         localStorage.setItem(KEY_INBOX, String(data.last_id));
       })
@@ -112,7 +141,7 @@
 
   var past = history();
   if (past.length) {
-    past.forEach(function (m) { bubble(m.who, m.text); });
+    past.forEach(function (m) { bubble(m.who, m.text, null, false, m.card); });
   } else {
     bubble("bot", "您好！我是无废城市小助手。发给我物品名称，我告诉您投哪个桶；也可以问无废城市建设的问题。");
   }
