@@ -43,11 +43,13 @@ TEXT_TASK_COUNT = "{cite}列出 {n} 项任务，其中 {n_lead} 项写明了牵�
 NONE_WORD = "（未写明）"
 META_CUES = ("文号", "印发", "发布", "出台", "哪年", "发文", "几号文")
 
-TARGET_CUES = ("目标", "要求", "达到", "多少", "几", "百分之", "比例", "指标", "率", "多大", "怎样", "提高到", "数量")
+TARGET_CUES = (
+    "目标", "要求", "达到", "多少", "几", "百分之", "比例", "指标", "率", "多大", "怎样", "提高到", "数量", "占比", "能力",
+)  # fmt: skip
 STRONG_CUES = ("目标", "指标", "方案", "无废城市", "牵头", "责任单位", "率", "满意度", "参与度", "十四五", "到20")
 WHO_CUES = (
     "谁", "哪个部门", "哪些部门", "哪个单位", "哪些单位", "牵头", "责任单位", "负责单位", "主管", "归谁", "配合单位",
-    "协办", "配合", "协助", "参与单位", "归哪", "哪家单位", "哪家部门", "由哪",
+    "协办", "配合", "协助", "参与单位", "归哪", "哪家单位", "哪家部门", "由哪", "协同单位",
 )  # fmt: skip
 # questions about duties and arrangements answered by quoting the plan: reporting, money, offices, priorities
 DUTY_CUES = (
@@ -67,7 +69,7 @@ STOP = {
     "稳定", "稳定在", "保持", "提高到", "搞到", "能达到", "群众", "老百姓", "大家", "市民",
     "下降", "增长", "担任", "管理",
     "这个", "这事", "这件", "事儿", "这儿", "这里", "这边", "咱这", "咱这儿", "我们这", "本地", "当地", "主抓", "分管", "归口",
-    "主管", "抓总",
+    "主管", "抓总", "时间", "多长时间", "长时间", "多长",
 }  # fmt: skip
 ASKING = re.compile("..(几|多少|哪些|谁|啥|什么)$")  # a question word glued to a keyword: 百分之几 (几点 stays)
 # a word made of a question word ("归谁", "谁管", "哪个局", "哪家"): the question, never the topic
@@ -83,7 +85,9 @@ SYNONYMS = [
     (re.compile("危废"), "危险废物"),
     (re.compile("一般工业"), "工业"),  # plans drop 一般 as often as questions add it
     (re.compile("占比|比重"), "比例"),
-    (re.compile("报给|上报|报告"), "报送"),
+    (re.compile("报给|上报|报告|报(?=一次|几次)"), "报送"),
+    (re.compile("(一天|每天|每日)(能|可以|可)?处理"), "日处理能力"),
+    (re.compile("每个月"), "每月"),
     (re.compile("经费|资金"), "资金"),
     (re.compile("医院"), "医疗机构"),
     (re.compile("创建|新建|新增|建成"), "建设"),
@@ -370,6 +374,10 @@ class PolicyIndex:
         want = asked_city or next((c for c in self.cities if same_city(c, city)), None)
         other = None if (asked_city or want or not city) else city  # the resident's own place has no plan
         found = self._dispatch(q, want, year, asked if len(asked) > 1 else [])
+        if found is None and asked_city and (planish or tokens(q) & self.idf.keys()):
+            # "松岗县清洁生产有没有奖励": a loaded plan's place and its words, but that plan does not say
+            topic = "".join(w for w in _jieba().cut(q) if w.strip() and w not in STOP)[:20] or q[:20]
+            found = Answer(intent="policy", text=TEXT_NO_FIGURE.format(topic=topic), confidence=0.2, source="plan")
         if found is not None and other and found.extra.get("targets", found.extra.get("units")) is not None:
             found.text = TEXT_OTHER_CITIES.format(place=other) + "\n" + found.text
             found.confidence = min(found.confidence, 0.6)
@@ -415,6 +423,7 @@ class PolicyIndex:
         if _has(q, TARGET_CUES):
             asked_unit = re.search("(吨|家|座|所|场|万元|%|百分|公里|亩)", q)
             unit = {"百分": "%"}.get(asked_unit.group(1), asked_unit.group(1)) if asked_unit else ""
+            unit = unit or ("吨" if "能力" in unify(q) else "")  # a capacity is a tonnage, not the number of plants
             found = self._targets(words, want, year, unit, among)
             if found:
                 return found

@@ -66,6 +66,11 @@ def test_unit_label_needs_a_known_role() -> None:
         ("工作进展多久报送一次", "每月25日前"),
         ("工业固体废物回收利用率要达到多少", "86%"),  # 一般 dropped, 回收利用 = 综合利用
         ("餐厨垃圾资源化利用率要达到百分之几", "70%"),
+        ("清洁生产协同单位", "县生态环境分局"),
+        ("餐厨垃圾处理厂一天能处理多少", "200吨"),  # a capacity, not the number of plants
+        ("进展每个月几号前上报", "25日"),
+        ("工作进展多长时间报一次", "每月"),
+        ("石林县清洁生产有没有奖励", "没有找到"),  # a loaded plan that does not say: never a guess, never a bin
     ],
 )
 def test_questions_over_an_unseen_layout(kb: KnowledgeBase, question: str, wanted: str) -> None:
