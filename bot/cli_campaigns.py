@@ -22,7 +22,7 @@ from bot.archives import CSV, XLSX, bounded_rows, check_zip, sheet_rows
 from bot.config import get_settings
 from bot.db import transaction, utcnow
 from bot.scheduler import build_senders
-from campaigns import cells, ledger, lifecycle, roster, runs, segments, templates
+from campaigns import cells, ledger, lifecycle, news, roster, runs, segments, templates
 from campaigns.delivery import send_test
 from campaigns.models import Campaign, Segment
 from campaigns.schedule import QuietHours, ScheduleError
@@ -94,6 +94,10 @@ def register(subparsers: Any) -> None:
     tpl.add_argument("--template-id", default=None, help="微信模板消息的模板编号（与 --template-field 一起用）")
     p.add_argument("--template-field", action="append", default=[], metavar="字段=内容", help="模板字段，可重复")
     p.add_argument("--template-url", default=None, help="模板消息点开后的网址（不填则用 --link）")
+    p.add_argument("--news-title", default="", help="图文卡片标题（最多 64 字；与 --news-url 一起用）")
+    p.add_argument("--news-description", default="", help="图文卡片摘要（可选，最多 120 字）")
+    p.add_argument("--news-picurl", default="", help="图文卡片图片网址（可选，http/https）")
+    p.add_argument("--news-url", default="", help="点开图文打开的网址（http/https）")
     when = p.add_mutually_exclusive_group()
     when.add_argument("--at", default=None, help="一次性发送时间 ISO 8601（无时区按北京时间）")
     when.add_argument("--cron", default=None, help="重复发送，cron 表达式（北京时间），如 '0 9 5 6 *'")
@@ -341,7 +345,10 @@ def cmd_create(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
             variants[templates.KEY] = templates.from_fields(args.template_id, args.template_field, args.template_url)
         elif args.template_field or args.template_url:
             return _fail("--template-field 和 --template-url 需要和 --template-id 一起用")
-    except templates.TemplateError as exc:
+        article = news.from_fields(args.news_title, args.news_description, args.news_picurl, args.news_url)
+        if article is not None:
+            variants[news.KEY] = article
+    except (templates.TemplateError, news.NewsError) as exc:
         return _fail(str(exc))
     if templates.KEY in variants and "wechat" not in channels:
         return _fail("设置了微信模板消息，但 --channels 里没有 wechat")
@@ -382,6 +389,7 @@ def _describe(c: Campaign) -> dict[str, Any]:
         "link": c.link,
         "channels": c.channels,
         "wechat_template": (c.variants or {}).get(templates.KEY),
+        "news": (c.variants or {}).get(news.KEY),
         "segment_id": c.segment_id,
         "schedule": {"kind": c.schedule_kind, "expr": c.schedule_expr, "time": c.send_time},
         "next_run_at": c.next_run_at.isoformat() if c.next_run_at else None,
