@@ -7,9 +7,11 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jieba
+import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -75,23 +77,17 @@ ASKING = re.compile("..(几|多少|哪些|谁|啥|什么)$")  # a question word 
 # a word made of a question word ("归谁", "谁管", "哪个局", "哪家"): the question, never the topic
 QUESTION_WORD = re.compile("^(归|由|是|找|问)?(谁|哪个|哪家|哪些|哪)")
 MODAL = re.compile("^(要|想|需)[\u4e00-\u9fff]$")  # 要建, 想搞: a modal glued to a verb
-# Words written several ways in plans and questions, unified before segmenting (longest first).
-SYNONYMS = [
-    (re.compile("(资源化综合|资源化|回收|综合)利用率|回收率"), "利用率"),
-    (re.compile("(资源化|回收|综合)利用"), "利用"),
-    (re.compile("回收|资源化"), "利用"),
-    (re.compile("降低|减少|削减"), "下降"),
-    (re.compile("固废"), "固体废物"),
-    (re.compile("危废"), "危险废物"),
-    (re.compile("一般工业"), "工业"),  # plans drop 一般 as often as questions add it
-    (re.compile("占比|比重"), "比例"),
-    (re.compile("报给|上报|报告|报(?=一次|几次)"), "报送"),
-    (re.compile("(一天|每天|每日)(能|可以|可)?处理"), "日处理能力"),
-    (re.compile("每个月"), "每月"),
-    (re.compile("经费|资金"), "资金"),
-    (re.compile("医院"), "医疗机构"),
-    (re.compile("创建|新建|新增|建成"), "建设"),
-]
+# Words written several ways in plans and questions, unified before segmenting: knowledge/data/plan_synonyms.yaml.
+SYNONYMS_FILE = Path(__file__).with_name("data") / "plan_synonyms.yaml"
+
+
+def _load_synonyms(path: Path = SYNONYMS_FILE) -> list[tuple[re.Pattern[str], str]]:
+    """The reviewable synonym list: (pattern, the one spelling), in file order."""
+    rows = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return [(re.compile(str(r["pattern"])), str(r["as"])) for r in rows]
+
+
+SYNONYMS = _load_synonyms()
 # Places residents may ask about; a plan question about one with no plan loaded is told so.
 PLACES = re.compile(
     "(郑州|中牟|登封|巩义|荥阳|金水|管城|惠济|上街|航空港|郑东新区|中原区|二七区|开封|洛阳|许昌|新乡|焦作|平顶山|安阳|"

@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.config import Settings
 from bot.db import transaction
@@ -14,6 +15,7 @@ from bot.runtime import ensure_ready
 from knowledge import plans
 from knowledge.core import KnowledgeBase
 from knowledge.plan_parser import parse_plan, parse_units
+from knowledge.policy import SYNONYMS, SYNONYMS_FILE, unify
 from knowledge.service import build_knowledge
 
 PLAN = Path(__file__).with_name("fixtures") / "shilin-short-labels.txt"
@@ -89,3 +91,11 @@ def test_unseen_layout_on_both_databases(settings: Settings) -> None:
     found = _load(settings)
     assert "牵头单位：县工信局" in found.answer("石林县清洁生产谁牵头").text
     assert "还没有导入" in found.answer("巩义的清洁生产谁牵头").text
+
+
+def test_synonyms_are_reviewable_data() -> None:
+    rows = yaml.safe_load(SYNONYMS_FILE.read_text(encoding="utf-8"))
+    assert rows and all(r["pattern"] and r["as"] and r["why"] for r in rows)
+    assert len(SYNONYMS) == len(rows)
+    assert unify("农膜回收利用率") == unify("农膜资源化利用率") == unify("农膜综合利用率") == "农膜利用率"
+    assert unify("危废处置") == "危险废物处置" and unify("多久报一次") == "多久报送一次"
