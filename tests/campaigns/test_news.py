@@ -4,6 +4,7 @@ link for a preview, the web inbox a card — all with the delivery's tracked lin
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 
 import httpx
@@ -12,9 +13,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import cli
 from bot.channels.telegram_sender import TelegramSender
 from bot.channels.web_outbox import WebOutboxSender
-from bot.config import Settings
+from bot.config import Settings, get_settings
 from bot.db import dispose_engines, session_factory, transaction
 from bot.runtime import ensure_ready
 from bot.web.app import create_app
@@ -172,3 +174,21 @@ def test_console_form_takes_the_four_fields_and_refuses_a_bad_url(settings: Sett
         with transaction(factory) as session:
             variants = session.scalars(select(Campaign.variants)).one()
         assert variants == {news.KEY: ARTICLE}
+
+
+def test_cli_create_takes_the_article_and_refuses_a_bad_picture(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("WUFEI_DATABASE_URL", settings.db_url)
+    get_settings.cache_clear()
+    try:
+        base = ["campaign", "create", "--name", "三月三", "--text", "来集市", "--news-title", ARTICLE["title"]]
+        assert cli.main([*base, "--news-url", ARTICLE["url"], "--news-picurl", "data:image/png;base64,AA"]) == 2
+        assert "图文图片地址应以 http:// 或 https:// 开头" in capsys.readouterr().err
+        assert cli.main([*base, "--news-url", ARTICLE["url"], "--json"]) == 0
+        cid = json.loads(capsys.readouterr().out)["id"]
+        assert cli.main(["campaign", "show", str(cid), "--json"]) == 0
+        shown = json.loads(capsys.readouterr().out)
+        assert shown["news"] == {"title": ARTICLE["title"], "url": ARTICLE["url"]}
+    finally:
+        get_settings.cache_clear()
