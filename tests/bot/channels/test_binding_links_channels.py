@@ -1,7 +1,8 @@
 """One resident across channels and tracked links, over the real protocols (issue #14 §2, §3): a resident who bound
 WeChat (wechatpy-signed XML into /wechat, pushes to the fake WeChat API) and the web chat (/api/chat with its
 identity cookie) gets one push, not two; its link is a tracked /l/ link whose first click is recorded once;
-退订 on one channel stops pushes to the merged resident.
+退订 on one channel stops pushes to the merged resident. The same with Telegram (python-telegram-bot behind the real
+server, the fake Bot API) bound to WeChat, following the link through the running server.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
 
+import httpx
 import pytest
 import xmltodict
 from fastapi.testclient import TestClient
@@ -17,16 +19,20 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.channels.telegram_sender import TelegramSender
 from bot.channels.web_outbox import WebOutboxSender
 from bot.channels.wechat_api import WechatSender
-from bot.config import Settings, WechatSettings
+from bot.config import Settings, TelegramSettings, WechatSettings
 from bot.db import dispose_engines, transaction, utcnow
 from bot.web.app import create_app
 from campaigns import ledger, lifecycle, runs, segments, texts
 from campaigns.delivery import DeliveryLoop, SenderLike
 from campaigns.models import ChannelIdentity, TrackedLink, WebOutbox
+from tests.support.fake_telegram import TOKEN as TG_TOKEN
+from tests.support.fake_telegram import message_update, running_fake_telegram
 from tests.support.fake_wechat import AES_KEY, APP_ID, FakeWechat, fake_wechat_server, message_xml, signed_query
 from tests.support.fake_wechat import TOKEN as WECHAT_TOKEN
+from tests.support.server import running_server
 from tests.support.webchat import WebResidents
 
 GRACE = dt.timedelta(hours=2)
@@ -139,3 +145,47 @@ def test_unsubscribing_on_one_channel_stops_pushes_to_the_merged_resident(
             channels = session.scalars(select(ChannelIdentity.channel).order_by(ChannelIdentity.channel)).all()
         assert (st["targeted"], st["skip_reasons"]) == (1, {"opted_out": 1})
         assert channels == ["web", "wechat"]
+
+
+def test_telegram_and_wechat_bound_over_real_servers_get_one_push_with_a_working_link(
+    wx_settings: Settings, factory: sessionmaker[Session], fake_wx: FakeWechat
+) -> None:
+    secret = "s3cret-Token_42"
+    with running_fake_telegram() as fake_tg:
+        telegram = TelegramSettings(token=TG_TOKEN, base_url=fake_tg.base_url, webhook_secret=secret)
+        both = wx_settings.model_copy(update={"telegram": telegram})
+        sender = TelegramSender(both, factory)
+        try:
+            with running_server(both) as base:
+                body = {"update_id": fake_tg.new_update_id(), **message_update(701, "绑定")}
+                res = httpx.post(
+                    f"{base}/telegram/webhook", json=body, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
+                )
+                assert res.status_code == 200
+                [reply] = [str(c.params["text"]) for c in fake_tg.calls_to("sendMessage")]
+                code = re.search(r"绑定码是 (\d{6})", reply).group(1)  # type: ignore[union-attr]
+                xml = message_xml("o_tg", "text", Content=f"绑定{code}", MsgId=77)
+                answer = httpx.post(f"{base}/wechat", params=signed_query(), content=xml.encode("utf-8"))
+                assert "绑定成功" in str(xmltodict.parse(answer.text)["xml"]["Content"])
+                now = utcnow()
+                with transaction(factory) as session:
+                    campaign = lifecycle.create(
+                        session,
+                        name="集市",
+                        text="详情 https://example.org/a",
+                        now=now,
+                        channels=["telegram", "wechat"],
+                    )
+                    lifecycle.start(session, campaign, now=now, quiet=None, grace=GRACE)
+                    runs.tick(session, now=now, quiet=None, grace=GRACE, channels_available=["telegram", "wechat"])
+                senders = {"telegram": sender, "wechat": WechatSender(both.wechat, factory)}
+                DeliveryLoop(factory, senders, worker="t", clock=utcnow, sleep=lambda s: None, link_base=BASE).drain()
+                pushes = [str(c.params["text"]) for c in fake_tg.calls_to("sendMessage")][1:]
+                assert len(pushes) == 1 and fake_wx.sent() == []  # one push, on the campaign's first channel
+                token = TRACKED.search(pushes[0]).group(1)  # type: ignore[union-attr]
+                hop = httpx.get(f"{base}/l/{token}", follow_redirects=False)
+                assert (hop.status_code, hop.headers["location"]) == (302, "https://example.org/a")
+                with transaction(factory) as session:
+                    assert session.execute(select(TrackedLink.click_channel)).scalar_one() == "telegram"
+        finally:
+            sender.close()
