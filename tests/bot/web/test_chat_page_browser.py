@@ -136,3 +136,28 @@ def test_another_browser_cannot_see_the_push(browser: WebDriver, server: tuple[s
         "return fetch('/api/chat/inbox', {credentials: 'omit'}).then(function (r) { return r.status; })"
     )
     assert status == 401
+
+
+def test_a_news_push_shows_as_a_card_and_stays_after_a_reload(browser: WebDriver, server: tuple[str, Settings]) -> None:
+    base, settings = server
+    browser.get(base + "/")
+    send(browser, "订阅")
+    article = {"title": "三月三无废集市", "description": "带上闲置物品来换购", "url": "https://news.example.cn/fair",
+               "picurl": "https://img.example.cn/fair.jpg"}  # fmt: skip
+    with transaction(session_factory(settings.db_url)) as session:
+        c = lifecycle.create(
+            session, name="集市", text="三月三来集市", now=utcnow(), channels=["web"], variants={"news": article}
+        )
+        lifecycle.start(session, c, now=utcnow(), quiet=None, grace=dt.timedelta(hours=2))
+    deadline = time.monotonic() + 30
+    while not browser.find_elements(By.CSS_SELECTOR, ".news-card") and time.monotonic() < deadline:
+        browser.execute_script("return window.wufeiPoll()")
+        time.sleep(0.5)
+    [card] = browser.find_elements(By.CSS_SELECTOR, ".news-card")
+    assert card.get_attribute("href") == article["url"] and card.get_attribute("rel") == "noopener noreferrer"
+    assert card.find_element(By.TAG_NAME, "img").get_attribute("src") == article["picurl"]
+    assert "三月三无废集市" in card.text and "带上闲置物品来换购" in card.text
+    assert "【" not in browser.find_elements(By.CSS_SELECTOR, ".msg.push")[-1].text  # the card, not the text lines
+    browser.refresh()
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".news-card"))
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".news-card")) == 1
