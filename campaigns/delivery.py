@@ -349,6 +349,8 @@ def send_test(
             template["data"] = {
                 k: TEST_PREFIX + v if i == 0 else v for i, (k, v) in enumerate(template["data"].items())
             }
+        if template is not None and template.get("news_title"):
+            template["news_title"] = TEST_PREFIX + str(template["news_title"])
         try:
             result = _send(sender, channel, external_id, text, now=now, template=template)
             out.append((identity, bool(result.ok), str(result.reason)))

@@ -20,15 +20,15 @@ from bot.config import Settings, get_settings
 from bot.db import dispose_engines, session_factory, transaction
 from bot.runtime import ensure_ready
 from bot.web.app import create_app
-from campaigns import news
-from campaigns.delivery import DeliveryLoop
+from campaigns import lifecycle, news
+from campaigns.delivery import DeliveryLoop, send_test
 from campaigns.models import Campaign, Resident, TrackedLink
 from tests.bot.channels.test_telegram_sender import with_telegram
 from tests.bot.channels.test_wechat_outbound import make_sender, opened
 from tests.bot.web.test_admin_campaigns import console_settings
 from tests.campaigns.test_links import BASE, T0, fire
 from tests.support.admin import console_login, staff_per_role
-from tests.support.campaigns import add_residents
+from tests.support.campaigns import FakeTemplateSender, add_residents
 from tests.support.fake_telegram import running_fake_telegram
 from tests.support.fake_wechat import fake_wechat_server
 from tests.support.server import running_server
@@ -192,3 +192,15 @@ def test_cli_create_takes_the_article_and_refuses_a_bad_picture(
         assert shown["news"] == {"title": ARTICLE["title"], "url": ARTICLE["url"]}
     finally:
         get_settings.cache_clear()
+
+
+def test_a_test_send_marks_the_article_title(factory: sessionmaker[Session]) -> None:
+    with transaction(factory) as session:
+        campaign = lifecycle.create(
+            session, name="n", text="来集市", channels=["wechat"], variants={news.KEY: news.validate(ARTICLE)}, now=T0
+        )
+        wechat = FakeTemplateSender()
+        [(_, ok, _)] = send_test(campaign, ["wechat:staff"], {"wechat": wechat}, now=T0)
+    [(_, extra)] = wechat.templates
+    assert ok and extra is not None and extra["news_title"] == "【测试】三月三无废集市" and "template_id" not in extra
+    assert "【三月三无废集市】" in wechat.sent[0][1]  # the text (used outside the window) carries the article
