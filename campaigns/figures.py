@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Date, cast, func, select
 from sqlalchemy.orm import Session
 
 from campaigns import texts
@@ -20,7 +20,7 @@ IDLE_DAYS = 14  # days run to today unless nothing happened for longer than this
 def _local_day(session: Session, column: Any, tz: str, offset: dt.timedelta) -> ColumnElement[Any]:
     """The local calendar day of a stored UTC time, computed by the database (as the dashboard's charts do)."""
     if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone(tz, column), "YYYY-MM-DD")
+        return cast(func.timezone(tz, column), Date)  # a date: cheaper than to_char text (bench)
     return func.date(column, f"{offset.total_seconds() / 3600:+g} hours")  # SQLite keeps UTC text; fixed offset
 
 
