@@ -22,7 +22,7 @@ from bot.admin.models import StaffUser
 from bot.db import transaction, utcnow
 from bot.web.admin_api import Cursor, Offset, RowId
 from bot.web.admin_auth import api
-from campaigns import cells, content, ledger, lifecycle, news, roster, runs, schedule, segments, templates
+from campaigns import cells, content, figures, ledger, lifecycle, news, roster, runs, schedule, segments, templates
 from campaigns.cells import ImportReport
 from campaigns.lifecycle import CampaignError
 from campaigns.models import Campaign, Cell, CellMember, ChannelIdentity, Delivery, Resident, Segment
@@ -296,6 +296,14 @@ def status(campaign_id: RowId, request: Request, actor: Annotated[Actor, Depends
     """State and counts: targeted, pending, sent, failed, skipped (with reasons), runs."""
     with transaction(_factory(request)) as session:
         return status_of(session, get_campaign(session, campaign_id))
+
+
+@router.get("/campaigns/{campaign_id}/daily")
+def daily(campaign_id: RowId, request: Request, actor: Annotated[Actor, Depends(api("campaigns"))]) -> dict[str, Any]:
+    """Figures per Beijing day: targeted, skipped (Chinese reasons), sent, clicked, survey responses."""
+    with transaction(_factory(request)) as session:
+        campaign = get_campaign(session, campaign_id)
+        return {"days": figures.daily(session, campaign.id, now=utcnow())}
 
 
 @router.get("/campaigns/{campaign_id}/preview")
@@ -769,6 +777,32 @@ def cell_members(
             "total": member_count(session, cell_id),
             "rows": members(session, cell_id, offset=offset, limit=limit),
         }
+
+
+@router.get("/cells/{cell_id}/roster")
+def cell_roster(
+    cell_id: RowId,
+    request: Request,
+    actor: Annotated[Actor, Depends(api("cells"))],
+    state: Annotated[str, Query(pattern="^(|joined|not_joined|unknown)$")] = "",
+    offset: Offset = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """The cell's resident list (names masked): counts, and a page of rows with joined / not_joined / unknown."""
+    with transaction(_factory(request)) as session:
+        get_cell(session, cell_id)
+        counts = roster.summary(session, cell_id)
+        return {**counts, "rows": roster.entries(session, cell_id, state=state, offset=max(0, offset), limit=limit)}
+
+
+@router.post("/cells/{cell_id}/roster")
+async def cell_roster_import(
+    cell_id: RowId, request: Request, file: UploadFile, actor: Annotated[Actor, Depends(api("cells", True))]
+) -> dict[str, Any]:
+    """Import the cell's resident list from CSV/XLSX (列：姓名、细胞编号、渠道、渠道账号); bad rows by line."""
+    data = await file.read(MAX_IMPORT_BYTES + 1)
+    report = import_roster(request, cell_id, data, file.filename or "upload.csv", actor)
+    return {"added": report.added, "updated": report.updated, "bad": [{"line": n, "reason": r} for n, r in report.bad]}
 
 
 def join_info(request: Request, session: Session, cell: Cell) -> dict[str, Any]:

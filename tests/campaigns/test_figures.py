@@ -94,3 +94,14 @@ def test_campaign_page_shows_the_daily_chart_and_table(settings: Settings) -> No
     assert '<tr><td class="nowrap">2026-06-05</td><td>4</td><td>1 ' in table
     assert '<td class="nowrap">2026-06-06</td><td>0</td><td>0</td><td>0</td><td>2</td><td>0</td>' in table
     assert "2026-06-07" in table and "2026-06-08" not in table  # days with nothing are left out of the table
+
+
+def test_admin_api_gives_the_daily_figures(settings: Settings) -> None:
+    with TestClient(create_app(console_settings(settings))) as client:
+        factory = session_factory(settings.db_url)
+        cid = _campaign_with_a_history(factory)
+        viewer = staff_per_role(factory)["viewer"].headers
+        days = client.get(f"/api/admin/campaigns/{cid}/daily", headers=viewer).json()["days"]
+        assert days[0]["day"] == "2026-06-05" and (days[0]["targeted"], days[0]["sent"]) == (4, 3)
+        assert sum(d["clicked"] for d in days) == 2 and sum(d["responses"] for d in days) == 1
+        assert client.get("/api/admin/campaigns/99999/daily", headers=viewer).status_code == 404

@@ -157,3 +157,22 @@ def test_console_cell_page_shows_the_list_and_imports_it(settings: Settings) -> 
         assert 'id="roster-import"' not in viewer.get(f"/admin/cells/{cell_id}").text
         audit = client.get("/api/admin/audit", headers=staff["admin"].headers).json()
         assert "cell.roster_import" in {e["action"] for e in audit}
+
+
+def test_admin_api_imports_and_lists_the_roster(settings: Settings) -> None:
+    with TestClient(create_app(console_settings(settings))) as client:
+        factory = session_factory(settings.db_url)
+        staff = staff_per_role(factory)
+        cell_id = _cell(factory)
+        _join(factory, cell_id, add_residents(factory, 1, now=utcnow(), channel="telegram")[0])
+        upload = "姓名,渠道,渠道账号\n张小明,Telegram,u0\n李四,,\n".encode()
+        url = f"/api/admin/cells/{cell_id}/roster"
+        viewer = staff["viewer"].headers
+        assert client.post(url, files={"file": ("a.csv", upload, "text/csv")}, headers=viewer).status_code == 403
+        r = client.post(url, files={"file": ("a.csv", upload, "text/csv")}, headers=staff["staff"].headers)
+        assert r.status_code == 200 and (r.json()["added"], r.json()["bad"]) == (2, [])
+        got = client.get(url, params={"state": "joined"}, headers=viewer).json()
+        assert (got["listed"], got["joined"], got["unknown"]) == (2, 1, 1)
+        assert [row["name"] for row in got["rows"]] == ["张*明"]
+        assert client.get(url, params={"state": "nobody"}, headers=viewer).status_code == 422
+        assert client.get("/api/admin/cells/99999/roster", headers=viewer).status_code == 404
