@@ -58,6 +58,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--missing", action="store_true", help="只列出还没有加入的")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_members_list)
+    p = members.add_parser("clear", help="删除本细胞的居民名单（姓名属于个人信息，用完即删）")
+    p.add_argument("cell")
+    p.set_defaults(handler=cmd_members_clear)
 
     seg = subparsers.add_parser("segments", aliases=["segment"], help="人群分组：保存的筛选条件")
     segsub = seg.add_subparsers(dest="segments_command", required=True)
@@ -261,6 +264,17 @@ def cmd_members_list(args: argparse.Namespace, factory: sessionmaker[Session]) -
     ]
     lines += [f"  {r['name']}  {r['state_name']}" for r in rows]
     _print(data, args.json, lines)
+    return 0
+
+
+def cmd_members_clear(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
+    """Delete a cell's resident list."""
+    with transaction(factory) as session:
+        cell = cells.find(session, args.cell)
+        if cell is None:
+            return _fail(f"没有找到无废细胞：{args.cell}")
+        n = roster.clear(session, cell.id)
+        print(f"已删除“{cell.name}”的居民名单（{n} 人）。")
     return 0
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from campaigns.models import Cell, CellMember, ChannelIdentity, RosterEntry
@@ -180,3 +180,9 @@ def entries(
     if state:
         rows = [r for r in rows if r["state"] == state]
     return rows[offset : offset + limit]
+
+
+def clear(session: Session, cell_id: int) -> int:
+    """Delete the cell's resident list (the names are personal data: keep them only while needed); returns how many."""
+    result = session.execute(delete(RosterEntry).where(RosterEntry.cell_id == cell_id))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

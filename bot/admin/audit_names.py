@@ -49,6 +49,7 @@ ACTION_NAMES = {
     "cell.create": "新建无废细胞",
     "cell.import": "导入无废细胞",
     "cell.roster_import": "导入无废细胞居民名单",
+    "cell.roster_clear": "删除无废细胞居民名单",
     "cell.status": "更改无废细胞状态",
     "cell.qrcode": "生成无废细胞二维码",
     "survey.import": "导入问卷回答",

@@ -482,6 +482,17 @@ def cell_page(
     )
 
 
+@router.post("/cells/{cell_id}/roster/clear")
+def clear_roster(cell_id: RowId, request: Request, user: CellsWrite) -> Response:
+    """Delete the cell's resident list (audited)."""
+    now = utcnow()
+    with transaction(_factory(request)) as session:
+        cell = core.get_cell(session, cell_id)
+        n = roster.clear(session, cell.id)
+        audit.record(session, user.actor.name, "cell.roster_clear", cell.name, now=now, id=cell.id, removed=n)
+    return back(f"/admin/cells/{cell_id}", ok=f"已删除居民名单（{n} 人）")
+
+
 @router.post("/cells/{cell_id}/roster")
 async def import_roster(cell_id: RowId, request: Request, user: CellsWrite, file: UploadFile) -> Response:
     """Import the cell's resident list from an uploaded CSV/XLSX; the message lists the bad rows by line."""

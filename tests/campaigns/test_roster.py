@@ -120,6 +120,8 @@ def test_cli_imports_an_xlsx_list_and_lists_who_is_missing(
         code = cli.main(["cells", "members", "list", "幸福里社区", "--missing"])
         out = capsys.readouterr().out
         assert code == 0 and "名单 2 人，已加入 0，未加入 2" in out and "张*明  未加入" in out and "张小明" not in out
+        assert cli.main(["cells", "members", "clear", str(cell_id)]) == 0
+        assert "已删除“幸福里社区”的居民名单（2 人）" in capsys.readouterr().out
         assert cli.main(["cells", "members", "list", "没有这个"]) == 2
         assert "没有找到无废细胞" in capsys.readouterr().err
         assert cli.main(["cells", "members", "import", str(tmp_path / "缺.csv"), "--cell", str(cell_id)]) != 0
@@ -155,8 +157,12 @@ def test_console_cell_page_shows_the_list_and_imports_it(settings: Settings) -> 
         viewer = TestClient(client.app)
         console_login(viewer, staff["viewer"])
         assert 'id="roster-import"' not in viewer.get(f"/admin/cells/{cell_id}").text
+        r = client.post(f"/admin/cells/{cell_id}/roster/clear", data={"csrf_token": csrf})
+        assert (
+            "已删除居民名单（2 人）" in r.text and "还没有导入居民名单" in r.text and 'id="roster-clear"' not in r.text
+        )
         audit = client.get("/api/admin/audit", headers=staff["admin"].headers).json()
-        assert "cell.roster_import" in {e["action"] for e in audit}
+        assert {"cell.roster_import", "cell.roster_clear"} <= {e["action"] for e in audit}
 
 
 def test_admin_api_imports_and_lists_the_roster(settings: Settings) -> None:
