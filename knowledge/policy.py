@@ -442,11 +442,13 @@ class PolicyIndex:
             if w in self.idf:
                 out.add(w)
                 continue
-            parts = {w[i:j] for i in range(len(w)) for j in range(i + 2, len(w) + 1) if (i, j) != (0, len(w))}
-            known = {x for x in parts if x in self.idf and not any(x != y and x in y for y in parts & self.idf.keys())}
-            if known and len(w) >= 3:
-                out |= known
-            elif freq.get(w):
+            if len(w) >= 3:
+                parts = {w[i:j] for i in range(len(w)) for j in range(i + 2, len(w) + 1)} & self.idf.keys()
+                known = {x for x in parts if not any(x != y and x in y for y in parts)}
+                if known:
+                    out |= known
+                    continue
+            if freq.get(w):
                 out.add(w)
         return out
 
