@@ -106,8 +106,23 @@ def tracked_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/l/{token}"
 
 
-def click(session: Session, token: str, *, now: dt.datetime) -> str | None:
-    """The target of a tracked link (None when unknown); the first click is recorded with the delivery's channel."""
+# Link-preview fetchers: Telegram fetches a push's link to show its preview (so do chat apps when a resident forwards
+# it); that is no resident's click, so such requests are redirected without being recorded.
+PREVIEW_AGENTS = re.compile(
+    r"TelegramBot|Twitterbot|facebookexternalhit|WhatsApp|Slackbot|Discordbot|LinkedInBot|SkypeUriPreview|"
+    r"vkShare|redditbot|Googlebot|bingbot|Baiduspider|YandexBot",
+    re.IGNORECASE,
+)
+
+
+def is_preview(user_agent: str | None) -> bool:
+    """True for a link-preview fetcher or crawler (its request is not a resident's click)."""
+    return bool(user_agent) and PREVIEW_AGENTS.search(user_agent or "") is not None
+
+
+def click(session: Session, token: str, *, now: dt.datetime, record: bool = True) -> str | None:
+    """The target of a tracked link (None when unknown); the first click is recorded with the delivery's channel
+    (not when `record` is False: a link-preview fetcher)."""
     if not TOKEN.match(token):
         return None
     found = session.execute(
@@ -117,7 +132,7 @@ def click(session: Session, token: str, *, now: dt.datetime) -> str | None:
     ).first()
     if found is None:
         return None
-    if found.clicked_at is None:  # the WHERE makes two simultaneous first clicks record one time
+    if found.clicked_at is None and record:  # the WHERE makes two simultaneous first clicks record one time
         session.execute(
             update(TrackedLink)
             .where(TrackedLink.id == found.id, TrackedLink.clicked_at.is_(None))

@@ -1,7 +1,8 @@
 """GET /l/{token}: a tracked link of a campaign push redirects (302) to its stored URL, recording the first click.
 
 An unknown token gets a short Chinese 404 page. The target is only ever the URL stored with the token, so this
-route cannot send anyone to an address of the requester's choosing.
+route cannot send anyone to an address of the requester's choosing. A link-preview fetcher (Telegram's, when it shows
+a push's preview) is redirected without its request counting as a click.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ def follow(token: str, request: Request) -> Response:
     if len(token) > 64:
         return _page(NOT_FOUND_TITLE, f"<h1>{NOT_FOUND_TITLE}</h1><p>{NOT_FOUND}</p>", 404)
     with transaction(request.app.state.factory) as session:
-        target = links.click(session, token, now=utcnow())
+        target = links.click(
+            session, token, now=utcnow(), record=not links.is_preview(request.headers.get("user-agent"))
+        )
     if target is None:
         return _page(NOT_FOUND_TITLE, f"<h1>{NOT_FOUND_TITLE}</h1><p>{NOT_FOUND}</p>", 404)
     return RedirectResponse(

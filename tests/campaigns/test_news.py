@@ -204,3 +204,26 @@ def test_a_test_send_marks_the_article_title(factory: sessionmaker[Session]) -> 
     [(_, extra)] = wechat.templates
     assert ok and extra is not None and extra["news_title"] == "【测试】三月三无废集市" and "template_id" not in extra
     assert "【三月三无废集市】" in wechat.sent[0][1]  # the text (used outside the window) carries the article
+
+
+def test_telegrams_preview_fetch_is_not_a_click(settings: Settings) -> None:
+    factory = ensure_ready(settings)
+    add_residents(factory, 1, now=T0, channel="telegram", prefix="42")
+    fire(factory, ["telegram"], text="三月三来集市", variants={news.KEY: news.validate(ARTICLE)})
+    DeliveryLoop(
+        factory, {"telegram": FakeTemplateSender(channel="telegram")}, worker="t", clock=lambda: T0,
+        sleep=lambda s: None, link_base=BASE,
+    ).drain()  # fmt: skip
+    with transaction(factory) as session:
+        token = session.scalars(select(TrackedLink.token)).one()
+    with TestClient(create_app(console_settings(settings))) as client:
+        preview = client.get(
+            f"/l/{token}", headers={"User-Agent": "TelegramBot (like TwitterBot)"}, follow_redirects=False
+        )
+        assert preview.status_code == 302 and preview.headers["location"] == ARTICLE["url"]
+        with transaction(factory) as session:
+            assert session.scalars(select(TrackedLink.clicked_at)).one() is None
+        person = client.get(f"/l/{token}", headers={"User-Agent": "Mozilla/5.0 (iPhone)"}, follow_redirects=False)
+        assert person.status_code == 302
+        with transaction(factory) as session:
+            assert session.scalars(select(TrackedLink.clicked_at)).one() is not None
