@@ -53,6 +53,7 @@ eval-dev: install
 	-$(BIN)/python eval/run_eval.py $(filter-out %policy_questions.tsv %policy_questions_2.tsv,$(wildcard eval/dev/*.tsv))
 	-$(BIN)/python eval/run_policy_eval.py eval/dev/policy_questions.tsv
 	-$(BIN)/python eval/run_policy_eval.py eval/dev/policy_questions_2.tsv
+	-for f in eval/dev/policy/questions*.tsv; do $(BIN)/python eval/run_policy_eval.py $$f; done
 
 fallback-curve: install
 	$(BIN)/python bench/fallback_curve.py
