@@ -100,9 +100,7 @@ class ChatSettings(BaseModel):
 
     rate_per_minute: int = 30  # answers per resident per minute, then one polite notice, then silence; 0 = off
     client_rate_per_minute: int = 120  # web chat messages per client address a minute, then a notice, 429; 0 = off
-    office_hours: str = (
-        ""  # told to a resident handed over to staff (人工客服), e.g. "工作日 9:00-17:00"; "" = not said
-    )
+    office_hours: str = ""  # told to a resident handed to staff (人工客服), e.g. "工作日 9:00-17:00"; "" = none
 
 
 class Settings(BaseSettings):
