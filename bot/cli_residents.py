@@ -1,6 +1,7 @@
 """`wufei residents`: show a resident's channel identities, merge two residents, split one identity off (audited).
 
-The console has no resident page (residents' personal data stays out of it), so staff merge and split here.
+The console's resident page (/admin/residents) does the same through the same functions (`campaigns.directory`,
+`bot.admin.residents`).
 """
 
 from __future__ import annotations
@@ -14,11 +15,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import handover  # noqa: F401  (registers its step before a merge)
-from bot.admin import audit
+from bot.admin import residents as staff_ops
 from bot.config import get_settings
 from bot.db import transaction, utcnow
-from campaigns import binding
+from campaigns import directory
 from campaigns.models import ChannelIdentity, Resident
 from surveys.keys import resolve_salt
 
@@ -53,14 +53,7 @@ def _actor() -> str:
 
 def _find(session: Session, who: str) -> Resident | None:
     """A resident by id ("12") or by one of their identities ("wechat:o_abc")."""
-    channel, sep, external_id = who.partition(":")
-    if not sep:
-        return session.get(Resident, int(who)) if who.isdigit() and len(who) < 10 else None
-    return session.execute(
-        select(Resident)
-        .join(ChannelIdentity)
-        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
-    ).scalar_one_or_none()
+    return directory.find(session, who)
 
 
 def _describe(session: Session, r: Resident) -> dict[str, Any]:
@@ -100,15 +93,10 @@ def cmd_merge(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
         keep, drop = _find(session, args.keep), _find(session, args.drop)
         if keep is None or drop is None:
             return _fail(f"没有找到居民：{args.keep if keep is None else args.drop}")
-        if keep.id == drop.id:
-            return _fail("这两个是同一位居民，无需合并")
-        now = utcnow()
-        before = _describe(session, drop)
-        result = binding.merge(session, keep, drop, salt=salt, now=now)
-        audit.record(
-            session, _actor(), "resident.merge", f"#{keep.id}", now=now, merged=f"#{drop.id}",
-            identities=before["identities"], dropped_responses=result.dropped_responses,
-        )  # fmt: skip
+        try:
+            result = staff_ops.merge(session, keep, drop, actor=_actor(), salt=salt, now=utcnow(), via="命令行")
+        except staff_ops.ResidentRefused as exc:
+            return _fail(str(exc))
         data = _describe(session, keep) | {"dropped_responses": result.dropped_responses}
     _print(data, args.json)
     if result.dropped_responses and not args.json:
@@ -129,13 +117,10 @@ def cmd_split(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
         ).scalar_one_or_none()
         if identity is None:
             return _fail(f"没有找到这个渠道账号：{args.identity}")
-        old = identity.resident_id
-        now = utcnow()
         try:
-            new = binding.split(session, identity, now=now)
-        except ValueError as exc:
+            new = staff_ops.split(session, identity, actor=_actor(), now=utcnow(), via="命令行")
+        except staff_ops.ResidentRefused as exc:
             return _fail(str(exc))
-        audit.record(session, _actor(), "resident.split", f"#{old}", now=now, identity=args.identity, new=f"#{new.id}")
         data = _describe(session, new)
     _print(data, args.json)
     return 0

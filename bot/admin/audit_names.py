@@ -24,6 +24,8 @@ ACTION_NAMES = {
     "user.chat_identity": "绑定聊天账号（试发）",
     "resident.merge": "合并居民",
     "resident.split": "拆分居民",
+    "resident.search": "搜索居民",
+    "resident.view": "查看居民资料",
     "user.disable": "停用用户",
     "user.enable": "启用用户",
     "audit.export": "导出操作日志",
@@ -122,6 +124,9 @@ FIELD_NAMES = {
     "dropped_responses": "去掉的重复问卷",
     "opened": "打开过活动链接",
     "not_opened": "未打开活动链接",
+    "via": "途径",
+    "query": "搜索词",
+    "residents": "居民",
 }
 
 

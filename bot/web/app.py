@@ -36,6 +36,7 @@ from bot.web import (
     console,
     console_campaigns,
     console_inbox,
+    console_residents,
     console_segments,
     console_surveys,
     exposure,
@@ -197,6 +198,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_api_campaigns.router)
     app.include_router(console_campaigns.router)
     app.include_router(console_inbox.router)
+    app.include_router(console_residents.router)
     app.include_router(console_segments.router)
     app.include_router(admin_api_surveys.router)
     app.include_router(console_surveys.router)
