@@ -89,6 +89,7 @@ class CampaignSettings(BaseModel):
     pause_after_failures: int = 20  # consecutive failed sends that pause a campaign
     rates: dict[str, float] = {"web": 500.0, "wechat": 50.0, "telegram": 25.0}  # sends per second per process
     staff: list[str] = []  # "channel:external_id" identities that receive test sends
+    link_guesses_per_minute: int = 20  # unknown /l/ tokens per client address a minute, then 429s; 0 = off
     cell_types: list[str] = [
         "机关", "企业", "村镇", "社区", "酒店", "集贸市场", "商超", "学校", "医院", "公园", "景区", "快递网点",
         "加油站", "汽车站", "4S店", "地铁站",

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from campaigns import content, schedule
+from campaigns import content, links, schedule
 from campaigns.models import Campaign, CampaignRun, Delivery, Segment
 
 CHANNELS = ("web", "wechat", "telegram", "console")
@@ -45,6 +45,8 @@ def create(
     if not name.strip() or not text.strip():
         raise CampaignError("活动名称和内容都不能为空")
     content.check(text)
+    if link and not links.is_web_url(link):
+        raise CampaignError("链接应以 http:// 或 https:// 开头，且不能有空格（最多 512 个字符）")
     unknown = [c for c in channels if c not in CHANNELS]
     if unknown or not channels:
         raise CampaignError(f"未知的渠道：{','.join(unknown) or '（空）'}（可用：{','.join(CHANNELS)}）")

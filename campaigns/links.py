@@ -13,6 +13,7 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -29,17 +30,32 @@ MAX_URL = 512
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}$")
 
 
+def is_web_url(value: str) -> bool:
+    """True for an absolute http(s) address with a host and no spaces, at most 512 characters: the only kind a
+    campaign may store as its link, and the only kind /l/ redirects to."""
+    parts = urlsplit(value)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.netloc)
+        and value.startswith(("http://", "https://"))
+        and not any(c.isspace() or ord(c) < 32 for c in value)
+        and "\\" not in value
+        and len(value) <= MAX_URL
+    )
+
+
 def _clean(url: str) -> str:
     return url.rstrip(TRAILING)
 
 
 def urls_in(texts: Iterable[str | None]) -> list[str]:
-    """The distinct http(s) URLs in these texts, in order (trailing punctuation left out; over 512 chars skipped)."""
+    """The distinct http(s) URLs in these texts, in order (trailing punctuation left out; over 512 chars or not
+    `is_web_url` skipped: those are sent as they are, untracked)."""
     found: dict[str, None] = {}
     for text in texts:
         for m in URL.finditer(text or ""):
             url = _clean(m.group(0))
-            if len(url) <= MAX_URL and url.partition("://")[2]:
+            if is_web_url(url):
                 found[url] = None
     return list(found)
 
@@ -130,7 +146,7 @@ def click(session: Session, token: str, *, now: dt.datetime, record: bool = True
         .join(Delivery, Delivery.id == TrackedLink.delivery_id)
         .where(TrackedLink.token == token)
     ).first()
-    if found is None:
+    if found is None or not is_web_url(str(found.url)):  # only ever a stored http(s) address: never an open redirect
         return None
     if found.clicked_at is None and record:  # the WHERE makes two simultaneous first clicks record one time
         session.execute(

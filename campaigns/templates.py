@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from campaigns import content, news
+from campaigns import content, links, news
 from campaigns.texts import STOP_LINE
 
 KEY = "wechat_template"
@@ -46,6 +46,8 @@ def validate(raw: Mapping[str, Any]) -> dict[str, Any]:
         out_data[str(key).strip()] = text
     out: dict[str, Any] = {"template_id": template_id, "data": out_data}
     url = str(raw.get("url") or "").strip()
+    if url and not links.is_web_url(url):
+        raise TemplateError("模板消息的网址应以 http:// 或 https:// 开头，且不能有空格（最多 512 个字符）")
     if url:
         out["url"] = url
     return out
