@@ -121,29 +121,8 @@ def top_unanswered(session: Session, *, limit: int = 10) -> list[dict[str, Any]]
     return [{"text": r.text, "count": r.count} for r in rows]
 
 
-_REPORTS: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}  # survey id → (data stamp, report): per process
-
-
-def survey_stamp(session: Session, survey_id: str) -> tuple[Any, ...]:
-    """What changes whenever a response of the survey is added or changes (one cheap aggregate)."""
-    from surveys.models import SurveyResponse
-
-    row = session.execute(
-        select(func.count(), func.max(SurveyResponse.id), func.max(SurveyResponse.updated_at)).where(
-            SurveyResponse.survey_id == survey_id
-        )
-    ).one()
-    return tuple(row)
-
-
 def indicators_by_township(session: Session, survey: Any) -> dict[str, Any]:
     """The survey's report over all waves, by township, recomputed only when its responses changed."""
-    from surveys import report
+    from surveys import report_cache
 
-    stamp = survey_stamp(session, survey.id)
-    cached = _REPORTS.get(survey.id)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    data = report.build(session, survey, wave=None, by=["township"], with_reach=False)
-    _REPORTS[survey.id] = (stamp, data)
-    return data
+    return report_cache.build(session, survey, wave=None, by=["township"], with_reach=False)

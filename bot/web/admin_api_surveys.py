@@ -20,7 +20,7 @@ from bot.admin import audit
 from bot.admin.accounts import Actor
 from bot.db import transaction, utcnow
 from bot.web.admin_auth import api
-from surveys import chart, export, html_report, report
+from surveys import chart, export, html_report, report_cache
 from surveys.definition import DefinitionError, Survey, load_surveys
 from surveys.importer import ImportReport, import_file
 from surveys.mapping import load_map
@@ -136,9 +136,9 @@ def build_report(
     weighted: bool = False,
     with_trend: bool = False,
 ) -> dict[str, Any]:
-    """surveys.report.build for the request (weighted by settings.surveys.weights_file when asked; 422 without one)."""
+    """The report for the request from the shared cache (weighted by the settings' weights file when asked, else 422)."""
     if not weighted:
-        return report.build(session, survey, wave=wave, by=by, with_trend=with_trend)
+        return report_cache.build(session, survey, wave=wave, by=by, with_trend=with_trend)
     path = request.app.state.settings.surveys.weights_file
     if path is None:
         raise HTTPException(422, "加权需要人口权重文件：请在配置中设置 WUFEI_SURVEYS__WEIGHTS_FILE")
@@ -146,7 +146,7 @@ def build_report(
         population = load_population(survey, Path(path))
     except (ValueError, OSError) as exc:
         raise HTTPException(422, f"人口权重文件有误：{exc}") from None
-    return report.build(
+    return report_cache.build(
         session, survey, wave=wave, by=by, weights=population, weights_source=Path(path).name, with_trend=with_trend
     )
 

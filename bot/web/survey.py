@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.db import transaction, utcnow
 from bot.web.chat import client_address
-from surveys import flow, report, texts, verification
+from surveys import flow, report_cache, texts, verification
 from surveys.definition import DefinitionError, Question, Survey, load_surveys
 from surveys.keys import resolve_salt, respondent_key
 from surveys.tally import GROUPABLE
@@ -345,4 +345,4 @@ def get_indicators(
         raise HTTPException(status_code=422, detail=f"不能按 {', '.join(unknown)} 分组（可选：{', '.join(GROUPABLE)}）")
     chosen = found.wave if wave is None else (None if wave == "all" else wave)
     with transaction(request.app.state.factory) as session:
-        return report.build(session, found, wave=chosen, by=by)
+        return report_cache.build(session, found, wave=chosen, by=by)

@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.db import dispose_engines, session_factory, transaction
 from bot.models import ChatLog
 from bot.web.app import create_app
-from surveys import flow, report
+from surveys import flow, report, report_cache
 from surveys.definition import load_surveys
 from tests.support.admin import Staff, console_login, staff_per_role
 
@@ -51,7 +51,7 @@ def test_dashboard_indicators_are_recomputed_only_when_answers_change(
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(report, "build", counting)
-    overview._REPORTS.clear()
+    report_cache.clear()
     answers = {"publicity": ["aware"], "participation": ["sorting"], "satisfaction": ["satisfied"],
                "township": ["xz_hezhuang"], "age_band": ["a30_44"], "identity": ["resident"]}  # fmt: skip
     with transaction(factory) as session:
@@ -69,7 +69,7 @@ def test_dashboard_indicators_are_recomputed_only_when_answers_change(
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    overview._REPORTS.clear()
+    report_cache.clear()
     with TestClient(create_app(settings)) as c:
         yield c
     dispose_engines()
