@@ -94,7 +94,11 @@ def register(subparsers: Any) -> None:
         metavar="FILE.json",
         help='微信模板消息：{"template_id": "…", "url": "可选", "data": {"first": "…", "keyword1": "…"}}',
     )
-    tpl.add_argument("--template-id", default=None, help="微信模板消息的模板编号（与 --template-field 一起用）")
+    tpl.add_argument(
+        "--template-id",
+        default=None,
+        help="微信模板消息的模板编号（与 --template-field 一起用）；模板消息不带“回复“退订”不再接收”一行，退订照常有效",
+    )
     p.add_argument("--template-field", action="append", default=[], metavar="字段=内容", help="模板字段，可重复")
     p.add_argument("--template-url", default=None, help="模板消息点开后的网址（不填则用 --link）")
     p.add_argument("--news-title", default="", help="图文卡片标题（最多 64 字；与 --news-url 一起用）")

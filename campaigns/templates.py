@@ -2,6 +2,12 @@
 
 A campaign keeps it in `variants["wechat_template"]`; each value may use the same placeholders as the campaign
 text and is rendered per recipient by campaigns.content, so a placeholder added there works here too.
+
+A template push carries no 退订 line ("回复“退订”不再接收", which ends every other push): its fields are the template's
+own keywords, WeChat cuts each at 20 characters and no longer shows `first` / `remark`, so no field can be relied on
+to show it, and staff wording is not to be cut short for it. 退订 still works the same (reply 退订, the menu's
+退订宣传, unfollowing; WeChat itself also lets a follower refuse an account's template messages). The console form,
+the CLI help, the README and docs/decisions.md say so.
 """
 
 from __future__ import annotations
