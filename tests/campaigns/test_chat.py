@@ -88,3 +88,18 @@ def test_campaign_deep_link_is_an_opt_in(factory: sessionmaker[Session], setting
         IncomingMessage("telegram", "77", "/start", T0, kind="event", event="start", data={"scene": f"campaign_{cid}"})
     )
     assert resident(factory, "telegram", "77").push_consent
+
+
+def test_the_printed_chat_command_joins_by_cell_number_and_subscribes(
+    factory: sessionmaker[Session], settings: Settings
+) -> None:
+    with transaction(factory) as session:
+        cells.import_rows(session, [{"类型": "社区", "名称": "和庄社区", "乡镇街道": "和庄镇"}], types=["社区"], now=T0)
+        cell_id = cells.find(session, "和庄社区").id  # type: ignore[union-attr]
+    dialogue = Dialogue(factory, settings)
+    [reply] = dialogue.handle(IncomingMessage("telegram", "77", f"加入无废细胞 {cell_id}", T0))  # as on the poster
+    assert reply.text == texts.CELL_JOINED.format(name="和庄社区")
+    r = resident(factory, "telegram", "77")
+    assert r.push_consent and r.consent_at is not None  # joining is a 订阅 to the cell's pushes
+    with transaction(factory) as session:
+        assert session.execute(select(CellMember.cell_id, CellMember.via)).all() == [(cell_id, "chat")]
