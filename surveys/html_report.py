@@ -72,7 +72,8 @@ def render_html(report: dict[str, Any], *, chart_png: bytes | None = None) -> st
     weighting = report.get("weighting")
     if weighting:
         how = "迭代比例拟合（raking）" if weighting["method"] == "raking" else "事后分层"
-        parts.append(f'<p class="meta">已加权：{how}，维度 {escape("、".join(weighting["dims"]))}</p>')
+        dims = "、".join(DIM_NAMES.get(d, d) for d in weighting["dims"])
+        parts.append(f'<p class="meta" id="weighting">已加权：{how}，维度 {escape(dims)}。{_effective(report)}</p>')
     parts.append(f"<h2>汇总</h2><table><tr>{HEAD}</tr>{_rows(report['indicators'])}</table>")
     if report.get("kinds"):
         parts.append(_kinds(report))
@@ -115,6 +116,18 @@ DIM_NAMES = {
     "source": "来源",
     "wave": "批次",
 }
+
+
+def _effective(report: dict[str, Any]) -> str:
+    """The Kish effective sample size of each weighted indicator, as one sentence."""
+    sizes = [
+        f"{escape(item['name'])} {item['n_effective']:.1f} 份"
+        for item in report["indicators"]
+        if item.get("n_effective") is not None
+    ]
+    if not sizes:
+        return ""
+    return f"有效样本量（Kish 公式，加权后相当于多少份简单随机样本）：{'；'.join(sizes)}。"
 
 
 def _kinds(report: dict[str, Any]) -> str:

@@ -127,9 +127,10 @@ def evaluate(
     population: Mapping[Stratum, float] | None = None,
     margins: Sequence[Mapping[str, float]] | None = None,
     weights_source: str | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Result:
     """Rate, interval, score and verdict from the counts; with `population` post-stratified by its strata, with
-    `margins` (one mapping per position of the strata) raked to them."""
+    `margins` (one mapping per position of the strata) raked to them; warnings name strata by `labels` (code → label)."""
     answered = sum(c.answered for c in cells)
     excluded = sum(c.excluded for c in cells)
     numerator = sum(c.numerator for c in cells)
@@ -138,14 +139,14 @@ def evaluate(
     scored = bool(indicator.scores)
     weighted = population is not None or margins is not None
     if margins is not None:
-        population, warnings = rake_cells(cells, margins)
+        population, warnings = rake_cells(cells, margins, labels=labels)
     if population is None:
         rate = numerator / denominator if denominator else None
         score = sum(c.score_sum for c in cells) / denominator if denominator and scored else None
         n_eff: float | None = float(denominator)
         interval = wilson(numerator, denominator)
     else:
-        rate, score, n_eff, more = _post_stratified(cells, population, scored=scored)
+        rate, score, n_eff, more = _post_stratified(cells, population, scored=scored, labels=labels)
         warnings += more
         interval = wilson(rate * n_eff, n_eff) if rate is not None and n_eff else None
     low, high = interval if interval is not None else (None, None)
@@ -187,8 +188,17 @@ def _verdict(indicator: Indicator, rate: float | None, low: float | None) -> boo
     return decisive >= indicator.target - 1e-12
 
 
+def stratum_name(stratum: Stratum, labels: Mapping[str, str] | None = None) -> str:
+    """How a warning names a stratum: its values' labels joined by ×, e.g. 新郑·和庄镇×30–44岁."""
+    return "×".join((labels or {}).get(str(x), str(x)) for x in stratum)
+
+
 def _post_stratified(
-    cells: Sequence[Cell], population: Mapping[Stratum, float], *, scored: bool
+    cells: Sequence[Cell],
+    population: Mapping[Stratum, float],
+    *,
+    scored: bool,
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[float | None, float | None, float | None, list[str]]:
     """Weighted rate, weighted score, Kish effective n and warnings.
 
@@ -203,7 +213,7 @@ def _post_stratified(
             by_stratum[cell.stratum] = cell
     missing = [s for s, pop in population.items() if pop > 0 and s not in by_stratum]
     for stratum in missing:
-        warnings.append(texts.WARN_EMPTY_CELL.format(cell="×".join(str(x) for x in stratum)))
+        warnings.append(texts.WARN_EMPTY_CELL.format(cell=stratum_name(stratum, labels)))
     outside = sum(c.denominator for s, c in by_stratum.items() if s not in population)
     if outside:
         warnings.append(texts.WARN_UNWEIGHTED_CELL.format(count=outside))
@@ -213,12 +223,12 @@ def _post_stratified(
         return None, None, None, warnings
     for stratum in sorted(used, key=str):
         if by_stratum[stratum].denominator < TINY_CELL:
-            name = "×".join(str(x) for x in stratum)
+            name = stratum_name(stratum, labels)
             warnings.append(texts.WARN_TINY_CELL.format(cell=name, n=by_stratum[stratum].denominator))
     weights = {s: (pop / total) / by_stratum[s].denominator for s, pop in used.items()}  # per respondent, sum 1
     weights, trimmed = trim_weights(weights, {s: by_stratum[s].denominator for s in used})
     if trimmed:
-        names = "、".join("×".join(str(x) for x in s) for s in trimmed)
+        names = "、".join(stratum_name(s, labels) for s in trimmed)
         warnings.append(texts.WARN_TRIMMED.format(cap=WEIGHT_CAP, cells=names))
     rate = sum(w * by_stratum[s].numerator for s, w in weights.items())
     score = sum(w * by_stratum[s].score_sum for s, w in weights.items())
@@ -282,7 +292,9 @@ def rake(
     return fitted, max_rounds, False
 
 
-def rake_cells(cells: Sequence[Cell], margins: Sequence[Mapping[str, float]]) -> tuple[dict[Stratum, float], list[str]]:
+def rake_cells(
+    cells: Sequence[Cell], margins: Sequence[Mapping[str, float]], *, labels: Mapping[str, str] | None = None
+) -> tuple[dict[Stratum, float], list[str]]:
     """The population per sample cell from separate margins (raking), with warnings for what could not be used.
 
     Margin categories nobody answered in are dropped (warned) and every margin is rescaled to shares of one
@@ -298,9 +310,9 @@ def rake_cells(cells: Sequence[Cell], margins: Sequence[Mapping[str, float]]) ->
             seen[str(cell.stratum[d])] = seen.get(str(cell.stratum[d]), 0) + cell.denominator
         kept = {k: v for k, v in margin.items() if v > 0 and k in seen}
         for key in sorted(k for k, v in margin.items() if v > 0 and k not in seen):
-            warnings.append(texts.WARN_EMPTY_CELL.format(cell=key))
+            warnings.append(texts.WARN_EMPTY_CELL.format(cell=stratum_name((key,), labels)))
         for key in sorted(k for k in kept if seen[k] < TINY_CELL):
-            warnings.append(texts.WARN_TINY_CELL.format(cell=key, n=seen[key]))
+            warnings.append(texts.WARN_TINY_CELL.format(cell=stratum_name((key,), labels), n=seen[key]))
         total = sum(kept.values())
         scaled.append({k: v / total for k, v in kept.items()} if total else {})
     if any(not m for m in scaled):

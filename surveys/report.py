@@ -113,9 +113,21 @@ def overall(
                     population=weights.cells,
                     margins=weights.margins,
                     weights_source=weights_source or "?",
+                    labels=stratum_labels(survey, weights.dims),
                 )
             )
     return results
+
+
+def stratum_labels(survey: Survey, dims: Sequence[str]) -> dict[str, str]:
+    """Option code → label of the weighting dimensions, so warnings name strata as people read them."""
+    labels: dict[str, str] = {}
+    for dim in dims:
+        try:
+            labels.update({o.code: o.label for o in survey.question(dim).options})
+        except KeyError:
+            continue
+    return labels
 
 
 def _json(survey: Survey, result: Result) -> dict[str, Any]:

@@ -207,8 +207,9 @@ def download(
         )
         body = render_file(session, survey, data, fmt)
         audit.record(
-            session, actor.name, "survey.export", survey.id, now=now, format=fmt, wave=wave, by=by, n=data["n"]
-        )
+            session, actor.name, "survey.export", survey.id, now=now, format=fmt, wave=wave, by=by, n=data["n"],
+            **({"weighted": True} if weighted else {}),
+        )  # fmt: skip
     headers = {"Content-Disposition": _attachment(filename(survey, wave, fmt)), "Cache-Control": "no-store"}
     return Response(body, media_type=MEDIA[fmt], headers=headers)
 

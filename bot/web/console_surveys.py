@@ -67,25 +67,29 @@ def _page(
     survey_id: str,
     wave: str,
     by: str,
+    weighted: bool = False,
     status: int = 200,
     **ctx: Any,
 ) -> Response:
-    """The 问卷与指标 page for one survey, wave and breakdown dimension."""
+    """The 问卷与指标 page for one survey, wave and breakdown dimension (weighted by population when asked)."""
     survey = find_survey(request, survey_id)
     chosen = resolve_wave(survey, wave)
     dims = check_by([by] if by else [])
     with transaction(_factory(request)) as session:
         rows = survey_rows(request, session)
-        data = build_report(request, session, survey, wave=chosen, by=dims, with_trend=True)
+        data = build_report(request, session, survey, wave=chosen, by=dims, weighted=weighted, with_trend=True)
         flood = verification.activity(session, survey, now=utcnow())  # unverified answers per day, throttled clients
     current = next(r for r in rows if r["id"] == survey.id)
     waves = [survey.wave, *(w["wave"] for w in current["waves"] if w["wave"] != survey.wave)]
     query = {"wave": wave or survey.wave, **({"by": by} if by else {})}
+    weighting = {"weighted": "1"} if weighted else {}
     downloads = [
         {
             "label": DOWNLOAD_LABELS[name],
             "href": f"/admin/surveys/{survey.id}/download/{name}?"
-            + urlencode({"wave": query["wave"], "by": list(dict.fromkeys([*DEFAULT_BY, *dims]))}, doseq=True),
+            + urlencode(
+                {"wave": query["wave"], "by": list(dict.fromkeys([*DEFAULT_BY, *dims])), **weighting}, doseq=True
+            ),
             "name": name,
         }
         for name in DOWNLOADS
@@ -105,10 +109,14 @@ def _page(
         all_waves=ALL_WAVES,
         by=by,
         dimensions=[(d, DIMENSION_NAMES.get(d, d)) for d in GROUPABLE],
+        dimension_names=DIMENSION_NAMES,
         dimension_name=DIMENSION_NAMES.get(by, by),
         report=data,
         breakdown=_breakdown(data, by),
-        chart_src=f"/admin/surveys/{survey.id}/chart.png?" + urlencode({"wave": query["wave"]}),
+        chart_src=f"/admin/surveys/{survey.id}/chart.png?" + urlencode({"wave": query["wave"], **weighting}),
+        report_href=f"/admin/surveys/{survey.id}/report?" + urlencode({"wave": query["wave"], **weighting}),
+        weighted=weighted,
+        can_weight=request.app.state.settings.surveys.weights_file is not None,
         downloads=downloads,
         flood=flood,
         can_write=user.can("surveys", True),
@@ -133,10 +141,17 @@ def surveys_page(
     survey: Annotated[str, Query(max_length=32)] = "",
     wave: Annotated[str, Query(max_length=32)] = "",
     by: Annotated[str, Query(max_length=32)] = "township",
+    weighted: bool = False,
 ) -> Response:
     """问卷与指标: surveys with counts, the indicators, a breakdown, downloads and the import form."""
     return _page(
-        request, user, survey_id=survey or _default_survey(request), wave=wave, by=by, **console.messages(request)
+        request,
+        user,
+        survey_id=survey or _default_survey(request),
+        wave=wave,
+        by=by,
+        weighted=weighted,
+        **console.messages(request),
     )
 
 
@@ -146,11 +161,12 @@ def chart_png(
     request: Request,
     user: Annotated[ConsoleUser, Depends(console_access("surveys"))],
     wave: Annotated[str, Query(max_length=32)] = "",
+    weighted: bool = False,
 ) -> Response:
     """The indicator chart shown on the page (the audited download is under /download)."""
     survey = find_survey(request, survey_id)
     with transaction(_factory(request)) as session:
-        data = build_report(request, session, survey, wave=resolve_wave(survey, wave), by=[])
+        data = build_report(request, session, survey, wave=resolve_wave(survey, wave), by=[], weighted=weighted)
     return Response(chart.render_png(data), media_type="image/png", headers={"Cache-Control": "no-store"})
 
 
@@ -160,13 +176,19 @@ def printable_report(
     request: Request,
     user: Annotated[ConsoleUser, Depends(console_access("surveys"))],
     wave: Annotated[str, Query(max_length=32)] = "",
+    weighted: bool = False,
 ) -> Response:
     """The printable indicator report (summary, trend, chart, breakdowns, method), for staff only and audited."""
     survey = find_survey(request, survey_id)
     chosen = resolve_wave(survey, wave)
     with transaction(_factory(request)) as session:
-        data = build_report(request, session, survey, wave=chosen, by=list(DEFAULT_BY), with_trend=True)
-        audit.record(session, user.actor.name, "survey.report", survey.id, now=utcnow(), wave=chosen, n=data["n"])
+        data = build_report(
+            request, session, survey, wave=chosen, by=list(DEFAULT_BY), weighted=weighted, with_trend=True
+        )
+        audit.record(
+            session, user.actor.name, "survey.report", survey.id, now=utcnow(), wave=chosen, n=data["n"],
+            **({"weighted": True} if weighted else {}),
+        )  # fmt: skip
     page = html_report.render_html(data, chart_png=chart.render_png(data))
     return HTMLResponse(page, headers={"Cache-Control": "no-store"})
 
@@ -179,13 +201,16 @@ def download_file(
     user: Annotated[ConsoleUser, Depends(console_access("surveys"))],
     wave: Annotated[str, Query(max_length=32)] = "",
     by: Annotated[list[str] | None, Query()] = None,
+    weighted: bool = False,
 ) -> Response:
     """A download (XLSX workbook, indicator CSV, PNG, HTML report, responses CSV), audited."""
     if name not in DOWNLOADS:
         raise HTTPException(404, f"没有这种下载：{name}")
     survey = find_survey(request, survey_id)
     fmt = DOWNLOADS[name][0]
-    return download(request, user.actor, survey, fmt, wave=resolve_wave(survey, wave), by=check_by(by or []))
+    return download(
+        request, user.actor, survey, fmt, wave=resolve_wave(survey, wave), by=check_by(by or []), weighted=weighted
+    )
 
 
 @router.post("/surveys/{survey_id}/import", response_class=HTMLResponse)
