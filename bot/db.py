@@ -68,6 +68,14 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _sqlite_begin_before_savepoint(conn: Any, _name: Any) -> None:
+    """pysqlite begins a transaction only before INSERT/UPDATE/DELETE: a SAVEPOINT outside one would start its own,
+    and its RELEASE would commit everything so far. Begin first, so a savepoint is rolled back with its transaction."""
+    driver = conn.connection.driver_connection
+    if not driver.in_transaction:
+        driver.execute("BEGIN")
+
+
 def get_engine(url: str) -> Engine:
     """One engine per URL per process; SQLite gets WAL, foreign keys and a busy timeout, and its folder is created."""
     engine = _engines.get(url)
@@ -79,6 +87,7 @@ def get_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "savepoint", _sqlite_begin_before_savepoint)
     else:
         engine = create_engine(url, pool_pre_ping=True)
     _engines[url] = engine

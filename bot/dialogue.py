@@ -144,6 +144,12 @@ class Dialogue:
         self.outcomes.add({CLIENT_DROPPED: "dropped", CLIENT_NOTICE: "ratelimited"}.get(outcome, outcome))
         return outcome, replies
 
+    def respond_in(self, session: Session, message: IncomingMessage) -> tuple[str, list[Reply]]:
+        """`respond` inside the caller's transaction (a channel recording its delivery with the answer): a fault is
+        raised for the caller to roll back, and the caller counts the outcome once it has committed."""
+        text = (message.text or "")[: self.settings.max_message_chars]
+        return self._turn(session, message, text)
+
     def _client_limit(
         self, session: Session, client: str | None, text: str, now: dt.datetime
     ) -> tuple[str, list[Reply]]:

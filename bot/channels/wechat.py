@@ -1,7 +1,7 @@
 """The WeChat Official Account adapter: signed (and encrypted) XML in -> IncomingMessage, replies -> passive reply XML.
 
 Parsing refuses anything WeChat never sends (DOCTYPE, entities, non-UTF-8 bytes, a root other than <xml>) with
-`BadRequest`, whose `reason` is safe to show to the caller. The dedupe ledger (`claim`, `finish`, `stored`) keeps one
+`BadRequest`, whose `reason` is safe to show to the caller. The dedupe ledger (`record`, `stored`) keeps one
 row per delivery in the database, so a retry that reaches another worker process gets the same reply.
 
 A plaintext post's signature covers only (timestamp, nonce), not the body, so `remember_nonce` records each pair with
@@ -20,7 +20,7 @@ from typing import Any
 
 import xmltodict
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 
@@ -247,23 +247,19 @@ def shorten(text: str, max_bytes: int) -> str:
     return (head[0] if head else "") + texts.TRUNCATED
 
 
-def claim(session: Session, *, key: str, openid: str, msg_type: str, now: dt.datetime) -> bool:
-    """Record a delivery; False when it was recorded before (a retry, possibly handled by another worker)."""
-    try:
-        with session.begin_nested():
-            session.add(WechatInbound(dedupe_key=key, openid=openid, msg_type=msg_type, received_at=now))
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
+def record(session: Session, *, key: str, openid: str, msg_type: str, reply: str | None, now: dt.datetime) -> bool:
+    """Record a handled delivery with its reply in one statement; False when it was recorded before (roll back)."""
+    values = {"dedupe_key": key, "openid": openid, "msg_type": msg_type, "received_at": now}
+    return _insert_new(session, WechatInbound, **values, status="done", reply_text=reply, done_at=now)
 
 
-def finish(session: Session, *, key: str, reply: str | None, now: dt.datetime) -> None:
-    """Store the reply of a handled delivery so its retries get the same one."""
-    row = session.execute(select(WechatInbound).where(WechatInbound.dedupe_key == key)).scalar_one()
-    row.status = "done"
-    row.reply_text = reply
-    row.done_at = now
+def _insert_new(session: Session, model: type[Any], **values: Any) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING (one round trip, no savepoint); False when the row existed."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    table = model.__table__
+    key = next(iter(table.primary_key.columns))
+    statement = insert(table).values(**values).on_conflict_do_nothing().returning(key)
+    return session.execute(statement).first() is not None
 
 
 def stored(session: Session, key: str) -> WechatInbound | None:
@@ -274,14 +270,10 @@ def stored(session: Session, key: str) -> WechatInbound | None:
 def remember_nonce(session: Session, *, timestamp: str, nonce: str, key: str, now: dt.datetime) -> bool:
     """Record the signature's (timestamp, nonce) for delivery `key`; False when the pair already signed another one."""
     pair = f"{timestamp}:{nonce}"[:200]
-    try:
-        with session.begin_nested():
-            session.add(WechatNonce(pair=pair, dedupe_key=key, seen_at=now))
-            session.flush()
-    except IntegrityError:
-        seen = session.get(WechatNonce, pair)
-        return seen is not None and seen.dedupe_key == key
-    return True
+    if _insert_new(session, WechatNonce, pair=pair, dedupe_key=key, seen_at=now):
+        return True
+    seen = session.execute(select(WechatNonce.dedupe_key).where(WechatNonce.pair == pair)).scalar_one_or_none()
+    return seen == key
 
 
 def purge(session: Session, *, before: dt.datetime) -> int:

@@ -1,15 +1,16 @@
 """The WeChat webhook (GET URL check, POST messages) at WUFEI_WECHAT__PATH; absent (404) without a token.
 
 Each POST: signature (and msg_signature in 兼容/安全 mode) checked in constant time, optional timestamp window,
-plaintext refused in safe mode, body capped, XML parsed without entities, the delivery claimed in the database
-(a retry of it, on any worker, gets the stored reply), the dialogue run in a thread. If the answer is not ready
-within `reply_timeout_seconds` we answer "success" so WeChat stops waiting, and send the answer through the
-customer-service API when it is.
+plaintext refused in safe mode, body capped, XML parsed without entities, then one transaction in a thread: the
+dialogue's turn, the delivery recorded with its reply (a retry of it, on any worker, gets the stored reply; a retry
+racing the first attempt conflicts on the delivery row and is rolled back whole) and the service window. If the
+answer is not ready within `reply_timeout_seconds` we answer "success" so WeChat stops waiting, and send the
+answer through the customer-service API when it is.
 
 "success" is said only once the delivery is recorded: WeChat never retries after it, so a message we could not
-record (the database locked or down) gets a 503 instead, and WeChat's retry is the one that is answered. The
-worker thread may commit the record only while the request still waits for it (`Gate`), so a request that gave
-up leaves nothing behind that could be answered twice.
+record within `RECORD_SECONDS` (the database locked or down, or an answer slower than that) gets a 503 instead,
+and WeChat's retry is the one that is answered. The worker thread may commit only while the request still waits
+for it (`Gate`), so a request that gave up leaves nothing behind that could be answered twice.
 
 A plaintext post is signed over (timestamp, nonce) only, not its body. Each pair is recorded with the delivery it
 carried; the same pair with another delivery is refused (403), the same delivery again is WeChat's own retry and
@@ -19,6 +20,7 @@ gets the same answer from the dedupe ledger. Encrypted posts need no such record
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import secrets
 import threading
@@ -30,12 +32,13 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import texts as core_texts
 from bot.channels import wechat
 from bot.channels import wechat_texts as texts
 from bot.channels.wechat_api import WechatSender, open_window
 from bot.config import Settings, WechatSettings
 from bot.db import transaction, utcnow
-from bot.dialogue import Dialogue, IncomingMessage
+from bot.dialogue import Dialogue, IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
@@ -46,6 +49,10 @@ RECORD_SECONDS = 4.0  # WeChat hangs up after 5 s: a delivery not recorded by th
 
 class Replayed(Exception):
     """The signature's (timestamp, nonce) already signed another delivery."""
+
+
+class Seen(Exception):
+    """The delivery was recorded before: this attempt is rolled back and waits for the stored reply."""
 
 
 class Abandoned(Exception):
@@ -280,33 +287,87 @@ def _process(
     gate: Gate,
     signed: tuple[str, str] | None,
 ) -> Outcome:
-    """Record the delivery (while its request waits), answer it, or wait for the worker that recorded it first."""
-    now = incoming.received_at
-    msg_type = incoming.event or "text"
+    """Answer the delivery and record it with its reply in one transaction, committed only while its request waits;
+    a delivery recorded before (WeChat's retry, maybe answered by another worker) gets that reply instead."""
     try:
-        with transaction(factory) as session:
-            if signed and not wechat.remember_nonce(session, timestamp=signed[0], nonce=signed[1], key=key, now=now):
-                raise Replayed(key)
-            first = wechat.claim(session, key=key, openid=incoming.user_id, msg_type=msg_type, now=now)
-            if first:
-                open_window(session, openid=incoming.user_id, kind=wechat.window_kind(incoming), now=now)
-            session.flush()
-            if not gate.enter():
-                raise Abandoned(key)  # roll back: the request said 503, WeChat's retry will be recorded instead
+        try:
+            text = _answer_and_record(factory, dialogue, incoming, key, gate, signed)
+        except Seen:
+            with transaction(factory) as session:  # the retry's own signature pair, so it cannot sign another body
+                if signed and not _nonce_ok(session, signed, key, incoming.received_at):
+                    raise Replayed(key) from None
+                _enter(session, gate, key)
+            first = False
+        else:
+            first = True
     except BaseException:
         gate.settle(False)
         raise
     gate.settle(True)
     if not first:
         return Outcome(_wait_for_reply(factory, key, budget), first=False)
-    replies = dialogue.handle(incoming)  # never raises: a fault is a polite reply
-    text = wechat.reply_text(incoming, replies)
+    return Outcome(text, first=True)
+
+
+def _answer_and_record(
+    factory: sessionmaker[Session],
+    dialogue: Dialogue,
+    incoming: IncomingMessage,
+    key: str,
+    gate: Gate,
+    signed: tuple[str, str] | None,
+) -> str | None:
+    """One transaction: the dialogue's reads, then its writes, the delivery with its reply and the service window.
+
+    The delivery row is written after the dialogue's reads (on SQLite the first write holds the database's lock
+    until the commit); a retry racing this one conflicts on it and is rolled back whole, answer included.
+    """
+    entered = False
     try:
         with transaction(factory) as session:
-            wechat.finish(session, key=key, reply=text, now=utcnow())
-    except Exception:  # the answer exists: send it; retries of this delivery will wait in vain and say "success"
-        log.exception("could not store the WeChat reply for %s", key)
-    return Outcome(text, first=True)
+            if wechat.stored(session, key) is not None:
+                raise Seen(key)
+            outcome, replies = dialogue.respond_in(session, incoming)
+            text = wechat.reply_text(incoming, replies)
+            _record(session, incoming, key, text, signed)
+            entered = True
+            _enter(session, gate, key)
+    except (Seen, Replayed, Abandoned):
+        raise
+    except Exception:
+        if entered:
+            raise  # the commit itself failed: nothing is recorded, the request answers 503
+        log.exception("dialogue failed for wechat:%s", incoming.user_id)
+        outcome, text = "error", wechat.reply_text(incoming, [Reply(core_texts.INTERNAL_ERROR)])
+        with transaction(factory) as session:  # the polite reply is recorded instead (or this fails too: 503)
+            _record(session, incoming, key, text, signed)
+            _enter(session, gate, key)
+    dialogue.outcomes.add(outcome)
+    return text
+
+
+def _record(
+    session: Session, incoming: IncomingMessage, key: str, text: str | None, signed: tuple[str, str] | None
+) -> None:
+    now = incoming.received_at
+    if signed and not _nonce_ok(session, signed, key, now):
+        raise Replayed(key)
+    if not wechat.record(
+        session, key=key, openid=incoming.user_id, msg_type=incoming.event or "text", reply=text, now=now
+    ):
+        raise Seen(key)
+    open_window(session, openid=incoming.user_id, kind=wechat.window_kind(incoming), now=now)
+
+
+def _nonce_ok(session: Session, signed: tuple[str, str], key: str, now: dt.datetime) -> bool:
+    return wechat.remember_nonce(session, timestamp=signed[0], nonce=signed[1], key=key, now=now)
+
+
+def _enter(session: Session, gate: Gate, key: str) -> None:
+    """Flush the rows, then commit only if the request still waits (else roll back: it answered 503)."""
+    session.flush()
+    if not gate.enter():
+        raise Abandoned(key)
 
 
 def _wait_for_reply(factory: sessionmaker[Session], key: str, budget: float) -> str | None:
