@@ -238,11 +238,12 @@ class Dialogue:
         if answer is None:
             answer = kb.answer(text, area=area, city=city)
             if answer.intent == "unknown" and context.is_choice_reply(text):
-                # "2" after the question expired: not a question for the staff queue
-                answer = Answer("smalltalk", knowledge_texts.CHOICE_WITHOUT_QUESTION, 1.0, "smalltalk:choice")
+                # "2" with no numbered question open: not a question for the staff queue
+                answer = context.choice_not_offered(payload.get("last"))
                 choice = True
         answer = handover.after_answer(turn, answer)  # 人工客服: "a person will reply", or open one after two unknowns
-        keep = answer.intent == "smalltalk" and not choice  # "谢谢" between two turns keeps the context
+        # "谢谢" between two turns keeps the context, and so does a number sent after a plain answer
+        keep = (answer.intent == "smalltalk" and not choice) or answer.source == context.NOT_OFFERED_SOURCE
         if not keep:
             self._keep_context(session, resident, answer, now, state)
         self._apply_command(session, resident, answer)

@@ -6,7 +6,7 @@ A wrong category is worse than "不确定": answers are scored correct / wrong /
 A file with a `conv` column is a set of conversations: each is played turn by turn through `Dialogue` (the state
 kept in a throw-away SQLite database, as in production) and every turn is scored. Expected values beyond a bin or
 an intent: "可回收物+rural" (answered in 二次四分 terms), "+urban" (not), "A,B,C" (a list, one bin per item,
-"clarify" for an item that needs a question) and "noqueue" (a choice reply or an acknowledgement that must not
+"clarify" for an item that needs a question; "A|B|C" the same in the order the items are named) and "noqueue" (a choice reply or an acknowledgement that must not
 reach the unanswered queue or the dashboard's top questions).
 """
 
@@ -50,6 +50,8 @@ def score(answer: Answer, expected: str) -> str:
     """correct, wrong or abstain for one answer."""
     if "," in expected:
         return _score_list(answer, expected.split(","))
+    if "|" in expected:
+        return _score_ordered_list(answer, expected.split("|"))
     if "+" in expected:
         expected, area = expected.split("+", 1)
         verdict = score(answer, expected)
@@ -80,6 +82,24 @@ def _score_list(answer: Answer, expected: list[str]) -> str:
     if got == wanted and ("clarify" not in expected or answer.intent == "clarify"):
         return "correct"
     return "abstain"
+
+
+def _score_ordered_list(answer: Answer, expected: list[str]) -> str:
+    """The independent sets' form "A|B|C": one bin per item in the order the items are named ("clarify" for an item
+    that needs a question); a bin given to the wrong item is wrong, an item left unanswered is an abstention."""
+    wanted = [e for e in expected if e in CATEGORIES]
+    got = [i.category for i in answer.items]
+    if Counter(got) - Counter(wanted) or not _in_order(got, wanted):
+        return "wrong"
+    if got == wanted and ("clarify" not in expected or answer.intent == "clarify"):
+        return "correct"
+    return "abstain"
+
+
+def _in_order(got: list[str], wanted: list[str]) -> bool:
+    """True when `got` is `wanted` with some items left out (a subsequence)."""
+    rest = iter(wanted)
+    return all(any(g == w for w in rest) for g in got)
 
 
 def _settings() -> Settings:

@@ -68,6 +68,7 @@ class Entry:
     parts: tuple[Part, ...] = ()
     imported_category: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    asks_state: bool = False  # kinds made from the conditions of an unsettled rule (not stored with the rule)
 
     @property
     def surfaces(self) -> tuple[str, ...]:
@@ -136,6 +137,10 @@ def _check_category(name: str, category: Any) -> str:
     return str(category)
 
 
+# The question of an unsettled rule whose state decides the bin; {query} is the name the resident used.
+STATE_QUESTION = "“{query}”是哪种情况？（郑州暂无明确规定，按实际情况投）"
+
+
 def entry_from_rule(data: Mapping[str, Any], *, source: str = LOCAL_SOURCE) -> Entry:
     """Build and validate an Entry from one local-rule mapping (YAML or the database's JSON)."""
     name = str(data.get("name") or "").strip()
@@ -164,6 +169,11 @@ def entry_from_rule(data: Mapping[str, Any], *, source: str = LOCAL_SOURCE) -> E
     )
     if conditions and sum(c.default for c in conditions) != 1:
         raise CatalogueError(f"{name}: conditions need exactly one default")
+    question = str(kinds_data.get("question") or "")
+    if not kinds and data.get("unconfirmed") and len({c.category for c in conditions}) > 1:
+        # 郑州 has not settled it and the state decides the bin: ask which state, rather than assume the default
+        kinds = tuple(Option(label=c.when, category=c.category, words=c.words, tip=c.tip) for c in conditions)
+        question = STATE_QUESTION
     parts = tuple(
         Part(
             part=str(p["part"]),
@@ -181,7 +191,8 @@ def entry_from_rule(data: Mapping[str, Any], *, source: str = LOCAL_SOURCE) -> E
         reason=str(data.get("reason") or ""),
         ref=str(data.get("source") or ""),
         unconfirmed=bool(data.get("unconfirmed")),
-        kinds_question=str(kinds_data.get("question") or ""),
+        kinds_question=question,
+        asks_state=question == STATE_QUESTION,
         kinds=kinds,
         conditions=conditions,
         parts=parts,
@@ -221,8 +232,11 @@ def _governed(entry: Entry, with_kinds: list[tuple[str, Entry]]) -> Entry:
     """An imported compound of an ambiguous local item ("5号电池" of 电池) takes the kind its words select."""
     for surface, rule in with_kinds:
         if entry.name.endswith(surface) and entry.name != surface:
-            option = next((o for o in rule.kinds if any(w in entry.name for w in o.words)), None)
-            if option is None or option.category == entry.category:
+            named = [o for o in rule.kinds if any(w in entry.name for w in o.words)]
+            if len({o.category for o in named}) != 1:
+                return entry  # no kind named, or words of two kinds ("鸡腿骨头": 鸡 and 腿骨): the row's own label
+            option = named[0]
+            if option.category == entry.category:
                 return entry
             return replace(
                 entry,

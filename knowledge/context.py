@@ -16,6 +16,7 @@ from knowledge.matching import part_named
 from knowledge.normalize import normalize
 
 if TYPE_CHECKING:
+    from knowledge.catalogue import Entry
     from knowledge.core import KnowledgeBase
 
 # "我住村里，…", "我们村…", "俺是农村嘞，…" in front of a question: the area for this and later answers.
@@ -47,6 +48,20 @@ _NONE_OF_THEM = frozenset(
 _NUMBERS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 
+def kind_choices(entry: Entry) -> list[Choice]:
+    """The numbered options of a clarifying question; a state option (an unsettled rule's condition) shows its bin,
+    so the resident learns the answer for each state even without replying."""
+    states = {c.when for c in entry.conditions}
+    choices = []
+    for i, option in enumerate(entry.kinds, 1):
+        label = option.label
+        if label in states:
+            colour = texts.BINS.get(option.category)
+            label = f"{label} → {option.category}（{colour}）" if colour else f"{label} → {option.category}"
+        choices.append(Choice(str(i), label, {"category": option.category}))
+    return choices
+
+
 def split_area(norm: str) -> tuple[str | None, str]:
     """("rural", "剩饭怎么弄") for "我住村里，剩饭怎么弄"; (None, norm) when no area is said in front of a question."""
     for area, pattern in _AREA_CLAUSE.items():
@@ -60,6 +75,18 @@ def is_choice_reply(text: str) -> bool:
     """ "2", "第一个", "都不是": a reply to a clarifying question, never a question of its own."""
     norm = normalize(text).replace(" ", "")
     return bool(_CHOICE.match(norm)) or norm in _NONE_OF_THEM
+
+
+NOT_OFFERED_SOURCE = "reask:no_choices"
+
+
+def choice_not_offered(last: Any) -> Answer:
+    """ "2" when no numbered question is open: after an answer about an item, ask what about it the resident means
+    (a question again, never the generic reply); with nothing talked about, say the choice has expired."""
+    query = str(last.get("query") or "") if isinstance(last, dict) else ""
+    if not query:
+        return Answer("smalltalk", texts.CHOICE_WITHOUT_QUESTION, 1.0, "smalltalk:choice")
+    return Answer("clarify", texts.CHOICE_NOT_OFFERED.format(query=query), 0.5, NOT_OFFERED_SOURCE)
 
 
 def remember(answer: Answer) -> dict[str, str] | None:
@@ -85,8 +112,8 @@ def reask(kb: KnowledgeBase, pending: dict[str, Any], text: str) -> Answer | Non
     else:
         return None
     query = str(pending.get("query") or entry.name)
-    choices = [Choice(str(i), o.label, {"category": o.category}) for i, o in enumerate(entry.kinds, 1)]
-    question = entry.kinds_question or f"您说的“{query}”是哪一种？"
+    choices = kind_choices(entry)
+    question = entry.kinds_question.replace("{query}", query) or f"您说的“{query}”是哪一种？"
     body = "\n".join([lead, question, *(f"{c.key} {c.label}" for c in choices), texts.CHOOSE])
     return Answer("clarify", body, 0.5, f"reask:{entry.name}", choices=choices, pending=dict(pending))
 
@@ -121,10 +148,14 @@ def follow_up(
         return None
     elif _describes(rest, alone):
         candidates = [f"{query}，{rest}"]  # conditions said in another clause count ("塑料袋，有油的")
+        if rest.endswith("的"):
+            candidates.insert(0, rest + query)  # "装过农药的" + 瓶子: one thing described, not two items
     else:
         return None
     for candidate in candidates:
         answer = kb.answer(candidate, area=area, city=city)
+        if len(answer.items) > 1:
+            continue  # a follow-up is about the one item talked about, never a list
         if answer.intent in ("sorting", "clarify") and _about(answer, query):
             answer.extra["follow_up"] = candidate
             return answer

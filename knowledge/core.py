@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from knowledge import texts
 from knowledge.answer import Answer, Choice, ItemAnswer
 from knowledge.catalogue import LOCAL_SOURCE, RULE_SOURCE, Entry, Option
-from knowledge.context import split_area
+from knowledge.context import kind_choices, split_area
 from knowledge.lexicon import (
     ACKS,
     CATEGORY_WORDS,
@@ -291,8 +291,9 @@ class KnowledgeBase:
             assert f.entry is not None
             if f.needs_kind and pending is None:
                 pending = {"type": "kind", "entry": f.entry.name, "query": f.query}
-                choices = [Choice(str(i), o.label, {"category": o.category}) for i, o in enumerate(f.entry.kinds, 1)]
-                question = f.entry.kinds_question or f"您说的“{f.query}”是哪一种？"
+                choices = kind_choices(f.entry)
+                said = f.surface if f.how == "homophone" else f.query  # "塑料代" is asked about as 塑料袋
+                question = f.entry.kinds_question.replace("{query}", said) or f"您说的“{f.query}”是哪一种？"
                 lines.append("\n".join([question, *(f"{c.key} {c.label}" for c in choices), texts.CHOOSE]))
                 continue
             item = self._item(f, area)
@@ -410,7 +411,7 @@ class KnowledgeBase:
             name = f"{name}（{kind.label}）"
         tip = kind.tip if kind is not None and kind.tip else entry.tip
         cond = None
-        if found is not None and found.condition is not None:
+        if found is not None and found.condition is not None and kind is None:  # a kind already names the state
             cond = found.condition
             if found.condition_stated:
                 name = f"{name}（{cond.when}）"

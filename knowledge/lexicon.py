@@ -107,9 +107,10 @@ PART_SUFFIXES: frozenset[str] = _words(
 # Bins decided by size or origin, not by material ("布艺沙发" is 大件垃圾 whatever it is made of).
 SIZE_CATEGORIES: frozenset[str] = frozenset({"大件垃圾", "装修垃圾", "园林垃圾", "非生活垃圾"})
 
-# Medicines: an unlisted drug name ("降压药", "头孢") is answered as 过期药品 (有害垃圾).
+# Medicines: an unlisted drug name ("降压药", "头孢") is answered as 过期药品 (有害垃圾). A bare "丸" is no
+# ending here: "鱼丸", "牛肉丸" are food; pills named "…丸" come from generalise.yaml's drug names and endings.
 DRUG_SUFFIXES: tuple[str, ...] = tuple(
-    "药 药片 药丸 丸 药水 药膏 软膏 胶囊 片剂 冲剂 颗粒 口服液 糖浆 滴眼液 眼药水 喷剂".split()
+    "药 药片 药丸 药水 药膏 软膏 胶囊 片剂 冲剂 颗粒 口服液 糖浆 滴眼液 眼药水 喷剂".split()
 )
 DRUG_NAMES: tuple[str, ...] = tuple(
     "头孢 阿莫西林 布洛芬 感冒灵 板蓝根 阿司匹林 维生素 钙片 消炎药 抗生素 碘伏 红霉素 紫药水 红药水".split()

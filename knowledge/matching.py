@@ -285,6 +285,9 @@ class Matcher:
         text = "".join(content)
         if not 1 <= len(text) <= 5 or any(r in text for r in RISKY) or self._drug(content) is not None:
             return False
+        if text.endswith(PACKAGING_ENDS):
+            return False  # "剩菜袋子", "吃剩的盒饭盒子": the packaging, not the food
+
         return all(self.by_surface[t].category == "厨余垃圾" for t in content if t in self.by_surface)
 
     def _typo_in_phrase(self, tokens: list[str], phrase: str) -> Found | None:
@@ -381,8 +384,11 @@ class Matcher:
         rules = self.generaliser
         if named and found.answered:
             assert found.entry is not None
+            modifier = rules.modifier(found.query, found.phrase)
+            if modifier is not None and modifier.word in found.surface:
+                modifier = None  # "外卖" in 外卖盒 is the item's own name, not a word said about its state
             guess = (
-                rules.modifier(found.query, found.phrase)
+                modifier
                 or rules.amount(found.entry.category, found.phrase)
                 or (rules.longer(found.query, found.surface) if found.how == "head" else None)
                 or (rules.prefix_decides(found.query, found.surface) if found.how == "head" else None)
@@ -550,6 +556,10 @@ def _inside_of(place: Found, topic: Found, phrase: str) -> bool:
     if at < 0 or before < 0 or len(topic.query) < 2 or not all("\u4e00" <= ch <= "\u9fff" for ch in topic.query):
         return False
     return phrase[before + len(place.query) : at] in _INSIDE
+
+
+# Packaging a leftover came in: with it the message is about the wrapper, not the food.
+PACKAGING_ENDS: tuple[str, ...] = tuple("袋 袋子 包装 盒 盒子 瓶 瓶子 罐 罐子 桶 杯 杯子 膜 纸".split())
 
 
 def _trim(tokens: list[str]) -> list[str]:

@@ -33,7 +33,7 @@ def rule_mapping(entry: Entry) -> dict[str, Any]:
     data: dict[str, Any] = {"tip": entry.tip, "reason": entry.reason, "source": entry.ref}
     if entry.unconfirmed:
         data["unconfirmed"] = True
-    if entry.kinds:
+    if entry.kinds and not entry.asks_state:  # state questions are made from the conditions when read back
         data["kinds"] = {
             "question": entry.kinds_question,
             "options": [dataclasses.asdict(o) | {"words": list(o.words)} for o in entry.kinds],

@@ -97,8 +97,9 @@ def test_intents(kb: KnowledgeBase, said: str, intent: str) -> None:
 
 def test_homophone_typo_is_read_as_the_common_word(kb: KnowledgeBase) -> None:
     answer = kb.answer("塑料代是什么垃圾")
-    assert answer.intent == "sorting"
-    assert answer.items[0].name == "塑料袋"
+    # 塑料袋's bin depends on its state, which 郑州 has not settled: the bot asks about 塑料袋, not about 塑料代
+    assert answer.intent == "clarify"
+    assert answer.pending is not None and answer.pending["entry"] == "塑料袋"
     assert "塑料袋" in answer.text
 
 

@@ -131,7 +131,7 @@ def test_choice_replies_and_what_is_remembered(kb: KnowledgeBase) -> None:
 @pytest.mark.parametrize(
     ("last", "said", "fragment"),
     [
-        ("塑料袋", "是可回收的吗", "可以回收"),
+        ("塑料瓶", "是可回收的吗", "可以回收"),
         ("纸巾", "能回收吗", "不属于可回收物"),
         ("易拉罐", "能卖钱吗", "可回收物"),
     ],

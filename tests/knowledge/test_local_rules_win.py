@@ -18,8 +18,8 @@ def _expected(rule: Entry, phrase: str) -> str | None:
     stated = [c for c in rule.conditions if any(w in phrase for w in c.words)]
     if stated:
         return ([c for c in stated if not c.default] or stated)[0].category
-    option = next((o for o in rule.kinds if any(w in phrase for w in o.words)), None)
-    return option.category if option is not None else None
+    named = {o.category for o in rule.kinds if any(w in phrase for w in o.words)}
+    return named.pop() if len(named) == 1 else None  # words of two kinds ("鸡腿骨头": 鸡, 腿骨) do not decide
 
 
 def _pairs() -> list[tuple[str, str, str]]:
