@@ -84,7 +84,7 @@ class CampaignSettings(BaseModel):
     scheduler: bool = True  # run the tick job inside `wufei serve`
     tick_seconds: float = 5.0
     batch_size: int = 100  # ledger rows claimed at a time
-    lease_seconds: int = 120  # a claim older than this (its process died) is handed back
+    lease_seconds: int = 15  # a claim not renewed for this long (its process died) is handed back; renewed every third
     max_attempts: int = 5
     pause_after_failures: int = 20  # consecutive failed sends that pause a campaign
     rates: dict[str, float] = {"web": 500.0, "wechat": 50.0, "telegram": 25.0}  # sends per second per process

@@ -4,6 +4,10 @@ Senders plug in by channel name (a mapping channel → Sender, built by the appl
 write inside our transaction (`send_in`, e.g. the web outbox) gets exactly-once delivery: the message and the
 `sent` mark commit together. For a platform API the outcome is committed right after each call, so a crash can
 repeat at most the one message that was in flight (the platform accepted it, our commit did not happen).
+
+Claims carry a short lease that a heartbeat thread renews while the claiming process is alive, however slow the
+platform; every loop hands back rows whose lease ran out (their process was killed), so they are taken over
+within about a lease, by any process. `run_once(channels=[…])` lets each channel have a loop of its own.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol, cast, runtime_checkable
 
 from sqlalchemy import Connection, Engine, update
@@ -126,8 +130,60 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
+class Heartbeat:
+    """Renews the lease of the claims this process is still sending, every third of the lease, in a thread."""
+
+    def __init__(self, factory: sessionmaker[Session], lease: dt.timedelta, clock: Callable[[], dt.datetime]) -> None:
+        self.factory = factory
+        self.lease = lease
+        self.clock = clock
+        self.tokens: Counter[str] = Counter()
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def hold(self, token: str) -> None:
+        """Keep renewing `token`'s rows until `drop`; starts the thread on first use."""
+        with self.lock:
+            self.tokens[token] += 1
+            if self.thread is None or not self.thread.is_alive():
+                self.stopped.clear()
+                self.thread = threading.Thread(target=self._run, name="delivery-heartbeat", daemon=True)
+                self.thread.start()
+
+    def drop(self, token: str) -> None:
+        """`token`'s rows are all settled."""
+        with self.lock:
+            self.tokens[token] -= 1
+            if self.tokens[token] <= 0:
+                del self.tokens[token]
+
+    def beat(self) -> int:
+        """Renew the leases now; returns how many rows."""
+        with self.lock:
+            tokens = list(self.tokens)
+        if not tokens:
+            return 0
+        with self.factory() as session, session.begin():
+            return ledger.renew(session, tokens=tokens, now=self.clock(), lease=self.lease)
+
+    def close(self) -> None:
+        """Stop the thread (the process is stopping)."""
+        self.stopped.set()
+        if self.thread is not None:
+            self.thread.join(timeout=5)
+            self.thread = None
+
+    def _run(self) -> None:
+        while not self.stopped.wait(max(self.lease.total_seconds() / 3, 0.05)):
+            try:
+                self.beat()
+            except Exception:  # the database is briefly away: the lease has two more thirds to go
+                log.warning("delivery heartbeat failed", exc_info=True)
+
+
 class DeliveryLoop:
-    """One per process: claims small batches and sends them; safe to run in several processes at once."""
+    """Claims small batches and sends them; safe to run in several processes, and in one thread per channel."""
 
     def __init__(
         self,
@@ -137,7 +193,7 @@ class DeliveryLoop:
         worker: str,
         clock: Callable[[], dt.datetime],
         batch_size: int = 100,
-        lease: dt.timedelta = dt.timedelta(seconds=120),
+        lease: dt.timedelta = dt.timedelta(seconds=15),
         max_attempts: int = 5,
         pause_after: int = 20,
         rates: Mapping[str, float] | None = None,
@@ -158,13 +214,17 @@ class DeliveryLoop:
         self.limiters = {c: RateLimiter((rates or {}).get(c, 0.0), sleep=sleep) for c in self.senders}
         # decided once per sender: a runtime-checkable isinstance per row cost 18% of the web sender's time
         self.transactional = {c: isinstance(s, TransactionalSender) for c, s in self.senders.items()}
+        self.heartbeat = Heartbeat(factory, lease, clock)
+        self.recover_at: dt.datetime | None = None
 
-    def run_once(self) -> int:
-        """Claim one batch and send it; returns how many rows were handled (0 = nothing due)."""
+    def run_once(self, channels: Collection[str] | None = None) -> int:
+        """Claim one batch (of `channels`, default all) and send it; returns how many rows were handled (0 = none due)."""
         now = self.clock()
         if self.quiet is not None and self.quiet.contains(now):
             return 0
-        channels = [c for c, lim in self.limiters.items() if not lim.blocked(now)]
+        self._recover(now)
+        wanted = self.limiters if channels is None else [c for c in channels if c in self.limiters]
+        channels = [c for c in wanted if not self.limiters[c].blocked(now)]
         if not channels:
             return 0
         with self.factory() as session, session.begin():
@@ -183,9 +243,13 @@ class DeliveryLoop:
         if platform:
             # one autocommit connection for the batch: each `sent` mark is durable before the next message goes
             engine: Engine = self.factory.kw["bind"]
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                for row in platform:
-                    self._send_one(row, conn)
+            self.heartbeat.hold(platform[0].token)  # a slow platform must not let the short lease run out
+            try:
+                with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    for row in platform:
+                        self._send_one(row, conn)
+            finally:
+                self.heartbeat.drop(platform[0].token)
         log.info(
             "campaign batch: %d deliveries (%s) of campaign(s) %s in %.1f s",
             len(batch),
@@ -196,15 +260,31 @@ class DeliveryLoop:
         )
         return len(batch)
 
-    def drain(self, *, budget: float = 10.0, stop: threading.Event | None = None) -> int:
-        """Send batches until nothing is due, `budget` seconds passed or `stop` is set."""
+    def drain(
+        self, *, budget: float = 10.0, stop: threading.Event | None = None, channels: Collection[str] | None = None
+    ) -> int:
+        """Send batches (of `channels`, default all) until nothing is due, `budget` seconds passed or `stop` is set."""
         total, start = 0, time.monotonic()
         while time.monotonic() - start < budget and not (stop is not None and stop.is_set()):
-            n = self.run_once()
+            n = self.run_once(channels)
             if n == 0:
                 break
             total += n
         return total
+
+    def close(self) -> None:
+        """Stop the heartbeat thread."""
+        self.heartbeat.close()
+
+    def _recover(self, now: dt.datetime) -> None:
+        """Every half lease, hand back rows whose lease ran out (a killed process's), whichever process notices."""
+        if self.recover_at is not None and now < self.recover_at:
+            return
+        self.recover_at = now + self.lease / 2
+        with self.factory() as session, session.begin():
+            recovered = ledger.recover_stale(session, now=now)
+        if recovered:
+            log.warning("took over %d deliveries whose sender stopped", recovered, extra={"event": "recovered"})
 
     def _render(self, row: ledger.Claimed) -> str:
         text = content.render(

@@ -1,7 +1,9 @@
 """The per-recipient ledger: claiming rows to send, recording outcomes, recovering after crashes, statistics.
 
 States: pending → sending → sent | failed | skipped (with a reason). A claim marks a small batch `sending`
-with a token and a lease and commits; each outcome is written with a check that the token is still ours.
+with a token and a short lease and commits; the claiming process renews the lease while it sends (`renew`, its
+heartbeat), so a killed process's rows are handed back within seconds (`recover_stale`, run by every sender);
+each outcome is written with a check that the token is still ours.
 PostgreSQL claims with FOR UPDATE SKIP LOCKED, so several processes take disjoint batches; SQLite
 serialises writers, and the claim is a single UPDATE, so it is safe there too.
 """
@@ -232,6 +234,19 @@ def mark_failed(session: Session, row: Claimed, *, now: dt.datetime, error: str)
         .values(state="failed", reason="retries", last_error=error[:256] or None, claim_token=None, updated_at=now)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def renew(session: Session, *, tokens: Collection[str], now: dt.datetime, lease: dt.timedelta) -> int:
+    """The heartbeat: extend the lease of claims still being sent by this process; returns how many rows."""
+    if not tokens:
+        return 0
+    result = session.execute(
+        update(Delivery)
+        .execution_options(**NO_SYNC)
+        .where(Delivery.claim_token.in_(list(tokens)), Delivery.state == "sending")
+        .values(claimed_until=now + lease)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def recover_stale(session: Session, *, now: dt.datetime) -> int:
