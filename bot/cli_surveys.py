@@ -244,6 +244,10 @@ def cmd_export(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
         else:
             data = report.build(session, survey, wave=wave, by=["township", "age_band", "identity"])
             rows = export.write_xlsx(session, survey, args.out, report=data, wave=wave, codes=args.codes)
+        audit.record(  # every export lands in the audit log, as the console's downloads do
+            session, _actor(), "survey.export", survey.id, now=utcnow(), format=fmt, wave=wave, file=args.out.name,
+            rows=rows,
+        )  # fmt: skip
     print(f"已导出 {rows} 份问卷到 {args.out}")
     if data is None:
         with transaction(factory) as session:
@@ -279,6 +283,12 @@ def cmd_indicators(args: argparse.Namespace, factory: sessionmaker[Session]) -> 
         )
         if fmt == "xlsx":
             export.write_xlsx(session, survey, args.out, report=data, wave=wave)
+        if fmt != "text":  # an export (a file or machine-readable output): audited like the console's downloads
+            audit.record(
+                session, _actor(), "survey.export", survey.id, now=utcnow(), format=fmt, wave=wave, by=args.by,
+                n=data["n"], file=args.out.name if args.out is not None else None,
+                **({"weighted": True} if weights is not None else {}),
+            )  # fmt: skip
     if fmt == "text":
         _print_text(data)
         return 0
