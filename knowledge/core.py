@@ -346,7 +346,11 @@ class KnowledgeBase:
         elif (named := _asked_category(norm)) in options:
             chosen = named
         if chosen is None:
-            if _dont_know(norm) or norm in _NONE_OF_THEM:
+            if norm in _NONE_OF_THEM:  # "都不是": ask again, with how to describe it, never the generic reply
+                again = self._guess(Found(query=query, phrase=query, guesses=tuple(options)))
+                again.text = texts.REASK_NONE + "\n" + again.text
+                return again
+            if _dont_know(norm):
                 text = texts.UNKNOWN_ITEM.format(query=query) + texts.GENERAL_RULE
                 return Answer("unknown", text, 0.0, "fallback", extra={"unknown": [query]})
             return None

@@ -85,8 +85,9 @@ def test_below_the_threshold_the_bot_asks_between_the_two_likeliest_bins(kb: Kno
     assert kb.resolve(answer.pending, "纸巾扔哪") is None  # a new question is answered on its own
     again = kb.resolve(answer.pending, "3")
     assert again is not None and again.intent == "clarify" and again.text.startswith("请回复 1 到 2")
-    none = kb.resolve(answer.pending, "都不是")
-    assert none is not None and none.intent == "unknown" and "一般规则" in none.text
+    none = kb.resolve(answer.pending, "都不是")  # asked again with how to describe it (#13 §2: never the fallback)
+    assert none is not None and none.intent == "clarify" and "什么做的" in none.text and none.pending is not None
+    assert len(none.choices) == len(answer.choices)
 
 
 def test_an_faq_beats_the_models_question(kb: KnowledgeBase) -> None:
