@@ -125,7 +125,7 @@ LEFTOVER_CUES: tuple[str, ...] = ("吃剩", "喝剩", "剩菜", "剩饭", "放�
 # Tokens that separate several items in one message ("电池和纸巾", "电池、纸巾").
 SEPARATORS: frozenset[str] = _words(
     """
-    ， 、 和 跟 与 及 以及 还有 或 或者 加上 还有就是
+    ， 、 和 跟 与 及 以及 还有 或 或者 加上 还有就是 and
     """
 )
 

@@ -97,3 +97,9 @@ def test_an_imported_name_with_words_of_two_kinds_keeps_its_own_label(kb: Knowle
 def test_the_packaging_of_a_leftover_is_not_food(kb: KnowledgeBase) -> None:
     assert kb.answer("剩菜袋子").intent != "sorting" or kb.answer("剩菜袋子").items[0].category != "厨余垃圾"
     assert kb.answer("吃剩的烩面").items[0].category == "厨余垃圾"
+
+
+def test_an_english_list_joined_with_and_names_each_item(kb: KnowledgeBase) -> None:
+    answer = kb.answer("banana peel and battery")
+    assert answer.intent == "clarify"  # which battery: asked
+    assert [i.category for i in answer.items] == ["厨余垃圾"]  # and the peel answered in the same reply
