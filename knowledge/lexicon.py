@@ -130,7 +130,23 @@ SEPARATORS: frozenset[str] = _words(
 )
 
 # Question words that show the resident asks where something goes (for the unknown reply and the unanswered queue).
-SORTING_CUES: tuple[str, ...] = ("垃圾", "扔", "丢", "桶", "回收", "分类", "哪类", "哪一类", "怎么处理", "放哪", "投放")
+SORTING_CUES: tuple[str, ...] = (
+    "垃圾",
+    "扔",
+    "丢",
+    "桶",
+    "回收",
+    "分类",
+    "哪类",
+    "哪一类",
+    "怎么处理",
+    "放哪",
+    "投放",
+    "怎么整",
+    "怎么弄",
+    "怎么办",
+    "往哪",  # 咋整/咋弄/往哪撂 after normalisation
+)
 
 GREETINGS: frozenset[str] = _words(
     """

@@ -103,3 +103,11 @@ def test_an_english_list_joined_with_and_names_each_item(kb: KnowledgeBase) -> N
     answer = kb.answer("banana peel and battery")
     assert answer.intent == "clarify"  # which battery: asked
     assert [i.category for i in answer.items] == ["厨余垃圾"]  # and the peel answered in the same reply
+
+
+def test_dialect_question_words_mark_an_item_question(kb: KnowledgeBase) -> None:
+    """ "咋整"/"咋弄" ask where a thing goes: an unknown name gets "不确定" (and the staff queue), not the generic reply."""
+    unknown = kb.answer("那个量子纠缠器咋整")
+    assert unknown.intent == "unknown" and unknown.extra.get("unknown") == ["量子纠缠器"]
+    assert kb.answer("大骨头棒子咋整").items[0].category == "其他垃圾"  # the dialect name of 大骨头
+    assert not kb.answer("我该怎么办").extra.get("unknown")  # no name in it: nothing for the queue
