@@ -69,6 +69,8 @@ _POLICY_CUE = re.compile(
     r"多少|目标|利用率|比例|比率|指标|要求|牵头|负责|任务|方案|达到|百分之|%|配合|协办|协助|责任单位|哪个部门|报送|经费"
     r"|几座|几家|几所|几场|几个|谁|哪个单位|哪些单位|哪些部门|保障|为重点|重点是|重点有|上报|多久|多长时间|协同|占比|处理能力"
 )
+# Public spaces have two bins only (domain.md): 可回收物 and 其他垃圾.
+_PUBLIC_PLACE = re.compile("公园|广场|路边|马路|街上|大街|车站|地铁|公交|景区|商场|公共场所")
 _PLAN_ONLY = re.compile("牵头|协办|配合单位|协同单位|责任单位|主责单位|报送")  # only a plan question says these
 # FAQs about a consequence asked together with an item: answered first, the item's bin after it
 _FAQ_WITH_ITEM = frozenset({"fines"})
@@ -308,6 +310,8 @@ class KnowledgeBase:
         for f in found:
             if not f.answered and f.explicit_separator and len(f.query) <= 8:
                 lines.append(texts.UNKNOWN_ITEM.format(query=f.query))  # "电池和量子纠缠器": say which one we miss
+        if _PUBLIC_PLACE.search(norm) and any(i.category in ("厨余垃圾", "有害垃圾") for i in items):
+            lines.append(texts.PUBLIC_TWO_BINS)  # "在公园吃剩的香蕉皮": no green or red bin there
         intent = "clarify" if pending is not None else "sorting"
         confidence = min(f.confidence for f in answered)
         source = "；".join(dict.fromkeys(i.source for i in items)) or (

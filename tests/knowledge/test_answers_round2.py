@@ -111,3 +111,10 @@ def test_dialect_question_words_mark_an_item_question(kb: KnowledgeBase) -> None
     assert unknown.intent == "unknown" and unknown.extra.get("unknown") == ["量子纠缠器"]
     assert kb.answer("大骨头棒子咋整").items[0].category == "其他垃圾"  # the dialect name of 大骨头
     assert not kb.answer("我该怎么办").extra.get("unknown")  # no name in it: nothing for the queue
+
+
+def test_food_asked_about_in_a_park_keeps_its_bin_and_says_to_carry_it_home(kb: KnowledgeBase) -> None:
+    answer = kb.answer("在公园里吃剩的香蕉皮扔哪")
+    assert answer.items[0].category == "厨余垃圾" and "两种桶" in answer.text
+    assert "两种桶" not in kb.answer("香蕉皮扔哪").text
+    assert "两种桶" not in kb.answer("在公园喝完的塑料瓶扔哪").text  # a recyclable has its bin there
