@@ -4,6 +4,10 @@ APScheduler 3.x only ticks; the truth is in our tables. With several processes o
 of them schedules (it holds a session-level advisory lock on a dedicated connection; when it dies the
 connection closes and another process takes over at its next tick); all of them send, claiming ledger rows
 with FOR UPDATE SKIP LOCKED. On SQLite run one process.
+
+Once started, every process sends with one thread per channel, each at its channel's configured rate, so a slow
+platform (WeChat answering in seconds) never holds another (Telegram); the tick wakes them when it has
+materialised new rows. `tick()` called on its own (tests, tools) sends what is due itself, as before.
 """
 
 from __future__ import annotations
@@ -152,6 +156,8 @@ class CampaignScheduler:
         self.scheduler: BackgroundScheduler | None = None
         self.purge_due: dt.datetime | None = None
         self.survey_expiry_due: dt.datetime | None = None
+        self.channel_loops: dict[str, threading.Thread] = {}  # one sending thread per channel, once started
+        self.wake = {channel: threading.Event() for channel in self.senders}
         install_survey_links(settings)
 
     def tick(self) -> None:
@@ -169,10 +175,39 @@ class CampaignScheduler:
                     log.debug("campaigns tick: nothing due")
                 self.purge_wechat()
                 self.expire_surveys()
+            if self.scheduler is not None:  # started: the channel loops send; wake them for what is new
+                self.start_channel_loops()
+                for event in self.wake.values():
+                    event.set()
+                return
             budget = max(self.settings.campaigns.tick_seconds * 2, 10.0)
             self.loop.drain(budget=budget, stop=self.stopping)
         except Exception:
             log.exception("campaigns tick failed")
+
+    def start_channel_loops(self) -> None:
+        """Start (or restart, had one died) the sending thread of each channel."""
+        for channel in self.senders:
+            thread = self.channel_loops.get(channel)
+            if thread is None or not thread.is_alive():
+                thread = threading.Thread(
+                    target=self.send_channel, args=(channel,), name=f"send-{channel}", daemon=True
+                )
+                self.channel_loops[channel] = thread
+                thread.start()
+
+    def send_channel(self, channel: str) -> None:
+        """One channel's loop: send its due rows batch after batch; when none are due, wait for the tick."""
+        idle = max(self.settings.campaigns.tick_seconds, 0.1)
+        while not self.stopping.is_set():
+            self.wake[channel].clear()
+            try:
+                sent = self.loop.run_once([channel])
+            except Exception:
+                log.exception("campaign sending on %s failed", channel)
+                sent = 0
+            if not sent:
+                self.wake[channel].wait(idle)
 
     def purge_wechat(self) -> None:
         """Forget WeChat deliveries and nonces and Telegram updates older than two days, once per PURGE_EVERY."""
@@ -228,15 +263,21 @@ class CampaignScheduler:
             misfire_grace_time=max(int(seconds * 2), 1),
             next_run_time=dt.datetime.now(dt.UTC),
         )
+        self.scheduler = scheduler  # before the first tick: it starts the channel loops
         scheduler.start()
-        self.scheduler = scheduler
 
     def stop(self) -> None:
         """Stop ticking; a batch being sent is finished first."""
         self.stopping.set()
+        for event in self.wake.values():
+            event.set()
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=True)
             self.scheduler = None
+        for thread in self.channel_loops.values():
+            thread.join(timeout=30)
+        self.channel_loops.clear()
+        self.loop.close()
         self.leadership.release()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ class FakeWechat:
     valid_token: str | None = None
     tickets: dict[str, str] = field(default_factory=dict)  # QR ticket -> scene_str
     mass_ids: set[str] = field(default_factory=set)  # clientmsgid of accepted 群发
+    send_delay: float = 0.0  # seconds a customer-service/template send takes to answer (a slow platform)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def fail_next(self, path: str, *codes: int) -> None:
@@ -57,6 +59,8 @@ class FakeWechat:
     def handle(self, path: str, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
         """The JSON answer of the API for one request."""
         call = Call(path, query, body)
+        if self.send_delay and path in ("message/custom/send", "message/template/send"):
+            time.sleep(self.send_delay)
         with self.lock:
             self.calls.append(call)
             queued = self.errors.get(path)
