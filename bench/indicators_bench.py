@@ -4,7 +4,8 @@ The responses are of every kind (chat, personal link, web with a code or a pass,
 shares, so the official-figures filter on `survey_responses.verification` is in the measured query. Each figure is the
 median of --runs runs (default 3): the full indicator computation (overall, and with a breakdown by township), one
 plain SQL `GROUP BY question_id, value` over the same answers table in the same run (the baseline of the ratio), and a
-dashboard view that finds its cached indicators still current (overview.indicators_by_township after the first call).
+dashboard view that finds its cached indicators still current (overview.indicators_by_township after the first call),
+and the same for the 问卷与指标 page and a workbook download, which share that cache (surveys.report_cache).
 The load average is printed before and after, since the machine is shared.
 Usage: python bench/indicators_bench.py [--n 1000000] [--runs 3] [--url postgresql+psycopg://…]   (default: SQLite)
 """
@@ -183,6 +184,18 @@ def main() -> None:
         with transaction(factory) as session:
             overview.indicators_by_township(session, survey)
 
+    def page_view() -> None:  # what the 问卷与指标 page asks for: the current wave by township, and the trend
+        with transaction(factory) as session:
+            report_cache.build(session, survey, wave=survey.wave, by=["township"], with_reach=False, with_trend=True)
+
+    def download_after_page() -> None:  # the workbook: township (the page's, reused), age band and identity
+        with transaction(factory) as session:
+            report_cache.build(session, survey, wave=survey.wave, by=["township", "age_band", "identity"])
+
+    def version_only() -> None:
+        with transaction(factory) as session:
+            report_cache.version(session, survey.id)
+
     print(f"database: {get_engine(url).dialect.name}; load average before: {load_average()}")
     base = timed("one SQL GROUP BY question_id, value over survey_answers", group_by, args.runs)
     plain = timed("three indicators (report.build, official figures, one pass over the answers)", indicators, args.runs)
@@ -191,8 +204,16 @@ def main() -> None:
     first = timed("dashboard indicators, first view (computes)", dashboard_view, 1)
     cached = timed("dashboard indicators, later views (answers unchanged: one aggregate, no computation)",
                    dashboard_view, args.runs)  # fmt: skip
+    page_first = timed("问卷与指标 page, first view (township breakdown + trend over waves: computes)", page_view, 1)
+    page_later = timed("问卷与指标 page, later views (answers unchanged: version check only)", page_view, args.runs)
+    download = timed("workbook download after the page (computes age band + identity, reuses township)",
+                     download_after_page, 1)  # fmt: skip
+    download_again = timed("workbook download again (answers unchanged)", download_after_page, args.runs)
+    stamp = timed("the version check alone (count, highest id, latest update)", version_only, args.runs)
     print(f"ratio indicators / GROUP BY: {plain / base:.2f}; with breakdown: {by / base:.2f}")
     print(f"dashboard: later view / first view {cached / first:.3f}")
+    print(f"page: later view / first view {page_later / page_first:.3f}; download: again / first "
+          f"{download_again / download:.3f}; version check {stamp:.3f} s")  # fmt: skip
     if args.per_indicator:
         separate = timed("for comparison: one query per indicator", per_indicator, args.runs)
         print(f"ratio one query per indicator / one pass: {separate / plain:.2f}")

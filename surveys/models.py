@@ -29,8 +29,6 @@ class SurveyResponse(Base):
     __table_args__ = (
         UniqueConstraint("survey_id", "version", "wave", "respondent_key", name="uq_survey_responses_respondent"),
         Index("ix_survey_responses_survey_status", "survey_id", "wave", "status"),
-        # covers the figures' version check (surveys.report_cache.version): count, highest id, latest update
-        Index("ix_survey_responses_survey_updated", "survey_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
