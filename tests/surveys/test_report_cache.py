@@ -8,6 +8,8 @@ import datetime as dt
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +172,28 @@ def test_an_answer_stored_by_another_process_is_seen(
     with transaction(factory) as session:
         assert publicity(report_cache.build(session, PUBLIC, wave=PUBLIC.wave)) == (1, 2)
     assert computed == ["build", "build"]
+
+
+def test_concurrent_views_of_the_same_figures_compute_once(
+    factory: sessionmaker[Session], computed: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add(factory, YES, NO)
+    counting = report.build  # the fixture's counter
+
+    def slow(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        time.sleep(0.3)  # long enough for the other views to arrive while this one computes
+        return counting(*args, **kwargs)
+
+    monkeypatch.setattr(report, "build", slow)
+    results: list[tuple[int, int]] = []
+
+    def view() -> None:
+        with transaction(factory) as session:
+            results.append(publicity(report_cache.build(session, PUBLIC, wave=PUBLIC.wave, by=["township"])))
+
+    threads = [threading.Thread(target=view) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert results == [(1, 2)] * 4 and computed == ["build"]
