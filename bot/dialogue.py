@@ -224,6 +224,7 @@ class Dialogue:
             self._record(session, resident, message, text, unsupported, now)
             return Reply(unsupported.text, [], unsupported)
         state = turn.state()  # hooks that let the message pass leave the state as it was
+        expired = state is not None and state.expires_at <= now and state.kind != "context"  # a question timed out
         if state is not None and state.expires_at <= now:
             session.delete(state)
             state = None
@@ -239,7 +240,7 @@ class Dialogue:
             answer = kb.answer(text, area=area, city=city)
             if answer.intent == "unknown" and context.is_choice_reply(text):
                 # "2" with no numbered question open: not a question for the staff queue
-                answer = context.choice_not_offered(payload.get("last"))
+                answer = context.choice_not_offered(payload.get("last"), expired=expired)
                 choice = True
         answer = handover.after_answer(turn, answer)  # 人工客服: "a person will reply", or open one after two unknowns
         # "谢谢" between two turns keeps the context, and so does a number sent after a plain answer

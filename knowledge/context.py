@@ -80,12 +80,14 @@ def is_choice_reply(text: str) -> bool:
 NOT_OFFERED_SOURCE = "reask:no_choices"
 
 
-def choice_not_offered(last: Any) -> Answer:
-    """ "2" when no numbered question is open: after an answer about an item, ask what about it the resident means
-    (a question again, never the generic reply); with nothing talked about, say the choice has expired."""
+def choice_not_offered(last: Any, *, expired: bool = False) -> Answer:
+    """ "2" when no numbered question is open: the question timed out, or none was asked; then the resident is asked
+    what they mean (about the item just answered, if any), never given the generic reply."""
+    if expired:
+        return Answer("smalltalk", texts.CHOICE_WITHOUT_QUESTION, 1.0, "smalltalk:choice")
     query = str(last.get("query") or "") if isinstance(last, dict) else ""
     if not query:
-        return Answer("smalltalk", texts.CHOICE_WITHOUT_QUESTION, 1.0, "smalltalk:choice")
+        return Answer("clarify", texts.CHOICE_NOTHING_ASKED, 0.5, NOT_OFFERED_SOURCE)
     return Answer("clarify", texts.CHOICE_NOT_OFFERED.format(query=query), 0.5, NOT_OFFERED_SOURCE)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -10,7 +12,7 @@ from bot.config import Settings
 from bot.db import transaction
 from bot.dialogue import Dialogue
 from knowledge.models import Unanswered
-from tests.support.dialog import say, verify_dialog
+from tests.support.dialog import T0, say, verify_dialog
 
 
 @pytest.fixture
@@ -30,10 +32,16 @@ def test_a_number_after_a_plain_answer_asks_what_about_the_item(
         assert list(session.scalars(select(Unanswered.text))) == []
 
 
-def test_a_number_with_nothing_talked_about_says_the_choice_expired(dialogue: Dialogue) -> None:
-    reply = say(dialogue, "2", user="fresh")
-    assert reply.answer is not None and reply.answer.intent == "smalltalk"
-    assert "过期" in reply.text
+def test_a_number_with_nothing_asked_is_asked_back_and_an_expired_question_says_so(
+    dialogue: Dialogue, factory: sessionmaker[Session]
+) -> None:
+    fresh = say(dialogue, "2", user="fresh")
+    assert fresh.answer is not None and fresh.answer.intent == "clarify" and "没有给出可选的序号" in fresh.text
+    say(dialogue, "电池", user="slow")
+    late = say(dialogue, "2", user="slow", at=T0 + dt.timedelta(hours=2))  # the 30-minute question has expired
+    assert late.answer is not None and late.answer.intent == "smalltalk" and "过期" in late.text
+    with transaction(factory) as session:
+        assert list(session.scalars(select(Unanswered.text))) == []
 
 
 @pytest.mark.parametrize(
