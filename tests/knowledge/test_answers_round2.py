@@ -118,3 +118,16 @@ def test_food_asked_about_in_a_park_keeps_its_bin_and_says_to_carry_it_home(kb: 
     assert answer.items[0].category == "厨余垃圾" and "两种桶" in answer.text
     assert "两种桶" not in kb.answer("香蕉皮扔哪").text
     assert "两种桶" not in kb.answer("在公园喝完的塑料瓶扔哪").text  # a recyclable has its bin there
+
+
+@pytest.mark.parametrize(
+    "said", ["我是孟庄镇村民，剩饭扔哪", "俺是辛店镇的，村里剩饭咋整", "我住在龙湖镇的村里，剩饭放哪"]
+)
+def test_a_village_named_with_its_township_answers_in_rural_terms(kb: KnowledgeBase, said: str) -> None:
+    answer = kb.answer(said)
+    assert answer.extra.get("area") == "rural" and answer.items[0].rural == "会烂的", answer.text
+
+
+def test_a_township_without_a_village_does_not_make_the_resident_rural(kb: KnowledgeBase) -> None:
+    assert kb.answer("我是孟庄镇的，剩饭怎么弄").extra.get("area") is None
+    assert kb.answer("我是村民").extra == {"command": "set_area", "area": "rural"}
