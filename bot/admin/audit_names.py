@@ -7,6 +7,8 @@ import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.admin.roles import ROLE_NAMES
+
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 ACTION_NAMES = {
@@ -138,6 +140,28 @@ def action_name(code: str) -> str:
     return f"{ACTION_NAMES.get(head, head)}（{code}）"
 
 
+BY_NAMES = {"township": "乡镇（街道）", "age_band": "年龄段", "identity": "身份", "cell_type": "无废细胞类型"}
+BY_NAMES |= {"channel": "渠道", "source": "来源", "wave": "批次"}  # the breakdowns of surveys.tally.GROUPABLE
+# coded values shown by their Chinese names: roles, breakdown dimensions, and "every wave" for a wave left open
+VALUE_NAMES: dict[str, dict[str, str]] = {
+    "role": ROLE_NAMES,
+    "by": BY_NAMES,
+}
+NONE_NAMES = {"wave": "全部批次"}
+
+
+def _named(key: str, value: Any) -> str:
+    """A field's value as staff read it: a coded value by its name, a list item by item."""
+    if value is None and key in NONE_NAMES:
+        return NONE_NAMES[key]
+    names = VALUE_NAMES.get(key)
+    if names is not None and isinstance(value, str):
+        return names.get(value, value)
+    if names is not None and isinstance(value, list | tuple):
+        return "、".join(names.get(str(v), str(v)) for v in value) or "—"
+    return _value(value)
+
+
 def _value(value: Any) -> str:
     if value is None:
         return "—"
@@ -162,7 +186,7 @@ def describe(detail: dict[str, Any] | str | None) -> str:
             return detail
     if not isinstance(data, dict):
         return _value(data)
-    return "；".join(f"{FIELD_NAMES.get(str(key), str(key))}：{_value(value)}" for key, value in data.items())
+    return "；".join(f"{FIELD_NAMES.get(str(key), str(key))}：{_named(str(key), value)}" for key, value in data.items())
 
 
 def beijing(moment: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:

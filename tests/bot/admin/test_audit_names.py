@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from bot.admin.audit_names import ACTION_NAMES, action_name
+from bot.admin.audit_names import ACTION_NAMES, action_name, describe
 
 ROOT = Path(__file__).resolve().parents[3]
 PACKAGES = ("bot", "campaigns", "surveys", "knowledge")
@@ -35,3 +35,12 @@ def test_every_recorded_action_has_a_chinese_name() -> None:
     missing = {code: where for code, where in actions.items() if code not in ACTION_NAMES}
     assert missing == {}, "add these to bot/admin/audit_names.ACTION_NAMES"
     assert action_name("resident.view") == "查看居民资料" and action_name("x.unknown") == "x（x.unknown）"
+
+
+def test_coded_values_read_as_names() -> None:
+    detail = {"role": "office", "format": "xlsx", "wave": None, "by": ["township", "age_band"], "weighted": True}
+    assert (
+        describe(detail)
+        == "角色：办公室（问卷与指标）；格式：xlsx；批次：全部批次；分组：乡镇（街道）、年龄段；加权：是"
+    )
+    assert describe({"wave": "2026", "role": "nobody"}) == "批次：2026；角色：nobody"  # unknown codes stay as written

@@ -148,7 +148,8 @@ def test_admin_creates_users_and_sees_the_password_once(client: TestClient, staf
     audit = client.get("/admin/audit").text
     assert "user.create" in audit and "新同事" in audit
     row = audit.split('id="audit"')[1].split("</tr>")[1]  # the newest entry
-    assert "新建用户" in row and "角色：office" in row and "{" not in row  # readable fields, not raw JSON
+    # readable fields, not raw JSON or role codes
+    assert "新建用户" in row and "角色：办公室（问卷与指标）" in row and "{" not in row
     shown = re.search(r"<td>(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)</td>", row)
     assert shown is not None and "时间（北京时间）" in audit
     beijing = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
