@@ -40,6 +40,7 @@ ZH = {
     "wave": "{wave} 批次",
     "by": "按{dim}",
     "more": "另有 {n} 组未画出（见表格）",
+    "weighted": " · 按人口加权",
 }
 EN = {
     "rate": "rate (green = met, red = not met, grey = no data)",
@@ -50,6 +51,7 @@ EN = {
     "wave": "wave {wave}",
     "by": "by {dim}",
     "more": "{n} more groups not drawn (see the table)",
+    "weighted": " · weighted",
 }
 DIMENSIONS = {"township": "乡镇/街道", "age_band": "年龄段", "identity": "身份", "cell_type": "无废细胞类型"}
 
@@ -137,6 +139,8 @@ def build_figure(report: dict[str, Any], *, dpi: int = 120) -> Any:
     items = report["indicators"]
     wave = words["wave"].format(wave=report["wave"]) if report.get("wave") else words["all_waves"]
     title = words["title"].format(title=report.get("title") if cjk else report["survey"], wave=wave, n=report["n"])
+    if report.get("weighting"):  # a weighted chart says so: its bars are not the raw shares
+        title += words["weighted"]
     breakdown = {dim: groups for dim, groups in (report.get("breakdown") or {}).items() if groups}
     if not breakdown:
         figure = Figure(figsize=(6.4, 4.4), dpi=dpi)

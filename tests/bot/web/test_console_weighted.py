@@ -15,6 +15,9 @@ from bot.admin import audit
 from bot.config import Settings
 from bot.db import dispose_engines, session_factory, transaction
 from bot.web.app import create_app
+from surveys import chart, report_cache
+from surveys.definition import load_surveys
+from surveys.weights import load_population
 from tests.bot.web.test_admin_surveys import csv_bytes
 from tests.support.admin import console_login, staff_per_role
 
@@ -89,3 +92,18 @@ def test_without_a_population_file_there_is_no_weighting_to_ask_for(settings: Se
         refused = c.get(PAGE, params={"weighted": "1"})
         assert refused.status_code == 422 and "WUFEI_SURVEYS__WEIGHTS_FILE" in refused.text
     dispose_engines()
+
+
+def test_the_weighted_chart_says_it_is_weighted(client: TestClient, settings: Settings, weights: Path) -> None:
+    page = client.get(PAGE, params={"weighted": "1"}).text
+    src = re.search(r'src="(/admin/surveys/public/chart\.png\?[^"]+)"', page)
+    assert src is not None
+    weighted_png = client.get(src.group(1).replace("&amp;", "&")).content
+    plain_png = client.get(src.group(1).replace("&amp;weighted=1", "")).content
+    assert weighted_png[:4] == plain_png[:4] == b"\x89PNG" and weighted_png != plain_png
+    public = load_surveys()["public"]
+    with transaction(session_factory(settings.db_url)) as session:
+        population = load_population(public, weights)
+        data = report_cache.build(session, public, wave=public.wave, weights=population, weights_source=weights.name)
+    title = chart.build_figure(data).axes[0].get_title()
+    assert title.endswith("· 按人口加权") and "样本 12 份" in title
