@@ -143,6 +143,10 @@ def _insert_audience(
     consent: str = "opt_out",
 ) -> int:
     """INSERT … SELECT the audience into the ledger in one statement (no rows pass through Python)."""
+    # residents the run already has are left out; a run with no rows yet needs no such guard, and on PostgreSQL the
+    # guard against a nearly empty ledger was planned as a scan of `deliveries` per resident, re-reading the pages this
+    # INSERT fills (quadratic: 20,000 residents 5.9 s, 100,000 126 s; see BENCHMARKS.md "Scaling")
+    before = 0 if preview else _count_rows(session, run.id)
     already = exists().where(Delivery.run_id == run.id, Delivery.resident_id == Resident.id)
     columns: list[Any] = [
         Resident.id.label("rid"),
@@ -152,7 +156,7 @@ def _insert_audience(
     ]
     if extra_from is not None:
         columns += [send_from.label("send_from"), expires_at.label("expires_at")]
-    src = select(*columns).where(condition, ~already)
+    src = select(*columns).where(condition, ~already) if before else select(*columns).where(condition)
     if extra_from is not None:
         src = src.join(extra_from, extra_from.c.resident_id == Resident.id)
     sub = src.subquery()
@@ -198,7 +202,6 @@ def _insert_audience(
         Delivery.state, Delivery.reason, Delivery.attempts, Delivery.next_attempt_at, Delivery.expires_at,
         Delivery.created_at, Delivery.updated_at,
     ]  # fmt: skip
-    before = _count_rows(session, run.id)
     session.execute(insert(Delivery).from_select([c.key for c in target], rows))
     return _count_rows(session, run.id) - before  # rowcount of INSERT … SELECT is not reliable on every driver
 
