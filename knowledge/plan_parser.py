@@ -290,7 +290,10 @@ ROLE_VERBS = {
     "参与": "参与",
     "落实": "责任",
 }
-ROLE_PART = re.compile(r"^(.{2,80}?)(" + "|".join(ROLE_VERBS) + r")$")
+ROLE_PART = re.compile(
+    r"^(.{2,80}?)(?:按照?(?:各自)?职责(?:分工)?|共同|分别)?(" + "|".join(ROLE_VERBS) + r")(?:落实)?$"
+)  # "县商务局、县市场监管局按职责分工负责", "各区人民政府负责落实"
+ROLE_LEAD_IN = re.compile(r"^(?:此项|该项|本项|这项)?(?:工作|任务)?由")  # "此项工作由市住建局牵头，…"
 PROSE_ROLES = re.compile(
     r"(?:^|[。；])由((?:[市县区]|各)[^，。；由]{1,30}?)(牵头|负责)(，[^。；]{2,60}?(?:配合|协助|协办|参与))?[。；]?"
 )
@@ -326,6 +329,15 @@ def _inline_units(text: str) -> tuple[str, str | None]:
         units = _role_units(m0.group(1))
         if units:
             return text[: m0.start()], units
+    sentences = re.split(r"(?<=。)", text)
+    if len(sentences) > 1 or ROLE_LEAD_IN.match(text):
+        # a closing sentence made only of roles: "由市城管局牵头，市商务局配合，各区人民政府负责落实。",
+        # "市工信局牵头，市发改委、市生态环境局配合。" (no 由), "此项工作由市住建局牵头，…配合。"
+        last = next((i for i in range(len(sentences) - 1, -1, -1) if sentences[i].strip()), None)
+        if last is not None:
+            units = _role_units(ROLE_LEAD_IN.sub("", sentences[last].strip()))
+            if units:
+                return "".join(sentences[:last]), units
     m1 = PROSE_ROLES.search(text)
     if m1 and _looks_like_units(m1.group(1)):
         units = _role_units(m1.group(1) + m1.group(2) + (m1.group(3) or ""))
@@ -443,7 +455,8 @@ def _clause_targets(
         right = body[m.end() :]
         suffix = next((s for s in SUFFIXES if right.startswith(s)), "")
         right = right[len(suffix) :]
-        left = body[last : m.start()].lstrip("、，")
+        # "年处理能力合计100万吨", "处理能力达到每日1500吨": a word between the verb and the figure
+        left = re.sub("(合计|共计|总计|每日|每天|日均)$", "", body[last : m.start()].lstrip("、，"))
         last = m.end() + len(suffix)
         if re.search(r"\d$", left) or re.match(r"^(年|月|日|号)", right):
             continue
@@ -706,7 +719,9 @@ def tables_as_paragraphs(text: str) -> str:
             roles, n = header, 0
             year = next((m.group(1) for c in cells if (m := re.search(r"(20\d\d)年", c))), None)
             continue
-        if roles and cells and not set("".join(cells)) <= set("-:—｜| "):
+        if roles and cells and set("".join(cells)) <= set("-:—｜| "):
+            continue  # a markdown rule under the header ("|---|---|"): the table goes on
+        if roles and cells:
             n += 1
             row = {r: c for r, c in zip(roles, cells, strict=False) if r and c and c not in ("/", "—", "-")}
             number = row.get("number", "")

@@ -52,6 +52,7 @@ STRONG_CUES = ("目标", "指标", "方案", "无废城市", "牵头", "责任�
 WHO_CUES = (
     "谁", "哪个部门", "哪些部门", "哪个单位", "哪些单位", "牵头", "责任单位", "负责单位", "主管", "归谁", "配合单位",
     "协办", "配合", "协助", "参与单位", "归哪", "哪家单位", "哪家部门", "由哪", "协同单位",
+    "参与部门", "协同部门", "责任部门", "牵头部门", "部门有哪些", "单位有哪些",
 )  # fmt: skip
 # questions about duties and arrangements answered by quoting the plan: reporting, money, offices, priorities
 DUTY_CUES = (
@@ -72,6 +73,7 @@ STOP = {
     "下降", "增长", "担任", "管理",
     "这个", "这事", "这件", "事儿", "这儿", "这里", "这边", "咱这", "咱这儿", "我们这", "本地", "当地", "主抓", "分管", "归口",
     "主管", "抓总", "时间", "多长时间", "长时间", "多长",
+    "怎么搞", "怎么弄", "咋搞", "咋弄", "干什么", "干啥", "做什么", "县里", "市里", "区里", "多少资金", "废城",
 }  # fmt: skip
 ASKING = re.compile("..(几|多少|哪些|谁|啥|什么)$")  # a question word glued to a keyword: 百分之几 (几点 stays)
 # a word made of a question word ("归谁", "谁管", "哪个局", "哪家"): the question, never the topic
@@ -89,10 +91,18 @@ def _load_synonyms(path: Path = SYNONYMS_FILE) -> list[tuple[re.Pattern[str], st
 
 SYNONYMS = _load_synonyms()
 # Places residents may ask about; a plan question about one with no plan loaded is told so.
-PLACES = re.compile(
-    "(郑州|中牟|登封|巩义|荥阳|金水|管城|惠济|上街|航空港|郑东新区|中原区|二七区|开封|洛阳|许昌|新乡|焦作|平顶山|安阳|"
-    "南阳|商丘|周口|信阳|驻马店|漯河|三门峡|鹤壁|濮阳|济源|上海|北京|深圳|广州|杭州)(市区|市|县|区)?"
-)
+PLACES_FILE = Path(__file__).with_name("data") / "plan_places.yaml"
+
+
+def _places_pattern(path: Path = PLACES_FILE) -> re.Pattern[str]:
+    """Names from the reviewed list: `bare` ones alone or with 市/县/区, `with_suffix` ones only with it."""
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    bare = sorted(map(str, data["bare"]), key=len, reverse=True)
+    suffixed = sorted(map(str, data["with_suffix"]), key=len, reverse=True)
+    return re.compile(f"(?:{'|'.join(bare)})(?:市区|市|县|区)?|(?:{'|'.join(suffixed)})(?:市|县|区)")
+
+
+PLACES = _places_pattern()
 COUNTY = re.compile("[\u4e00-\u9fff]{2}县")  # any other county: most county names have two characters
 NOT_PLACES = ("全县", "各县", "本县", "该县", "我县", "县城")
 DOMAIN_WORDS = (
@@ -265,6 +275,8 @@ class PolicyIndex:
                 units.setdefault(u, u)
                 if u.startswith("市") and len(u) > 3:
                     units.setdefault(u[1:], u)
+                if "人民政府" in u:  # "各区政府干什么" names 各区人民政府
+                    units.setdefault(u.replace("人民政府", "政府"), u)
         self.unit_aliases = sorted(units.items(), key=lambda kv: -len(kv[0]))
 
     @classmethod
@@ -663,7 +675,7 @@ class PolicyIndex:
                     n_lead=len(lead),
                     lead="；".join(f"{k.label} {k.title}" for k in lead) or "无",
                     n_resp=len(resp),
-                    resp="、".join(k.label for k in resp) or "无",
+                    resp="；".join(f"{k.label} {k.title}" for k in resp) or "无",
                 )
             )
             found += [{"label": k.label, "title": k.title, "role": "lead", "city": k.city} for k in lead]

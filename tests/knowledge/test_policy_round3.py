@@ -1,0 +1,166 @@
+"""Issue #13 §3, round 3: a markdown task list with 责任单位 in the last column, duties written as prose sentences
+("此项工作由…牵头", "…牵头，…配合" with no 由, "…按职责分工负责"), figures with 合计/每日 before them, spoken
+question words (一年能处理, 拿多少钱, 参与部门, 各区政府干什么, 考核怎么搞) and places from the reviewed place list."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from bot.config import Settings
+from bot.db import session_factory, transaction
+from bot.runtime import ensure_ready
+from knowledge import plans
+from knowledge.core import KnowledgeBase
+from knowledge.plan_parser import extract_targets, parse_plan
+from knowledge.policy import _unloaded_place, unify
+from knowledge.service import build_knowledge
+
+NOW = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
+
+TABLE_PLAN = """柏岭县“无废城市”建设实施方案
+
+一、主要目标
+到2026年，全县秸秆综合利用率达到93%以上。
+
+二、重点任务清单
+
+| 序号 | 工作任务 | 主要内容 | 完成时限 | 责任单位 |
+|---|---|---|---|---|
+| 1 | 秸秆综合利用 | 建设秸秆收储点12个 | 2026年10月 | 县农业农村局（牵头）、县供销社 |
+| 2 | 危险废物规范化管理 | 开展危险废物专项整治 | 2025年6月 | 县生态环境分局 |
+| 3 | 建筑垃圾消纳 | 建成建筑垃圾消纳场1座，年消纳能力30万吨 | 2026年6月 | 县住建局（牵头）、县城管局 |
+"""
+
+PROSE_PLAN = """岩湾市推进“无废城市”建设工作方案
+
+一、工作目标
+到2025年底，全市生活垃圾焚烧处理能力达到每日1200吨。
+
+二、重点任务
+（一）提升生活垃圾分类水平。建成生活垃圾分类示范片区6个。由市城市管理局牵头，市商务局配合，各区人民政府负责落实。
+（二）推进建筑垃圾资源化利用。新建建筑垃圾资源化利用项目2个，年处理能力合计80万吨。此项工作由市住房城乡建设局牵头，市自然资源和规划局配合。
+（三）推动工业固体废物综合利用。以煤矸石、粉煤灰为重点，培育绿色工厂4家。市工业和信息化局牵头，市发展改革委、市生态环境局配合。
+（四）推行快递绿色包装。电商快件不再二次包装率达到90%。市邮政管理局牵头，市商务局、市市场监管局按职责分工负责。
+
+三、保障措施
+（一）资金保障。市财政每年安排专项资金不少于2000万元。
+（二）考核督导。建立“月调度、季通报、年考核”工作机制，各牵头单位每月10日前报送上月进展。
+"""
+
+
+def _task(text: str, label: str):  # type: ignore[no-untyped-def]
+    return next(t for t in parse_plan(text).tasks if t.label == label)
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    """The answer core over the bundled plans and the two plans above (SQLite)."""
+    folder = tmp_path_factory.mktemp("round3")
+    settings = Settings(database_url=f"sqlite:///{folder / 'w.db'}", data_dir=folder)
+    ensure_ready(settings)
+    with transaction(session_factory(settings.db_url)) as session:
+        plans.ingest(session, text=TABLE_PLAN, source_name="bailing.txt", now=NOW)
+        plans.ingest(session, text=PROSE_PLAN, source_name="yanwan.txt", now=NOW)
+    with transaction(session_factory(settings.db_url)) as session:
+        return build_knowledge(session)
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def test_markdown_task_list_with_units_in_the_last_column() -> None:
+    plan = parse_plan(TABLE_PLAN)
+    assert [t.label for t in plan.tasks] == ["二1", "二2", "二3"]  # the |---| rule does not end the table
+    straw = _task(TABLE_PLAN, "二1")
+    assert (straw.title, straw.lead, straw.responsible) == ("秸秆综合利用", ["县农业农村局"], ["县供销社"])
+    assert (_task(TABLE_PLAN, "二2").lead, _task(TABLE_PLAN, "二2").responsible) == ([], ["县生态环境分局"])
+    found = {(t.indicator, t.value, t.unit) for t in plan.targets}
+    assert ("建筑垃圾消纳场", 1.0, "座") in found and ("秸秆收储点", 12.0, "个") in found
+
+
+def test_duties_written_as_a_closing_prose_sentence() -> None:
+    sorting = _task(PROSE_PLAN, "二（一）")
+    assert sorting.lead == ["市城市管理局"]
+    assert sorting.responsible == ["市商务局", "各区人民政府"]  # "负责落实" is a duty, not part of the name
+    building = _task(PROSE_PLAN, "二（二）")  # "此项工作由…牵头"
+    assert (building.lead, building.responsible) == (["市住房城乡建设局"], ["市自然资源和规划局"])
+    assert "牵头" not in building.text and "年处理能力" in building.text
+    industry = _task(PROSE_PLAN, "二（三）")  # no 由
+    assert (industry.lead, industry.responsible) == (["市工业和信息化局"], ["市发展改革委", "市生态环境局"])
+    parcels = _task(PROSE_PLAN, "二（四）")  # "…按职责分工负责"
+    assert (parcels.lead, parcels.responsible) == (["市邮政管理局"], ["市商务局", "市市场监管局"])
+
+
+def test_a_sentence_that_only_mentions_a_unit_is_not_a_duty_line() -> None:
+    text = "一、重点任务\n（一）强化监管。市生态环境局开展专项检查。到2025年建成试点3家。\n"
+    task = _task(text, "一（一）")
+    assert (task.lead, task.responsible) == ([], [])
+    assert "专项检查" in task.text
+
+
+def test_figures_with_a_word_between_verb_and_number() -> None:
+    found, _ = extract_targets("新建项目2个，年处理能力合计80万吨。")
+    assert ("年处理能力", 80.0, "万吨") in {(t.indicator, t.value, t.unit) for t in found}
+    found, _ = extract_targets("到2025年底，全市生活垃圾焚烧处理能力达到每日1200吨。")
+    assert [(t.value, t.unit) for t in found] == [(1200.0, "吨")]
+    assert found[0].indicator.endswith("焚烧处理能力")
+
+
+# ---------------------------------------------------------------- questions
+
+
+def test_spoken_capacity_money_and_frequency_words_are_unified() -> None:
+    assert unify("一年能处理多少") == unify("年处理能力多少") == unify("年消纳能力多少")
+    assert "资金" in unify("县里拿多少钱") and "资金" in unify("钱从哪来")
+    assert "每年" in unify("一年搞几场") and "每年" not in unify("一年内完成")
+
+
+@pytest.mark.parametrize(
+    ("question", "city", "want", "never"),
+    [
+        ("建筑垃圾项目一年能处理多少吨", "岩湾市", "80万吨", "30万吨"),
+        ("消纳场一年能消纳多少", "柏岭县", "30万吨", "80万吨"),
+        ("县里每年拿多少钱", "岩湾市", "2000万元", None),
+        ("快递包装参与部门有哪些", "岩湾市", "市市场监管局", None),
+        ("建筑垃圾资源化谁牵头", "岩湾市", "市住房城乡建设局", "县住建局"),
+        ("垃圾分类各区政府干什么", "岩湾市", "提升生活垃圾分类水平", None),
+        ("考核怎么搞", "岩湾市", "月调度、季通报、年考核", None),
+        ("工业固废以什么为重点", "岩湾市", "煤矸石", None),
+        ("秸秆利用谁牵头", "柏岭县", "县农业农村局", "市"),
+    ],
+)
+def test_answers_name_the_plan_and_only_the_asked_place(
+    kb: KnowledgeBase, question: str, city: str, want: str, never: str | None
+) -> None:
+    answer = kb.answer(question, city=city)
+    assert answer.intent == "policy", answer.text
+    assert want in answer.text, answer.text
+    assert city + "方案" in answer.text  # which plan the answer comes from
+    if never:
+        assert never not in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "长葛市有没有无废城市方案",
+        "禹州的工业固废利用率要达到多少",
+        "我是尉氏的，我们那有没有方案",
+        "商城县秸秆利用谁牵头",
+    ],
+)
+def test_places_from_the_reviewed_list_have_no_plan(kb: KnowledgeBase, question: str) -> None:
+    answer = kb.answer(question, city=None)
+    assert answer.extra.get("no_plan"), answer.text
+    assert "还没有导入" in answer.text and "岩湾市方案" in answer.text  # the loaded plans are named
+    assert not re.search(r"\d+(\.\d+)?(%|个|家|吨)", answer.text)  # no other place's figure
+
+
+def test_words_that_are_also_place_names_need_their_suffix() -> None:
+    assert _unloaded_place("商城的快递包装谁管") is None  # 商城 = a mall
+    assert _unloaded_place("商城县的快递包装谁管") == "商城县"
+    assert _unloaded_place("新华区有没有方案") == "新华区"
+    assert _unloaded_place("汝州秸秆利用谁牵头") == "汝州"
