@@ -271,23 +271,12 @@ def mask(client: str) -> str:
 def activity(session: Session, survey: Survey, *, now: dt.datetime, days: int = 7) -> dict[str, Any]:
     """What the console shows about floods: unverified web answers per day and per hour, and throttled clients."""
     since = now - dt.timedelta(days=days)
-    stamps = session.scalars(
-        select(SurveyResponse.completed_at).where(
-            SurveyResponse.survey_id == survey.id,
-            SurveyResponse.status == COMPLETED,
-            SurveyResponse.verification == UNVERIFIED,
-            SurveyResponse.completed_at >= since,
-        )
-    ).all()
     per_day: dict[str, int] = {}
-    per_hour: dict[str, int] = {}
-    for stamp in stamps:
-        if stamp is None:
-            continue
-        local = stamp.astimezone(BEIJING)
-        per_day[local.strftime("%Y-%m-%d")] = per_day.get(local.strftime("%Y-%m-%d"), 0) + 1
-        if stamp >= now - dt.timedelta(hours=24):
-            per_hour[local.strftime("%m-%d %H:00")] = per_hour.get(local.strftime("%m-%d %H:00"), 0) + 1
+    for hour, n in _unverified_per_hour(session, survey, since=since).items():
+        day = hour.astimezone(BEIJING).strftime("%Y-%m-%d")  # Beijing is a whole number of hours ahead of UTC
+        per_day[day] = per_day.get(day, 0) + n
+    recent = _unverified_per_hour(session, survey, since=now - dt.timedelta(hours=24))
+    per_hour = {hour.astimezone(BEIJING).strftime("%m-%d %H:00"): n for hour, n in recent.items()}
     throttled = session.execute(
         select(SurveyFormClient.client, SurveyFormClient.refused, SurveyFormClient.last_refused_at)
         .where(
@@ -307,6 +296,28 @@ def activity(session: Session, survey: Survey, *, now: dt.datetime, days: int = 
             if last is not None
         ],
         "days": days,
+    }
+
+
+def _unverified_per_hour(session: Session, survey: Survey, *, since: dt.datetime) -> dict[dt.datetime, int]:
+    """Completed unverified web answers since `since` per UTC hour, counted by the database (one row per hour)."""
+    column = SurveyResponse.completed_at
+    if session.get_bind().dialect.name == "postgresql":
+        hour = func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24")
+    else:
+        hour = func.strftime("%Y-%m-%d %H", column)  # SQLite keeps UTC text
+    rows = session.execute(
+        select(hour, func.count())
+        .where(
+            SurveyResponse.survey_id == survey.id,
+            SurveyResponse.status == COMPLETED,
+            SurveyResponse.verification == UNVERIFIED,
+            column >= since,
+        )
+        .group_by(hour)
+    )
+    return {
+        dt.datetime.strptime(str(h), "%Y-%m-%d %H").replace(tzinfo=dt.UTC): int(n) for h, n in rows if h is not None
     }
 
 
