@@ -683,17 +683,24 @@ def _header(cells: list[str]) -> list[str] | None:
     return roles
 
 
-def _row_paragraph(n: int, row: dict[str, str], year: str | None) -> str:
-    """One table row as a numbered paragraph the parser already reads: "3. 名称。内容。（牵头单位：…；配合单位：…）"."""
+def _row_paragraph(
+    n: int, row: dict[str, str], year: str | None, values: list[tuple[str | None, str]] | None = None
+) -> str:
+    """One table row as a numbered paragraph the parser already reads: "3. 名称。内容。（牵头单位：…；配合单位：…）".
+
+    `values`: (year, cell) of every target column when the table has one per year ("2024年目标值", "2026年目标值").
+    """
     name = row.get("name", "").rstrip("。")
     parts = [f"{n}. {name}。"]
     if row.get("content"):
         parts.append(row["content"].rstrip("。") + "。")
-    value = row.get("value", "").replace(" ", "")
-    if value and re.search(r"\d", value):
+    for when_year, cell in values or [(year, row.get("value", ""))]:
+        value = cell.replace(" ", "")
+        if not (value and re.search(r"\d", value)):
+            continue
         sign = next((k for k in COMPARATORS if value.startswith(k)), "")
         number = value[len(sign) :]
-        when = f"到{year}年，" if year else ""
+        when = f"到{when_year}年，" if when_year else ""
         comparator = COMPARATORS.get(sign, "达到")
         phrase = comparator.replace("…", number) if "…" in comparator else comparator + number
         parts.append(f"{when}{name}{phrase}。")
@@ -712,12 +719,14 @@ def tables_as_paragraphs(text: str) -> str:
     out: list[str] = []
     roles: list[str] | None = None
     year: str | None = None
+    years: list[str | None] = []  # the year each column's header names
     n = 0
     for line in text.split("\n"):
         cells = _cells(line)
         if cells and (header := _header(cells)):
             roles, n = header, 0
-            year = next((m.group(1) for c in cells if (m := re.search(r"(20\d\d)年", c))), None)
+            years = [m.group(1) if (m := re.search(r"(20\d\d)年", c)) else None for c in cells]
+            year = next((y for y in years if y), None)
             continue
         if roles and cells and set("".join(cells)) <= set("-:—｜| "):
             continue  # a markdown rule under the header ("|---|---|"): the table goes on
@@ -725,7 +734,9 @@ def tables_as_paragraphs(text: str) -> str:
             n += 1
             row = {r: c for r, c in zip(roles, cells, strict=False) if r and c and c not in ("/", "—", "-")}
             number = row.get("number", "")
-            out.append(_row_paragraph(int(number) if number.isdigit() else n, row, year))
+            per_year = [(years[i], c) for i, (r, c) in enumerate(zip(roles, cells, strict=False)) if r == "value"]
+            values = per_year if len({y for y, _c in per_year}) > 1 else []
+            out.append(_row_paragraph(int(number) if number.isdigit() else n, row, year, values))
             continue
         if roles and not line.strip():
             continue

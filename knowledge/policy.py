@@ -184,6 +184,7 @@ class _Target:
     ctx: set[str]
     tail: set[str]  # keywords of the indicator's measure: 利用率, 比重 …
     titles: set[str]  # keywords of the indicator and of the titles of its section and parent
+    sentence: str = ""  # the plan sentence the figure came from
 
 
 @dataclass
@@ -221,10 +222,12 @@ class _Passage:
     sentence: str
     head: set[str]  # keywords of the section title
     body: set[str]  # keywords of the sentence
+    full: str = ""  # the whole sentence when `sentence` is one of its "；" clauses
 
 
 CELL_NAME = re.compile("“(无废[\u4e00-\u9fff]{2,4})”")
 DEADLINE = re.compile(r"(完成时限|完成时间|时间节点|时限要求)[：:]\s*([^。；\n]{2,30})")
+DATE_ASKS = {"几号", "几月", "几日", "截止", "截至", "日期", "哪天"}  # asking a date of a duty, not a topic
 WHEN = re.compile("什么时候|啥时候|何时|时限|期限|哪年|几月|建完|完成时间|截止")
 UNIT_NAME = re.compile(r"[市县区][\u4e00-\u9fff]{1,12}?(?:局|委|办|中心|社|部|公司|政府)|领导小组|无废办|各牵头单位")
 
@@ -254,7 +257,7 @@ class PolicyIndex:
         self.targets = targets
         self.tasks = tasks
         self._passages = passages
-        self._raw_passages: list[tuple[str | None, str, str, str, str]] = []  # tokenized on first use
+        self._raw_passages: list[tuple[str | None, str, str, str, str, str]] = []  # tokenized on first use
         self.deadlines: dict[tuple[str | None, str], str] = {}  # (city, section label) -> its 完成时限 line
         self.docs = [(d.city, cite_name(d), d.facts or {}) for d in docs]
         self.documents = [
@@ -317,12 +320,16 @@ class PolicyIndex:
                     ctx=seen[(titles, g.sentence)] - ind,
                     tail=tokens(g.indicator[-3:]),
                     titles=ind | tokens(titles),
+                    sentence=g.sentence,
                 )
             )
         tasks = []
         for k in session.scalars(select(PlanTask).order_by(PlanTask.document_id, PlanTask.position)):
             doc = by_doc[k.document_id]
             head = tokens(k.title)
+            sec = sections.get(k.section_id)
+            parent = sections.get(sec.parent_id) if sec and sec.parent_id else None
+            around = tokens(parent.title) if parent else set()  # "农业领域减废行动" over its ① ② actions
             tasks.append(
                 _Task(
                     doc.city,
@@ -332,7 +339,7 @@ class PolicyIndex:
                     k.lead_units,
                     k.responsible_units,
                     head,
-                    tokens(k.text) - head,
+                    (tokens(k.text) | around) - head,
                     k.title + k.text,
                 )
             )
@@ -344,9 +351,11 @@ class PolicyIndex:
             due = DEADLINE.search(sec.text)
             if due:
                 index.deadlines[(doc.city, sec.label)] = due.group(2).strip()
-            for sentence in re.split(r"(?<=[。；])", sec.text.replace("\n", "")):
-                if len(sentence) >= 6 and sentence.rstrip("。；") != sec.title:
-                    index._raw_passages.append((doc.city, cite_name(doc), sec.label, sec.title, sentence))
+            for full in re.split(r"(?<=。)", sec.text.replace("\n", "")):
+                for sentence in re.split(r"(?<=；)", full):
+                    if len(sentence) >= 6 and sentence.rstrip("。；") != sec.title:
+                        row = (doc.city, cite_name(doc), sec.label, sec.title, sentence, full)
+                        index._raw_passages.append(row)
         return index
 
     @property
@@ -354,8 +363,8 @@ class PolicyIndex:
         """Every sentence of every section, segmented on first use (most questions never need them)."""
         if self._passages is None:
             self._passages = [
-                _Passage(city, cite, label, title, sentence, tokens(title), tokens(sentence))
-                for city, cite, label, title, sentence in self._raw_passages
+                _Passage(city, cite, label, title, sentence, tokens(title), tokens(sentence), full)
+                for city, cite, label, title, sentence, full in self._raw_passages
             ]
         return self._passages
 
@@ -422,6 +431,7 @@ class PolicyIndex:
             if found:
                 return found
         if _has(q, DUTY_CUES):
+            words = words - DATE_ASKS  # "报送截止是几号": the date is what the quote gives
             found = self._quote(words, want, who=who) or (self._quote(words, want) if who else None)
             if found:
                 due = self.deadlines.get((found.extra["quote"]["city"], found.extra["quote"]["label"]))
@@ -526,10 +536,11 @@ class PolicyIndex:
         cite = f"{p.cite} {p.label}" if (want or len(cities) <= 1) else f"{p.city}：{p.cite} {p.label}"
         return Answer(
             intent="policy",
-            text=TEXT_QUOTE.format(cite=cite, title=p.title, sentence=p.sentence.strip()),
+            # a "；" clause is quoted with the rest of its sentence ("评估结果通报；对滞后的单位实行约谈。")
+            text=TEXT_QUOTE.format(cite=cite, title=p.title, sentence=_shown(p)),
             confidence=0.75 if s >= 4 else 0.55,
             source="plan",
-            extra={"tasks": [p.label], "quote": {"city": p.city, "label": p.label, "sentence": p.sentence}},
+            extra={"tasks": [p.label], "quote": {"city": p.city, "label": p.label, "sentence": _shown(p)}},
         )
 
     # ------------------------------------------------------------ targets
@@ -587,10 +598,18 @@ class PolicyIndex:
             top = scored[0][0]
             best_overall = max(best_overall, top)
             picked = [t for s, t in scored if s >= 0.85 * top][:3]
+            if year:  # "2024年…多少": the same indicator's figure for another year is not the answer
+                asked = {t.data["indicator"] for t in picked if t.data["year"] == year}
+                picked = [t for t in picked if t.data["year"] == year or t.data["indicator"] not in asked]
             for t in picked:
                 when = f"到{t.data['year']}年，" if t.data["year"] else ""
                 prefix = f"{c}：" if (len(per_city) > 1 or missing) and c else ""
-                lines.append(f"{prefix}{when}{t.phrase}（{t.cite} {t.section}）")
+                said = t.phrase
+                if subject and self._weight(subject & t.ind) < 0.5 * self._weight(subject) and len(t.sentence) <= 160:
+                    # the figure's own name does not say what was asked ("每年不少于150万元" for 奖励多少):
+                    # the plan's sentence does
+                    when, said = "", "原文：" + t.sentence.strip()
+                lines.append(f"{prefix}{when}{said}（{t.cite} {t.section}）")
                 chosen.append(t.data)
         confidence = 0.9 if best_overall >= 4 and not missing else 0.6
         return Answer(
@@ -759,6 +778,11 @@ def _unloaded_place(q: str) -> str | None:
         if m.group(0) not in NOT_PLACES and m.group(0)[:1] not in "全各本该我每们":
             return m.group(0)
     return None
+
+
+def _shown(p: _Passage) -> str:
+    """What a quote shows: the whole sentence when it is short enough to read in a chat, else the matched clause."""
+    return (p.full if p.full and len(p.full) <= 160 else p.sentence).strip()
 
 
 def _has(text: str, cues: tuple[str, ...]) -> bool:

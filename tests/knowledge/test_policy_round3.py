@@ -164,3 +164,59 @@ def test_words_that_are_also_place_names_need_their_suffix() -> None:
     assert _unloaded_place("商城县的快递包装谁管") == "商城县"
     assert _unloaded_place("新华区有没有方案") == "新华区"
     assert _unloaded_place("汝州秸秆利用谁牵头") == "汝州"
+
+
+# ---------------------------------------------------------------- round 3b: per-year columns, 【】 labels, quotes
+
+YEARS_PLAN = """柳湾县“无废城市”建设三年行动计划（2024—2026年）
+
+一、主要指标
+
+指标名称	2024年目标值	2026年目标值	责任单位
+生活垃圾回收利用率	33%	41%	县城管局
+
+二、重点行动
+
+（一）农业领域减废行动
+① 秸秆离田利用。建设秸秆收储中心3个。【牵头单位】县农业农村局
+
+三、保障机制
+（一）资金支持。县财政设立奖补资金，每年不少于120万元，对评定的“无废细胞”每个奖励2万元。
+（二）评估考核。县无废办每半年开展一次评估，评估结果在全县通报；对工作滞后的单位实行约谈。
+"""
+
+
+def test_a_target_column_per_year_gives_one_target_per_year() -> None:
+    got = {(t.indicator, t.year, t.value) for t in parse_plan(YEARS_PLAN).targets}
+    assert ("生活垃圾回收利用率", 2024, 33.0) in got and ("生活垃圾回收利用率", 2026, 41.0) in got
+    assert ("生活垃圾回收利用率", 2024, 41.0) not in got
+
+
+@pytest.fixture(scope="module")
+def kb_years(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    """The answer core over the bundled plans and YEARS_PLAN (SQLite)."""
+    folder = tmp_path_factory.mktemp("round3b")
+    settings = Settings(database_url=f"sqlite:///{folder / 'w.db'}", data_dir=folder)
+    ensure_ready(settings)
+    with transaction(session_factory(settings.db_url)) as session:
+        plans.ingest(session, text=YEARS_PLAN, source_name="liuwan.txt", now=NOW)
+    with transaction(session_factory(settings.db_url)) as session:
+        return build_knowledge(session)
+
+
+@pytest.mark.parametrize(
+    ("question", "want", "never"),
+    [
+        ("2024年生活垃圾回收利用率要达到多少", "33%", "41%"),
+        ("2026年生活垃圾回收利用率目标", "41%", "33%"),
+        ("无废细胞奖励多少钱", "2万元", None),  # the figure's own name (每年) does not say 奖励: the sentence does
+        ("考核结果怎么用", "约谈", None),  # the "；" clause is quoted with the rest of its sentence
+        ("农业减废行动谁牵头", "县农业农村局", None),  # the action's parent title
+    ],
+)
+def test_round3b_questions(kb_years: KnowledgeBase, question: str, want: str, never: str | None) -> None:
+    answer = kb_years.answer(question, city="柳湾县")
+    assert answer.intent == "policy" and want in answer.text, answer.text
+    assert "柳湾县方案" in answer.text
+    if never:
+        assert never not in answer.text
