@@ -47,6 +47,7 @@ META_CUES = ("文号", "印发", "发布", "出台", "哪年", "发文", "几号
 
 TARGET_CUES = (
     "目标", "要求", "达到", "多少", "几", "百分之", "比例", "指标", "率", "多大", "怎样", "提高到", "数量", "占比", "能力",
+    "比重",
 )  # fmt: skip
 STRONG_CUES = ("目标", "指标", "方案", "无废城市", "牵头", "责任单位", "率", "满意度", "参与度", "十四五", "到20")
 WHO_CUES = (
@@ -227,6 +228,8 @@ class _Passage:
 
 CELL_NAME = re.compile("“(无废[\u4e00-\u9fff]{2,4})”")
 DEADLINE = re.compile(r"(完成时限|完成时间|时间节点|时限要求)[：:]\s*([^。；\n]{2,30})")
+WHICH = re.compile("哪(个|些|几个|家)(?![桶类箱色])")
+THROW = re.compile("扔|丢|投|倒|放哪|搁")  # "…扔哪个…" asks for a bin, never for a plan sentence
 DATE_ASKS = {"几号", "几月", "几日", "截止", "截至", "日期", "哪天"}  # asking a date of a duty, not a topic
 WHEN = re.compile("什么时候|啥时候|何时|时限|期限|哪年|几月|建完|完成时间|截止")
 UNIT_NAME = re.compile(r"[市县区][\u4e00-\u9fff]{1,12}?(?:局|委|办|中心|社|部|公司|政府)|领导小组|无废办|各牵头单位")
@@ -452,6 +455,10 @@ class PolicyIndex:
             found = self._quote(words, want, who=True)
             if found:
                 return found
+        if WHICH.search(q) and not THROW.search(q):  # "园区循环化改造是哪个园区": the plan sentence names it
+            found = self._quote(words, want)
+            if found:
+                return found
         if _has(q, STRONG_CUES) or _has(q, WHO_CUES[1:]):
             topic = "".join(w for w in _jieba().cut(q) if w.strip() and w not in STOP)[:20] or q[:20]
             return Answer(intent="policy", text=TEXT_NO_FIGURE.format(topic=topic), confidence=0.2, source="plan")
@@ -470,6 +477,10 @@ class PolicyIndex:
                 if known:
                     out |= known
                     continue
+            inside = [x for x in self.idf if w in x and len(x) <= len(w) + 4] if len(w) >= 2 else []
+            if 0 < len(inside) <= 3:  # "限塑" is written "禁塑限塑" in the plan
+                out |= set(inside)
+                continue
             if freq.get(w):
                 out.add(w)
         return out

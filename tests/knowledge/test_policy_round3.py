@@ -220,3 +220,30 @@ def test_round3b_questions(kb_years: KnowledgeBase, question: str, want: str, ne
     assert "柳湾县方案" in answer.text
     if never:
         assert never not in answer.text
+
+
+# ---------------------------------------------------------------- round 3c: the bundled plans, worded freshly
+
+
+@pytest.mark.parametrize(
+    ("question", "want"),
+    [
+        ("限塑这块协办的是哪些部门", "市市场监管局"),  # 限塑 is written 禁塑限塑 in the plan
+        ("生活垃圾回收利用率提到多少", "40%"),  # 提到 = 提升至
+        ("园区循环化改造是哪个园区", "经济技术开发区"),  # a "which" question is answered by the plan's sentence
+    ],
+)
+def test_bundled_plan_questions_worded_freshly(kb: KnowledgeBase, question: str, want: str) -> None:
+    answer = kb.answer(question, city="新郑市")
+    assert answer.intent == "policy" and want in answer.text, answer.text
+    assert "新郑市方案" in answer.text
+
+
+def test_which_bin_questions_are_not_plan_questions(kb: KnowledgeBase) -> None:
+    for question in ("塑料瓶扔哪个桶", "电池属于哪类", "塑料米桶扔哪里", "旧花盆放哪个"):
+        assert kb.answer(question, city="新郑市").intent != "policy", question
+
+
+def test_a_fine_is_not_plan_money(kb: KnowledgeBase) -> None:
+    assert "资金" not in unify("垃圾分错了罚多少钱") and "资金" not in unify("罚款多少钱")
+    assert kb.answer("垃圾分错了罚多少钱", city="新郑市").intent != "policy"
