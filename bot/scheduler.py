@@ -167,7 +167,7 @@ class CampaignScheduler:
                 with transaction(self.factory) as session:
                     report = runs.tick(
                         session, now=self.clock(), quiet=self.quiet, grace=self.grace, channels_available=self.senders,
-                        consent=self.settings.campaigns.consent,
+                        consent=self.settings.campaigns.consent, own_claims=self.loop.heartbeat.held(),
                     )  # fmt: skip
                 if report.runs or report.missed or report.finished:
                     log.info("campaigns tick: %s", report, extra={"event": "campaign_runs"})

@@ -105,12 +105,12 @@ class RateLimiter:
         self.blocked_until: dt.datetime | None = None
         self.lock = threading.Lock()
 
-    def wait(self) -> None:
-        """Block until the next send may go."""
+    def wait(self, sends: int = 1) -> None:
+        """Block until the next send (or the next `sends` sends, back to back) may go."""
         with self.lock:
             now = time.monotonic()
             at = max(self.next_at, now)
-            self.next_at = at + self.interval
+            self.next_at = at + self.interval * sends
         if at > now:
             self.sleep(at - now)
 
@@ -157,6 +157,11 @@ class Heartbeat:
             self.tokens[token] -= 1
             if self.tokens[token] <= 0:
                 del self.tokens[token]
+
+    def held(self) -> list[str]:
+        """The claims being sent right now."""
+        with self.lock:
+            return list(self.tokens)
 
     def beat(self) -> int:
         """Renew the leases now; returns how many rows."""
@@ -227,6 +232,12 @@ class DeliveryLoop:
         channels = [c for c in wanted if not self.limiters[c].blocked(now)]
         if not channels:
             return 0
+        # a loop of transactional channels only paces before its transaction, not inside it: on SQLite a transaction
+        # sleeping between rows would hold the one write lock and starve the other channels' loops and heartbeat
+        paced = all(self.transactional[c] for c in channels)
+        if paced:
+            for channel in channels:
+                self.limiters[channel].wait(self.batch_size)
         with self.factory() as session, session.begin():
             batch = ledger.claim(
                 session, worker=self.worker, now=now, limit=self.batch_size, lease=self.lease, channels=channels
@@ -236,7 +247,7 @@ class DeliveryLoop:
             started = time.monotonic()
             bulk = [r for r in batch if self.transactional[r.channel]]
             if bulk:  # in the claim's transaction: claimed, stored and marked sent in one commit
-                self._send_in_db(session, bulk)
+                self._send_in_db(session, bulk, paced=paced)
         if not batch:
             return 0
         platform = [r for r in batch if not self.transactional[r.channel]]
@@ -282,7 +293,7 @@ class DeliveryLoop:
             return
         self.recover_at = now + self.lease / 2
         with self.factory() as session, session.begin():
-            recovered = ledger.recover_stale(session, now=now)
+            recovered = ledger.recover_stale(session, now=now, keep=self.heartbeat.held())
         if recovered:
             log.warning("took over %d deliveries whose sender stopped", recovered, extra={"event": "recovered"})
 
@@ -304,13 +315,15 @@ class DeliveryLoop:
             }
         return template
 
-    def _send_in_db(self, session: Session, rows: list[ledger.Claimed]) -> None:
-        """Transactional senders: the messages and their `sent` marks commit together (with the claim)."""
+    def _send_in_db(self, session: Session, rows: list[ledger.Claimed], *, paced: bool = False) -> None:
+        """Transactional senders: the messages and their `sent` marks commit together (with the claim); `paced`:
+        the batch's rate slots were taken before the transaction."""
         sent: list[ledger.Claimed] = []
         queued: dict[str, list[tuple[ledger.Claimed, OutboxMessage]]] = {}  # for senders that take a batch
         for row in rows:
             sender = cast(TransactionalSender, self.senders[row.channel])  # only rows of `transactional` come here
-            self.limiters[row.channel].wait()
+            if not paced:
+                self.limiters[row.channel].wait()
             now = self.clock()
             message = OutboxMessage(row.id, row.external_id, self._render(row), now)
             if hasattr(sender, "send_many_in"):

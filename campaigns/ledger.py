@@ -249,12 +249,16 @@ def renew(session: Session, *, tokens: Collection[str], now: dt.datetime, lease:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def recover_stale(session: Session, *, now: dt.datetime) -> int:
-    """Hand back rows whose claim expired (their process died): they go out again, counted as an attempt."""
+def recover_stale(session: Session, *, now: dt.datetime, keep: Collection[str] = ()) -> int:
+    """Hand back rows whose claim expired (their process died): they go out again, counted as an attempt. Claims in
+    `keep` (the calling process's own, still being sent) are never handed back, even if their renewal was late."""
+    stale = [Delivery.state == "sending", Delivery.claimed_until < now]
+    if keep:
+        stale.append(Delivery.claim_token.not_in(list(keep)))
     result = session.execute(
         update(Delivery)
         .execution_options(**NO_SYNC)
-        .where(Delivery.state == "sending", Delivery.claimed_until < now)
+        .where(*stale)
         .values(state="pending", claim_token=None, last_error="recovered after a worker stopped", updated_at=now)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -42,10 +42,12 @@ def tick(
     grace: dt.timedelta,
     channels_available: Collection[str] | None = None,
     consent: str = "opt_out",
+    own_claims: Collection[str] = (),
 ) -> TickReport:
-    """Do everything that is due at `now`; the caller commits. `consent` is WUFEI_CAMPAIGNS__CONSENT."""
+    """Do everything that is due at `now`; the caller commits. `consent` is WUFEI_CAMPAIGNS__CONSENT; `own_claims`
+    are this process's claims still being sent, never handed back by it."""
     report = TickReport()
-    report.recovered = ledger.recover_stale(session, now=now)
+    report.recovered = ledger.recover_stale(session, now=now, keep=own_claims)
     due = session.execute(
         select(Campaign)
         .where(Campaign.state.in_(("scheduled", "running")), Campaign.next_run_at.is_not(None))

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.wechat_api import open_window
@@ -15,6 +16,7 @@ from bot.config import CampaignSettings, Settings, TelegramSettings, WechatSetti
 from bot.db import dispose_engines, transaction, utcnow
 from bot.scheduler import CampaignScheduler
 from campaigns import lifecycle
+from campaigns.models import Delivery
 from tests.support.campaigns import add_residents
 from tests.support.fake_telegram import TOKEN as TELEGRAM_TOKEN
 from tests.support.fake_telegram import FakeTelegram, running_fake_telegram
@@ -78,3 +80,40 @@ def test_a_slow_wechat_does_not_delay_telegram_and_each_loop_keeps_its_rate(
     assert len({c.params["chat_id"] for c in calls}) == CHATS
     arrivals = sorted(c.at for c in calls[:CHATS])
     assert arrivals[-1] - arrivals[0] >= (CHATS - 1) / TELEGRAM_RATE * 0.8  # paced at its configured rate
+
+
+def test_the_web_outbox_loop_does_not_starve_telegram_on_sqlite(
+    settings: Settings, factory: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    # the web loop writes its batches back to back; sleeping for its rate inside them held SQLite's one write lock,
+    # so Telegram's claims and lease renewals waited seconds and a live claim was even handed back
+    now = utcnow()
+    add_residents(factory, 80, now=now, channel="web", prefix="w_busy")
+    add_residents(factory, CHATS, now=now, channel="telegram", prefix="72000")
+    with transaction(factory) as session:
+        campaign = lifecycle.create(session, name="网页", text="周六环境日", now=now, channels=["web", "telegram"])
+        lifecycle.start(session, campaign, now=now, quiet=None, grace=dt.timedelta(hours=2))
+    with running_fake_telegram() as telegram:
+        configured = settings.model_copy(
+            update={
+                "telegram": TelegramSettings(token=TELEGRAM_TOKEN, base_url=telegram.base_url),
+                "campaigns": CampaignSettings(
+                    quiet_hours="off", tick_seconds=0.2, batch_size=5, lease_seconds=3,
+                    rates={"web": 20.0, "telegram": TELEGRAM_RATE},
+                ),
+            }
+        )  # fmt: skip
+        scheduler = CampaignScheduler(configured, factory)
+        scheduler.start()
+        try:
+            telegram.wait_for("sendMessage", CHATS, timeout=60)
+            with transaction(factory) as session:
+                web_sent = session.scalar(
+                    select(func.count())
+                    .select_from(Delivery)
+                    .where(Delivery.channel == "web", Delivery.state == "sent")
+                )
+        finally:
+            scheduler.stop()
+    assert web_sent is not None and web_sent < 80  # Telegram finished while the web loop was still sending (4 s)
+    assert not [r for r in caplog.records if "after its claim was taken over" in r.getMessage()]

@@ -122,3 +122,16 @@ def test_a_sender_slower_than_its_lease_keeps_its_rows_while_another_keeps_claim
     with transaction(factory) as session:
         states = session.execute(select(Delivery.state)).scalars().all()
     assert Counter(states) == {"sent": 6}
+
+
+def test_a_process_never_hands_back_its_own_claims_still_being_sent(factory: sessionmaker[Session]) -> None:
+    campaign_to(factory, 6)
+    with transaction(factory) as session:
+        mine = claim(session, T0, 3, "me")  # its heartbeat was late (SQLite busy): the lease ran out meanwhile
+        theirs = claim(session, T0, 3, "killed")
+    later = T0 + LEASE + dt.timedelta(seconds=1)
+    with transaction(factory) as session:
+        assert ledger.recover_stale(session, now=later, keep=[mine[0].token]) == 3  # only the killed process's
+    with transaction(factory) as session:
+        assert ledger.mark_sent(session, mine[0], now=later)  # still ours to settle
+        assert not ledger.mark_sent(session, theirs[0], now=later)
