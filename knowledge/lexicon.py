@@ -119,6 +119,15 @@ DRUG_NAMES: tuple[str, ...] = tuple(
 SOILED: tuple[str, ...] = ("油", "脏", "污", "发霉", "沾了", "粘了", "糊了")
 SOILED_TO_OTHER: tuple[str, ...] = ("塑料", "纸", "盒", "袋", "膜", "碗", "杯", "餐", "泡沫")
 
+# Words that open a clause about the item's state after its name ("快递纸箱淋雨了", "牛棒骨熬完汤"): the name
+# before them is the item, and the clause is read for conditions, never as a longer unknown name.
+STATE_CLAUSE: tuple[str, ...] = tuple(
+    """
+    淋雨 淋湿 淋了 被雨 泡水 泡了 进水 湿了 湿透 熬 煮 炖 泡过 吃完 吃剩 喝完 喝剩 用完 用过 用剩 穿破 穿旧 洗过 洗干净
+    过期 发霉 变质 沾了 沾油 粘了 有油 带油 还有 碎了 破了 坏了 烂了 裂了 剩了 剩下 放久 放坏 拆下 换下
+    """.split()
+)
+
 # Words that say the thing is leftover food; an unknown dish with them is 厨余垃圾 ("吃剩的烩面").
 LEFTOVER_CUES: tuple[str, ...] = ("吃剩", "喝剩", "剩菜", "剩饭", "放坏", "发霉", "变质", "馊", "吃不完", "没吃完")
 

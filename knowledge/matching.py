@@ -34,6 +34,7 @@ from knowledge.lexicon import (
     SIZE_CATEGORIES,
     SOILED,
     SOILED_TO_OTHER,
+    STATE_CLAUSE,
     VESSELS,
 )
 from knowledge.normalize import normalize
@@ -46,6 +47,7 @@ MAX_SPAN_TOKENS = 6
 # measure words that are nouns after a noun: "沙发套", "窗帘杆"… "套" ends the name instead of being dropped
 PACKAGING = frozenset("包装 包装盒 包装袋 包装纸 外包装 纸盒 纸袋".split())
 TRAILING_NOUNS = frozenset("套 根 条 张 块 台 堆".split())
+SIZE_WORDS = frozenset("大 小 大的 小的".split())  # size decides bones and fruit stones: not a mere modifier
 # a pharmaceutical form ends the name: an imported label that is not 有害垃圾 loses to 郑州's 废药品 rule
 PHARMA_FORMS = (
     "药膏",
@@ -214,6 +216,12 @@ class Matcher:
             return None
         found = Found(query="".join(content), phrase=phrase)
         head = self._head(content)
+        if head is not None and "的" in head[2]:
+            joined = self._head([t for t in content if t != "的"])  # "狗狗的便便" names the local rule's 狗狗便便
+            if joined is not None and len(joined[1]) > len(head[1]) and joined[0].source == LOCAL_SOURCE:
+                head = joined
+        if head is not None:
+            head = self._local_over_imported(*head)
         if head is not None and (drug := self._imported_drug(head[0], head[1])) is not None:
             self._accept(found, drug, head[1], 0.8, "drug")  # "眼药膏": 郑州 lists 废药品 as 有害垃圾
         elif head is not None:
@@ -230,6 +238,9 @@ class Matcher:
             self._accept(found, drug, drug.name, 0.8, "drug")
         elif content[-1] in VESSELS and (material := self._material(None, content[-1], content[:-1])) is not None:
             self._accept(found, material, content[-1], 0.75, "material")
+        elif (lead := self._name_before_state(content)) is not None:
+            entry, surface, prefix = lead  # "快递纸箱淋雨了": the name, then what happened to it
+            self._accept(found, entry, surface, min(0.9, self._prefix_confidence(entry, surface, prefix)), "state")
         elif (
             len(content) > 1 and content[-1] in PART_SUFFIXES and (part := self._head(_trim(content[:-1]))) is not None
         ):
@@ -243,6 +254,46 @@ class Matcher:
         if not found.answered and any(cue in phrase for cue in LEFTOVER_CUES) and self._plain_food(content):
             self._accept(found, LEFTOVER, LEFTOVER.name, 0.65, "leftover")
         return found
+
+    def _local_over_imported(self, entry: Entry, surface: str, prefix: list[str]) -> tuple[Entry, str, list[str]]:
+        """An imported name that is a local rule's name behind mere modifiers ("普通塑料袋") gets the local rule.
+
+        The imported (Shanghai) label of such a phrase would overrule 郑州's rule for the same thing; words that may
+        change the bin ("拖布头", "大排骨") keep the imported, more specific row.
+        """
+        if entry.source == LOCAL_SOURCE:
+            return entry, surface, prefix
+        for cut in range(1, len(surface) - 1):
+            local = self.by_surface.get(surface[cut:])
+            if local is None or local.source != LOCAL_SOURCE:
+                continue
+            if local.category == entry.category and not local.kinds and not local.conditions:
+                break
+            # a state the local rule reads ("脏", "干净") may stand before the name; a kind word may not: the
+            # imported row already names the kind ("碱电池", "鸡腿骨头")
+            deciding = [w for c in local.conditions for w in c.words]
+            words = self.tokenize(surface[:cut])
+            if all((w in MODIFIERS and w not in SIZE_WORDS) or any(d in w for d in deciding) for w in words):
+                return local, surface[cut:], [*prefix, *words]
+            break
+        return entry, surface, prefix
+
+    def _name_before_state(self, content: list[str]) -> tuple[Entry, str, list[str]] | None:
+        """A known name followed by a clause about its state ("牛棒骨/熬完汤", "快递纸箱/淋雨"), not by a container."""
+        for cut in range(len(content) - 1, 0, -1):
+            rest = "".join(content[cut:])
+            if not rest.startswith(STATE_CLAUSE):
+                continue
+            if (
+                rest[-1] in VESSEL_ENDS
+                or rest.endswith(tuple(GENERIC_CONTAINERS | PACKAGING))
+                or rest in self.by_surface
+            ):
+                return None  # "吃剩的饭盒": the clause ends with the thing asked about
+            head = self._head(_trim(content[:cut]))
+            if head is not None and not head[2]:
+                return head
+        return None
 
     def _hazardous_content(self, entry: Entry | None, surface: str, prefix: list[str]) -> Entry | None:
         """The hazardous product whose container this is ("农药瓶子" → 农药), if any."""
@@ -324,7 +375,8 @@ class Matcher:
         """How far to trust the head when words stand before it."""
         base = 0.97 if entry.source == LOCAL_SOURCE else 0.9
         deciding = [w for o in entry.kinds for w in o.words] + [w for c in entry.conditions for w in c.words]
-        rest = [t for t in prefix if t not in MODIFIERS and not any(w in t for w in deciding)]
+        # a deciding word said in pieces counts ("还有/油的油桶" says 还有油)
+        rest = [t for t in prefix if t not in MODIFIERS and not any(w in t or t in w for w in deciding)]
         if not rest:
             return base - (0.02 if prefix else 0.0)
         if len(surface) == 1:
