@@ -68,13 +68,15 @@ STOP = {
     "单位", "市", "县", "区", "以上", "实现", "提升", "提高", "全市", "建成", "无废", "城市", "建设", "垃圾", "废物",
     "固体", "固废", "一下", "请问", "问", "告诉", "指标", "多大", "比例", "百分之", "几", "情况", "工作", "责任",
     "创建", "新建", "新增", "完成", "累计", "几家", "几个", "几所", "几座", "几场", "几次", "多少家", "多少个", "数量",
-    "个数", "多久", "一次", "这块", "这项", "时候", "哪里", "哪儿", "设在", "配合", "协办", "协助", "协同",
+    "个数", "多久", "一次", "这块", "这项", "时候", "哪里", "哪儿", "设在", "配合", "协办", "协助",
     "参与", "由谁", "谁来", "咱们", "咱", "俺们", "全县", "百分", "之几", "多少吨", "一共", "总共",
     "稳定", "稳定在", "保持", "提高到", "搞到", "能达到", "群众", "老百姓", "大家", "市民",
     "下降", "增长", "担任", "管理",
     "这个", "这事", "这件", "事儿", "这儿", "这里", "这边", "咱这", "咱这儿", "我们这", "本地", "当地", "主抓", "分管", "归口",
     "主管", "抓总", "时间", "多长时间", "长时间", "多长",
     "怎么搞", "怎么弄", "咋搞", "咋弄", "干什么", "干啥", "做什么", "县里", "市里", "区里", "多少资金", "废城",
+    "控制", "控制在", "控制到", "中不中", "行不行", "能不能", "是不是", "对不对", "有没有", "咋回事", "怎么回事",
+    "啥意思", "什么意思", "回事", "不中",
 }  # fmt: skip
 ASKING = re.compile("..(几|多少|哪些|谁|啥|什么)$")  # a question word glued to a keyword: 百分之几 (几点 stays)
 # a word made of a question word ("归谁", "谁管", "哪个局", "哪家"): the question, never the topic
@@ -228,7 +230,10 @@ class _Passage:
 
 CELL_NAME = re.compile("“(无废[\u4e00-\u9fff]{2,4})”")
 DEADLINE = re.compile(r"(完成时限|完成时间|时间节点|时限要求)[：:]\s*([^。；\n]{2,30})")
-WHICH = re.compile("哪(个|些|几个|家)(?![桶类箱色])")
+ROLE_ASK = re.compile("(协同|配合|协办|协助|参与|责任|牵头|负责|主责)(单位|部门)|协同的|协同(?=有|是|哪|谁)")
+WHICH = re.compile(
+    "哪(个|些|几个|家)(?![桶类箱色])|(啥|什么)(机构|园区|平台|项目|企业|机制|设施|行业|措施)|咋回事|怎么回事|啥意思|什么意思"
+)  # "是哪个园区", "要成立啥机构", "激励机制是咋回事": the plan's sentence answers
 THROW = re.compile("扔|丢|投|倒|放哪|搁")  # "…扔哪个…" asks for a bin, never for a plan sentence
 DATE_ASKS = {"几号", "几月", "几日", "截止", "截至", "日期", "哪天"}  # asking a date of a duty, not a topic
 WHEN = re.compile("什么时候|啥时候|何时|时限|期限|哪年|几月|建完|完成时间|截止")
@@ -422,13 +427,18 @@ class PolicyIndex:
             found = self._indicator_system(want)
             if found:
                 return found
-        unit = next((full for alias, full in self.unit_aliases if alias in q), None)
+        named = next(((alias, full) for alias, full in self.unit_aliases if alias in q), None)
+        unit = named[1] if named else None
         if unit and _has(q, UNIT_CUES):
             return self._unit_tasks(unit, want)
         freq = _jieba().FREQ
-        # a word jieba guessed from two stray characters ("厂建") that no plan uses only dilutes the question
-        words = self._known_words(tokens(q), freq)
         who = _has(q, WHO_CUES)
+        # "…公安局配合吗": the unit named is who is asked about, not the task's topic
+        topic = q.replace(named[0], " ") if (named and who) else q
+        # "协同单位" asks who; "协同处置"/"协同治理" is a topic (协同 is no stop word)
+        topic = ROLE_ASK.sub(" ", topic)
+        # a word jieba guessed from two stray characters ("厂建") that no plan uses only dilutes the question
+        words = self._known_words(tokens(topic), freq)
         if who and not _has(q, DUTY_CUES):
             found = self._who(words, want, q)
             if found:

@@ -247,3 +247,28 @@ def test_which_bin_questions_are_not_plan_questions(kb: KnowledgeBase) -> None:
 def test_a_fine_is_not_plan_money(kb: KnowledgeBase) -> None:
     assert "资金" not in unify("垃圾分错了罚多少钱") and "资金" not in unify("罚款多少钱")
     assert kb.answer("垃圾分错了罚多少钱", city="新郑市").intent != "policy"
+
+
+# ---------------------------------------------------------------- round 3d: spoken wording
+
+
+@pytest.mark.parametrize(
+    ("question", "want"),
+    [
+        ("建筑垃圾收运监管公安局配合吗", "市公安局"),  # the unit asked about is not the task's topic
+        ("一般工业固体废物产生强度要控制在多少", "0.3797"),  # 控制在 is a target verb
+        ("激励机制是咋回事", "表彰和奖励"),  # 咋回事 is answered with the plan's sentence
+        ("各乡镇要成立啥机构", "领导机构"),
+        ("工业固废协同治理应急局参与不", "市应急局"),
+    ],
+)
+def test_spoken_questions_on_the_bundled_plan(kb: KnowledgeBase, question: str, want: str) -> None:
+    answer = kb.answer(question, city="新郑市")
+    assert answer.intent == "policy" and want in answer.text, answer.text
+
+
+def test_cooperation_as_a_topic_and_as_a_role() -> None:
+    from knowledge.policy import ROLE_ASK
+
+    assert ROLE_ASK.sub(" ", "工业固废综合利用协同单位").strip() == "工业固废综合利用"
+    assert "协同" in ROLE_ASK.sub(" ", "一般工业固废协同处置谁负责")
