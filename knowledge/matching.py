@@ -227,9 +227,12 @@ class Matcher:
         elif head is not None:
             entry, surface, prefix = head
             hazard = self._hazardous_content(entry, surface, prefix)
+            if hazard is None and len(content) > 1 and surface != content[-1] and entry.category != "有害垃圾":
+                # the name swallowed the end of the product ("香蕉水/的/瓶子" read as 水瓶子): the product decides
+                hazard = self._hazardous_content(None, content[-1], content[:-1])
             if hazard is not None:
                 self._accept(
-                    found, hazard, next(t for t in prefix if self.by_surface.get(t) is hazard), 0.8, "container"
+                    found, hazard, next(t for t in content if self.by_surface.get(t) is hazard), 0.8, "container"
                 )
             else:
                 how = "exact" if not prefix else "head"
@@ -263,6 +266,9 @@ class Matcher:
         """
         if entry.source == LOCAL_SOURCE:
             return entry, surface, prefix
+        plain = self.by_surface.get(surface[:-1]) if surface.endswith("子") else None
+        if plain is not None and plain.source == LOCAL_SOURCE and plain.category != entry.category:
+            return plain, surface[:-1], prefix  # "塑料袋子" is 塑料袋
         for cut in range(1, len(surface) - 1):
             local = self.by_surface.get(surface[cut:])
             if local is None or local.source != LOCAL_SOURCE:
@@ -368,7 +374,17 @@ class Matcher:
         for start in range(max(0, len(text) - self.max_len), len(text) - shortest + 1):
             surface = text[start:]
             if surface in self.by_surface:
-                return self.by_surface[surface], surface, self.tokenize(text[:start])
+                best = self.by_surface[surface], surface, self.tokenize(text[:start])
+                break
+        if len(text) > 3 and text.endswith("子"):
+            # "消毒水瓶子" is 消毒水瓶 + 子, not 消毒 + 水瓶子: the longer name wins over a short one inside it
+            plain = text[:-1]
+            for start in range(max(0, len(plain) - self.max_len), len(plain) - 1):
+                surface = plain[start:]
+                if surface in self.by_surface:
+                    if best is None or len(surface) + 1 > len(best[1]):
+                        best = self.by_surface[surface], surface, self.tokenize(plain[:start])
+                    break
         return best
 
     def _prefix_confidence(self, entry: Entry, surface: str, prefix: list[str]) -> float:
