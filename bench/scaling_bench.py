@@ -309,7 +309,8 @@ def chat(args: argparse.Namespace) -> None:
         env = prepared[n][0]
         with create_engine(env["WUFEI_DATABASE_URL"]).connect() as conn:
             grown = conn.execute(text("SELECT count(*) FROM residents")).scalar_one() - n
-        print(f"\n## {n:,} residents: {grown} created by the warm-up's cookieless messages, none by the load")
+        print(f"\n## {n:,} residents: {grown} created during the run (the warm-up's 48 messages carry no cookie; "
+              "more would mean the load's cookies were refused)")  # fmt: skip
         for s in senders:
             med = {k: statistics.median(r[k] for r in apps[n * 1000 + s]) for k in ("rps", "p50", "p99", "errors")}
             bmed = {k: statistics.median(r[k] for r in bares[s]) for k in ("rps", "p50", "p99")}
