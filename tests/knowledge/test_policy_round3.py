@@ -272,3 +272,17 @@ def test_cooperation_as_a_topic_and_as_a_role() -> None:
 
     assert ROLE_ASK.sub(" ", "工业固废综合利用协同单位").strip() == "工业固废综合利用"
     assert "协同" in ROLE_ASK.sub(" ", "一般工业固废协同处置谁负责")
+
+
+@pytest.mark.parametrize(
+    ("question", "want"),
+    [
+        ("快递包装邮政公司管不管", "市邮政公司"),  # 管不管 about a named unit
+        ("污泥处置走什么工艺路线", "污泥焚烧+建材利用"),
+        ("还新建飞灰填埋场吗", "不再另行新建"),
+        ("农村卫生院的医疗废物谁管", "市卫健委"),  # 卫生院 = 医疗卫生机构
+    ],
+)
+def test_yes_no_and_what_questions_on_the_bundled_plan(kb: KnowledgeBase, question: str, want: str) -> None:
+    answer = kb.answer(question, city="新郑市")
+    assert answer.intent == "policy" and want in answer.text, answer.text
