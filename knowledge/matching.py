@@ -259,7 +259,7 @@ class Matcher:
         return found
 
     def _local_over_imported(self, entry: Entry, surface: str, prefix: list[str]) -> tuple[Entry, str, list[str]]:
-        """An imported name that is a local rule's name behind mere modifiers ("普通塑料袋") gets the local rule.
+        """An imported name that is a state-reading local rule's name behind mere modifiers ("普通塑料袋") gets the rule.
 
         The imported (Shanghai) label of such a phrase would overrule 郑州's rule for the same thing; words that may
         change the bin ("拖布头", "大排骨") keep the imported, more specific row.
@@ -273,8 +273,8 @@ class Matcher:
             local = self.by_surface.get(surface[cut:])
             if local is None or local.source != LOCAL_SOURCE:
                 continue
-            if local.category == entry.category and not local.kinds and not local.conditions:
-                break
+            if not local.kinds and not local.conditions:
+                break  # a rule that reads no state: the imported, more specific row stands ("碎布头", "旧橱柜")
             # a state the local rule reads ("脏", "干净") may stand before the name; a kind word may not: the
             # imported row already names the kind ("碱电池", "鸡腿骨头")
             deciding = [w for c in local.conditions for w in c.words]

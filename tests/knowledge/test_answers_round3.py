@@ -36,7 +36,8 @@ def _walk() -> list[tuple[str, str]]:
             rule = LOCAL_BY_SURFACE.get(phrase[cut:])
             if rule is not None:
                 kind_said = any(w in phrase for o in rule.kinds for w in o.words)
-                if rule.category != entry.category and _modifier_only(phrase[:cut]) and not kind_said:
+                reads_state = bool(rule.kinds or rule.conditions)
+                if rule.category != entry.category and _modifier_only(phrase[:cut]) and reads_state and not kind_said:
                     pairs[phrase] = rule.name
                 break
     return sorted(pairs.items())
@@ -66,7 +67,13 @@ def test_a_modifier_before_a_local_name_does_not_bring_the_imported_label(
 
 @pytest.mark.parametrize(
     ("phrase", "imported"),
-    [("拖布头", "其他垃圾"), ("大排骨", "其他垃圾"), ("碱电池", "其他垃圾"), ("鸡腿骨头", "厨余垃圾")],
+    [
+        ("拖布头", "其他垃圾"),
+        ("大排骨", "其他垃圾"),
+        ("碱电池", "其他垃圾"),
+        ("鸡腿骨头", "厨余垃圾"),
+        ("碎布头", "其他垃圾"),
+    ],
 )
 def test_a_word_that_may_decide_keeps_the_imported_row(kb: KnowledgeBase, phrase: str, imported: str) -> None:
     answer = kb.answer(phrase)
