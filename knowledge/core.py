@@ -187,9 +187,16 @@ class KnowledgeBase:
             policy = self.policy.answer(norm, city=city)
         if policy is not None and sorting is not None and sorting.source == _GUESS_SOURCE and _PLAN_WORD.search(norm):
             return policy  # "回收利用率要搞到多少" is a plan question: never ask which bin a rate goes in
-        if policy is not None and any(k in policy.extra for k in ("targets", "units", "tasks")):
-            return policy  # a figure or a responsibility from the plan
         faq = self._faq(norm)
+        if policy is not None and any(k in policy.extra for k in ("targets", "units", "tasks")):
+            if (
+                faq is None
+                or {"units", "no_plan"} & policy.extra.keys()
+                or _POLICY_CUE.search(norm)
+                or _PLAN_WORD.search(norm)
+            ):
+                return policy  # a figure or a responsibility from the plan
+            return faq  # "可回收物有哪些" asks no figure: the FAQ, not a plan target that shares a word
         if faq is not None:
             return faq
         if policy is not None and policy.confidence >= 0.5:
