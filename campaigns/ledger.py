@@ -16,7 +16,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, or_, select, update
+from sqlalchemy import Connection, bindparam, func, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 
 from campaigns import texts
@@ -62,7 +62,10 @@ def claim(
         return []
     pick = (
         select(Delivery.id)
-        .where(Delivery.state == "pending", Delivery.next_attempt_at <= now, Delivery.campaign_id.in_(running))
+        # a literal, not a parameter: after five executions PostgreSQL's generic plan cannot prove the partial index's
+        # WHERE state = 'pending' for a parameter, and read every pending row of the campaign (119 ms per batch at 1M)
+        .where(Delivery.state == literal_column("'pending'"), Delivery.next_attempt_at <= now)
+        .where(Delivery.campaign_id.in_(running))
         .where(Delivery.channel.in_(list(channels)))
         .where(or_(Delivery.expires_at.is_(None), Delivery.expires_at >= now))
         .order_by(Delivery.campaign_id, Delivery.id)  # the index order: older campaigns first, then materialised order
