@@ -21,7 +21,7 @@ from bot.scheduler import CampaignScheduler
 from bot.web.app import create_app
 from campaigns import texts as campaign_texts
 from knowledge import texts as kb_texts
-from tests.support.fake_wechat import AES_KEY, APP_ID, TOKEN, FakeWechat, fake_wechat_server, message_xml, signed_query
+from tests.support.fake_wechat import AES_KEY, APP_ID, TOKEN, FakeWechat, message_xml, signed_query
 
 NOW = dt.datetime(2026, 6, 4, 9, 0, tzinfo=dt.UTC)
 
@@ -30,12 +30,6 @@ NOW = dt.datetime(2026, 6, 4, 9, 0, tzinfo=dt.UTC)
 def _close_pools() -> Iterator[None]:
     yield
     dispose_engines()
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeWechat]:
-    with fake_wechat_server() as server:
-        yield server
 
 
 def config(fake: FakeWechat, **extra: object) -> WechatSettings:

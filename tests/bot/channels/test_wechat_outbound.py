@@ -13,7 +13,7 @@ from bot.channels import wechat_texts
 from bot.channels.wechat_api import WechatSender, open_window
 from bot.config import WechatSettings
 from bot.db import dispose_engines, transaction
-from tests.support.fake_wechat import APP_ID, FakeWechat, fake_wechat_server
+from tests.support.fake_wechat import APP_ID, FakeWechat
 
 NOW = dt.datetime(2026, 6, 4, 9, 0, tzinfo=dt.UTC)
 TEMPLATE = {
@@ -32,12 +32,6 @@ def _close_pools() -> Iterator[None]:
     """Each test has its own database: close its pooled connections so PostgreSQL does not run out of slots."""
     yield
     dispose_engines()
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeWechat]:
-    with fake_wechat_server() as server:
-        yield server
 
 
 def make_sender(factory: sessionmaker[Session], fake: FakeWechat, **extra: object) -> WechatSender:

@@ -24,7 +24,7 @@ from campaigns.models import Delivery, Resident
 from campaigns.texts import STOP_LINE
 from tests.support.admin import console_login, make_staff
 from tests.support.campaigns import add_residents
-from tests.support.fake_wechat import APP_ID, FakeWechat, fake_wechat_server
+from tests.support.fake_wechat import APP_ID, FakeWechat
 
 T0 = dt.datetime(2026, 6, 5, 1, 0, tzinfo=dt.UTC)
 GRACE = dt.timedelta(hours=2)
@@ -35,12 +35,6 @@ FIELDS = {"first": "{township}的居民您好", "keyword1": "三月三无废集�
 def _close_pools() -> Iterator[None]:
     yield
     dispose_engines()
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeWechat]:
-    with fake_wechat_server() as server:
-        yield server
 
 
 def push(factory: sessionmaker[Session], fake: FakeWechat, at: dt.datetime, **variants: object) -> int:

@@ -26,7 +26,6 @@ from tests.support.fake_wechat import (
     FakeWechat,
     decrypt_reply,
     encrypted_request,
-    fake_wechat_server,
     message_xml,
     signed_query,
 )
@@ -51,12 +50,6 @@ def _close_pools() -> Iterator[None]:
     """Each test has its own database: close its pooled connections so PostgreSQL does not run out of slots."""
     yield
     dispose_engines()
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeWechat]:
-    with fake_wechat_server() as server:
-        yield server
 
 
 @pytest.fixture
