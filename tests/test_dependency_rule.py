@@ -21,7 +21,7 @@ def test_the_walk_sees_every_domain_package() -> None:
 
 
 def test_forbidden_names() -> None:
-    assert forbidden("bot.web.app") and forbidden("bot.cli_admin") and forbidden("bot.cli") and forbidden("fastapi")
+    assert forbidden("bot.web.app") and forbidden("bot.cli.admin") and forbidden("bot.cli") and forbidden("fastapi")
     assert forbidden("starlette.requests") and forbidden("telegram.ext") and forbidden("apscheduler.schedulers")
     assert not forbidden("bot.db") and not forbidden("bot.dialogue") and not forbidden("telegramish")
 
@@ -44,13 +44,13 @@ def test_the_checker_catches_lazy_indirect_and_relative_imports(tmp_path: Path) 
     _write(tmp_path, "campaigns/indirect.py", "from bot import helper\n")
     _write(tmp_path, "surveys/__init__.py", "")
     _write(tmp_path, "surveys/rel.py", "from . import inner\n")
-    _write(tmp_path, "surveys/inner.py", "class C:\n    def m(self):\n        from bot.cli_admin import main\n")
+    _write(tmp_path, "surveys/inner.py", "class C:\n    def m(self):\n        from bot.cli.admin import main\n")
 
     found = {str(v) for v in find_violations(tmp_path)}
 
     assert "knowledge.lazy -> fastapi (line 5)" in found
     assert "campaigns.indirect -> bot.helper -> bot.web (line 2)" in found
-    assert "surveys.rel -> surveys.inner -> bot.cli_admin (line 3)" in found
-    assert "surveys.inner -> bot.cli_admin (line 3)" in found
+    assert "surveys.rel -> surveys.inner -> bot.cli.admin (line 3)" in found
+    assert "surveys.inner -> bot.cli.admin (line 3)" in found
     assert not any(s.startswith("knowledge.typed") for s in found)  # TYPE_CHECKING imports never run
     assert not any(s.startswith("bot.") for s in found)  # bot itself may import anything

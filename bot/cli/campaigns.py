@@ -6,11 +6,10 @@ Errors print a Chinese message to stderr and exit 2; --json prints machine-reada
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import tabular
-from bot.archives import CSV, XLSX, bounded_rows, check_zip, sheet_rows
 from bot.config import get_settings
 from bot.db import transaction, utcnow
+from bot.documents import read_table
 from bot.scheduler import build_senders
 from campaigns import cells, ledger, lifecycle, news, roster, runs, segments, templates
 from campaigns.delivery import send_test
@@ -159,36 +158,6 @@ def _print(data: Any, as_json: bool, lines: list[str]) -> None:
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         print("\n".join(lines))
-
-
-def read_table(path: Path) -> Iterator[dict[str, object]]:
-    """Rows of a CSV (UTF-8, with or without BOM) or XLSX file (first sheet), keyed by the header row."""
-    if not path.exists():
-        raise ValueError(f"找不到文件：{path}")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
-        check_zip(path, XLSX, name=path.name)  # a zip bomb is refused before openpyxl inflates it
-        try:
-            book = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:
-            raise ValueError(f"无法读取 Excel 文件：{exc}") from exc
-        it = sheet_rows(book.worksheets[0], XLSX, name=path.name)  # row, column and time limits
-        header = [str(h or "").strip() for h in next(it, ())]
-        for values in it:
-            yield {
-                h: (v.date().isoformat() if isinstance(v, dt.datetime) else v)
-                for h, v in zip(header, values, strict=False)
-            }
-        book.close()
-        return
-    if path.suffix.lower() != ".csv":
-        raise ValueError("只支持 .csv 和 .xlsx 文件")
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            yield from bounded_rows(csv.DictReader(fh), CSV, name=path.name)  # 100,000 rows at most
-    except UnicodeDecodeError as exc:
-        raise ValueError("CSV 文件需要 UTF-8 编码（Excel 另存为“CSV UTF-8”）") from exc
 
 
 def cmd_cells_import(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:

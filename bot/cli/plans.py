@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
 from pathlib import Path
@@ -11,8 +10,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.archives import DOCX, ArchiveRefused, check_zip
+from bot.archives import ArchiveRefused
 from bot.db import transaction, utcnow
+from bot.documents import DocxError, read_docx
 from knowledge import plans
 from knowledge.plan_parser import render_target
 
@@ -32,37 +32,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("--city", default=None)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_targets)
-
-
-class DocxError(ValueError):
-    """The .docx file could not be read."""
-
-
-def read_docx(path: Path) -> str:
-    """The text of a Word document, one paragraph per line (tables row by row), as the plan parser expects."""
-    if not path.exists():
-        raise FileNotFoundError(path)
-    return _docx(str(path))
-
-
-def docx_text(data: bytes) -> str:
-    """The text of a Word document given as bytes (an upload)."""
-    return _docx(io.BytesIO(data))
-
-
-def _docx(source: str | io.BytesIO) -> str:
-    import docx  # python-docx, only needed for this command
-
-    check_zip(source, DOCX)  # ArchiveRefused for a zip bomb, before python-docx inflates and parses it
-    try:
-        document = docx.Document(source)
-    except Exception as exc:  # python-docx raises several types for a broken or foreign file
-        raise DocxError(str(exc)) from exc
-    lines = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            lines.append("  ".join(cell.text.strip() for cell in row.cells))
-    return "\n".join(lines)
 
 
 def _error(message: str) -> int:

@@ -15,6 +15,7 @@ from bot.admin.accounts import AccountError, Actor
 from bot.admin.roles import ROLES
 from bot.archives import ArchiveRefused
 from bot.db import transaction, utcnow
+from bot.documents import DocxError, docx_text
 from bot.web.admin_auth import api
 from knowledge import curation, plans
 from knowledge.answer import CATEGORIES
@@ -400,8 +401,6 @@ async def upload_plan(
 
 def ingest_upload(request: Request, data: bytes, name: str, city: str | None, actor: Actor) -> plans.IngestReport:
     """Decode an uploaded plan and ingest it; 413/415/422 with a reason when it cannot be read."""
-    from bot.cli_plans import DocxError, docx_text
-
     if len(data) > MAX_PLAN_BYTES:
         raise HTTPException(413, f"文件过大（上限 {MAX_PLAN_BYTES // 1024 // 1024} MB）")
     try:

@@ -20,6 +20,7 @@ from bot.admin import audit
 from bot.admin.accounts import Actor
 from bot.admin.models import StaffUser
 from bot.db import transaction, utcnow
+from bot.documents import read_table
 from bot.web.admin_api import Cursor, Offset, RowId
 from bot.web.admin_auth import api
 from campaigns import cells, content, figures, ledger, lifecycle, news, roster, runs, schedule, segments, templates
@@ -614,8 +615,6 @@ def create_cell_route(
 
 def import_roster(request: Request, cell_id: int, data: bytes, filename: str, actor: Actor) -> roster.RosterReport:
     """Import a cell's resident list (bad rows reported, good rows kept); 404/413/415/422 as for cells."""
-    from bot.cli_campaigns import read_table
-
     if len(data) > MAX_IMPORT_BYTES:
         raise HTTPException(413, f"文件过大（上限 {MAX_IMPORT_BYTES // 1024 // 1024} MB）")
     suffix = Path(filename).suffix.lower()
@@ -640,8 +639,6 @@ def import_roster(request: Request, cell_id: int, data: bytes, filename: str, ac
 
 def import_cells(request: Request, data: bytes, filename: str, actor: Actor) -> ImportReport:
     """Import an uploaded CSV/XLSX (bad rows reported, good rows kept); 413/415/422 when the file cannot be read."""
-    from bot.cli_campaigns import read_table
-
     if len(data) > MAX_IMPORT_BYTES:
         raise HTTPException(413, f"文件过大（上限 {MAX_IMPORT_BYTES // 1024 // 1024} MB）")
     suffix = Path(filename).suffix.lower()

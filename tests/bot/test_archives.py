@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import cli_plans
 from bot.archives import DOCX, XLSX, ArchiveRefused, Limits, bounded_rows, check_zip, sheet_rows
+from bot.cli import plans as cli_plans
 from bot.config import Settings
 from bot.db import session_factory
 from bot.web.app import create_app
@@ -143,7 +143,7 @@ def test_the_plan_upload_refuses_a_docx_bomb(settings: Settings, bombs: dict[str
 
 
 def test_a_csv_past_the_row_limit_is_refused_by_both_readers(tmp_path: Path) -> None:
-    from bot.cli_campaigns import read_table as read_cells
+    from bot.documents import read_table as read_cells
     from surveys.tables import read_table as read_answers
 
     at_limit, over = tmp_path / "at.csv", tmp_path / "over.csv"

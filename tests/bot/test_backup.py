@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cli_ops import backup, restore
+from bot.cli.ops import backup, restore
 from bot.config import Settings
 from bot.db import dispose_engine, get_engine, session_factory, transaction
 from bot.dialogue import Dialogue, IncomingMessage

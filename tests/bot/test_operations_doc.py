@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.cli_ops import config_markdown
+from bot.cli.ops import config_markdown
 from bot.config import Settings
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "operations.md"

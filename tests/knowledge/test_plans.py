@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import cli_plans
+from bot.cli import plans as cli_plans
 from bot.db import dispose_engines, session_factory, transaction
 from bot.migrate import upgrade
 from knowledge import plans

@@ -15,7 +15,7 @@ from pathlib import Path
 
 DOMAIN = ("knowledge", "campaigns", "surveys")
 FIRST_PARTY = ("bot", *DOMAIN)
-# a name is forbidden when it equals an entry or starts with "entry." ("bot.cli" also covers bot.cli_admin etc.)
+# a name is forbidden when it equals an entry or starts with "entry." ("bot.cli" also covers bot.cli.admin etc.)
 FORBIDDEN = (
     "bot.web",
     "bot.channels",
@@ -27,7 +27,7 @@ FORBIDDEN = (
     "wechatpy",
     "apscheduler",
 )
-PREFIX_FORBIDDEN = ("bot.cli",)  # forbidden as a plain prefix too: bot.cli_admin, bot.cli_surveys …
+PREFIX_FORBIDDEN = ("bot.cli",)  # forbidden as a plain prefix too (bot.cli_* modules of older layouts)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cli_surveys import _print_text
+from bot.cli.surveys import _print_text
 from bot.db import transaction
 from surveys import export, report, verification
 from surveys.models import IN_PROGRESS, SurveyResponse

@@ -21,9 +21,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import cli_admin
 from bot.admin import accounts, throttle
 from bot.admin.models import AuditEntry, LoginClient, StaffUser
+from bot.cli import admin as cli_admin
 from bot.config import Settings
 from bot.db import session_factory, transaction
 from tests.support.admin import Staff, csrf_of, make_staff

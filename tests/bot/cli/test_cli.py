@@ -97,3 +97,27 @@ def test_every_help_page_prints(env: dict[str, str]) -> None:
         done = wufei(env, *args)
         assert done.returncode == 0, (args, done.stderr[-300:])
         assert "usage: wufei" in done.stdout
+
+
+def test_ask_imports_neither_the_web_app_nor_a_feature_group(env: dict[str, str]) -> None:
+    probe = (
+        "import sys\n"
+        "from bot.cli import main\n"
+        "code = main(['ask', '纸巾'])\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(('bot.web', 'fastapi', 'telegram', 'openpyxl'))"
+        " or m in {'bot.cli.admin', 'bot.cli.campaigns', 'bot.cli.surveys', 'bot.cli.ops', 'bot.cli.wechat'})\n"
+        "print('LOADED', loaded, code)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert "LOADED [] 0" in done.stdout
+
+
+def test_the_console_script_points_at_the_package_entry_point() -> None:
+    from importlib.metadata import entry_points
+
+    from bot import cli
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "wufei"]
+    assert script.value == "bot.cli:main"
+    assert script.load() is cli.main
