@@ -55,8 +55,17 @@ def main() -> None:
         profiler.stop()
         wall = time.perf_counter() - start
         event.remove(engine, "before_cursor_execute", count)
+        shown: list[str] = []
+
+        def show(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+            shown.append(" ".join(statement.split())[:160])
+
+        event.listen(engine, "before_cursor_execute", show)  # the statements of one more message of a known resident
+        dialogue.handle(IncomingMessage("web", "p0", QUESTIONS[0], utcnow()))
+        event.remove(engine, "before_cursor_execute", show)
     print(f"{n} messages in {wall:.2f} s: {1000 * wall / n:.2f} ms per message ({db.split(':')[0]})")
     print(f"{statements[0] / n:.2f} SQL statements per message (200 residents, each asked about {n // 200} times)")
+    print("statements of one message of a known resident:", *shown, sep="\n  ")
     print(profiler.output_text(unicode=True, color=False, show_all=False, short_mode=True))
 
 

@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import handover, hooks, ratelimit, texts
+from bot import handover, hooks, ratelimit, sender, texts
 from bot.config import Settings
 from bot.db import transaction
+from bot.handover_models import HandoverConversation
 from bot.models import ChatLog, ConversationState
 from bot.runtime import KnowledgeCache
 from campaigns import residents
@@ -64,6 +65,8 @@ class Turn:
 
     _state: ConversationState | None = field(default=None, init=False, repr=False)
     _state_read: bool = field(default=False, init=False, repr=False)
+    _handover: HandoverConversation | None = field(default=None, init=False, repr=False)
+    _handover_read: bool = field(default=False, init=False, repr=False)
 
     @property
     def now(self) -> dt.datetime:
@@ -75,6 +78,17 @@ class Turn:
         if not self._state_read:
             self._state, self._state_read = self.session.get(ConversationState, self.resident.id), True
         return self._state
+
+    def known(self, state: ConversationState | None, handover_open: HandoverConversation | None) -> None:
+        """State and open conversation already read with the resident (bot/sender.py): no statement of their own."""
+        self._state, self._state_read = state, True
+        self._handover, self._handover_read = handover_open, True
+
+    def open_handover(self) -> HandoverConversation | None:
+        """The resident's open 人工客服 conversation as the message found it (read once)."""
+        if not self._handover_read:
+            self._handover, self._handover_read = handover.open_for(self.session, self.resident.id), True
+        return self._handover
 
     def drop_state(self) -> None:
         """Delete the resident's conversation state (a hook that gives up a question it asked)."""
@@ -173,41 +187,45 @@ class Dialogue:
         """The rate limit first (typed text only: events such as unsubscribe always go through), then the answer."""
         now = message.received_at
         limit = self.settings.chat.rate_per_minute if message.kind == "text" else 0
-        # one statement finds a known resident and counts their last minute
-        found, verdict = ratelimit.find_and_check(
-            session, channel=message.channel, external_id=message.user_id, now=now, per_minute=limit
-        )
+        # one statement finds a known resident, counts their last minute and reads what their turn needs
+        known = sender.find(session, channel=message.channel, external_id=message.user_id, now=now, per_minute=limit)
+        found = known.resident if known is not None else None
         if found is not None and found.status == "unreachable":
             residents.seen(session, found, now=now)  # before the hooks: they see a reachable resident
         resident = found or residents.get_or_create(
             session, channel=message.channel, external_id=message.user_id, now=now
         )
-        outcome, replies = self._answer(session, message, text, resident, verdict)
+        outcome, replies = self._answer(session, message, text, resident, known)
         if found is not None:
             # written last: on SQLite the first write takes the database's write lock until the commit
             residents.seen(session, found, now=now)
         return outcome, replies
 
     def _answer(
-        self, session: Session, message: IncomingMessage, text: str, resident: Resident, verdict: str | None
+        self, session: Session, message: IncomingMessage, text: str, resident: Resident, known: sender.Sender | None
     ) -> tuple[str, list[Reply]]:
         """The rate limit's verdict applied (typed text only), then the answer."""
         now = message.received_at
+        verdict = known.verdict if known is not None else None
         if message.kind == "text":
             if verdict == "notice":
                 ratelimit.record_notice(session, resident_id=resident.id, channel=message.channel, text=text, now=now)
                 return "ratelimited", [Reply(texts.RATE_LIMITED)]
             if verdict == "drop":
                 return "dropped", []
-        reply = self._handle(session, message, text, resident)
+        reply = self._handle(session, message, text, resident, known)
         return (reply.answer.intent if reply.answer is not None else "other"), [reply]
 
-    def _handle(self, session: Session, message: IncomingMessage, text: str, resident: Resident) -> Reply:
+    def _handle(
+        self, session: Session, message: IncomingMessage, text: str, resident: Resident, known: sender.Sender | None
+    ) -> Reply:
         now = message.received_at
-        kb = self.knowledge.get(session)
+        kb = self.knowledge.get(session, version=known.knowledge_version if known is not None else None)
         area = resident.area or self.settings.default_area
         city = resident.city or self.settings.default_city
         turn = Turn(session, resident, message, text, self.settings)
+        if known is not None:
+            turn.known(known.state, known.handover)
         for hook in hooks.before_knowledge():
             hooked = hook(turn)
             if hooked is not None:

@@ -129,7 +129,7 @@ def _touch(conversation: HandoverConversation, turn: Turn) -> None:
 
 def after_answer(turn: Turn, answer: Answer) -> Answer:
     """The knowledge answer, with the waiting line while a conversation is open; a second unknown in a row opens one."""
-    conversation = open_for(turn.session, turn.resident.id)
+    conversation = turn.open_handover()  # usually read with the resident (bot/sender.py)
     if conversation is not None:
         _touch(conversation, turn)
         return replace(answer, text=f"{answer.text}\n{WAITING_LINE}")

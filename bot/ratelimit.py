@@ -16,52 +16,31 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from sqlalchemy import Executable, bindparam, case, delete, func, select, true
+from sqlalchemy import Executable, bindparam, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.models import ChatClientMinute, ChatLog
-from campaigns.models import ChannelIdentity, Resident
+from campaigns.models import Resident
 
 WINDOW = dt.timedelta(minutes=1)
 LIMITED = "ratelimited"  # the chat_log intent of a notice
 Verdict = Literal["notice", "drop"]
 
 
-def _since(column: Any) -> Any:
-    """The resident's chat log rows of the last minute matching `column` (a correlated count)."""
-    return (
-        select(func.count(ChatLog.id))
-        .where(
-            ChatLog.resident_id == Resident.id,
-            ChatLog.created_at > bindparam("since", type_=ChatLog.__table__.c.created_at.type),
-            column,
-        )
-        .scalar_subquery()
-    )
+def since_count(intent: str | None) -> Any:
+    """The resident's chat log rows of the last minute (of `intent` if given): a correlated count for one statement."""
+    where = [
+        ChatLog.resident_id == Resident.id,
+        ChatLog.created_at > bindparam("since", type_=ChatLog.__table__.c.created_at.type),
+    ]
+    if intent is not None:
+        where.append(ChatLog.intent == intent)
+    return select(func.count(ChatLog.id)).where(*where).scalar_subquery()
 
 
-# the resident behind a channel address and their last minute's counts in one indexed statement (one round trip)
-_RESIDENT_RECENT = (
-    select(Resident, _since(true()), _since(ChatLog.intent == LIMITED))
-    .join(ChannelIdentity)
-    .where(ChannelIdentity.channel == bindparam("channel"), ChannelIdentity.external_id == bindparam("external_id"))
-)
-
-
-def find_and_check(
-    session: Session, *, channel: str, external_id: str, now: dt.datetime, per_minute: int
-) -> tuple[Resident | None, Verdict | None]:
-    """The known resident behind (channel, external_id) with `check`'s verdict, in one statement; (None, None) if new."""
-    params = {"channel": channel, "external_id": external_id, "since": now - WINDOW}
-    row = session.execute(_RESIDENT_RECENT, params).first()
-    if row is None:
-        return None, None
-    resident, answered, noticed = row
-    return resident, (_verdict(int(answered), int(noticed), per_minute) if per_minute > 0 else None)
-
-
-def _verdict(answered: int, noticed: int, per_minute: int) -> Verdict | None:
+def verdict(answered: int, noticed: int, per_minute: int) -> Verdict | None:
+    """The per-resident limit for one more message: None to answer, "notice" once over, "drop" after the notice."""
     if answered - noticed < per_minute:
         return None
     return "drop" if noticed else "notice"
@@ -96,7 +75,7 @@ def _build_upsert(dialect: str) -> Executable:
     ).returning(ChatClientMinute.messages)
 
 
-# built once per dialect, like _RECENT: building and compiling the upsert cost ten times what running it does
+# built once per dialect, like the sender's statement (bot/sender.py): building and compiling the upsert cost ten times what running it does
 _UPSERTS = {dialect: _build_upsert(dialect) for dialect in ("sqlite", "postgresql")}
 
 

@@ -46,9 +46,9 @@ class KnowledgeCache:
     _version: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def get(self, session: Session) -> KnowledgeBase:
-        """The current snapshot (one cheap version read per call)."""
-        version = service.current_version(session)
+    def get(self, session: Session, *, version: str | None = None) -> KnowledgeBase:
+        """The current snapshot (one cheap version read per call, none when the caller read `version` already)."""
+        version = version if version is not None else service.current_version(session)
         if self._kb is not None and version == self._version:
             return self._kb
         with self._lock:

@@ -1,0 +1,73 @@
+"""One statement reads a known sender and what their turn needs (bot/sender.py), and each part still takes effect."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import handover
+from bot.config import Settings
+from bot.db import transaction
+from bot.dialogue import Dialogue
+from campaigns.models import ChannelIdentity
+from knowledge.meta import bump_version
+from tests.support.dialog import T0, say
+
+
+@contextmanager
+def selects(factory: sessionmaker[Session]) -> Iterator[list[str]]:
+    """The SELECT statements sent while the block runs."""
+    engine = factory.kw["bind"]
+    seen: list[str] = []
+
+    def listen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+
+
+def test_a_known_residents_message_reads_in_two_selects(factory: sessionmaker[Session], settings: Settings) -> None:
+    dialogue = Dialogue(factory, settings)
+    say(dialogue, "电池")  # first contact: creates the resident and a pending question
+    with selects(factory) as seen:
+        reply = say(dialogue, "2", at=T0 + dt.timedelta(seconds=5))
+    assert "有害垃圾" in reply.text  # the pending question came with the resident
+    # the sender (resident, rate counts, state, open conversation, knowledge version) and the survey responses
+    assert len(seen) == 2, seen
+    assert "conversation_states" in seen[0] and "handover_conversations" in seen[0] and "kb_meta" in seen[0]
+
+
+def test_a_conversation_opened_elsewhere_is_seen_by_the_next_message(
+    factory: sessionmaker[Session], settings: Settings
+) -> None:
+    dialogue = Dialogue(factory, settings)
+    say(dialogue, "电池")
+    assert handover.WAITING_LINE not in say(dialogue, "废纸", at=T0 + dt.timedelta(seconds=5)).text
+    with transaction(factory) as session:  # another process (staff, or the resident on another channel)
+        resident_id = session.scalar(select(ChannelIdentity.resident_id).where(ChannelIdentity.external_id == "u1"))
+        assert resident_id is not None
+        handover.open_conversation(
+            session, resident_id=resident_id, channel="web", external_id="u1", reason="asked", question="", now=T0
+        )
+    assert handover.WAITING_LINE in say(dialogue, "废纸", at=T0 + dt.timedelta(seconds=10)).text
+
+
+def test_a_knowledge_change_elsewhere_rebuilds_the_snapshot(factory: sessionmaker[Session], settings: Settings) -> None:
+    dialogue = Dialogue(factory, settings)
+    say(dialogue, "废纸")
+    first = dialogue.knowledge._kb
+    say(dialogue, "废纸", at=T0 + dt.timedelta(seconds=5))
+    assert dialogue.knowledge._kb is first  # same version: the snapshot is kept
+    with transaction(factory) as session:
+        bump_version(session)
+    say(dialogue, "废纸", at=T0 + dt.timedelta(seconds=10))
+    assert dialogue.knowledge._kb is not first  # the version read with the resident saw the change
