@@ -4,20 +4,69 @@ jieba's main dictionary takes about a second and tens of megabytes to load, so i
 into our own `jieba.Tokenizer` (the global `jieba` instance is left alone). User words (catalogue names, plan
 vocabulary) are added to it; the frequency a word had before we raised it is kept so that "is this an ordinary
 word?" still has jieba's own answer.
+
+A process that starts from a compiled snapshot (knowledge/compiled.py) does not load the dictionary at all: the
+snapshot holds the dictionary as it was after the knowledge was built, in parts by first character, and a part is
+read the first time a text containing that character is segmented. Every lookup jieba makes while segmenting a text
+is of a substring of that text, so the parts of its characters are all it needs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import jieba
 
 _shared: jieba.Tokenizer | None = None
 _original: dict[str, int] = {}
+_added: list[tuple[str, int]] = []  # every add_word of this process in order: with jieba's dictionary, the state
 _lock = threading.Lock()
 jieba.setLogLevel(logging.WARNING)
+
+Parts = Callable[[str], dict[str, int]]  # the dictionary words starting with one character
+
+
+class Tokenizer(jieba.Tokenizer):
+    """jieba's tokenizer whose dictionary may be read part by part (by first character) from a snapshot."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._parts: Parts | None = None  # None: the whole dictionary is in FREQ
+        self._read: set[str] = set()
+        self._parts_lock = threading.Lock()
+
+    def prime(self, text: str) -> None:
+        """Read the dictionary parts of the characters of `text` that are not in memory yet."""
+        if self._parts is None:
+            return
+        missing = set(text).difference(self._read)
+        if not missing:
+            return
+        with self._parts_lock:
+            for ch in missing:
+                if ch not in self._read:
+                    self.FREQ.update(self._parts(ch))  # no key starting with ch is in FREQ before its part
+                    self._read.add(ch)
+
+    def cut(self, sentence: Any, *args: Any, **kwargs: Any) -> Any:
+        """jieba's cut (lcut, cut_for_search, suggest_freq and tokenize all call it) after priming the text."""
+        if self._parts is not None:
+            self.prime(jieba.strdecode(sentence))
+        return super().cut(sentence, *args, **kwargs)
+
+    def add_word(self, word: str, freq: int | None = None, tag: str | None = None) -> None:
+        """jieba's add_word, after reading the part the word belongs to."""
+        self.prime(word)
+        super().add_word(word, freq, tag)
+
+    def suggest_freq(self, segment: Any, tune: bool = False) -> int:
+        """jieba's suggest_freq, after priming the whole word."""
+        self.prime(segment if isinstance(segment, str) else "".join(segment))
+        return int(super().suggest_freq(segment, tune))
 
 
 def shared_tokenizer() -> jieba.Tokenizer:
@@ -26,10 +75,46 @@ def shared_tokenizer() -> jieba.Tokenizer:
     if _shared is None:
         with _lock:
             if _shared is None:
-                tokenizer = jieba.Tokenizer()
+                tokenizer = Tokenizer()
                 tokenizer.initialize()
                 _shared = tokenizer
     return _shared
+
+
+def started() -> bool:
+    """True once this process has a tokenizer (loaded or restored)."""
+    return _shared is not None
+
+
+def restore(total: int, original: dict[str, int], parts: Parts, added: list[tuple[str, int]]) -> bool:
+    """Start this process's tokenizer from a snapshot's dictionary instead of jieba's; False if one is running."""
+    global _shared
+    with _lock:
+        if _shared is not None:
+            return False
+        tokenizer = Tokenizer()
+        tokenizer.FREQ, tokenizer.total, tokenizer._parts = {}, total, parts
+        tokenizer.initialized = True
+        _original.update(original)
+        _added.extend(added)
+        _shared = tokenizer
+        return True
+
+
+def state() -> tuple[dict[str, int], int, dict[str, int], list[tuple[str, int]]]:
+    """The whole dictionary, its total, the words' frequencies before we raised them, and the words added."""
+    tokenizer = shared_tokenizer()
+    if isinstance(tokenizer, Tokenizer) and tokenizer._parts is not None:
+        raise ValueError("the dictionary was restored part by part: it is not all in memory")
+    return tokenizer.FREQ, int(tokenizer.total), dict(_original), list(_added)
+
+
+def state_key() -> str:
+    """A digest of the words added to jieba's dictionary in this process, in order (with it, the dictionary)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for word, value in _added:
+        digest.update(f"{word}\t{value}\n".encode())
+    return digest.hexdigest()
 
 
 def add_words(words: Iterable[str], *, freq: int | None = None, floor: int = 0, only_new: bool = False) -> None:
@@ -39,18 +124,25 @@ def add_words(words: Iterable[str], *, freq: int | None = None, floor: int = 0, 
         for word in words:
             if len(word) < 2 or (only_new and base_frequency(word) > 0):
                 continue
-            if word in _original and freq is None and tokenizer.FREQ.get(word, 0) >= floor:
+            if word in _original and freq is None and _freq(tokenizer, word) >= floor:
                 continue  # added by an earlier build of the knowledge (snapshots are rebuilt after edits)
-            _original.setdefault(word, tokenizer.FREQ.get(word, 0))
+            _original.setdefault(word, _freq(tokenizer, word))
             value = freq if freq is not None else max(tokenizer.suggest_freq(word, False), floor)
             tokenizer.add_word(word, freq=value)
+            _added.append((word, value))
+
+
+def _freq(tokenizer: jieba.Tokenizer, word: str) -> int:
+    if isinstance(tokenizer, Tokenizer):
+        tokenizer.prime(word)
+    return int(tokenizer.FREQ.get(word, 0))
 
 
 def base_frequency(word: str) -> int:
     """jieba's own frequency of `word` (0 when its dictionary does not have it)."""
     if word in _original:
         return _original[word]
-    return int(shared_tokenizer().FREQ.get(word, 0))
+    return _freq(shared_tokenizer(), word)
 
 
 def is_common_word(word: str) -> bool:

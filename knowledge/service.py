@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import uuid
 from typing import Any
 
 import yaml
@@ -11,6 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from knowledge import compiled, segment
 from knowledge.catalogue import (
     IMPORT_SOURCE,
     LOCAL_SOURCE,
@@ -22,10 +24,11 @@ from knowledge.catalogue import (
 )
 from knowledge.core import Faq, KnowledgeBase
 from knowledge.meta import BUNDLE_KEY, bump_version, current_version, get_meta, set_meta
-from knowledge.models import FaqEntry, Item, Unanswered
+from knowledge.models import FaqEntry, Item, KbMeta, Unanswered
 from knowledge.policy import PolicyIndex
 
 __all__ = ["bump_version", "current_version"]
+INSTANCE_KEY = "instance"  # a random id per database: with the version counter it names a knowledge snapshot
 
 
 def rule_mapping(entry: Entry) -> dict[str, Any]:
@@ -61,6 +64,7 @@ def bundled_faqs() -> list[dict[str, Any]]:
 
 def load_bundled(session: Session, *, now: dt.datetime, force: bool = False) -> bool:
     """Load the shipped catalogue and FAQ into the tables when they changed; staff edits are kept. True if loaded."""
+    ensure_instance(session)
     digest = bundled_digest()
     if not force and get_meta(session, BUNDLE_KEY) == digest:
         return False
@@ -103,8 +107,36 @@ def load_bundled(session: Session, *, now: dt.datetime, force: bool = False) -> 
     return True
 
 
+def ensure_instance(session: Session) -> str:
+    """This database's knowledge instance id, created on first use (it keys the on-disk snapshots)."""
+    value = get_meta(session, INSTANCE_KEY)
+    if value is not None:
+        return value
+    try:
+        with session.begin_nested():
+            session.add(KbMeta(key=INSTANCE_KEY, value=uuid.uuid4().hex))
+    except IntegrityError:  # another process created it first
+        pass
+    return get_meta(session, INSTANCE_KEY) or ""
+
+
 def build_knowledge(session: Session) -> KnowledgeBase:
-    """A fresh in-memory snapshot of everything the bot knows."""
+    """The in-memory snapshot of everything the bot knows; a fresh process reads it from the on-disk cache."""
+    instance = get_meta(session, INSTANCE_KEY)
+    key = compiled.snapshot_key(instance, current_version(session)) if instance else None
+    if key is not None:
+        cached = compiled.load(key)
+        if cached is not None:
+            return cached
+    first = not segment.started()
+    kb = _build_knowledge(session)
+    if key is not None and first:
+        compiled.save(key, kb)
+    return kb
+
+
+def _build_knowledge(session: Session) -> KnowledgeBase:
+    """A fresh in-memory snapshot built from the tables."""
     entries = [entry_from_row(row) for row in session.scalars(select(Item))]
     faqs = [
         Faq(row.key, row.title, tuple(tuple(words) for words in row.keywords), row.answer, row.source)
