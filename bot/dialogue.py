@@ -23,6 +23,7 @@ from knowledge import context, service
 from knowledge import texts as knowledge_texts
 from knowledge.answer import Answer, Choice
 from knowledge.normalize import normalize
+from surveys import chat as survey_chat
 
 log = logging.getLogger(__name__)
 PENDING_TTL = dt.timedelta(minutes=30)
@@ -33,6 +34,7 @@ PHOTO_MEDIA = frozenset({"image", "photo", "sticker"})
 # `respond`'s outcomes when a web address is over its limit (counted as "dropped" and "ratelimited")
 CLIENT_DROPPED, CLIENT_NOTICE = "client_dropped", "client_ratelimited"
 COUNTED = "counted"  # internal: the address's message is already counted, answer it
+RESIDENT_HINTS = 100_000  # senders whose resident id a process remembers (forgotten all at once when full)
 
 
 @dataclass
@@ -67,6 +69,8 @@ class Turn:
     _state_read: bool = field(default=False, init=False, repr=False)
     _handover: HandoverConversation | None = field(default=None, init=False, repr=False)
     _handover_read: bool = field(default=False, init=False, repr=False)
+    # respondent keys already known (in this transaction) to have no survey response: the survey hook skips its read
+    survey_keys_absent: frozenset[str] = field(default=frozenset(), init=False, repr=False)
 
     @property
     def now(self) -> dt.datetime:
@@ -134,6 +138,8 @@ class Dialogue:
         self.settings = settings
         self.knowledge = KnowledgeCache(factory)
         self.outcomes = Outcomes()
+        # (channel, external_id) -> the resident id seen last: a hint for the survey keys, checked against the row read
+        self._residents: dict[tuple[str, str], int] = {}
 
     def handle(self, message: IncomingMessage) -> list[Reply]:
         """Answer one message; never raises: a fault becomes a polite reply and a log entry."""
@@ -188,7 +194,12 @@ class Dialogue:
         now = message.received_at
         limit = self.settings.chat.rate_per_minute if message.kind == "text" else 0
         # one statement finds a known resident, counts their last minute and reads what their turn needs
-        known = sender.find(session, channel=message.channel, external_id=message.user_id, now=now, per_minute=limit)
+        address = (message.channel, message.user_id)
+        hint = self._residents.get(address)
+        keys = (hint, survey_chat.respondent_keys(self.settings, hint, now)) if hint is not None else None
+        known = sender.find(
+            session, channel=message.channel, external_id=message.user_id, now=now, per_minute=limit, survey_keys=keys
+        )
         found = known.resident if known is not None else None
         if found is not None and found.status == "unreachable":
             residents.seen(session, found, now=now)  # before the hooks: they see a reachable resident
@@ -196,6 +207,9 @@ class Dialogue:
             session, channel=message.channel, external_id=message.user_id, now=now
         )
         outcome, replies = self._answer(session, message, text, resident, known)
+        if len(self._residents) >= RESIDENT_HINTS:
+            self._residents.clear()
+        self._residents[address] = resident.id
         if found is not None:
             # written last: on SQLite the first write takes the database's write lock until the commit
             residents.seen(session, found, now=now)
@@ -226,6 +240,7 @@ class Dialogue:
         turn = Turn(session, resident, message, text, self.settings)
         if known is not None:
             turn.known(known.state, known.handover)
+            turn.survey_keys_absent = known.survey_keys_absent
         for hook in hooks.before_knowledge():
             hooked = hook(turn)
             if hooked is not None:

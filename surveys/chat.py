@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, select
@@ -16,6 +17,7 @@ from surveys.keys import message_key, resolve_salt, respondent_key
 from surveys.models import COMPLETED, EXPIRED, IN_PROGRESS, SurveyResponse
 
 if TYPE_CHECKING:
+    from bot.config import Settings
     from bot.dialogue import Turn
 
 log = logging.getLogger(__name__)
@@ -48,7 +50,10 @@ def survey_hook(turn: Turn) -> Answer | None:
     fingerprint = message_key(
         message.channel, message.user_id, message.received_at.isoformat(), message.kind, message.event, turn.text
     )
-    rows = turn.session.execute(_RESPONSES, {"keys": list(keyed)}).scalars().all()
+    if keyed.keys() <= turn.survey_keys_absent:  # read with the resident (bot/sender.py): no response, nothing to lock
+        rows: Sequence[SurveyResponse] = []
+    else:
+        rows = turn.session.execute(_RESPONSES, {"keys": list(keyed)}).scalars().all()
     current = [r for r in rows if _is_current(r, keyed[r.respondent_key or ""])]
     for response in current:
         if response.last_message_key == fingerprint:  # the same message delivered again: say the same, store nothing
@@ -92,6 +97,16 @@ def survey_hook(turn: Turn) -> Answer | None:
     if response.status == IN_PROGRESS:
         return _answer(flow.current_prompt(turn.session, started, response))
     return _answer(flow.resume(turn.session, started, response, turn.now))
+
+
+def respondent_keys(settings: Settings, resident_id: int, now: dt.datetime) -> list[str]:
+    """The resident's respondent keys of every current survey, as `survey_hook` computes them; [] if surveys are off."""
+    try:
+        surveys = load_surveys(settings.surveys.extra_dir, now=now)
+    except DefinitionError:
+        return []  # the hook logs it
+    salt = resolve_salt(settings.surveys.salt, settings.data_dir) if surveys else ""
+    return [respondent_key(salt, s.id, f"resident:{resident_id}") for s in surveys.values()]
 
 
 def _code(turn: Turn, survey: Survey, salt: str, subject: str) -> Answer:

@@ -15,6 +15,7 @@ from bot.db import transaction
 from bot.dialogue import Dialogue
 from campaigns.models import ChannelIdentity
 from knowledge.meta import bump_version
+from surveys.models import SurveyResponse
 from tests.support.dialog import T0, say
 
 
@@ -35,15 +36,16 @@ def selects(factory: sessionmaker[Session]) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", listen)
 
 
-def test_a_known_residents_message_reads_in_two_selects(factory: sessionmaker[Session], settings: Settings) -> None:
+def test_a_known_residents_message_reads_in_one_select(factory: sessionmaker[Session], settings: Settings) -> None:
     dialogue = Dialogue(factory, settings)
     say(dialogue, "电池")  # first contact: creates the resident and a pending question
     with selects(factory) as seen:
         reply = say(dialogue, "2", at=T0 + dt.timedelta(seconds=5))
     assert "有害垃圾" in reply.text  # the pending question came with the resident
-    # the sender (resident, rate counts, state, open conversation, knowledge version) and the survey responses
-    assert len(seen) == 2, seen
-    assert "conversation_states" in seen[0] and "handover_conversations" in seen[0] and "kb_meta" in seen[0]
+    # the sender: resident, rate counts, state, open conversation, knowledge version, whether a survey response exists
+    assert len(seen) == 1, seen
+    assert all(table in seen[0] for table in ("conversation_states", "handover_conversations", "kb_meta"))
+    assert "survey_responses" in seen[0]
 
 
 def test_a_conversation_opened_elsewhere_is_seen_by_the_next_message(
@@ -71,3 +73,20 @@ def test_a_knowledge_change_elsewhere_rebuilds_the_snapshot(factory: sessionmake
         bump_version(session)
     say(dialogue, "废纸", at=T0 + dt.timedelta(seconds=10))
     assert dialogue.knowledge._kb is not first  # the version read with the resident saw the change
+
+
+def test_a_survey_started_in_another_process_takes_the_next_answer(
+    factory: sessionmaker[Session], settings: Settings
+) -> None:
+    here, there = Dialogue(factory, settings), Dialogue(factory, settings)
+    say(here, "废纸")  # `here` now knows the sender and that they have no survey response
+    with selects(factory) as seen:
+        say(here, "废纸", at=T0 + dt.timedelta(seconds=5))
+    assert not any("FROM survey_responses" in s.split("WHERE")[0] for s in seen)  # no survey read of its own
+    started = say(there, "问卷", at=T0 + dt.timedelta(seconds=10))  # the same resident, through another process
+    assert started.answer is not None and started.answer.source == "survey"
+    reply = say(here, "1", at=T0 + dt.timedelta(seconds=15))
+    assert reply.answer is not None and reply.answer.source == "survey"  # an answer to the survey, not a "1"
+    with transaction(factory) as session:
+        response = session.scalars(select(SurveyResponse)).one()
+        assert response.current_question != started.answer.extra["survey_question"]  # it moved on
