@@ -68,6 +68,7 @@ _AREA = {
 _POLICY_CUE = re.compile(
     r"多少|目标|利用率|比例|比率|指标|要求|牵头|负责|任务|方案|达到|百分之|%|配合|协办|协助|责任单位|哪个部门|报送|经费"
     r"|几座|几家|几所|几场|几个|谁|哪个单位|哪些单位|哪些部门|保障|为重点|重点是|重点有|上报|多久|多长时间|协同|占比|处理能力"
+    r"|参与|管不管|归哪个|哪个局"
 )
 # Public spaces have two bins only (domain.md): 可回收物 and 其他垃圾.
 _PUBLIC_PLACE = re.compile("公园|广场|路边|马路|街上|大街|车站|地铁|公交|景区|商场|公共场所")
@@ -187,16 +188,11 @@ class KnowledgeBase:
             policy = self.policy.answer(norm, city=city)
         if policy is not None and sorting is not None and sorting.source == _GUESS_SOURCE and _PLAN_WORD.search(norm):
             return policy  # "回收利用率要搞到多少" is a plan question: never ask which bin a rate goes in
-        faq = self._faq(norm)
         if policy is not None and any(k in policy.extra for k in ("targets", "units", "tasks")):
-            if (
-                faq is None
-                or {"units", "no_plan"} & policy.extra.keys()
-                or _POLICY_CUE.search(norm)
-                or _PLAN_WORD.search(norm)
-            ):
-                return policy  # a figure or a responsibility from the plan
-            return faq  # "可回收物有哪些" asks no figure: the FAQ, not a plan target that shares a word
+            return policy  # a figure or a responsibility from the plan
+        if policy is not None and _unknown_plan_word(sorting):
+            return policy  # "新密农膜回收率…": a rate is no item; the plan's honest "not found" beats "不确定扔哪"
+        faq = self._faq(norm)
         if faq is not None:
             return faq
         if policy is not None and policy.confidence >= 0.5:
@@ -511,6 +507,13 @@ _IS_CATEGORY_QUESTION = re.compile(
     + "|".join(_CATEGORY_WORDS_LONGEST_FIRST)
     + r")(的)?(吗|么|嘛|不|呢|没)?[?？!！。]*$"
 )
+
+
+def _unknown_plan_word(answer: Answer | None) -> bool:
+    """True when the sorting path could only report an unknown "item" that is a plan measure ("密农膜回收率")."""
+    if answer is None or answer.intent != "unknown":
+        return False
+    return any(_PLAN_WORD.search(q) for q in answer.extra.get("unknown", ()))
 
 
 def _names_item(answer: Answer, norm: str) -> bool:

@@ -16,10 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge.answer import Answer
+from knowledge.lexicon import CATEGORY_WORDS
 from knowledge.plan_models import PlanDocument, PlanSection, PlanTarget, PlanTask
 from knowledge.plan_parser import render_target
 from knowledge.plans import same_city, short_city
 from knowledge.segment import add_words, shared_tokenizer
+from knowledge.texts import BINS
 
 # Resident-facing wording, kept apart from the logic below.
 TEXT_NO_FIGURE = "方案里没有找到关于「{topic}」的具体数字或说法，我不做猜测。可以换个说法，或问问具体指标（例如“生活垃圾回收利用率目标”）。"
@@ -78,11 +80,15 @@ STOP = {
     "怎么搞", "怎么弄", "咋搞", "咋弄", "干什么", "干啥", "做什么", "县里", "市里", "区里", "多少资金", "废城",
     "控制", "控制在", "控制到", "中不中", "行不行", "能不能", "是不是", "对不对", "有没有", "咋回事", "怎么回事",
     "啥意思", "什么意思", "回事", "不中", "不管", "管不管", "负不负责",
+    "到底", "究竟", "大概", "一般", "包括", "包含", "属于", "都有", "哪些是",
 }  # fmt: skip
 ASKING = re.compile("..(几|多少|哪些|谁|啥|什么)$")  # a question word glued to a keyword: 百分之几 (几点 stays)
 # a word made of a question word ("归谁", "谁管", "哪个局", "哪家"): the question, never the topic
 QUESTION_WORD = re.compile("^(归|由|是|找|问)?(谁|哪个|哪家|哪些|哪)")
 MODAL = re.compile("^(要|想|需)[\u4e00-\u9fff]$")  # 要建, 想搞: a modal glued to a verb
+# the household bins' names: "回收" inside 可回收物 is no plan keyword when nothing else asks about the plan
+BIN_NAME = re.compile("|".join(sorted((w for w, c in CATEGORY_WORDS.items() if c in BINS), key=len, reverse=True)))
+A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")  # 能不能, 行不行 (中不中 after normalize), 有没有, 达不达
 # Words written several ways in plans and questions, unified before segmenting: knowledge/data/plan_synonyms.yaml.
 SYNONYMS_FILE = Path(__file__).with_name("data") / "plan_synonyms.yaml"
 
@@ -150,6 +156,7 @@ def unify(text: str) -> str:
 def tokens(text: str) -> set[str]:
     """Keywords of a text: jieba search-mode words without stop words or single characters."""
     clean = re.sub(r"[“”\"'《》（）()，。、？?！!：:；;\s]", " ", unify(text.lower()))
+    clean = A_NOT_A.sub(" ", clean)  # "能不能到97", "中不中达到": the question form, never a keyword ("不能")
     words = set(_jieba().cut_for_search(clean))
     # "焚烧处理率" is cut 焚烧处理 + 率 while "处理率" stands alone elsewhere: give both the measure word
     words |= {
@@ -391,6 +398,12 @@ class PolicyIndex:
             return None
         planish = _has(q, TARGET_CUES) or _has(q, STRONG_CUES) or _has(q, WHO_CUES) or _has(q, DUTY_CUES)
         planish = planish or ("无废" in q and _has(q, CELL_CUES))
+        if not planish and BIN_NAME.search(q):
+            # "可回收物包括哪些": with no plan cue a bin's name is no plan keyword (回收 inside 可回收物 would find
+            # the plan's 利用 tasks); what is left decides, and nothing left means the bin is asked about
+            q = BIN_NAME.sub(" ", q)
+            if not tokens(q):
+                return None
         place = None if asked else _unloaded_place(q)
         if place and planish:
             return self._no_plan(place)
