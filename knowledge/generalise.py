@@ -118,7 +118,10 @@ class Generaliser:
         ]
         words = sorted({w for m in self.modifiers for w in m.words}, key=len, reverse=True)
         self._any_modifier = re.compile("|".join(map(re.escape, words))) if words else None
-        self.amounts = [(str(a["from"]), _words(a.get("words")), _rule(a)) for a in data.get("amounts") or []]
+        self.amounts = [
+            (str(a["from"]), _words(a.get("words")), _words(a.get("heads")), _rule(a))
+            for a in data.get("amounts") or []
+        ]
         self.vocab: dict[str, tuple[Rule, bool]] = {}
         for group in data.get("vocab") or []:
             rule = _rule(group)
@@ -207,10 +210,13 @@ class Generaliser:
                 return Guess(rule, word)
         return None
 
-    def amount(self, category: str, phrase: str) -> Guess | None:
-        """A small amount of a big stream goes in a household bin ("一块碎瓷砖" → 其他垃圾)."""
-        for source, words, rule in self.amounts:
-            if source == category and (word := next((w for w in words if w in phrase), None)) is not None:
+    def amount(self, category: str, phrase: str, surface: str = "") -> Guess | None:
+        """A small amount of a big stream goes in a household bin ("一块碎瓷砖" → 其他垃圾); `heads` limit a rule to
+        the names it is about ("一丁点地沟油" is kitchen oil, "一点汽油" is not)."""
+        for source, words, heads, rule in self.amounts:
+            if source != category or (heads and not surface.endswith(heads)):
+                continue
+            if (word := next((w for w in words if w in phrase), None)) is not None:
                 return Guess(rule, word)
         return None
 

@@ -35,6 +35,7 @@ from knowledge.lexicon import (
     SOILED,
     SOILED_TO_OTHER,
     STATE_CLAUSE,
+    STATE_VERBS,
     VESSELS,
 )
 from knowledge.normalize import normalize
@@ -44,6 +45,8 @@ from knowledge.segment import add_words, base_frequency, is_common_word, shared_
 ANSWER_THRESHOLD = 0.6
 VESSEL_ENDS = frozenset("杯碗盆盘碟勺盒罐壶瓶缸桶锅架凳")  # plain things whose metal, glass or plastic decides the bin
 MAX_SPAN_TOKENS = 6
+NOT_HOUSEHOLD = "非生活垃圾"
+NO_DRUG = re.compile("^(里面|里头|里边)?(没|没有|无|不含)(药|药了)$")
 # measure words that are nouns after a noun: "沙发套", "窗帘杆"… "套" ends the name instead of being dropped
 PACKAGING = frozenset("包装 包装盒 包装袋 包装纸 外包装 纸盒 纸袋".split())
 TRAILING_NOUNS = frozenset("套 根 条 张 块 台 堆".split())
@@ -214,6 +217,8 @@ class Matcher:
         content = _trim(chunk)
         if not content or all(t.isdigit() or (len(t) == 1 and not t.isalnum()) for t in content):
             return None
+        if NO_DRUG.match("".join(content)):
+            return None  # "（纸的，里面没药）": says what is not there, names nothing
         found = Found(query="".join(content), phrase=phrase)
         head = self._head(content)
         if head is not None and "的" in head[2]:
@@ -231,9 +236,7 @@ class Matcher:
                 # the name swallowed the end of the product ("香蕉水/的/瓶子" read as 水瓶子): the product decides
                 hazard = self._hazardous_content(None, content[-1], content[:-1])
             if hazard is not None:
-                self._accept(
-                    found, hazard, next(t for t in content if self.by_surface.get(t) is hazard), 0.8, "container"
-                )
+                self._accept(found, hazard, self._product_surface(content, hazard), 0.8, "container")
             else:
                 how = "exact" if not prefix else "head"
                 self._accept(found, entry, surface, self._prefix_confidence(entry, surface, prefix), how)
@@ -250,7 +253,7 @@ class Matcher:
             entry, surface, prefix = part  # "蜡笔头" goes where 蜡笔 goes
             self._accept(found, entry, surface, min(0.85, self._prefix_confidence(entry, surface, prefix)), "part")
         elif content[-1] in CONTAINERS and (hazard := self._hazardous_content(None, content[-1], content[:-1])):
-            self._accept(found, hazard, next(t for t in content if self.by_surface.get(t) is hazard), 0.8, "container")
+            self._accept(found, hazard, self._product_surface(content, hazard), 0.8, "container")
         else:
             self._fallback(found, content)
         self._generalise(found, content)
@@ -288,7 +291,9 @@ class Matcher:
         """A known name followed by a clause about its state ("牛棒骨/熬完汤", "快递纸箱/淋雨"), not by a container."""
         for cut in range(len(content) - 1, 0, -1):
             rest = "".join(content[cut:])
-            if not rest.startswith(STATE_CLAUSE):
+            if rest.startswith("子") and not rest.startswith(STATE_CLAUSE):
+                rest = rest[1:]  # "瓷勺/子/摔碎了": a name + 子 is the name (jieba cut the 子 off)
+            if not rest.startswith(STATE_CLAUSE) and rest not in STATE_VERBS:
                 continue
             if (
                 rest[-1] in VESSEL_ENDS
@@ -297,8 +302,8 @@ class Matcher:
             ):
                 return None  # "吃剩的饭盒": the clause ends with the thing asked about
             head = self._head(_trim(content[:cut]))
-            if head is not None and not head[2]:
-                return head
+            if head is not None and all(t in FOOD_BRANDS or t == "的" for t in head[2]):
+                return head  # nothing, or only a brand, before the name ("老干妈的玻璃瓶/洗了")
         return None
 
     def _hazardous_content(self, entry: Entry | None, surface: str, prefix: list[str]) -> Entry | None:
@@ -307,7 +312,25 @@ class Matcher:
             return None
         hazards = [self.by_surface[t] for t in prefix if t in self.by_surface]
         hazards = [e for e in hazards if e.category == "有害垃圾" and not e.kinds]
-        return hazards[-1] if hazards else None
+        if hazards:
+            return hazards[-1]
+        named = [t for t in prefix if t not in MODIFIERS]
+        if not named or any(t in self.by_surface for t in named):
+            return None  # a product the catalogue names and does not call hazardous ("洗发水瓶子")
+        # a product only the generalisation rules know ("碘伏瓶子", "敌敌畏瓶子"): its bin decides the container's
+        guess = self.generaliser.classify(named)
+        if guess is None or guess.category != "有害垃圾" or guess.rule.lower:
+            return None
+        rule = guess.rule
+        tip = rule.tip or texts.RULE_TIP.format(reason=rule.reason.rstrip("。"))
+        name = "".join(named)
+        return Entry(
+            name=name, category=rule.category, source=RULE_SOURCE, tip=tip, ref=rule.source, extra={"rule": rule.id}
+        )
+
+    def _product_surface(self, content: list[str], hazard: Entry) -> str:
+        """The words of the message that name the hazardous product."""
+        return next((t for t in content if self.by_surface.get(t) is hazard), hazard.name)
 
     def _material(self, entry: Entry | None, surface: str, prefix: list[str]) -> Entry | None:
         """A plain vessel takes the bin of the material named before it ("陶瓷马克杯" → 陶瓷 → 其他垃圾)."""
@@ -327,6 +350,8 @@ class Matcher:
     def _drug(self, content: list[str]) -> Entry | None:
         """The 过期药品 rule for a medicine the catalogue does not name ("降压药", "吃剩的头孢")."""
         text = "".join(content)
+        if NO_DRUG.match(text):
+            return None  # "里面没药": says there is no medicine
         if content[-1].endswith(DRUG_SUFFIXES) or any(name in text for name in DRUG_NAMES):
             return self.by_surface.get("过期药品")
         return None
@@ -376,7 +401,7 @@ class Matcher:
             if surface in self.by_surface:
                 best = self.by_surface[surface], surface, self.tokenize(text[:start])
                 break
-        if len(text) > 3 and text.endswith("子"):
+        if len(text) >= 3 and text.endswith("子"):
             # "消毒水瓶子" is 消毒水瓶 + 子, not 消毒 + 水瓶子: the longer name wins over a short one inside it
             plain = text[:-1]
             for start in range(max(0, len(plain) - self.max_len), len(plain) - 1):
@@ -457,7 +482,7 @@ class Matcher:
                 modifier = None  # "外卖" in 外卖盒 is the item's own name, not a word said about its state
             guess = (
                 modifier
-                or rules.amount(found.entry.category, found.phrase)
+                or rules.amount(found.entry.category, found.phrase, found.surface)
                 or (rules.longer(found.query, found.surface) if found.how == "head" else None)
                 or (rules.prefix_decides(found.query, found.surface) if found.how == "head" else None)
             )
@@ -486,6 +511,10 @@ class Matcher:
         if named:
             return
         prediction = self.model.predict(found.query)
+        if prediction.category == NOT_HOUSEHOLD:
+            # the imported (Shanghai) 非生活垃圾 rows are vehicles, carcasses, farm and factory waste: a name merely
+            # like them ("死掉的仓鼠") is something a resident has at home, so the model never sends it out of the bins
+            return
         if prediction.probability >= ANSWER_AT and not self._container_of_product(found.query, prediction.category):
             entry = Entry(
                 name=found.query,
