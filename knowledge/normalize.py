@@ -11,11 +11,12 @@ import unicodedata
 from importlib.resources import files
 
 import yaml
-import zhconv
-from zhconv.zhconv import getdict
 
-# Characters that only occur in traditional text: most messages have none and skip the (slower) conversion.
-_TRADITIONAL = frozenset(k for k, v in getdict("zh-cn").items() if len(k) == 1 and v != k)
+# Characters that only occur in traditional text: most messages have none and skip the (slower) conversion. They are
+# zhconv's zh-cn single characters that change, kept in a data file so that a start does not load zhconv's tables
+# (tests/knowledge/test_traditional_chars.py checks the file against zhconv).
+TRADITIONAL_FILE = "data/traditional_chars.txt"
+_TRADITIONAL = frozenset(files("knowledge").joinpath(TRADITIONAL_FILE).read_text(encoding="utf-8").strip())
 
 MAX_CHARS = 500
 
@@ -99,6 +100,8 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
     """Clean a resident's message for matching; the result is lower-case Simplified Chinese without symbols."""
     text = unicodedata.normalize("NFKC", text[: limit * 2]).lower()
     if not text.isascii() and not _TRADITIONAL.isdisjoint(text):
+        import zhconv  # imported for the rare message in traditional characters only
+
         text = zhconv.convert(text, "zh-cn")
     if not _EMOJI_CHARS.isdisjoint(text):
         text = _emoji(text)
