@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +26,10 @@ import httpx
 from fastapi import FastAPI
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from serving import APP, BARE_CHAT, drop_pg, fresh_pg, init, start  # noqa: E402
+from serving import stop as stop_servers  # noqa: E402
+
 COOKIE = "wufei_chat"  # the web chat identity cookie (bot.web.identity.COOKIE)
 NO_JAR = CookieJar(DefaultCookiePolicy(allowed_domains=[]))  # the shared client keeps none: each resident sends its own
 QUESTIONS = [
@@ -59,33 +62,6 @@ async def bare_chat(body: dict[str, str]) -> dict[str, object]:
 def bare_health() -> dict[str, str]:
     """Ready."""
     return {"status": "ok"}
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start(target: list[str], env: dict[str, str], workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    """Start uvicorn in a subprocess and wait for /healthz."""
-    port = free_port()
-    command = [sys.executable, "-m", "uvicorn", *target, "--port", str(port), "--workers", str(workers)]
-    command += ["--log-level", "warning", "--no-access-log"]
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"{target} did not start")
 
 
 async def load(base: str, senders: int) -> tuple[int, int, list[float]]:
@@ -170,7 +146,7 @@ def main() -> None:
             folder = Path(tempfile.mkdtemp(prefix="wufei-load-"))
             db = url or f"sqlite:///{folder / 'bench.db'}"
             if backend == "postgres":
-                db = _fresh_pg(url)
+                db = fresh_pg(url)
             env = {
                 **os.environ,
                 "WUFEI_DATABASE_URL": db,
@@ -180,11 +156,9 @@ def main() -> None:
                 "WUFEI_CHAT__CLIENT_RATE_PER_MINUTE": "0",  # all senders come from 127.0.0.1
                 "WUFEI_CAMPAIGNS__SCHEDULER": "false",
             }
-            subprocess.run(
-                [sys.executable, "-m", "bot.cli", "init"], env=env, cwd=ROOT, check=True, capture_output=True
-            )
-            app, app_base = start(["--factory", "bot.web.app:create_app"], env, workers)
-            bare, bare_base = start(["load_bench:bare_app", "--app-dir", str(ROOT / "bench")], env, workers)
+            init(env)
+            app, app_base = start(APP, env, workers)
+            bare, bare_base = start(BARE_CHAT, env, workers)
             try:
                 warm_up(app_base)
                 for senders in SENDERS:
@@ -198,33 +172,9 @@ def main() -> None:
                         flush=True,
                     )
             finally:
-                for process in (app, bare):
-                    process.terminate()
-                    process.wait(timeout=30)
+                stop_servers([app, bare])
                 if backend == "postgres":
-                    _drop_pg(url, db)
-
-
-def _fresh_pg(server: str) -> str:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"wufei_load_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(server).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_pg(server: str, url: str) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
+                    drop_pg(url, db)
 
 
 if __name__ == "__main__":

@@ -42,16 +42,14 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import httpx  # noqa: E402
-from load_bench import COOKIE, NO_JAR, QUESTIONS, percentile, start, warm_up  # noqa: E402
+from load_bench import COOKIE, NO_JAR, QUESTIONS, percentile, warm_up  # noqa: E402
+from serving import APP, BARE_CHAT, drop_pg, fresh_pg, init, start  # noqa: E402
+from serving import load_average as load  # noqa: E402
+from serving import stop as stop_servers  # noqa: E402
 from sqlalchemy import create_engine, event, insert, text  # noqa: E402
-from sqlalchemy.engine import Engine, make_url  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
 
 T0 = dt.datetime(2026, 6, 5, 2, 0, tzinfo=dt.UTC)
-
-
-def load() -> str:
-    """The 1, 5 and 15 minute load averages."""
-    return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def web_id(i: int) -> str:
@@ -60,29 +58,6 @@ def web_id(i: int) -> str:
 
 
 # ---------------------------------------------------------------- databases
-
-
-def fresh_pg(server: str, name: str) -> str:
-    """Create database `name` on the server of `server` (dropping a leftover) and return its URL."""
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(server).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_pg(server: str, name: str) -> None:
-    """Drop database `name`."""
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def init(env: dict[str, str]) -> None:
-    """`wufei init` (migrations, knowledge) against env's database."""
-    subprocess.run([sys.executable, "-m", "bot.cli", "init"], env=env, cwd=ROOT, check=True, capture_output=True)
 
 
 def seed_pg(engine: Engine, n: int, history: int) -> None:
@@ -285,9 +260,9 @@ def chat(args: argparse.Namespace) -> None:
         for n in sizes:
             prepared[n] = prepare(args, n)
         for n in sizes:
-            servers[n] = start(["--factory", "bot.web.app:create_app"], prepared[n][0], 1)
+            servers[n] = start(APP, prepared[n][0])
             warm_up(servers[n][1])
-        servers["bare"] = start(["load_bench:bare_app", "--app-dir", str(ROOT / "bench")], prepared[sizes[0]][0], 1)
+        servers["bare"] = start(BARE_CHAT, prepared[sizes[0]][0])
         for run in range(args.runs):
             for s in senders:
                 for n in sizes:  # interleaved: a load swing on the shared machine hits every size alike
@@ -301,9 +276,7 @@ def chat(args: argparse.Namespace) -> None:
                 print(f"  run {run + 1} senders {s:>2} bare endpoint: {base['rps']:.0f}/s p50 {base['p50']:.1f} "
                       f"p99 {base['p99']:.1f} | load {load()}", flush=True)  # fmt: skip
     finally:
-        for process, _ in servers.values():
-            process.terminate()
-            process.wait(timeout=30)
+        stop_servers([process for process, _ in servers.values()])
     summary = []
     for n in sizes:
         env = prepared[n][0]

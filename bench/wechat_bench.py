@@ -12,7 +12,6 @@ is the bare endpoint's throughput over the app's: how many bare requests one mes
 import asyncio
 import itertools
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,27 +22,12 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tests.support.fake_wechat import AES_KEY, APP_ID, TOKEN, message_xml, signed_query  # noqa: E402
-from tests.support.server import free_port  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from serving import APP, start, stop  # noqa: E402
 
 PY = sys.executable
 QUESTIONS = ["用过的纸巾", "过期药品", "电池", "外卖餐盒", "快递纸箱", "大骨头", "奶茶", "旧衣服", "灯管", "帮助"]
-
-
-def start(args, env, port):
-    p = subprocess.Popen(
-        [PY, "-m", "uvicorn", *args, "--port", str(port), "--log-level", "warning", "--no-access-log"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return p
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise SystemExit("no start")
 
 
 async def load(base, senders, per_sender, offset, think=0.0):
@@ -102,10 +86,8 @@ def main():
         "WUFEI_CHAT__RATE_PER_MINUTE": "0",  # one openid per sender: measure answers, not the limit's drops
         "PYTHONPATH": str(ROOT),
     }
-    bare_port, real_port = free_port(), free_port()
-    bare = start(["wechat_bare_app:app", "--app-dir", str(ROOT / "bench")], env, bare_port)
-    real = start(["--factory", "bot.web.app:create_app"], env, real_port)
-    bare_url, real_url = f"http://127.0.0.1:{bare_port}", f"http://127.0.0.1:{real_port}"
+    bare, bare_url = start(["wechat_bare_app:app", "--app-dir", str(ROOT / "bench")], env)
+    real, real_url = start(APP, env)
     try:
         asyncio.run(load(real_url, 5, 4, 10_000_000))  # warm-up
         asyncio.run(load(bare_url, 5, 4, 0))
@@ -126,8 +108,7 @@ def main():
             print("  bare fixed-XML endpoint:", bo)
             print("  /wechat real app       :", ro)
     finally:
-        bare.terminate()
-        real.terminate()
+        stop([bare, real])
 
 
 if __name__ == "__main__":
