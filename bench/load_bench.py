@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from serving import APP, BARE_CHAT, drop_pg, fresh_pg, init, start  # noqa: E402
 from serving import stop as stop_servers  # noqa: E402
 
-COOKIE = "wufei_chat"  # the web chat identity cookie (bot.web.identity.COOKIE)
+COOKIE = "wufei_chat"  # the web chat identity cookie (bot.web.resident.identity.COOKIE)
 NO_JAR = CookieJar(DefaultCookiePolicy(allowed_domains=[]))  # the shared client keeps none: each resident sends its own
 QUESTIONS = [
     "用过的纸巾扔哪个桶",

@@ -53,7 +53,7 @@ T0 = dt.datetime(2026, 6, 5, 2, 0, tzinfo=dt.UTC)
 
 
 def web_id(i: int) -> str:
-    """The seeded web identity of resident i (22 URL-safe characters, like bot.web.identity.new_id)."""
+    """The seeded web identity of resident i (22 URL-safe characters, like bot.web.resident.identity.new_id)."""
     return "w" + str(i).zfill(21)
 
 
@@ -159,7 +159,7 @@ def point(base: str, senders: int, cookies: list[str], duration: float) -> dict[
 def cookies_for(env: dict[str, str], n: int, k: int = 5000) -> list[str]:
     """Signed cookies of k random seeded residents (the key the app derives from the salt in its data dir)."""
     from bot.config import Settings
-    from bot.web.identity import sign, signing_key
+    from bot.web.resident.identity import sign, signing_key
 
     key = signing_key(Settings(database_url=env["WUFEI_DATABASE_URL"], data_dir=Path(env["WUFEI_DATA_DIR"])))
     rng = random.Random(n)

@@ -37,7 +37,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bot.web.identity import COOKIE  # noqa: E402
+from bot.web.resident.identity import COOKIE  # noqa: E402
 from tests.support.fake_wechat import APP_ID, TOKEN, message_xml, signed_query  # noqa: E402
 from tests.support.server import free_port, wait_healthy  # noqa: E402
 

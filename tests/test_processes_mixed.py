@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.db import transaction
-from bot.web.identity import COOKIE
+from bot.web.resident.identity import COOKIE
 from campaigns.models import ChannelIdentity
 from surveys.flow import answers_of
 from surveys.models import COMPLETED, SurveyResponse

@@ -34,7 +34,7 @@ from sqlalchemy import func, select
 from bot import texts
 from bot.db import dispose_engine, session_factory, transaction
 from bot.models import ChatLog
-from bot.web.identity import COOKIE
+from bot.web.resident.identity import COOKIE
 from campaigns.models import ChannelIdentity
 from surveys.flow import answers_of
 from surveys.models import SurveyResponse

@@ -31,7 +31,7 @@ from sqlalchemy import func, select
 from bot import texts
 from bot.db import dispose_engine, session_factory, transaction
 from bot.models import ChatLog
-from bot.web.identity import COOKIE
+from bot.web.resident.identity import COOKIE
 
 HOLD = 8.0
 # the clients send faster than a resident (or one address) may

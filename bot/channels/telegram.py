@@ -3,7 +3,7 @@
 Update -> IncomingMessage -> Dialogue.handle -> sendMessage (choices as an inline keyboard). Conversation state
 lives in our database (the dialogue's ConversationState), never in python-telegram-bot's memory, so a restart
 or another worker continues the conversation. The same Application serves webhook mode (built with
-`.updater(None)`, fed by bot.web.telegram) and polling mode (`wufei telegram poll`).
+`.updater(None)`, fed by bot.web.webhooks.telegram) and polling mode (`wufei telegram poll`).
 """
 
 from __future__ import annotations

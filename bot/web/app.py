@@ -25,31 +25,22 @@ from bot.config import Settings, get_settings
 from bot.db import transaction
 from bot.dialogue import Dialogue
 from bot.runtime import ensure_ready
-from bot.web import (
-    access_log,
-    admin_api,
-    admin_api_campaigns,
-    admin_api_surveys,
-    admin_auth,
-    api_docs,
-    chat,
-    console,
-    console_campaigns,
-    console_inbox,
-    console_residents,
-    console_segments,
-    console_surveys,
-    exposure,
-    limits,
-    metrics,
-    outbox,
-    tracked_links,
-)
-from bot.web import survey as survey_web
-from bot.web import survey_link as survey_link_web
-from bot.web import telegram as telegram_web
-from bot.web import wechat as wechat_web
+from bot.web import access_log, admin_auth, api_docs, exposure, limits, metrics
+from bot.web.admin_api import campaigns as admin_api_campaigns
+from bot.web.admin_api import core as admin_api
+from bot.web.admin_api import surveys as admin_api_surveys
 from bot.web.admin_auth import PASSWORD_PAGE, LoginRequired, PasswordChangeRequired
+from bot.web.console import campaigns as console_campaigns
+from bot.web.console import inbox as console_inbox
+from bot.web.console import pages as console
+from bot.web.console import residents as console_residents
+from bot.web.console import segments as console_segments
+from bot.web.console import surveys as console_surveys
+from bot.web.resident import chat, outbox, tracked_links
+from bot.web.resident import survey as survey_web
+from bot.web.resident import survey_link as survey_link_web
+from bot.web.webhooks import telegram as telegram_web
+from bot.web.webhooks import wechat as wechat_web
 
 STATIC = Path(__file__).with_name("static")
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-import bot.web.chat
+import bot.web.resident.chat
 from bot import ratelimit, texts
 from bot.config import ChatSettings, Settings
 from bot.db import transaction
@@ -141,7 +141,7 @@ def per_client(settings: Settings, per_minute: int) -> Settings:
 def one_minute(monkeypatch: pytest.MonkeyPatch) -> dt.datetime:
     """The web chat's clock stands still, so a test's messages cannot straddle two per-client windows."""
     frozen = dt.datetime.now(dt.UTC).replace(second=5, microsecond=0)
-    monkeypatch.setattr(bot.web.chat, "utcnow", lambda: frozen)
+    monkeypatch.setattr(bot.web.resident.chat, "utcnow", lambda: frozen)
     return frozen
 
 

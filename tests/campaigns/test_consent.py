@@ -21,7 +21,7 @@ from bot.web.app import create_app
 from campaigns import cells, ledger, lifecycle, runs, segments, texts
 from campaigns.delivery import DeliveryLoop
 from campaigns.models import ChannelIdentity, Resident, WebOutbox
-from tests.bot.web.test_admin_campaigns import console_settings
+from tests.bot.web.admin_api.test_admin_campaigns import console_settings
 from tests.support.admin import console_login, staff_per_role
 from tests.support.campaigns import FakeSender
 

@@ -16,7 +16,7 @@ from campaigns import figures, links, texts
 from campaigns.delivery import DeliveryLoop
 from campaigns.models import Delivery, TrackedLink
 from surveys.models import COMPLETED, SurveyLink, SurveyResponse
-from tests.bot.web.test_admin_campaigns import console_settings
+from tests.bot.web.admin_api.test_admin_campaigns import console_settings
 from tests.campaigns.test_links import BASE, T0, fire
 from tests.support.admin import console_login, staff_per_role
 from tests.support.campaigns import FakeSender, add_residents

@@ -25,7 +25,7 @@ from campaigns.delivery import DeliveryLoop, send_test
 from campaigns.models import Campaign, Resident, TrackedLink
 from tests.bot.channels.test_telegram_sender import with_telegram
 from tests.bot.channels.test_wechat_outbound import make_sender, opened
-from tests.bot.web.test_admin_campaigns import console_settings
+from tests.bot.web.admin_api.test_admin_campaigns import console_settings
 from tests.campaigns.test_links import BASE, T0, fire
 from tests.support.admin import console_login, staff_per_role
 from tests.support.campaigns import FakeTemplateSender, add_residents

@@ -18,7 +18,7 @@ from bot.db import session_factory, transaction, utcnow
 from bot.web.app import create_app
 from campaigns import binding, cells, roster
 from campaigns.models import Cell, Resident
-from tests.bot.web.test_admin_campaigns import console_settings
+from tests.bot.web.admin_api.test_admin_campaigns import console_settings
 from tests.support.admin import console_login, staff_per_role
 from tests.support.campaigns import add_residents
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from bot.web.identity import COOKIE
+from bot.web.resident.identity import COOKIE
 
 
 class WebResidents:

@@ -218,7 +218,7 @@ def test_bad_or_foreign_updates_get_a_4xx_without_a_trace(base: str, fake: FakeT
 def test_without_a_token_the_channel_is_off_and_says_so(
     settings: Settings, factory: sessionmaker[Session], caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="bot.web.telegram"), running_server(settings) as base:
+    with caplog.at_level(logging.INFO, logger="bot.web.webhooks.telegram"), running_server(settings) as base:
         r = httpx.post(f"{base}/telegram/webhook", json={"update_id": 1}, headers={HEADER: "x"}, timeout=30)
     assert r.status_code == 404 and r.json()["detail"] == telegram_texts.CHANNEL_OFF
     assert any("Telegram channel off" in rec.getMessage() for rec in caplog.records)
@@ -231,7 +231,7 @@ def test_an_unreachable_bot_api_leaves_the_web_app_running(
 
     telegram = TelegramSettings(token=TOKEN, base_url=f"http://127.0.0.1:{free_port()}/bot", webhook_secret=SECRET)
     with (
-        caplog.at_level(logging.INFO, logger="bot.web.telegram"),
+        caplog.at_level(logging.INFO, logger="bot.web.webhooks.telegram"),
         running_server(settings.model_copy(update={"telegram": telegram})) as base,
     ):
         assert httpx.get(f"{base}/healthz", timeout=30).status_code == 200

@@ -13,8 +13,8 @@ from bot import texts
 from bot.channels.web_outbox import WebOutboxSender
 from bot.config import Settings
 from bot.db import session_factory, transaction
-from bot.web import identity
 from bot.web.app import create_app
+from bot.web.resident import identity
 from campaigns.models import ChannelIdentity
 from tests.support.webchat import WebResidents
 

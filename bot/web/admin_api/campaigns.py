@@ -21,7 +21,7 @@ from bot.admin.accounts import Actor
 from bot.admin.models import StaffUser
 from bot.db import transaction, utcnow
 from bot.documents import read_table
-from bot.web.admin_api import Cursor, Offset, RowId
+from bot.web.admin_api.core import Cursor, Offset, RowId
 from bot.web.admin_auth import api
 from campaigns import cells, content, figures, ledger, lifecycle, news, roster, runs, schedule, segments, templates
 from campaigns.cells import ImportReport

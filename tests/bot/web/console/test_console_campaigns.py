@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.db import session_factory, transaction, utcnow
 from bot.web.app import create_app
 from campaigns import ledger, runs
-from tests.bot.web.test_admin_campaigns import console_settings
+from tests.bot.web.admin_api.test_admin_campaigns import console_settings
 from tests.support.admin import Staff, console_login, staff_per_role
 from tests.support.campaigns import add_residents
 

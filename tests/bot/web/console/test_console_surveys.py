@@ -14,7 +14,7 @@ from bot.admin import audit
 from bot.config import Settings
 from bot.db import dispose_engines, session_factory, transaction
 from bot.web.app import create_app
-from tests.bot.web.test_admin_surveys import BAD, CURRENT, GOOD, HEADER, csv_bytes
+from tests.bot.web.admin_api.test_admin_surveys import BAD, CURRENT, GOOD, HEADER, csv_bytes
 from tests.support.admin import Staff, console_login, staff_per_role
 
 PAGE = "/admin/surveys"

@@ -16,7 +16,7 @@ from bot.db import session_factory, transaction, utcnow
 from bot.web.app import create_app
 from campaigns import binding, lifecycle
 from campaigns import binding_texts as texts
-from tests.bot.web.test_admin_campaigns import console_settings
+from tests.bot.web.admin_api.test_admin_campaigns import console_settings
 from tests.support.admin import console_login, make_staff
 from tests.support.webchat import WebResidents
 

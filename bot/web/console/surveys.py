@@ -12,8 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from bot.admin import audit
 from bot.db import transaction, utcnow
-from bot.web import console
-from bot.web.admin_api_surveys import (
+from bot.web.admin_api.surveys import (
     ALL_WAVES,
     DEFAULT_BY,
     DIMENSION_NAMES,
@@ -34,6 +33,7 @@ from bot.web.admin_api_surveys import (
 )
 from bot.web.admin_auth import ConsoleUser
 from bot.web.admin_auth import console as console_access
+from bot.web.console import pages as console
 from surveys import chart, html_report, verification
 from surveys.definition import Survey
 from surveys.tally import GROUPABLE

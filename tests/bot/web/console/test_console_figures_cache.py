@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.db import dispose_engines, session_factory
 from bot.web.app import create_app
 from surveys import report, report_cache
-from tests.bot.web.test_admin_surveys import GOOD, csv_bytes
+from tests.bot.web.admin_api.test_admin_surveys import GOOD, csv_bytes
 from tests.support.admin import console_login, staff_per_role
 
 PAGE = "/admin/surveys"

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from bot.config import Settings
 from bot.db import session_factory
 from bot.web.app import create_app
-from tests.bot.web.test_admin_campaigns import console_settings
+from tests.bot.web.admin_api.test_admin_campaigns import console_settings
 from tests.support.admin import Staff, console_login, staff_per_role
 
 FORM = {

@@ -1,6 +1,6 @@
 """POST /api/chat: the web chat channel (JSON in, replies and the structured answer out).
 
-Who is talking comes from the server-issued identity cookie (`bot.web.identity`), never from the body: the first
+Who is talking comes from the server-issued identity cookie (`bot.web.resident.identity`), never from the body: the first
 message without a valid cookie gets a new identity. Before that, the per-client limit counts the message against
 the sender's address, so a flood that throws its cookie away each time is told once and then refused with a 429.
 """
@@ -18,7 +18,7 @@ from bot.admin.throttle import client_key
 from bot.config import Settings
 from bot.db import utcnow
 from bot.dialogue import CLIENT_DROPPED, CLIENT_NOTICE, Dialogue, IncomingMessage
-from bot.web import identity
+from bot.web.resident import identity
 
 router = APIRouter(tags=["chat"])
 

@@ -16,8 +16,8 @@ from bot import cli
 from bot.config import Settings
 from bot.db import dispose_engines, transaction
 from bot.models import ChatClientMinute
-from bot.web import tracked_links
 from bot.web.app import create_app
+from bot.web.resident import tracked_links
 from campaigns import lifecycle, links, runs, templates
 from campaigns.delivery import DeliveryLoop
 from campaigns.lifecycle import CampaignError

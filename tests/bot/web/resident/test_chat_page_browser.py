@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.config import CampaignSettings, Settings
 from bot.db import session_factory, transaction, utcnow
-from bot.web import identity
+from bot.web.resident import identity
 from campaigns import lifecycle
 from campaigns.models import WebOutbox
 from tests.support.browser import chrome, require_browser

@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from bot.admin import audit
 from bot.db import transaction, utcnow
-from bot.web import admin_api_campaigns as core
-from bot.web.admin_api import Offset, RowId
+from bot.web.admin_api import campaigns as core
+from bot.web.admin_api.core import Offset, RowId
 from bot.web.admin_auth import ConsoleUser, console
-from bot.web.console import add_nav, back, messages, render
+from bot.web.console.pages import add_nav, back, messages, render
 from campaigns import cells, figures, ledger, lifecycle, news, roster, runs, schedule, templates
 from campaigns.models import Campaign
 from campaigns.texts import CELL_STATUSES, STATE_NAMES

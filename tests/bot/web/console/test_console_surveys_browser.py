@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.db import session_factory, transaction, utcnow
 from surveys.definition import load_surveys
 from surveys.importer import import_file
-from tests.bot.web.test_admin_surveys import BAD, CURRENT, GOOD, csv_bytes
+from tests.bot.web.admin_api.test_admin_surveys import BAD, CURRENT, GOOD, csv_bytes
 from tests.support.admin import Staff, make_staff
 from tests.support.browser import chrome, console_login, require_browser, screenshot
 from tests.support.server import running_server

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from bot.admin import audit
 from bot.admin import residents as staff_ops
 from bot.db import transaction, utcnow
-from bot.web.admin_api import ID_MAX, RowId
+from bot.web.admin_api.core import ID_MAX, RowId
 from bot.web.admin_auth import ConsoleUser, console
-from bot.web.console import add_nav, back, messages, render
+from bot.web.console.pages import add_nav, back, messages, render
 from campaigns import directory
 from campaigns.models import ChannelIdentity, Resident
 from surveys.keys import resolve_salt

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from bot.db import transaction, utcnow
-from bot.web.survey import _form, _page
+from bot.web.resident.survey import _form, _page
 from surveys import flow, links, texts
 from surveys.definition import DefinitionError, load_surveys
 from surveys.keys import resolve_salt

@@ -21,7 +21,7 @@ from bot import ratelimit
 from bot.admin.throttle import client_key
 from bot.db import transaction, utcnow
 from bot.web.admin_auth import client_address
-from bot.web.survey import _page
+from bot.web.resident.survey import _page
 from campaigns import links
 
 router = APIRouter(tags=["campaigns"])

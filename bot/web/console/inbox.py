@@ -12,9 +12,9 @@ from bot import handover
 from bot.admin import audit
 from bot.db import transaction, utcnow
 from bot.handover_models import HandoverConversation, HandoverReply
-from bot.web.admin_api import RowId
+from bot.web.admin_api.core import RowId
 from bot.web.admin_auth import ConsoleUser, console
-from bot.web.console import add_nav, back, messages, render
+from bot.web.console.pages import add_nav, back, messages, render
 from knowledge import curation
 from knowledge.curation import CurationError
 

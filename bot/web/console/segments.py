@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from bot.admin import audit
 from bot.db import transaction, utcnow
-from bot.web import admin_api_campaigns as core
-from bot.web.admin_api import RowId
+from bot.web.admin_api import campaigns as core
+from bot.web.admin_api.core import RowId
 from bot.web.admin_auth import ConsoleUser, console
-from bot.web.console import add_nav, back, messages, render
+from bot.web.console.pages import add_nav, back, messages, render
 from campaigns import segments
 from campaigns.models import ChannelIdentity, Resident, Segment
 from campaigns.texts import RULE_NAMES

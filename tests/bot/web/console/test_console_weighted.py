@@ -18,7 +18,7 @@ from bot.web.app import create_app
 from surveys import chart, report_cache
 from surveys.definition import load_surveys
 from surveys.weights import load_population
-from tests.bot.web.test_admin_surveys import csv_bytes
+from tests.bot.web.admin_api.test_admin_surveys import csv_bytes
 from tests.support.admin import console_login, staff_per_role
 
 PAGE = "/admin/surveys"

@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from bot.db import transaction, utcnow
-from bot.web.chat import client_address
+from bot.web.resident.chat import client_address
 from surveys import flow, report_cache, texts, verification
 from surveys.definition import DefinitionError, Question, Survey, load_surveys
 from surveys.keys import resolve_salt, respondent_key

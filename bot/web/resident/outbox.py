@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from bot import texts
 from bot.channels import web_outbox
 from bot.db import transaction
-from bot.web import identity
+from bot.web.resident import identity
 from campaigns import news
 
 router = APIRouter(tags=["chat"])

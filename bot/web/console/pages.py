@@ -18,8 +18,8 @@ from bot.admin.accounts import AccountError
 from bot.admin.models import StaffUser
 from bot.admin.roles import ROLE_NAMES, ROLES
 from bot.db import transaction, utcnow
-from bot.web import admin_api
-from bot.web.admin_api import Cursor, RowId
+from bot.web.admin_api import core as admin_api
+from bot.web.admin_api.core import Cursor, RowId
 from bot.web.admin_auth import (
     COOKIE,
     DEVICE_COOKIE,
@@ -36,7 +36,7 @@ from knowledge.curation import SOURCE_NAMES, CurationError
 from knowledge.plan_models import PlanDocument
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
-templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))  # bot/web/templates
 templates.env.filters["bjt"] = audit_names.beijing  # every time in the console is Beijing time
 templates.env.globals["action_name"] = audit_names.action_name
 templates.env.globals["describe"] = audit_names.describe

@@ -1,0 +1,1 @@
+"""The staff console (/admin): server-rendered pages, one module per area."""

@@ -1,0 +1,1 @@
+"""Platform webhooks: WeChat (/wechat) and Telegram (/telegram/webhook)."""
