@@ -78,6 +78,7 @@ _FAQ_WITH_ITEM = frozenset({"fines"})
 _PLAN_WORD = re.compile("利用率|回收率|覆盖率|普及率|使用率|处理率|满意度|参与度|指标|方案")
 _NUMBERS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5"}
 _LATIN = re.compile(r"[a-z]{2}")
+_LATIN_WORD = re.compile(r"[a-z][a-z0-9]*")
 _NONE_OF_THEM = frozenset(["都不是", "都不对", "都不像", "哪个都不是", "两个都不是", "不是这两种"])
 _DONT_KNOW = frozenset(["不知道", "不清楚", "不确定", "不懂", "都有", "随便", "不晓得", "搞不清", "看不出来"])
 
@@ -143,6 +144,7 @@ class KnowledgeBase:
             if w not in self.matcher.by_surface and w not in FILLER and w not in CATEGORY_WORDS
         }
         self._pinyin: PinyinReader | None = None  # built on the first message typed in pinyin
+        self._latin_surfaces: list[str] | None = None  # catalogue names with Latin letters ("aa电池", "led灯")
 
     # -- public -----------------------------------------------------------------------------------------------
 
@@ -159,7 +161,7 @@ class KnowledgeBase:
         small = self._smalltalk_or_command(bare)
         if small is not None:
             return small
-        if _LATIN.search(norm):
+        if _LATIN.search(norm) and not self._latin_is_named(norm):
             norm = self._read_pinyin(norm)  # "suliaoping", "kou zhao reng na"
         said_area, rest = split_area(norm)
         if said_area is not None:  # "我住村里，剩饭怎么弄": answer for that area, and remember it
@@ -246,6 +248,13 @@ class KnowledgeBase:
 
             self._pinyin = PinyinReader((s for s in by_surface if len(s) >= 2), rank, kind)
         return self._pinyin.read(norm)
+
+    def _latin_is_named(self, norm: str) -> bool:
+        """Every Latin word is part of a catalogue name said in the message ("aa电池", "cr2032"): no pinyin."""
+        if self._latin_surfaces is None:
+            self._latin_surfaces = [s for s in self.matcher.by_surface if _LATIN.search(s)]
+        said = [s for s in self._latin_surfaces if s in norm]
+        return bool(said) and all(any(w in s for s in said) for w in _LATIN_WORD.findall(norm))
 
     def _smalltalk_or_command(self, bare: str) -> Answer | None:
         if len(bare) > 12:

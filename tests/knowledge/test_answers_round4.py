@@ -115,6 +115,23 @@ def test_a_brand_before_a_container_reads_the_container(kb: KnowledgeBase, text:
     assert _bin(kb, text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("心相印", "其他垃圾"),
+        ("帮宝适", "其他垃圾"),
+        ("滴露", "有害垃圾"),
+        ("84瓶子", "有害垃圾"),  # the disinfectant by its number, in front of its bottle
+        ("飘柔瓶子", "可回收物"),
+        ("电蚊香液", "有害垃圾"),
+        ("金霸王", "其他垃圾"),
+        ("老鼠", "其他垃圾"),  # the imported 非生活垃圾 row does not apply to a resident's dead mouse
+    ],
+)
+def test_brands_that_stand_for_a_product(kb: KnowledgeBase, text: str, expected: str) -> None:
+    assert _bin(kb, text) == expected
+
+
 @pytest.mark.parametrize("text", ["用完的碘伏瓶子", "敌敌畏瓶子咋整"])
 def test_a_container_of_a_hazardous_product_only_the_rules_know_is_hazardous(kb: KnowledgeBase, text: str) -> None:
     assert _bin(kb, text) == "有害垃圾"
@@ -154,6 +171,17 @@ def test_a_little_gutter_oil_at_home_is_kitchen_oil_but_a_vehicle_stays_out(kb: 
     assert _bin(kb, "家里剩了一丁点地沟油") == "厨余垃圾"
     assert _bin(kb, "地沟油") == "非生活垃圾"  # no amount said: the stream, not the household bin
     assert _bin(kb, "一点汽油") != "厨余垃圾"
+
+
+@pytest.mark.parametrize("text", ["鸟屎", "狗大便", "猫便便"])
+def test_pet_droppings_are_not_sent_out_of_the_household_bins(kb: KnowledgeBase, text: str) -> None:
+    assert _bin(kb, text) == "其他垃圾"  # the imported list says 非生活垃圾; the local rule decides
+
+
+@pytest.mark.parametrize(("text", "expected"), [("AA电池", "其他垃圾"), ("aaa电池", "其他垃圾"), ("led灯", "其他垃圾")])
+def test_latin_letters_of_a_catalogue_name_are_not_read_as_pinyin(kb: KnowledgeBase, text: str, expected: str) -> None:
+    assert _bin(kb, text) == expected  # "aa" was read as 啊啊
+    assert _bin(kb, "suliaoping") == "可回收物"  # pinyin still read
 
 
 def test_english_ceramic_bowl(kb: KnowledgeBase) -> None:
