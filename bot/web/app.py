@@ -27,15 +27,23 @@ from bot.dialogue import Dialogue
 from bot.runtime import ensure_ready
 from bot.web import access_log, admin_auth, api_docs, exposure, limits, metrics
 from bot.web.admin_api import campaigns as admin_api_campaigns
+from bot.web.admin_api import cells as admin_api_cells
 from bot.web.admin_api import core as admin_api
+from bot.web.admin_api import ledger as admin_api_ledger
+from bot.web.admin_api import segments as admin_api_segments
 from bot.web.admin_api import surveys as admin_api_surveys
 from bot.web.admin_auth import PASSWORD_PAGE, LoginRequired, PasswordChangeRequired
+from bot.web.console import account as console_account
 from bot.web.console import campaigns as console_campaigns
+from bot.web.console import cells as console_cells
+from bot.web.console import dashboard as console_dashboard
 from bot.web.console import inbox as console_inbox
+from bot.web.console import knowledge as console_knowledge
 from bot.web.console import pages as console
 from bot.web.console import residents as console_residents
 from bot.web.console import segments as console_segments
 from bot.web.console import surveys as console_surveys
+from bot.web.console import users as console_users
 from bot.web.resident import chat, outbox, tracked_links
 from bot.web.resident import survey as survey_web
 from bot.web.resident import survey_link as survey_link_web
@@ -187,13 +195,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chat.router)
     app.include_router(admin_api.router)
     app.include_router(admin_api_campaigns.router)
+    app.include_router(admin_api_ledger.router)
+    app.include_router(admin_api_segments.router)
+    app.include_router(admin_api_cells.router)
     app.include_router(console_campaigns.router)
+    app.include_router(console_cells.router)
     app.include_router(console_inbox.router)
     app.include_router(console_residents.router)
     app.include_router(console_segments.router)
     app.include_router(admin_api_surveys.router)
     app.include_router(console_surveys.router)
-    app.include_router(console.router)
+    app.include_router(console_account.router)
+    app.include_router(console_dashboard.router)
+    app.include_router(console_knowledge.router)
+    app.include_router(console_users.router)
     app.include_router(survey_web.router)
     app.include_router(survey_link_web.router)
     app.include_router(outbox.router)

@@ -1,11 +1,11 @@
-"""/admin/campaigns and /admin/cells: the console pages for 宣传活动 and 无废细胞 (on top of admin_api_campaigns)."""
+"""/admin/campaigns: the console pages for 宣传活动 (on top of bot.web.admin_api.campaigns and .ledger)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -13,19 +13,18 @@ from sqlalchemy import select
 from bot.admin import audit
 from bot.db import transaction, utcnow
 from bot.web.admin_api import campaigns as core
-from bot.web.admin_api.core import Offset, RowId
+from bot.web.admin_api import ledger as ledger_api
+from bot.web.admin_api import segments as segments_api
+from bot.web.admin_api.core import RowId
 from bot.web.admin_auth import ConsoleUser, console
 from bot.web.console.pages import add_nav, back, messages, render
-from campaigns import cells, figures, ledger, lifecycle, news, roster, runs, schedule, templates
+from campaigns import figures, ledger, lifecycle, news, runs, schedule, templates
 from campaigns.models import Campaign
-from campaigns.texts import CELL_STATUSES, STATE_NAMES
+from campaigns.texts import DELIVERY_STATES, REASONS, STATE_NAMES
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 add_nav("campaigns", "宣传活动", "/admin/campaigns", "campaigns")
-add_nav("cells", "无废细胞", "/admin/cells", "cells")
 LEDGER_PAGE = 50
-MEMBERS_PAGE = 100
-ROSTER_PAGE = 500
 LIVE_STATES = ("scheduled", "running", "paused")
 LUNAR_MONTH_NAMES = [f"{n}月" for n in "正二三四五六七八九十冬腊"]
 LUNAR_DAY_NAMES = list(schedule.LUNAR_DAYS)
@@ -43,8 +42,6 @@ REQUIRED = {
 }
 CampaignsRead = Annotated[ConsoleUser, Depends(console("campaigns"))]
 CampaignsWrite = Annotated[ConsoleUser, Depends(console("campaigns", True))]
-CellsRead = Annotated[ConsoleUser, Depends(console("cells"))]
-CellsWrite = Annotated[ConsoleUser, Depends(console("cells", True))]
 
 
 def _factory(request: Request) -> Any:
@@ -81,7 +78,7 @@ def campaigns_page(request: Request, user: CampaignsRead, state: str = "") -> Re
 
 def _form_page(request: Request, user: ConsoleUser, form: dict[str, Any], error: str | None = None) -> Response:
     with transaction(_factory(request)) as session:
-        segment_rows = core.segment_rows(session, now=utcnow())
+        segment_rows = segments_api.segment_rows(session, now=utcnow())
     return render(
         request,
         "campaign_new.html",
@@ -255,7 +252,7 @@ def campaign_page(
     preview: bool = False,
 ) -> Response:
     """One campaign: its content and schedule, actions, live progress and the ledger (filtered, paged)."""
-    filters = core.ledger_filters([status] if status else None, [channel] if channel else None)
+    filters = ledger_api.ledger_filters([status] if status else None, [channel] if channel else None)
     with transaction(_factory(request)) as session:
         campaign = core.get_campaign(session, campaign_id)
         info = core.describe(session, campaign)
@@ -265,7 +262,7 @@ def campaign_page(
         audience = runs.preview(session, campaign, now=utcnow(), consent=consent) if preview else None
         got = ledger.page(session, campaign_id, **filters, after_id=after_id, limit=LEDGER_PAGE)
         staff = core.test_recipients(session, request.app.state.settings.campaigns.staff, user.actor)
-    rows = [core.ledger_row(r) | {"sent_local": core.local_time(r["sent_at"])} for r in got.rows]
+    rows = [ledger_api.ledger_row(r) | {"sent_local": core.local_time(r["sent_at"])} for r in got.rows]
     return render(
         request,
         "campaign.html",
@@ -275,7 +272,7 @@ def campaign_page(
         p=progress,
         days=days,
         audience=audience,
-        reasons=core.REASONS,
+        reasons=REASONS,
         rows=rows,
         total=got.total,
         state_filter=status,
@@ -283,7 +280,7 @@ def campaign_page(
         after_id=after_id,
         next_query=_ledger_query(status, channel, after_id=got.next_after_id) if got.next_after_id else None,
         filter_query=_ledger_query(status, channel),
-        states=core.DELIVERY_STATES,
+        states=DELIVERY_STATES,
         channel_names=core.CHANNEL_NAMES,
         actions=[a for a in core.ACTIONS if campaign.state in lifecycle.TRANSITIONS[a]],
         action_names=core.ACTIONS,
@@ -353,214 +350,5 @@ def campaign_ledger_csv(
     campaign_id: RowId, request: Request, user: CampaignsRead, status: str = "", channel: str = ""
 ) -> Response:
     """The ledger (with the page's filters) as CSV."""
-    filters = core.ledger_filters([status] if status else None, [channel] if channel else None)
-    return core.ledger_download(request, campaign_id, filters, user.actor)
-
-
-# -- cells ----------------------------------------------------------------------------------------------------------
-
-
-@router.get("/cells", response_class=HTMLResponse)
-def cells_page(request: Request, user: CellsRead, township: str = "", status: str = "", type: str = "") -> Response:
-    """无废细胞: the list (filtered by township, status, type), create and import."""
-    with transaction(_factory(request)) as session:
-        every = [core.cell_json(c, n) for c, n in cells.list_cells(session)]
-    rows = [
-        c
-        for c in every
-        if (not township or c["township"] == township)
-        and (not status or c["status"] == status)
-        and (not type or c["type"] == type)
-    ]
-    for row in rows:
-        row["status_local"] = core.local_time(row["status_at"])[:10]
-    counts = {s: sum(1 for c in every if c["status"] == s) for s in CELL_STATUSES}
-    return render(
-        request,
-        "cells.html",
-        user,
-        "cells",
-        cells=rows,
-        total=len(every),
-        counts=counts,
-        townships=sorted({c["township"] for c in every}),
-        township=township,
-        status_filter=status,
-        type=type,
-        statuses=CELL_STATUSES,
-        types=request.app.state.settings.campaigns.cell_types,
-        can_write=user.can("cells", True),
-        **messages(request),
-    )
-
-
-@router.post("/cells")
-def create_cell(
-    request: Request,
-    user: CellsWrite,
-    type: Annotated[str, Form(max_length=16)] = "",
-    name: Annotated[str, Form(max_length=128)] = "",
-    township: Annotated[str, Form(max_length=64)] = "",
-    status: Annotated[str, Form(max_length=16)] = "",
-    contact_name: Annotated[str, Form(max_length=64)] = "",
-    contact_phone: Annotated[str, Form(max_length=32)] = "",
-) -> Response:
-    """Add one cell."""
-    now = utcnow()
-    try:
-        body = core.CellIn(
-            type=type,
-            name=name,
-            township=township,
-            status=status or None,
-            contact_name=contact_name or None,
-            contact_phone=contact_phone or None,
-        )
-    except ValidationError:
-        return back("/admin/cells", error="请填写细胞的类型、名称和乡镇（街道）")
-    try:
-        with transaction(_factory(request)) as session:
-            cell = core.create_cell(request, session, body, now=now)
-            audit.record(
-                session, user.actor.name, "cell.create", cell.name, now=now, id=cell.id, township=cell.township
-            )
-            cell_id, cell_name = cell.id, cell.name
-    except HTTPException as exc:
-        return back("/admin/cells", error=str(exc.detail))
-    return back(f"/admin/cells/{cell_id}", ok=f"已添加无废细胞“{cell_name}”")
-
-
-@router.post("/cells/import")
-async def import_cells(request: Request, user: CellsWrite, file: UploadFile) -> Response:
-    """Import cells from an uploaded CSV/XLSX; the message lists the bad rows by line."""
-    data = await file.read(core.MAX_IMPORT_BYTES + 1)
-    try:
-        report = core.import_cells(request, data, file.filename or "upload.csv", user.actor)
-    except HTTPException as exc:
-        return back("/admin/cells", error=str(exc.detail))
-    summary = "导入完成：" + core.import_summary(report)
-    return back("/admin/cells", error=summary) if report.bad else back("/admin/cells", ok=summary)
-
-
-@router.get("/cells/{cell_id}", response_class=HTMLResponse)
-def cell_page(
-    cell_id: RowId, request: Request, user: CellsRead, offset: Offset = 0, roster_state: str = ""
-) -> Response:
-    """One cell: details, status history, status change, members (paged), the resident list (joined or not)."""
-    offset = max(0, offset)
-    roster_state = roster_state if roster_state in roster.STATE_NAMES else ""
-    with transaction(_factory(request)) as session:
-        cell = core.get_cell(session, cell_id)
-        total = core.member_count(session, cell.id)
-        info = core.cell_json(cell, total)
-        member_rows = core.members(session, cell.id, offset=offset, limit=MEMBERS_PAGE)
-        roster_counts = roster.summary(session, cell.id)
-        roster_rows = roster.entries(session, cell.id, state=roster_state, limit=ROSTER_PAGE)
-    history = [{"status": h.get("status"), "at": core.local_time(h.get("at"))} for h in info["history"]]
-    position = CELL_STATUSES.index(info["status"]) if info["status"] in CELL_STATUSES else -1
-    next_status = CELL_STATUSES[position + 1] if 0 <= position < len(CELL_STATUSES) - 1 else None
-    return render(
-        request,
-        "cell.html",
-        user,
-        "cells",
-        cell=info,
-        history=history,
-        members=member_rows,
-        offset=offset,
-        page=MEMBERS_PAGE,
-        channel_names=core.CHANNEL_NAMES,
-        statuses=CELL_STATUSES,
-        next_status=next_status,
-        roster=roster_counts,
-        roster_rows=roster_rows,
-        roster_state=roster_state,
-        roster_states=roster.STATE_NAMES,
-        roster_page=ROSTER_PAGE,
-        can_write=user.can("cells", True),
-        **messages(request),
-    )
-
-
-@router.post("/cells/{cell_id}/roster/clear")
-def clear_roster(cell_id: RowId, request: Request, user: CellsWrite) -> Response:
-    """Delete the cell's resident list (audited)."""
-    now = utcnow()
-    with transaction(_factory(request)) as session:
-        cell = core.get_cell(session, cell_id)
-        n = roster.clear(session, cell.id)
-        audit.record(session, user.actor.name, "cell.roster_clear", cell.name, now=now, id=cell.id, removed=n)
-    return back(f"/admin/cells/{cell_id}", ok=f"已删除居民名单（{n} 人）")
-
-
-@router.post("/cells/{cell_id}/roster")
-async def import_roster(cell_id: RowId, request: Request, user: CellsWrite, file: UploadFile) -> Response:
-    """Import the cell's resident list from an uploaded CSV/XLSX; the message lists the bad rows by line."""
-    path = f"/admin/cells/{cell_id}"
-    data = await file.read(core.MAX_IMPORT_BYTES + 1)
-    try:
-        report = core.import_roster(request, cell_id, data, file.filename or "upload.csv", user.actor)
-    except HTTPException as exc:
-        if exc.status_code == 404:
-            raise
-        return back(path, error=str(exc.detail))
-    summary = f"名单导入完成：新增 {report.added} 人，已在名单上 {report.updated} 人"
-    if report.bad:
-        shown = "；".join(f"第 {n} 行：{r}" for n, r in report.bad[:10])
-        more = f"（另有 {len(report.bad) - 10} 行）" if len(report.bad) > 10 else ""
-        return back(path, error=f"{summary}，有问题的行 {len(report.bad)} 个：{shown}{more}")
-    return back(path, ok=summary)
-
-
-@router.post("/cells/{cell_id}/status")
-def cell_status(
-    cell_id: RowId, request: Request, user: CellsWrite, status: Annotated[str, Form(max_length=16)] = ""
-) -> Response:
-    """Move a cell to a status."""
-    path = f"/admin/cells/{cell_id}"
-    now = utcnow()
-    try:
-        with transaction(_factory(request)) as session:
-            cell = core.get_cell(session, cell_id)
-            before = cell.status
-            core.change_cell_status(session, cell, status.strip(), now=now)
-            audit.record(
-                session, user.actor.name, "cell.status", cell.name, now=now, id=cell.id, before=before,
-                after=cell.status,
-            )  # fmt: skip
-            name = cell.name
-    except HTTPException as exc:
-        if exc.status_code == 404:
-            raise
-        return back(path, error=str(exc.detail))
-    return back(path, ok=f"“{name}”的状态已改为：{status.strip()}")
-
-
-@router.get("/cells/{cell_id}/print", response_class=HTMLResponse)
-def cell_print(cell_id: RowId, request: Request, user: CellsRead) -> Response:
-    """A printable sheet: the WeChat QR code (when created) and the other ways to join the cell."""
-    with transaction(_factory(request)) as session:
-        info = core.join_info(request, session, core.get_cell(session, cell_id))
-    return render(
-        request,
-        "cell_print.html",
-        user,
-        "cells",
-        j=info,
-        cell=info["cell"],
-        can_write=user.can("cells", True),
-        **messages(request),
-    )
-
-
-@router.post("/cells/{cell_id}/qrcode")
-def cell_qrcode(cell_id: RowId, request: Request, user: CellsWrite) -> Response:
-    """Create the cell's permanent WeChat QR code and come back to the print view."""
-    path = f"/admin/cells/{cell_id}/print"
-    try:
-        core.create_qrcode(request, cell_id, user.actor)
-    except HTTPException as exc:
-        if exc.status_code == 404:
-            raise
-        return back(path, error=str(exc.detail))
-    return back(path, ok="已生成微信二维码（永久有效，扫码即加入本细胞）")
+    filters = ledger_api.ledger_filters([status] if status else None, [channel] if channel else None)
+    return ledger_api.ledger_download(request, campaign_id, filters, user.actor)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.admin import audit
 from bot.db import transaction, utcnow
 from bot.web.admin_api import campaigns as core
+from bot.web.admin_api import segments as segments_api
 from bot.web.admin_api.core import RowId
 from bot.web.admin_auth import ConsoleUser, console
 from bot.web.console.pages import add_nav, back, messages, render
@@ -99,7 +100,7 @@ def _page(
 ) -> Response:
     now = utcnow()
     with transaction(_factory(request)) as session:
-        rows = core.segment_rows(session, now=now) if segment is None else []
+        rows = segments_api.segment_rows(session, now=now) if segment is None else []
     for row in rows:
         row["lines"] = segments.format_rules(row["rules"])
     return render(
