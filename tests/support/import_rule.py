@@ -1,4 +1,8 @@
-"""The dependency rule as code: domain packages never reach web, channel, CLI or scheduler code, even indirectly.
+"""The dependency rules as code: who may import whom, checked over every import, even indirect ones.
+
+- the domain packages (knowledge, campaigns, surveys) never reach web, channel, CLI or scheduler code;
+- the hooks they register with the dialogue never need `bot.dialogue` to run (they import it for type checking only);
+- the web app (`bot.web`) never imports the command line (`bot.cli`): shared readers live in `bot.documents`.
 
 Every import statement counts, including those inside functions (lazy imports); only imports under
 `if TYPE_CHECKING:` are skipped, because they never run. The walk follows our own modules transitively, so a domain
@@ -31,6 +35,22 @@ PREFIX_FORBIDDEN = ("bot.cli",)  # forbidden as a plain prefix too (bot.cli_* mo
 
 
 @dataclass(frozen=True)
+class Rule:
+    """Modules under `sources` must never import (directly or through our own modules) any of `banned`."""
+
+    description: str
+    sources: tuple[str, ...]
+    banned: tuple[str, ...]
+
+
+RULES = (
+    Rule("domain packages import no web, channel, CLI or scheduler code", DOMAIN, FORBIDDEN),
+    Rule("domain hooks need no bot.dialogue at run time (TYPE_CHECKING only)", DOMAIN, ("bot.dialogue",)),
+    Rule("the web app imports no command-line code", ("bot.web",), ("bot.cli",)),
+)
+
+
+@dataclass(frozen=True)
 class Violation:
     """A chain of imports from a domain module to a forbidden one."""
 
@@ -41,12 +61,16 @@ class Violation:
         return " -> ".join(self.chain) + f" (line {self.line})"
 
 
-def forbidden(name: str) -> bool:
-    """Whether importing `name` breaks the rule."""
-    for entry in FORBIDDEN:
-        if name == entry or name.startswith(entry + "."):
-            return True
-    return any(name.startswith(entry) for entry in PREFIX_FORBIDDEN)
+def _under(name: str, entry: str) -> bool:
+    return name == entry or name.startswith(entry + ".")
+
+
+def forbidden(name: str, banned: Iterable[str] = FORBIDDEN) -> bool:
+    """Whether importing `name` breaks the rule (by default the domain packages' rule)."""
+    entries = tuple(banned)
+    if any(_under(name, entry) for entry in entries):
+        return True
+    return any(name.startswith(entry) for entry in PREFIX_FORBIDDEN if entry in entries)
 
 
 def module_index(root: Path, packages: Iterable[str] = FIRST_PARTY) -> dict[str, Path]:
@@ -111,20 +135,24 @@ def _with_parents(name: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 
-def find_violations(root: Path, domain: Iterable[str] = DOMAIN) -> list[Violation]:
-    """Every domain module's shortest import chain to a forbidden module (one per domain module and target)."""
+def find_violations(root: Path, domain: Iterable[str] = DOMAIN, banned: Iterable[str] = FORBIDDEN) -> list[Violation]:
+    """Every source module's shortest import chain to a banned module (one per source module and target).
+
+    `domain` names the source packages or modules (a dotted prefix: "bot.web" covers bot.web.app …).
+    """
     index = module_index(root)
     edges: dict[str, list[tuple[str, int]]] = {}
+    banned = tuple(banned)
 
     def edges_of(module: str) -> list[tuple[str, int]]:
         if module not in edges:
             edges[module] = imports_of(module, index[module])
         return edges[module]
 
-    domain_prefixes = tuple(domain)
+    sources = tuple(domain)
     violations: list[Violation] = []
     for start in sorted(index):
-        if start.split(".")[0] not in domain_prefixes:
+        if not any(_under(start, source) for source in sources):
             continue
         seen = {start}
         queue: deque[tuple[str, ...]] = deque([(start,)])
@@ -132,7 +160,7 @@ def find_violations(root: Path, domain: Iterable[str] = DOMAIN) -> list[Violatio
         while queue:
             chain = queue.popleft()
             for target, line in edges_of(chain[-1]):
-                if forbidden(target):
+                if forbidden(target, banned):
                     if target not in reported:
                         reported.add(target)
                         violations.append(Violation((*chain, target), line))
@@ -142,3 +170,8 @@ def find_violations(root: Path, domain: Iterable[str] = DOMAIN) -> list[Violatio
                         seen.add(module)
                         queue.append((*chain, module))
     return violations
+
+
+def check_all(root: Path, rules: Iterable[Rule] = RULES) -> dict[str, list[Violation]]:
+    """The violations of every rule, by rule description (empty lists when the tree keeps them all)."""
+    return {rule.description: find_violations(root, rule.sources, rule.banned) for rule in rules}
