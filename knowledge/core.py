@@ -278,6 +278,7 @@ class KnowledgeBase:
         return None
 
     def _sorting(self, found: Sequence[Found], norm: str, area: str | None) -> Answer | None:
+        found = _kind_said_apart(found)
         answered = [f for f in found if f.answered]
         if not answered:
             unknown = self._pick_unknown(found, norm)
@@ -516,6 +517,30 @@ _IS_CATEGORY_QUESTION = re.compile(
     + "|".join(_CATEGORY_WORDS_LONGEST_FIRST)
     + r")(的)?(吗|么|嘛|不|呢|没)?[?？!！。]*$"
 )
+
+
+_KIND_FILLER = re.compile("[的是啊呀呢吧哦了那个就这]")
+
+
+def _kind_said_apart(found: Sequence[Found]) -> Sequence[Found]:
+    """ "盆子烂了扔哪，塑料的", "电池扔哪 是充电的": a clause that only names a kind answers the item's question."""
+    asking = [f for f in found if f.answered and f.needs_kind and f.entry is not None]
+    if len(asking) != 1 or len(found) < 2:
+        return found
+    item = asking[0]
+    assert item.entry is not None
+    for other in found:
+        if other is item:
+            continue
+        option = next((o for o in item.entry.kinds for w in o.words if w in other.phrase), None)
+        if option is None:
+            continue
+        word = next(w for w in option.words if w in other.phrase)
+        if _KIND_FILLER.sub("", other.phrase.replace(word, "", 1)):
+            continue  # "盆和塑料瓶": another item that holds a kind word, not a kind said apart
+        item.option, item.needs_kind = option, False
+        return [f for f in found if f is not other]
+    return found
 
 
 def _unknown_plan_word(answer: Answer | None) -> bool:

@@ -39,7 +39,8 @@ def pinyin_key(text: str) -> str:
 # Words besides item names that residents spell in pinyin ("kou zhao reng na", "na pi ne").
 _QUESTION_WORDS = (
     "和 扔哪 扔哪里 扔到哪 放哪 放哪里 哪个桶 什么桶 什么垃圾 是什么垃圾 属于什么 怎么扔 怎么处理 怎么办 垃圾 的 呢 吗 啊 那 这 "
-    "那个 这个 是 用过 用完 用过的 用完的 吃剩的 旧的 过期 过期的 坏了 坏的 皮 壳 核 瓶子 袋子 盒子 一次性"
+    "那个 这个 是 用过 用完 用过的 用完的 吃剩的 旧的 过期 过期的 坏了 坏的 皮 壳 核 瓶子 袋子 盒子 一次性 "
+    "碎了 打碎了 摔碎了 破了 烂了 没电了 洗过的 洗干净的"
 ).split()
 _LATIN_RUN = re.compile(r"[a-z][a-z ]*[a-z]|[a-z]")
 

@@ -233,3 +233,22 @@ def test_a_bin_named_in_a_plan_question_still_finds_the_plan(seeded: sessionmake
     assert answer is not None and "100%" in answer.text
     answer = index.answer("医疗机构可回收物是哪个单位管", city="新郑市")
     assert answer is not None and "市卫健委" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("盆子烂了扔哪 塑料的", "可回收物"), ("电池扔哪，是充电的", "有害垃圾"), ("碗，瓷的", "其他垃圾")],
+)
+def test_a_kind_said_in_another_clause_answers_the_question(kb: KnowledgeBase, text: str, expected: str) -> None:
+    assert _bin(kb, text) == expected
+
+
+def test_another_item_holding_a_kind_word_is_still_an_item(kb: KnowledgeBase) -> None:
+    answer = kb.answer("盆和塑料瓶")
+    assert answer.intent == "clarify"  # the basin's material is still asked
+    assert [i.category for i in answer.items] == ["可回收物"]  # and the bottle answered
+
+
+@pytest.mark.parametrize(("text", "expected"), [("ci wan sui le", "其他垃圾"), ("boli bei sui le", "可回收物")])
+def test_pinyin_with_a_state_word_after_the_name(kb: KnowledgeBase, text: str, expected: str) -> None:
+    assert _bin(kb, text) == expected  # "sui le" is read as 碎了, not left as unread letters
