@@ -120,6 +120,7 @@ def save(key: str, kb: KnowledgeBase) -> None:
         if not jieba_path.exists():
             _write(jieba_path, MAGIC_JIEBA, _dictionary_bytes())
             _prune(folder, "jieba-", KEEP_JIEBA)
+        kb.matcher.generaliser  # noqa: B018 - read now (from the data file the code version covers), not per process
         buffer = _Pickler.dumps(kb)
         _write(kb_path, MAGIC_KB, words_key.encode("ascii") + buffer)
         _prune(folder, "kb-", KEEP_KB)
