@@ -89,12 +89,15 @@ def _dont_know(norm: str) -> bool:
 
 
 _ACKS_LONGEST_FIRST = sorted(ACKS | THANKS, key=len, reverse=True)
+_ACK_CHARS = frozenset("".join(_ACKS_LONGEST_FIRST))  # a character outside every acknowledgement is never removed
 _THANKING = ("谢", "thank", "thx", "3q")
 
 
 def _only_acks(text: str) -> bool:
     """True for "哈哈哈 中", "好嘞好嘞": nothing but acknowledgements."""
     rest = text.replace(" ", "").replace("，", "").replace("、", "")
+    if not _ACK_CHARS.issuperset(rest):
+        return False  # most messages: one set check instead of a replace per acknowledgement word
     for word in _ACKS_LONGEST_FIRST:
         rest = rest.replace(word, "")
     return not rest and bool(text.strip())
