@@ -140,6 +140,12 @@ class KnowledgeBase:
         # words of FAQ keyword sets that are not item names: only these can make an FAQ beat an item answer
         self._faq_words = {w for f in self.faqs for words in f.keywords for w in words}
         self._faq_lengths = sorted({len(w) for w in self._faq_words})
+        # each keyword set under each of its words, with its FAQ's position and its score (characters)
+        self._faq_sets: dict[str, list[tuple[int, int, tuple[str, ...]]]] = {}
+        for i, faq in enumerate(self.faqs):
+            for words in faq.keywords:
+                for w in set(words):
+                    self._faq_sets.setdefault(w, []).append((i, sum(map(len, words)), tuple(words)))
         # words that can make an FAQ beat an item answer: not item names, not question or category words
         self._faq_cues = {
             w
@@ -498,13 +504,15 @@ class KnowledgeBase:
         present = self._present_faq_words(norm) if present is None else present
         if not present:
             return None
-        best, best_score = None, 0
-        for faq in self.faqs:
-            score = max((sum(map(len, ws)) for ws in faq.keywords if ws and present.issuperset(ws)), default=0)
-            if score > best_score:
-                best, best_score = faq, score
-        if best is None:
+        # the highest-scoring FAQ, the first listed on a tie; only keyword sets holding a present word can match
+        best_at, best_score = -1, 0
+        for w in present:
+            for at, score, words in self._faq_sets.get(w, ()):
+                if (score > best_score or (score == best_score and at < best_at)) and present.issuperset(words):
+                    best_at, best_score = at, score
+        if best_at < 0:
             return None
+        best = self.faqs[best_at]
         return Answer("faq", best.answer, 0.9, f"faq.yaml#{best.key}", extra={"faq": best.key})
 
     def _category_question(self, norm: str) -> Answer | None:
