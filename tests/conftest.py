@@ -21,6 +21,18 @@ from knowledge.core import KnowledgeBase
 PG_ENV = "WUFEI_TEST_POSTGRES_URL"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Knowledge snapshots written by this run (and its child processes) go to a temporary folder, not ~/.cache."""
+    before = os.environ.get("WUFEI_CACHE_DIR")
+    os.environ["WUFEI_CACHE_DIR"] = str(tmp_path_factory.mktemp("wufei-cache"))
+    yield
+    if before is None:
+        os.environ.pop("WUFEI_CACHE_DIR", None)
+    else:
+        os.environ["WUFEI_CACHE_DIR"] = before
+
+
 @pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test run, dropped at the end; skipped without WUFEI_TEST_POSTGRES_URL."""
