@@ -29,6 +29,7 @@ from bot.web import access_log, admin_auth, api_docs, exposure, limits, metrics
 from bot.web.admin_api import campaigns as admin_api_campaigns
 from bot.web.admin_api import cells as admin_api_cells
 from bot.web.admin_api import core as admin_api
+from bot.web.admin_api import knowledge as admin_api_knowledge
 from bot.web.admin_api import ledger as admin_api_ledger
 from bot.web.admin_api import segments as admin_api_segments
 from bot.web.admin_api import surveys as admin_api_surveys
@@ -194,6 +195,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(chat.router)
     app.include_router(admin_api.router)
+    app.include_router(admin_api_knowledge.router)
     app.include_router(admin_api_campaigns.router)
     app.include_router(admin_api_ledger.router)
     app.include_router(admin_api_segments.router)

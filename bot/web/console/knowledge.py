@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.admin import audit
 from bot.db import transaction, utcnow
-from bot.web.admin_api import core as admin_api
+from bot.web.admin_api import knowledge as admin_api
 from bot.web.admin_api.core import RowId
 from bot.web.admin_auth import (
     ConsoleUser,
