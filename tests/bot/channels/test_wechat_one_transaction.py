@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.dialogue import Dialogue
 from bot.models import ChatLog
 from bot.web.app import create_app
-from tests.bot.channels.test_wechat_webhook import count, reply_of, wechat_settings
+from tests.bot.web.webhooks.test_wechat_webhook import count, reply_of, wechat_settings
 from tests.support.fake_wechat import message_xml
 
 

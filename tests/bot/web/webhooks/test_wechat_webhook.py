@@ -321,7 +321,7 @@ def test_bad_xml_gets_400_without_a_trace(client: TestClient, settings: Settings
     res = client.post("/wechat", params=signed_query(), content=body)
     assert res.status_code == 400
     assert "Traceback" not in res.text and "passwd" not in res.text and "root:" not in res.text
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 10  # entity expansion would take far longer; 2 s flaked on a loaded machine
     assert count(settings, WechatInbound) == 0
 
 

@@ -1,4 +1,4 @@
-"""Fixtures shared by the channel tests: the local fake WeChat API server."""
+"""Fixtures shared by the bot tests (channels and webhooks): the local fake WeChat API server."""
 
 from __future__ import annotations
 
