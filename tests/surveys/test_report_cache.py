@@ -23,6 +23,7 @@ from surveys import flow, report, report_cache
 from surveys.definition import load_surveys
 from surveys.models import SurveyResponse
 from surveys.weights import load_population
+from tests.support.report_calls import count_report_calls
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2026, 12, 5, 2, 0, tzinfo=dt.UTC)
@@ -39,21 +40,7 @@ WHO = [
 @pytest.fixture
 def computed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Names of the computations run (report.build, report.trend), counted from an empty cache."""
-    calls: list[str] = []
-    real_build, real_trend = report.build, report.trend
-
-    def build(*args: Any, **kwargs: Any) -> dict[str, Any]:
-        calls.append("build")
-        return real_build(*args, **kwargs)
-
-    def trend(*args: Any, **kwargs: Any) -> list[dict[str, Any]]:
-        calls.append("trend")
-        return real_trend(*args, **kwargs)
-
-    monkeypatch.setattr(report, "build", build)
-    monkeypatch.setattr(report, "trend", trend)
-    report_cache.clear()
-    return calls
+    return count_report_calls(monkeypatch)
 
 
 def add(factory: sessionmaker[Session], *answers: dict[str, list[str]], source: str = "import", **kw: Any) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,9 +12,9 @@ from fastapi.testclient import TestClient
 from bot.config import Settings
 from bot.db import dispose_engines, session_factory
 from bot.web.app import create_app
-from surveys import report, report_cache
 from tests.bot.web.admin_api.test_admin_surveys import GOOD, csv_bytes
 from tests.support.admin import console_login, staff_per_role
+from tests.support.report_calls import count_report_calls
 
 PAGE = "/admin/surveys"
 RATE = re.compile(r'data-key="publicity">\s*<div>宣传教育培训普及率</div>\s*<div class="rate \w+">([\d.]+%)</div>')
@@ -31,21 +30,9 @@ def client(settings: Settings) -> Iterator[TestClient]:
 @pytest.fixture
 def computed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """What was computed (report.build with its breakdown, report.trend), counted from an empty cache."""
-    calls: list[str] = []
-    real_build, real_trend = report.build, report.trend
-
-    def build(*args: Any, **kwargs: Any) -> dict[str, Any]:
-        calls.append("build " + ",".join(kwargs.get("by") or []) + f" wave={kwargs.get('wave')}")
-        return real_build(*args, **kwargs)
-
-    def trend(*args: Any, **kwargs: Any) -> list[dict[str, Any]]:
-        calls.append("trend")
-        return real_trend(*args, **kwargs)
-
-    monkeypatch.setattr(report, "build", build)
-    monkeypatch.setattr(report, "trend", trend)
-    report_cache.clear()
-    return calls
+    return count_report_calls(
+        monkeypatch, lambda kw: "build " + ",".join(kw.get("by") or []) + f" wave={kw.get('wave')}"
+    )
 
 
 def publicity_rate(page: str) -> str:
