@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import exc as exc_module
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -57,15 +59,52 @@ def utcnow() -> dt.datetime:
 
 
 _engines: dict[str, Engine] = {}
+SQLITE_SYNCHRONOUS = ("normal", "full")  # WUFEI_SQLITE_SYNCHRONOUS; docs/decisions.md says what each one risks
+_synchronous: dict[str, str] = {}  # SQLite URL -> its synchronous mode, when not the default "normal"
+PING_AFTER_IDLE = 2.0  # seconds a pooled PostgreSQL connection may rest before its checkout pings it
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=5000")
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.close()
+def set_sqlite_synchronous(url: str, mode: str) -> None:
+    """Use PRAGMA synchronous=`mode` ("normal" or "full") for SQLite database `url`, from its next connection on."""
+    if mode not in SQLITE_SYNCHRONOUS:
+        raise ValueError(f"unknown SQLite synchronous mode: {mode} (normal or full)")
+    if _synchronous.get(url, "normal") != mode:
+        _synchronous[url] = mode
+        dispose_engine(url)  # the pooled connections were opened with the other mode
+
+
+def _sqlite_pragmas(url: str) -> Any:
+    def pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=5000")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA synchronous={_synchronous.get(url, 'normal').upper()}")
+        cur.close()
+
+    return pragmas
+
+
+def _rested(_dbapi_conn: Any, record: Any) -> None:
+    record.info["checked_in"] = time.monotonic()
+
+
+def _ping_if_rested(engine: Engine) -> Any:
+    def checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        """Ping a connection that rested more than PING_AFTER_IDLE (a database restart, an idle timeout in between);
+        one just used answers without the round trip pool_pre_ping costs on every checkout. A dead one is replaced
+        (the pool retries on DisconnectionError); a restart inside the 2 s fails that one statement (503)."""
+        rested = record.info.get("checked_in")
+        if rested is None or time.monotonic() - rested < PING_AFTER_IDLE:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:
+            raise exc_module.DisconnectionError(str(exc)) from exc
+        if not alive:
+            raise exc_module.DisconnectionError("the ping failed")
+
+    return checkout
 
 
 def _sqlite_begin_before_savepoint(conn: Any, _name: Any) -> None:
@@ -77,7 +116,8 @@ def _sqlite_begin_before_savepoint(conn: Any, _name: Any) -> None:
 
 
 def get_engine(url: str) -> Engine:
-    """One engine per URL per process; SQLite gets WAL, foreign keys and a busy timeout, and its folder is created."""
+    """One engine per URL per process; SQLite gets WAL, foreign keys, a busy timeout and its synchronous mode, and its
+    folder is created; PostgreSQL connections are pinged on checkout after resting PING_AFTER_IDLE seconds."""
     engine = _engines.get(url)
     if engine is not None:
         return engine
@@ -86,10 +126,12 @@ def get_engine(url: str) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(url))
         event.listen(engine, "savepoint", _sqlite_begin_before_savepoint)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url)
+        event.listen(engine, "checkin", _rested)
+        event.listen(engine, "checkout", _ping_if_rested(engine))
     _engines[url] = engine
     return engine
 

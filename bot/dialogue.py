@@ -7,9 +7,11 @@ import logging
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot import handover, hooks, ratelimit, sender, texts
 from bot.config import Settings
@@ -34,6 +36,16 @@ PHOTO_MEDIA = frozenset({"image", "photo", "sticker"})
 # `respond`'s outcomes when a web address is over its limit (counted as "dropped" and "ratelimited")
 CLIENT_DROPPED, CLIENT_NOTICE = "client_dropped", "client_ratelimited"
 COUNTED = "counted"  # internal: the address's message is already counted, answer it
+_STATES = cast(Table, ConversationState.__table__)
+_STATE_INSERT = insert(_STATES)
+_STATE_UPDATE = (
+    update(_STATES)
+    .where(_STATES.c.resident_id == bindparam("rid"))
+    .values(
+        {name: bindparam(name, type_=_STATES.c[name].type) for name in ("kind", "payload", "updated_at", "expires_at")}
+    )
+)
+_LOG_INSERT = insert(cast(Table, ChatLog.__table__))
 RESIDENT_HINTS = 100_000  # senders whose resident id a process remembers (forgotten all at once when full)
 
 
@@ -256,11 +268,9 @@ class Dialogue:
             unsupported = Answer("smalltalk", texts.UNSUPPORTED_EVENT, 1.0, f"event:{message.event}")
             self._record(session, resident, message, text, unsupported, now)
             return Reply(unsupported.text, [], unsupported)
-        state = turn.state()  # hooks that let the message pass leave the state as it was
-        expired = state is not None and state.expires_at <= now and state.kind != "context"  # a question timed out
-        if state is not None and state.expires_at <= now:
-            session.delete(state)
-            state = None
+        row = turn.state()  # hooks that let the message pass leave the state as it was
+        expired = row is not None and row.expires_at <= now and row.kind != "context"  # a question timed out
+        state = row if row is not None and row.expires_at > now else None  # an expired row is replaced or deleted
         payload = dict(state.payload) if state is not None else {}
         answer: Answer | None = None
         choice = False  # a reply to the clarifying question: logged apart from questions
@@ -279,7 +289,9 @@ class Dialogue:
         # "谢谢" between two turns keeps the context, and so does a number sent after a plain answer
         keep = (answer.intent == "smalltalk" and not choice) or answer.source == context.NOT_OFFERED_SOURCE
         if not keep:
-            self._keep_context(session, resident, answer, now, state)
+            self._keep_context(session, resident, answer, now, row)
+        elif row is not None and state is None:
+            _delete_state(session, row)
         self._apply_command(session, resident, answer)
         logged = str(answer.extra.get("follow_up") or text)  # "那个袋子呢" is logged as the question it asked
         self._record(session, resident, message, logged, answer, now, intent=CHOICE_INTENT if choice else None)
@@ -287,27 +299,28 @@ class Dialogue:
 
     @staticmethod
     def _keep_context(
-        session: Session, resident: Resident, answer: Answer, now: dt.datetime, state: ConversationState | None
+        session: Session, resident: Resident, answer: Answer, now: dt.datetime, row: ConversationState | None
     ) -> None:
-        """A pending question (30 minutes) or the item just answered (15 minutes) replaces `state`, for the next message."""
+        """A pending question (30 minutes) or the item just answered (15 minutes) replaces the resident's state row
+        `row` (expired or not), for the next message; plain statements, not the ORM's unit of work."""
         last = context.remember(answer)
         if answer.pending is not None:
             payload, kind, ttl = dict(answer.pending), str(answer.pending.get("type", "kind")), PENDING_TTL
         elif last is not None:
             payload, kind, ttl = {}, "context", CONTEXT_TTL
         else:
-            if state is not None:
-                session.delete(state)
-                session.flush()
+            if row is not None:
+                _delete_state(session, row)
             return
         if last is not None:
             payload["last"] = last
-        if state is not None:  # one UPDATE instead of a DELETE and an INSERT
-            state.kind, state.payload, state.updated_at, state.expires_at = kind, payload, now, now + ttl
+        values = {"kind": kind, "payload": payload, "updated_at": now, "expires_at": now + ttl}
+        if row is not None:  # one UPDATE instead of a DELETE and an INSERT
+            session.execute(_STATE_UPDATE, {"rid": resident.id, **values})
+            for name, value in values.items():  # the loaded object agrees with the row, and has nothing to flush
+                set_committed_value(row, name, value)
             return
-        session.add(
-            ConversationState(resident_id=resident.id, kind=kind, payload=payload, updated_at=now, expires_at=now + ttl)
-        )
+        session.execute(_STATE_INSERT, {"resident_id": resident.id, **values})
 
     @staticmethod
     def _apply_command(session: Session, resident: Resident, answer: Answer) -> None:
@@ -325,19 +338,24 @@ class Dialogue:
         *,
         intent: str | None = None,
     ) -> None:
-        session.add(
-            ChatLog(
-                resident_id=resident.id,
-                channel=message.channel,
-                text=text[:500],
-                intent=intent or answer.intent,
-                confidence=answer.confidence,
-                created_at=now,
-                reply=None if answer.source == "survey" else answer.text[:500],  # staff read it in the 人工客服 inbox
-            )
-        )
+        log_row = {
+            "resident_id": resident.id,
+            "channel": message.channel,
+            "text": text[:500],
+            "intent": intent or answer.intent,
+            "confidence": answer.confidence,
+            "created_at": now,
+            "reply": None if answer.source == "survey" else answer.text[:500],  # staff read it in the 人工客服 inbox
+        }
+        session.execute(_LOG_INSERT, log_row)  # a plain INSERT: nothing reads the row back in this transaction
         if intent != CHOICE_INTENT or answer.extra.get("unknown"):
             record_if_unanswered(session, text, answer, now)  # a choice reply counts only for the item it leaves open
+
+
+def _delete_state(session: Session, row: ConversationState) -> None:
+    """Delete the loaded state row now (a new one may be inserted for the same resident after it)."""
+    session.delete(row)
+    session.flush()
 
 
 def record_if_unanswered(session: Session, text: str, answer: Answer, now: dt.datetime) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import migrate
 from bot.config import Settings
-from bot.db import session_factory, transaction, utcnow
+from bot.db import session_factory, set_sqlite_synchronous, transaction, utcnow
 from knowledge import plans, service
 from knowledge.core import KnowledgeBase
 
@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 def ensure_ready(settings: Settings) -> sessionmaker[Session]:
     """Create or migrate the database and load the shipped knowledge when it changed; idempotent."""
     url = settings.db_url
+    if url.startswith("sqlite"):
+        set_sqlite_synchronous(url, settings.sqlite_synchronous)
     if not migrate.is_current(url):
         log.info("migrating database %s", _redacted(url))
         migrate.upgrade(url)

@@ -9,10 +9,12 @@ campaign code) are reached.
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
-from sqlalchemy import ColumnElement, bindparam, or_, select
+from sqlalchemy import ColumnElement, Table, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from campaigns.models import ChannelIdentity, Resident, ResidentEvent
 from campaigns.texts import REACHABLE_AGAIN
@@ -65,11 +67,23 @@ def get_or_create(session: Session, *, channel: str, external_id: str, now: dt.d
     return resident
 
 
+_RESIDENTS = cast(Table, Resident.__table__)
+_SEEN = (
+    update(_RESIDENTS)
+    .where(_RESIDENTS.c.id == bindparam("rid"))
+    .values(last_seen_at=bindparam("at", type_=_RESIDENTS.c.last_seen_at.type))
+)
+
+
 def seen(session: Session, resident: Resident, *, now: dt.datetime) -> None:
     """The resident (already looked up) just wrote to us."""
-    resident.last_seen_at = now
     if resident.status == "unreachable":
+        resident.last_seen_at = now
         reachable_again(session, resident, now=now)  # they wrote to us, so the platform lets us write back
+        return
+    # the common case, every message: one plain UPDATE, not the ORM's unit of work (the object is told the new value)
+    session.execute(_SEEN, {"rid": resident.id, "at": now})
+    set_committed_value(resident, "last_seen_at", now)
 
 
 def set_area(session: Session, resident: Resident, area: str | None) -> None:

@@ -7,13 +7,14 @@ figures are read from the database at scrape time, so every process reports the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, ProcessCollector, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.db import transaction
 from campaigns.models import Delivery, Resident
@@ -85,11 +86,41 @@ class DatabaseCollector(Collector):
         yield from (up, pushes, responses, residents)
 
 
-def _route(request: Request) -> str:
+def _route(scope: Scope) -> str:
     """The route template ("/survey/{survey_id}"), never the raw path, so labels stay few."""
-    route = request.scope.get("route")
+    route = scope.get("route")
     path = getattr(route, "path", None)
     return path if isinstance(path, str) else "unmatched"
+
+
+class CountRequests:
+    """Count each HTTP request by method, route template and status: a plain ASGI middleware (no extra task, no
+    re-wrapped body stream per request, as `@app.middleware("http")` would add)."""
+
+    def __init__(self, app: ASGIApp, requests: Counter) -> None:
+        self.app = app
+        self.requests = requests
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; count its status once the response starts (500 if it raised before)."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method = scope["method"] if scope["method"] in METHODS else "other"
+        status = 0
+
+        async def counted_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, counted_send)
+        except Exception:
+            self.requests.labels(method, _route(scope), "500").inc()
+            raise
+        self.requests.labels(method, _route(scope), str(status or 500)).inc()
 
 
 def install(app: FastAPI) -> None:
@@ -106,16 +137,7 @@ def install(app: FastAPI) -> None:
     ProcessCollector(registry=registry)
     app.state.metrics = registry
 
-    @app.middleware("http")
-    async def count_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        method = request.method if request.method in METHODS else "other"
-        try:
-            response = await call_next(request)
-        except Exception:
-            requests.labels(method, _route(request), "500").inc()
-            raise
-        requests.labels(method, _route(request), str(response.status_code)).inc()
-        return response
+    app.add_middleware(CountRequests, requests=requests)
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:

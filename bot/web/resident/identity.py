@@ -68,9 +68,23 @@ def _key(request: Request) -> bytes:
     return key
 
 
+def cookie_value(request: Request) -> str | None:
+    """The identity cookie's value, read from the Cookie header alone (Starlette would parse every cookie into a
+    dict on each message); the last `wufei_chat=` wins, as in Starlette's parser."""
+    found: str | None = None
+    for name, raw in request.scope["headers"]:
+        if name != b"cookie" or COOKIE.encode() not in raw:
+            continue
+        for part in raw.decode("latin-1").split(";"):
+            key, eq, value = part.partition("=")
+            if eq and key.strip() == COOKIE:
+                found = value.strip()
+    return found
+
+
 def current(request: Request) -> str | None:
     """The identity of the browser (or API client) sending `request`, if its cookie is genuine."""
-    return verify(_key(request), request.cookies.get(COOKIE))
+    return verify(_key(request), cookie_value(request))
 
 
 def issue(request: Request) -> str:
