@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
@@ -30,9 +32,11 @@ from telegram.ext import (
     filters,
 )
 
+from bot import texts as core_texts
 from bot.channels import telegram_texts as texts
 from bot.channels.telegram_models import TelegramAnsweredKeyboard, TelegramChat
 from bot.channels.telegram_sender import set_blocked
+from bot.channels.telegram_updates import Redelivered, record_update
 from bot.config import Settings
 from bot.db import transaction, utcnow
 from bot.dialogue import Dialogue, IncomingMessage, Reply
@@ -99,6 +103,19 @@ def chunks(text: str, size: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
     if rest:
         parts.append(rest)
     return parts
+
+
+@dataclass
+class UpdateClaim:
+    """A webhook update to record in the transaction that answers it (set by bot.web.webhooks.telegram)."""
+
+    bot_id: int
+    update_id: int
+    taken: bool = False  # a handler recorded it (or tried): the webhook records it itself otherwise
+    failed: Exception | None = None  # the database could not record it: the webhook answers 5xx, Telegram retries
+
+
+PENDING_CLAIM: ContextVar[UpdateClaim | None] = ContextVar("telegram_pending_claim", default=None)
 
 
 class TelegramHandlers:
@@ -205,10 +222,55 @@ class TelegramHandlers:
         if chat is None:
             return
         incoming = IncomingMessage(CHANNEL, str(chat.id), text, utcnow(), kind=kind, event=event, data=data or {})
-        await asyncio.to_thread(self._seen, str(chat.id))
-        replies = await asyncio.to_thread(self.dialogue.handle, incoming)
+        claim = PENDING_CLAIM.get()
+        if claim is not None and claim.taken:
+            claim = None  # one claim per update (a button press converses once)
+        replies = await asyncio.to_thread(self._respond, incoming, claim)
         for reply in replies:
             await self._send(context, chat.id, reply)
+
+    def _respond(self, incoming: IncomingMessage, claim: UpdateClaim | None) -> list[Reply]:
+        """One transaction: whether the chat was blocked, the dialogue's turn, then the webhook's update recorded
+        (after the reads: on SQLite the first write holds the lock until the commit). A redelivery racing this one
+        conflicts on the update's row and is rolled back whole, answer included."""
+        if claim is not None:
+            claim.taken = True
+        chat_id, now = incoming.user_id, incoming.received_at
+        try:
+            with transaction(self.factory) as session:
+                outcome, replies = self._turn(session, incoming)
+                if claim is not None:
+                    record_update(session, bot_id=claim.bot_id, update_id=claim.update_id, now=now)
+        except Redelivered:
+            log.info("Telegram redelivered update %s: already handled", claim.update_id if claim else None)
+            return []
+        except Exception:
+            log.exception("dialogue failed for telegram:%s", chat_id)
+            outcome, replies = "error", [Reply(core_texts.INTERNAL_ERROR)]
+            if claim is not None:  # the update is still recorded, with the polite reply (or the webhook answers 503)
+                try:
+                    with transaction(self.factory) as session:
+                        record_update(session, bot_id=claim.bot_id, update_id=claim.update_id, now=now)
+                except Redelivered:
+                    return []
+                except Exception as again:
+                    claim.failed = again
+                    return []
+        self.dialogue.outcomes.add(outcome)
+        return replies
+
+    def _turn(self, session: Session, incoming: IncomingMessage) -> tuple[str, list[Reply]]:
+        """The dialogue's turn, and a chat we had marked blocked marked open again (the user is back)."""
+        chat_id = incoming.user_id
+        blocked = session.execute(select(TelegramChat.blocked).where(TelegramChat.chat_id == chat_id)).scalar()
+        outcome, replies = self.dialogue.respond_in(session, incoming)
+        if blocked:
+            session.execute(
+                update(TelegramChat)
+                .where(TelegramChat.chat_id == chat_id, TelegramChat.blocked.is_(True))
+                .values(blocked=False, reason=None, changed_at=incoming.received_at)
+            )
+        return outcome, replies
 
     @staticmethod
     async def _send(context: Context, chat_id: int, reply: Reply) -> None:
@@ -232,19 +294,6 @@ class TelegramHandlers:
             set_blocked(session, chat_id, blocked=blocked, reason=reason, now=now, chat_type=chat_type)
             if not blocked:  # unblocked (back to member): campaigns may reach this resident again
                 residents.reachable_by_identity(session, channel=CHANNEL, external_id=chat_id, now=now)
-
-    def _seen(self, chat_id: str) -> None:
-        """A message from a chat we had marked blocked: the user is back, so the bot may write to it again."""
-        with self.factory() as session:  # a read first: almost every chat is not blocked, and a write costs a commit
-            blocked = session.execute(select(TelegramChat.blocked).where(TelegramChat.chat_id == chat_id)).scalar()
-        if not blocked:
-            return
-        with transaction(self.factory) as session:
-            session.execute(
-                update(TelegramChat)
-                .where(TelegramChat.chat_id == chat_id, TelegramChat.blocked.is_(True))
-                .values(blocked=False, reason=None, changed_at=utcnow())
-            )
 
 
 def _button_label(markup: object, data: str) -> str | None:

@@ -29,6 +29,20 @@ def claim_update(session: Session, *, bot_id: int, update_id: int, now: dt.datet
     return True
 
 
+class Redelivered(Exception):
+    """The update was recorded before: the transaction that tried to record it again is rolled back whole."""
+
+
+def record_update(session: Session, *, bot_id: int, update_id: int, now: dt.datetime) -> None:
+    """Record an update inside the transaction that handles it (no savepoint); Redelivered when it was recorded
+    before, after which the caller's transaction must be rolled back."""
+    session.add(TelegramUpdate(bot_id=bot_id, update_id=update_id, received_at=now))
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Redelivered(update_id) from exc
+
+
 def purge_updates(session: Session, now: dt.datetime) -> int:
     """Forget updates received more than two days before `now`; the number of rows removed."""
     result = session.execute(delete(TelegramUpdate).where(TelegramUpdate.received_at < now - UPDATES_KEEP))

@@ -20,7 +20,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.channels import telegram_texts as texts
-from bot.channels.telegram import build_application, register_commands
+from bot.channels.telegram import PENDING_CLAIM, UpdateClaim, build_application, register_commands
 from bot.channels.telegram_updates import claim_update
 from bot.config import Settings
 from bot.db import transaction, utcnow
@@ -90,10 +90,23 @@ async def webhook(request: Request) -> JSONResponse:
         log.warning("refused a malformed Telegram update %s", data.get("update_id"))
         return _refuse(texts.BAD_UPDATE, 400)
     factory: sessionmaker[Session] = request.app.state.factory
-    if not await asyncio.to_thread(_first_delivery, factory, application.bot.id, update_id):
-        log.info("Telegram redelivered update %s: already handled", update_id)
+    if update.message is None:  # buttons, membership changes: recorded first, in a transaction of their own
+        if not await asyncio.to_thread(_first_delivery, factory, application.bot.id, update_id):
+            log.info("Telegram redelivered update %s: already handled", update_id)
+            return JSONResponse({"ok": True})
+        await application.process_update(update)
         return JSONResponse({"ok": True})
-    await application.process_update(update)
+    # a message: its handler records the update in the dialogue's transaction (one commit per message)
+    claim = UpdateClaim(application.bot.id, update_id)
+    token = PENDING_CLAIM.set(claim)
+    try:
+        await application.process_update(update)
+    finally:
+        PENDING_CLAIM.reset(token)
+    if claim.failed is not None:
+        raise claim.failed  # nothing recorded: 503 (or 500), and Telegram delivers it again
+    if not claim.taken and not await asyncio.to_thread(_first_delivery, factory, application.bot.id, update_id):
+        log.info("Telegram redelivered update %s: already handled", update_id)  # no handler answers this message
     return JSONResponse({"ok": True})
 
 

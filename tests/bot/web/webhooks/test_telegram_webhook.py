@@ -9,16 +9,17 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import hooks
+from bot import texts as core_texts
 from bot.channels import telegram_texts
-from bot.channels.telegram_models import TelegramChat
+from bot.channels.telegram_models import TelegramChat, TelegramUpdate
 from bot.channels.telegram_sender import TelegramSender
 from bot.config import Settings, TelegramSettings
-from bot.db import dispose_engines, transaction, utcnow
-from bot.dialogue import Turn
+from bot.db import dispose_engines, get_engine, transaction, utcnow
+from bot.dialogue import Dialogue, IncomingMessage, Turn
 from bot.models import ChatLog
 from knowledge.answer import Answer
 from tests.support.fake_telegram import (
@@ -238,3 +239,52 @@ def test_an_unreachable_bot_api_leaves_the_web_app_running(
         r = httpx.post(f"{base}/telegram/webhook", json={"update_id": 1}, headers={HEADER: SECRET}, timeout=30)
     assert r.status_code == 404
     assert any("Telegram channel off" in rec.getMessage() for rec in caplog.records)
+
+
+def test_a_message_is_answered_logged_and_recorded_in_one_commit(
+    base: str, fake: FakeTelegram, tg_settings: Settings, factory: sessionmaker[Session]
+) -> None:
+    post(base, fake, message_update(360, "电池"))  # snapshot built, pool warm, the chat known
+    engine = get_engine(tg_settings.db_url)
+    commits: list[int] = []
+
+    def on_commit(*_: object) -> None:
+        commits.append(1)
+
+    event.listen(engine, "commit", on_commit)
+    try:
+        update = {"update_id": fake.new_update_id(), **message_update(360, "用过的纸巾")}
+        assert httpx.post(f"{base}/telegram/webhook", json=update, headers={HEADER: SECRET}, timeout=30).is_success
+    finally:
+        event.remove(engine, "commit", on_commit)
+    assert len(commits) == 1
+    assert "其他垃圾" in replies_to(fake, 360)[-1]["text"]
+    with transaction(factory) as session:
+        recorded = session.execute(select(func.count()).where(TelegramUpdate.update_id == update["update_id"]))
+        assert recorded.scalar_one() == 1
+        logged = session.execute(
+            select(func.count()).where(ChatLog.channel == "telegram", ChatLog.text == "用过的纸巾")
+        )
+        assert logged.scalar_one() == 1
+
+
+def test_a_dialogue_fault_rolls_its_writes_back_and_still_records_the_update(
+    base: str, fake: FakeTelegram, factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = Dialogue.respond_in
+
+    def half_then_fail(self: Dialogue, session: Session, message: IncomingMessage) -> object:
+        real(self, session, message)  # the turn's rows are written…
+        raise RuntimeError("fault after the turn")  # …then something fails before the commit
+
+    monkeypatch.setattr(Dialogue, "respond_in", half_then_fail)
+    update = {"update_id": fake.new_update_id(), **message_update(361, "过期药品")}
+    assert httpx.post(f"{base}/telegram/webhook", json=update, headers={HEADER: SECRET}, timeout=30).is_success
+    monkeypatch.undo()
+    assert httpx.post(f"{base}/telegram/webhook", json=update, headers={HEADER: SECRET}, timeout=30).is_success
+    assert [p["text"] for p in replies_to(fake, 361)] == [core_texts.INTERNAL_ERROR]  # the redelivery: no second turn
+    with transaction(factory) as session:
+        logged = session.execute(select(func.count()).where(ChatLog.channel == "telegram", ChatLog.text == "过期药品"))
+        assert logged.scalar_one() == 0  # the failed turn's chat log was rolled back
+        recorded = session.execute(select(func.count()).where(TelegramUpdate.update_id == update["update_id"]))
+        assert recorded.scalar_one() == 1
