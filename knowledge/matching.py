@@ -49,6 +49,7 @@ NOT_HOUSEHOLD = "非生活垃圾"
 NO_DRUG = re.compile("^(里面|里头|里边)?(没|没有|无|不含)(药|药了)$")
 # measure words that are nouns after a noun: "沙发套", "窗帘杆"… "套" ends the name instead of being dropped
 PACKAGING = frozenset("包装 包装盒 包装袋 包装纸 外包装 纸盒 纸袋".split())
+MEDICINE_BOXES = frozenset("纸盒 纸盒子 纸壳 小纸盒 外包装盒".split())  # paper: the medicine is not in it
 TRAILING_NOUNS = frozenset("套 根 条 张 块 台 堆".split())
 SIZE_WORDS = frozenset("大 小 大的 小的".split())  # size decides bones and fruit stones: not a mere modifier
 # a pharmaceutical form ends the name: an imported label that is not 有害垃圾 loses to 郑州's 废药品 rule
@@ -225,8 +226,14 @@ class Matcher:
             joined = self._head([t for t in content if t != "的"])  # "狗狗的便便" names the local rule's 狗狗便便
             if joined is not None and len(joined[1]) > len(head[1]) and joined[0].source == LOCAL_SOURCE:
                 head = joined
+        if head is None and "的" in content:
+            # "扇贝的壳", "榴莲的壳": a name said with 的 inside it is that name, when nothing else stands before it
+            joined = self._head([t for t in content if t != "的"])
+            if joined is not None and all(t in MODIFIERS for t in joined[2]):
+                head = joined
         if head is not None:
             head = self._local_over_imported(*head)
+            head = self._medicine_box(*head)
         if head is not None and (drug := self._imported_drug(head[0], head[1])) is not None:
             self._accept(found, drug, head[1], 0.8, "drug")  # "眼药膏": 郑州 lists 废药品 as 有害垃圾
         elif head is not None:
@@ -287,6 +294,14 @@ class Matcher:
             break
         return entry, surface, prefix
 
+    def _medicine_box(self, entry: Entry, surface: str, prefix: list[str]) -> tuple[Entry, str, list[str]]:
+        """A paper box named after a medicine ("感冒药的纸盒子") is the local 药盒 rule, not any paper box."""
+        named = [t for t in prefix if t != "的"]
+        box = self.by_surface.get("药盒")
+        if box is None or not named or surface not in MEDICINE_BOXES or self._drug(named) is None:
+            return entry, surface, prefix
+        return box, surface, [t for t in prefix if t in MODIFIERS]
+
     def _name_before_state(self, content: list[str]) -> tuple[Entry, str, list[str]] | None:
         """A known name followed by a clause about its state ("牛棒骨/熬完汤", "快递纸箱/淋雨"), not by a container."""
         for cut in range(len(content) - 1, 0, -1):
@@ -301,6 +316,8 @@ class Matcher:
                 or rest in self.by_surface
             ):
                 return None  # "吃剩的饭盒": the clause ends with the thing asked about
+            if "的" in rest and rest.rsplit("的", 1)[1] not in ("", *STATE_VERBS):
+                return None  # "电动牙刷换下来的刷头": a part named after the clause is what is asked about
             head = self._head(_trim(content[:cut]))
             if head is not None and all(t in FOOD_BRANDS or t == "的" for t in head[2]):
                 return head  # nothing, or only a brand, before the name ("老干妈的玻璃瓶/洗了")
