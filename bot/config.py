@@ -114,7 +114,7 @@ class Settings(BaseSettings):
     trusted_proxies: str = "127.0.0.1,::1"  # proxies whose X-Forwarded-For/-Proto `wufei serve` believes; "" = none
     data_dir: Path = Path("data")
     database_url: str | None = None
-    sqlite_synchronous: Literal["normal", "full"] = "normal"  # full: survives power loss, slower (docs/decisions.md)
+    sqlite_synchronous: Literal["normal", "full"] = "normal"  # full survives power loss (slower), normal may not
     default_city: str | None = None  # None: plan questions show every loaded city's figure
     default_area: Literal["urban", "rural"] = "urban"
     timezone: str = "Asia/Shanghai"
