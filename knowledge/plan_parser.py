@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from knowledge.places import PLACES, bare_name
+
 CN_DIGITS = "一二三四五六七八九十"
 TERMINAL = "。！？；：!?;:"
 CLOSERS = "”’」』"
@@ -29,13 +31,16 @@ NUMBERING: list[tuple[str, re.Pattern[str]]] = [
     ("ar_paren", re.compile(r"^（(\d{1,2})）")),
     ("circled", re.compile(r"^([①-⑳])")),
     ("cn_shi", re.compile(rf"^([{CN_DIGITS}]{{1,3}})是")),
+    ("renwu", re.compile(rf"^任务([{CN_DIGITS}\d]{{1,3}})[：、.]?(?=[\u4e00-\u9fff“])")),  # "任务3：建设…"
 ]
 ANNEX = re.compile(r"^附件(\d*)[：]?$")
 # "牵头单位：", and the short labels of task lists: "主责：市工信局；协办：市生态环境局"
-UNIT_LABEL = re.compile(r"(牵头|主责|主要责任|责任|配合|参与|协办|协同|实施)(单位|部门|(?<=牵头|主责|协办|配合))：")
+UNIT_LABEL = re.compile(
+    r"(牵头|主责|主办|主要责任|责任|配合|参与|协办|协同|实施)(单位|部门|(?<=牵头|主责|主办|协办|配合))："
+)
 LEAD_MARK = re.compile(r"[（(](牵头|牵头单位|主责|主责单位)[）)]$")  # "县工信局（牵头）" in a 责任单位 list
-UNIT_ENDS = "局委会司室部府社院所队办厅处站心团行"
-LEAD_KINDS = ("牵头", "主责", "主要责任")
+UNIT_ENDS = "局委会司室部府社院所队办厅处站心团行班"
+LEAD_KINDS = ("牵头", "主责", "主办", "主要责任")
 DATE_LINE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日")
 DOC_NO = re.compile(r"^[\u4e00-\u9fff]{1,10}〔\d{4}〕\d+号$")
 TASK_WORDS = re.compile(r"任务|行动|工程|举措|重点工作|主要工作")
@@ -67,13 +72,15 @@ METRIC_END = re.compile(r"(率|度|量|强度|比例|比重|能耗|占比|指数
 NO_VALUE = re.compile(r"“?(零增长或正增长|零增长|负增长|正增长|零填埋|全覆盖)”?")
 NO_VALUE_VALUES = {"全覆盖": (100.0, "%")}
 LEADING_NOISE = re.compile(
-    r"^(?:[、，；：]|确保|力争|实现|全面|使|其中|并且|并|同时|要|基本|全市|全县|全区|全省|进一步|逐步|努力|推动|促进|推进)+"
+    r"^(?:[、，；：·•●◆■★▪]|确保|力争|实现|全面|使|其中|并且|并|同时|要|基本|全市|全县|全区|全省|进一步|逐步|努力|推动|促进|推进)+"
 )
 YEAR_PREFIX = re.compile(r"^(?:到|至|截至|截止|于)?\d{4}年(?:底|末)?(?:前|以前)?")
 YEAR = re.compile(r"(\d{4})年(底|末|前|以前)?")
 BASELINE = re.compile(r"(较|比|相比)(\d{4})年(?:底|末)?$")
 QUOTED = re.compile(r"^“[^”]{1,12}”$")  # a named kind: 其中“无废学校”20所
 FIVE_YEAR = {"十四五": 2025, "十五五": 2030, "十三五": 2020}
+METRIC_COLON = re.compile(r"(?<=[率度量例重数积模力])：\s*(≥|>=|≤|<=|>|<)?\s*(?=\d)")
+COLON_VERBS = {"≥": "不低于", ">=": "不低于", "≤": "不超过", "<=": "不超过", ">": "超过", "<": "低于"}
 
 
 @dataclass
@@ -88,6 +95,9 @@ class ParsedTarget:
     sentence: str
     section: int | None = None  # index into ParsedPlan.sections
     task: int | None = None  # index into ParsedPlan.tasks
+    place: str | None = (
+        None  # a place named before the figure in its sentence ("开封市…达到92%"): maybe not this plan's
+    )
 
 
 @dataclass
@@ -190,8 +200,13 @@ def _unbalanced(s: str) -> bool:
     return any(s.count(o) > s.count(c) for o, c in OPEN_BRACKETS.items())
 
 
+BULLET = "·•●◆■★▪"
+
+
 def _structural(n: str) -> bool:
-    return bool(_numbering(n) or UNIT_LABEL.match(n) or ANNEX.match(n) or DATE_LINE.match(n) or n.startswith("附件："))
+    return n[:1] in BULLET or bool(
+        _numbering(n) or UNIT_LABEL.match(n) or ANNEX.match(n) or DATE_LINE.match(n) or n.startswith("附件：")
+    )
 
 
 def _continues(prev: str, nxt: str) -> bool:
@@ -308,6 +323,11 @@ def _role_units(content: str) -> str | None:
         if not m or not _looks_like_units(m.group(1)):
             return None
         labelled.append(f"{ROLE_VERBS[m.group(2)]}单位：{m.group(1)}")
+    roles = [x.split("单位：")[0] for x in labelled]
+    if "牵头" not in roles and "责任" in roles and {"配合", "协办", "参与"} & set(roles):
+        # "由县住建局负责，县城管局配合": the one that is responsible while others help leads
+        i = roles.index("责任")
+        labelled[i] = labelled[i].replace("责任单位：", "牵头单位：", 1)
     return "；".join(labelled) or None
 
 
@@ -425,6 +445,8 @@ def extract_targets(paragraph: str) -> tuple[list[ParsedTarget], list[str]]:
     """Numeric targets in one paragraph, and the sentences with a percentage that yielded none."""
     found: list[ParsedTarget] = []
     missed: list[str] = []
+    # "农作物秸秆综合利用率：≥94%" in an indicator list: the colon stands for the verb
+    paragraph = METRIC_COLON.sub(lambda m: COLON_VERBS.get(m.group(1) or "", "达到"), paragraph)
     marks = _year_marks(paragraph)
     pos = 0
     for sentence in re.split(r"(?<=[。；！？])", paragraph):
@@ -435,7 +457,7 @@ def extract_targets(paragraph: str) -> tuple[list[ParsedTarget], list[str]]:
         before = len(found)
         cpos = start
         for clause in re.split(r"(?<=[，。；！？：])", sentence):
-            _clause_targets(clause, cpos, marks, sentence.strip(), found)
+            _clause_targets(clause, cpos, marks, sentence.strip(), found, paragraph[start:cpos])
             cpos += len(clause)
         if len(found) == before and re.search(r"\d%|个百分点|吨/万元", sentence):
             missed.append(sentence.strip())
@@ -443,24 +465,28 @@ def extract_targets(paragraph: str) -> tuple[list[ParsedTarget], list[str]]:
 
 
 def _clause_targets(
-    clause: str, offset: int, marks: list[tuple[int, int]], sentence: str, found: list[ParsedTarget]
+    clause: str, offset: int, marks: list[tuple[int, int]], sentence: str, found: list[ParsedTarget], before: str = ""
 ) -> None:
-    """Append the targets of one clause."""
+    """Append the targets of one clause; `before` is the sentence up to the clause (for a place named there)."""
     body = clause.rstrip("，。；！？：")
     if "基础上" in body:
         return
     last = 0
+    listed = ""  # the count verb of a "、" list: "创建无废社区8个、无废学校10所"
     for m in NUM_UNIT.finditer(body):
         value, unit = float(m.group(1)), m.group(2)
         right = body[m.end() :]
         suffix = next((s for s in SUFFIXES if right.startswith(s)), "")
         right = right[len(suffix) :]
         # "年处理能力合计100万吨", "处理能力达到每日1500吨": a word between the verb and the figure
-        left = re.sub("(合计|共计|总计|每日|每天|日均)$", "", body[last : m.start()].lstrip("、，"))
+        raw_left = body[last : m.start()]
+        left = re.sub("(合计|共计|总计|每日|每天|日均)$", "", raw_left.lstrip("、，"))
         last = m.end() + len(suffix)
         if re.search(r"\d$", left) or re.match(r"^(年|月|日|号)", right):
             continue
         head, verb = _split_verb(left)
+        if not verb and listed and raw_left.startswith("、") and 2 <= len(left) <= 16:
+            head, verb = left, listed  # the next item of the list the verb governs
         baseline = BASELINE.search(head)
         if baseline:
             head = head[: baseline.start()]
@@ -478,14 +504,18 @@ def _clause_targets(
                     cv,
                     obj or _clean_indicator(bare[len(cv) :] if bare.startswith(cv) else left[len(cv) :]),
                 )
+            elif inner := _inner_count(bare):
+                verb, indicator = inner  # "城区新建（改造）分类投放亭200个"
             elif not (suffix and indicator) and not METRIC_END.search(indicator) and not QUOTED.match(indicator):
                 continue
         if not indicator or len(indicator) > 40:
             continue
         comparator = (verb + "…" + suffix) if suffix else verb
+        listed = verb if verb in COUNT_VERBS else ""
         year = _year_at(marks, offset + m.start())
+        place = _foreign_place(before + body[: m.start()])
         for ind in _split_shared(indicator):
-            found.append(ParsedTarget(ind, comparator, value, unit, year, sentence))
+            found.append(ParsedTarget(ind, comparator, value, unit, year, sentence, place=place))
     if last == 0:
         m2 = NO_VALUE.search(body)
         if m2:
@@ -502,6 +532,25 @@ def _clause_targets(
                 value, unit = NO_VALUE_VALUES.get(word, (0.0, ""))
                 year = _year_at(marks, offset + m2.start())
                 found.append(ParsedTarget(indicator, verb + word, value, unit, year, sentence))
+
+
+def _inner_count(text: str) -> tuple[str, str] | None:
+    """(verb, object) when a count verb sits inside the words before a figure: "城区新建（改造）分类投放亭" -> 新建, 分类投放亭."""
+    at = max(((text.rfind(v), v) for v in COUNT_VERBS), key=lambda iv: (iv[0], len(iv[1])))
+    if at[0] < 0:
+        return None
+    if text[at[0] - 1 : at[0]] in ("”", "以及", "及"):
+        return None  # "“无废城市”建设专项资金" is a name, not a count of what was built
+    obj = _clean_indicator(re.sub(r"^（[^）]{0,8}）", "", text[at[0] + len(at[1]) :]))
+    return (at[1], obj) if 2 <= len(obj) <= 20 and not re.search("[、，的等]", obj) else None
+
+
+def _foreign_place(text: str) -> str | None:
+    """The last place named in the text, unless it only hands down the task ("完成郑州市下达的…")."""
+    for m in reversed(list(PLACES.finditer(text))):
+        if not re.match("下达|部署|要求|统一|的要求", text[m.end() :]):
+            return m.group(0)
+    return None
 
 
 def render_target(indicator: str, comparator: str, value: float, unit: str) -> str:
@@ -614,7 +663,9 @@ def _metadata(pre: list[str], paras: list[tuple[str, str]]) -> tuple[str, str | 
     """Title, 文号, issuing body and date from the lines before the first heading (and the closing lines)."""
     short = [p for p in pre if len(p) <= 80 and "。" not in p and not p.endswith("：")]
     doc_no = next((p for p in short if DOC_NO.match(p)), None)
-    plan_titles = [p for p in short if re.search(r"(方案|规划|计划)(（[^）]*）)?$", p) and not p.startswith("关于印发")]
+    plan_titles = [
+        p for p in short if re.search(r"(方案|规划|计划|要点)(（[^）]*）)?$", p) and not p.startswith("关于印发")
+    ]
     plan_titles = [p for p in plan_titles if "关于印发" not in p] or plan_titles
     other = [p for p in short if re.search(r"(说明|通知|意见|方案|规划|计划)$", p)]
     title = (plan_titles or other or short or [""])[-1 if plan_titles else 0]
@@ -641,6 +692,10 @@ def _metadata(pre: list[str], paras: list[tuple[str, str]]) -> tuple[str, str | 
 def guess_city(title: str) -> str | None:
     """The city a plan is about, from its title ("新郑市“十四五”…" -> "新郑市")."""
     title = title.lstrip("关于《").replace("无废城市", "")
+    # a title that starts with the place: "澄河县“…”建设工作方案", "苇塘县2025年“…”工作要点"
+    m = re.match(r"([\u4e00-\u9fff]{1,4}?(?:市|县|区))(?=“|\d{4}年|（|推进|建设|关于|人民政府|“十)", title)
+    if m and m.group(1)[:1] not in "全本我该各":
+        return m.group(1)
     m = re.search(r"([\u4e00-\u9fff]{1,4}?(?:市|县|区))(?:“|人民政府|关于|[\u4e00-\u9fff]*“十)", title)
     if m:
         return m.group(1)
@@ -655,6 +710,7 @@ def guess_city(title: str) -> str | None:
 
 COLUMNS = [  # (role, header words); the first that a header cell contains decides the column's role
     ("number", ("序号", "编号")),
+    ("skip", ("类型", "属性", "备注", "现状", "基期", "基准", "基数")),
     ("lead", ("牵头",)),
     ("help", ("配合", "协办", "参与", "协同")),
     ("resp", ("责任", "负责")),
@@ -677,9 +733,12 @@ def _cells(line: str) -> list[str]:
 
 def _header(cells: list[str]) -> list[str] | None:
     """The role of each column when the cells are a header row naming units or indicators, else None."""
-    roles = [next((r for r, words in COLUMNS if any(w in c for w in words)), "") for c in cells]
-    if not ({"lead", "resp", "help"} & set(roles)) or "name" not in roles:
-        return None
+    roles = [
+        "unit" if c in ("单位", "计量单位") else next((r for r, words in COLUMNS if any(w in c for w in words)), "")
+        for c in cells
+    ]
+    if not ({"lead", "resp", "help", "value"} & set(roles)) or "name" not in roles:
+        return None  # an indicator table with a 目标值 column is read like a task table
     return roles
 
 
@@ -696,6 +755,8 @@ def _row_paragraph(
         parts.append(row["content"].rstrip("。") + "。")
     for when_year, cell in values or [(year, row.get("value", ""))]:
         value = cell.replace(" ", "")
+        if row.get("unit") and re.fullmatch(r"[≥≤><=]*\d+(\.\d+)?", value):
+            value += row["unit"].strip("（）()")  # the unit in its own column: "90" under "%"
         if not (value and re.search(r"\d", value)):
             continue
         sign = next((k for k in COMPARATORS if value.startswith(k)), "")
@@ -726,7 +787,9 @@ def tables_as_paragraphs(text: str) -> str:
         if cells and (header := _header(cells)):
             roles, n = header, 0
             years = [m.group(1) if (m := re.search(r"(20\d\d)年", c)) else None for c in cells]
-            year = next((y for y in years if y), None)
+            # the year of the target column ("2027年目标值"), not of a baseline column before it ("2024年基期值")
+            year = next((y for y, r in zip(years, roles, strict=False) if y and r == "value"), None)
+            year = year or next((y for y in years if y), None)
             continue
         if roles and cells and set("".join(cells)) <= set("-:—｜| "):
             continue  # a markdown rule under the header ("|---|---|"): the table goes on
@@ -819,6 +882,12 @@ def parse_plan(text: str, *, city: str | None = None) -> ParsedPlan:
 
     all_text = "\n".join(p for _r, p in paras)
     title, doc_no, issuer, date = _metadata(preamble, paras)
+    city = city or guess_city(title)
+    if city:  # "开封市建设经验表明…可以达到92%": another place's figure quoted in this plan is not this plan's target
+        for t in targets:
+            if t.place and bare_name(t.place) != bare_name(city):
+                unparsed.append(Fragment("其他地方的数字，不作为本方案目标", t.sentence))
+        targets = [t for t in targets if not t.place or bare_name(t.place) == bare_name(city)]
     facts: dict[str, Any] = {}
     for key, value in (
         ("cells", _find_cells(all_text)),
@@ -832,7 +901,7 @@ def parse_plan(text: str, *, city: str | None = None) -> ParsedPlan:
         doc_no=doc_no,
         issuer=issuer,
         date=date,
-        city=city or guess_city(title),
+        city=city,
         preamble="\n".join(preamble),
         sections=sections,
         tasks=tasks,
@@ -849,6 +918,7 @@ def _label(style: str, number: str) -> str:
         "chapter": f"第{number}章",
         "jie": f"第{number}节",
         "cn_shi": f"{number}是",
+        "renwu": f"任务{number}",
         "tiao": f"第{number}条",
         "annex": f"附件{number}",
     }.get(style, number)
@@ -877,8 +947,10 @@ def _tasks(sections: list[ParsedSection]) -> list[ParsedTask]:
         chain = [sec]
         while chain[-1].parent is not None:
             chain.append(sections[chain[-1].parent])
-        if not sec.has_units and not any(TASK_WORDS.search(s.title) for s in chain[1:]):
-            continue
+        if not sec.has_units and not any(
+            TASK_WORDS.search(s.title) and not re.search("目标|指标", s.title) for s in chain[1:]
+        ):
+            continue  # the items of "二、行动目标" are targets, not tasks
         owner = next((s for s in chain if s.has_units), sec)
         tasks.append(ParsedTask(sec.index, sec.label, sec.title, sec.text, list(owner.lead), list(owner.responsible)))
     return tasks

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from knowledge.answer import Answer
 from knowledge.lexicon import CATEGORY_WORDS
+from knowledge.places import COUNTY, NOT_PLACES, PLACES
 from knowledge.plan_models import PlanDocument, PlanSection, PlanTarget, PlanTask
 from knowledge.plan_parser import render_target
 from knowledge.plans import same_city, short_city
@@ -56,7 +57,7 @@ WHO_CUES = (
     "谁", "哪个部门", "哪些部门", "哪个单位", "哪些单位", "牵头", "责任单位", "负责单位", "主管", "归谁", "配合单位",
     "协办", "配合", "协助", "参与单位", "归哪", "哪家单位", "哪家部门", "由哪", "协同单位",
     "参与部门", "协同部门", "责任部门", "牵头部门", "部门有哪些", "单位有哪些", "管不管", "管吗", "负责吗", "负不负责",
-    "参与吗", "参与不", "配合不",
+    "参与吗", "参与不", "配合不", "主办", "谁来管", "谁管",
 )  # fmt: skip
 # questions about duties and arrangements answered by quoting the plan: reporting, money, offices, priorities
 DUTY_CUES = (
@@ -100,21 +101,7 @@ def _load_synonyms(path: Path = SYNONYMS_FILE) -> list[tuple[re.Pattern[str], st
 
 
 SYNONYMS = _load_synonyms()
-# Places residents may ask about; a plan question about one with no plan loaded is told so.
-PLACES_FILE = Path(__file__).with_name("data") / "plan_places.yaml"
-
-
-def _places_pattern(path: Path = PLACES_FILE) -> re.Pattern[str]:
-    """Names from the reviewed list: `bare` ones alone or with 市/县/区, `with_suffix` ones only with it."""
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    bare = sorted(map(str, data["bare"]), key=len, reverse=True)
-    suffixed = sorted(map(str, data["with_suffix"]), key=len, reverse=True)
-    return re.compile(f"(?:{'|'.join(bare)})(?:市区|市|县|区)?|(?:{'|'.join(suffixed)})(?:市|县|区)")
-
-
-PLACES = _places_pattern()
-COUNTY = re.compile("[\u4e00-\u9fff]{2}县")  # any other county: most county names have two characters
-NOT_PLACES = ("全县", "各县", "本县", "该县", "我县", "县城")
+# Places residents may ask about; a plan question about one with no plan loaded is told so (knowledge/places.py).
 DOMAIN_WORDS = (
     "利用率",
     "综合利用率",
@@ -238,7 +225,7 @@ class _Passage:
 
 CELL_NAME = re.compile("“(无废[\u4e00-\u9fff]{2,4})”")
 DEADLINE = re.compile(r"(完成时限|完成时间|时间节点|时限要求)[：:]\s*([^。；\n]{2,30})")
-ROLE_ASK = re.compile("(协同|配合|协办|协助|参与|责任|牵头|负责|主责)(单位|部门)|协同的|协同(?=有|是|哪|谁)")
+ROLE_ASK = re.compile("(协同|配合|协办|协助|参与|责任|牵头|负责|主责|主办)(单位|部门)|协同的|协同(?=有|是|哪|谁)")
 WHICH = re.compile(
     "哪(个|些|几个|家)(?![桶类箱色])|(啥|什么)(机构|园区|平台|项目|企业|机制|设施|行业|措施|工艺|路线|路径|方式|模式|技术)"
     "|咋回事|怎么回事|啥意思|什么意思|是否|会不会|要不要|还(要|会|能)?(新建|建设|建)"
