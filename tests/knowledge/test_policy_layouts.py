@@ -59,7 +59,10 @@ def test_articles_with_bracketed_role_units() -> None:
     assert _task(plan, "第二章第六条").responsible == ["县市场监管局", "县商务局"]  # 协办
     assert (_task(plan, "第二章第八条").lead, _task(plan, "第二章第八条").responsible) == ([], ["县农业农村局"])
     medical = _task(plan, "第二章第九条")  # "由县卫健委负责，县生态环境局协助。" in the prose
-    assert (medical.lead, medical.responsible) == (["县卫健委"], ["县生态环境局"])  # the one 负责 while others help leads
+    assert (medical.lead, medical.responsible) == (
+        ["县卫健委"],
+        ["县生态环境局"],
+    )  # the one 负责 while others help leads
     assert "由县卫健委负责" not in medical.text
     assert _task(plan, "第二章第十条").lead == []  # a task without any unit is still a task
     targets = {t.indicator: (t.comparator, t.value, t.unit, t.year) for t in plan.targets}
