@@ -234,6 +234,7 @@ class Matcher:
         if head is not None:
             head = self._local_over_imported(*head)
             head = self._medicine_box(*head)
+            head = self._product_container(*head)
         if head is not None and (drug := self._imported_drug(head[0], head[1])) is not None:
             self._accept(found, drug, head[1], 0.8, "drug")  # "眼药膏": 郑州 lists 废药品 as 有害垃圾
         elif head is not None:
@@ -292,6 +293,17 @@ class Matcher:
             if all((w in MODIFIERS and w not in SIZE_WORDS) or any(d in w for d in deciding) for w in words):
                 return local, surface[cut:], [*prefix, *words]
             break
+        return entry, surface, prefix
+
+    def _product_container(self, entry: Entry, surface: str, prefix: list[str]) -> tuple[Entry, str, list[str]]:
+        """A product before a bare bottle ("沐浴露/空瓶") is the catalogue's bottle of that product ("沐浴露瓶")."""
+        if surface not in CONTAINERS or not prefix:
+            return entry, surface, prefix
+        product = prefix[-1]
+        for end in (surface.removeprefix("空").removesuffix("子"), "瓶"):
+            named = self.by_surface.get(product + end)
+            if named is not None:
+                return named, product + surface, prefix[:-1]
         return entry, surface, prefix
 
     def _medicine_box(self, entry: Entry, surface: str, prefix: list[str]) -> tuple[Entry, str, list[str]]:

@@ -135,3 +135,25 @@ def test_every_vocabulary_word_the_imported_list_labels_otherwise_is_listed_for_
 def test_a_listed_word_keeps_the_imported_label_until_the_office_decides(kb: KnowledgeBase, word: str) -> None:
     _, imported = CONFLICTS[word]
     assert _bin(kb, word) in imported, f"{word}: the vocabulary silently overrode the imported label {imported}"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("沐浴露空瓶", "可回收物"), ("洗发水空瓶子", "可回收物"), ("酱油空瓶", "可回收物"), ("农药空瓶", "有害垃圾")],
+)
+def test_a_product_before_a_bare_bottle_is_that_products_bottle(kb: KnowledgeBase, text: str, expected: str) -> None:
+    assert _bin(kb, text) == expected  # 酱油's 油 is not a greasy state
+
+
+@pytest.mark.parametrize("text", ["特仑苏", "安慕希"])
+def test_a_milk_brand_is_its_carton(kb: KnowledgeBase, text: str) -> None:
+    answer = kb.answer(text)
+    assert answer.intent == "sorting" and answer.items[0].category == "可回收物" and "利乐包" in answer.text
+
+
+def test_a_cleaning_powder_is_not_food(kb: KnowledgeBase) -> None:
+    assert _bin(kb, "去污粉") != "厨余垃圾"  # "…粉" is a food ending, but not after 去污
+
+
+def test_fabric_softener_bottle_is_a_detergent_bottle(kb: KnowledgeBase) -> None:
+    assert _bin(kb, "柔顺剂瓶") == "可回收物"
