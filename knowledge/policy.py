@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections import Counter
@@ -80,13 +81,16 @@ STOP = {
     "主管", "抓总", "时间", "多长时间", "长时间", "多长",
     "怎么搞", "怎么弄", "咋搞", "咋弄", "干什么", "干啥", "做什么", "县里", "市里", "区里", "多少资金", "废城",
     "控制", "控制在", "控制到", "中不中", "行不行", "能不能", "是不是", "对不对", "有没有", "咋回事", "怎么回事",
-    "啥意思", "什么意思", "回事", "不中", "不管", "管不管", "负不负责",
+    "啥意思", "什么意思", "回事", "不中", "不管", "管不管", "负不负责", "今年", "明年", "会怎样", "怎样", "怎么样",
     "到底", "究竟", "大概", "一般", "包括", "包含", "属于", "都有", "哪些是",
 }  # fmt: skip
 ASKING = re.compile("..(几|多少|哪些|谁|啥|什么)$")  # a question word glued to a keyword: 百分之几 (几点 stays)
 # a word made of a question word ("归谁", "谁管", "哪个局", "哪家"): the question, never the topic
 QUESTION_WORD = re.compile("^(归|由|是|找|问)?(谁|哪个|哪家|哪些|哪)")
-MODAL = re.compile("^(要|想|需)[\u4e00-\u9fff]$")  # 要建, 想搞: a modal glued to a verb
+MODAL = re.compile("^(要|想|需)[\u4e00-\u9fff]$")
+COUNT_ASK = re.compile(
+    "^(几|多少)[处名批项条次座家所个场户人]$"
+)  # "建几处": the question, never the topic  # 要建, 想搞: a modal glued to a verb
 # the household bins' names: "回收" inside 可回收物 is no plan keyword when nothing else asks about the plan
 BIN_NAME = re.compile("|".join(sorted((w for w, c in CATEGORY_WORDS.items() if c in BINS), key=len, reverse=True)))
 A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")  # 能不能, 行不行 (中不中 after normalize), 有没有, 达不达
@@ -158,12 +162,15 @@ def tokens(text: str) -> set[str]:
         and not ASKING.search(w)
         and not MODAL.match(w)
         and not QUESTION_WORD.match(w)
+        and not COUNT_ASK.match(w)
     }
     return {w for w in kept if not _stop_compound(w, words)}
 
 
 def _stop_compound(word: str, words: set[str]) -> bool:
     """Whether a search-mode compound is a stop word glued to another word: 垃圾焚烧 = 垃圾 + 焚烧."""
+    if word in DOMAIN_WORDS:
+        return False  # 无废细胞 is one thing, not 无废 + 细胞
     for i in range(2, len(word) - 1):
         a, b = word[:i], word[i:]
         if (a in STOP and b in words) or (b in STOP and a in words):
@@ -549,7 +556,7 @@ class PolicyIndex:
                 continue
             if (who and not UNIT_NAME.search(p.sentence)) or (number and not re.search(r"\d", p.sentence)):
                 continue
-            s = self._score(words, p.body, p.head, 0.5, set())
+            s = self._score(words, p.body, p.head, 0.5, set(), p.sentence)
             if s >= 1.5 and (best is None or s > best[0]):
                 best = (s, p)
         if best is None:
@@ -572,13 +579,18 @@ class PolicyIndex:
         """Summed idf; words the plans never use weigh as much as the rarest word."""
         return sum(self.idf.get(w, self.max_idf) for w in words)
 
-    def _score(self, words: set[str], head: set[str], body: set[str], body_weight: float, tail: set[str]) -> float:
+    def _score(
+        self, words: set[str], head: set[str], body: set[str], body_weight: float, tail: set[str], text: str = ""
+    ) -> float:
         """How well a target or task fits the question: idf overlap, scaled by how much of the question it covers.
 
         The subject of the question (建筑垃圾, 秸秆 …) must be covered, not only its measure (利用率 …); a hit on the
-        indicator's own measure word (its tail) counts extra.
+        indicator's own measure word (its tail) counts extra. A question word the plan writes with a word or two
+        inside it (塑料袋 / 塑料购物袋, 堆场 / 堆存场所) counts as covered when `text` is given.
         """
         both = head | body
+        if text:
+            both = both | {w for w in words - both if _spread(w).search(text)}
         coverage = self._weight(words & both) / (self._weight(words) or 1.0)
         subject = words - MEASURE_WORDS
         if coverage < MIN_COVERAGE or (subject and self._weight(subject & both) / self._weight(subject) < MIN_COVERAGE):
@@ -597,7 +609,7 @@ class PolicyIndex:
         per_city: dict[str | None, list[tuple[float, _Target]]] = {}
         subject = words - MEASURE_WORDS
         for t in self.targets:
-            s = self._score(words, t.ind, t.ctx, 0.5, t.tail)
+            s = self._score(words, t.ind, t.ctx, 0.5, t.tail, t.sentence)
             if subject and self._weight(subject & t.titles) < 0.3 * self._weight(subject):
                 continue  # the question's subject is only in the sentence around this figure, not in it
             if unit and s:
@@ -652,7 +664,7 @@ class PolicyIndex:
         for k in self.tasks:
             if want and k.city != want:
                 continue
-            s = self._score(words, k.head, k.body, 0.3, set())
+            s = self._score(words, k.head, k.body, 0.3, set(), k.text)
             if s and grams and any(g in k.text for g in grams):
                 s += 0.5  # the question's own wording ("无废学校") is in this task
             if s >= 1.5:
@@ -801,6 +813,14 @@ def _unloaded_place(q: str) -> str | None:
         if m.group(0) not in NOT_PLACES and m.group(0)[:1] not in "全各本该我每们":
             return m.group(0)
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _spread(word: str) -> re.Pattern[str]:
+    """The word with up to two other characters between its characters: 塑料袋 finds 塑料购物袋."""
+    if len(word) < 2 or not re.fullmatch("[\u4e00-\u9fff]+", word):
+        return re.compile("(?!)")
+    return re.compile("[\u4e00-\u9fff]{0,2}".join(word))
 
 
 def _shown(p: _Passage) -> str:
