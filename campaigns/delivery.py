@@ -238,19 +238,25 @@ class DeliveryLoop:
         if paced:
             for channel in channels:
                 self.limiters[channel].wait(self.batch_size)
+        in_db = [c for c in channels if self.transactional[c]]
+        elsewhere = [c for c in channels if not self.transactional[c]]
         with self.factory() as session, session.begin():
-            batch = ledger.claim(
-                session, worker=self.worker, now=now, limit=self.batch_size, lease=self.lease, channels=channels
+            # transactional channels: picked and marked sent in one statement, stored and committed together
+            bulk = ledger.claim_sent(session, worker=self.worker, now=now, limit=self.batch_size, channels=in_db)
+            room = self.batch_size - len(bulk)
+            platform = (
+                ledger.claim(session, worker=self.worker, now=now, limit=room, lease=self.lease, channels=elsewhere)
+                if elsewhere and room > 0
+                else []
             )
+            batch = bulk + platform
             if self.link_base:
                 links.ensure(session, batch, now=now)
             started = time.monotonic()
-            bulk = [r for r in batch if self.transactional[r.channel]]
-            if bulk:  # in the claim's transaction: claimed, stored and marked sent in one commit
+            if bulk:
                 self._send_in_db(session, bulk, paced=paced)
         if not batch:
             return 0
-        platform = [r for r in batch if not self.transactional[r.channel]]
         if platform:
             # one autocommit connection for the batch: each `sent` mark is durable before the next message goes
             engine: Engine = self.factory.kw["bind"]
@@ -316,9 +322,10 @@ class DeliveryLoop:
         return template
 
     def _send_in_db(self, session: Session, rows: list[ledger.Claimed], *, paced: bool = False) -> None:
-        """Transactional senders: the messages and their `sent` marks commit together (with the claim); `paced`:
-        the batch's rate slots were taken before the transaction."""
-        sent: list[ledger.Claimed] = []
+        """Transactional senders: the rows are already marked sent (`ledger.claim_sent`); their messages are stored in
+        the same transaction, and a refused one is handed back (`ledger.unsend`) and recorded; `paced`: the batch's
+        rate slots were taken before the transaction."""
+        refused: list[tuple[ledger.Claimed, Any, dt.datetime]] = []
         queued: dict[str, list[tuple[ledger.Claimed, OutboxMessage]]] = {}  # for senders that take a batch
         for row in rows:
             sender = cast(TransactionalSender, self.senders[row.channel])  # only rows of `transactional` come here
@@ -332,25 +339,23 @@ class DeliveryLoop:
             result = sender.send_in(
                 session, delivery_id=row.id, external_id=row.external_id, text=message.text, now=now
             )
-            if result.ok:
-                sent.append(row)
-            else:
-                self._record(session, row, result, now)
+            if not result.ok:
+                refused.append((row, result, now))
         for channel, items in queued.items():
             # one multi-row INSERT for the batch instead of an ORM object per recipient
             results = cast(BatchSender, self.senders[channel]).send_many_in(session, [m for _, m in items])
-            for (row, message), result in zip(items, results, strict=True):
-                if result.ok:
-                    sent.append(row)
-                else:
-                    self._record(session, row, result, message.now)
-        if sent:
+            refused += [(row, r, m.now) for (row, m), r in zip(items, results, strict=True) if not r.ok]
+        if refused:
             session.flush()
-            ledger.mark_sent_many(session, sent, now=self.clock())
+            ledger.unsend(session, [row for row, _, _ in refused], now=self.clock())
+            for row, result, now in refused:
+                self._record(session, row, result, now)
+        gone = {row.id for row, _, _ in refused}
+        if sent := {r.campaign_id for r in rows if r.id not in gone}:
             session.execute(
                 update(Campaign)
                 .execution_options(synchronize_session=False)
-                .where(Campaign.id.in_({r.campaign_id for r in sent}), Campaign.consecutive_failures != 0)
+                .where(Campaign.id.in_(sent), Campaign.consecutive_failures != 0)
                 .values(consecutive_failures=0)
             )
 

@@ -6,6 +6,8 @@ heartbeat), so a killed process's rows are handed back within seconds (`recover_
 each outcome is written with a check that the token is still ours.
 PostgreSQL claims with FOR UPDATE SKIP LOCKED, so several processes take disjoint batches; SQLite
 serialises writers, and the claim is a single UPDATE, so it is safe there too.
+Senders that store the message in our own transaction (the web outbox) skip `sending`: `claim_sent` moves a batch
+from pending to sent, and the caller stores the messages before the one commit (`unsend` for a refused message).
 """
 
 from __future__ import annotations
@@ -55,24 +57,9 @@ def claim(
 ) -> list[Claimed]:
     """Mark up to `limit` due rows of running campaigns as `sending` for this worker and return them."""
     token = str(uuid.uuid4())
-    # running campaigns first (a handful): with their ids as a list, PostgreSQL walks ix_deliveries_pending in
-    # (campaign, id) order and stops at `limit`, where a join made it collect and sort every pending row (80 ms at 70k)
-    running = list(session.execute(select(Campaign.id).where(Campaign.state == "running")).scalars())
-    if not running:
+    pick = _pick(session, now=now, limit=limit, channels=channels)
+    if pick is None:
         return []
-    pick = (
-        select(Delivery.id)
-        # a literal, not a parameter: after five executions PostgreSQL's generic plan cannot prove the partial index's
-        # WHERE state = 'pending' for a parameter, and read every pending row of the campaign (119 ms per batch at 1M)
-        .where(Delivery.state == literal_column("'pending'"), Delivery.next_attempt_at <= now)
-        .where(Delivery.campaign_id.in_(running))
-        .where(Delivery.channel.in_(list(channels)))
-        .where(or_(Delivery.expires_at.is_(None), Delivery.expires_at >= now))
-        .order_by(Delivery.campaign_id, Delivery.id)  # the index order: older campaigns first, then materialised order
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
     ids = list(session.execute(pick).scalars())
     if not ids:
         return []
@@ -89,14 +76,42 @@ def claim(
             updated_at=now,
         )
     )
-    rows = session.execute(
+    return _claimed(session.execute(_details(Delivery.__table__).where(Delivery.claim_token == token)).all(), token)
+
+
+def _pick(session: Session, *, now: dt.datetime, limit: int, channels: Collection[str]) -> Any:
+    """The SELECT of the next `limit` due rows' ids (locked, skipping locked ones, on PostgreSQL); None: none running."""
+    # running campaigns first (a handful): with their ids as a list, PostgreSQL walks ix_deliveries_pending in
+    # (campaign, id) order and stops at `limit`, where a join made it collect and sort every pending row (80 ms at 70k)
+    running = list(session.execute(select(Campaign.id).where(Campaign.state == "running")).scalars())
+    if not running or not channels:
+        return None
+    pick = (
+        select(Delivery.id)
+        # a literal, not a parameter: after five executions PostgreSQL's generic plan cannot prove the partial index's
+        # WHERE state = 'pending' for a parameter, and read every pending row of the campaign (119 ms per batch at 1M)
+        .where(Delivery.state == literal_column("'pending'"), Delivery.next_attempt_at <= now)
+        .where(Delivery.campaign_id.in_(running))
+        .where(Delivery.channel.in_(list(channels)))
+        .where(or_(Delivery.expires_at.is_(None), Delivery.expires_at >= now))
+        .order_by(Delivery.campaign_id, Delivery.id)  # the index order: older campaigns first, then materialised order
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    return pick
+
+
+def _details(rows: Any) -> Any:
+    """What rendering needs of ledger rows `rows` (the table or a CTE with its columns): campaign text, profile."""
+    return (
         select(
-            Delivery.id,
-            Delivery.campaign_id,
-            Delivery.resident_id,
-            Delivery.channel,
-            Delivery.external_id,
-            Delivery.attempts,
+            rows.c.id,
+            rows.c.campaign_id,
+            rows.c.resident_id,
+            rows.c.channel,
+            rows.c.external_id,
+            rows.c.attempts,
             Campaign.text,
             Campaign.link,
             Campaign.variants,
@@ -104,11 +119,13 @@ def claim(
             Resident.city,
             Resident.community,
         )
-        .join(Campaign, Campaign.id == Delivery.campaign_id)
-        .join(Resident, Resident.id == Delivery.resident_id)
-        .where(Delivery.claim_token == token)
-        .order_by(Delivery.id)
-    ).all()
+        .join(Campaign, Campaign.id == rows.c.campaign_id)
+        .join(Resident, Resident.id == rows.c.resident_id)
+        .order_by(rows.c.id)
+    )
+
+
+def _claimed(rows: Any, token: str) -> list[Claimed]:
     return [
         Claimed(
             id=r.id,
@@ -125,6 +142,68 @@ def claim(
         )
         for r in rows
     ]
+
+
+def claim_sent(
+    session: Session, *, worker: str, now: dt.datetime, limit: int, channels: Collection[str]
+) -> list[Claimed]:
+    """For senders that store the message in this same transaction (the web outbox): move up to `limit` due rows
+    straight from pending to sent and return them; there is no `sending` state to lease, since the message and the
+    mark commit together or not at all. Rows whose message is then refused go back through `unsend`."""
+    token = str(uuid.uuid4())
+    pick = _pick(session, now=now, limit=limit, channels=channels)
+    if pick is None:
+        return []
+    values = {
+        "state": "sent",
+        "sent_at": now,
+        "claimed_by": worker[:64],
+        "claim_token": None,
+        "attempts": Delivery.attempts + 1,
+        "updated_at": now,
+    }
+    if session.get_bind().dialect.name == "postgresql":
+        # one statement: pick (FOR UPDATE SKIP LOCKED), mark sent, and read what rendering needs
+        picked = pick.cte("picked")
+        done = (
+            update(Delivery)
+            .where(Delivery.id == picked.c.id)
+            .values(**values)
+            .returning(*(getattr(Delivery, c) for c in _DETAIL_COLUMNS))
+            .cte("done")
+        )
+        return _claimed(session.execute(_details(done)).all(), token)
+    # SQLite serialises writers: the UPDATE with the pick as a subquery is atomic; its rows are then read by id
+    ids = list(
+        session.execute(
+            update(Delivery)
+            .execution_options(**NO_SYNC)
+            .where(Delivery.id.in_(pick.scalar_subquery()))
+            .values(**values)
+            .returning(Delivery.id)
+        ).scalars()
+    )
+    if not ids:
+        return []
+    return _claimed(session.execute(_details(Delivery.__table__).where(Delivery.id.in_(ids))).all(), token)
+
+
+_DETAIL_COLUMNS = ("id", "campaign_id", "resident_id", "channel", "external_id", "attempts")
+
+
+def unsend(session: Session, rows: Collection[Claimed], *, now: dt.datetime) -> int:
+    """Rows of `claim_sent` whose message was refused: back to `sending` under their claim token (same transaction),
+    so `mark_retry`, `mark_skipped` or `mark_failed` record the outcome as for any claimed row."""
+    if not rows:
+        return 0
+    first = next(iter(rows))
+    result = session.execute(
+        update(Delivery)
+        .execution_options(**NO_SYNC)
+        .where(Delivery.id.in_([r.id for r in rows]), Delivery.state == "sent")
+        .values(state="sending", sent_at=None, claim_token=first.token, claimed_until=now, updated_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 NO_SYNC = {"synchronize_session": False}

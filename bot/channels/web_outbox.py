@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import insert, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.base import SendResult
@@ -43,13 +44,33 @@ class WebOutboxSender:
 
     def send_many_in(self, session: Session, messages: Sequence[OutboxMessage]) -> list[SendResult]:
         """Queue a batch inside the caller's transaction: one multi-row INSERT, no ORM object per message."""
-        if messages:
+        if not messages:
+            return []
+        if session.get_bind().dialect.name == "postgresql":
+            # one statement with four array parameters: an executemany was one statement per row on the server
+            session.execute(
+                _UNNEST_INSERT,
+                {
+                    "external_ids": [m.external_id for m in messages],
+                    "texts": [m.text for m in messages],
+                    "delivery_ids": [m.delivery_id for m in messages],
+                    "created": [m.now.astimezone(dt.UTC) for m in messages],
+                },
+            )
+        else:  # SQLite: an executemany is already a loop in process
             rows = [
                 {"external_id": m.external_id, "text": m.text, "delivery_id": m.delivery_id, "created_at": m.now}
                 for m in messages
             ]
             session.execute(insert(WebOutbox), rows)
         return [SendResult(ok=True) for _ in messages]
+
+
+_UNNEST_INSERT = sql_text(
+    "INSERT INTO web_outbox (external_id, text, delivery_id, created_at) "
+    "SELECT * FROM unnest(CAST(:external_ids AS varchar[]), CAST(:texts AS text[]), "
+    "CAST(:delivery_ids AS integer[]), CAST(:created AS timestamptz[]))"
+)
 
 
 def fetch(session: Session, external_id: str, *, after: int = 0, limit: int = MAX_FETCH) -> list[WebOutbox]:
