@@ -45,6 +45,7 @@ TEXT_OTHER_CITIES = "你所在的{place}还没有导入方案，下面是已导�
 TEXT_QUOTE = "{cite}「{title}」原文：{sentence}"
 TEXT_NO_UNITS_QUOTE = "{cite}「{title}」没有写明牵头单位，原文：{sentence}"
 TEXT_META = "{cite}：{parts}。"
+TEXT_IN_TASK = "其中原文写明：{sentence}"
 TEXT_TASK_COUNT = "{cite}列出 {n} 项任务，其中 {n_lead} 项写明了牵头单位。"
 NONE_WORD = "（未写明）"
 META_CUES = ("文号", "印发", "发布", "出台", "哪年", "发文", "几号文")
@@ -461,9 +462,14 @@ class PolicyIndex:
                     found.text += f"\n完成时限：{due}。"  # "什么时候建完": the task's own deadline line
                 return found
         if _has(q, TARGET_CUES):
-            asked_unit = re.search("(吨|家|座|所|场|万元|%|百分|公里|亩)", q)
-            unit = {"百分": "%"}.get(asked_unit.group(1), asked_unit.group(1)) if asked_unit else ""
+            asked_unit = re.search("(吨|家|座|所|场|万元|%|百分|公里|亩|几处|多少处)", q)
+            unit = (
+                {"百分": "%", "几处": "处", "多少处": "处"}.get(asked_unit.group(1), asked_unit.group(1))
+                if asked_unit
+                else ""
+            )
             unit = unit or ("吨" if "能力" in unify(q) else "")  # a capacity is a tonnage, not the number of plants
+            unit = unit or ("%" if re.search("(?<!效)率", q) else "")  # a rate is a percentage, not a count
             found = self._targets(words, want, year, unit, among)
             if found:
                 return found
@@ -476,6 +482,10 @@ class PolicyIndex:
                 return found
         if WHICH.search(q) and not THROW.search(q):  # "园区循环化改造是哪个园区": the plan sentence names it
             found = self._quote(words, want)
+            if found:
+                return found
+        if want and (_has(q, TARGET_CUES) or _has(q, DUTY_CUES)):
+            found = self._quote(words, want)  # "推进不力会怎样": the asked place's plan says it in a sentence
             if found:
                 return found
         if _has(q, STRONG_CUES) or _has(q, WHO_CUES[1:]):
@@ -702,6 +712,9 @@ class PolicyIndex:
                 resp += [u for u in k.responsible if u not in resp]
             else:
                 lines.append(TEXT_NO_UNITS.format(cite=f"{k.cite} {k.label}", title=k.title))
+        said = _other_unit_sentence(shown[0][1], words)
+        if said:  # "收费标准由哪个部门制定": the task's own sentence names another unit for that part
+            lines.append(TEXT_IN_TASK.format(sentence=said))
         top = max(s for s, _k in shown)
         return Answer(
             intent="policy",
@@ -802,6 +815,18 @@ class PolicyIndex:
             for _c, cite, s in rows
         ]
         return Answer(intent="policy", text="\n".join(lines), confidence=0.85, source="plan")
+
+
+def _other_unit_sentence(task: _Task, words: set[str]) -> str | None:
+    """A sentence of the task naming a unit other than its own, about question words its title lacks."""
+    rest = words - task.head
+    if not rest:
+        return None
+    for sentence in re.split("(?<=[。；])", task.text):
+        names = UNIT_NAME.findall(sentence)
+        if names and all(n not in task.lead + task.responsible for n in names) and rest & tokens(sentence):
+            return sentence.strip().rstrip("；")
+    return None
 
 
 def _unloaded_place(q: str) -> str | None:
