@@ -484,7 +484,8 @@ class PolicyIndex:
             found = self._quote(words, want)
             if found:
                 return found
-        if want and (_has(q, TARGET_CUES) or _has(q, DUTY_CUES)):
+        asks_figure = re.search("多少|几|百分|率|目标|指标|比例", q)
+        if want and not asks_figure and (_has(q, TARGET_CUES) or _has(q, DUTY_CUES)):
             found = self._quote(words, want)  # "推进不力会怎样": the asked place's plan says it in a sentence
             if found:
                 return found
