@@ -154,6 +154,10 @@ def evaluate(kb: KnowledgeBase, path: Path, args: argparse.Namespace) -> Counter
         rows = list(csv.DictReader(fh, delimiter="\t"))
     if rows and "conv" in rows[0]:
         return evaluate_conversations(rows, args)
+    if rows and "expected" not in rows[0]:
+        if "must_contain" in rows[0]:
+            raise SystemExit(f"{path} is a plan question set: run it with python eval/run_policy_eval.py {path}")
+        raise SystemExit(f"{path} has no `expected` column (columns: {', '.join(rows[0])})")
     for row in rows:
         answer = kb.answer(row["question"], area=row.get("area") or "urban")
         verdict = score(answer, row["expected"])

@@ -896,6 +896,9 @@ def parse_plan(text: str, *, city: str | None = None) -> ParsedPlan:
     ):
         if value:
             facts[key] = value
+    opening = [p for p in preamble if "。" in p and len(p) >= 20]
+    if opening:  # "全县要以…为重点": sentences before the first heading are quoted too
+        facts["opening"] = opening
     return ParsedPlan(
         title=title,
         doc_no=doc_no,

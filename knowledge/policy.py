@@ -46,6 +46,7 @@ TEXT_QUOTE = "{cite}「{title}」原文：{sentence}"
 TEXT_NO_UNITS_QUOTE = "{cite}「{title}」没有写明牵头单位，原文：{sentence}"
 TEXT_META = "{cite}：{parts}。"
 TEXT_IN_TASK = "其中原文写明：{sentence}"
+OPENING = "开头部分"  # the label of sentences before a plan's first heading
 TEXT_TASK_COUNT = "{cite}列出 {n} 项任务，其中 {n_lead} 项写明了牵头单位。"
 NONE_WORD = "（未写明）"
 META_CUES = ("文号", "印发", "发布", "出台", "哪年", "发文", "几号文")
@@ -368,6 +369,11 @@ class PolicyIndex:
                     if len(sentence) >= 6 and sentence.rstrip("。；") != sec.title:
                         row = (doc.city, cite_name(doc), sec.label, sec.title, sentence, full)
                         index._raw_passages.append(row)
+        for doc in docs:
+            for para in (doc.facts or {}).get("opening", []):
+                for full in re.split(r"(?<=。)", para):
+                    if len(full) >= 6:
+                        index._raw_passages.append((doc.city, cite_name(doc), OPENING, doc.title, full, full))
         return index
 
     @property
