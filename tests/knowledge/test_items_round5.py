@@ -157,3 +157,30 @@ def test_a_cleaning_powder_is_not_food(kb: KnowledgeBase) -> None:
 
 def test_fabric_softener_bottle_is_a_detergent_bottle(kb: KnowledgeBase) -> None:
     assert _bin(kb, "柔顺剂瓶") == "可回收物"
+
+
+@pytest.mark.parametrize("text", ["杯子", "水杯", "茶壶", "饭盒", "锅盖"])
+def test_vessels_whose_material_decides_ask_it(kb: KnowledgeBase, text: str) -> None:
+    answer = kb.answer(text)
+    assert answer.intent == "clarify" and answer.pending is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("玻璃茶壶", "可回收物"),
+        ("紫砂茶壶", "其他垃圾"),
+        ("保温饭盒", "可回收物"),
+        ("不锈钢饭盒用旧了", "可回收物"),
+        ("木头锅盖", "其他垃圾"),
+        ("陶瓷杯", "其他垃圾"),
+        ("一次性纸杯", "其他垃圾"),
+    ],
+)
+def test_a_said_material_decides_vessels(kb: KnowledgeBase, text: str, expected: str) -> None:
+    assert _bin(kb, text) == expected
+
+
+@pytest.mark.parametrize("text", ["剃须泡沫", "洗面泡沫"])
+def test_a_foam_product_is_not_packaging_foam(kb: KnowledgeBase, text: str) -> None:
+    assert _bin(kb, text) != "可回收物"  # 泡沫 after a personal-care word is a product, not 泡沫塑料
