@@ -125,7 +125,7 @@ class Matcher:
 
     def tokenize(self, text: str) -> list[str]:
         """Segment with jieba (dictionary only, no HMM guessing) using the catalogue as a user dictionary."""
-        return [t for t in self.tokenizer.lcut(text, HMM=False) if t.strip()]
+        return self.tokenizer.words(text)
 
     def find(self, text: str, tokens: list[str] | None = None) -> list[Found]:
         """The phrases of a normalized message that name something, each matched against the catalogue."""

@@ -15,19 +15,23 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
+import re
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import jieba
 
-_shared: jieba.Tokenizer | None = None
+_shared: Tokenizer | None = None
 _original: dict[str, int] = {}
 _added: list[tuple[str, int]] = []  # every add_word of this process in order: with jieba's dictionary, the state
 _lock = threading.Lock()
 jieba.setLogLevel(logging.WARNING)
 
 Parts = Callable[[str], dict[str, int]]  # the dictionary words starting with one character
+_HAN = re.compile("[\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+")  # jieba's blocks cut by the dictionary (re_han_default)
+_LATIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")  # jieba's re_eng
 
 
 class Tokenizer(jieba.Tokenizer):
@@ -58,6 +62,69 @@ class Tokenizer(jieba.Tokenizer):
             self.prime(jieba.strdecode(sentence))
         return super().cut(sentence, *args, **kwargs)
 
+    def words(self, text: str) -> list[str]:
+        """`lcut(text, HMM=False)` without the white-space tokens: the same dictionary route, computed in one pass."""
+        if self._parts is not None:
+            self.prime(text)
+        elif not self.initialized:
+            self.initialize()
+        out: list[str] = []
+        pos = 0
+        for block in _HAN.finditer(text):
+            start, end = block.span()
+            if start > pos:
+                out.extend(ch for ch in text[pos:start] if not ch.isspace())  # jieba: one token per character
+            self._route(text[start:end], out)
+            pos = end
+        if pos < len(text):
+            out.extend(ch for ch in text[pos:] if not ch.isspace())
+        return out
+
+    def _route(self, block: str, out: list[str]) -> None:
+        """jieba's get_DAG, calc and __cut_DAG_NO_HMM over one block, appending its words to `out`."""
+        freq = self.FREQ
+        log = math.log
+        n = len(block)
+        logtotal = log(self.total)
+        score = [0.0] * (n + 1)
+        ends = [0] * n
+        for k in range(n - 1, -1, -1):
+            best = -math.inf
+            best_end = k
+            found = False
+            i = k
+            frag = block[k]
+            while frag in freq:
+                f = freq[frag]
+                if f:
+                    found = True
+                    value = log(f) - logtotal + score[i + 1]
+                    if value >= best:  # jieba takes the max of (value, end): a tie goes to the longer word
+                        best, best_end = value, i
+                i += 1
+                if i >= n:
+                    break
+                frag = block[k : i + 1]
+            if not found:
+                f = freq.get(block[k]) or 1
+                best, best_end = log(f) - logtotal + score[k + 1], k
+            score[k] = best
+            ends[k] = best_end
+        x = 0
+        latin = ""
+        while x < n:
+            y = ends[x] + 1
+            if y - x == 1 and block[x] in _LATIN:
+                latin += block[x]
+            else:
+                if latin:
+                    out.append(latin)
+                    latin = ""
+                out.append(block[x:y])
+            x = y
+        if latin:
+            out.append(latin)
+
     def add_word(self, word: str, freq: int | None = None, tag: str | None = None) -> None:
         """jieba's add_word, after reading the part the word belongs to."""
         self.prime(word)
@@ -69,7 +136,7 @@ class Tokenizer(jieba.Tokenizer):
         return int(super().suggest_freq(segment, tune))
 
 
-def shared_tokenizer() -> jieba.Tokenizer:
+def shared_tokenizer() -> Tokenizer:
     """The initialised tokenizer of this process."""
     global _shared
     if _shared is None:
