@@ -18,3 +18,11 @@ def test_migrations_match_the_models_and_are_idempotent(db_url: str) -> None:
     with get_engine(db_url).connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata)
     assert diff == []
+
+
+def test_the_heads_read_from_the_files_are_alembics() -> None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
+    assert migrate.heads() == set(script.get_heads())
+    assert len(migrate.heads()) >= 1 and migrate.heads() <= {r.revision for r in script.walk_revisions()}
