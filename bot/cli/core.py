@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import texts
 from bot.config import Settings, get_settings
 from bot.db import transaction, utcnow
-from bot.dialogue import Dialogue, IncomingMessage, record_if_unanswered
 from knowledge import service
 from knowledge.answer import Answer
 
@@ -59,6 +58,8 @@ def cmd_ask(args: argparse.Namespace, factory: sessionmaker[Session], stdin: Tex
 def _record_batch(factory: sessionmaker[Session], pending: list[tuple[str, Answer]]) -> None:
     if not pending:
         return
+    from bot.dialogue import record_if_unanswered  # the dialogue's imports (handover, campaigns, surveys) cost `ask`
+
     now = utcnow()
     with transaction(factory) as session:
         for question, answer in pending:
@@ -68,6 +69,8 @@ def _record_batch(factory: sessionmaker[Session], pending: list[tuple[str, Answe
 
 def cmd_chat(args: argparse.Namespace, factory: sessionmaker[Session]) -> int:
     """A terminal conversation that keeps clarification state like any channel."""
+    from bot.dialogue import Dialogue, IncomingMessage
+
     settings = get_settings()
     if args.area:
         settings = settings.model_copy(update={"default_area": args.area})
