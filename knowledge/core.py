@@ -141,7 +141,12 @@ class KnowledgeBase:
         self.policy = policy
         # words of FAQ keyword sets that are not item names: only these can make an FAQ beat an item answer
         self._faq_words = {w for f in self.faqs for words in f.keywords for w in words}
-        self._faq_lengths = sorted({len(w) for w in self._faq_words})
+        # the lengths of the keywords by their first character: the substrings worth looking up at each position
+        starts: dict[str, set[int]] = {}
+        for w in self._faq_words:
+            if w:
+                starts.setdefault(w[0], set()).add(len(w))
+        self._faq_starts = {ch: tuple(sorted(sizes)) for ch, sizes in starts.items()}
         # each keyword set under each of its words, with its FAQ's position and its score (characters)
         self._faq_sets: dict[str, list[tuple[int, int, tuple[str, ...]]]] = {}
         for i, faq in enumerate(self.faqs):
@@ -498,9 +503,15 @@ class KnowledgeBase:
         return len(words) >= 2 and any(w in s or s in w for w in words for s in surfaces)
 
     def _present_faq_words(self, norm: str) -> set[str]:
-        """The FAQ keywords that occur in the text (one pass over its substrings)."""
-        found = {norm[i : i + size] for size in self._faq_lengths for i in range(len(norm) - size + 1)}
-        return found & self._faq_words
+        """The FAQ keywords that occur in the text (the substrings starting where a keyword's first character is)."""
+        starts, words = self._faq_starts, self._faq_words
+        found = {""} & words  # an empty keyword is in every text
+        for i, ch in enumerate(norm):
+            for size in starts.get(ch, ()):
+                piece = norm[i : i + size]
+                if piece in words:
+                    found.add(piece)
+        return found
 
     def _faq(self, norm: str, present: set[str] | None = None) -> Answer | None:
         present = self._present_faq_words(norm) if present is None else present
