@@ -30,7 +30,10 @@ from surveys import chat as survey_chat
 log = logging.getLogger(__name__)
 PENDING_TTL = dt.timedelta(minutes=30)
 CONTEXT_TTL = dt.timedelta(minutes=15)  # how long "那个袋子呢" still refers to the item asked about before
+EARLIER_ITEMS = 3  # items named before the last one that a follow-up may still go back to
 SURVEY_LOG_TEXT = "[survey turn]"
+# questions back that name no item: the item talked about before stays the context
+_KEEPS_CONTEXT = frozenset({context.NOT_OFFERED_SOURCE, context.WHICH_ITEM_SOURCE})
 CHOICE_INTENT = "choice"  # chat_log intent of a reply to a clarifying question: not a question of its own
 PHOTO_MEDIA = frozenset({"image", "photo", "sticker"})
 # `respond`'s outcomes when a web address is over its limit (counted as "dropped" and "ratelimited")
@@ -278,7 +281,8 @@ class Dialogue:
             answer = kb.resolve(payload, text, area=area) or context.reask(kb, payload, text)
             choice = answer is not None
         if answer is None and isinstance(payload.get("last"), dict):
-            answer = context.follow_up(kb, payload["last"], text, area=area, city=city)
+            earlier = [str(q) for q in payload.get("earlier") or ()]
+            answer = context.follow_up(kb, payload["last"], text, area=area, city=city, earlier=earlier)
         if answer is None:
             answer = kb.answer(text, area=area, city=city)
             if answer.intent == "unknown" and context.is_choice_reply(text):
@@ -287,7 +291,7 @@ class Dialogue:
                 choice = True
         answer = handover.after_answer(turn, answer)  # 人工客服: "a person will reply", or open one after two unknowns
         # "谢谢" between two turns keeps the context, and so does a number sent after a plain answer
-        keep = (answer.intent == "smalltalk" and not choice) or answer.source == context.NOT_OFFERED_SOURCE
+        keep = (answer.intent == "smalltalk" and not choice) or answer.source in _KEEPS_CONTEXT
         if not keep:
             self._keep_context(session, resident, answer, now, row)
         elif row is not None and state is None:
@@ -314,6 +318,7 @@ class Dialogue:
             return
         if last is not None:
             payload["last"] = last
+            payload["earlier"] = _earlier(row, last, now)
         values = {"kind": kind, "payload": payload, "updated_at": now, "expires_at": now + ttl}
         if row is not None:  # one UPDATE instead of a DELETE and an INSERT
             session.execute(_STATE_UPDATE, {"rid": resident.id, **values})
@@ -356,6 +361,16 @@ def _delete_state(session: Session, row: ConversationState) -> None:
     """Delete the loaded state row now (a new one may be inserted for the same resident after it)."""
     session.delete(row)
     session.flush()
+
+
+def _earlier(row: ConversationState | None, last: dict[str, str], now: dt.datetime) -> list[str]:
+    """The items talked about before `last`, the latest first (a few): "那箱子呢" may go back past the last one."""
+    if row is None or row.expires_at <= now or not isinstance(row.payload, dict):
+        return []  # an expired conversation remembers nothing
+    before = row.payload.get("last")
+    named = [str(before.get("query") or "")] if isinstance(before, dict) else []
+    named += [str(q) for q in row.payload.get("earlier") or ()]
+    return [q for q in dict.fromkeys(named) if q and q != last.get("query")][:EARLIER_ITEMS]
 
 
 def record_if_unanswered(session: Session, text: str, answer: Answer, now: dt.datetime) -> None:

@@ -8,6 +8,7 @@ with the item of the last answer ("薯片" + "袋子" → 薯片袋子, "塑料�
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from knowledge import texts
@@ -33,7 +34,9 @@ _AREA_CLAUSE = {
     ),
 }
 # A follow-up points back at the last item ("那个…呢", "它的…") or only describes it ("有油的", "湿了").
-_POINTING = re.compile(r"^(?:那它的|它们的|那要是|那如果|那个|这个|它的|那它|要是|如果|那么|那|这|它)+")
+_POINTING = re.compile(
+    r"^(?:那它的|它们的|那要是|那如果|那个|这个|它的|那它|要是|如果|那么|刚才说的|刚才问的|刚才的|刚刚的|刚才|刚刚|那|这|它)+"
+)
 _TRAILING = re.compile(r"(?:呢|吗|嘛|啊|呀|咧|么|的话)+$")
 # Parts and packaging of the item just named: with it they name another item ("薯片" + "袋子").
 PART_NOUNS = frozenset(
@@ -42,6 +45,7 @@ PART_NOUNS = frozenset(
     说明书 纸箱 箱子 托 托盘 膜 根 梗 叶 叶子 渣 把 刷头 芯 线 头 绳 瓤 刺 骨头
     """.split()
 )
+_WHERE = re.compile(r"^(?:里面|里头|里边|上面|上头|外面|表面)")
 _CUES = ("回收", "卖", "桶", "垃圾", "扔", "丢", "放哪", "怎么处理")
 _CHOICE = re.compile(r"^(?:第)?[0-9一二两三四五六七八九十]+(?:个|种|项|号)?$")
 _NONE_OF_THEM = frozenset(
@@ -64,13 +68,86 @@ def kind_choices(entry: Entry) -> list[Choice]:
     return choices
 
 
+# The same said in a later clause ("旧衣服往哪放，我住村里", "问一下，我们村，过期药咋处理", "村里的大姐问，…").
+_AREA_LATER = {
+    "rural": re.compile(
+        r"^(?P<who>(?:我|我们|咱|咱们)(?:家)?(?:就)?(?:住|是|在)?(?:在)?|(?:家)?住(?:在)?)?"
+        r"(?:[\u4e00-\u9fff]{1,4}(?:镇|乡)(?:的|上)?[，\s]*)?"
+        r"(?:农村|乡下|村里|村上|村民|村(?![长委支干])|庄上|庄里)"
+        r"(?:的|人|里|这边|这儿)*"
+    ),
+}
+
+
 def split_area(norm: str) -> tuple[str | None, str]:
-    """("rural", "剩饭怎么弄") for "我住村里，剩饭怎么弄"; (None, norm) when no area is said in front of a question."""
+    """("rural", "剩饭怎么弄") for "我住村里，剩饭怎么弄" or "剩饭怎么弄，我住村里"; (None, norm) when no area is said."""
     for area, pattern in _AREA_CLAUSE.items():
         match = pattern.match(norm)
         if match is not None and match.end() < len(norm):
             return area, norm[match.end() :].strip(" ，")
+    if "村" not in norm and "乡下" not in norm and "庄" not in norm:
+        return None, norm
+    clauses = norm.split("，")
+    for i, clause in enumerate(clauses):
+        for area, pattern in _AREA_LATER.items():
+            match = pattern.match(clause.strip())
+            if match is None:
+                continue
+            if not match["who"] and match.end() < len(clause.strip()) and i == len(clauses) - 1:
+                continue  # "村里的大喇叭说什么" is about the village, not where the resident lives
+            rest = "，".join([*clauses[:i], clause.strip()[match.end() :], *clauses[i + 1 :]]).strip(" ，")
+            if rest:  # a message that is only "我们村" is the area command, not a question
+                return area, re.sub(r"，+", "，", rest)
     return None, norm
+
+
+# A resident correcting themselves: "X 不对，我说的是Y", "X，哦不对，是Y", "不是X，是Y", "我说的是Y不是X".
+_CORRECTION_MARK = re.compile(
+    r"(?<!对)(?:哦|噢|啊|呃)?(?:不对不对|不对|说错了|打错了|写错了|搞错了|弄错了)(?!的话|吧|吗|啊|呀)[，\s]*"
+)
+_SAID = re.compile(r"^(?:我|俺)(?:刚才)?(?:要|想)?(?:说|问)的(?:是)?")
+_SAID_AFTER_MARK = re.compile(r"^(?:(?:我|俺)?(?:刚才)?(?:要|想)?(?:说|问)的(?:是)?|(?:应该|其实)?是)")
+_NOT_BUT = re.compile(
+    r"^(?:我|俺)?(?:要|想)?(?:说|问)?的?不是(?P<wrong>[^，\s]{1,10}?)[，\s]*(?:而|就|我说的|我问的)?是(?P<right>.+)$"
+)
+_BUT_NOT = re.compile(r"^(?P<right>[^，\s]{1,10}?)[，\s]*(?:而)?不是(?P<wrong>[^，\s]{1,10}?)[了的啊呀吗]*$")
+
+
+def corrected(norm: str) -> str:
+    """The message as the resident meant it after correcting themselves ("不是干电池，是纽扣电池" → 纽扣电池)."""
+    marks = list(_CORRECTION_MARK.finditer(norm))
+    said_form = _SAID
+    if marks and marks[-1].end() < len(norm):
+        norm, said_form = norm[marks[-1].end() :].strip(" ，"), _SAID_AFTER_MARK
+    said = said_form.match(norm)
+    if said is not None and said.end() < len(norm):
+        norm = norm[said.end() :].strip(" ，")
+        but_not = _BUT_NOT.match(norm)  # "我说的是花生壳不是核桃壳"
+        if but_not is not None:
+            return but_not["right"]
+    not_but = _NOT_BUT.match(norm)
+    if not_but is not None and "垃圾" not in not_but["right"] and not not_but["wrong"].startswith("说"):
+        return not_but["right"].strip(" ，")
+    return norm
+
+
+# "这个呢", "这个扔哪", "那东西是什么垃圾" name no item: with none named before, the bot asks which one is meant.
+_POINTS_AT_NOTHING = re.compile(
+    r"^(?:那|这|它)(?:个|种|些|样|玩意儿?|东西|样东西)?"
+    r"(?:呢|是什么垃圾|属于什么垃圾|算什么垃圾|是什么|扔哪里?|放哪里?|扔哪个桶|放哪个桶|怎么扔|怎么处理|怎么办|怎么弄|怎么整)?"
+    r"[呢吗啊呀哈]*$"
+)
+WHICH_ITEM_SOURCE = "clarify:which_item"
+
+
+def points_at_nothing(norm: str) -> bool:
+    """True for "这个呢", "这个扔哪": a pointing word and at most a question, no item."""
+    return bool(_POINTS_AT_NOTHING.match(norm.replace(" ", "")))
+
+
+def which_item() -> Answer:
+    """The question back when a message points at an item it does not name."""
+    return Answer("clarify", texts.WHICH_ITEM, 0.5, WHICH_ITEM_SOURCE)
 
 
 def is_choice_reply(text: str) -> bool:
@@ -123,9 +200,16 @@ def reask(kb: KnowledgeBase, pending: dict[str, Any], text: str) -> Answer | Non
 
 
 def follow_up(
-    kb: KnowledgeBase, last: dict[str, Any], text: str, *, area: str | None = None, city: str | None = None
+    kb: KnowledgeBase,
+    last: dict[str, Any],
+    text: str,
+    *,
+    area: str | None = None,
+    city: str | None = None,
+    earlier: Sequence[str] = (),
 ) -> Answer | None:
-    """The answer to a message that only makes sense with the last item, or None when it stands on its own."""
+    """The answer to a message that only makes sense with the last item (or one named before it, `earlier`, the
+    latest first), or None when it stands on its own."""
     query = str(last.get("query") or "")
     norm = normalize(text)
     if not query or not norm or len(norm) > 12 or is_choice_reply(norm):
@@ -134,6 +218,14 @@ def follow_up(
     pointing = rest != norm  # "那个袋子呢", "它的包装": said about something already named
     if not rest or rest == query:
         return None
+    back = _back_to(rest, [query, *earlier])
+    if back is not None:  # "盒子洗过了呢" after 外卖盒 and then 筷子: the box again, in its new state
+        named, state = back
+        candidate = f"{named}，{state}" if state else named
+        answer = kb.answer(candidate, area=area, city=city)
+        if len(answer.items) <= 1 and answer.intent in ("sorting", "clarify") and _about(answer, named):
+            answer.extra["follow_up"] = candidate
+            return answer
     whole = _with_parts(kb, normalize(query))
     only_names = rest != norm and not any(c in norm for c in (*_CUES, "怎么", "哪"))  # "珍珠呢", not "塑料袋咋整"
     if whole is not None and only_names and part_named(kb.matcher.by_surface[whole], rest) is not None:
@@ -170,6 +262,25 @@ def follow_up(
     return answer if answer.intent == "unknown" else None  # "不确定" about the whole thing beats the generic reply
 
 
+_HEADS = sorted(PART_NOUNS, key=len, reverse=True)
+
+
+def _back_to(rest: str, queries: Sequence[str]) -> tuple[str, str] | None:
+    """(item, what is said about it) when `rest` starts with the head noun of an item talked about ("箱子淋湿了" →
+    快递纸箱, "淋湿了"); the last item only when something is said about it (else the usual reading applies)."""
+    noun = next((n for n in _HEADS if rest.startswith(n)), None)
+    if noun is None:
+        return None
+    head, state = noun.removesuffix("子"), rest[len(noun) :].strip(" ，")
+    if len(head) != 1:
+        return None  # "瓶盖" is a part of the bottle, not the bottle
+    for ending in (True, False):  # the item whose name ends with the noun first, then one that holds it
+        for i, named in enumerate(queries):
+            if named and (named.endswith(head) if ending else head in named) and (state or i > 0):
+                return named, state
+    return None
+
+
 def _with_parts(kb: KnowledgeBase, query: str) -> str | None:
     """The name of the item whose local rule lists its parts: the query itself or the start of it ("奶茶杯" → 奶茶)."""
     for end in range(len(query), 1, -1):
@@ -183,9 +294,11 @@ def _describes(rest: str, alone: Answer) -> bool:
     """True for a description without an item of its own ("有油的", "已经洗过了", "铁的"), not for "纸巾"."""
     if rest.endswith("的") and len(rest) <= 5:
         return True  # "铁的", "塑料的": a material or state, even where the word alone names something
-    if alone.items or alone.pending is not None or alone.intent != "unknown":
+    guessed = alone.source.startswith("model:")  # "没有油" read as an unknown item is only the model's guess
+    if not guessed and (alone.items or alone.pending is not None or alone.intent != "unknown"):
         return False
-    return len(rest) <= 6 and (rest.endswith(("了", "过")) or rest.startswith(("有", "没", "带", "沾", "是")))
+    rest = _WHERE.sub("", rest)  # "里面还有油"
+    return len(rest) <= 6 and (rest.endswith(("了", "过")) or rest.startswith(("有", "没", "带", "沾", "是", "还有")))
 
 
 def _asks_about_it(norm: str, alone: Answer) -> bool:

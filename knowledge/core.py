@@ -10,7 +10,14 @@ from typing import Any, Protocol
 from knowledge import texts
 from knowledge.answer import Answer, Choice, ItemAnswer
 from knowledge.catalogue import LOCAL_SOURCE, RULE_SOURCE, Entry, Option
-from knowledge.context import kind_choices, split_area
+from knowledge.context import (
+    corrected,
+    follow_up,
+    kind_choices,
+    points_at_nothing,
+    split_area,
+    which_item,
+)
 from knowledge.lexicon import (
     ACKS,
     CATEGORY_WORDS,
@@ -122,6 +129,7 @@ def _asked_category(norm: str) -> str | None:
 
 
 _CATEGORY_WORDS_LONGEST_FIRST = sorted(CATEGORY_WORDS, key=len, reverse=True)
+_LIST_WORDS = re.compile("、|分别|各|都|还有|以及|和|跟")  # a list of items, not a story before one question
 _GUESS_SOURCE = "model:ngram"  # a clarifying question from the n-gram fallback: an FAQ or the plan may answer better
 
 
@@ -179,6 +187,7 @@ class KnowledgeBase:
             return small
         if _LATIN.search(norm) and not self._latin_is_named(norm):
             norm = self._read_pinyin(norm)  # "suliaoping", "kou zhao reng na"
+        norm = corrected(norm)  # "不是干电池，是纽扣电池": the item meant
         said_area, rest = split_area(norm)
         if said_area is not None:  # "我住村里，剩饭怎么弄": answer for that area, and remember it
             answer = self.answer(rest, area=said_area, city=city)
@@ -187,6 +196,9 @@ class KnowledgeBase:
         tokens = self.matcher.tokenize(norm)
         found = self.matcher.find(norm, tokens)
         sorting = self._sorting(found, norm, area)
+        story = self._after_story(norm, sorting, area, city)
+        if story is not None:
+            return story
         policy = self.policy.answer(norm, city=city) if self.policy is not None and _POLICY_CUE.search(norm) else None
         if policy is not None and (
             any(k in policy.extra for k in ("targets", "units", "tasks")) or _PLAN_ONLY.search(norm)
@@ -224,7 +236,39 @@ class KnowledgeBase:
             return sorting
         if policy is not None:
             return policy  # a plan question the plan cannot answer: say so rather than guess
+        if points_at_nothing(norm):
+            return which_item()  # "这个呢" with nothing named: ask which item, never the generic reply
         return Answer("unknown", texts.OUT_OF_SCOPE, confidence=0.0, source="fallback")
+
+    def _after_story(self, norm: str, sorting: Answer | None, area: str | None, city: str | None) -> Answer | None:
+        """ "晚上炖了大骨头汤，骨头啃完了，这个骨头扔哪": the question is the last clause; the story before it names
+        other things, which only say what kind the item is. None when the message is not shaped so."""
+        if sorting is None or len(sorting.items) + (sorting.pending is not None) < 2:
+            return None
+        story, _, question = norm.rpartition("，")
+        if not story or _LIST_WORDS.search(norm) or not any(c in question for c in SORTING_CUES):
+            return None
+        names = [i.query for i in sorting.items]
+        if sorting.pending is not None:
+            names.append(str(sorting.pending.get("query", "")))
+        told = story.replace("，", "")
+        for name in names:
+            told = told.replace(name, "", 1)
+        if len(told) < 3:
+            return None  # "旧书 旧报纸，旧杂志扔哪" is a list without a list word, not a story
+        answer = self.answer(question, area=area, city=city)
+        if answer.source.startswith("model:") or answer.intent not in ("sorting", "clarify"):
+            # "…快递纸箱干干净净的，这个箱子扔哪": the question points back at a thing the story named
+            named = [i.query for i in sorting.items if i.query]
+            if not named:
+                return None
+            back = follow_up(self, {"query": named[-1]}, question, area=area, city=city, earlier=named[-2::-1])
+            return back if back is not None and back.intent in ("sorting", "clarify") else None
+        if len(answer.items) + (answer.pending is not None) != 1:
+            return None
+        if answer.pending is not None:
+            return self.resolve(answer.pending, story, area=area) or answer  # the story may say which kind
+        return answer
 
     def resolve(self, pending: dict[str, Any], text: str, *, area: str | None = None) -> Answer | None:
         """Answer the reply to a clarifying question, or None when the reply is a new question."""
@@ -481,8 +525,8 @@ class KnowledgeBase:
     @staticmethod
     def _pick_option(options: Sequence[Option], norm: str) -> Option | None:
         digits = "".join(_NUMBERS.get(ch, ch) for ch in norm if ch.isdigit() or ch in _NUMBERS)
-        if norm and len(norm) <= 4 and digits and digits[0].isdigit() and 1 <= int(digits[0]) <= len(options):
-            return options[int(digits[0]) - 1]
+        if norm and len(norm) <= 4 and digits.isdigit() and 1 <= int(digits) <= len(options):
+            return options[int(digits) - 1]  # "10" of two options is out of range, not option 1
         for option in options:
             if any(w in norm for w in option.words) or (len(norm) >= 2 and norm in option.label):
                 return option

@@ -77,6 +77,10 @@ LEFTOVER = Entry(
 )
 
 
+# What "还有" can be followed by when it says what is left inside the item, not a next item ("还有油", "还有点水").
+STILL_HOLDS = frozenset("油 剩 水 汤 残留 点 一点 一些 些 液体 汁 剩油".split())
+
+
 @dataclass
 class Found:
     """One phrase of the message and the item it names (or not)."""
@@ -133,8 +137,11 @@ class Matcher:
         results: list[Found] = []
         phrase: list[str] = []
         explicit = False
-        for token in [*tokens, "，"]:
-            if token in SEPARATORS:
+        tokens = [*tokens, "，"]
+        for i, token in enumerate(tokens):
+            if token == "还有" and (phrase or results) and tokens[i + 1] in STILL_HOLDS:
+                phrase.append(token)  # "油桶里面还有油": what is left inside, not a second item
+            elif token in SEPARATORS:
                 found = self._match_phrase(phrase)
                 if found is not None:
                     found.explicit_separator = explicit or token != "，"

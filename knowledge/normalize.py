@@ -27,8 +27,22 @@ _SEP = re.compile(r"[,;；/|]+")
 _DIALECT = str.maketrans(
     {"啥": "什么", "咋": "怎么", "搁": "放", "撂": "扔", "俺": "我", "恁": "你", "哩": "的", "嘞": None, "捏": None}
 )
-# Filler that says nothing ("就是说", "那啥") and 河南 phrases the lexicon would misread.
-_PHRASES = (("中不中", "行不行"), ("就是说", " "), ("那什么", " "), ("宝子们", " "), ("来着", " "))
+# Filler that says nothing ("就是说", "那啥"), 河南 phrases the lexicon would misread, and common misspellings.
+_PHRASES = (
+    ("中不中", "行不行"),
+    ("就是说", " "),
+    ("那什么", " "),
+    ("宝子们", " "),
+    ("来着", " "),
+    ("神马", "什么"),
+    # 垃圾 typed by sound with the wrong characters ("塑料瓶是什么拉鸡"): 鸡 would read as food
+    ("拉鸡", "垃圾"),
+    ("垃鸡", "垃圾"),
+    ("辣鸡", "垃圾"),
+    ("拉圾", "垃圾"),
+    ("垃级", "垃圾"),
+    ("拉级", "垃圾"),
+)
 _LATIN_TONES = re.compile(r"[\u00c0-\u024f]")
 _LATIN = re.compile(r"[a-z\u00c0-\u024f]")
 
