@@ -83,8 +83,10 @@ def _pick(session: Session, *, now: dt.datetime, limit: int, channels: Collectio
     """The SELECT of the next `limit` due rows' ids (locked, skipping locked ones, on PostgreSQL); None: none running."""
     # running campaigns first (a handful): with their ids as a list, PostgreSQL walks ix_deliveries_pending in
     # (campaign, id) order and stops at `limit`, where a join made it collect and sort every pending row (80 ms at 70k)
+    if not channels:
+        return None
     running = list(session.execute(select(Campaign.id).where(Campaign.state == "running")).scalars())
-    if not running or not channels:
+    if not running:
         return None
     pick = (
         select(Delivery.id)

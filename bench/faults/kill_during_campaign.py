@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +39,14 @@ LEASE = 3
 socketserver.BaseServer.handle_error = lambda self, request, client_address: None  # type: ignore[method-assign]
 
 
+@dataclass
 class HoldingTelegram(FakeTelegram):
     """The fake Bot API, which can be told to accept one chat's message and then hold the HTTP answer."""
 
     hold_chat: str | None = None
-    held = threading.Event()
+    # one event per fake: a class-level Event stayed set after the first database's probe, so the second probe
+    # (PostgreSQL) killed its server at once, before the message was even sent
+    held: threading.Event = field(default_factory=threading.Event)
 
     def handle(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Record and accept as usual; for `hold_chat`, signal and keep the answer back for a minute."""
