@@ -5,7 +5,8 @@ replaced by a direct call here in the bench, so pyinstrument sees the route's ow
 
 Usage: `python bench/profile_http.py [N] [PATH]` (default 2,000 requests to /api/chat, 200 web residents each with
 its cookie; PATH=/wechat posts signed plaintext XML, 200 openids). `DB=postgresql+psycopg://…` for PostgreSQL
-(a database of its own is created and dropped). Prints the time per request (a first pass, unprofiled) and the call tree of a second pass.
+(a database of its own is created and dropped). Prints the wall and CPU time per request (a first pass, unprofiled; the CPU time of this process — client, app and
+SQLite, not a PostgreSQL server — is the figure that holds on a loaded machine) and the call tree of a second pass.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import fastapi.routing  # noqa: E402
 import httpx  # noqa: E402
 from pyinstrument import Profiler  # noqa: E402
-from serving import drop_pg, fresh_pg  # noqa: E402
+from serving import drop_pg, fresh_pg, load_average  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
 from bot.web.app import create_app  # noqa: E402
@@ -88,17 +89,18 @@ async def run(n: int, path: str, db: str, folder: str) -> None:
     async with app.router.lifespan_context(app), client:
         for i in range(220):  # warm-up: snapshot, pool, and every resident's first contact
             await one(client, i)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for i in range(220, 220 + n):  # timed without the profiler (its sampling slows every frame)
             await one(client, i)
-        wall = time.perf_counter() - started
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
         profiler = Profiler(interval=0.001, async_mode="disabled")
         profiler.start()
         for i in range(220 + n, 220 + 2 * n):
             await one(client, i)
         profiler.stop()
     print(
-        f"{n} requests to {path} in {wall:.2f} s: {1000 * wall / n:.2f} ms per request ({db.split(':')[0]}, unprofiled)"
+        f"{n} requests to {path} in {wall:.2f} s: {1000 * wall / n:.2f} ms per request, "
+        f"{1000 * cpu / n:.2f} ms CPU of this process ({db.split(':')[0]}, unprofiled; load {load_average()})"
     )
     print(profiler.output_text(unicode=True, color=False, show_all=False, short_mode=True))
 
