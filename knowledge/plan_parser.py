@@ -506,6 +506,8 @@ def _clause_targets(
                 )
             elif inner := _inner_count(bare):
                 verb, indicator = inner  # "城区新建（改造）分类投放亭200个"
+            elif left.startswith("其中") and 2 <= len(indicator) <= 16 and not re.search("[，、的]", indicator):
+                pass  # "全县建成回收网点120个，其中乡镇分拣中心6个": a part of the count before it
             elif not (suffix and indicator) and not METRIC_END.search(indicator) and not QUOTED.match(indicator):
                 continue
         if not indicator or len(indicator) > 40:

@@ -124,6 +124,8 @@ def test_count_verbs_inside_and_across_a_list() -> None:
     found = {(t.indicator, t.value, t.unit) for t in parse_plan(UNIT_TABLE_PLAN).targets}
     assert ("分类投放亭", 150.0, "个") in found  # 新建（改造）分类投放亭150个
     assert {("无废社区", 6.0, "个"), ("无废学校", 9.0, "所")} <= found  # the second item after 、
+    part, _missed = extract_targets("到2025年，全县建成再生资源回收网点90个，其中乡镇分拣中心5个。")
+    assert ("乡镇分拣中心", 5.0) in {(t.indicator, t.value) for t in part}  # a part of the count before it
     targets, _missed = extract_targets("县财政每年安排“无废城市”建设专项资金200万元。")
     assert all(t.comparator != "建设" for t in targets)  # a name with 建设 in it is not a count of what was built
 
