@@ -35,7 +35,7 @@ _AREA_CLAUSE = {
 }
 # A follow-up points back at the last item ("那个…呢", "它的…") or only describes it ("有油的", "湿了").
 _POINTING = re.compile(
-    r"^(?:那它的|它们的|那要是|那如果|那个|这个|它的|那它|要是|如果|那么|刚才说的|刚才问的|刚才的|刚刚的|刚才|刚刚|那|这|它)+"
+    r"^(?:里面的|里头的|里边的|那它的|它们的|那要是|那如果|那个|这个|它的|那它|要是|如果|那么|刚才说的|刚才问的|刚才的|刚刚的|刚才|刚刚|那|这|它)+"
 )
 _TRAILING = re.compile(r"(?:呢|吗|嘛|啊|呀|咧|么|的话)+$")
 # Parts and packaging of the item just named: with it they name another item ("薯片" + "袋子").
@@ -236,6 +236,11 @@ def follow_up(
                 item.query = item.query if item.query.startswith(whole) else f"{whole}的{item.query}"
             return answer
     alone = kb.answer(norm, area=area, city=city)
+    if pointing and alone.intent == "clarify" and alone.pending is not None and not alone.items:
+        told = kb.resolve(alone.pending, query, area=area)  # "里面的电池呢" after 旧手机: the phone says which kind
+        if told is not None and told.intent == "sorting":
+            told.extra["follow_up"] = f"{query}里的{rest}"
+            return told
     if pointing and rest.rstrip("的") in PART_NOUNS:
         candidates = [query + rest.rstrip("的"), f"{query}的{rest}"]
     elif _asks_about_it(norm, alone):

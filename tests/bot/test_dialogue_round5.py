@@ -86,3 +86,9 @@ def test_a_number_beyond_the_options_is_asked_again(dialogue: Dialogue) -> None:
 def test_a_correction_in_a_conversation(dialogue: Dialogue) -> None:
     assert bins(dialogue, "充电宝扔哪") == ["有害垃圾"]
     assert bins(dialogue, "不对 我说的是充电器") == ["可回收物"]
+
+
+@pytest.mark.parametrize(("item", "bin_"), [("旧手机", "有害垃圾"), ("遥控器", "其他垃圾")])
+def test_the_battery_inside_takes_its_kind_from_the_item(dialogue: Dialogue, item: str, bin_: str) -> None:
+    bins(dialogue, f"{item}扔哪")
+    assert bins(dialogue, "里面的电池呢") == [bin_]
