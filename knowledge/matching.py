@@ -50,6 +50,8 @@ NO_DRUG = re.compile("^(里面|里头|里边)?(没|没有|无|不含)(药|药了
 # measure words that are nouns after a noun: "沙发套", "窗帘杆"… "套" ends the name instead of being dropped
 PACKAGING = frozenset("包装 包装盒 包装袋 包装纸 外包装 纸盒 纸袋".split())
 MEDICINE_BOXES = frozenset("纸盒 纸盒子 纸壳 小纸盒 外包装盒".split())  # paper: the medicine is not in it
+# after a medicine: its blister (药板), not a panel
+BLISTERS = frozenset("铝塑板 铝箔板 锡箔板 铝板 塑料板 板子".split())
 TRAILING_NOUNS = frozenset("套 根 条 张 块 台 堆".split())
 SIZE_WORDS = frozenset("大 小 大的 小的".split())  # size decides bones and fruit stones: not a mere modifier
 # a pharmaceutical form ends the name: an imported label that is not 有害垃圾 loses to 郑州's 废药品 rule
@@ -314,10 +316,11 @@ class Matcher:
         return entry, surface, prefix
 
     def _medicine_box(self, entry: Entry, surface: str, prefix: list[str]) -> tuple[Entry, str, list[str]]:
-        """A paper box named after a medicine ("感冒药的纸盒子") is the local 药盒 rule, not any paper box."""
-        named = [t for t in prefix if t != "的"]
-        box = self.by_surface.get("药盒")
-        if box is None or not named or surface not in MEDICINE_BOXES or self._drug(named) is None:
+        """A paper box or blister named after a medicine ("感冒药的纸盒子", "药吃完剩下的铝塑板") is 药盒 or 药板."""
+        named = [t for t in prefix if t != "的" and t not in STATE_CLAUSE and t.rstrip("的") not in STATE_CLAUSE]
+        target = "药盒" if surface in MEDICINE_BOXES else "药板" if surface in BLISTERS else None
+        box = self.by_surface.get(target) if target else None
+        if box is None or not named or self._drug(named) is None:
             return entry, surface, prefix
         return box, surface, [t for t in prefix if t in MODIFIERS]
 

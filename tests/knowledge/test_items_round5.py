@@ -184,3 +184,8 @@ def test_a_said_material_decides_vessels(kb: KnowledgeBase, text: str, expected:
 @pytest.mark.parametrize("text", ["剃须泡沫", "洗面泡沫"])
 def test_a_foam_product_is_not_packaging_foam(kb: KnowledgeBase, text: str) -> None:
     assert _bin(kb, text) != "可回收物"  # 泡沫 after a personal-care word is a product, not 泡沫塑料
+
+
+def test_a_medicines_blister_is_not_a_building_panel(kb: KnowledgeBase) -> None:
+    assert _bin(kb, "药吃完剩下的铝塑板") == "有害垃圾"  # 药板, not the imported 铝塑板 (装修垃圾)
+    assert _bin(kb, "铝塑板") == "装修垃圾"
