@@ -79,6 +79,7 @@ YEAR = re.compile(r"(\d{4})年(底|末|前|以前)?")
 BASELINE = re.compile(r"(较|比|相比)(\d{4})年(?:底|末)?$")
 QUOTED = re.compile(r"^“[^”]{1,12}”$")  # a named kind: 其中“无废学校”20所
 FIVE_YEAR = {"十四五": 2025, "十五五": 2030, "十三五": 2020}
+BASELINE_WORD = "现状"  # an indicator table's baseline figure is stored as "<indicator>现状"
 METRIC_COLON = re.compile(r"(?<=[率度量例重数积模力])：\s*(≥|>=|≤|<=|>|<)?\s*(?=\d)")
 COLON_VERBS = {"≥": "不低于", ">=": "不低于", "≤": "不超过", "<=": "不超过", ">": "超过", "<": "低于"}
 
@@ -712,7 +713,8 @@ def guess_city(title: str) -> str | None:
 
 COLUMNS = [  # (role, header words); the first that a header cell contains decides the column's role
     ("number", ("序号", "编号")),
-    ("skip", ("类型", "属性", "备注", "现状", "基期", "基准", "基数")),
+    ("skip", ("类型", "属性", "备注")),
+    ("base", ("现状", "基期", "基准", "基数")),
     ("lead", ("牵头",)),
     ("help", ("配合", "协办", "参与", "协同")),
     ("resp", ("责任", "负责")),
@@ -745,7 +747,11 @@ def _header(cells: list[str]) -> list[str] | None:
 
 
 def _row_paragraph(
-    n: int, row: dict[str, str], year: str | None, values: list[tuple[str | None, str]] | None = None
+    n: int,
+    row: dict[str, str],
+    year: str | None,
+    values: list[tuple[str | None, str]] | None = None,
+    base_year: str | None = None,
 ) -> str:
     """One table row as a numbered paragraph the parser already reads: "3. 名称。内容。（牵头单位：…；配合单位：…）".
 
@@ -767,6 +773,10 @@ def _row_paragraph(
         comparator = COMPARATORS.get(sign, "达到")
         phrase = comparator.replace("…", number) if "…" in comparator else comparator + number
         parts.append(f"{when}{name}{phrase}。")
+    base = row.get("base", "").replace(" ", "")
+    if re.fullmatch(r"\d+(\.\d+)?", base):  # the baseline column: "2024年…现状为76.5%", never a target year
+        when = f"{base_year}年" if base_year else ""
+        parts.append(f"{when}{name}{BASELINE_WORD}为{base}{row.get('unit', '').strip('（）()')}。")
     if row.get("deadline"):
         parts.append(f"完成时限：{row['deadline']}。")
     units = [f"牵头单位：{row['lead']}"] if row.get("lead") else []
@@ -801,7 +811,8 @@ def tables_as_paragraphs(text: str) -> str:
             number = row.get("number", "")
             per_year = [(years[i], c) for i, (r, c) in enumerate(zip(roles, cells, strict=False)) if r == "value"]
             values = per_year if len({y for y, _c in per_year}) > 1 else []
-            out.append(_row_paragraph(int(number) if number.isdigit() else n, row, year, values))
+            base_year = next((y for y, r in zip(years, roles, strict=False) if r == "base"), None)
+            out.append(_row_paragraph(int(number) if number.isdigit() else n, row, year, values, base_year))
             continue
         if roles and not line.strip():
             continue

@@ -20,7 +20,7 @@ from knowledge.answer import Answer
 from knowledge.lexicon import CATEGORY_WORDS
 from knowledge.places import COUNTY, NOT_PLACES, PLACES
 from knowledge.plan_models import PlanDocument, PlanSection, PlanTarget, PlanTask
-from knowledge.plan_parser import render_target
+from knowledge.plan_parser import BASELINE_WORD, render_target
 from knowledge.plans import same_city, short_city
 from knowledge.segment import add_words, shared_tokenizer
 from knowledge.texts import BINS
@@ -240,6 +240,7 @@ WHICH = re.compile(
     "|咋回事|怎么回事|啥意思|什么意思|是否|会不会|要不要|还(要|会|能)?(新建|建设|建)"
 )  # "是哪个园区", "要成立啥机构", "激励机制是咋回事": the plan's sentence answers
 THROW = re.compile("扔|丢|投|倒|放哪|搁")  # "…扔哪个…" asks for a bin, never for a plan sentence
+NOW_ASK = re.compile("现在|目前|现状|当前|眼下|现有|基期")  # asking where things stand, not the target
 DATE_ASKS = {"几号", "几月", "几日", "截止", "截至", "日期", "哪天"}  # asking a date of a duty, not a topic
 WHEN = re.compile("什么时候|啥时候|何时|时限|期限|哪年|几月|建完|完成时间|截止")
 UNIT_NAME = re.compile(r"[市县区][\u4e00-\u9fff]{1,12}?(?:局|委|办|中心|社|部|公司|政府)|领导小组|无废办|各牵头单位")
@@ -476,7 +477,7 @@ class PolicyIndex:
             )
             unit = unit or ("吨" if "能力" in unify(q) else "")  # a capacity is a tonnage, not the number of plants
             unit = unit or ("%" if re.search("(?<!效)率", q) else "")  # a rate is a percentage, not a count
-            found = self._targets(words, want, year, unit, among)
+            found = self._targets(words, want, year, unit, among, now=bool(NOW_ASK.search(q)))
             if found:
                 return found
             found = self._quote(words, want, number=True)
@@ -619,8 +620,16 @@ class PolicyIndex:
         ) * (coverage)
 
     def _targets(
-        self, words: set[str], want: str | None, year: int | None, unit: str = "", among: list[str] | None = None
+        self,
+        words: set[str],
+        want: str | None,
+        year: int | None,
+        unit: str = "",
+        among: list[str] | None = None,
+        *,
+        now: bool = False,
     ) -> Answer | None:
+        """The figures that answer the question; a table's baseline ("…现状") only when the present is asked."""
         if not words:
             return None
         per_city: dict[str | None, list[tuple[float, _Target]]] = {}
@@ -633,6 +642,8 @@ class PolicyIndex:
                 s *= 1.5 if unit in t.data["unit"] else 0.7
             if s < 1.5:
                 continue
+            if t.data["indicator"].endswith(BASELINE_WORD) and not (year and t.data["year"] == year):
+                s *= 1.5 if now else 0.4  # "现在是多少" asks the baseline; "要达到多少" the target
             if year and t.data["year"] == year:
                 s += 0.3
             if among and t.city not in among:

@@ -97,7 +97,7 @@ def test_indicator_table_with_a_unit_column_and_a_baseline_column() -> None:
     found = {(t.indicator, t.value, t.unit, t.year) for t in parse_plan(UNIT_TABLE_PLAN).targets}
     assert ("建筑垃圾资源化利用率", 82.0, "%", 2027) in found  # the 目标值 column's year, not the baseline's
     assert ("餐厨垃圾处理能力", 60.0, "吨/日", 2027) in found
-    assert not any(t[1] == 55.0 for t in found)  # the 基期值 is no target
+    assert ("建筑垃圾资源化利用率现状", 55.0, "%", 2024) in found  # the 基期值, stored apart from the target
     songxi = {(t.indicator, t.value, t.unit) for t in parse_plan(HOST_PLAN).targets}
     assert ("城市生活垃圾资源化利用率", 68.0, "%") in songxi  # a space-aligned table with no unit column role
 
@@ -157,6 +157,13 @@ def test_plan_questions_in_resident_wording(kb: KnowledgeBase, question: str, ci
     answer = kb.answer(question, city=city)
     assert answer.intent == "policy", answer.text
     assert expected in answer.text
+
+
+def test_the_baseline_column_answers_only_a_question_about_now(kb: KnowledgeBase) -> None:
+    now = kb.answer("城市生活垃圾资源化利用率现在是多少", city="松溪市")
+    assert "50%" in now.text
+    target = kb.answer("城市生活垃圾资源化利用率要达到多少", city="松溪市")
+    assert "68%" in target.text and "50%" not in target.text
 
 
 def test_a_quoted_city_has_no_plan_of_its_own(kb: KnowledgeBase) -> None:
