@@ -516,7 +516,7 @@ def _clause_targets(
         comparator = (verb + "…" + suffix) if suffix else verb
         listed = verb if verb in COUNT_VERBS else ""
         year = _year_at(marks, offset + m.start())
-        place = _foreign_place(before + body[: m.start()])
+        place = foreign_place(before + body[: m.start()])
         for ind in _split_shared(indicator):
             found.append(ParsedTarget(ind, comparator, value, unit, year, sentence, place=place))
     if last == 0:
@@ -548,7 +548,7 @@ def _inner_count(text: str) -> tuple[str, str] | None:
     return (at[1], obj) if 2 <= len(obj) <= 20 and not re.search("[、，的等]", obj) else None
 
 
-def _foreign_place(text: str) -> str | None:
+def foreign_place(text: str) -> str | None:
     """The last place named in the text, unless it only hands down the task ("完成郑州市下达的…")."""
     for m in reversed(list(PLACES.finditer(text))):
         if not re.match("下达|部署|要求|统一|的要求", text[m.end() :]):

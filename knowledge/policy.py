@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from knowledge.answer import Answer
 from knowledge.lexicon import CATEGORY_WORDS
-from knowledge.places import COUNTY, NOT_PLACES, PLACES
+from knowledge.places import COUNTY, NOT_PLACES, PLACES, bare_name
 from knowledge.plan_models import PlanDocument, PlanSection, PlanTarget, PlanTask
-from knowledge.plan_parser import BASELINE_WORD, render_target
+from knowledge.plan_parser import BASELINE_WORD, foreign_place, render_target
 from knowledge.plans import same_city, short_city
 from knowledge.segment import add_words, shared_tokenizer
 from knowledge.texts import BINS
@@ -83,7 +83,7 @@ STOP = {
     "主管", "抓总", "时间", "多长时间", "长时间", "多长",
     "怎么搞", "怎么弄", "咋搞", "咋弄", "干什么", "干啥", "做什么", "县里", "市里", "区里", "多少资金", "废城",
     "控制", "控制在", "控制到", "中不中", "行不行", "能不能", "是不是", "对不对", "有没有", "咋回事", "怎么回事",
-    "啥意思", "什么意思", "回事", "不中", "不管", "管不管", "负不负责", "今年", "明年", "会怎样", "怎样", "怎么样",
+    "啥意思", "什么意思", "回事", "不中", "不管", "管不管", "负不负责", "今年", "明年", "会怎样", "怎样", "怎么样", "可以", "能够",
     "到底", "究竟", "大概", "一般", "包括", "包含", "属于", "都有", "哪些是",
 }  # fmt: skip
 ASKING = re.compile("..(几|多少|哪些|谁|啥|什么)$")  # a question word glued to a keyword: 百分之几 (几点 stays)
@@ -574,6 +574,8 @@ class PolicyIndex:
                 continue
             if (who and not UNIT_NAME.search(p.sentence)) or (number and not re.search(r"\d", p.sentence)):
                 continue
+            if number and _quotes_elsewhere(p):
+                continue  # "开封市…可以达到92%" quoted in this plan is another place's figure
             s = self._score(words, p.body, p.head, 0.5, set(), p.sentence)
             if s >= 1.5 and (best is None or s > best[0]):
                 best = (s, p)
@@ -833,6 +835,13 @@ class PolicyIndex:
             for _c, cite, s in rows
         ]
         return Answer(intent="policy", text="\n".join(lines), confidence=0.85, source="plan")
+
+
+def _quotes_elsewhere(p: _Passage) -> bool:
+    """Whether the sentence's first figure follows another place's name ("开封市…可以达到92%")."""
+    m = re.search(r"\d", p.sentence)
+    place = foreign_place(p.sentence[: m.start()]) if m else None
+    return bool(place and p.city and bare_name(place) != bare_name(p.city))
 
 
 def _other_unit_sentence(task: _Task, words: set[str]) -> str | None:
