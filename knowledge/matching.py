@@ -43,6 +43,11 @@ from knowledge.pinyin import pinyin_key
 from knowledge.segment import add_words, base_frequency, is_common_word, shared_tokenizer
 
 ANSWER_THRESHOLD = 0.6
+
+# Words asking where a thing goes, around a name that is also a question word ("垃圾桶扔哪").
+_WHERE_WORDS = frozenset(
+    "扔 丢 放 哪 哪里 哪儿 扔哪 往哪 扔到 放到 怎么 怎么扔 怎么办 怎么处理 处理 咋 咋办 弄 吗 呢 啊 呀 了 的 要 该 应该 请问 问一下 一下 是 属于 什么 啥 垃圾".split()
+)
 VESSEL_ENDS = frozenset("杯碗盆盘碟勺盒罐壶瓶缸桶锅架凳")  # plain things whose metal, glass or plastic decides the bin
 MAX_SPAN_TOKENS = 6
 NOT_HOUSEHOLD = "非生活垃圾"
@@ -193,7 +198,7 @@ class Matcher:
                 chunks[-1].append(token)
         candidates = [f for f in (self._match_chunk(c, phrase) for c in chunks) if f is not None]
         if not candidates:
-            return None
+            return self._named_question_word(tokens, phrase)
         answered = [f for f in candidates if f.answered]
         part = self._part_of_earlier(candidates)
         if part is not None:
@@ -410,6 +415,13 @@ class Matcher:
             return False  # "剩菜袋子", "吃剩的盒饭盒子": the packaging, not the food
 
         return all(self.by_surface[t].category == "厨余垃圾" for t in content if t in self.by_surface)
+
+    def _named_question_word(self, tokens: list[str], phrase: str) -> Found | None:
+        """A catalogue name that is also a question word, said on its own ("垃圾桶", "坏了的垃圾桶扔哪"), is the item."""
+        named = [t for t in tokens if t in self.by_surface and t in FILLER and t not in CATEGORY_WORDS]
+        if len(named) != 1 or any(t not in MODIFIERS and t not in _WHERE_WORDS for t in tokens if t != named[0]):
+            return None
+        return self._match_chunk(named, phrase)
 
     def _typo_in_phrase(self, tokens: list[str], phrase: str) -> Found | None:
         """A typo may have produced a question word ("过期要品" → 要/品): look for a homophone before the question."""

@@ -102,12 +102,21 @@ def _english(match: re.Match[str]) -> str:
 
 _SPACES = re.compile(r"\s+")
 _CJK_GAP = re.compile(r"([\u4e00-\u9fff]+) (?=([\u4e00-\u9fff]+))")
+_CJK_LIST = re.compile(r"(?:^|(?<= ))[\u4e00-\u9fff]{2,}(?: [\u4e00-\u9fff]{2,}){2,}(?=$| )")
 
 
 def _gap(match: re.Match[str]) -> str:
     """A space between two longer runs of Chinese separates clauses ("摔碎了 玻璃渣咋弄"); a short one is a typo."""
     left, right = match.group(1), match.group(2)
     return left + ("，" if len(left) >= 3 and len(right) >= 3 else "")
+
+
+_NOT_A_NAME = re.compile("[问哪怎咋啥么吗呢吧村庄乡俺咱您我你他她]")
+
+
+def _names_only(runs: str) -> bool:
+    """Every run but the last (which may hold the question, "旧杂志扔哪") reads as a name: no question or place word."""
+    return _NOT_A_NAME.search(runs.rsplit(" ", 1)[0]) is None
 
 
 def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
@@ -130,6 +139,9 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
     text = _KEEP.sub(" ", text)
     text = _SEP.sub("，", text)
     text = _SPACES.sub(" ", text).strip()
+    if text.count(" ") >= 2 and (listed := _CJK_LIST.search(text)) is not None and _names_only(listed.group()):
+        # three or more runs of two or more characters are a list of names ("旧书 旧报纸 旧杂志"), not typos
+        text = text[: listed.start()] + listed.group().replace(" ", "、") + text[listed.end() :]
     text = _CJK_GAP.sub(_gap, text)
     text = text.strip(" ，、.·")
     return text[:limit]
