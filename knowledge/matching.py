@@ -196,7 +196,7 @@ class Matcher:
                 chunks.append([])
             else:
                 chunks[-1].append(token)
-        candidates = [f for f in (self._match_chunk(c, phrase) for c in chunks) if f is not None]
+        candidates = [f for f in (self._match_chunk(c, phrase) for c in chunks if c) if f is not None]
         if not candidates:
             return self._named_question_word(tokens, phrase)
         answered = [f for f in candidates if f.answered]

@@ -93,9 +93,8 @@ class Tokenizer(jieba.Tokenizer):
             best_end = k
             found = False
             i = k
-            frag = block[k]
-            while frag in freq:
-                f = freq[frag]
+            f = freq.get(block[k])
+            while f is not None:
                 if f:
                     found = True
                     value = log(f) - logtotal + score[i + 1]
@@ -104,7 +103,7 @@ class Tokenizer(jieba.Tokenizer):
                 i += 1
                 if i >= n:
                     break
-                frag = block[k : i + 1]
+                f = freq.get(block[k : i + 1])
             if not found:
                 f = freq.get(block[k]) or 1
                 best, best_end = log(f) - logtotal + score[k + 1], k
