@@ -60,6 +60,8 @@ def test_bin_named_alone_is_the_item(kb: KnowledgeBase) -> None:
         ("what bin does newspaper go in", "可回收物"),
         ("where should I throw banana peel", "厨余垃圾"),
         ("which bin is for old clothes", "可回收物"),
+        ("what kind of garbage is eggshell", "厨余垃圾"),
+        ("can i recycle newspaper", "可回收物"),  # can is the verb, not 易拉罐
     ],
 )
 def test_english_question_frames(kb: KnowledgeBase, text: str, expected: str) -> None:
