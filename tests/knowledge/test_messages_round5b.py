@@ -72,6 +72,10 @@ def test_english_battery_asks_which_kind(kb: KnowledgeBase) -> None:
     assert kb.answer("where does a battery go").intent == "clarify"
 
 
+def test_lone_an_stays_pinyin(kb: KnowledgeBase) -> None:
+    assert bins(kb, "an quan mao") == ["可回收物"]  # 安全帽: "an" is not the English article here
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
