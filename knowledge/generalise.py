@@ -223,10 +223,11 @@ class Generaliser:
     # -- pieces -----------------------------------------------------------------------------------------------
 
     def _vocab(self, text: str) -> Guess | None:
+        # the first start whose prefix holds a material or power word: where a word's first occurrence ends
+        thing = min((at + len(w) for w in self.not_food if (at := text.find(w)) >= 0), default=len(text) + 1)
         for start in range(max(0, len(text) - self.max_vocab - 2), len(text)):
             suffix = text[start:]
-            prefix = text[:start]
-            if any(w in prefix for w in self.not_food):
+            if start >= thing:
                 return None
             special = self._special(suffix)
             if special is not None:
