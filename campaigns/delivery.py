@@ -3,7 +3,9 @@
 Senders plug in by channel name (a mapping channel → Sender, built by the application). A sender that can
 write inside our transaction (`send_in`, e.g. the web outbox) gets exactly-once delivery: the message and the
 `sent` mark commit together. For a platform API the outcome is committed right after each call, so a crash can
-repeat at most the one message that was in flight (the platform accepted it, our commit did not happen).
+repeat at most the one message that was in flight (the platform accepted it, our commit did not happen). A call
+whose answer timed out after it was written (`unconfirmed`) is recorded sent-unconfirmed and never retried, as the
+platform may have accepted it: a retry there would be a second copy without any crash.
 
 Claims carry a short lease that a heartbeat thread renews while the claiming process is alive, however slow the
 platform; every loop hands back rows whose lease ran out (their process was killed), so they are taken over
@@ -384,7 +386,11 @@ class DeliveryLoop:
 
     def _record(self, session: Session, row: ledger.Claimed, result: SendResultLike, now: dt.datetime) -> None:
         """A send that did not succeed: skip, retry later or give up, and count towards the auto-pause."""
-        if result.unreachable:
+        if getattr(result, "unconfirmed", False):  # may have arrived: never retried (no double push), counted as sent
+            ledger.mark_unconfirmed(session, row, now=now, error=result.reason)
+            # a platform that takes requests and never answers is down: a run of these still pauses the campaign
+            self._count_failure(session, row.campaign_id, now=now, error=result.reason)
+        elif result.unreachable:
             ledger.mark_skipped(session, row, now=now, reason="unreachable", error=result.reason)
             if row.channel in PERMANENT_UNREACHABLE:
                 mark_unreachable(session, row.resident_id, now=now, reason=f"{row.channel}: {result.reason}")

@@ -283,6 +283,21 @@ def mark_sent_many(session: Session, batch: list[Claimed], *, now: dt.datetime) 
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def mark_unconfirmed(session: Session, row: Claimed, *, now: dt.datetime, error: str) -> bool:
+    """The platform got the request but its answer never came: counted `sent` (reason "unconfirmed"), never retried,
+    as a retry could push the message twice; False when the claim was lost."""
+    result = session.execute(
+        update(Delivery)
+        .execution_options(**NO_SYNC)
+        .where(_mine(row))
+        .values(
+            state="sent", reason="unconfirmed", sent_at=now, last_error=error[:256] or None, claim_token=None,
+            updated_at=now,
+        )
+    )  # fmt: skip
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def mark_skipped(session: Session, row: Claimed, *, now: dt.datetime, reason: str, error: str = "") -> bool:
     """Will not be sent (unreachable, no sender …)."""
     result = session.execute(
@@ -368,12 +383,15 @@ def reach(session: Session, *, campaign_id: int | None = None, segment_id: int |
         scope.append(Delivery.campaign_id.in_(select(Campaign.id).where(Campaign.segment_id == segment_id)))
     counts: dict[str, int] = {}
     reasons: dict[str, int] = {}
+    unconfirmed = 0
     for state, reason, n in session.execute(
         select(Delivery.state, Delivery.reason, func.count()).where(*scope).group_by(Delivery.state, Delivery.reason)
     ).all():
         counts[state] = counts.get(state, 0) + int(n)
         if state == "skipped":
             reasons[str(reason)] = reasons.get(str(reason), 0) + int(n)
+        elif state == "sent" and reason == "unconfirmed":
+            unconfirmed += int(n)
     reached = session.execute(
         select(func.count(func.distinct(Delivery.resident_id))).where(*scope, Delivery.state == "sent")
     ).scalar_one()
@@ -381,6 +399,7 @@ def reach(session: Session, *, campaign_id: int | None = None, segment_id: int |
         "targeted": sum(counts.values()),
         "pending": counts.get("pending", 0) + counts.get("sending", 0),
         "sent": counts.get("sent", 0),
+        "unconfirmed": unconfirmed,  # of `sent`: the platform's answer never came (may not have arrived; not resent)
         "failed": counts.get("failed", 0),
         "skipped": counts.get("skipped", 0),
         "unreachable": reasons.get("unreachable", 0),

@@ -30,6 +30,7 @@ REASONS = {
     "missed": "错过发送时间",
     "cancelled": "活动已取消",
     "retries": "多次重试仍失败",
+    "unconfirmed": "平台未确认收到（可能已送达；为免重复推送未重发）",
 }
 
 

@@ -20,6 +20,8 @@ class SendResult:
     window); `reason` says why in a form staff can read; `provider_id` is the platform's message id.
     outage: the platform could not be reached or failed (network, 5xx, token or whitelist errors), as opposed to flow
     control (rate limits, quotas); a run of outages pauses the campaign instead of retrying forever.
+    unconfirmed: the request reached the platform but its answer did not come back in time (a read timeout): it may
+    well have been delivered, so it is never retried (a retry could push it twice); the ledger records it as such.
     """
 
     ok: bool
@@ -28,6 +30,7 @@ class SendResult:
     unreachable: bool = False
     provider_id: str | None = None
     outage: bool = False
+    unconfirmed: bool = False
 
 
 class Sender(Protocol):

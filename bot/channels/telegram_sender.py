@@ -7,7 +7,9 @@ write lock (SQLite) or the row lock (PostgreSQL) and so serialises reservations 
 
 Outcomes (never raised, returned as SendResult): sent; rate-limited (retry_after); RetryAfter from Telegram
 (a pause every process honours); Forbidden or "chat not found" (unreachable, remembered, no further calls);
-network errors and 5xx (retried with exponential backoff, then returned with retry_after).
+network errors and 5xx (retried with exponential backoff, then returned with retry_after); a sendMessage whose
+answer timed out after the request was written (unconfirmed: Telegram may have delivered it, so never retried,
+since a retry could push the message twice; Telegram has no idempotency key for sendMessage).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import httpx
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,6 +38,8 @@ from bot.db import transaction, utcnow
 
 log = logging.getLogger(__name__)
 STATE_ID = 1
+# timeouts raised once the request was (being) written: Telegram may have accepted the message
+AMBIGUOUS = (httpx.ReadTimeout, httpx.WriteTimeout)
 KEEP_LOG = dt.timedelta(minutes=2)  # send-log rows older than the longest window are pruned
 
 
@@ -177,6 +182,7 @@ class TelegramSender:
         self.factory = factory
         self.limits = Limits.from_settings(settings)
         self.max_wait = settings.telegram.max_wait_seconds
+        self.send_timeout = settings.telegram.send_timeout_seconds
         self.retries = retries
         self.backoff = backoff_seconds
         self.clock = clock
@@ -225,7 +231,14 @@ class TelegramSender:
                 waited += wait
                 continue
             try:
-                message = self._runner.run(self._bot.send_message(chat_id=_chat_ref(chat_id), text=text))
+                message = self._runner.run(
+                    self._bot.send_message(
+                        chat_id=_chat_ref(chat_id),
+                        text=text,
+                        read_timeout=self.send_timeout,
+                        write_timeout=self.send_timeout,
+                    )
+                )
                 return SendResult(True, provider_id=str(message.message_id))
             except RetryAfter as exc:
                 seconds = _retry_seconds(exc)
@@ -245,6 +258,11 @@ class TelegramSender:
                     return self._unreachable(chat_id, texts.CHAT_GONE.format(detail=exc.message), exc.message, now)
                 return SendResult(False, reason=texts.REFUSED.format(detail=exc.message))
             except NetworkError as exc:  # timeouts, refused connections, 5xx
+                if isinstance(exc.__cause__, AMBIGUOUS):  # written, no answer: a retry could push it twice
+                    log.warning("telegram send to %s unconfirmed (%s); not retried", chat_id, exc)
+                    detail = f"{type(exc.__cause__).__name__}"
+                    reason = texts.UNCONFIRMED.format(seconds=self.send_timeout, detail=detail)
+                    return SendResult(False, reason=reason, unconfirmed=True)
                 failures += 1
                 delay = self.backoff * 2 ** (failures - 1)
                 if failures > self.retries:

@@ -180,6 +180,7 @@ def test_campaign_ledger_pages_filters_and_exports_csv(
         "targeted": 5,
         "pending": 0,
         "sent": 3,
+        "unconfirmed": 0,
         "failed": 0,
         "skipped": 2,
         "unreachable": 0,

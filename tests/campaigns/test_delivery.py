@@ -11,14 +11,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.base import SendResult
+from bot.channels.telegram_sender import TelegramSender
 from bot.channels.web_outbox import WebOutboxSender
+from bot.config import Settings
 from bot.db import transaction
 from campaigns import cells, ledger, lifecycle, runs, segments
 from campaigns.delivery import DeliveryLoop
 from campaigns.models import Campaign, CampaignRun, ChannelIdentity, Delivery, Resident, WebOutbox
 from campaigns.schedule import LOCAL, QuietHours
 from campaigns.texts import STOP_LINE
+from tests.bot.channels.test_telegram_sender import with_telegram
 from tests.support.campaigns import Clock, FakeSender, add_residents
+from tests.support.fake_telegram import running_fake_telegram
 
 T0 = dt.datetime(2026, 6, 5, 9, 0, tzinfo=LOCAL).astimezone(dt.UTC)
 GRACE = dt.timedelta(hours=2)
@@ -115,6 +119,39 @@ def test_crash_between_claim_and_send_resends_each_row_exactly_once(factory: ses
     # a late outcome from the dead worker cannot overwrite the row another worker now owns
     with transaction(factory) as session:
         assert not ledger.mark_sent(session, dead[0], now=clock.now)
+
+
+def test_a_telegram_answer_lost_to_a_timeout_is_recorded_unconfirmed_and_never_pushed_twice(
+    settings: Settings, factory: sessionmaker[Session]
+) -> None:
+    add_residents(factory, 2, now=T0, channel="telegram", prefix="70")
+    cid = make_campaign(factory, channels=["telegram"])
+    tick(factory, T0)
+    clock = Clock(T0)
+    with running_fake_telegram() as fake:
+        sender = TelegramSender(
+            with_telegram(settings, fake.base_url, per_chat_seconds=0.0, send_timeout_seconds=0.5), factory
+        )
+        loop = DeliveryLoop(factory, {"telegram": sender}, worker="t", clock=clock, sleep=lambda s: None)
+        fake.slow_next("sendMessage", 1.5)  # the Bot API accepts the first push and answers after our timeout
+        try:
+            assert loop.drain() == 2
+            clock.advance(seconds=3600)  # past any backoff and lease: nothing is due again
+            assert tick(factory, clock.now).recovered == 0
+            assert loop.drain() == 0
+        finally:
+            loop.close()
+            sender.close()
+        chats = Counter(str(c.params["chat_id"]) for c in fake.calls_to("sendMessage"))
+    assert chats == {"700": 1, "701": 1}  # exactly one copy each
+    with transaction(factory) as session:
+        rows = {d.external_id: d for d in session.scalars(select(Delivery).where(Delivery.campaign_id == cid))}
+        late, ok = rows["700"], rows["701"]
+        assert (late.state, late.reason, late.provider_id) == ("sent", "unconfirmed", None)
+        assert late.last_error and "可能已送达" in late.last_error and late.attempts == 1
+        assert (ok.state, ok.reason) == ("sent", None) and ok.provider_id is not None
+    counts = status(factory, cid)
+    assert counts["sent"] == 2 and counts["unconfirmed"] == 1 and counts["pending"] == 0
 
 
 def test_failures_retry_with_backoff_then_fail_and_unreachable_is_skipped(factory: sessionmaker[Session]) -> None:

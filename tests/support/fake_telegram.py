@@ -2,7 +2,8 @@
 
 It answers getMe, sendMessage, getUpdates (long polling on queued updates), answerCallbackQuery,
 editMessageReplyMarkup, setMyCommands, setWebhook and deleteWebhook like Telegram does, and can be told to
-answer 403 for blocked chats or any scripted error (429 with retry_after, 5xx) for the next calls of a method.
+answer 403 for blocked chats or any scripted error (429 with retry_after, 5xx) for the next calls of a method, or
+accept a call and answer it late (`slow_next`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class FakeTelegram:
     port: int = 0
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _scripted: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
+    _delays: dict[str, list[float]] = field(default_factory=dict)
     _cond: threading.Condition = field(default_factory=threading.Condition)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1000))
     _update_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -71,6 +73,11 @@ class FakeTelegram:
             body["parameters"] = {"retry_after": retry_after}
         with self._cond:
             self._scripted.setdefault(method, []).append((status, body))
+
+    def slow_next(self, method: str, seconds: float) -> None:
+        """Accept the next call of `method` as usual but answer it only after `seconds` (a loaded Bot API)."""
+        with self._cond:
+            self._delays.setdefault(method, []).append(seconds)
 
     def block(self, chat_id: int | str) -> None:
         """sendMessage to this chat answers 403 from now on, as when the user blocked the bot."""
@@ -115,6 +122,9 @@ class FakeTelegram:
         with self._cond:
             self.calls.append(call)
             self._cond.notify_all()
+            delays = self._delays.get(method)
+            delay = delays.pop(0) if delays else 0.0
+        time.sleep(delay)  # accepted (recorded) already; only the answer is late
         if error is not None:
             return error
         if method == "getUpdates":

@@ -184,3 +184,33 @@ def test_a_burst_from_two_processes_stays_within_the_limits(
     assert_within_limits(calls)
     span = max(c.at for c in calls) - min(c.at for c in calls)
     assert span >= 96 / 30 - 1  # the limiter, not luck: 96 messages cannot go out faster
+
+
+def test_an_answer_slower_than_the_timeout_is_unconfirmed_and_never_sent_again(
+    settings: Settings, factory: sessionmaker[Session], fake: FakeTelegram
+) -> None:
+    slow = TelegramSender(
+        with_telegram(settings, fake.base_url, send_timeout_seconds=0.5), factory, backoff_seconds=0.05
+    )
+    fake.slow_next("sendMessage", 1.5)  # accepted at once, answered after our timeout: Telegram delivered it
+    try:
+        result = slow.send("606", "周六集中回收大件垃圾", now=utcnow())
+    finally:
+        slow.close()
+    assert not result.ok and result.unconfirmed and result.retry_after is None and not result.unreachable
+    assert "可能已送达" in result.reason and "ReadTimeout" in result.reason
+    assert len(sends(fake)) == 1  # a retry here would be a second copy on the resident's phone
+
+
+def test_a_connection_that_never_opens_is_still_retried(settings: Settings, factory: sessionmaker[Session]) -> None:
+    down = TelegramSender(
+        with_telegram(settings, f"http://127.0.0.1:{free_port()}/bot", send_timeout_seconds=0.5),
+        factory,
+        retries=1,
+        backoff_seconds=0.05,
+    )
+    try:
+        result = down.send("607", "你好", now=utcnow())
+    finally:
+        down.close()
+    assert not result.unconfirmed and result.outage  # nothing was written: retrying cannot double-push
