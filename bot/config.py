@@ -73,9 +73,8 @@ class TelegramSettings(BaseModel):
     group_per_minute: int = 20  # messages per minute to one group
     margin_seconds: float = 0.1  # added to each window, so network jitter cannot push us over Telegram's limits
     max_wait_seconds: float = 5.0  # a push waits this long for a free slot; longer waits go back to the caller
-    # how long a sendMessage may take to answer once written; an answer later than this is recorded as unconfirmed
-    # and never retried (Telegram may have delivered it), so it is long: a loaded Bot API can take seconds
-    send_timeout_seconds: float = 30.0
+    # an answer later than this is recorded as unconfirmed and never retried (Telegram may have delivered it)
+    send_timeout_seconds: float = 30.0  # how long a sendMessage may take to answer; later = unconfirmed, not resent
 
 
 class CampaignSettings(BaseModel):
