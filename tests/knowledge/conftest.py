@@ -8,10 +8,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config import Settings
 from bot.db import session_factory, transaction
 from bot.migrate import upgrade
+from bot.runtime import ensure_ready
 from knowledge import plans
+from knowledge.core import KnowledgeBase
 from knowledge.policy import PolicyIndex
+from knowledge.service import build_knowledge
 
 NOW = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
 FIXTURES = Path(__file__).with_name("fixtures")
@@ -41,3 +45,13 @@ def index(seeded: sessionmaker[Session]) -> PolicyIndex:
     """The policy index over both bundled plans."""
     with seeded() as session:
         return PolicyIndex.load(session)
+
+
+@pytest.fixture(scope="module")
+def bundled_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    """The answer core over the bundled catalogue, rules and plans (SQLite; shared by a module's tests)."""
+    folder = tmp_path_factory.mktemp("kb")
+    settings = Settings(database_url=f"sqlite:///{folder / 'w.db'}", data_dir=folder)
+    ensure_ready(settings)
+    with transaction(session_factory(settings.db_url)) as session:
+        return build_knowledge(session)

@@ -5,22 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import Settings
-from bot.db import session_factory, transaction
-from bot.runtime import ensure_ready
 from knowledge.core import KnowledgeBase
 from knowledge.normalize import normalize
-from knowledge.service import build_knowledge
 
 
 @pytest.fixture(scope="module")
-def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+def kb(bundled_kb: KnowledgeBase) -> KnowledgeBase:
     """The answer core over the bundled catalogue and rules (SQLite)."""
-    folder = tmp_path_factory.mktemp("round5b")
-    settings = Settings(database_url=f"sqlite:///{folder / 'w.db'}", data_dir=folder)
-    ensure_ready(settings)
-    with transaction(session_factory(settings.db_url)) as session:
-        return build_knowledge(session)
+    return bundled_kb
 
 
 def bins(kb: KnowledgeBase, text: str) -> list[str]:
