@@ -101,6 +101,7 @@ class _Modifier:
     words: tuple[str, ...]
     heads: tuple[str, ...]
     unless: tuple[str, ...] = ()
+    bare: bool = False  # also when nothing but the word is said ("怡宝": the brand stands for its bottle)
 
 
 class Generaliser:
@@ -113,6 +114,7 @@ class Generaliser:
                 _words(m.get("words")),
                 tuple(sorted(_words(m.get("heads")), key=len, reverse=True)),
                 _words(m.get("unless")),
+                bool(m.get("bare")),
             )
             for m in data.get("modifiers") or []
         ]
@@ -185,7 +187,9 @@ class Generaliser:
             if word is None or any(u in phrase for u in modifier.unless):
                 continue
             rest = text.split(word, 1)[-1] if word in text else text
-            if not modifier.heads or any(rest.endswith(h) for h in modifier.heads):
+            if modifier.bare and (text.split(word, 1)[0] or (rest and rest not in modifier.heads)):
+                continue  # a bare rule reads the word alone or with one of its heads, nothing else ("怡宝", "青岛啤酒")
+            if not modifier.heads or modifier.bare or any(rest.endswith(h) for h in modifier.heads):
                 return Guess(modifier.rule, word)
         return None
 

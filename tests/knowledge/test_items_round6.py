@@ -44,3 +44,43 @@ def test_plural_of_a_name_with_kinds_still_asks_which(bundled_kb: KnowledgeBase)
 )
 def test_state_said_around_a_name_keeps_its_bin(bundled_kb: KnowledgeBase, text: str, expected: str) -> None:
     assert bins(bundled_kb, text) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["怡宝", "雪碧", "蒙牛", "青岛啤酒", "雪花啤酒", "康师傅冰红茶", "百事可乐", "旺仔牛奶"],
+)
+def test_a_drink_brand_said_alone_is_its_empty_bottle_or_can(bundled_kb: KnowledgeBase, text: str) -> None:
+    answer = bundled_kb.answer(text)
+    assert [i.category for i in answer.items] == ["可回收物"], (text, answer.text)
+    assert "倒" in answer.text  # the tip says to pour out what is left
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("可乐", "厨余垃圾"),  # the drink itself, as the catalogue says: no brand, no bottle
+        ("喝剩的可乐", "厨余垃圾"),
+        ("康师傅泡面桶", "其他垃圾"),  # the brand of a noodle cup is not a drink
+    ],
+)
+def test_a_brand_rule_does_not_read_other_things(bundled_kb: KnowledgeBase, text: str, expected: str) -> None:
+    assert bins(bundled_kb, text) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("钉子", "可回收物"),
+        ("铁勺", "可回收物"),
+        ("凉鞋", "可回收物"),
+        ("A4", "可回收物"),
+        ("N95", "其他垃圾"),
+        ("耳温枪", "可回收物"),
+        ("搪瓷缸子掉瓷了", "可回收物"),  # enamel on steel is metal, not ceramic
+    ],
+)
+def test_everyday_words_the_catalogue_lacks_get_a_rule(bundled_kb: KnowledgeBase, text: str, expected: str) -> None:
+    answer = bundled_kb.answer(text)
+    assert [i.category for i in answer.items] == [expected], (text, answer.text)
+    assert answer.source.startswith("generalise.yaml#")
