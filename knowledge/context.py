@@ -74,9 +74,11 @@ _AREA_LATER = {
         r"^(?P<who>(?:我|我们|咱|咱们)(?:家)?(?:就)?(?:住|是|在)?(?:在)?|(?:家)?住(?:在)?)?"
         r"(?:[\u4e00-\u9fff]{1,4}(?:镇|乡)(?:的|上)?[，\s]*)?"
         r"(?:农村|乡下|村里|村上|村民|村(?![长委支干])|庄上|庄里)"
-        r"(?:的|人|里|这边|这儿)*"
+        r"(?:的|人|里|里头|里边|这边|这儿)*"
     ),
 }
+# A sorting question after the village ("村里头的塑料瓶扔哪") asks where the resident lives, unlike "村里的大喇叭说啥".
+_SORTING_ASKED = ("扔", "丢", "桶", "放哪", "搁哪", "倒哪", "往哪")
 
 
 def split_area(norm: str) -> tuple[str | None, str]:
@@ -93,7 +95,8 @@ def split_area(norm: str) -> tuple[str | None, str]:
             match = pattern.match(clause.strip())
             if match is None:
                 continue
-            if not match["who"] and match.end() < len(clause.strip()) and i == len(clauses) - 1:
+            asks = any(cue in clause.strip()[match.end() :] for cue in _SORTING_ASKED)
+            if not match["who"] and match.end() < len(clause.strip()) and i == len(clauses) - 1 and not asks:
                 continue  # "村里的大喇叭说什么" is about the village, not where the resident lives
             rest = "，".join([*clauses[:i], clause.strip()[match.end() :], *clauses[i + 1 :]]).strip(" ，")
             if rest:  # a message that is only "我们村" is the area command, not a question

@@ -313,11 +313,14 @@ class Matcher:
         """A product before a bare bottle ("沐浴露/空瓶") is the catalogue's bottle of that product ("沐浴露瓶")."""
         if surface not in CONTAINERS or not prefix:
             return entry, surface, prefix
-        product = prefix[-1]
+        said = len(prefix)
+        while said > 1 and prefix[said - 1] in MODIFIERS:
+            said -= 1  # "洗发水/用完的/空瓶": the state said between the product and its bottle
+        product = prefix[said - 1]
         for end in (surface.removeprefix("空").removesuffix("子"), "瓶"):
             named = self.by_surface.get(product + end)
             if named is not None:
-                return named, product + surface, prefix[:-1]
+                return named, product + surface, [*prefix[: said - 1], *prefix[said:]]
         return entry, surface, prefix
 
     def _medicine_box(self, entry: Entry, surface: str, prefix: list[str]) -> tuple[Entry, str, list[str]]:

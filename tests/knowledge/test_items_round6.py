@@ -84,3 +84,54 @@ def test_everyday_words_the_catalogue_lacks_get_a_rule(bundled_kb: KnowledgeBase
     answer = bundled_kb.answer(text)
     assert [i.category for i in answer.items] == [expected], (text, answer.text)
     assert answer.source.startswith("generalise.yaml#")
+
+
+@pytest.mark.parametrize(
+    ("text", "entry", "expected"),
+    [
+        ("洗发水用完的空瓶", "洗发水瓶", "可回收物"),  # the state said between the product and its bottle
+        ("用完的洁厕灵空瓶子扔哪", "洁厕灵", "可回收物"),  # 郑州's rule reads 空 as the rinsed empty bottle
+        ("农药空瓶子", "农药瓶", "有害垃圾"),
+    ],
+)
+def test_a_product_before_its_empty_bottle_is_that_bottle(
+    bundled_kb: KnowledgeBase, text: str, entry: str, expected: str
+) -> None:
+    answer = bundled_kb.answer(text)
+    assert [(i.name, i.category) for i in answer.items] == [(entry, expected)], (text, answer.text)
+
+
+def test_village_before_a_sorting_question_answers_in_rural_terms(bundled_kb: KnowledgeBase) -> None:
+    answer = bundled_kb.answer("村里头的塑料瓶扔哪")
+    assert answer.extra.get("area") == "rural"
+    assert answer.items[0].category == "可回收物" and answer.items[0].rural is not None
+
+
+@pytest.mark.parametrize("text", ["村里的大喇叭说啥", "农村垃圾怎么分类"])
+def test_a_message_about_the_village_itself_sets_no_area(bundled_kb: KnowledgeBase, text: str) -> None:
+    assert bundled_kb.answer(text).extra.get("area") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("过期的花生油", "厨余垃圾"),  # a kind of cooking oil is household waste oil (local rule 废弃食用油)
+        ("用剩的香油", "厨余垃圾"),
+        ("电动牙刷的刷头", "其他垃圾"),
+        ("衣挂", "可回收物"),
+        ("is a power bank hazardous", "有害垃圾"),
+        ("banana peel pls", "厨余垃圾"),
+        ("lipstick", "其他垃圾"),
+    ],
+)
+def test_more_ways_residents_name_items(bundled_kb: KnowledgeBase, text: str, expected: str) -> None:
+    assert bins(bundled_kb, text) == [expected]
+
+
+def test_an_oil_bottle_is_still_the_bottle(bundled_kb: KnowledgeBase) -> None:
+    assert bins(bundled_kb, "花生油桶") == ["可回收物"]
+
+
+def test_when_is_collection_is_the_drop_off_faq(bundled_kb: KnowledgeBase) -> None:
+    answer = bundled_kb.answer("垃圾几点收啊")
+    assert answer.intent == "faq" and "定时定点" in answer.text
