@@ -135,3 +135,28 @@ def test_an_oil_bottle_is_still_the_bottle(bundled_kb: KnowledgeBase) -> None:
 def test_when_is_collection_is_the_drop_off_faq(bundled_kb: KnowledgeBase) -> None:
     answer = bundled_kb.answer("垃圾几点收啊")
     assert answer.intent == "faq" and "定时定点" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("钱包", "可回收物"),  # the imported list's 皮包
+        ("门禁卡", "可回收物"),  # its 公交卡, 会员卡
+        ("门帘", "可回收物"),  # local 窗帘
+        ("鞋垫", "可回收物"),  # textiles, local 旧鞋
+        ("簸箕", "其他垃圾"),  # its 扫帚, 拖把
+        ("竹坐垫", "其他垃圾"),  # the imported row for the bamboo one still stands
+    ],
+)
+def test_everyday_words_follow_their_nearest_listed_kind(bundled_kb: KnowledgeBase, text: str, expected: str) -> None:
+    assert bins(bundled_kb, text) == [expected]
+
+
+def test_a_walking_stick_asks_for_its_material(bundled_kb: KnowledgeBase) -> None:
+    assert bundled_kb.answer("拐杖").intent == "clarify"
+    assert bins(bundled_kb, "铝合金拐杖") == ["可回收物"]
+    assert bins(bundled_kb, "木头拐杖") == ["其他垃圾"]
+
+
+def test_torn_spring_couplets_are_not_guessed(bundled_kb: KnowledgeBase) -> None:
+    assert bundled_kb.answer("请问过年撕下来的春联搁哪个桶").intent != "sorting"  # glued, torn: not clean paper
