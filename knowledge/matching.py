@@ -264,6 +264,8 @@ class Matcher:
                 self._accept(found, entry, surface, self._prefix_confidence(entry, surface, prefix), how)
         elif (drug := self._drug(content)) is not None:
             self._accept(found, drug, drug.name, 0.8, "drug")
+        elif len(content) > 1 and content[-1] in CONTAINERS and (drug := self._drug(content[:-1])) is not None:
+            self._accept(found, drug, drug.name, 0.8, "drug")  # "药膏/管": a medicine's tube or bottle goes with it
         elif content[-1] in VESSELS and (material := self._material(None, content[-1], content[:-1])) is not None:
             self._accept(found, material, content[-1], 0.75, "material")
         elif (lead := self._name_before_state(content)) is not None:

@@ -160,3 +160,31 @@ def test_a_walking_stick_asks_for_its_material(bundled_kb: KnowledgeBase) -> Non
 
 def test_torn_spring_couplets_are_not_guessed(bundled_kb: KnowledgeBase) -> None:
     assert bundled_kb.answer("请问过年撕下来的春联搁哪个桶").intent != "sorting"  # glued, torn: not clean paper
+
+
+@pytest.mark.parametrize(
+    ("text", "entry", "expected"),
+    [
+        ("买菜的塑料袋干净的", "塑料袋", "可回收物"),  # what it carried says nothing; 干净 after the name decides
+        ("泡沫箱有鱼腥味", "泡沫箱", "其他垃圾"),  # the local rule reads 腥
+        ("纸箱干净", "快递纸箱", "可回收物"),
+    ],
+)
+def test_a_state_after_the_name_reaches_the_local_rule(
+    bundled_kb: KnowledgeBase, text: str, entry: str, expected: str
+) -> None:
+    answer = bundled_kb.answer(text)
+    assert [(i.name, i.category) for i in answer.items] == [(entry, expected)], (text, answer.text)
+
+
+@pytest.mark.parametrize("text", ["用完的药膏管", "药膏管"])
+def test_a_medicine_tube_goes_with_the_medicine(bundled_kb: KnowledgeBase, text: str) -> None:
+    assert bins(bundled_kb, text) == ["有害垃圾"]
+
+
+def test_a_tube_of_something_harmless_is_not_made_hazardous(bundled_kb: KnowledgeBase) -> None:
+    assert bins(bundled_kb, "牙膏管") == ["其他垃圾"]
+
+
+def test_cut_flower_stems_are_household_flowers(bundled_kb: KnowledgeBase) -> None:
+    assert bins(bundled_kb, "剪下来的一把花枝") == ["厨余垃圾"]
