@@ -102,7 +102,8 @@ def _english(match: re.Match[str]) -> str:
 
 _SPACES = re.compile(r"\s+")
 _CJK_GAP = re.compile(r"([\u4e00-\u9fff]+) (?=([\u4e00-\u9fff]+))")
-_CJK_LIST = re.compile(r"(?:^|(?<= ))[\u4e00-\u9fff]{2,}(?: [\u4e00-\u9fff]{2,}){2,}(?=$| )")
+# a run is two or more Chinese characters, after a number if any ("5号电池", "84消毒液")
+_CJK_LIST = re.compile(r"(?:^|(?<= ))[0-9]*[\u4e00-\u9fff]{2,}(?: [0-9]*[\u4e00-\u9fff]{2,}){2,}(?=$| )")
 
 
 def _gap(match: re.Match[str]) -> str:

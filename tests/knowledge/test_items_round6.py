@@ -188,3 +188,22 @@ def test_a_tube_of_something_harmless_is_not_made_hazardous(bundled_kb: Knowledg
 
 def test_cut_flower_stems_are_household_flowers(bundled_kb: KnowledgeBase) -> None:
     assert bins(bundled_kb, "剪下来的一把花枝") == ["厨余垃圾"]
+
+
+def test_space_separated_names_may_start_with_a_number(bundled_kb: KnowledgeBase) -> None:
+    answer = bundled_kb.answer("充电宝 纽扣电池 5号电池")
+    assert [(i.query, i.category) for i in answer.items] == [
+        ("充电宝", "有害垃圾"),
+        ("纽扣电池", "有害垃圾"),
+        ("5号电池", "其他垃圾"),
+    ]
+
+
+def test_hometown_village_before_a_question_answers_in_rural_terms(bundled_kb: KnowledgeBase) -> None:
+    answer = bundled_kb.answer("老家村里 旧衣裳往哪搁")
+    assert answer.extra.get("area") == "rural" and answer.items[0].rural is not None
+
+
+@pytest.mark.parametrize(("text", "expected"), [("big bones", "其他垃圾"), ("small bones", "厨余垃圾")])
+def test_english_bone_sizes(bundled_kb: KnowledgeBase, text: str, expected: str) -> None:
+    assert bins(bundled_kb, text) == [expected]
