@@ -230,8 +230,12 @@ class Matcher:
 
     def _match_chunk(self, chunk: list[str], phrase: str) -> Found | None:
         content = _trim(chunk)
-        if not content or all(t.isdigit() or (len(t) == 1 and not t.isalnum()) for t in content):
+        if not content:
             return None
+        if all(t.isdigit() or (len(t) == 1 and not t.isalnum()) for t in content) and (
+            "".join(content) not in self.generaliser.vocab
+        ):
+            return None  # a number is a choice or a quantity, unless it names a thing ("84" disinfectant)
         if NO_DRUG.match("".join(content)):
             return None  # "（纸的，里面没药）": says what is not there, names nothing
         found = Found(query="".join(content), phrase=phrase)

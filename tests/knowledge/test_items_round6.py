@@ -207,3 +207,20 @@ def test_hometown_village_before_a_question_answers_in_rural_terms(bundled_kb: K
 @pytest.mark.parametrize(("text", "expected"), [("big bones", "其他垃圾"), ("small bones", "厨余垃圾")])
 def test_english_bone_sizes(bundled_kb: KnowledgeBase, text: str, expected: str) -> None:
     assert bins(bundled_kb, text) == [expected]
+
+
+@pytest.mark.parametrize("text", ["84", "过期的84"])
+def test_a_number_that_names_a_product_is_answered(bundled_kb: KnowledgeBase, text: str) -> None:
+    assert bins(bundled_kb, text) == ["有害垃圾"]  # the 84 disinfectant
+
+
+def test_a_plain_number_is_still_no_item(bundled_kb: KnowledgeBase) -> None:
+    assert bundled_kb.answer("2").intent != "sorting"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("八宝粥罐", "可回收物"), ("空的八宝粥罐", "可回收物"), ("咖啡罐", "可回收物"), ("陶瓷罐", "其他垃圾")],
+)
+def test_an_empty_food_can_is_metal(bundled_kb: KnowledgeBase, text: str, expected: str) -> None:
+    assert bins(bundled_kb, text) == [expected]
