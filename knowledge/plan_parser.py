@@ -32,6 +32,8 @@ NUMBERING: list[tuple[str, re.Pattern[str]]] = [
     ("circled", re.compile(r"^([①-⑳])")),
     ("cn_shi", re.compile(rf"^([{CN_DIGITS}]{{1,3}})是")),
     ("renwu", re.compile(rf"^任务([{CN_DIGITS}\d]{{1,3}})[：、.]?(?=[\u4e00-\u9fff“])")),  # "任务3：建设…"
+    # "★行动一：生活垃圾分类提质行动", "专项行动2：…", "工程三、…": named action items, with or without a bullet
+    ("xingdong", re.compile(rf"^[★☆◆●■▲]?(?:专项)?(?:行动|工程)([{CN_DIGITS}\d]{{1,3}})[：、.](?=[\u4e00-\u9fff“])")),
 ]
 ANNEX = re.compile(r"^附件(\d*)[：]?$")
 # "牵头单位：", and the short labels of task lists: "主责：市工信局；协办：市生态环境局"
@@ -287,7 +289,14 @@ def parse_units(s: str) -> tuple[list[str], list[str]]:
     marks = list(UNIT_LABEL.finditer(s))
     for i, m in enumerate(marks):
         end = marks[i + 1].start() if i + 1 < len(marks) else len(s)
-        names = split_units(s[m.end() : end].strip("，；。 "))
+        content = s[m.end() : end].strip("，；。 ")
+        roles = _role_units(content) if m.group(1) in ("责任", "实施") else None
+        if roles:  # "责任单位：县城管局牵头，各街道办事处、县住建局配合"
+            more_lead, more_resp = parse_units(roles)
+            lead.extend(u for u in more_lead if u not in lead)
+            resp.extend(u for u in more_resp if u not in resp)
+            continue
+        names = split_units(content)
         target = lead if m.group(1) in LEAD_KINDS else resp
         for n in names:
             bare = LEAD_MARK.sub("", n)
@@ -305,6 +314,7 @@ ROLE_VERBS = {
     "协助": "配合",
     "参与": "参与",
     "落实": "责任",
+    "具体实施": "责任",
 }
 ROLE_PART = re.compile(
     r"^(.{2,80}?)(?:按照?(?:各自)?职责(?:分工)?|共同|分别)?(" + "|".join(ROLE_VERBS) + r")(?:落实)?$"
@@ -345,8 +355,8 @@ def _inline_units(text: str) -> tuple[str, str | None]:
 
     Also "（县工信局牵头，县发改委配合）" at the end of a paragraph, and prose like "由县卫健委负责，县生态环境局协助。".
     """
-    m0 = re.search(r"（([^（）]*(?:牵头|负责|配合|协办|协助|参与|落实))）[。；]?$", text)
-    if m0:
+    m0 = re.search(r"（([^（）]*(?:牵头|负责|配合|协办|协助|参与|落实|具体实施))）[。；]?$", text)
+    if m0 and not UNIT_LABEL.match(m0.group(1)):  # "（责任单位：X牵头，Y配合）" is read by its label below
         units = _role_units(m0.group(1))
         if units:
             return text[: m0.start()], units
@@ -694,9 +704,10 @@ def _metadata(pre: list[str], paras: list[tuple[str, str]]) -> tuple[str, str | 
 
 def guess_city(title: str) -> str | None:
     """The city a plan is about, from its title ("新郑市“十四五”…" -> "新郑市")."""
-    title = title.lstrip("关于《").replace("无废城市", "")
-    # a title that starts with the place: "澄河县“…”建设工作方案", "苇塘县2025年“…”工作要点"
+    title = re.sub(r"^(关于)?(印发|转发|公布)?《?", "", title).replace("无废城市", "")
+    # a title that starts with the place: "澄河县“…”建设工作方案", "苇塘县2025年“…”工作要点", "柏梁县深入推进…"
     m = re.match(r"([\u4e00-\u9fff]{1,4}?(?:市|县|区))(?=“|\d{4}年|（|推进|建设|关于|人民政府|“十)", title)
+    m = m or re.match(r"([\u4e00-\u9fff]{2}(?:市|县|区))(?=深入|全面|加快|进一步|持续|开展|实施|推动|做好)", title)
     if m and m.group(1)[:1] not in "全本我该各":
         return m.group(1)
     m = re.search(r"([\u4e00-\u9fff]{1,4}?(?:市|县|区))(?:“|人民政府|关于|[\u4e00-\u9fff]*“十)", title)
@@ -848,9 +859,17 @@ def parse_plan(text: str, *, city: str | None = None) -> ParsedPlan:
         return sec
 
     current: ParsedSection | None = None
+    annex_list = False  # "附件：1．…" then "2．…" in a notice's header: the attachments' names, not headings
     for _raw, para in paras:
         annex = ANNEX.match(para)
         num = None if in_annex and not annex else _numbering(para)
+        if current is None and para.startswith("附件："):
+            annex_list = True
+        elif not (annex_list and num and len(para) <= 60 and "。" not in para):
+            annex_list = False
+        if annex_list:
+            preamble.append(para)
+            continue
         if annex:
             in_annex = True
             current = new_section("annex", annex.group(1), "")
@@ -935,12 +954,20 @@ def _label(style: str, number: str) -> str:
         "jie": f"第{number}节",
         "cn_shi": f"{number}是",
         "renwu": f"任务{number}",
+        "xingdong": f"行动{number}",
         "tiao": f"第{number}条",
         "annex": f"附件{number}",
     }.get(style, number)
 
 
+UNIT_DEADLINE = re.compile(r"[；;，,]?\s*(完成时限|完成时间|时间节点|时限)[：:]\s*([^。；;）)]{2,30})")
+
+
 def _attach_units(sec: ParsedSection, text: str, unparsed: list[Fragment]) -> None:
+    due = UNIT_DEADLINE.search(text)
+    if due:  # "（责任单位：…；完成时间：2026年底）": the deadline stays with the task's text
+        text = text[: due.start()] + text[due.end() :]
+        sec.text = (sec.text + f"\n完成时限：{due.group(2).strip()}。").strip("\n")
     lead, resp = parse_units(text)
     if not lead and not resp:
         unparsed.append(Fragment("单位行没有识别出单位", text))

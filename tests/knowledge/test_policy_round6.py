@@ -1,0 +1,61 @@
+"""Issue #13 §3, round 6: notices whose attachments list comes before the plan, "★行动一：" items with
+"（责任单位：X牵头，Y配合；完成时间：…）", leads in parentheses after the task ("（X负责，Y具体实施）"), tables flattened
+to one cell per line, 保障措施 questions, and places outside the reviewed place list."""
+
+from __future__ import annotations
+
+from knowledge.plan_parser import guess_city, parse_plan
+
+NOTICE = """鹤山县人民政府
+关于印发鹤山县“无废城市”建设实施方案的通知
+
+附件：1．鹤山县“无废城市”建设指标体系
+　　　2．鹤山县“无废城市”建设工作专班成员名单
+
+鹤山县“无废城市”建设实施方案
+
+一、主要任务
+（一）推行生活垃圾分类
+1．完善分类设施。
+（1）城区新建分类投放亭90个（县城市管理局负责，各乡镇人民政府具体实施）。
+（2）建设大件垃圾拆解中心1个。
+二、保障措施
+（一）组织保障。领导小组办公室设在县生态环境分局。
+"""
+
+ACTIONS = """石桥县深入推进“无废城市”建设三年行动计划（2025—2027年）
+
+一、重点行动
+★行动一：生活垃圾分类提质行动
+　　新建生活垃圾分类示范小区12个。（责任单位：县城市管理局牵头，县住房和城乡建设局配合；完成时间：2026年底）
+★行动二：塑料污染治理行动
+　　外卖平台可降解餐盒使用率达到30%。（责任单位：县市场监督管理局牵头，县商务局配合）
+"""
+
+
+def test_notice_city_and_attachment_list_are_not_headings() -> None:
+    """The attachments' names under "附件：" do not become the top numbering level, and 印发 is not the place."""
+    plan = parse_plan(NOTICE)
+    assert plan.city == "鹤山县"
+    labels = [s.label for s in plan.sections]
+    assert labels[:4] == ["一", "一（一）", "一（一）1", "一（一）1（1）"]
+    task = next(t for t in plan.tasks if "投放亭" in t.title)
+    assert task.responsible == ["县城市管理局", "各乡镇人民政府"]
+
+
+def test_guess_city_with_a_verb_after_the_place() -> None:
+    """ "石桥县深入推进…行动计划" and "关于印发X市…的通知" name the place."""
+    assert guess_city("石桥县深入推进“无废城市”建设三年行动计划（2025—2027年）") == "石桥县"
+    assert guess_city("关于印发鹤川市“无废城市”建设实施方案的通知") == "鹤川市"
+    assert guess_city("全县深入推进垃圾分类工作方案") is None
+
+
+def test_action_items_with_roles_and_deadline_in_the_units_parenthesis() -> None:
+    """ "★行动一：" is an item; "责任单位：X牵头，Y配合" splits into lead and helpers; the deadline stays in the text."""
+    plan = parse_plan(ACTIONS)
+    assert plan.city == "石桥县"
+    first, second = plan.tasks
+    assert first.label.endswith("行动一") and first.title == "生活垃圾分类提质行动"
+    assert (first.lead, first.responsible) == (["县城市管理局"], ["县住房和城乡建设局"])
+    assert "完成时限：2026年底" in plan.sections[first.section].text
+    assert (second.lead, second.responsible) == (["县市场监督管理局"], ["县商务局"])
