@@ -7,9 +7,10 @@ import functools
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jieba
 import yaml
@@ -126,6 +127,7 @@ MEASURE_WORDS = {
     "处理", "处理率", "使用", "使用率", "资源", "资源化", "普及", "普及率", "无害", "无害化",
 }  # fmt: skip
 MIN_COVERAGE = 0.7  # share of the question's keyword weight a target must explain
+T = TypeVar("T")
 
 _words_added = False
 
@@ -230,6 +232,10 @@ class _Passage:
     head: set[str]  # keywords of the section title
     body: set[str]  # keywords of the sentence
     full: str = ""  # the whole sentence when `sentence` is one of its "；" clauses
+    weight: float = 0.0  # summed idf of `body` (the scored side), set once by the index
+    names_unit: bool = False  # the sentence names a unit (UNIT_NAME)
+    has_figure: bool = False  # the sentence holds a digit
+    quotes_elsewhere: bool = False  # its first figure is another place's (see _quotes_elsewhere)
 
 
 CELL_NAME = re.compile("“(无废[\u4e00-\u9fff]{2,4})”")
@@ -272,6 +278,8 @@ class PolicyIndex:
         self.tasks = tasks
         self._passages = passages
         self._raw_passages: list[tuple[str | None, str, str, str, str, str]] = []  # tokenized on first use
+        self._postings: dict[str, list[int]] | None = None  # keyword -> passages holding it (title or sentence)
+        self._passage_cities: set[str | None] = set()
         self.deadlines: dict[tuple[str | None, str], str] = {}  # (city, section label) -> its 完成时限 line
         self.docs = [(d.city, cite_name(d), d.facts or {}) for d in docs]
         self.documents = [
@@ -286,6 +294,16 @@ class PolicyIndex:
         n = len(targets) + len(tasks) + 1
         self.idf = {w: math.log(n / c) + 1.0 for w, c in df.items()}
         self.max_idf = max(self.idf.values(), default=1.0)
+        # keyword -> the targets (indicator, sentence or measure) and the tasks (title or text) holding it: a target
+        # or a task sharing no keyword with the question scores 0, so only these are scored
+        self._target_postings = _postings(t.ind | t.ctx | t.tail for t in targets)
+        self._task_postings = _postings(k.head | k.body for k in tasks)
+        # the plan words by character: a question word no plan uses is looked up among the words holding its rarest
+        # character instead of scanning the whole vocabulary
+        self._by_char: dict[str, set[str]] = {}
+        for w in self.idf:
+            for ch in w:
+                self._by_char.setdefault(ch, set()).add(w)
         units: dict[str, str] = {}
         for k in tasks:
             for u in k.lead + k.responsible:
@@ -385,7 +403,19 @@ class PolicyIndex:
                 _Passage(city, cite, label, title, sentence, tokens(title), tokens(sentence), full)
                 for city, cite, label, title, sentence, full in self._raw_passages
             ]
+        if self._postings is None:
+            self._index_passages(self._passages)
         return self._passages
+
+    def _index_passages(self, passages: list[_Passage]) -> None:
+        """What scoring a passage needs and does not depend on the question, computed once: weights, flags, postings."""
+        for p in passages:
+            p.weight = self._weight(p.body)
+            p.names_unit = UNIT_NAME.search(p.sentence) is not None
+            p.has_figure = re.search(r"\d", p.sentence) is not None
+            p.quotes_elsewhere = p.has_figure and _quotes_elsewhere(p)
+        self._passage_cities = {p.city for p in passages}
+        self._postings = _postings(p.head | p.body for p in passages)
 
     # ------------------------------------------------------------ entry point
 
@@ -514,7 +544,10 @@ class PolicyIndex:
                 if known:
                     out |= known
                     continue
-            inside = [x for x in self.idf if w in x and len(x) <= len(w) + 4] if len(w) >= 2 else []
+            inside = []
+            if len(w) >= 2:
+                holding = min((self._by_char.get(ch, set()) for ch in w), key=len)
+                inside = [x for x in holding if w in x and len(x) <= len(w) + 4]
             if 0 < len(inside) <= 3:  # "限塑" is written "禁塑限塑" in the plan
                 out |= set(inside)
                 continue
@@ -568,22 +601,26 @@ class PolicyIndex:
         """The plan sentence that best covers the question, quoted with its section; None below the coverage bar."""
         if not words:
             return None
+        passages = self.passages
+        assert self._postings is not None
+        # a passage sharing no keyword with the question scores 0: only those in the words' postings are scored,
+        # in plan order (the first of equal scores wins)
         best: tuple[float, _Passage] | None = None
-        for p in self.passages:
+        for p in _posted(passages, self._postings, words):
             if want and p.city != want:
                 continue
-            if (who and not UNIT_NAME.search(p.sentence)) or (number and not re.search(r"\d", p.sentence)):
+            if (who and not p.names_unit) or (number and not p.has_figure):
                 continue
-            if number and _quotes_elsewhere(p):
+            if number and p.quotes_elsewhere:
                 continue  # "开封市…可以达到92%" quoted in this plan is another place's figure
-            s = self._score(words, p.body, p.head, 0.5, set(), p.sentence)
+            s = self._score(words, p.body, p.head, 0.5, set(), p.sentence, head_weight=p.weight)
             if s >= 1.5 and (best is None or s > best[0]):
                 best = (s, p)
         if best is None:
             return None
         s, p = best
-        cities = {q.city for q in self.passages}
-        cite = f"{p.cite} {p.label}" if (want or len(cities) <= 1) else f"{p.city}：{p.cite} {p.label}"
+        many = len(self._passage_cities) > 1
+        cite = f"{p.cite} {p.label}" if (want or not many) else f"{p.city}：{p.cite} {p.label}"
         return Answer(
             intent="policy",
             # a "；" clause is quoted with the rest of its sentence ("评估结果通报；对滞后的单位实行约谈。")
@@ -600,13 +637,22 @@ class PolicyIndex:
         return sum(self.idf.get(w, self.max_idf) for w in words)
 
     def _score(
-        self, words: set[str], head: set[str], body: set[str], body_weight: float, tail: set[str], text: str = ""
+        self,
+        words: set[str],
+        head: set[str],
+        body: set[str],
+        body_weight: float,
+        tail: set[str],
+        text: str = "",
+        *,
+        head_weight: float | None = None,
     ) -> float:
         """How well a target or task fits the question: idf overlap, scaled by how much of the question it covers.
 
         The subject of the question (建筑垃圾, 秸秆 …) must be covered, not only its measure (利用率 …); a hit on the
         indicator's own measure word (its tail) counts extra. A question word the plan writes with a word or two
-        inside it (塑料袋 / 塑料购物袋, 堆场 / 堆存场所) counts as covered when `text` is given.
+        inside it (塑料袋 / 塑料购物袋, 堆场 / 堆存场所) counts as covered when `text` is given. `head_weight` is
+        `_weight(head)` when the caller has it already.
         """
         both = head | body
         if text:
@@ -617,9 +663,11 @@ class PolicyIndex:
             return 0.0
         hit = self._weight(words & head)
         ctx = self._weight(words & body)
-        return (
-            hit + body_weight * ctx + 0.5 * hit / (self._weight(head) or 1.0) + 0.5 * self._weight(words & tail)
-        ) * (coverage)
+        if head_weight is None:
+            head_weight = self._weight(head)
+        return (hit + body_weight * ctx + 0.5 * hit / (head_weight or 1.0) + 0.5 * self._weight(words & tail)) * (
+            coverage
+        )
 
     def _targets(
         self,
@@ -636,7 +684,7 @@ class PolicyIndex:
             return None
         per_city: dict[str | None, list[tuple[float, _Target]]] = {}
         subject = words - MEASURE_WORDS
-        for t in self.targets:
+        for t in _posted(self.targets, self._target_postings, words):
             s = self._score(words, t.ind, t.ctx, 0.5, t.tail, t.sentence)
             if subject and self._weight(subject & t.titles) < 0.3 * self._weight(subject):
                 continue  # the question's subject is only in the sentence around this figure, not in it
@@ -691,7 +739,7 @@ class PolicyIndex:
         grams = {phrase[i : i + 4] for i in range(len(phrase) - 3)} if phrase else set()
         grams = {g for g in grams if re.fullmatch("[\u4e00-\u9fff]{4}", g) and not _has(g, WHO_CUES)}
         per_city: dict[str | None, list[tuple[float, _Task]]] = {}
-        for k in self.tasks:
+        for k in _posted(self.tasks, self._task_postings, words):
             if want and k.city != want:
                 continue
             s = self._score(words, k.head, k.body, 0.3, set(), k.text)
@@ -835,6 +883,20 @@ class PolicyIndex:
             for _c, cite, s in rows
         ]
         return Answer(intent="policy", text="\n".join(lines), confidence=0.85, source="plan")
+
+
+def _postings(keyword_sets: Iterable[set[str]]) -> dict[str, list[int]]:
+    """keyword -> the positions of the sets holding it, in order."""
+    postings: dict[str, list[int]] = {}
+    for i, words in enumerate(keyword_sets):
+        for w in words:
+            postings.setdefault(w, []).append(i)
+    return postings
+
+
+def _posted(rows: list[T], postings: dict[str, list[int]], words: set[str]) -> list[T]:
+    """The rows holding any of the words, in their order."""
+    return [rows[i] for i in sorted({i for w in words for i in postings.get(w, ())})]
 
 
 def _quotes_elsewhere(p: _Passage) -> bool:
