@@ -746,12 +746,18 @@ def _cells(line: str) -> list[str]:
     return cells if len(cells) >= 3 else []
 
 
+def _column_role(cell: str) -> str:
+    """The role a header cell gives its column ("牵头单位" -> "lead"), or ""."""
+    return (
+        "unit"
+        if cell in ("单位", "计量单位")
+        else next((r for r, words in COLUMNS if any(w in cell for w in words)), "")
+    )
+
+
 def _header(cells: list[str]) -> list[str] | None:
     """The role of each column when the cells are a header row naming units or indicators, else None."""
-    roles = [
-        "unit" if c in ("单位", "计量单位") else next((r for r, words in COLUMNS if any(w in c for w in words)), "")
-        for c in cells
-    ]
+    roles = [_column_role(c) for c in cells]
     if not ({"lead", "resp", "help", "value"} & set(roles)) or "name" not in roles:
         return None  # an indicator table with a 目标值 column is read like a task table
     return roles
@@ -798,8 +804,65 @@ def _row_paragraph(
     return "".join(parts)
 
 
+TABLE_END = re.compile(rf"^([{CN_DIGITS}]{{1,3}}[、.]|附件|第[{CN_DIGITS}\d]+[章节条])")
+
+
+def _header_run(lines: list[str], i: int) -> list[str]:
+    """The header cells of a table written one cell per line from line `i` ("序号", "重点任务", "牵头单位" …), or []."""
+    run: list[str] = []
+    for line in lines[i:]:
+        cell = line.strip()
+        if not cell or len(cell) > 10 or re.search(r"[。，、；：\d]", cell) or not _column_role(cell):
+            break
+        run.append(cell)
+    while len(run) >= 3 and _header(run) is None:
+        run.pop()
+    return run if len(run) >= 3 else []
+
+
+def cell_lines_as_rows(text: str) -> str:
+    """A table flattened to text one cell per line (PDF or web page copies) as tab-separated rows under its header.
+
+    Rows start at the next 序号 when the first column is numbered, else every `len(header)` lines; a row whose cell
+    count does not match is left as it was, so nothing is silently misassigned.
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        header = _header_run(lines, i)
+        if not header:
+            out.append(lines[i])
+            i += 1
+            continue
+        k = len(header)
+        j = i + k
+        body: list[str] = []
+        while j < len(lines) and lines[j].strip() and not TABLE_END.match(lines[j].strip()):
+            body.append(lines[j].strip())
+            j += 1
+        rows: list[list[str]] = []
+        if (_header(header) or [""])[0] == "number":
+            for cell in body:
+                if cell == str(len(rows) + 1):
+                    rows.append([cell])
+                elif rows:
+                    rows[-1].append(cell)
+        else:
+            rows = [body[n : n + k] for n in range(0, len(body), k)]
+        if not rows or any(len(r) != k for r in rows) or sum(map(len, rows)) != len(body):
+            out.append(lines[i])  # not a table we can read cell by cell: leave the text alone
+            i += 1
+            continue
+        out.append("\t".join(header))
+        out.extend("\t".join(r) for r in rows)
+        i = j
+    return "\n".join(out)
+
+
 def tables_as_paragraphs(text: str) -> str:
     """Rewrite task and indicator tables (tab-, space- or bar-separated rows under a header) as numbered paragraphs."""
+    text = cell_lines_as_rows(text)
     out: list[str] = []
     roles: list[str] | None = None
     year: str | None = None

@@ -59,3 +59,50 @@ def test_action_items_with_roles_and_deadline_in_the_units_parenthesis() -> None
     assert (first.lead, first.responsible) == (["县城市管理局"], ["县住房和城乡建设局"])
     assert "完成时限：2026年底" in plan.sections[first.section].text
     assert (second.lead, second.responsible) == (["县市场监督管理局"], ["县商务局"])
+
+
+CELLS = """桐溪县“无废城市”建设重点任务分解方案
+
+一、重点任务分解表
+
+序号
+重点任务
+具体内容
+牵头单位
+配合单位
+完成时限
+1
+餐厨垃圾处理
+建成餐厨垃圾集中处理设施1座，日处理能力40吨
+县城市管理局
+县发展和改革委员会、县市场监督管理局
+2026年6月底
+2
+废旧农膜回收
+废旧农膜回收率达到86%，建设农膜回收网点40个
+县农业农村局
+县供销合作社
+长期坚持
+
+二、保障措施
+（一）加大资金投入。县财政每年安排专项资金150万元。
+"""
+
+
+def test_table_flattened_one_cell_per_line() -> None:
+    """Cells on their own lines under a 序号/任务/牵头单位/配合单位/完成时限 header become one task per row."""
+    plan = parse_plan(CELLS)
+    assert [(t.title, t.lead, t.responsible) for t in plan.tasks[:2]] == [
+        ("餐厨垃圾处理", ["县城市管理局"], ["县发展和改革委员会", "县市场监督管理局"]),
+        ("废旧农膜回收", ["县农业农村局"], ["县供销合作社"]),
+    ]
+    values = {t.indicator: t.value for t in plan.targets}
+    assert values.get("废旧农膜回收率") == 86
+
+
+def test_cell_lines_with_a_missing_cell_are_left_alone() -> None:
+    """A row with one cell too few is not shifted into the wrong columns."""
+    broken = CELLS.replace("县供销合作社\n长期坚持\n", "长期坚持\n")
+    plan = parse_plan(broken)
+    assert not any(t.title == "废旧农膜回收" and t.lead == ["长期坚持"] for t in plan.tasks)
+    assert all("长期坚持" not in t.responsible for t in plan.tasks)
