@@ -86,10 +86,19 @@ _PLAN_ONLY = re.compile(
 _FAQ_WITH_ITEM = frozenset({"fines"})
 _PLAN_WORD = re.compile("利用率|回收率|覆盖率|普及率|使用率|处理率|满意度|参与度|指标|方案")
 _NUMBERS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5"}
+# what may stand around the number of a choice reply ("第二个", "选1吧"); "一次性的" holds a numeral but is a word
+_CHOICE_FILLER = frozenset("第个种项号类选吧就是的呀啊嗯那")
 _LATIN = re.compile(r"[a-z]{2}")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9]*")
 _NONE_OF_THEM = frozenset(["都不是", "都不对", "都不像", "哪个都不是", "两个都不是", "不是这两种"])
 _DONT_KNOW = frozenset(["不知道", "不清楚", "不确定", "不懂", "都有", "随便", "不晓得", "搞不清", "看不出来"])
+
+
+def _choice_digits(norm: str) -> str:
+    """The number of a choice reply ("第二个" → "2"), or "" when the numerals belong to words ("一次性的")."""
+    digits = "".join(_NUMBERS.get(ch, ch) for ch in norm if ch.isdigit() or ch in _NUMBERS)
+    rest = {ch for ch in norm if not (ch.isdigit() or ch in _NUMBERS)}
+    return digits if rest <= _CHOICE_FILLER else ""
 
 
 def _dont_know(norm: str) -> bool:
@@ -412,7 +421,7 @@ class KnowledgeBase:
         options = [str(c) for c in pending.get("options") or []]
         query = str(pending.get("query") or "")
         norm = _PARTICLES.sub("", normalize(text))
-        digits = "".join(_NUMBERS.get(ch, ch) for ch in norm if ch.isdigit() or ch in _NUMBERS)
+        digits = _choice_digits(norm)
         chosen = None
         if norm and len(norm) <= 4 and digits and digits[0].isdigit():
             if not 1 <= int(digits[0]) <= len(options):  # "3" after two choices: ask again
@@ -524,7 +533,7 @@ class KnowledgeBase:
 
     @staticmethod
     def _pick_option(options: Sequence[Option], norm: str) -> Option | None:
-        digits = "".join(_NUMBERS.get(ch, ch) for ch in norm if ch.isdigit() or ch in _NUMBERS)
+        digits = _choice_digits(norm)
         if norm and len(norm) <= 4 and digits.isdigit() and 1 <= int(digits) <= len(options):
             return options[int(digits) - 1]  # "10" of two options is out of range, not option 1
         for option in options:

@@ -1,0 +1,38 @@
+"""Issue #13 §2 round 6 in a conversation: a kind answered with a word that holds a numeral ("一次性的") is that kind,
+not choice 1; a state answered in other words ("还有点油") reaches the local rule."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.dialogue import Dialogue
+from tests.support.dialog import say
+
+
+@pytest.fixture
+def dialogue(factory: sessionmaker[Session], settings: Settings) -> Dialogue:
+    return Dialogue(factory, settings)
+
+
+def bins(dialogue: Dialogue, text: str) -> list[str]:
+    reply = say(dialogue, text)
+    assert reply.answer is not None and reply.answer.intent == "sorting", (text, reply.text)
+    return [i.category for i in reply.answer.items]
+
+
+def test_disposable_is_a_kind_not_choice_one(dialogue: Dialogue) -> None:
+    asked = say(dialogue, "饭盒扔哪")
+    assert asked.answer is not None and asked.answer.intent == "clarify"
+    assert bins(dialogue, "一次性的") == ["其他垃圾"]  # option 1 is the reusable box (可回收物)
+
+
+def test_a_spelled_out_choice_number_is_still_a_choice(dialogue: Dialogue) -> None:
+    say(dialogue, "饭盒扔哪")
+    assert bins(dialogue, "第一个") == ["可回收物"]
+
+
+def test_a_little_oil_left_in_the_bottle(dialogue: Dialogue) -> None:
+    assert bins(dialogue, "油桶扔哪") == ["可回收物"]
+    assert bins(dialogue, "还有点油") == ["其他垃圾"]
