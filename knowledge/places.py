@@ -23,6 +23,32 @@ COUNTY = re.compile("[\u4e00-\u9fff]{2}县")  # any other county: most county na
 NOT_PLACES = ("全县", "各县", "本县", "该县", "我县", "县城")
 
 
+# Any other city, district or county (义乌市, 栖霞区, 嵊州市): two characters and 市/区/县 right after the start of the
+# message, a punctuation mark or a word that introduces a place (是/在/住/来自 …); the two characters must not be a word
+# that ends in 市/区/县 (城市, 超市, 小区, 园区, 生活区 …).
+OTHER_PLACE = re.compile(
+    r"(?:^|(?<=[\s，,。！!？?、：:；;（(“\"]|是|在|住|从|到|去|那|的|们|咱|俺|问|说|找|查|自))"
+    r"([\u4e00-\u9fff]{2}(?:市|区|县))"
+)
+NOT_FIRST = set("全各本该我每们这那哪此其某几多一个城县市区省本")
+NOT_SECOND = {
+    "市": set("城都超门上夜菜集早股楼车花鱼黑闹县省地级全本"),
+    "区": set("城市社小园景辖街山郊片厂校活业发范护宅验务能聚矿牧库湖灾新住老"),
+    "县": set("市城区属"),
+}
+
+
+def other_places_in(text: str) -> list[str]:
+    """Cities, districts and counties outside the reviewed list, by the general pattern above."""
+    found = []
+    for m in OTHER_PLACE.finditer(text):
+        name = m.group(1)
+        if name[0] in NOT_FIRST or name[1] in NOT_SECOND[name[2]] or name in NOT_PLACES:
+            continue
+        found.append(name)
+    return found
+
+
 def bare_name(place: str) -> str:
     """ "中牟县" -> "中牟", "郑州市区" -> "郑州"."""
     name = place.removesuffix("市区")

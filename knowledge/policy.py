@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from knowledge.answer import Answer
 from knowledge.lexicon import CATEGORY_WORDS
-from knowledge.places import COUNTY, NOT_PLACES, PLACES, bare_name
+from knowledge.places import COUNTY, NOT_PLACES, PLACES, bare_name, other_places_in
 from knowledge.plan_models import PlanDocument, PlanSection, PlanTarget, PlanTask
 from knowledge.plan_parser import BASELINE_WORD, foreign_place, render_target
 from knowledge.plans import same_city, short_city
@@ -926,7 +926,8 @@ def _unloaded_place(q: str) -> str | None:
     for m in COUNTY.finditer(q):
         if m.group(0) not in NOT_PLACES and m.group(0)[:1] not in "全各本该我每们":
             return m.group(0)
-    return None
+    other = other_places_in(q)  # 义乌市, 栖霞区: outside the reviewed list, by the general pattern
+    return other[0] if other else None
 
 
 @functools.lru_cache(maxsize=4096)

@@ -106,3 +106,14 @@ def test_cell_lines_with_a_missing_cell_are_left_alone() -> None:
     plan = parse_plan(broken)
     assert not any(t.title == "废旧农膜回收" and t.lead == ["长期坚持"] for t in plan.tasks)
     assert all("长期坚持" not in t.responsible for t in plan.tasks)
+
+
+def test_places_outside_the_reviewed_list() -> None:
+    """A city, district or county the reviewed list lacks is still a place; words ending in 市/区 are not."""
+    from knowledge.places import other_places_in
+
+    assert other_places_in("义乌市生活垃圾回收利用率是多少") == ["义乌市"]
+    assert other_places_in("我们那是嵊州市，建筑垃圾利用率多少") == ["嵊州市"]
+    assert other_places_in("栖霞区垃圾分类覆盖率多少") == ["栖霞区"]
+    for text in ("无废城市建设指标", "在超市买的塑料袋", "我们小区的投放点", "住在生活区", "县城的目标", "全市的目标"):
+        assert other_places_in(text) == [], text
