@@ -30,6 +30,11 @@ _lock = threading.Lock()
 jieba.setLogLevel(logging.WARNING)
 
 Parts = Callable[[str], dict[str, int]]  # the dictionary words starting with one character
+# Route memo (Tokenizer._route): a piece's log probability, or one of these for a piece that is only a prefix of
+# dictionary words or is not in the dictionary at all (log probabilities are never above 0).
+_PREFIX = 1.0
+_ABSENT = 2.0
+MEMO_LIMIT = 50_000  # pieces remembered before the memo starts again (a few MB at most)
 _HAN = re.compile("[\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+")  # jieba's blocks cut by the dictionary (re_han_default)
 _LATIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")  # jieba's re_eng
 
@@ -42,6 +47,9 @@ class Tokenizer(jieba.Tokenizer):
         self._parts: Parts | None = None  # None: the whole dictionary is in FREQ
         self._read: set[str] = set()
         self._parts_lock = threading.Lock()
+        # piece -> log(freq / total), _PREFIX or _ABSENT, for the dictionary (FREQ) and total it was computed from
+        self._memo: dict[str, float] = {}
+        self._memo_of: tuple[int, int] = (0, 0)
 
     def prime(self, text: str) -> None:
         """Read the dictionary parts of the characters of `text` that are not in memory yet."""
@@ -55,6 +63,7 @@ class Tokenizer(jieba.Tokenizer):
                 if ch not in self._read:
                     self.FREQ.update(self._parts(ch))  # no key starting with ch is in FREQ before its part
                     self._read.add(ch)
+            self._memo = {}  # pieces remembered absent may be in the part just read
 
     def cut(self, sentence: Any, *args: Any, **kwargs: Any) -> Any:
         """jieba's cut (lcut, cut_for_search, suggest_freq and tokenize all call it) after priming the text."""
@@ -80,12 +89,26 @@ class Tokenizer(jieba.Tokenizer):
             out.extend(ch for ch in text[pos:] if not ch.isspace())
         return out
 
+    def _logp(self, piece: str) -> float:
+        """The memo's value for a piece: log(freq / total), _PREFIX or _ABSENT, computed from FREQ and remembered."""
+        f = self.FREQ.get(piece)
+        value = _ABSENT if f is None else math.log(f) - math.log(self.total) if f else _PREFIX
+        if len(self._memo) >= MEMO_LIMIT:
+            self._memo = {}
+        self._memo[piece] = value
+        return value
+
     def _route(self, block: str, out: list[str]) -> None:
-        """jieba's get_DAG, calc and __cut_DAG_NO_HMM over one block, appending its words to `out`."""
-        freq = self.FREQ
-        log = math.log
+        """jieba's get_DAG, calc and __cut_DAG_NO_HMM over one block, appending its words to `out`.
+
+        jieba's log(freq) - log(total) of each piece is remembered (the memo is dropped when the dictionary or its
+        total changes), so a piece seen before costs one lookup.
+        """
+        if self._memo_of != (id(self.FREQ), self.total):
+            self._memo, self._memo_of = {}, (id(self.FREQ), self.total)
+        memo = self._memo
+        logp = self._logp
         n = len(block)
-        logtotal = log(self.total)
         score = [0.0] * (n + 1)
         ends = [0] * n
         for k in range(n - 1, -1, -1):
@@ -93,20 +116,26 @@ class Tokenizer(jieba.Tokenizer):
             best_end = k
             found = False
             i = k
-            f = freq.get(block[k])
-            while f is not None:
-                if f:
+            piece = block[k]
+            p = memo.get(piece)
+            if p is None:
+                p = logp(piece)
+            while p != _ABSENT:
+                if p != _PREFIX:
                     found = True
-                    value = log(f) - logtotal + score[i + 1]
+                    value = p + score[i + 1]
                     if value >= best:  # jieba takes the max of (value, end): a tie goes to the longer word
                         best, best_end = value, i
                 i += 1
                 if i >= n:
                     break
-                f = freq.get(block[k : i + 1])
+                piece = block[k : i + 1]
+                p = memo.get(piece)
+                if p is None:
+                    p = logp(piece)
             if not found:
-                f = freq.get(block[k]) or 1
-                best, best_end = log(f) - logtotal + score[k + 1], k
+                f = self.FREQ.get(block[k]) or 1
+                best, best_end = math.log(f) - math.log(self.total) + score[k + 1], k
             score[k] = best
             ends[k] = best_end
         x = 0
@@ -128,6 +157,7 @@ class Tokenizer(jieba.Tokenizer):
         """jieba's add_word, after reading the part the word belongs to."""
         self.prime(word)
         super().add_word(word, freq, tag)
+        self._memo = {}
 
     def suggest_freq(self, segment: Any, tune: bool = False) -> int:
         """jieba's suggest_freq, after priming the whole word."""

@@ -82,3 +82,19 @@ def test_a_word_added_later_changes_both_alike(tokenizer: segment.Tokenizer) -> 
     own.add_word("蓝牙小音箱", freq=own.suggest_freq("蓝牙小音箱", False) + 2000)
     assert own.words(text) == _jieba(own, text) != before
     assert "蓝牙小音箱" in own.words(text) and "蓝牙小音箱" not in tokenizer.words(text)
+
+
+def test_route_memo_follows_the_dictionary(tokenizer: segment.Tokenizer, monkeypatch: pytest.MonkeyPatch) -> None:
+    own = segment.Tokenizer()
+    own.FREQ, own.total, own.initialized = dict(tokenizer.FREQ), tokenizer.total, True
+    text = "这个旧款蓝牙小音箱坏了"
+    before = own.words(text)
+    # the dictionary changed behind the tokenizer's back (not through add_word): the memo is not used
+    for end in range(1, 5):
+        own.FREQ.setdefault("蓝牙小音箱"[:end], 0)  # jieba keeps every prefix of a word
+    own.FREQ["蓝牙小音箱"], own.total = 10**7, own.total + 10**7
+    assert own.words(text) == _jieba(own, text) != before
+    # a memo that starts again every few pieces segments the same
+    monkeypatch.setattr(segment, "MEMO_LIMIT", 7)
+    for text in _eval_texts()[:500]:
+        assert own.words(text) == _jieba(own, text), text
