@@ -46,6 +46,9 @@ PART_NOUNS = frozenset(
     """.split()
 )
 _WHERE = re.compile(r"^(?:里面|里头|里边|上面|上头|外面|表面)")
+# Degree words before a state ("很干净", "挺脏的") and states said as one adjective.
+_DEGREE = re.compile(r"^(?:很|挺|特别|非常|比较|蛮|贼|老|可|都|也|已经|还是|还)+")
+_STATE_WORDS = frozenset("干净 脏 湿 干 空 满 破 碎 旧 新 油 潮 黏 粘 臭 干干净净 脏兮兮 湿漉漉 油乎乎".split())
 _CUES = ("回收", "卖", "桶", "垃圾", "扔", "丢", "放哪", "怎么处理")
 _CHOICE = re.compile(r"^(?:第)?[0-9一二两三四五六七八九十]+(?:个|种|项|号)?$")
 _NONE_OF_THEM = frozenset(
@@ -302,11 +305,23 @@ def _describes(rest: str, alone: Answer) -> bool:
     """True for a description without an item of its own ("有油的", "已经洗过了", "铁的"), not for "纸巾"."""
     if rest.endswith("的") and len(rest) <= 5:
         return True  # "铁的", "塑料的": a material or state, even where the word alone names something
+    clauses = [c for c in rest.split("，") if c]
+    if len(clauses) > 1 and all(_is_state(c) for c in clauses):
+        return True  # "没有油，很干净": two states, whatever a word of them might name alone
     guessed = alone.source.startswith("model:")  # "没有油" read as an unknown item is only the model's guess
     if not guessed and (alone.items or alone.pending is not None or alone.intent != "unknown"):
         return False
-    rest = _WHERE.sub("", rest)  # "里面还有油"
-    return len(rest) <= 6 and (rest.endswith(("了", "过")) or rest.startswith(("有", "没", "带", "沾", "是", "还有")))
+    return all(_is_state(clause) for clause in clauses)
+
+
+def _is_state(clause: str) -> bool:
+    """One clause that only says a state ("里面还有油", "很干净", "湿了")."""
+    clause = _DEGREE.sub("", _WHERE.sub("", clause))  # "里面还有油", "挺干净"
+    return 0 < len(clause) <= 6 and (
+        clause.endswith(("了", "过"))
+        or clause.startswith(("有", "没", "带", "沾", "是", "还有"))
+        or clause.rstrip("的") in _STATE_WORDS
+    )
 
 
 def _asks_about_it(norm: str, alone: Answer) -> bool:
