@@ -76,11 +76,13 @@ _POLICY_CUE = re.compile(
     r"多少|目标|利用率|比例|比率|指标|要求|牵头|负责|任务|方案|达到|百分之|%|配合|协办|协助|责任单位|哪个部门|报送|经费"
     r"|几座|几家|几所|几场|几个|谁|哪个单位|哪些单位|哪些部门|保障|为重点|重点是|重点有|上报|多久|多长时间|协同|占比|处理能力"
     r"|参与|管不管|归哪个|哪个局|主办|几处|几名|几批|多少处|谁来管|谁管|不力"
+    r"|(?:什么|啥)时候(?:完成|建成|建完|投运|投入运行)|完成时限|完成时间"
 )
 # Public spaces have two bins only (domain.md): 可回收物 and 其他垃圾.
 _PUBLIC_PLACE = re.compile("公园|广场|路边|马路|街上|大街|车站|地铁|公交|景区|商场|公共场所")
 _PLAN_ONLY = re.compile(
-    "牵头|协办|主办单位|配合单位|协同单位|责任单位|主责单位|参与部门|配合部门|报送"
+    "牵头|协办|主办单位|配合单位|协同单位|责任单位|主责单位|参与部门|配合部门|报送|保障措施|推进不力"
+    "|(?:什么|啥)时候(?:完成|建成|建完|投运|投入运行)|完成时限|完成时间"
 )  # only a plan question says these
 # FAQs about a consequence asked together with an item: answered first, the item's bin after it
 _FAQ_WITH_ITEM = frozenset({"fines"})

@@ -36,6 +36,11 @@ TEXT_UNIT_TASKS = "{cite}中，{unit}牵头 {n_lead} 项任务：{lead}。另作
 TEXT_UNIT_NONE = "方案里没有找到{unit}承担的任务。"
 TEXT_CELLS = "{cite}提到的“无废细胞”类型：{types}。"
 TEXT_PLACES = "{cite}点名创建的{kinds}：{places}。"
+TEXT_SAFEGUARDS = "{cite} {label}「{title}」共{n}条：{items}。"
+# "保障措施有哪些", "有啥保障措施": the list of a 保障措施 / 工作要求 part, not one sentence that mentions 保障
+SAFEGUARD_TITLE = re.compile("保障措施|保障机制|工作要求|组织实施|保障$")
+SAFEGUARD_ASK = re.compile("(保障措施|保障机制|工作要求)")
+LIST_ASK = re.compile("哪些|哪几|有什么|有啥|是什么|是啥|几条|几项|包括|都有|内容|讲了")
 TEXT_LEADERS = "{cite}：{group}组长{leader}，副组长{deputies}；成员单位{n}个。"
 TEXT_INDICATORS = "{cite}确定了{total}个{name}：{parts}。"
 TEXT_NO_CITY_PLAN = (
@@ -66,7 +71,8 @@ WHO_CUES = (
 # questions about duties and arrangements answered by quoting the plan: reporting, money, offices, priorities
 DUTY_CUES = (
     "报送", "上报", "报给", "报告", "多久", "多长时间", "什么时候", "何时", "期限", "时限", "资金", "经费", "设在",
-    "办公室", "考核", "督导", "保障", "为重点", "重点是", "每季度", "每月", "每年", "频次", "几次",
+    "办公室", "考核", "督导", "保障", "为重点", "重点是", "每季度", "每月", "每年", "频次", "几次", "不力", "不到位",
+    "问责",
 )  # fmt: skip
 UNIT_CUES = ("负责", "牵头", "任务", "职责", "干什么", "做什么", "管什么", "承担", "参与", "工作", "管哪")
 CELL_CUES = ("类型", "哪些", "哪几", "种类", "有什么", "什么样", "包括", "几种", "有几", "几类")
@@ -281,6 +287,8 @@ class PolicyIndex:
         self._postings: dict[str, list[int]] | None = None  # keyword -> passages holding it (title or sentence)
         self._passage_cities: set[str | None] = set()
         self.deadlines: dict[tuple[str | None, str], str] = {}  # (city, section label) -> its 完成时限 line
+        # (city, cite, label, title, [(number, title) of its items]) of each 保障措施 / 工作要求 part
+        self.safeguards: list[tuple[str | None, str, str, str, list[tuple[str, str]]]] = []
         self.docs = [(d.city, cite_name(d), d.facts or {}) for d in docs]
         self.documents = [
             _Doc(d.city, d.title, d.doc_no, d.issuer, d.issued_on) for d in docs
@@ -376,6 +384,16 @@ class PolicyIndex:
                 )
             )
         index = cls(targets, tasks, docs)
+        children: dict[int, list[PlanSection]] = {}
+        for sec in sorted(sections.values(), key=lambda x: (x.document_id, x.position)):
+            if sec.parent_id is not None:
+                children.setdefault(sec.parent_id, []).append(sec)
+        for sec in sorted(sections.values(), key=lambda x: (x.document_id, x.position)):
+            items = children.get(sec.id, [])
+            if SAFEGUARD_TITLE.search(sec.title) and items and not sec.label.startswith("附件"):
+                doc = by_doc[sec.document_id]
+                numbered = [(c.label[len(sec.label) :], c.title) for c in items]
+                index.safeguards.append((doc.city, cite_name(doc), sec.label, sec.title, numbered))
         for sec in sorted(sections.values(), key=lambda x: (x.document_id, x.position)):
             doc = by_doc[sec.document_id]
             if sec.label.startswith("附件") or not sec.text:
@@ -457,6 +475,10 @@ class PolicyIndex:
 
     def _dispatch(self, q: str, want: str | None, year: int | None, among: list[str]) -> Answer | None:
         """The answer for a question with the city names already taken out; `among` when it names several."""
+        if SAFEGUARD_ASK.search(q) and LIST_ASK.search(q) and not re.search("多少|几(?!条|项)", q):
+            found = self._safeguards(want, among)
+            if found:
+                return found
         if _has(q, META_CUES) and not _has(q, ("率", "目标", "指标")):
             return self._metadata(want, among)
         if re.search("(多少|几)(项|个|条)(重点)?任务", q):
@@ -507,6 +529,7 @@ class PolicyIndex:
             )
             unit = unit or ("吨" if "能力" in unify(q) else "")  # a capacity is a tonnage, not the number of plants
             unit = unit or ("%" if re.search("(?<!效)率", q) else "")  # a rate is a percentage, not a count
+            unit = unit or ("个" if re.search("(多少|几)个", q) else "")  # "回收点建多少个": a count, not the rate
             found = self._targets(words, want, year, unit, among, now=bool(NOW_ASK.search(q)))
             if found:
                 return found
@@ -757,7 +780,15 @@ class PolicyIndex:
         if not shown:  # the best task names no unit: say so, and quote it
             found = self._quote(words, want, who=True) or self._quote(words, want)
             task = max((sk for scored in per_city.values() for sk in scored), key=lambda sk: sk[0])[1]
-            if found is not None and not UNIT_NAME.search(found.extra["quote"]["sentence"]):
+            if found is None:  # "大件垃圾拆解中心谁负责": the task is there and names no unit; say so
+                return Answer(
+                    intent="policy",
+                    text=TEXT_NO_UNITS.format(cite=f"{task.cite} {task.label}", title=task.title),
+                    confidence=0.6,
+                    source="plan",
+                    extra={"units": {"lead": [], "responsible": []}, "tasks": [task.label]},
+                )
+            if not UNIT_NAME.search(found.extra["quote"]["sentence"]):
                 q = found.extra["quote"]
                 found.text = TEXT_NO_UNITS_QUOTE.format(
                     cite=f"{task.cite} {q['label']}", title=task.title, sentence=q["sentence"].strip()
@@ -849,6 +880,19 @@ class PolicyIndex:
         return Answer(
             intent="policy", text="\n".join(lines), confidence=0.9, source="plan", extra={"cells": cells_json}
         )
+
+    def _safeguards(self, want: str | None, among: list[str]) -> Answer | None:
+        """The items of the asked plan's 保障措施 part (every loaded plan's when no city is known)."""
+        rows = [r for r in self.safeguards if (r[0] == want if want else (not among or r[0] in among))]
+        if not rows:
+            return None
+        lines = [
+            TEXT_SAFEGUARDS.format(
+                cite=cite, label=label, title=title, n=len(items), items="；".join(n + t for n, t in items)
+            )
+            for _c, cite, label, title, items in rows
+        ]
+        return Answer(intent="policy", text="\n".join(lines), confidence=0.8, source="plan", extra={"tasks": []})
 
     def _leaders(self, want: str | None) -> Answer | None:
         rows = self._facts("leadership", want)

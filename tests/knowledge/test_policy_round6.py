@@ -4,7 +4,19 @@ to one cell per line, 保障措施 questions, and places outside the reviewed pl
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
+
+from bot.config import Settings
+from bot.db import session_factory, transaction
+from bot.runtime import ensure_ready
+from knowledge import plans
+from knowledge.core import KnowledgeBase
 from knowledge.plan_parser import guess_city, parse_plan
+from knowledge.service import build_knowledge
+
+NOW = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
 
 NOTICE = """鹤山县人民政府
 关于印发鹤山县“无废城市”建设实施方案的通知
@@ -117,3 +129,59 @@ def test_places_outside_the_reviewed_list() -> None:
     assert other_places_in("栖霞区垃圾分类覆盖率多少") == ["栖霞区"]
     for text in ("无废城市建设指标", "在超市买的塑料袋", "我们小区的投放点", "住在生活区", "县城的目标", "全市的目标"):
         assert other_places_in(text) == [], text
+
+
+PLAN_FOR_ANSWERS = """鹤山县“无废城市”建设实施方案
+
+一、主要任务
+（一）推行生活垃圾分类
+1．完善分类设施。
+（1）城区新建分类投放亭90个（县城市管理局负责，各乡镇人民政府具体实施）。
+（2）建设大件垃圾拆解中心1个、有害垃圾暂存点5个。
+（二）促进农业废弃物利用
+1．农药包装废弃物回收率达到85%，建设回收点120个（县农业农村局负责，县供销合作社配合）。
+二、保障措施
+（一）组织保障。领导小组办公室设在县生态环境分局。
+（二）资金保障。县财政每年安排专项资金300万元。
+（三）考核问责。对工作推进不力的单位依法依规追责问责。
+"""
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    """The answer core over the bundled plans and the plan above (SQLite)."""
+    folder = tmp_path_factory.mktemp("round6")
+    settings = Settings(database_url=f"sqlite:///{folder / 'w.db'}", data_dir=folder)
+    ensure_ready(settings)
+    with transaction(session_factory(settings.db_url)) as session:
+        plans.ingest(session, text=PLAN_FOR_ANSWERS, source_name="heshan.txt", now=NOW)
+    with transaction(session_factory(settings.db_url)) as session:
+        return build_knowledge(session)
+
+
+def test_safeguards_question_lists_the_parts_items(kb: KnowledgeBase) -> None:
+    """ "保障措施有哪些" lists the 保障措施 part's items of the asked plan, not one sentence with 保障 in it."""
+    answer = kb.answer("保障措施有哪些", city="鹤山县")
+    assert answer.intent == "policy"
+    assert "（一）组织保障" in answer.text and "（三）考核问责" in answer.text
+    assert "新郑" not in answer.text
+
+
+def test_a_task_naming_no_unit_is_said_to_name_none(kb: KnowledgeBase) -> None:
+    """ "大件垃圾拆解中心谁负责": the plan's task names no unit, so the bot says so instead of an item reply."""
+    answer = kb.answer("大件垃圾拆解中心谁负责", city="鹤山县")
+    assert answer.intent == "policy"
+    assert "没有写明" in answer.text and "大件垃圾拆解中心" in answer.text
+
+
+def test_how_many_points_gets_the_count_not_the_rate(kb: KnowledgeBase) -> None:
+    """ "回收点建多少个" wants the 120个, not the 85% rate in the same sentence."""
+    assert "120个" in kb.answer("农药包装回收点建多少个", city="鹤山县").text
+    assert "85%" in kb.answer("农药包装回收率要达到多少", city="鹤山县").text
+
+
+def test_accountability_and_unlisted_places(kb: KnowledgeBase) -> None:
+    """ "工作推进不力会怎么处理" quotes the plan; a city outside the reviewed list gets no other city's figure."""
+    assert "追责问责" in kb.answer("工作推进不力会怎么处理", city="鹤山县").text
+    answer = kb.answer("义乌市农药包装废弃物回收率是多少", city=None)
+    assert "义乌" in answer.text and "还没有导入" in answer.text and "85%" not in answer.text
