@@ -27,29 +27,16 @@ from fastapi import FastAPI
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from serving import APP, BARE_CHAT, drop_pg, fresh_pg, init, start  # noqa: E402
+from serving import APP, BARE_CHAT, COOKIE, QUESTIONS, QUIET_ENV, drop_pg, fresh_pg, init, start  # noqa: E402
 from serving import stop as stop_servers  # noqa: E402
 
-COOKIE = "wufei_chat"  # the web chat identity cookie (bot.web.resident.identity.COOKIE)
 NO_JAR = CookieJar(DefaultCookiePolicy(allowed_domains=[]))  # the shared client keeps none: each resident sends its own
-QUESTIONS = [
-    "用过的纸巾扔哪个桶",
-    "过期药品是什么垃圾",
-    "电池",
-    "外卖餐盒怎么扔",
-    "快递纸箱",
-    "大骨头",
-    "奶茶杯",
-    "旧衣服",
-    "新郑市的无废城市目标是什么",
-    "帮助",
-]
 SENDERS = [int(n) for n in os.environ.get("SENDERS", "1,10,50,200").split(",")]
 DURATION = float(os.environ.get("DURATION", "10"))
 WORKERS = [int(n) for n in os.environ.get("WORKERS", "1,2").split(",")]
 
 bare_app = FastAPI()
-REPLY = {"replies": [{"text": "用过的纸巾属于其他垃圾。", "choices": []}], "answer": None}
+REPLY: dict[str, object] = {"replies": [{"text": "用过的纸巾属于其他垃圾。", "choices": []}], "answer": None}
 
 
 @bare_app.post("/api/chat")
@@ -152,9 +139,7 @@ def main() -> None:
                 "WUFEI_DATABASE_URL": db,
                 "WUFEI_DATA_DIR": str(folder),
                 "WUFEI_LOG_LEVEL": "WARNING",
-                "WUFEI_CHAT__RATE_PER_MINUTE": "0",
-                "WUFEI_CHAT__CLIENT_RATE_PER_MINUTE": "0",  # all senders come from 127.0.0.1
-                "WUFEI_CAMPAIGNS__SCHEDULER": "false",
+                **QUIET_ENV,
             }
             init(env)
             app, app_base = start(APP, env, workers)

@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 import httpx  # noqa: E402
-from load_bench import COOKIE, NO_JAR, QUESTIONS, percentile, warm_up  # noqa: E402
-from serving import BARE_CHAT, drop_pg, fresh_pg, init, load_average, start, start_serve  # noqa: E402
+from load_bench import NO_JAR, percentile, warm_up  # noqa: E402
+from serving import BARE_CHAT, COOKIE, QUESTIONS, drop_pg, fresh_pg, init, load_average, start, start_serve  # noqa: E402
 from serving import stop as stop_servers  # noqa: E402
 
 

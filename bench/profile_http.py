@@ -27,22 +27,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 import fastapi.routing  # noqa: E402
 import httpx  # noqa: E402
 from pyinstrument import Profiler  # noqa: E402
-from serving import drop_pg, fresh_pg, load_average  # noqa: E402
+from serving import COOKIE, ITEM_QUESTIONS, QUIET_ENV, drop_pg, fresh_pg, load_average  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
 from bot.web.app import create_app  # noqa: E402
 from tests.support.fake_wechat import AES_KEY, APP_ID, TOKEN, message_xml, signed_query  # noqa: E402
-
-QUESTIONS = [
-    "用过的纸巾扔哪个桶",
-    "过期药品是什么垃圾",
-    "电池",
-    "外卖餐盒怎么扔",
-    "快递纸箱",
-    "大骨头",
-    "奶茶杯",
-    "旧衣服",
-]
 
 
 async def inline(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -54,9 +43,7 @@ def settings_for(db: str, folder: str) -> Settings:
     """Rate limits and the scheduler off; WeChat configured for signed plaintext."""
     os.environ.update(
         {
-            "WUFEI_CHAT__RATE_PER_MINUTE": "0",
-            "WUFEI_CHAT__CLIENT_RATE_PER_MINUTE": "0",
-            "WUFEI_CAMPAIGNS__SCHEDULER": "false",
+            **QUIET_ENV,
             "WUFEI_WECHAT__TOKEN": TOKEN,
             "WUFEI_WECHAT__APP_ID": APP_ID,
             "WUFEI_WECHAT__ENCODING_AES_KEY": AES_KEY,
@@ -69,21 +56,25 @@ def settings_for(db: str, folder: str) -> Settings:
 async def run(n: int, path: str, db: str, folder: str) -> None:
     """Warm up, then profile n requests."""
     app = create_app(settings_for(db, folder))
-    fastapi.routing.run_in_threadpool = inline  # type: ignore[assignment]
+    fastapi.routing.run_in_threadpool = inline
     transport = httpx.ASGITransport(app=app)
     cookies: dict[int, str] = {}
 
     async def one(client: httpx.AsyncClient, i: int) -> None:
         if path == "/wechat":
-            xml = message_xml(f"o_prof_{i % 200}", "text", Content=QUESTIONS[i % len(QUESTIONS)], MsgId=9_000_000 + i)
+            xml = message_xml(
+                f"o_prof_{i % 200}", "text", Content=ITEM_QUESTIONS[i % len(ITEM_QUESTIONS)], MsgId=9_000_000 + i
+            )
             response = await client.post("/wechat", params=signed_query(), content=xml.encode())
             assert response.status_code == 200 and "<Content>" in response.text, response.text
             return
-        headers = {"cookie": f"wufei_chat={cookies[i % 200]}"} if i % 200 in cookies else {}
-        response = await client.post("/api/chat", json={"text": QUESTIONS[i % len(QUESTIONS)]}, headers=headers)
+        headers = {"cookie": f"{COOKIE}={cookies[i % 200]}"} if i % 200 in cookies else {}
+        response = await client.post(
+            "/api/chat", json={"text": ITEM_QUESTIONS[i % len(ITEM_QUESTIONS)]}, headers=headers
+        )
         assert response.status_code == 200, response.text
-        if "wufei_chat" in response.cookies:
-            cookies[i % 200] = response.cookies["wufei_chat"]
+        if COOKIE in response.cookies:
+            cookies[i % 200] = response.cookies[COOKIE]
 
     client = httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1")
     async with app.router.lifespan_context(app), client:

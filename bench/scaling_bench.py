@@ -42,8 +42,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import httpx  # noqa: E402
-from load_bench import COOKIE, NO_JAR, QUESTIONS, percentile, warm_up  # noqa: E402
-from serving import APP, BARE_CHAT, drop_pg, fresh_pg, init, start  # noqa: E402
+from load_bench import NO_JAR, percentile, warm_up  # noqa: E402
+from serving import APP, BARE_CHAT, COOKIE, QUESTIONS, drop_pg, fresh_pg, init, start  # noqa: E402
 from serving import load_average as load  # noqa: E402
 from serving import stop as stop_servers  # noqa: E402
 from sqlalchemy import create_engine, event, insert, text  # noqa: E402

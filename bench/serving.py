@@ -1,4 +1,5 @@
-"""What the load benches share: a fresh PostgreSQL database, `wufei init`, and servers started and stopped.
+"""What the load benches share: the questions, the quiet settings, a fresh PostgreSQL database, `wufei init`, and
+servers started and stopped.
 
 One place for the server start-up that bench/load_bench.py, bench/scaling_bench.py, bench/wechat_bench.py and
 bench/processes_bench.py all need (uvicorn with a target, or `wufei serve` itself), each waited for on /healthz.
@@ -21,6 +22,26 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[1]
 BARE_CHAT = ["load_bench:bare_app", "--app-dir", str(ROOT / "bench")]  # the bare FastAPI endpoint of load_bench
 APP = ["--factory", "bot.web.app:create_app"]  # the app `wufei serve` runs
+COOKIE = "wufei_chat"  # the web chat identity cookie (bot.web.resident.identity.COOKIE)
+QUESTIONS = [
+    "用过的纸巾扔哪个桶",
+    "过期药品是什么垃圾",
+    "电池",
+    "外卖餐盒怎么扔",
+    "快递纸箱",
+    "大骨头",
+    "奶茶杯",
+    "旧衣服",
+    "新郑市的无废城市目标是什么",
+    "帮助",
+]
+ITEM_QUESTIONS = QUESTIONS[:8]  # the sorting questions alone
+# rate limits off (every sender comes from 127.0.0.1; the benches measure the answer path, not the limiter), no scheduler
+QUIET_ENV = {
+    "WUFEI_CHAT__RATE_PER_MINUTE": "0",
+    "WUFEI_CHAT__CLIENT_RATE_PER_MINUTE": "0",
+    "WUFEI_CAMPAIGNS__SCHEDULER": "false",
+}
 
 
 def load_average() -> str:
