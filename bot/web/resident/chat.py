@@ -73,7 +73,7 @@ def post_chat(body: ChatIn, request: Request, response: Response) -> ChatOut | J
         return JSONResponse({"detail": texts.CLIENT_RATE_LIMITED}, status_code=429, headers={"Retry-After": retry})
     if outcome == CLIENT_NOTICE:  # the address, not the resident, is over the limit: no new identity is kept
         return ChatOut(replies=[ReplyOut(text=r.text) for r in replies], answer=None)
-    identity.remember(request, response, web_id)
+    identity.remember(request, response, web_id, now.timestamp())
     answer = next((r.answer.to_json() for r in replies if r.answer is not None), None)
     return ChatOut(
         replies=[ReplyOut(text=r.text, choices=[{"key": c.key, "label": c.label} for c in r.choices]) for r in replies],

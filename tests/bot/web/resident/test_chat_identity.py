@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -133,3 +137,35 @@ def test_verify_refuses_malformed_values() -> None:
     assert identity.verify(key, good) == good.split(".")[0]
     for bad in (None, "", ".", good + "x", good.replace(".", ""), "é" * 22 + "." + good.split(".")[1], "x" * 200):
         assert identity.verify(key, bad) is None
+
+
+def test_the_cookie_is_renewed_only_once_it_is_older_than_renew_after(client: TestClient, settings: Settings) -> None:
+    first = client.post("/api/chat", json={"text": "电池"})
+    cookie = first.cookies[identity.COOKIE]
+    web_id = cookie.split(".")[0]
+    assert "set-cookie" not in client.post("/api/chat", json={"text": "你好"}).headers  # fresh: not sent again
+    key = identity.signing_key(settings)
+    issued = int(time.time()) - identity.RENEW_AFTER - 60
+    client.cookies.clear()
+    aged = identity.sign(key, web_id, issued)
+    renewed = client.post("/api/chat", json={"text": "1"}, headers={"cookie": f"{identity.COOKIE}={aged}"})
+    assert renewed.json()["answer"]["items"][0]["category"] == "其他垃圾"  # the same conversation
+    found = identity.read(key, renewed.cookies[identity.COOKIE])
+    assert found is not None and found[0] == web_id and found[1] > issued + identity.RENEW_AFTER
+    assert web_ids(settings) == [web_id]
+
+
+def test_a_cookie_issued_before_the_tag_carried_its_time_is_honoured_and_renewed(
+    client: TestClient, settings: Settings
+) -> None:
+    client.post("/api/chat", json={"text": "电池"})
+    web_id = client.cookies[identity.COOKIE].split(".")[0]
+    key = identity.signing_key(settings)
+    mac = hmac.new(key, web_id.encode(), hashlib.sha256).digest()[: identity.TAG_BYTES]
+    earlier = f"{web_id}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"  # the format issued until round 6
+    assert identity.read(key, earlier) == (web_id, 0)
+    client.cookies.clear()
+    r = client.post("/api/chat", json={"text": "1"}, headers={"cookie": f"{identity.COOKIE}={earlier}"})
+    assert r.json()["answer"]["items"][0]["category"] == "其他垃圾"
+    assert identity.verify(key, r.cookies[identity.COOKIE]) == web_id and r.cookies[identity.COOKIE] != earlier
+    assert web_ids(settings) == [web_id]
