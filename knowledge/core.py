@@ -535,6 +535,10 @@ class KnowledgeBase:
 
     @staticmethod
     def _pick_option(options: Sequence[Option], norm: str) -> Option | None:
+        if "号" in norm:  # "2号的" after 哪种电池 is a battery size an option names, not choice 2
+            sized = next((o for o in options if any(w in norm for w in o.words)), None)
+            if sized is not None:
+                return sized
         digits = _choice_digits(norm)
         if norm and len(norm) <= 4 and digits.isdigit() and 1 <= int(digits) <= len(options):
             return options[int(digits) - 1]  # "10" of two options is out of range, not option 1

@@ -48,3 +48,14 @@ def test_a_new_item_is_not_read_as_a_state(dialogue: Dialogue) -> None:
     assert bins(dialogue, "披萨盒扔哪") == ["其他垃圾"]
     assert bins(dialogue, "纸巾呢") == ["其他垃圾"]
     assert bins(dialogue, "那旧报纸呢") == ["可回收物"]
+
+
+@pytest.mark.parametrize("reply", ["2号的", "二号", "7号"])
+def test_a_battery_size_after_which_battery_is_a_dry_cell(dialogue: Dialogue, reply: str) -> None:
+    say(dialogue, "电池扔哪")
+    assert bins(dialogue, reply) == ["其他垃圾"]  # 2号 is the C size, not choice 2 (rechargeable)
+
+
+def test_a_bare_two_after_which_battery_is_still_choice_two(dialogue: Dialogue) -> None:
+    say(dialogue, "电池扔哪")
+    assert bins(dialogue, "2") == ["有害垃圾"]
