@@ -71,6 +71,8 @@ _AREA = {
         r"^(我)?(家)?(住)?(在)?(是)?(城区|城市|城里|市区|小区)(的|人|居民)?(人)?$|^切换(到)?(城区|城市)(模式)?$"
     ),
 }
+# one of these characters is in every text _AREA matches (keep them in step): most messages skip both patterns
+_AREA_CHARS = {"rural": frozenset("村乡庄"), "urban": frozenset("城市区")}
 # Words that ask about the plan rather than a bin: with them a concrete plan answer beats a sorting answer.
 _POLICY_CUE = re.compile(
     r"多少|目标|利用率|比例|比率|指标|要求|牵头|负责|任务|方案|达到|百分之|%|配合|协办|协助|责任单位|哪个部门|报送|经费"
@@ -136,10 +138,13 @@ def _source(entry: Entry) -> str:
 
 def _asked_category(norm: str) -> str | None:
     """The bin a yes/no question names ("X是有害垃圾吗" → 有害垃圾), if any."""
+    if _ANY_CATEGORY_WORD.search(norm) is None:
+        return None  # most messages name no bin: one search instead of a test per word
     return next((CATEGORY_WORDS[w] for w in _CATEGORY_WORDS_LONGEST_FIRST if w in norm), None)
 
 
 _CATEGORY_WORDS_LONGEST_FIRST = sorted(CATEGORY_WORDS, key=len, reverse=True)
+_ANY_CATEGORY_WORD = re.compile("|".join(map(re.escape, _CATEGORY_WORDS_LONGEST_FIRST)))
 _LIST_WORDS = re.compile("、|分别|各|都|还有|以及|和|跟")  # a list of items, not a story before one question
 _GUESS_SOURCE = "model:ngram"  # a clarifying question from the n-gram fallback: an FAQ or the plan may answer better
 
@@ -333,6 +338,8 @@ class KnowledgeBase:
         if bare in HELP_WORDS:
             return Answer("command", texts.HELP, 1.0, "command:help", extra={"command": "help"})
         for area, pattern in _AREA.items():
+            if _AREA_CHARS[area].isdisjoint(bare):
+                continue  # every form of the command holds one of these characters
             if pattern.match(bare):
                 extra = {"command": "set_area", "area": area}
                 return Answer("command", texts.AREA_SET[area], 1.0, "command:set_area", extra=extra)
@@ -344,7 +351,10 @@ class KnowledgeBase:
             return Answer("smalltalk", texts.IDENTITY, 1.0, "smalltalk:identity")
         if bare in GOODBYES:
             return Answer("smalltalk", texts.GOODBYE, 1.0, "smalltalk:goodbye")
-        if bare in ACKS or bare.replace(" ", "") in ACKS or all(w in ACKS for w in bare.split()):
+        if bare in ACKS or bare.replace(" ", "") in ACKS:
+            return Answer("smalltalk", texts.ACK, 1.0, "smalltalk:ack")
+        said = bare.split()
+        if said != [bare] and all(w in ACKS for w in said):  # one word is `bare` itself, just checked
             return Answer("smalltalk", texts.ACK, 1.0, "smalltalk:ack")
         return None
 

@@ -475,7 +475,11 @@ class Matcher:
     def _prefix_confidence(self, entry: Entry, surface: str, prefix: list[str]) -> float:
         """How far to trust the head when words stand before it."""
         base = 0.97 if entry.source == LOCAL_SOURCE else 0.9
-        deciding = [w for o in entry.kinds for w in o.words] + [w for c in entry.conditions for w in c.words]
+        deciding = (
+            [w for o in entry.kinds for w in o.words] + [w for c in entry.conditions for w in c.words]
+            if entry.kinds or entry.conditions
+            else []
+        )
         # a deciding word said in pieces counts ("还有/油的油桶" says 还有油)
         rest = [t for t in prefix if t not in MODIFIERS and not any(w in t or t in w for w in deciding)]
         if not rest:
@@ -502,6 +506,8 @@ class Matcher:
         if surface in self.conflicts:
             confidence = min(confidence, 0.5)  # the data disagree with itself: do not answer
         found.entry, found.surface, found.confidence, found.how = entry, surface, confidence, how
+        if not entry.kinds and not entry.conditions:
+            return  # most names: nothing said in the phrase can pick a kind or a state
         said = found.phrase + "|" + found.phrase.replace("了", "").replace("过", "")  # "泡了水" says 泡水
         if entry.kinds:
             found.option = next((o for o in entry.kinds if any(w in said for w in o.words)), None)

@@ -43,6 +43,7 @@ _PHRASES = (
     ("垃级", "垃圾"),
     ("拉级", "垃圾"),
 )
+_ANY_PHRASE = re.compile("|".join(re.escape(phrase) for phrase, _ in _PHRASES))
 _LATIN_TONES = re.compile(r"[\u00c0-\u024f]")
 _LATIN = re.compile(r"[a-z\u00c0-\u024f]")
 
@@ -134,9 +135,10 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
         if _ENGLISH_RE is not None:
             text = _ENGLISH_RE.sub(_english, text)
     text = text.translate(_DIALECT)
-    for phrase, replacement in _PHRASES:
-        if phrase in text:
-            text = text.replace(phrase, replacement)
+    if _ANY_PHRASE.search(text) is not None:  # most messages hold none (and a replacement only follows another)
+        for phrase, replacement in _PHRASES:
+            if phrase in text:
+                text = text.replace(phrase, replacement)
     text = _KEEP.sub(" ", text)
     text = _SEP.sub("，", text)
     text = _SPACES.sub(" ", text).strip()
