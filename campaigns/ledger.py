@@ -18,7 +18,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, literal_column, or_, select, update
+from sqlalchemy import ColumnClause, Connection, bindparam, func, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 
 from campaigns import texts
@@ -26,6 +26,10 @@ from campaigns.models import Campaign, CampaignRun, Delivery, Resident
 from campaigns.schedule import LOCAL
 
 FINAL = ("sent", "failed", "skipped")
+# states as SQL literals where a partial index's WHERE must be proven: after five executions PostgreSQL's generic plan
+# cannot prove `state = 'pending'` (ix_deliveries_pending) or `state = 'sending'` (ix_deliveries_sending) for a parameter
+PENDING: ColumnClause[str] = literal_column("'pending'")
+SENDING: ColumnClause[str] = literal_column("'sending'")
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ def _pick(session: Session, *, now: dt.datetime, limit: int, channels: Collectio
         select(Delivery.id)
         # a literal, not a parameter: after five executions PostgreSQL's generic plan cannot prove the partial index's
         # WHERE state = 'pending' for a parameter, and read every pending row of the campaign (119 ms per batch at 1M)
-        .where(Delivery.state == literal_column("'pending'"), Delivery.next_attempt_at <= now)
+        .where(Delivery.state == PENDING, Delivery.next_attempt_at <= now)
         .where(Delivery.campaign_id.in_(running))
         .where(Delivery.channel.in_(list(channels)))
         .where(or_(Delivery.expires_at.is_(None), Delivery.expires_at >= now))
@@ -351,7 +355,7 @@ def renew(session: Session, *, tokens: Collection[str], now: dt.datetime, lease:
 def recover_stale(session: Session, *, now: dt.datetime, keep: Collection[str] = ()) -> int:
     """Hand back rows whose claim expired (their process died): they go out again, counted as an attempt. Claims in
     `keep` (the calling process's own, still being sent) are never handed back, even if their renewal was late."""
-    stale = [Delivery.state == "sending", Delivery.claimed_until < now]
+    stale = [Delivery.state == SENDING, Delivery.claimed_until < now]
     if keep:
         stale.append(Delivery.claim_token.not_in(list(keep)))
     result = session.execute(
@@ -368,7 +372,7 @@ def expire(session: Session, *, now: dt.datetime) -> int:
     result = session.execute(
         update(Delivery)
         .execution_options(**NO_SYNC)
-        .where(Delivery.state == "pending", Delivery.expires_at.is_not(None), Delivery.expires_at < now)
+        .where(Delivery.state == PENDING, Delivery.expires_at.is_not(None), Delivery.expires_at < now)
         .values(state="skipped", reason="missed", updated_at=now)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -67,7 +67,7 @@ def tick(
     if channels_available is not None:
         session.execute(
             update(Delivery)
-            .where(Delivery.state == "pending", Delivery.channel.is_not(None))
+            .where(Delivery.state == ledger.PENDING, Delivery.channel.is_not(None))
             .where(Delivery.channel.not_in(list(channels_available)))
             .values(state="skipped", reason="no_sender", updated_at=now)
         )
@@ -161,7 +161,10 @@ def _insert_audience(
     src = select(*columns).where(condition, ~already) if before else select(*columns).where(condition)
     if extra_from is not None:
         src = src.join(extra_from, extra_from.c.resident_id == Resident.id)
-    sub = src.subquery()
+    # OFFSET 0 keeps the subquery from being merged into the outer SELECT: merged, PostgreSQL copied the best-identity
+    # subquery into each of its four uses (state, reason, the join) and ran it four times per resident (100,000
+    # residents: 400,001 index lookups and sorts, 1.5 s of the statement's 5.5 s under EXPLAIN ANALYZE)
+    sub = src.offset(0).subquery()
     state = case(
         (sub.c.status == "stopped", "skipped"),
         (sub.c.status == "unreachable", "skipped"),
@@ -289,7 +292,12 @@ def _has_open_run(session: Session, campaign_id: int) -> bool:
 
 def _finish_runs(session: Session, *, now: dt.datetime) -> list[int]:
     """Runs with no row left to send are done; a campaign with no open run and no next firing is finished."""
-    busy = exists().where(Delivery.run_id == CampaignRun.id, Delivery.state.in_(("pending", "sending")))
+    # by campaign too, so ix_deliveries_campaign_state finds the run's unsent rows without reading its sent ones
+    busy = exists().where(
+        Delivery.campaign_id == CampaignRun.campaign_id,
+        Delivery.run_id == CampaignRun.id,
+        Delivery.state.in_(("pending", "sending")),
+    )
     done = list(session.execute(select(CampaignRun.id).where(CampaignRun.state == "sending", ~busy)).scalars())
     if done:
         session.execute(update(CampaignRun).where(CampaignRun.id.in_(done)).values(state="done", finished_at=now))
