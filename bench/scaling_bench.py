@@ -9,8 +9,9 @@ each; prints every run and the medians. Then one message in this process with it
 
 `fanout`: for each size (recipients) a fresh PostgreSQL database seeded in SQL; per run: materialise a web campaign's
 ledger (`runs.tick`, INSERT … SELECT), send it through the web outbox sender loop (claim, outbox rows and sent marks per
-batch of 500), then bulk-insert the same n ledger rows into a copy of the table (executemany of 10,000, one
-transaction) as the floor; the tables are emptied between runs.
+batch of 500), then bulk-insert the same n ledger rows (executemany of 10,000, one transaction) as the floor, twice:
+into a bare copy of the table (CREATE TABLE AS: no index, no key) and into a copy with the ledger's own keys, indexes
+and foreign keys (bench/ledger_floor.py); ratios are ours ÷ floor. The tables are emptied between runs.
 
     .venv/bin/python bench/scaling_bench.py chat --url postgresql+psycopg://postgres@127.0.0.1:5432/postgres \
         --sizes 1000,100000,1000000 [--senders 1,10] [--runs 3] [--duration 5]
@@ -42,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import httpx  # noqa: E402
+import ledger_floor  # noqa: E402
 from load_bench import NO_JAR, percentile, warm_up  # noqa: E402
 from serving import APP, BARE_CHAT, COOKIE, QUESTIONS, drop_pg, fresh_pg, init, start  # noqa: E402
 from serving import load_average as load  # noqa: E402
@@ -329,21 +331,20 @@ def seed_recipients(engine: Engine, n: int) -> None:
 
 
 def empty_ledger(engine: Engine) -> None:
-    """Forget every campaign, ledger row, outbox row and the floor's table (between runs)."""
+    """Forget every campaign, ledger row, outbox row and the floors' tables (between runs)."""
     with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS bench_ledger"))
+        ledger_floor.drop(conn)
         conn.execute(text("TRUNCATE web_outbox, deliveries, campaign_runs, campaigns RESTART IDENTITY CASCADE"))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE deliveries, web_outbox"))
 
 
 def fanout_run(factory: Any, n: int) -> dict[str, float]:
-    """Materialise, send through the web outbox, bulk-insert the floor: seconds of each."""
+    """Materialise, send through the web outbox, bulk-insert both floors: seconds of each."""
     from bot.channels.web_outbox import WebOutboxSender
     from bot.db import transaction
     from campaigns import lifecycle, runs
     from campaigns.delivery import DeliveryLoop
-    from campaigns.models import Delivery
 
     grace = dt.timedelta(hours=2)
     with transaction(factory) as session:
@@ -359,23 +360,10 @@ def fanout_run(factory: Any, n: int) -> dict[str, float]:
         sent += k
     outbox = time.perf_counter() - t
     assert sent == n, (sent, n)
-    with transaction(factory) as session:
-        session.connection().execute(text("CREATE TABLE bench_ledger AS SELECT * FROM deliveries WHERE 1 = 0"))
-    rows = [
-        {"campaign_id": 1, "run_id": 1, "resident_id": i, "channel": "web", "external_id": web_id(i),
-         "state": "pending", "attempts": 0, "next_attempt_at": T0, "created_at": T0, "updated_at": T0, "id": i}
-        for i in range(1, n + 1)
-    ]  # fmt: skip
-    import sqlalchemy
-
-    table = Delivery.__table__.to_metadata(sqlalchemy.MetaData(), name="bench_ledger")
-    t = time.perf_counter()
-    with transaction(factory) as session:
-        conn = session.connection()
-        for lo in range(0, n, 10_000):
-            conn.execute(insert(table), rows[lo : lo + 10_000])
-    bulk = time.perf_counter() - t
-    return {"materialise": materialise, "outbox": outbox, "bulk": bulk}
+    rows = ledger_floor.ledger_rows(n, channel="web", state="pending", t0=T0, external_id=web_id)
+    bare = ledger_floor.bulk_insert(factory, rows, "bare")
+    indexed = ledger_floor.bulk_insert(factory, rows, "indexed")
+    return {"materialise": materialise, "outbox": outbox, "bare": bare, "indexed": indexed}
 
 
 def fanout(args: argparse.Namespace) -> None:
@@ -401,21 +389,25 @@ def fanout(args: argparse.Namespace) -> None:
                 r = fanout_run(factory, n)
                 results.append(r)
                 print(f"  run {run + 1}: materialise {r['materialise']:.2f} s, web outbox {r['outbox']:.2f} s, "
-                      f"bulk insert {r['bulk']:.2f} s | load {before} → {load()}", flush=True)  # fmt: skip
-            med = {k: statistics.median(r[k] for r in results) for k in ("materialise", "outbox", "bulk")}
-            line = (
-                f"| {n:,} | {len(results)} | {med['materialise']:.2f} s ({n / med['materialise']:,.0f}/s) | "
-                f"{med['materialise'] / med['bulk']:.2f}× | {med['outbox']:.2f} s ({n / med['outbox']:,.0f}/s) | "
-                f"{med['outbox'] / med['bulk']:.2f}× | {med['bulk']:.2f} s ({n / med['bulk']:,.0f}/s) |"
-            )
+                      f"floor bare {r['bare']:.2f} s, floor indexed {r['indexed']:.2f} s | load {before} → {load()}",
+                      flush=True)  # fmt: skip
+            med = {k: statistics.median(r[k] for r in results) for k in ("materialise", "outbox", "bare", "indexed")}
+            line = f"| {n:,} | {len(results)} |"
+            for k in ("materialise", "outbox"):
+                line += f" {med[k]:.2f} s ({n / med[k]:,.0f}/s) | {med[k] / med['bare']:.2f}× | "
+                line += f"{med[k] / med['indexed']:.2f}× |"
+            for k in ("bare", "indexed"):
+                line += f" {med[k]:.2f} s ({n / med[k]:,.0f}/s) |"
             summary.append(line)
             print(line, flush=True)
             engine.dispose()
         finally:
             if not args.keep:
                 drop_pg(args.url, name)
-    print("\n| recipients | runs | materialise | ÷ bulk | web outbox send | ÷ bulk | bulk insert (floor) |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n(ratios are ours ÷ floor: the time of ours over the same-run bulk insert of the same rows)")
+    print("| recipients | runs | materialise | ÷ bare floor | ÷ indexed floor | web outbox send | ÷ bare floor | "
+          "÷ indexed floor | floor: bare copy | floor: indexed copy |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(summary))
 
 
