@@ -545,15 +545,23 @@ class KnowledgeBase:
 
     @staticmethod
     def _pick_option(options: Sequence[Option], norm: str) -> Option | None:
-        if "号" in norm:  # "2号的" after 哪种电池 is a battery size an option names, not choice 2
-            sized = next((o for o in options if any(w in norm for w in o.words)), None)
-            if sized is not None:
-                return sized
+        # the longest option word said wins, before any label text ("桃核" is option 2's word, though 樱桃核 in
+        # option 1's label contains it); between words as long, the hazardous kind ("5号充电电池" is rechargeable)
+        said = [
+            (max((len(w) for w in o.words if w in norm), default=0), o.category == "有害垃圾", -i, o)
+            for i, o in enumerate(options)
+        ]
+        best = max(said, key=lambda s: s[:3], default=None)
+        named = best[3] if best is not None and best[0] > 0 else None
+        if named is not None and "号" in norm:
+            return named  # "2号的" after 哪种电池 is a battery size an option names, not choice 2
         digits = _choice_digits(norm)
         if norm and len(norm) <= 4 and digits.isdigit() and 1 <= int(digits) <= len(options):
             return options[int(digits) - 1]  # "10" of two options is out of range, not option 1
+        if named is not None:
+            return named
         for option in options:
-            if any(w in norm for w in option.words) or (len(norm) >= 2 and norm in option.label):
+            if len(norm) >= 2 and norm in option.label:
                 return option
         stem = norm.rstrip("的")
         if 1 <= len(stem) <= 2 and not stem.isdigit():  # "大的" → 大骨头, "小的" → 小骨头

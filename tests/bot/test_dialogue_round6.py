@@ -59,3 +59,16 @@ def test_a_battery_size_after_which_battery_is_a_dry_cell(dialogue: Dialogue, re
 def test_a_bare_two_after_which_battery_is_still_choice_two(dialogue: Dialogue) -> None:
     say(dialogue, "电池扔哪")
     assert bins(dialogue, "2") == ["有害垃圾"]
+
+
+@pytest.mark.parametrize(("reply", "expected"), [("桃核", "其他垃圾"), ("樱桃核", "厨余垃圾")])
+def test_a_kind_named_by_its_own_word_beats_a_label_that_contains_it(
+    dialogue: Dialogue, reply: str, expected: str
+) -> None:
+    say(dialogue, "果核扔哪")
+    assert bins(dialogue, reply) == [expected]  # 樱桃核 in the small-pit label contains 桃核
+
+
+def test_a_rechargeable_battery_of_a_dry_cell_size_is_hazardous(dialogue: Dialogue) -> None:
+    say(dialogue, "电池扔哪")
+    assert bins(dialogue, "5号充电电池") == ["有害垃圾"]
