@@ -247,6 +247,13 @@ class _Passage:
 CELL_NAME = re.compile("“(无废[\u4e00-\u9fff]{2,4})”")
 DEADLINE = re.compile(r"(完成时限|完成时间|时间节点|时限要求)[：:]\s*([^。；\n]{2,30})")
 ROLE_ASK = re.compile("(协同|配合|协办|协助|参与|责任|牵头|负责|主责|主办)(单位|部门)|协同的|协同(?=有|是|哪|谁)")
+# "咱县…", "俺们市…": the resident's own place is the city already known, not a topic word
+OWN_PLACE = re.compile("(?:咱们|俺们|我们|咱|俺|我|本)(?:县|市|区)(?:里|这边|这儿)?")
+# "投放点中不中建到200个", "回收率能不能达到97%": a figure the resident offers; the plan's own figure answers it
+OFFERED = re.compile(r"(中不中|能不能|行不行|可不可以|会不会|是不是|有没有)")
+OFFERED_FIGURE = re.compile(r"(建|达|提高|提升|搞|弄|做)到(\d+(?:\.\d+)?)(个|家|座|所|处|吨|%)?")
+# "…是怎么搞的", "积分兑换在哪里推行": how a plan does something; answered by quoting the plan
+HOW_CUES = ("怎么搞的", "咋搞的", "做法", "经验", "什么模式", "啥模式", "哪里推行", "在哪推行", "怎么推行", "进展")
 WHICH = re.compile(
     "哪(个|些|几个|家)(?![桶类箱色])|(啥|什么)(机构|园区|平台|项目|企业|机制|设施|行业|措施|工艺|路线|路径|方式|模式|技术)"
     "|咋回事|怎么回事|啥意思|什么意思|是否|会不会|要不要|还(要|会|能)?(新建|建设|建)"
@@ -446,7 +453,12 @@ class PolicyIndex:
             q = q.replace(c, " ").replace(short_city(c), " ")
         if not self.docs:
             return None
-        planish = _has(q, TARGET_CUES) or _has(q, STRONG_CUES) or _has(q, WHO_CUES) or _has(q, DUTY_CUES)
+        q = OWN_PLACE.sub(" ", q)
+        if OFFERED.search(q) and OFFERED_FIGURE.search(q):
+            q = OFFERED_FIGURE.sub(lambda m: f"{m.group(1)}多少{m.group(3) or ''}", OFFERED.sub(" ", q))
+        planish = (
+            _has(q, HOW_CUES) or _has(q, TARGET_CUES) or _has(q, STRONG_CUES) or _has(q, WHO_CUES) or _has(q, DUTY_CUES)
+        )
         planish = planish or ("无废" in q and _has(q, CELL_CUES))
         if not planish and BIN_NAME.search(q):
             # "可回收物包括哪些": with no plan cue a bin's name is no plan keyword (回收 inside 可回收物 would find
@@ -545,7 +557,7 @@ class PolicyIndex:
             if found:
                 return found
         asks_figure = re.search("多少|几|百分|率|目标|指标|比例", q)
-        if want and not asks_figure and (_has(q, TARGET_CUES) or _has(q, DUTY_CUES)):
+        if want and not asks_figure and (_has(q, TARGET_CUES) or _has(q, DUTY_CUES) or _has(q, HOW_CUES)):
             found = self._quote(words, want)  # "推进不力会怎样": the asked place's plan says it in a sentence
             if found:
                 return found

@@ -185,3 +185,16 @@ def test_accountability_and_unlisted_places(kb: KnowledgeBase) -> None:
     assert "追责问责" in kb.answer("工作推进不力会怎么处理", city="鹤山县").text
     answer = kb.answer("义乌市农药包装废弃物回收率是多少", city=None)
     assert "义乌" in answer.text and "还没有导入" in answer.text and "85%" not in answer.text
+
+
+def test_own_place_words_and_an_offered_figure(kb: KnowledgeBase) -> None:
+    """ "咱县…中不中建到200个" is answered with the plan's own figure; 咱县 is not a topic word."""
+    answer = kb.answer("咱县分类投放亭中不中建到200个", city="鹤山县")
+    assert answer.intent == "policy" and "90个" in answer.text
+
+
+def test_how_questions_quote_the_plan_or_say_no_plan(kb: KnowledgeBase) -> None:
+    """ "…是怎么搞的" about a place with no plan says so; about the resident's own plan it quotes the plan."""
+    answer = kb.answer("许昌市分类投放亭是怎么搞的", city=None)
+    assert "许昌" in answer.text and "还没有导入" in answer.text
+    assert "分类投放亭90个" in kb.answer("分类投放亭是怎么搞的", city="鹤山县").text
