@@ -121,6 +121,8 @@ _BUT_NOT = re.compile(r"^(?P<right>[^，\s]{1,10}?)[，\s]*(?:而)?不是(?P<wro
 
 def corrected(norm: str) -> str:
     """The message as the resident meant it after correcting themselves ("不是干电池，是纽扣电池" → 纽扣电池)."""
+    if "不" not in norm and "错了" not in norm and not norm.startswith(("我", "俺")):
+        return norm  # no correction mark, no "不是", no "我说的": the patterns below cannot match
     marks = list(_CORRECTION_MARK.finditer(norm))
     said_form = _SAID
     if marks and marks[-1].end() < len(norm):

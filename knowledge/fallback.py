@@ -72,19 +72,33 @@ class NgramModel:
         self.prior = {c: math.log(classes[c] / total) for c in self.classes}
         self.log_denominator = {c: math.log(sum(counts[c].values()) + ALPHA * size) for c in self.classes}
         self.unseen = {c: math.log(ALPHA) - self.log_denominator[c] for c in self.classes}
+        self._rows: dict[str, tuple[float, ...]] = {}  # a seen feature's term for every class, made on first use
 
     def scores(self, name: str) -> dict[str, float]:
         """Unnormalised log posteriors; features never seen in training are skipped."""
         scores = dict(self.prior)
+        rows = self._rows
         for feature in features(name):
-            seen = [(c, self.counts[c][feature]) for c in self.classes if feature in self.counts[c]]
-            if not seen:
-                continue
-            counted = dict(seen)
-            for c in self.classes:
-                n = counted.get(c)
-                scores[c] += self.unseen[c] if n is None else math.log(n + ALPHA) - self.log_denominator[c]
+            row = rows.get(feature)
+            if row is None:
+                row = self._row(feature)
+                if row is None:
+                    continue
+            for c, term in zip(self.classes, row, strict=True):
+                scores[c] += term
         return scores
+
+    def _row(self, feature: str) -> tuple[float, ...] | None:
+        """What a feature adds to each class's log posterior; None for a feature no training name had."""
+        counted = {c: self.counts[c][feature] for c in self.classes if feature in self.counts[c]}
+        if not counted:
+            return None
+        row = tuple(
+            self.unseen[c] if (n := counted.get(c)) is None else math.log(n + ALPHA) - self.log_denominator[c]
+            for c in self.classes
+        )
+        self._rows[feature] = row
+        return row
 
     def predict(self, name: str, *, temperature: float | None = None) -> Prediction:
         """Calibrated probabilities of every bin for the name."""

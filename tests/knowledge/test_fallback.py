@@ -92,3 +92,16 @@ def test_below_the_threshold_the_bot_asks_between_the_two_likeliest_bins(kb: Kno
 
 def test_an_faq_beats_the_models_question(kb: KnowledgeBase) -> None:
     assert kb.answer("快递包装怎么处理").intent == "faq"
+
+
+def test_scores_are_the_naive_bayes_sums_feature_by_feature() -> None:
+    model = NgramModel(TOY)
+    for name in ["橘子皮", "塑料袋", "量子纠缠器", "皮", "湿纸巾", "橘子皮"]:  # the last one reads remembered rows
+        expected = dict(model.prior)
+        for feature in features(name):
+            if not any(feature in model.counts[c] for c in model.classes):
+                continue  # never seen in training
+            for c in model.classes:
+                n = model.counts[c].get(feature)
+                expected[c] += model.unseen[c] if n is None else math.log(n + 0.1) - model.log_denominator[c]
+        assert model.scores(name) == expected, name
