@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAGIC_KB = b"WUFEIKB1"
+MAGIC_KB = b"WUFEIKB2"  # bumped when the pickled objects change shape (2: plan postings, FAQ cue index)
 MAGIC_JIEBA = b"WUFEIJB1"
 KEEP_KB = 16  # newest snapshot files kept (one per database and version)
 KEEP_JIEBA = 3  # newest dictionary files kept (about 10 MB each)

@@ -183,6 +183,11 @@ class KnowledgeBase:
             for w in self._faq_words
             if w not in self.matcher.by_surface and w not in FILLER and w not in CATEGORY_WORDS
         }
+        cue_starts: dict[str, set[int]] = {}
+        for w in self._faq_cues:
+            if w:
+                cue_starts.setdefault(w[0], set()).add(len(w))
+        self._cue_starts = {ch: tuple(sorted(sizes)) for ch, sizes in cue_starts.items()}
         self._pinyin: PinyinReader | None = None  # built on the first message typed in pinyin
         self._latin_surfaces: list[str] | None = None  # catalogue names with Latin letters ("aa电池", "led灯")
 
@@ -221,8 +226,7 @@ class KnowledgeBase:
         ):
             return policy  # "建筑垃圾能利用多少" asks for the plan's figure, not for the bin
         if sorting is not None and sorting.intent in ("sorting", "clarify") and sorting.source != _GUESS_SOURCE:
-            present = self._present_faq_words(norm)
-            faq = self._faq(norm, present) if present & self._faq_cues else None
+            faq = self._faq(norm) if self._has_faq_cue(norm) else None
             if faq is not None and self._faq_is_more_specific(faq, sorting, norm):
                 return faq  # "大件垃圾怎么预约", "旧衣服去哪捐": the FAQ answers the question asked
             if faq is not None and faq.extra.get("faq") in _FAQ_WITH_ITEM and sorting.intent == "sorting":
@@ -589,6 +593,17 @@ class KnowledgeBase:
                 if piece in words:
                     found.add(piece)
         return found
+
+    def _has_faq_cue(self, norm: str) -> bool:
+        """Whether a word that can make an FAQ beat an item answer occurs in the text (the same scan, cues only)."""
+        if "" in self._faq_cues:
+            return True
+        starts, cues = self._cue_starts, self._faq_cues
+        for i, ch in enumerate(norm):
+            for size in starts.get(ch, ()):
+                if norm[i : i + size] in cues:
+                    return True
+        return False
 
     def _faq(self, norm: str, present: set[str] | None = None) -> Answer | None:
         present = self._present_faq_words(norm) if present is None else present
