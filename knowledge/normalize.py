@@ -145,6 +145,7 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
     if text.count(" ") >= 2 and (listed := _CJK_LIST.search(text)) is not None and _names_only(listed.group()):
         # three or more runs of two or more characters are a list of names ("旧书 旧报纸 旧杂志"), not typos
         text = text[: listed.start()] + listed.group().replace(" ", "、") + text[listed.end() :]
-    text = _CJK_GAP.sub(_gap, text)
+    if " " in text:  # a gap needs a space
+        text = _CJK_GAP.sub(_gap, text)
     text = text.strip(" ，、.·")
     return text[:limit]
