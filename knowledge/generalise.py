@@ -102,6 +102,7 @@ class _Modifier:
     heads: tuple[str, ...]
     unless: tuple[str, ...] = ()
     bare: bool = False  # also when nothing but the word is said ("怡宝": the brand stands for its bottle)
+    whole: bool = False  # only the word and one head, nothing else ("青岛啤酒"; "青岛" alone is a city)
 
 
 class Generaliser:
@@ -115,6 +116,7 @@ class Generaliser:
                 tuple(sorted(_words(m.get("heads")), key=len, reverse=True)),
                 _words(m.get("unless")),
                 bool(m.get("bare")),
+                bool(m.get("whole")),
             )
             for m in data.get("modifiers") or []
         ]
@@ -187,9 +189,11 @@ class Generaliser:
             if word is None or any(u in phrase for u in modifier.unless):
                 continue
             rest = text.split(word, 1)[-1] if word in text else text
-            if modifier.bare and (text.split(word, 1)[0] or (rest and rest not in modifier.heads)):
-                continue  # a bare rule reads the word alone or with one of its heads, nothing else ("怡宝", "青岛啤酒")
-            if not modifier.heads or modifier.bare or any(rest.endswith(h) for h in modifier.heads):
+            if (modifier.bare or modifier.whole) and (
+                text.split(word, 1)[0] or (rest not in modifier.heads and (rest or not modifier.bare))
+            ):
+                continue  # the word alone ("怡宝") or with one of its heads ("青岛啤酒"), nothing else
+            if not modifier.heads or modifier.bare or modifier.whole or any(rest.endswith(h) for h in modifier.heads):
                 return Guess(modifier.rule, word)
         return None
 

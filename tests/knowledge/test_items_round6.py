@@ -224,3 +224,9 @@ def test_a_plain_number_is_still_no_item(bundled_kb: KnowledgeBase) -> None:
 )
 def test_an_empty_food_can_is_metal(bundled_kb: KnowledgeBase, text: str, expected: str) -> None:
     assert bins(bundled_kb, text) == [expected]
+
+
+@pytest.mark.parametrize("text", ["垃圾统一放哪里", "青岛", "哈尔滨", "光明", "康师傅"])
+def test_a_brand_that_is_also_a_place_or_a_word_is_not_a_bottle_alone(bundled_kb: KnowledgeBase, text: str) -> None:
+    answer = bundled_kb.answer(text)
+    assert "可回收物" not in [i.category for i in answer.items], (text, answer.source)
