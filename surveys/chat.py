@@ -32,17 +32,35 @@ _RESPONSES = (
 )
 
 
+# the last (settings, now) asked about and its answer: the sender lookup and the hook of one message ask with one `now`
+_LAST: dict[str, tuple[tuple[object, ...], dict[str, Survey], str]] = {}
+
+
+def current_surveys(settings: Settings, now: dt.datetime) -> tuple[dict[str, Survey], str]:
+    """The survey definitions in force at `now` and the salt ("" when there is no survey); DefinitionError when broken.
+
+    Asked twice per message with the same `now` (respondent keys for the sender lookup, then the hook): the second
+    ask reuses the first's answer instead of listing, stat-ing and reading again."""
+    key = (settings.surveys.extra_dir, settings.surveys.salt, settings.data_dir, now)
+    last = _LAST.get("last")
+    if last is not None and last[0] == key:
+        return last[1], last[2]
+    surveys = load_surveys(settings.surveys.extra_dir, now=now)
+    salt = resolve_salt(settings.surveys.salt, settings.data_dir) if surveys else ""
+    _LAST["last"] = (key, surveys, salt)
+    return surveys, salt
+
+
 def survey_hook(turn: Turn) -> Answer | None:
     """Answer when a survey is in progress or being started; None otherwise."""
     message = turn.message
     try:
-        surveys = load_surveys(turn.settings.surveys.extra_dir, now=turn.now)
+        surveys, salt = current_surveys(turn.settings, turn.now)
     except DefinitionError:
         log.exception("survey definitions are broken; surveys are off until they are fixed")
         return None
     if not surveys:
         return None
-    salt = resolve_salt(turn.settings.surveys.salt, turn.settings.data_dir)
     subject = f"resident:{turn.resident.id}"
     if message.kind == "text" and turn.text.strip().strip("。！!？?").lower() in texts.CODE_WORDS:
         return _code(turn, surveys.get(DEFAULT_SURVEY) or next(iter(surveys.values())), salt, subject)
@@ -102,10 +120,9 @@ def survey_hook(turn: Turn) -> Answer | None:
 def respondent_keys(settings: Settings, resident_id: int, now: dt.datetime) -> list[str]:
     """The resident's respondent keys of every current survey, as `survey_hook` computes them; [] if surveys are off."""
     try:
-        surveys = load_surveys(settings.surveys.extra_dir, now=now)
+        surveys, salt = current_surveys(settings, now)
     except DefinitionError:
         return []  # the hook logs it
-    salt = resolve_salt(settings.surveys.salt, settings.data_dir) if surveys else ""
     return [respondent_key(salt, s.id, f"resident:{resident_id}") for s in surveys.values()]
 
 

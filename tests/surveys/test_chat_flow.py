@@ -13,6 +13,7 @@ from bot.config import Settings, SurveySettings
 from bot.db import transaction
 from bot.dialogue import Dialogue, IncomingMessage
 from bot.models import ChatLog
+from surveys.chat import current_surveys
 from surveys.flow import answers_of
 from surveys.models import COMPLETED, EXPIRED, IN_PROGRESS, STOPPED, SurveyResponse
 from tests.support.dialog import T0, say
@@ -205,3 +206,16 @@ def test_a_broken_questionnaire_file_does_not_break_the_chat(
     dialogue = Dialogue(factory, settings.model_copy(update={"surveys": SurveySettings(extra_dir=tmp_path)}))
     reply = say(dialogue, "塑料瓶扔哪")
     assert reply.answer is not None and reply.answer.intent == "sorting"
+
+
+def test_one_message_reads_the_definitions_once_and_the_next_message_sees_a_new_file(
+    settings: Settings, tmp_path: Path
+) -> None:
+    configured = settings.model_copy(update={"surveys": SurveySettings(extra_dir=tmp_path)})
+    surveys, salt = current_surveys(configured, T0)
+    assert "skiptest" not in surveys and salt
+    (tmp_path / "skip.yaml").write_text(SKIP_SURVEY.format(anonymous="false"), encoding="utf-8")
+    again, _ = current_surveys(configured, T0)
+    assert again is surveys  # the same message (the same `now`) asks again: no second read
+    later, later_salt = current_surveys(configured, T0 + dt.timedelta(seconds=1))
+    assert "skiptest" in later and later_salt == salt
