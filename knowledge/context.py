@@ -251,6 +251,9 @@ def follow_up(
             return told
     if pointing and rest.rstrip("的") in PART_NOUNS:
         candidates = [query + rest.rstrip("的"), f"{query}的{rest}"]
+        stem = _without_vessel(query)
+        if stem:  # "外卖盒" then "那袋子呢": the take-away's bag (外卖袋子), not a bag of the box
+            candidates.append(stem + rest.rstrip("的"))
     elif _asks_about_it(norm, alone):
         candidates = [query + norm]  # "是可回收的吗", "能卖钱吗", "扔哪" about the item just named
     elif alone.intent in ("smalltalk", "command", "faq", "policy"):
@@ -265,7 +268,7 @@ def follow_up(
         answer = kb.answer(candidate, area=area, city=city)
         if len(answer.items) > 1:
             continue  # a follow-up is about the one item talked about, never a list
-        if answer.intent in ("sorting", "clarify") and _about(answer, query):
+        if answer.intent in ("sorting", "clarify") and _about(answer, query if query in candidate else candidate):
             answer.extra["follow_up"] = candidate
             return answer
     if alone.items or alone.pending is not None:
@@ -276,6 +279,31 @@ def follow_up(
 
 
 _HEADS = sorted(PART_NOUNS, key=len, reverse=True)
+_VESSELS = (
+    "纸箱子",
+    "纸箱",
+    "纸盒",
+    "纸杯",
+    "餐盒",
+    "饭盒",
+    "盒子",
+    "箱子",
+    "杯子",
+    "瓶子",
+    "罐子",
+    "盒",
+    "箱",
+    "杯",
+    "瓶",
+    "罐",
+    "桶",
+)
+
+
+def _without_vessel(query: str) -> str:
+    """ "外卖盒" → "外卖": the product a box, cup or bottle was named after, or "" when the name is no vessel of one."""
+    end = next((v for v in _VESSELS if query.endswith(v)), "")
+    return query[: -len(end)] if end and len(query) - len(end) >= 2 else ""
 
 
 def _back_to(rest: str, queries: Sequence[str]) -> tuple[str, str] | None:

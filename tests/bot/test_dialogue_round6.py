@@ -72,3 +72,16 @@ def test_a_kind_named_by_its_own_word_beats_a_label_that_contains_it(
 def test_a_rechargeable_battery_of_a_dry_cell_size_is_hazardous(dialogue: Dialogue) -> None:
     say(dialogue, "电池扔哪")
     assert bins(dialogue, "5号充电电池") == ["有害垃圾"]
+
+
+@pytest.mark.parametrize(("first", "entry"), [("外卖盒扔哪", "外卖袋"), ("快递纸箱扔哪", "快递袋")])
+def test_the_bag_of_a_box_is_the_bag_of_what_the_box_held(dialogue: Dialogue, first: str, entry: str) -> None:
+    say(dialogue, first)
+    reply = say(dialogue, "那袋子呢")
+    assert reply.answer is not None and reply.answer.intent == "clarify", reply.text  # the bag's own state question
+    assert reply.answer.pending is not None and reply.answer.pending.get("entry") == entry
+
+
+def test_a_part_of_a_product_still_reads_the_product(dialogue: Dialogue) -> None:
+    say(dialogue, "薯片扔哪")
+    assert bins(dialogue, "袋子呢") == ["其他垃圾"]
