@@ -45,7 +45,7 @@ UNIT_ENDS = "局委会司室部府社院所队办厅处站心团行班"
 LEAD_KINDS = ("牵头", "主责", "主办", "主要责任")
 DATE_LINE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日")
 DOC_NO = re.compile(r"^[\u4e00-\u9fff]{1,10}〔\d{4}〕\d+号$")
-TASK_WORDS = re.compile(r"任务|行动|工程|举措|重点工作|主要工作")
+TASK_WORDS = re.compile(r"任务|行动|工程|举措|重点工作|主要工作|工作清单")
 
 UNITS = sorted(
     [
@@ -177,6 +177,14 @@ def canonical(text: str) -> str:
     s = re.sub(r'"([^"\n]*)"', r"“\1”", s)
     # "【牵头单位】市城管局", "（牵头：市农委；配合：市商务局）": written the usual way
     s = re.sub(r"[【\[]\s*(牵头|主责|责任|配合|协办|参与)(单位|部门)\s*[】\]]\s*：?", r"\1\2：", s)
+    # "【牵头：区商务局；配合：区供销社】" and "【区城市管理局】" after an item: its units, as a parenthesis
+    s = re.sub(r"【((?:牵头|主责|主办|责任|配合|协办|参与)(?:单位|部门)?：[^【】\n]*)】", r"（\1）", s)
+    s = re.sub(
+        r"【([^【】\n]{2,60})】(?=[。；]?[ ]*$)",
+        lambda m: f"（责任单位：{m.group(1)}）" if _looks_like_units(m.group(1)) else m.group(0),
+        s,
+        flags=re.M,
+    )
     s = re.sub(r"(?<=[（；，])(牵头|配合|协办|责任)：", r"\1单位：", s)
     return s
 
@@ -346,7 +354,7 @@ def _looks_like_units(names: str) -> bool:
     """Every name of a "、" list ends like a unit (局, 委, 政府 …)."""
     items = split_units(names)
     return bool(items) and all(
-        i.rstrip("）)")[-1:] in UNIT_ENDS or i.endswith(("政府", "中心", "公司", "单位")) for i in items
+        i.rstrip("）)")[-1:] in UNIT_ENDS or i.endswith(("政府", "中心", "公司", "单位", "部门")) for i in items
     )
 
 

@@ -72,7 +72,7 @@ WHO_CUES = (
 DUTY_CUES = (
     "报送", "上报", "报给", "报告", "多久", "多长时间", "什么时候", "何时", "期限", "时限", "资金", "经费", "设在",
     "办公室", "考核", "督导", "保障", "为重点", "重点是", "每季度", "每月", "每年", "频次", "几次", "不力", "不到位",
-    "问责",
+    "问责", "奖励", "表彰", "奖补", "激励",
 )  # fmt: skip
 UNIT_CUES = ("负责", "牵头", "任务", "职责", "干什么", "做什么", "管什么", "承担", "参与", "工作", "管哪")
 CELL_CUES = ("类型", "哪些", "哪几", "种类", "有什么", "什么样", "包括", "几种", "有几", "几类")
@@ -126,6 +126,11 @@ DOMAIN_WORDS = (
     "参与度",
     "无废细胞",
     "使用率",
+    "收运",
+    "收运量",
+    "清运量",
+    "处理量",
+    "分拣量",
 )
 
 MEASURE_WORDS = {
@@ -410,7 +415,8 @@ class PolicyIndex:
                 index.deadlines[(doc.city, sec.label)] = due.group(2).strip()
             for full in re.split(r"(?<=。)", sec.text.replace("\n", "")):
                 for sentence in re.split(r"(?<=；)", full):
-                    if len(sentence) >= 6 and sentence.rstrip("。；") != sec.title:
+                    # a one-sentence item is its own title; kept as a passage when it holds a figure
+                    if len(sentence) >= 6 and (sentence.rstrip("。；") != sec.title or re.search(r"\d", sentence)):
                         row = (doc.city, cite_name(doc), sec.label, sec.title, sentence, full)
                         index._raw_passages.append(row)
         for doc in docs:

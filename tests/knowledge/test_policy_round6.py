@@ -198,3 +198,43 @@ def test_how_questions_quote_the_plan_or_say_no_plan(kb: KnowledgeBase) -> None:
     answer = kb.answer("许昌市分类投放亭是怎么搞的", city=None)
     assert "许昌" in answer.text and "还没有导入" in answer.text
     assert "分类投放亭90个" in kb.answer("分类投放亭是怎么搞的", city="鹤山县").text
+
+
+BRACKETS = """石泉区2025年“无废城市”建设工作清单
+
+一、工作清单
+（一）生活源固废
+（1）新增生活垃圾分类示范小区30个。【牵头：区城市管理局；配合：各街道办事处】
+（2）全区餐厨垃圾日收运量达到120吨。【区城市管理局】
+（3）推动2家企业开展工业固废资源化利用技术改造。【区邮政管理部门】
+"""
+
+
+def test_units_in_square_brackets_after_each_item() -> None:
+    """ "【牵头：X；配合：Y】" and "【X】" after an item are its units; items under 工作清单 are tasks."""
+    tasks = parse_plan(BRACKETS).tasks
+    assert [(t.lead, t.responsible) for t in tasks] == [
+        (["区城市管理局"], ["各街道办事处"]),
+        ([], ["区城市管理局"]),
+        ([], ["区邮政管理部门"]),
+    ]
+
+
+@pytest.fixture(scope="module")
+def kb_brackets(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    """The answer core over the bundled plans and the 工作清单 above (SQLite)."""
+    folder = tmp_path_factory.mktemp("round6b")
+    settings = Settings(database_url=f"sqlite:///{folder / 'w.db'}", data_dir=folder)
+    ensure_ready(settings)
+    with transaction(session_factory(settings.db_url)) as session:
+        plans.ingest(session, text=BRACKETS, source_name="shiquan.txt", now=NOW)
+    with transaction(session_factory(settings.db_url)) as session:
+        return build_knowledge(session)
+
+
+def test_one_sentence_items_and_daily_amounts(kb_brackets: KnowledgeBase) -> None:
+    """A one-sentence item with a figure is quoted; 每天收运 is the plan's 日收运量; 做得好 asks about 成效突出."""
+    assert "2家企业" in kb_brackets.answer("技术改造企业有几家", city="石泉区").text
+    assert "120吨" in kb_brackets.answer("餐厨垃圾每天收运多少吨", city="石泉区").text
+    reward = kb_brackets.answer("无废城市工作做得好有没有奖励", city="新郑市")
+    assert "表彰和奖励" in reward.text and "新郑" in reward.text
