@@ -82,6 +82,7 @@ BASELINE = re.compile(r"(较|比|相比)(\d{4})年(?:底|末)?$")
 QUOTED = re.compile(r"^“[^”]{1,12}”$")  # a named kind: 其中“无废学校”20所
 FIVE_YEAR = {"十四五": 2025, "十五五": 2030, "十三五": 2020}
 BASELINE_WORD = "现状"  # an indicator table's baseline figure is stored as "<indicator>现状"
+BASE_BEFORE = re.compile(r"在(20\d\d年)?(\d+(?:\.\d+)?)(家|个|座|所|处|万吨|吨)([\u4e00-\u9fff]{2,10}?)(?=基础上)")
 METRIC_COLON = re.compile(r"(?<=[率度量例重数积模力])：\s*(≥|>=|≤|<=|>|<)?\s*(?=\d)")
 COLON_VERBS = {"≥": "不低于", ">=": "不低于", "≤": "不超过", "<=": "不超过", ">": "超过", "<": "低于"}
 
@@ -466,6 +467,10 @@ def extract_targets(paragraph: str) -> tuple[list[ParsedTarget], list[str]]:
     missed: list[str] = []
     # "农作物秸秆综合利用率：≥94%" in an indicator list: the colon stands for the verb
     paragraph = METRIC_COLON.sub(lambda m: COLON_VERBS.get(m.group(1) or "", "达到"), paragraph)
+    # "在2022年9家绿色工厂基础上，完成16家…": the figure before 基础上 is where things stand, not a target
+    # (stated once more at the end, so its year does not become the year of the targets after it)
+    for m in list(BASE_BEFORE.finditer(paragraph)):
+        paragraph += f"{m.group(1) or ''}{m.group(4)}{BASELINE_WORD}为{m.group(2)}{m.group(3)}。"
     marks = _year_marks(paragraph)
     pos = 0
     for sentence in re.split(r"(?<=[。；！？])", paragraph):

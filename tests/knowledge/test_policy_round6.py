@@ -238,3 +238,13 @@ def test_one_sentence_items_and_daily_amounts(kb_brackets: KnowledgeBase) -> Non
     assert "120吨" in kb_brackets.answer("餐厨垃圾每天收运多少吨", city="石泉区").text
     reward = kb_brackets.answer("无废城市工作做得好有没有奖励", city="新郑市")
     assert "表彰和奖励" in reward.text and "新郑" in reward.text
+
+
+def test_figure_before_jichu_shang_is_the_baseline() -> None:
+    """ "在2022年9家绿色工厂基础上，完成16家…": 9 is where things stand (现状), 16 the target, and 2022 is not its year."""
+    from knowledge.plan_parser import extract_targets
+
+    found, _missed = extract_targets("在2022年9家绿色工厂基础上，到2025年完成16家绿色工厂创建。")
+    by = {t.indicator: (t.value, t.year) for t in found}
+    assert by["绿色工厂现状"] == (9.0, 2022)
+    assert by["绿色工厂"] == (16.0, 2025)
