@@ -41,6 +41,8 @@ class WechatSettings(BaseModel):
     path: str = "/wechat"
     timestamp_window_seconds: int = 300  # refuse signed requests older/newer than this; 0 = no check
     reply_timeout_seconds: float = 3.0  # after this, reply "success" and send the answer via the customer-service API
+    # a 客服/模板/订阅通知 send answered later than this is recorded as unconfirmed and never resent (it may have arrived)
+    send_timeout_seconds: float = 30.0  # how long one push may take to answer; later = unconfirmed, not resent
     max_text_bytes: int = 2000  # WeChat accepts 2048 bytes of UTF-8 per text message
     menu_texts: dict[str, str] = {
         "HELP": "帮助", "SURVEY": "问卷", "SUBSCRIBE": "订阅", "UNSUBSCRIBE": "退订",

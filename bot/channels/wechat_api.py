@@ -5,6 +5,11 @@ The customer-service API only reaches a follower inside a window they opened: a 
 (`wechat_windows`) so all worker processes share it, and every refusal carries a reason staff can read.
 Tokens come from `stable_token`, which hands every process the same token instead of invalidating the others'.
 wechatpy is synchronous (requests): async callers run `send` in a thread.
+
+Never a double push: a send whose answer does not come within `send_timeout_seconds` after the request was written
+(a read timeout) may well have been delivered, and WeChat's 客服/模板/订阅通知 sends take no idempotency key, so it is
+returned `unconfirmed` and never retried. A connection that never opened, or a token fetch that failed, sent
+nothing: those are retryable outages.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import requests
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from urllib3.exceptions import ReadTimeoutError
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
@@ -37,9 +43,13 @@ MESSAGE_QUOTA = 5
 EVENT_WINDOW = dt.timedelta(minutes=1)
 EVENT_QUOTA = 3
 TOKEN_ERRORS = {40001, 40014, 42001}
-API_TIMEOUT = 5.0
+API_TIMEOUT = 5.0  # token fetches and staff calls (menu, QR): nothing is pushed, a timeout is safe to retry
 FIELD_CHARS = 20
 LOCAL = ZoneInfo("Asia/Shanghai")
+
+
+class TokenUnavailable(requests.RequestException):
+    """The access token could not be fetched: no message was sent, so trying again cannot push twice."""
 
 
 class WechatApiClient(WeChatClient):
@@ -53,12 +63,15 @@ class WechatApiClient(WeChatClient):
     def fetch_access_token(self) -> dict[str, Any]:
         """Fetch the shared token through stable_token (wechatpy's own refresh would invalidate other workers')."""
         with self._token_lock:
-            res = self._http.post(
-                self.API_BASE_URL + "stable_token",
-                json={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
-                timeout=self.timeout,
-            )
-            res.raise_for_status()
+            try:
+                res = self._http.post(
+                    self.API_BASE_URL + "stable_token",
+                    json={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+                    timeout=self.timeout,
+                )
+                res.raise_for_status()
+            except requests.RequestException as exc:  # a late token is not a late push: keep it retryable
+                raise TokenUnavailable(f"stable_token: {type(exc).__name__}") from exc
             result: dict[str, Any] = res.json()
             if result.get("errcode"):
                 raise WeChatClientException(result["errcode"], result.get("errmsg", ""), client=self, response=res)
@@ -152,6 +165,7 @@ class WechatSender:
     def __init__(self, settings: WechatSettings, factory: sessionmaker[Session]) -> None:
         self.settings = settings
         self.factory = factory
+        self.send_timeout = settings.send_timeout_seconds
         secret = settings.app_secret.get_secret_value()
         self.client = (
             WechatApiClient(settings.app_id, secret, settings.api_base_url) if settings.app_id and secret else None
@@ -208,8 +222,8 @@ class WechatSender:
     def _send_custom(
         self, client: WechatApiClient, openid: str, text: str, *, now: dt.datetime
     ) -> tuple[SendResult, int | None]:
-        content = shorten(text, self.settings.max_text_bytes)
-        return self._custom(client, openid, lambda: client.message.send_text(openid, content), texts.VIA_CUSTOM, now)
+        body = {"touser": openid, "msgtype": "text", "text": {"content": shorten(text, self.settings.max_text_bytes)}}
+        return self._custom(client, openid, body, texts.VIA_CUSTOM, now)
 
     def _send_news(
         self, client: WechatApiClient, openid: str, template: Mapping[str, Any], *, now: dt.datetime
@@ -221,20 +235,31 @@ class WechatSender:
             "url": str(template["news_url"]),
             "picurl": str(template.get("news_picurl") or ""),
         }
-        send = lambda: client.message.send_articles(openid, [article])  # noqa: E731
-        return self._custom(client, openid, send, texts.VIA_NEWS, now)
+        body = {"touser": openid, "msgtype": "news", "news": {"articles": [article]}}
+        return self._custom(client, openid, body, texts.VIA_NEWS, now)
+
+    def _push(self, client: WechatApiClient, path: str, body: Mapping[str, Any]) -> Any:
+        """POST one message with the send timeout (the token fetch inside keeps the client's short one)."""
+        return client.call(lambda: client.post(path, data=dict(body), timeout=self.send_timeout))
+
+    def _unconfirmed(self, openid: str, exc: requests.RequestException) -> SendResult:
+        log.warning("WeChat send to %s unconfirmed (%s); not retried", openid, type(exc).__name__)
+        reason = texts.REASON_UNCONFIRMED.format(seconds=self.send_timeout, detail=type(exc).__name__)
+        return SendResult(False, reason, unconfirmed=True)
 
     def _custom(
-        self, client: WechatApiClient, openid: str, send: Any, via: str, now: dt.datetime
+        self, client: WechatApiClient, openid: str, body: Mapping[str, Any], via: str, now: dt.datetime
     ) -> tuple[SendResult, int | None]:
         try:
-            result = client.call(send)
+            result = self._push(client, "message/custom/send", body)
         except WeChatClientException as exc:
             code = _int(exc.errcode)
             with transaction(self.factory) as session:
                 _adjust(session, openid=openid, code=code, now=now)
             return _failure(code, str(exc.errmsg or "")), code
         except requests.RequestException as exc:
+            if unanswered(exc):  # it may have arrived: the window slot stays taken
+                return self._unconfirmed(openid, exc), None
             with transaction(self.factory) as session:
                 _adjust(session, openid=openid, code=None, now=now)
             return SendResult(
@@ -276,7 +301,7 @@ class WechatSender:
         self, client: WechatApiClient, path: str, body: dict[str, Any], openid: str, via: str, now: dt.datetime
     ) -> SendResult:
         try:
-            result = client.call(lambda: client.post(path, data=dict(body)))
+            result = self._push(client, path, body)
         except WeChatClientException as exc:
             code = _int(exc.errcode)
             if code == 43004:  # not following: remember it (a follow event clears it) so we stop trying
@@ -284,8 +309,20 @@ class WechatSender:
                     open_window(session, openid=openid, kind="unfollow", now=now)
             return _failure(code, str(exc.errmsg or ""))
         except requests.RequestException as exc:
+            if unanswered(exc):
+                return self._unconfirmed(openid, exc)
             return SendResult(False, texts.REASON_NETWORK.format(error=type(exc).__name__), retry_after=30, outage=True)
         return SendResult(True, via, provider_id=_msgid(result))
+
+
+def unanswered(exc: requests.RequestException) -> bool:
+    """True when the request was written and its answer never came (it may have been delivered)."""
+    if isinstance(exc, TokenUnavailable):
+        return False
+    if isinstance(exc, requests.ReadTimeout):
+        return True
+    # requests wraps a timeout while reading the answer's body as a ConnectionError
+    return isinstance(exc, requests.ConnectionError) and any(isinstance(a, ReadTimeoutError) for a in exc.args)
 
 
 def template_data(values: Mapping[str, Any]) -> dict[str, dict[str, str]]:

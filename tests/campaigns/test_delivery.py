@@ -7,13 +7,15 @@ import threading
 from collections import Counter
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.base import SendResult
 from bot.channels.telegram_sender import TelegramSender
 from bot.channels.web_outbox import WebOutboxSender
-from bot.config import Settings
+from bot.channels.wechat_api import WechatSender, open_window
+from bot.config import Settings, WechatSettings
 from bot.db import transaction
 from campaigns import cells, ledger, lifecycle, runs, segments
 from campaigns.delivery import DeliveryLoop
@@ -23,6 +25,8 @@ from campaigns.texts import STOP_LINE
 from tests.bot.channels.test_telegram_sender import with_telegram
 from tests.support.campaigns import Clock, FakeSender, add_residents
 from tests.support.fake_telegram import running_fake_telegram
+from tests.support.fake_wechat import APP_ID as WX_APP_ID
+from tests.support.fake_wechat import fake_wechat_server
 
 T0 = dt.datetime(2026, 6, 5, 9, 0, tzinfo=LOCAL).astimezone(dt.UTC)
 GRACE = dt.timedelta(hours=2)
@@ -147,6 +151,50 @@ def test_a_telegram_answer_lost_to_a_timeout_is_recorded_unconfirmed_and_never_p
     with transaction(factory) as session:
         rows = {d.external_id: d for d in session.scalars(select(Delivery).where(Delivery.campaign_id == cid))}
         late, ok = rows["700"], rows["701"]
+        assert (late.state, late.reason, late.provider_id) == ("sent", "unconfirmed", None)
+        assert late.last_error and "可能已送达" in late.last_error and late.attempts == 1
+        assert (ok.state, ok.reason) == ("sent", None) and ok.provider_id is not None
+    counts = status(factory, cid)
+    assert counts["sent"] == 2 and counts["unconfirmed"] == 1 and counts["pending"] == 0
+
+
+def test_a_wechat_answer_lost_to_a_timeout_is_recorded_unconfirmed_and_never_pushed_twice(
+    factory: sessionmaker[Session],
+) -> None:
+    add_residents(factory, 2, now=T0, channel="wechat", prefix="o_late")
+    with transaction(factory) as session:
+        for openid in ("o_late0", "o_late1"):
+            open_window(session, openid=openid, kind="message", now=T0)  # both wrote to the account: 客服消息
+    cid = make_campaign(factory, channels=["wechat"])
+    with transaction(factory) as session:
+        runs.tick(session, now=T0, quiet=None, grace=GRACE, channels_available=["wechat"])
+    clock = Clock(T0)
+    with fake_wechat_server() as fake:
+        config = WechatSettings(
+            app_id=WX_APP_ID, app_secret=SecretStr("s"), api_base_url=fake.base_url, send_timeout_seconds=0.5
+        )
+        loop = DeliveryLoop(
+            factory, {"wechat": WechatSender(config, factory)}, worker="w", clock=clock, sleep=lambda s: None
+        )
+        fake.slow_next("message/custom/send", 1.5)  # WeChat takes the first push and answers after our timeout
+        try:
+            assert loop.drain() == 2
+            clock.advance(seconds=3600)  # past any backoff and lease: nothing is due again
+            with transaction(factory) as session:
+                assert (
+                    runs.tick(session, now=clock.now, quiet=None, grace=GRACE, channels_available=["wechat"]).recovered
+                    == 0
+                )
+            assert loop.drain() == 0
+        finally:
+            loop.close()
+        calls = fake.calls_to("message/custom/send")
+    assert Counter(c.body["touser"] for c in calls) == {"o_late0": 1, "o_late1": 1}  # exactly one copy each
+    slow_one = calls[0].body["touser"]
+    with transaction(factory) as session:
+        rows = {d.external_id: d for d in session.scalars(select(Delivery).where(Delivery.campaign_id == cid))}
+        late = rows.pop(slow_one)
+        [ok] = rows.values()
         assert (late.state, late.reason, late.provider_id) == ("sent", "unconfirmed", None)
         assert late.last_error and "可能已送达" in late.last_error and late.attempts == 1
         assert (ok.state, ok.reason) == ("sent", None) and ok.provider_id is not None

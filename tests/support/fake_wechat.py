@@ -34,12 +34,18 @@ class FakeWechat:
     tickets: dict[str, str] = field(default_factory=dict)  # QR ticket -> scene_str
     mass_ids: set[str] = field(default_factory=set)  # clientmsgid of accepted 群发
     send_delay: float = 0.0  # seconds a customer-service/template send takes to answer (a slow platform)
+    delays: dict[str, list[float]] = field(default_factory=dict)  # per endpoint: accept, then answer this late
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def fail_next(self, path: str, *codes: int) -> None:
         """Answer the next calls of `path` with these WeChat error codes, in order."""
         with self.lock:
             self.errors.setdefault(path, []).extend(codes)
+
+    def slow_next(self, path: str, seconds: float) -> None:
+        """Accept the next call of `path` as usual but answer it only after `seconds` (a loaded API)."""
+        with self.lock:
+            self.delays.setdefault(path, []).append(seconds)
 
     def expire_token(self) -> None:
         """Make the current token invalid (as if another app instance had fetched a new one with /token)."""
@@ -57,10 +63,19 @@ class FakeWechat:
             return [c for c in self.calls if c.path == path]
 
     def handle(self, path: str, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
-        """The JSON answer of the API for one request."""
-        call = Call(path, query, body)
+        """The JSON answer of the API for one request (given late after `slow_next`)."""
         if self.send_delay and path in ("message/custom/send", "message/template/send"):
             time.sleep(self.send_delay)
+        answer = self._answer(Call(path, query, body))
+        with self.lock:
+            queued = self.delays.get(path)
+            late = queued.pop(0) if queued else 0.0
+        if late:
+            time.sleep(late)  # the call is already recorded and accepted: only its answer is late
+        return answer
+
+    def _answer(self, call: Call) -> dict[str, Any]:
+        path, query, body = call.path, call.query, call.body
         with self.lock:
             self.calls.append(call)
             queued = self.errors.get(path)

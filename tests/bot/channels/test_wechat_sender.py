@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels import wechat_texts
 from bot.channels.wechat_api import WechatSender, open_window
+from bot.channels.wechat_models import WechatWindow
 from bot.config import WechatSettings
 from bot.db import dispose_engines, transaction
 from tests.support.fake_wechat import APP_ID, FakeWechat
+from tests.support.server import free_port
 
 NOW = dt.datetime(2026, 3, 30, 9, 0, tzinfo=dt.UTC)
 
@@ -146,3 +148,67 @@ def test_an_unreachable_api_is_a_result_not_an_exception(factory: sessionmaker[S
 def test_without_app_secret_the_sender_says_so(factory: sessionmaker[Session]) -> None:
     result = WechatSender(WechatSettings(app_id=APP_ID), factory).send("o_k", "x", now=NOW)
     assert not result.ok and result.reason == wechat_texts.REASON_NOT_CONFIGURED
+
+
+def slow_sender(factory: sessionmaker[Session], fake: FakeWechat, timeout: float = 0.5) -> WechatSender:
+    config = WechatSettings(
+        app_id=APP_ID, app_secret=SecretStr("s3cret"), api_base_url=fake.base_url, send_timeout_seconds=timeout
+    )
+    return WechatSender(config, factory)
+
+
+@pytest.mark.parametrize("path", ["message/custom/send", "message/template/send"])
+def test_an_answer_slower_than_the_send_timeout_is_unconfirmed_and_never_sent_again(
+    factory: sessionmaker[Session], fake: FakeWechat, path: str
+) -> None:
+    at = NOW if path == "message/custom/send" else NOW + dt.timedelta(days=3)  # outside the window: a template
+    opened(factory, "o_slow")
+    fake.slow_next(path, 1.5)  # accepted at once, answered after our 0.5 s: WeChat delivered it
+    template = {"template_id": "TPL", "data": {"first": "环境日"}}
+    result = slow_sender(factory, fake).send("o_slow", "周六集中回收大件垃圾", now=at, template=template)
+    assert not result.ok and result.unconfirmed
+    assert result.retry_after is None and not result.unreachable  # nothing tells the loop to send it again
+    assert "可能已送达" in result.reason and "ReadTimeout" in result.reason
+    assert len(fake.sent(path)) == 1 and len(fake.calls_to(path)) == 1  # exactly one copy reached WeChat
+    with transaction(factory) as session:
+        window = session.get(WechatWindow, "o_slow")
+        assert window is not None
+        assert window.message_sent == (1 if path == "message/custom/send" else 0)  # the slot is not handed back
+
+
+def test_the_send_timeout_comes_from_settings_and_a_slow_but_timely_answer_is_sent(
+    factory: sessionmaker[Session], fake: FakeWechat
+) -> None:
+    opened(factory, "o_patient")
+    fake.slow_next("message/custom/send", 0.6)
+    result = slow_sender(factory, fake, timeout=3.0).send("o_patient", "x", now=NOW)
+    assert result.ok and not result.unconfirmed and result.provider_id
+    assert WechatSettings().send_timeout_seconds == 30.0  # a loaded WeChat gets far longer than the old 5 s
+
+
+def test_a_token_fetch_that_times_out_is_retryable_and_sends_nothing(
+    factory: sessionmaker[Session], fake: FakeWechat
+) -> None:
+    opened(factory, "o_token")
+    sender = slow_sender(factory, fake, timeout=5.0)
+    assert sender.client is not None
+    sender.client.timeout = 0.3  # the token fetch keeps its own short timeout
+    fake.slow_next("stable_token", 1.0)
+    result = sender.send("o_token", "x", now=NOW)
+    assert not result.ok and not result.unconfirmed  # nothing was sent: trying again cannot push twice
+    assert result.outage and result.retry_after
+    assert fake.calls_to("message/custom/send") == []
+    with transaction(factory) as session:
+        window = session.get(WechatWindow, "o_token")
+        assert window is not None and window.message_sent == 0  # the slot is given back
+    assert sender.send("o_token", "x", now=NOW).ok  # and the next try goes through
+    assert len(fake.sent()) == 1
+
+
+def test_a_connection_that_never_opens_is_retryable_not_unconfirmed(factory: sessionmaker[Session]) -> None:
+    config = WechatSettings(
+        app_id=APP_ID, app_secret=SecretStr("s"), api_base_url=f"http://127.0.0.1:{free_port()}/cgi-bin/"
+    )
+    opened(factory, "o_down")
+    result = WechatSender(config, factory).send("o_down", "x", now=NOW)
+    assert not result.ok and not result.unconfirmed and result.outage and result.retry_after
