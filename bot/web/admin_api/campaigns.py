@@ -246,6 +246,7 @@ def status_of(session: Session, campaign: Campaign) -> dict[str, Any]:
         "state_name": STATE_NAMES.get(campaign.state, campaign.state),
         "next_run_local": local_time(data["next_run_at"]),
         "skip_reason_names": {REASONS.get(k, k): v for k, v in data["skip_reasons"].items()},
+        "unconfirmed_name": REASONS["unconfirmed"],  # what `unconfirmed` (part of `sent`) means, for staff
     }
 
 
@@ -288,7 +289,7 @@ def show(campaign_id: RowId, request: Request, actor: Annotated[Actor, Depends(a
 
 @router.get("/campaigns/{campaign_id}/status")
 def status(campaign_id: RowId, request: Request, actor: Annotated[Actor, Depends(api("campaigns"))]) -> dict[str, Any]:
-    """State and counts: targeted, pending, sent, failed, skipped (with reasons), runs."""
+    """State and counts: targeted, pending, sent (of which unconfirmed), failed, skipped (with reasons), runs."""
     with transaction(_factory(request)) as session:
         return status_of(session, get_campaign(session, campaign_id))
 

@@ -390,3 +390,28 @@ def test_a_formula_in_a_residents_field_is_escaped_in_the_ledger_csv(
         assert r.status_code == 200 and r.text.startswith("\ufeff")
         table = list(csv.DictReader(io.StringIO(r.text.lstrip("\ufeff"), newline="")))
         assert len(table) == 2 and {row["社区"] for row in table} == {"'" + planted}
+
+
+def fire_with_one_unconfirmed(client: TestClient, cid: int) -> None:
+    """Fire the started campaign, then record one row sent and one sent-unconfirmed (its answer never came)."""
+    factory = client.app.state.factory  # type: ignore[attr-defined]
+    now = utcnow() + dt.timedelta(seconds=1)
+    with transaction(factory) as session:
+        runs.tick(session, now=now, quiet=None, grace=dt.timedelta(hours=2))
+    with transaction(factory) as session:
+        claimed = ledger.claim(session, worker="t", now=now, limit=2, lease=dt.timedelta(minutes=1), channels=["web"])
+        assert len(claimed) == 2
+        ledger.mark_sent(session, claimed[0], now=now)
+        assert ledger.mark_unconfirmed(session, claimed[1], now=now, error="微信接口未在 30 秒内答复（ReadTimeout）")
+
+
+def test_status_counts_unconfirmed_sends_with_their_chinese_name(client: TestClient, h: dict[str, str]) -> None:
+    add_residents(client.app.state.factory, 3, now=utcnow())  # type: ignore[attr-defined]
+    cid = _create(client, h, channels=["web"]).json()["id"]
+    before = client.get(f"{API}/campaigns/{cid}/status", headers=h).json()
+    assert before["unconfirmed"] == 0 and "可能已送达" in before["unconfirmed_name"]
+    assert client.post(f"{API}/campaigns/{cid}/start", headers=h).status_code == 200
+    fire_with_one_unconfirmed(client, cid)
+    status = client.get(f"{API}/campaigns/{cid}/status", headers=h).json()
+    assert (status["sent"], status["unconfirmed"], status["pending"]) == (2, 1, 1)  # unconfirmed is part of sent
+    assert status["unconfirmed_name"] == "平台未确认收到（可能已送达；为免重复推送未重发）"

@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.db import session_factory, transaction, utcnow
 from bot.web.app import create_app
 from campaigns import ledger, runs
-from tests.bot.web.admin_api.test_admin_campaigns import console_settings
+from tests.bot.web.admin_api.test_admin_campaigns import console_settings, fire_with_one_unconfirmed
 from tests.support.admin import Staff, console_login, staff_per_role
 from tests.support.campaigns import add_residents
 
@@ -211,3 +211,23 @@ def test_cells_create_status_import_members_and_print_view(client: TestClient, s
 
     audit = client.get("/api/admin/audit", headers=staff["admin"].headers).json()
     assert {"cell.create", "cell.status", "cell.import"} <= {e["action"] for e in audit}
+
+
+def test_the_campaign_page_shows_unconfirmed_sends_and_what_they_mean(
+    client: TestClient, staff: dict[str, Staff]
+) -> None:
+    factory = client.app.state.factory  # type: ignore[attr-defined]
+    add_residents(factory, 3, now=utcnow())
+    csrf = console_login(client, staff["staff"])
+    cid = _id_of(str(client.post("/admin/campaigns", data={**LUNAR_FORM, "kind": "now", "csrf_token": csrf}).url))
+    page = client.get(f"/admin/campaigns/{cid}").text
+    assert re.search(r'id="unconfirmed">0<', page) and re.search(r'id="unconfirmed-name" hidden>', page)
+    client.post(f"/admin/campaigns/{cid}/start", data={"csrf_token": csrf})
+    fire_with_one_unconfirmed(client, cid)
+    page = client.get(f"/admin/campaigns/{cid}").text
+    assert re.search(r'id="sent">2<', page) and re.search(r'id="unconfirmed">1<', page)
+    assert re.search(r'id="unconfirmed-name">平台未确认收到（可能已送达；为免重复推送未重发）<', page)
+    live = client.get(f"/admin/campaigns/{cid}/status.json").json()
+    assert live["unconfirmed"] == 1 and live["unconfirmed_name"] == "平台未确认收到（可能已送达；为免重复推送未重发）"
+    unconfirmed_row = client.get(f"/admin/campaigns/{cid}?status=sent").text
+    assert "微信接口未在 30 秒内答复" in unconfirmed_row  # the ledger row keeps the timeout as its last error
