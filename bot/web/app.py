@@ -179,10 +179,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return RedirectResponse("/admin/login?next=" + quote(target, safe=""), status_code=303)
 
     @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict[str, Any]:
+    def healthz(request: Request) -> dict[str, Any]:
         """Liveness and database check."""
         try:
-            with transaction(app.state.factory) as session:
+            with transaction(request.app.state.factory) as session:
                 session.execute(text("SELECT 1"))
         except Exception:
             log.exception("health check failed")

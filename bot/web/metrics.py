@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, ProcessCollector, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -140,6 +140,7 @@ def install(app: FastAPI) -> None:
     app.add_middleware(CountRequests, requests=requests)
 
     @app.get("/metrics", include_in_schema=False)
-    def metrics() -> Response:
+    def metrics(request: Request) -> Response:
         """The Prometheus text exposition of this process."""
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+        # the registry from the request, not this closure: FastAPI's process-wide caches keep endpoint functions
+        return Response(generate_latest(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)
