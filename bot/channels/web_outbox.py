@@ -63,9 +63,10 @@ class WebOutboxSender:
                 for m in messages
             ]
             session.execute(insert(WebOutbox), rows)
-        return [SendResult(ok=True) for _ in messages]
+        return [_STORED] * len(messages)  # SendResult is frozen: one shared instance, not one object per message
 
 
+_STORED = SendResult(ok=True)
 _UNNEST_INSERT = sql_text(
     "INSERT INTO web_outbox (external_id, text, delivery_id, created_at) "
     "SELECT * FROM unnest(CAST(:external_ids AS varchar[]), CAST(:texts AS text[]), "
