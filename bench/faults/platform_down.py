@@ -4,7 +4,8 @@ A real `wufei serve` talks to the fake WeChat API and the fake Telegram Bot API 
 (in this process): `ok` forwards, `slow` sleeps longer than our HTTP timeouts before forwarding, `down` closes the
 listening socket (connection refused). Residents keep chatting over /wechat (signed XML, as WeChat posts it) the
 whole time. Recorded per phase: the /wechat reply times (WeChat gives up after 5 s), the sends that reached the
-fakes, the ledger and the campaign state; then how long after the APIs came back the campaign finished.
+fakes, the ledger and the campaign state; then how long after the APIs came back the campaign finished, and
+whether any resident got a push twice (a send whose answer came after the timeout is `unconfirmed`, never resent).
 Usage: python bench/faults/platform_down.py [--n 20] [--slow 30] [--down 30]
 """
 
@@ -35,7 +36,8 @@ from tests.support.fake_telegram import TOKEN as TG_TOKEN
 from tests.support.fake_telegram import running_fake_telegram
 from tests.support.fake_wechat import APP_ID, TOKEN, fake_wechat_server, message_xml, signed_query
 
-SLOW_SECONDS = 12.0  # longer than WeChat's 5 s API timeout and python-telegram-bot's 5 s read timeout
+SLOW_SECONDS = 12.0  # longer than the push timeouts this probe sets (SEND_TIMEOUT below)
+SEND_TIMEOUT = "5"  # WUFEI_*__SEND_TIMEOUT_SECONDS for both platforms (default 30 s), so "slow" means "timed out"
 socketserver.BaseServer.handle_error = lambda self, request, client_address: None  # type: ignore[method-assign]
 
 
@@ -159,6 +161,13 @@ def ledger(url: str, campaign_id: int) -> tuple[dict[str, int], str, str | None]
         return {f"{c}:{s}": int(n) for c, s, n in rows}, campaign.state, campaign.state_reason
 
 
+def unconfirmed_count(url: str, campaign_id: int) -> int:
+    """Rows recorded sent but unconfirmed (the platform's answer came after the timeout)."""
+    with transaction(session_factory(url)) as session:
+        query = select(func.count()).where(Delivery.campaign_id == campaign_id, Delivery.reason == "unconfirmed")
+        return int(session.execute(query).scalar_one())
+
+
 def main() -> int:
     """Phases ok → slow → down → ok on SQLite; exit 1 if chat stops answering in time or the campaign never ends."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -184,6 +193,8 @@ def main() -> int:
             "WUFEI_WECHAT__API_BASE_URL": f"http://127.0.0.1:{wx_proxy.port}/cgi-bin/",
             "WUFEI_TELEGRAM__TOKEN": TG_TOKEN,
             "WUFEI_TELEGRAM__BASE_URL": f"http://127.0.0.1:{tg_proxy.port}/bot",
+            "WUFEI_WECHAT__SEND_TIMEOUT_SECONDS": SEND_TIMEOUT,
+            "WUFEI_TELEGRAM__SEND_TIMEOUT_SECONDS": SEND_TIMEOUT,
         }
         server = faultkit.Server(url, data, env=env)
         server.start()
@@ -238,6 +249,11 @@ def main() -> int:
         worker.join(timeout=20)
         marks["end"] = time.time()
         rows, state, reason = ledger(url, campaign_id)
+        twice = {k: n for k, n in Counter(str(c.body.get("touser")) for c in wx.sent()).items() if n > 1}
+        twice |= {
+            k: n for k, n in Counter(str(c.params.get("chat_id")) for c in tg.calls_to("sendMessage")).items() if n > 1
+        }
+        unconfirmed = unconfirmed_count(url, campaign_id)
         server.stop()
         dispose_engine(url)
         log = (data / "serve.log").read_text(errors="replace")
@@ -248,13 +264,14 @@ def main() -> int:
     print(f"after the APIs came back: campaign finished={finished} in {took:.0f} s; ledger {rows}; state {state}")
     print(f"proxy forwarded: WeChat {dict(wx_proxy.forwarded)}, Telegram {dict(tg_proxy.forwarded)}")
     print(f"server log: {log.count('Traceback')} tracebacks")
+    print(f"pushes received twice: {twice or 'none'}; recorded unconfirmed: {unconfirmed}")
     slowest = max((t[1] for t in chatter.times), default=0.0)
-    ok = finished and slowest < 5.0 and all(t[2] == 200 for t in chatter.times)
+    ok = finished and slowest < 5.0 and all(t[2] == 200 for t in chatter.times) and not twice
     return faultkit.verdict(
         ok,
         f"APIs slow {args.slow:.0f} s then down {args.down:.0f} s: chat answered every message, slowest"
         f" {slowest:.2f} s (WeChat allows 5 s); campaign {'finished' if finished else 'NOT finished'}"
-        f" {took:.0f} s after the APIs came back",
+        f" {took:.0f} s after the APIs came back; {len(twice)} residents got a push twice",
     )
 
 
