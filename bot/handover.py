@@ -277,6 +277,7 @@ def faq_draft(conversation: HandoverConversation, replies: list[HandoverReply]) 
 
 SENT = "已发送到居民的{channel}。"
 NOT_SENT = "没有发出：{reason}"
+MAYBE_SENT = "{channel}没有及时确认收到这条回复，它可能已经送达居民；为免重复，请不要再发同样的内容，可稍后向居民确认。"
 WINDOW_CLOSED = (
     "微信只允许在居民最后一次发消息后48小时内用客服消息回复（最多5条）；这位居民的窗口已关闭，回复无法发出。"
     "请等居民再发消息后回复，或用电话等其他方式联系。"
@@ -342,4 +343,6 @@ def deliver(
         return Delivery(False, NO_REPLY_CHANNEL)
     if result.ok:
         return Delivery(True, SENT.format(channel=name))
+    if result.unconfirmed:  # the platform took it but never answered: "not sent" would invite a second copy
+        return Delivery(False, MAYBE_SENT.format(channel=name))
     return Delivery(False, NOT_SENT.format(reason=result.reason or "未知原因"))

@@ -238,6 +238,25 @@ def test_wechat_window_is_judged_at_the_given_time(
     assert inside.sent and [c.body["text"]["content"] for c in fake_wx.sent()] == ["【工作人员回复】来了"]
 
 
+def test_a_staff_reply_whose_answer_times_out_is_reported_as_maybe_delivered(
+    wx_settings: Settings, factory: sessionmaker[Session], fake_wx: FakeWechat
+) -> None:
+    with TestClient(create_app(wx_settings)) as client:
+        wx_say(client, message_xml("o_slowpoke", "text", Content="转人工", MsgId=7201))
+    with transaction(factory) as session:
+        window = session.get(WechatWindow, "o_slowpoke")
+        assert window is not None and window.message_at is not None
+        opened = window.message_at
+    slow = wx_settings.model_copy(
+        update={"wechat": wx_settings.wechat.model_copy(update={"send_timeout_seconds": 0.5})}
+    )
+    fake_wx.slow_next("message/custom/send", 1.5)  # WeChat takes the reply and answers after our timeout
+    late = handover.deliver(slow, factory, channel="wechat", external_id="o_slowpoke", text="稍等", now=opened)
+    assert not late.sent and "可能已经送达" in late.message and "不要再发" in late.message
+    assert "没有发出" not in late.message
+    assert len(fake_wx.calls_to("message/custom/send")) == 1
+
+
 # --- Telegram --------------------------------------------------------------------------------------------------------
 
 
