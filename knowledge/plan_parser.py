@@ -82,6 +82,10 @@ BASELINE = re.compile(r"(较|比|相比)(\d{4})年(?:底|末)?$")
 QUOTED = re.compile(r"^“[^”]{1,12}”$")  # a named kind: 其中“无废学校”20所
 FIVE_YEAR = {"十四五": 2025, "十五五": 2030, "十三五": 2020}
 BASELINE_WORD = "现状"  # an indicator table's baseline figure is stored as "<indicator>现状"
+CN_COUNT_VALUES = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+CN_COUNT = re.compile(
+    "(新建|建设|建成|建|创建|新增|完成)([一两二三四五六七八九十])(座|个|家|所|处)(?=[\u4e00-\u9fff“])"
+)
 BASE_BEFORE = re.compile(r"在(20\d\d年)?(\d+(?:\.\d+)?)(家|个|座|所|处|万吨|吨)([\u4e00-\u9fff]{2,10}?)(?=基础上)")
 METRIC_COLON = re.compile(r"(?<=[率度量例重数积模力])：\s*(≥|>=|≤|<=|>|<)?\s*(?=\d)")
 COLON_VERBS = {"≥": "不低于", ">=": "不低于", "≤": "不超过", "<=": "不超过", ">": "超过", "<": "低于"}
@@ -471,6 +475,8 @@ def extract_targets(paragraph: str) -> tuple[list[ParsedTarget], list[str]]:
     # (stated once more at the end, so its year does not become the year of the targets after it)
     for m in list(BASE_BEFORE.finditer(paragraph)):
         paragraph += f"{m.group(1) or ''}{m.group(4)}{BASELINE_WORD}为{m.group(2)}{m.group(3)}。"
+    # "新建一座焚烧发电设施": a count written in Chinese after a building verb is a count like "新建1座"
+    paragraph = CN_COUNT.sub(lambda m: m.group(1) + str(CN_COUNT_VALUES[m.group(2)]) + m.group(3), paragraph)
     marks = _year_marks(paragraph)
     pos = 0
     for sentence in re.split(r"(?<=[。；！？])", paragraph):

@@ -259,6 +259,7 @@ OFFERED = re.compile(r"(中不中|能不能|行不行|可不可以|会不会|是
 OFFERED_FIGURE = re.compile(r"(建|达|提高|提升|搞|弄|做)到(\d+(?:\.\d+)?)(个|家|座|所|处|吨|%)?")
 # "…是怎么搞的", "积分兑换在哪里推行": how a plan does something; answered by quoting the plan
 HOW_CUES = ("怎么搞的", "咋搞的", "做法", "经验", "什么模式", "啥模式", "哪里推行", "在哪推行", "怎么推行", "进展")
+HANDLE_ASK = re.compile("怎么处理|咋处理|如何处理|怎么处置|如何处置|怎么办|咋办|怎么管")
 WHICH = re.compile(
     "哪(个|些|几个|家)(?![桶类箱色])|(啥|什么)(机构|园区|平台|项目|企业|机制|设施|行业|措施|工艺|路线|路径|方式|模式|技术)"
     "|咋回事|怎么回事|啥意思|什么意思|是否|会不会|要不要|还(要|会|能)?(新建|建设|建)"
@@ -482,6 +483,9 @@ class PolicyIndex:
         want = asked_city or next((c for c in self.cities if same_city(c, city)), None)
         other = None if (asked_city or want or not city) else city  # the resident's own place has no plan
         found = self._dispatch(q, want, year, asked if len(asked) > 1 else [])
+        if found is None and asked_city and HANDLE_ASK.search(q):
+            # "新密市污泥怎么处理": the question names a loaded plan's place, so how the plan handles it is asked
+            found = self._quote(self._known_words(tokens(HANDLE_ASK.sub(" ", q)), _jieba().FREQ), asked_city)
         if found is None and asked_city and (planish or tokens(q) & self.idf.keys()):
             # "松岗县清洁生产有没有奖励": a loaded plan's place and its words, but that plan does not say
             topic = "".join(w for w in _jieba().cut(q) if w.strip() and w not in STOP)[:20] or q[:20]

@@ -29,7 +29,7 @@ def test_ingest_bundled_stores_both_seeds(factory: sessionmaker[Session]) -> Non
     xz, xm = reports["新郑市"], reports["新密市"]
     assert (xz.sections, xz.tasks, xz.units) == (60, 40, 29)
     assert xz.targets >= 35 and xz.unparsed == []
-    assert (xm.tasks, xm.targets) == (6, 11)  # with the 2022 baseline of 绿色工厂 ("在2022年9家…基础上")
+    assert (xm.tasks, xm.targets) == (6, 12)  # with the 绿色工厂 baseline (在…基础上) and 新建一座焚烧发电设施
     with factory() as session:
         doc = session.scalars(select(PlanDocument).where(PlanDocument.city == "新郑市")).one()
         assert doc.doc_no == "新政〔2023〕6号"
@@ -66,7 +66,7 @@ def test_queries_filter_by_city_and_unit(seeded: sessionmaker[Session]) -> None:
         assert len(plans.list_tasks(session)) == 46
         assert {t.document.city for t in plans.list_tasks(session, unit="城管局")} == {"新郑市"}
         assert len(plans.list_tasks(session, unit="市城管局")) == 17
-        assert len(plans.list_targets(session, city="新密市")) == 11  # with the 绿色工厂 baseline (在…基础上)
+        assert len(plans.list_targets(session, city="新密市")) == 12  # with the 绿色工厂 baseline and 新建一座…
         assert all(g.city == "新郑市" for g in plans.list_targets(session, city="新郑"))
         assert plans.target_json(plans.list_targets(session, city="新郑市")[0])["section"] == "四（一）9"
 

@@ -248,3 +248,22 @@ def test_figure_before_jichu_shang_is_the_baseline() -> None:
     by = {t.indicator: (t.value, t.year) for t in found}
     assert by["绿色工厂现状"] == (9.0, 2022)
     assert by["绿色工厂"] == (16.0, 2025)
+
+
+def test_a_count_in_chinese_after_a_building_verb() -> None:
+    """ "新建一座生活垃圾焚烧发电设施" is a count of 1, like "新建1座"; 一是/统一 are left alone."""
+    from knowledge.plan_parser import extract_targets
+
+    found, _missed = extract_targets("一是统一规划，新建一座生活垃圾焚烧发电设施，创建两家绿色工厂。")
+    assert {(t.indicator, t.value, t.unit) for t in found} >= {
+        ("生活垃圾焚烧发电设施", 1.0, "座"),
+        ("绿色工厂", 2.0, "家"),
+    }
+    assert all(t.value in (1.0, 2.0) for t in found)
+
+
+def test_how_a_named_plan_handles_something_is_quoted(kb: KnowledgeBase) -> None:
+    """ "鹤山县有害垃圾暂存点怎么处理" names a loaded plan's place: the plan's sentence, not an item reply."""
+    answer = kb.answer("鹤山县大件垃圾拆解中心怎么处理", city=None)
+    assert answer.intent == "policy" and "大件垃圾拆解中心" in answer.text
+    assert kb.answer("电池怎么处理", city="鹤山县").intent != "policy"
