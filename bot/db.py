@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,7 +59,6 @@ def utcnow() -> dt.datetime:
 
 
 _engines: dict[str, Engine] = {}
-_writers: dict[str, SqliteWriter] = {}  # SQLite URL -> its engine's writer queue
 SQLITE_SYNCHRONOUS = ("normal", "full")  # WUFEI_SQLITE_SYNCHRONOUS; docs/decisions.md says what each one risks
 _synchronous: dict[str, str] = {}  # SQLite URL -> its synchronous mode, when not the default "normal"
 PING_AFTER_IDLE = 2.0  # seconds a pooled PostgreSQL connection may rest before its checkout pings it
@@ -117,74 +115,6 @@ def _sqlite_begin_before_savepoint(conn: Any, _name: Any) -> None:
         driver.execute("BEGIN")
 
 
-_DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
-# seconds a thread waits for the process's SQLite writer turn (as PRAGMA busy_timeout) before going on without it
-WRITER_WAIT = 5.0
-
-
-class SqliteWriter:
-    """One writing transaction at a time per SQLite database in this process, queued on a lock.
-
-    Without it, concurrent writers meet SQLite's write lock and its busy handler, which sleeps 1, 2, 5 … 100 ms between
-    retries whoever released the lock meanwhile: the ten-sender p99 of the web chat was those sleeps. The turn is taken
-    before the first INSERT/UPDATE/DELETE of a transaction (when pysqlite begins it) and given back after its COMMIT or
-    ROLLBACK. Other processes still meet the busy timeout; a thread that waits WRITER_WAIT goes on without the turn."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._holder: Any = None  # the DBAPI connection whose transaction has the turn
-
-    @property
-    def busy(self) -> bool:
-        """Whether a transaction of this process has the writer turn now."""
-        return self._holder is not None
-
-    def before_execute(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        """Take the turn before a transaction's first write (autocommit connections never take it)."""
-        driver = conn.connection.driver_connection
-        if self._holder is driver or driver.isolation_level is None:
-            return
-        if statement.lstrip()[:7].upper().startswith(_DML) and self._lock.acquire(timeout=WRITER_WAIT):
-            self._holder = driver
-
-    def after_execute(self, conn: Any, *_args: Any) -> None:
-        """Give the turn back if the statement ended outside a transaction (nothing left to commit)."""
-        driver = conn.connection.driver_connection
-        if self._holder is driver and not driver.in_transaction:
-            self.release(driver)
-
-    def release(self, driver: Any) -> None:
-        """Give the turn back if `driver` has it."""
-        if self._holder is driver:
-            self._holder = None
-            self._lock.release()
-
-    def wrap(self, engine: Engine) -> None:
-        """Hook the engine: the turn is taken before a write and given back after COMMIT or ROLLBACK."""
-        dialect = engine.dialect
-        commit, rollback = dialect.do_commit, dialect.do_rollback
-
-        def do_commit(dbapi_conn: Any) -> None:
-            try:
-                commit(dbapi_conn)
-            finally:
-                self.release(getattr(dbapi_conn, "driver_connection", dbapi_conn))
-
-        def do_rollback(dbapi_conn: Any) -> None:
-            try:
-                rollback(dbapi_conn)
-            finally:
-                self.release(getattr(dbapi_conn, "driver_connection", dbapi_conn))
-
-        # instance attributes: this engine's dialect only (each create_engine builds its own)
-        setattr(dialect, "do_commit", do_commit)  # noqa: B010
-        setattr(dialect, "do_rollback", do_rollback)  # noqa: B010
-        event.listen(engine, "before_cursor_execute", self.before_execute)
-        event.listen(engine, "after_cursor_execute", self.after_execute)
-        event.listen(engine, "close", lambda dbapi_conn, _record: self.release(dbapi_conn))
-        event.listen(engine, "invalidate", lambda dbapi_conn, _record, _exc: self.release(dbapi_conn))
-
-
 def get_engine(url: str) -> Engine:
     """One engine per URL per process; SQLite gets WAL, foreign keys, a busy timeout and its synchronous mode, and its
     folder is created; PostgreSQL connections are pinged on checkout after resting PING_AFTER_IDLE seconds."""
@@ -198,8 +128,6 @@ def get_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas(url))
         event.listen(engine, "savepoint", _sqlite_begin_before_savepoint)
-        _writers[url] = SqliteWriter()
-        _writers[url].wrap(engine)
     else:
         engine = create_engine(url)
         event.listen(engine, "checkin", _rested)
@@ -208,15 +136,9 @@ def get_engine(url: str) -> Engine:
     return engine
 
 
-def sqlite_writer(url: str) -> SqliteWriter | None:
-    """The writer queue of SQLite database `url`'s engine (None before its engine is made, or for PostgreSQL)."""
-    return _writers.get(url)
-
-
 def dispose_engine(url: str) -> None:
     """Close the pooled connections of one database and forget its engine."""
     engine = _engines.pop(url, None)
-    _writers.pop(url, None)
     if engine is not None:
         engine.dispose()
 
@@ -226,7 +148,6 @@ def dispose_engines() -> None:
     for engine in _engines.values():
         engine.dispose()
     _engines.clear()
-    _writers.clear()
 
 
 def session_factory(url: str) -> sessionmaker[Session]:
