@@ -119,7 +119,12 @@ DRUG_NAMES: tuple[str, ...] = tuple(
     "头孢 阿莫西林 布洛芬 感冒灵 板蓝根 阿司匹林 维生素 钙片 消炎药 抗生素 碘伏 红霉素 紫药水 红药水".split()
 )
 # State words that make a recyclable non-recyclable when said anywhere in the message ("一次性塑料碗 吃完带油的").
-SOILED: tuple[str, ...] = ("油", "脏", "污", "发霉", "沾了", "粘了", "糊了")
+SOILED: tuple[str, ...] = ("油", "脏", "污", "发霉", "沾了", "粘了", "糊了", "海鲜", "腥", "菜汤", "汤汁", "血水")
+# Wet or soaked paper cannot be recycled either (郑州: 污损纸; domain.md: a wet 快递纸箱 is 其他垃圾).
+WET: tuple[str, ...] = ("湿", "泡水", "水泡", "泡烂", "泡了", "淋", "雨", "受潮", "潮了", "进水")
+WET_TO_OTHER: tuple[str, ...] = ("纸", "书", "本", "杂志", "报", "刊")
+# Words that say a thing got dirty without naming with what ("沾了菜汤"): they pick a rule's soiled state.
+STAINED: tuple[str, ...] = ("沾了", "沾满", "沾上", "粘了", "粘满", "粘上", "弄脏", "脏了", "糊了", "发霉")
 SOILED_TO_OTHER: tuple[str, ...] = ("塑料", "纸", "盒", "袋", "膜", "碗", "杯", "餐", "泡沫")
 
 # Words that open a clause about the item's state after its name ("快递纸箱淋雨了", "牛棒骨熬完汤"): the name
@@ -127,7 +132,7 @@ SOILED_TO_OTHER: tuple[str, ...] = ("塑料", "纸", "盒", "袋", "膜", "碗",
 STATE_CLAUSE: tuple[str, ...] = tuple(
     """
     淋雨 淋湿 淋了 被雨 泡水 泡了 进水 湿了 湿透 熬 煮 炖 泡过 吃完 吃剩 喝完 喝剩 用完 用过 用剩 穿破 穿旧 洗过 洗干净
-    过期 发霉 变质 沾了 沾油 粘了 有油 带油 还有 碎了 破了 坏了 烂了 裂了 剩了 剩下 放久 放坏 拆下 换下
+    过期 发霉 变质 沾了 沾油 粘了 有油 带油 还有 碎了 破了 坏了 烂了 裂了 剩了 剩下 放久 放坏 拆下 换下 冲干净 冲洗 冲过 冲了
     打了 打碎 打烂 打破 摔了 摔碎 摔坏 摔烂 摔破 碎掉 啃完 啃剩 啃过 洗了 刷了 刷干净 不能用 不要了
     干净 有鱼腥 有腥味 有味 有味道 有臭味 有异味 发臭 臭了 掐灭 掐了 砸开 砸碎 砸了 剥开 剥下 剥完 拆开 撕开 撕下 涂层 没电 没水 没油 没气 不出水 不出墨 写完 写不出 吃完药 用了好几次
     沾满 粘满 全是 满是 都是油 脏了 脏兮兮 弄脏 空了 切下 剪下 掉了 用坏 不用了 没用了 干干净净 干净的

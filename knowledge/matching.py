@@ -34,9 +34,12 @@ from knowledge.lexicon import (
     SIZE_CATEGORIES,
     SOILED,
     SOILED_TO_OTHER,
+    STAINED,
     STATE_CLAUSE,
     STATE_VERBS,
     VESSELS,
+    WET,
+    WET_TO_OTHER,
 )
 from knowledge.normalize import normalize
 from knowledge.pinyin import pinyin_key
@@ -57,6 +60,7 @@ PACKAGING = frozenset("包装 包装盒 包装袋 包装纸 外包装 纸盒 纸
 MEDICINE_BOXES = frozenset("纸盒 纸盒子 纸壳 小纸盒 外包装盒".split())  # paper: the medicine is not in it
 # after a medicine: its blister (药板), not a panel
 BLISTERS = frozenset("铝塑板 铝箔板 锡箔板 铝板 塑料板 板子".split())
+DEAD = frozenset("死 死了 死掉 死掉了 死的".split())  # said before an animal: the dead animal
 TRAILING_NOUNS = frozenset("套 根 条 张 块 台 堆".split())
 SIZE_WORDS = frozenset("大 小 大的 小的".split())  # size decides bones and fruit stones: not a mere modifier
 # a pharmaceutical form ends the name: an imported label that is not 有害垃圾 loses to 郑州's 废药品 rule
@@ -86,6 +90,9 @@ LEFTOVER = Entry(
 
 # What "还有" can be followed by when it says what is left inside the item, not a next item ("还有油", "还有点水").
 STILL_HOLDS = frozenset("油 剩 水 汤 残留 点 一点 一些 些 液体 汁 剩油".split())
+
+
+_CATEGORY_WORDS_LONGEST_FIRST = sorted(CATEGORY_WORDS, key=len, reverse=True)
 
 
 @dataclass
@@ -171,14 +178,19 @@ class Matcher:
             found.phrase = text
             self._accept(found, found.entry, found.surface, found.confidence, found.how)
         rest = text.replace(found.surface, "")
-        if found.entry.category == "可回收物" and not found.entry.conditions and any(w in rest for w in SOILED):
-            if any(m in found.surface for m in SOILED_TO_OTHER):
+        soiled = any(w in rest for w in SOILED)
+        if not soiled and any(w in rest for w in WET):
+            for word in _CATEGORY_WORDS_LONGEST_FIRST:
+                rest = rest.replace(word, "")  # "湿垃圾" names a bin, not a wet thing
+        wet = not soiled and any(w in rest for w in WET) and any(m in found.surface for m in WET_TO_OTHER)
+        if found.entry.category == "可回收物" and not found.entry.conditions and (soiled or wet):
+            if wet or any(m in found.surface for m in SOILED_TO_OTHER):
                 # soiled plastic or paper is 其他垃圾 (郑州: 污损塑料、污损纸)
                 entry = Entry(
                     name=found.entry.name,
                     category="其他垃圾",
                     source=RULE_SOURCE,
-                    tip=texts.SOILED_TIP,
+                    tip=texts.WET_TIP if wet else texts.SOILED_TIP,
                     ref="郑州市城市生活垃圾分类管理办法（其他垃圾：污损塑料、污损纸）",
                 )
                 found.entry, found.how, found.confidence = entry, "soiled", 0.75
@@ -233,7 +245,7 @@ class Matcher:
         if not content:
             return None
         if all(t.isdigit() or (len(t) == 1 and not t.isalnum()) for t in content) and (
-            "".join(content) not in self.generaliser.vocab
+            "".join(content) not in self.generaliser.vocab and "".join(content) not in self.by_surface
         ):
             return None  # a number is a choice or a quantity, unless it names a thing ("84" disinfectant)
         if NO_DRUG.match("".join(content)):
@@ -244,6 +256,12 @@ class Matcher:
             joined = self._head([t for t in content if t != "的"])  # "狗狗的便便" names the local rule's 狗狗便便
             if joined is not None and len(joined[1]) > len(head[1]) and joined[0].source == LOCAL_SOURCE:
                 head = joined
+        if head is None and (content[0] in DEAD or "死" in phrase[: max(0, phrase.rfind("".join(content)))]):
+            # "死了的小鸟", "死掉的麻雀": 死 decides (a dead animal, not a pet); the rule names 死小鸟
+            rest = [t for t in content if t not in DEAD and t not in ("了", "的", "掉", "掉了")]
+            dead = self.by_surface.get("死" + "".join(rest)) if rest else None
+            if dead is not None:
+                head = dead, "死" + "".join(rest), []
         if head is None and "的" in content:
             # "扇贝的壳", "榴莲的壳": a name said with 的 inside it is that name, when nothing else stands before it
             joined = self._head([t for t in content if t != "的"])
@@ -266,6 +284,8 @@ class Matcher:
             else:
                 how = "exact" if not prefix else "head"
                 self._accept(found, entry, surface, self._prefix_confidence(entry, surface, prefix), how)
+        elif (box := self._medicine_part(content)) is not None:
+            self._accept(found, box, content[-1], 0.8, "drug")  # "胶囊/铝板": the blister of a medicine
         elif (drug := self._drug(content)) is not None:
             self._accept(found, drug, drug.name, 0.8, "drug")
         elif len(content) > 1 and content[-1] in CONTAINERS and (drug := self._drug(content[:-1])) is not None:
@@ -355,6 +375,8 @@ class Matcher:
             if "的" in rest and rest.rsplit("的", 1)[1] not in ("", *STATE_VERBS):
                 return None  # "电动牙刷换下来的刷头": a part named after the clause is what is asked about
             head = self._head(_trim(content[:cut]))
+            if head is not None:
+                head = self._product_container(*head)  # "洁厕灵/空瓶子/冲干净了" is 洁厕灵's bottle
             if head is not None and all(t in FOOD_BRANDS or t == "的" for t in head[2]):
                 return head  # nothing, or only a brand, before the name ("老干妈的玻璃瓶/洗了")
         return None
@@ -399,6 +421,19 @@ class Matcher:
             return None
         tip = texts.MATERIAL_TIP.format(material=materials[-1], category=material.category)
         return Entry(name=surface, category=material.category, source=RULE_SOURCE, tip=tip, ref=material.ref)
+
+    def _medicine_part(self, content: list[str]) -> Entry | None:
+        """A blister or paper box after a medicine the catalogue does not pair with it ("胶囊铝板") is 药板 or 药盒."""
+        if len(content) < 2 or content[-1] not in BLISTERS | MEDICINE_BOXES:
+            return None
+        named = [t for t in content[:-1] if t != "的" and t not in MODIFIERS]
+        product = self.by_surface.get("".join(named))
+        is_drug = self._drug(named) is not None if named else False
+        if not is_drug and not (
+            product is not None and product.category == "有害垃圾" and medicine_name("".join(named))
+        ):
+            return None
+        return self.by_surface.get("药板" if content[-1] in BLISTERS else "药盒")
 
     def _drug(self, content: list[str]) -> Entry | None:
         """The 过期药品 rule for a medicine the catalogue does not name ("降压药", "吃剩的头孢")."""
@@ -508,15 +543,29 @@ class Matcher:
         found.entry, found.surface, found.confidence, found.how = entry, surface, confidence, how
         if not entry.kinds and not entry.conditions:
             return  # most names: nothing said in the phrase can pick a kind or a state
-        said = found.phrase + "|" + found.phrase.replace("了", "").replace("过", "")  # "泡了水" says 泡水
+        plain = found.phrase.replace("了", "").replace("过", "")  # "泡了水" says 泡水
+        # a quantity between a verb and its noun says the same state: "还剩点油" says 剩油, "有些油" says 有油
+        said = found.phrase + "|" + plain + "|" + plain.replace("一点", "").replace("点", "").replace("些", "")
         if entry.kinds:
             found.option = next((o for o in entry.kinds if any(w in said for w in o.words)), None)
+            if found.option is None and entry.asks_state and self._stained(found.phrase, surface):
+                found.option = next((o for o in entry.kinds if _soiled_state(o.words)), None)
             found.needs_kind = found.option is None
         if entry.conditions:
             stated = [c for c in entry.conditions if any(w in said for w in c.words)]
             non_default = [c for c in stated if not c.default]
+            if not stated and self._stained(found.phrase, surface):
+                # "沾了菜汤的泡沫箱": soiled, though not with a word the rule lists
+                stated = [c for c in entry.conditions if not c.default and _soiled_state(c.words)][:1]
             found.condition = (non_default or stated)[0] if stated else entry.default_condition
             found.condition_stated = bool(stated)
+
+    @staticmethod
+    def _stained(phrase: str, surface: str) -> bool:
+        """The phrase says the thing got dirty ("沾了菜汤"), not that it did not ("没沾上")."""
+        rest = phrase.replace(surface, "")
+        said = next((w for w in STAINED if w in rest), None)
+        return said is not None and rest[max(0, rest.find(said) - 1) : rest.find(said)] not in ("没", "不", "无")
 
     def _fallback(self, found: Found, content: list[str]) -> None:
         """No known name ends the phrase: try a homophone typo, else remember a name inside it as a hint."""
@@ -687,6 +736,11 @@ class Matcher:
                     index.setdefault(pinyin_key(surface), set()).add(surface)
             self._pinyin = index
         return self._pinyin
+
+
+def _soiled_state(words: Iterable[str]) -> bool:
+    """A rule's state words that describe the dirty state ("脏", "油")."""
+    return any(w in ("脏", "油") for w in words)
 
 
 def medicine_name(surface: str) -> bool:

@@ -33,6 +33,8 @@ _PHRASES = (
     ("就是说", " "),
     ("那什么", " "),
     ("宝子们", " "),
+    # Henan 洋瓷 is enamel (搪瓷: 洋瓷碗, 洋瓷盆, 洋瓷缸); read as 瓷 it would be ceramic and 其他垃圾
+    ("洋瓷", "搪瓷"),
     ("来着", " "),
     ("神马", "什么"),
     # 垃圾 typed by sound with the wrong characters ("塑料瓶是什么拉鸡"): 鸡 would read as food

@@ -1,0 +1,90 @@
+"""Issue #13, round 7: causes of wrong answers on items nobody on the team had typed — a peach variety's pit, Henan
+words (洋瓷 is enamel), a state said in pieces (还剩点油), soaked paper, a stain not named by the rule, a product's
+bottle before a state clause, a number that is a battery's name, 死了的 before an animal, a blister after a medicine."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.core import KnowledgeBase
+
+
+def answered(kb: KnowledgeBase, text: str) -> tuple[str, str]:
+    """(bin, source) of a one-item answer."""
+    answer = kb.answer(text)
+    assert answer.intent == "sorting" and len(answer.items) == 1, (text, answer.intent, answer.text)
+    return answer.items[0].category, answer.source
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("油桃核", "其他垃圾"),  # a nectarine is a peach: its pit is a 桃核
+        ("水蜜桃核", "其他垃圾"),
+        ("蟠桃核", "其他垃圾"),
+        ("杏子核", "其他垃圾"),
+        ("樱桃核", "厨余垃圾"),  # a cherry is no peach, though 樱桃核 ends with 桃核
+        ("海虹壳", "其他垃圾"),  # mussels are shellfish
+        ("淡菜壳", "其他垃圾"),
+    ],
+)
+def test_hard_pits_and_shells_by_kind(bundled_kb: KnowledgeBase, text: str, expected: str) -> None:
+    assert answered(bundled_kb, text)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("洋瓷碗", "可回收物"),  # Henan 洋瓷 is enamel, not ceramic
+        ("洋瓷盆", "可回收物"),
+        ("瓷碗", "其他垃圾"),
+        ("洋火", "其他垃圾"),
+        ("胰子", "其他垃圾"),
+        ("笤帚", "其他垃圾"),
+        ("茶瓶", "可回收物"),
+        ("电驴", "非生活垃圾"),
+        ("旧布衫", "可回收物"),
+    ],
+)
+def test_henan_words(bundled_kb: KnowledgeBase, text: str, expected: str) -> None:
+    assert answered(bundled_kb, text)[0] == expected
+
+
+def test_a_state_said_with_a_quantity_in_it(bundled_kb: KnowledgeBase) -> None:
+    assert answered(bundled_kb, "还剩点油的油壶")[0] == "其他垃圾"
+    assert answered(bundled_kb, "空的油壶")[0] == "可回收物"
+
+
+def test_soaked_paper_is_other_waste_but_a_wet_bin_word_is_no_state(bundled_kb: KnowledgeBase) -> None:
+    assert answered(bundled_kb, "被水泡烂的报纸")[0] == "其他垃圾"
+    assert answered(bundled_kb, "淋了雨的旧书")[0] == "其他垃圾"
+    assert answered(bundled_kb, "报纸")[0] == "可回收物"
+    assert answered(bundled_kb, "课本是干垃圾还是湿垃圾")[0] == "可回收物"  # 湿垃圾 names a bin
+
+
+def test_a_stain_the_rule_does_not_list_picks_its_soiled_state(bundled_kb: KnowledgeBase) -> None:
+    assert answered(bundled_kb, "沾了菜汤的塑料袋")[0] == "其他垃圾"
+    assert answered(bundled_kb, "装过海鲜的泡沫盒") == ("其他垃圾", "local_rules.yaml#泡沫箱")
+    assert bundled_kb.answer("塑料袋").intent == "clarify"  # no state said: still asked
+
+
+def test_a_products_bottle_before_a_state_clause(bundled_kb: KnowledgeBase) -> None:
+    assert answered(bundled_kb, "洁厕灵空瓶子冲干净了") == ("可回收物", "local_rules.yaml#洁厕灵")
+
+
+def test_a_number_that_names_a_battery(bundled_kb: KnowledgeBase) -> None:
+    assert answered(bundled_kb, "18650")[0] == "有害垃圾"
+    assert answered(bundled_kb, "１８６５０")[0] == "有害垃圾"  # full-width digits
+    assert bundled_kb.answer("2").intent != "sorting"  # a plain number is still a choice, not an item
+
+
+def test_dead_before_an_animal(bundled_kb: KnowledgeBase) -> None:
+    assert answered(bundled_kb, "死了的小鸟") == ("其他垃圾", "local_rules.yaml#死老鼠")
+    assert answered(bundled_kb, "死掉的麻雀")[0] == "其他垃圾"
+
+
+def test_poultry_carcass_thermometer_gun_and_a_blister(bundled_kb: KnowledgeBase) -> None:
+    assert answered(bundled_kb, "鸡架子")[0] == "厨余垃圾"
+    assert answered(bundled_kb, "烤鸭骨架")[0] == "厨余垃圾"
+    assert answered(bundled_kb, "坏了的额温枪")[0] == "可回收物"
+    assert answered(bundled_kb, "吃完的胶囊铝板") == ("有害垃圾", "local_rules.yaml#药板")
