@@ -92,7 +92,7 @@ LEFTOVER = Entry(
 STILL_HOLDS = frozenset("油 剩 水 汤 残留 点 一点 一些 些 液体 汁 剩油".split())
 
 
-_CATEGORY_WORDS_LONGEST_FIRST = sorted(CATEGORY_WORDS, key=len, reverse=True)
+_BIN_WORDS = re.compile("|".join(map(re.escape, sorted(CATEGORY_WORDS, key=len, reverse=True))))
 
 
 @dataclass
@@ -180,8 +180,7 @@ class Matcher:
         rest = text.replace(found.surface, "")
         soiled = any(w in rest for w in SOILED)
         if not soiled and any(w in rest for w in WET):
-            for word in _CATEGORY_WORDS_LONGEST_FIRST:
-                rest = rest.replace(word, "")  # "湿垃圾" names a bin, not a wet thing
+            rest = _without_bin_words(rest)  # "湿垃圾" names a bin, not a wet thing
         wet = not soiled and any(w in rest for w in WET) and any(m in found.surface for m in WET_TO_OTHER)
         if found.entry.category == "可回收物" and not found.entry.conditions and (soiled or wet):
             if wet or any(m in found.surface for m in SOILED_TO_OTHER):
@@ -543,29 +542,24 @@ class Matcher:
         found.entry, found.surface, found.confidence, found.how = entry, surface, confidence, how
         if not entry.kinds and not entry.conditions:
             return  # most names: nothing said in the phrase can pick a kind or a state
-        plain = found.phrase.replace("了", "").replace("过", "")  # "泡了水" says 泡水
+        phrase = _without_bin_words(found.phrase)  # "纸箱是湿垃圾吗": 湿垃圾 is a bin, not the state 湿
+        plain = phrase.replace("了", "").replace("过", "")  # "泡了水" says 泡水
         # a quantity between a verb and its noun says the same state: "还剩点油" says 剩油, "有些油" says 有油
-        said = found.phrase + "|" + plain + "|" + plain.replace("一点", "").replace("点", "").replace("些", "")
+        said = phrase + "|" + plain + "|" + plain.replace("一点", "").replace("点", "").replace("些", "")
         if entry.kinds:
-            found.option = next((o for o in entry.kinds if any(w in said for w in o.words)), None)
-            if found.option is None and entry.asks_state and self._stained(found.phrase, surface):
-                found.option = next((o for o in entry.kinds if _soiled_state(o.words)), None)
+            found.option = next((o for o in entry.kinds if any(_says(said, w) for w in o.words)), None)
+            if found.option is None and entry.asks_state:
+                state = _said_state(found.phrase, surface)
+                found.option = next((o for o in entry.kinds if state and state in o.words), None)
             found.needs_kind = found.option is None
         if entry.conditions:
-            stated = [c for c in entry.conditions if any(w in said for w in c.words)]
+            stated = [c for c in entry.conditions if any(_says(said, w) for w in c.words)]
             non_default = [c for c in stated if not c.default]
-            if not stated and self._stained(found.phrase, surface):
-                # "沾了菜汤的泡沫箱": soiled, though not with a word the rule lists
-                stated = [c for c in entry.conditions if not c.default and _soiled_state(c.words)][:1]
+            if not stated and (state := _said_state(found.phrase, surface)):
+                # "沾了菜汤的泡沫箱", "受潮的纸箱": soiled or wet, though not with a word the rule lists
+                stated = [c for c in entry.conditions if not c.default and state in c.words][:1]
             found.condition = (non_default or stated)[0] if stated else entry.default_condition
             found.condition_stated = bool(stated)
-
-    @staticmethod
-    def _stained(phrase: str, surface: str) -> bool:
-        """The phrase says the thing got dirty ("沾了菜汤"), not that it did not ("没沾上")."""
-        rest = phrase.replace(surface, "")
-        said = next((w for w in STAINED if w in rest), None)
-        return said is not None and rest[max(0, rest.find(said) - 1) : rest.find(said)] not in ("没", "不", "无")
 
     def _fallback(self, found: Found, content: list[str]) -> None:
         """No known name ends the phrase: try a homophone typo, else remember a name inside it as a hint."""
@@ -738,9 +732,39 @@ class Matcher:
         return self._pinyin
 
 
-def _soiled_state(words: Iterable[str]) -> bool:
-    """A rule's state words that describe the dirty state ("脏", "油")."""
-    return any(w in ("脏", "油") for w in words)
+def _without_bin_words(text: str) -> str:
+    """The text without the names of bins ("湿垃圾", "干垃圾"), which are no state of the item."""
+    return _BIN_WORDS.sub("，", text)
+
+
+_NEGATIONS = ("没", "不", "无", "别", "未")
+
+
+def _says(said: str, word: str) -> bool:
+    """The word is said, and not only as absent ("没淋湿", "不是塑料的"); a word that is itself a negation counts."""
+    if word not in said:
+        return False
+    if word.startswith(_NEGATIONS):
+        return True
+    at = said.find(word)
+    while at >= 0:
+        before = re.split("[，|、]", said[max(0, at - 3) : at])[-1].replace("不锈", "")  # "没沾上油"
+        if not any(n in before for n in _NEGATIONS):
+            return True
+        at = said.find(word, at + 1)
+    return False
+
+
+def _said_state(phrase: str, surface: str) -> str:
+    """ "脏" when the phrase says the thing got dirty ("沾了菜汤"), "湿" when wet ("受潮"), else "".
+
+    The rule's own state word for it ("脏", "湿") then picks its condition; "没沾上", "不湿" say the opposite.
+    """
+    rest = _without_bin_words(phrase.replace(surface, ""))
+    for state, words in (("脏", STAINED), ("湿", WET)):
+        if any(_says(rest, w) for w in words):
+            return state
+    return ""
 
 
 def medicine_name(surface: str) -> bool:

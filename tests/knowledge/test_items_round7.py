@@ -88,3 +88,24 @@ def test_poultry_carcass_thermometer_gun_and_a_blister(bundled_kb: KnowledgeBase
     assert answered(bundled_kb, "烤鸭骨架")[0] == "厨余垃圾"
     assert answered(bundled_kb, "坏了的额温枪")[0] == "可回收物"
     assert answered(bundled_kb, "吃完的胶囊铝板") == ("有害垃圾", "local_rules.yaml#药板")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("纸箱是湿垃圾吗", "可回收物"),  # 湿垃圾 names a bin (Shanghai word), not a wet box
+        ("快递箱算湿垃圾吗", "可回收物"),
+        ("受潮的纸箱", "其他垃圾"),  # wet, with a word the rule does not list
+        ("没淋湿的纸箱", "可回收物"),  # said as absent
+        ("淋湿的纸箱", "其他垃圾"),
+        ("装过生肉的泡沫箱", "其他垃圾"),
+        ("不是塑料的是陶瓷的碗", "其他垃圾"),
+        ("不锈钢勺子", "可回收物"),  # 不锈 is no negation
+    ],
+)
+def test_state_words_read_as_said(bundled_kb: KnowledgeBase, text: str, expected: str) -> None:
+    assert answered(bundled_kb, text)[0] == expected
+
+
+def test_a_stain_said_as_absent_is_no_stain(bundled_kb: KnowledgeBase) -> None:
+    assert bundled_kb.answer("没沾上油的塑料袋").intent == "clarify"  # not dirty, not said clean either: ask
