@@ -134,7 +134,7 @@ class Generaliser:
         self.food_part_set = frozenset(_words(data.get("food_parts")))
         self.part_sizes = sorted({len(p) for p in self.food_part_set}, reverse=True)
         self.special_parts: list[tuple[tuple[str, ...], tuple[str, ...], Rule]] = []
-        for key in ("hard_parts", "big_bones"):
+        for key in ("hard_parts", "big_bones", "wrapper_parts"):
             if data.get(key):
                 section = data[key]
                 self.special_parts.append((_words(section["words"]), _words(section["parts"]), _rule(section, key)))
@@ -252,11 +252,11 @@ class Generaliser:
         return None
 
     def _special(self, suffix: str) -> Guess | None:
-        """Hard shells, big pits and big bones: food words whose part is not food waste."""
+        """Hard shells, big pits, big bones and wrappers: food words whose part is not food waste."""
         for words, parts, rule in self.special_parts:
             for part in parts:
-                if suffix.endswith(part) and suffix[: -len(part)] in words:
-                    return Guess(rule, suffix, len(suffix))
+                if suffix.endswith(part) and suffix[: -len(part)].removesuffix("的") in words:
+                    return Guess(rule, suffix, len(suffix))  # "果冻壳", "火腿肠的皮"
         return None
 
     def _ending(self, text: str) -> Guess | None:

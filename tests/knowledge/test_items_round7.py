@@ -109,3 +109,18 @@ def test_state_words_read_as_said(bundled_kb: KnowledgeBase, text: str, expected
 
 def test_a_stain_said_as_absent_is_no_stain(bundled_kb: KnowledgeBase) -> None:
     assert bundled_kb.answer("没沾上油的塑料袋").intent == "clarify"  # not dirty, not said clean either: ask
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("果冻壳", "其他垃圾"),  # the plastic cup, not the jelly
+        ("果冻杯", "其他垃圾"),
+        ("火腿肠的皮", "其他垃圾"),
+        ("果冻", "厨余垃圾"),  # the food itself
+        ("火腿肠", "厨余垃圾"),
+        ("青口的壳", "其他垃圾"),  # a hard part said with 的
+    ],
+)
+def test_wrappers_of_packaged_food_are_not_food(bundled_kb: KnowledgeBase, text: str, expected: str) -> None:
+    assert answered(bundled_kb, text)[0] == expected
