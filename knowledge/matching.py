@@ -712,6 +712,10 @@ class Matcher:
                 return None  # a real word ("柿子") is not a typo of another ("石子")
             names = index.get(pinyin_key(typed), set())
             names = {n for n in names if len(n) == size and sum(a != b for a, b in zip(n, typed, strict=True)) <= 1}
+            if not names and size >= 3:
+                # front and back nasals, flat and curled tongue, n and l: typed by ear, often in a Henan accent
+                names = self._fuzzy_index().get(fuzzy_key(pinyin_key(typed)), set())
+                names = {n for n in names if len(n) == size and sum(a != b for a, b in zip(n, typed, strict=True)) == 1}
             if not names:
                 continue
             ranked = sorted(sorted(names), key=lambda n: -base_frequency(n))
@@ -722,6 +726,16 @@ class Matcher:
             return self.by_surface[top], top, typed
         return None
 
+    def _fuzzy_index(self) -> dict[str, set[str]]:
+        fuzzy: dict[str, set[str]] | None = getattr(self, "_fuzzy", None)
+        if fuzzy is None:
+            fuzzy = {}
+            for key, names in self._pinyin_index().items():
+                if len(names) and len(next(iter(names))) >= 3:
+                    fuzzy.setdefault(fuzzy_key(key), set()).update(names)
+            self._fuzzy = fuzzy
+        return fuzzy
+
     def _pinyin_index(self) -> dict[str, set[str]]:
         if self._pinyin is None:
             index: dict[str, set[str]] = {}
@@ -730,6 +744,26 @@ class Matcher:
                     index.setdefault(pinyin_key(surface), set()).add(surface)
             self._pinyin = index
         return self._pinyin
+
+
+_FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("l", "n"))
+_FUZZY_FINALS = (("ing", "in"), ("eng", "en"), ("ang", "an"))
+
+
+def fuzzy_key(key: str) -> str:
+    """A pinyin key with the sounds residents often mix up merged ("jing" = "jin", "sheng" = "sen", "lai" = "nai")."""
+    out = []
+    for syllable in key.split(" "):
+        for long, short in _FUZZY_INITIALS:
+            if syllable.startswith(long):
+                syllable = short + syllable[len(long) :]
+                break
+        for long, short in _FUZZY_FINALS:
+            if syllable.endswith(long):
+                syllable = syllable[: -len(long)] + short
+                break
+        out.append(syllable)
+    return " ".join(out)
 
 
 def _without_bin_words(text: str) -> str:

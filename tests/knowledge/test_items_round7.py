@@ -124,3 +124,15 @@ def test_a_stain_said_as_absent_is_no_stain(bundled_kb: KnowledgeBase) -> None:
 )
 def test_wrappers_of_packaged_food_are_not_food(bundled_kb: KnowledgeBase, text: str, expected: str) -> None:
     assert answered(bundled_kb, text)[0] == expected
+
+
+def test_a_typo_by_ear_with_a_mixed_up_nasal(bundled_kb: KnowledgeBase) -> None:
+    assert answered(bundled_kb, "卫生经") == ("其他垃圾", "local_rules.yaml#卫生巾")  # jing typed for jin
+
+
+def test_fuzzy_key_merges_the_sounds_residents_mix_up() -> None:
+    from knowledge.matching import fuzzy_key
+
+    assert fuzzy_key("wei sheng jing") == fuzzy_key("wei sheng jin") == "wei sen jin"
+    assert fuzzy_key("liu lan") == fuzzy_key("niu nang")
+    assert fuzzy_key("su liao ping") != fuzzy_key("su liao bing")  # other consonants stay apart
