@@ -317,8 +317,12 @@ class Matcher:
         if entry.source == LOCAL_SOURCE:
             return entry, surface, prefix
         plain = self.by_surface.get(surface[:-1]) if surface.endswith("子") else None
-        if plain is not None and plain.source == LOCAL_SOURCE and plain.category != entry.category:
-            return plain, surface[:-1], prefix  # "塑料袋子" is 塑料袋
+        if (
+            plain is not None
+            and plain.source == LOCAL_SOURCE
+            and (plain.category != entry.category or plain.conditions or plain.kinds)
+        ):
+            return plain, surface[:-1], prefix  # "塑料袋子" is 塑料袋; "快递盒子" reads 快递盒's states (湿透了)
         for cut in range(1, len(surface) - 1):
             local = self.by_surface.get(surface[cut:])
             if local is None or local.source != LOCAL_SOURCE:
@@ -375,6 +379,7 @@ class Matcher:
                 return None  # "电动牙刷换下来的刷头": a part named after the clause is what is asked about
             head = self._head(_trim(content[:cut]))
             if head is not None:
+                head = self._local_over_imported(*head)  # "快递盒子/湿透了" reads 快递盒's states
                 head = self._product_container(*head)  # "洁厕灵/空瓶子/冲干净了" is 洁厕灵's bottle
             if head is not None and all(t in FOOD_BRANDS or t == "的" for t in head[2]):
                 return head  # nothing, or only a brand, before the name ("老干妈的玻璃瓶/洗了")

@@ -136,3 +136,9 @@ def test_fuzzy_key_merges_the_sounds_residents_mix_up() -> None:
     assert fuzzy_key("wei sheng jing") == fuzzy_key("wei sheng jin") == "wei sen jin"
     assert fuzzy_key("liu lan") == fuzzy_key("niu nang")
     assert fuzzy_key("su liao ping") != fuzzy_key("su liao bing")  # other consonants stay apart
+
+
+def test_an_imported_zi_spelling_of_a_local_rule_reads_its_states(bundled_kb: KnowledgeBase) -> None:
+    # the imported list's 快递盒子 (可回收物, no states) is local 快递纸箱's 快递盒 + 子: the local rule reads 湿透了
+    assert answered(bundled_kb, "快递盒子湿透了") == ("其他垃圾", "local_rules.yaml#快递纸箱")
+    assert answered(bundled_kb, "快递盒子") == ("可回收物", "local_rules.yaml#快递纸箱")
