@@ -50,11 +50,72 @@ _WHERE = re.compile(r"^(?:里面|里头|里边|上面|上头|外面|表面)")
 _DEGREE = re.compile(r"^(?:很|挺|特别|非常|比较|蛮|贼|老|可|都|也|已经|还是|还)+")
 _STATE_WORDS = frozenset("干净 脏 湿 干 空 满 破 碎 旧 新 油 潮 黏 粘 臭 干干净净 脏兮兮 湿漉漉 油乎乎".split())
 _CUES = ("回收", "卖", "桶", "垃圾", "扔", "丢", "放哪", "怎么处理")
-_CHOICE = re.compile(r"^(?:第)?[0-9一二两三四五六七八九十]+(?:个|种|项|号)?$")
-_NONE_OF_THEM = frozenset(
-    ["都不是", "都不对", "都不像", "不是", "不对", "没有", "都没有", "哪个都不是", "别的", "其他的"]
-)
+_CHOICE = re.compile(r"^(?:第)?(?P<n>[0-9]+|[一二两三四五六七八九十壹贰叁肆伍]+)(?:个|种|项|号|条|类)?$")
 _NUMBERS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_NUMBERS.update({"壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5})
+# What stands around a choice, "都不是" or "不知道" in a reply ("我选二", "应该是第二个吧", "2 谢谢", "都不是啊"):
+# opinion and choosing words, acknowledgements, thanks, address terms and particles. Removed before reading it.
+_REPLY_NOISE = re.compile(
+    r"选项|选择|答案|应该是|应该|估计是|估计|可能是|可能|大概是|大概|感觉是|感觉|我觉得是|我觉得|好像是|好像"
+    r"|我选|我要|就选|选|就是|还是|那就|那个|这个|那种|这种|好的|好吧|好|嗯嗯|嗯|哦|噢|谢谢|谢了|谢啦|多谢|收到|ok"
+    r"|师傅|老师|大姐|姐姐|大哥|哥哥|阿姨|叔叔|亲|就|吧|呀|啊|哈|呢|啦|吗|的|我|俺|了|[，、\s]"
+)
+# A position said instead of a number: the first or the last option.
+_FIRST = frozenset(["前面", "前一个", "前面那个", "上面", "上面那个", "上一个", "前者", "头一个", "第一种"])
+_LAST = frozenset(
+    ["后面", "后一个", "后面那个", "下面", "下面那个", "下一个", "后者", "最后", "最后一个", "最后那个", "最后一种"]
+)
+LAST = -1  # choice_number's answer for "后面那个": the last of however many options were offered
+_NONE_OF_THEM_RE = re.compile(
+    r"^(?:以上|上面|上边|这些|这几个|这几种|这两个|这两种|这俩|两个|两种|三个|哪个|哪种|哪一个|哪一种|一个)?"
+    r"(?:都|全|全都|也)(?:不是|不对|不像|不符合|不行|没有|对不上)$"
+    r"|^不是(?:这|那)?(?:些|几个|几种|两个|两种|俩|个|种|样|上面)?$|^不对$|^没有$|^别的$|^其他的?$|^其它的?$"
+    r"|^没有(?:合适|对|一样)的?$"
+)
+_DONT_KNOW_RE = re.compile(
+    r"^(?:也|还|真|确实|实在)?(?:不知道|不清楚|不确定|不懂|不晓得|搞不清楚?|分不清楚?|看不出来?|说不好|说不清楚?|不记得)"
+    r"(?:是)?(?:哪种|哪个|哪一种|哪一个|什么|什么样|哪类|哪一类)?$|^(?:都有|随便|都可能|两种都有)$"
+)
+
+
+def _reply_core(norm: str) -> str:
+    """A reply with its noise removed ("我选二吧" → "二", "都不是啊" → "都不是")."""
+    return _REPLY_NOISE.sub("", norm.replace(" ", ""))
+
+
+def choice_number(norm: str) -> int | None:
+    """The option a reply picks ("2", "第二个", "我选二", "2 谢谢", "应该是第一种吧"), LAST for "后面那个", None when the
+    reply is no choice ("2号电池", "一次性的")."""
+    said = norm.replace(" ", "")
+    if said in _FIRST:
+        return 1
+    if said in _LAST:
+        return LAST
+    core = _reply_core(said)
+    if core in _FIRST:
+        return 1
+    if core in _LAST:
+        return LAST
+    match = _CHOICE.match(core)
+    if match is None or len(core) > 6:
+        return None
+    n = match["n"]
+    if n.isdigit():
+        return int(n)
+    if len(n) == 1:
+        return _NUMBERS[n]
+    return 10 + _NUMBERS.get(n[1], 0) if n[0] == "十" else None  # "十一"; "二三" is no number
+
+
+def none_of_them(norm: str) -> bool:
+    """ "都不是", "两个都不是啊", "以上都不是", "不是这些": none of the options offered fits."""
+    return bool(_NONE_OF_THEM_RE.match(_reply_core(norm)))
+
+
+def dont_know(norm: str) -> bool:
+    """ "不知道", "我也不知道是哪种", "分不清": the resident cannot tell which kind it is."""
+    core = _REPLY_NOISE.sub("", norm.replace(" ", ""))
+    return bool(_DONT_KNOW_RE.match(core))
 
 
 def kind_choices(entry: Entry) -> list[Choice]:
@@ -159,9 +220,9 @@ def which_item() -> Answer:
 
 
 def is_choice_reply(text: str) -> bool:
-    """ "2", "第一个", "都不是": a reply to a clarifying question, never a question of its own."""
+    """ "2", "第一个", "我选二", "都不是啊": a reply to a clarifying question, never a question of its own."""
     norm = normalize(text).replace(" ", "")
-    return bool(_CHOICE.match(norm)) or norm in _NONE_OF_THEM
+    return bool(norm) and (choice_number(norm) is not None or none_of_them(norm))
 
 
 NOT_OFFERED_SOURCE = "reask:no_choices"
@@ -194,9 +255,9 @@ def reask(kb: KnowledgeBase, pending: dict[str, Any], text: str) -> Answer | Non
     norm = normalize(text).replace(" ", "")
     if entry is None or not entry.kinds:
         return None
-    if norm in _NONE_OF_THEM:
+    if none_of_them(norm):
         lead = texts.REASK_NONE
-    elif _CHOICE.match(norm):
+    elif choice_number(norm) is not None:
         lead = texts.REASK_RANGE.format(n=len(entry.kinds))
     else:
         return None

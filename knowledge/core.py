@@ -11,15 +11,20 @@ from knowledge import texts
 from knowledge.answer import Answer, Choice, ItemAnswer
 from knowledge.catalogue import LOCAL_SOURCE, RULE_SOURCE, Entry, Option
 from knowledge.context import (
+    LAST,
+    choice_number,
     corrected,
+    dont_know,
     follow_up,
     kind_choices,
+    none_of_them,
     points_at_nothing,
     split_area,
     which_item,
 )
 from knowledge.lexicon import (
     ACKS,
+    ADDRESS_TERMS,
     CATEGORY_WORDS,
     FILLER,
     GOODBYES,
@@ -89,25 +94,14 @@ _PLAN_ONLY = re.compile(
 # FAQs about a consequence asked together with an item: answered first, the item's bin after it
 _FAQ_WITH_ITEM = frozenset({"fines"})
 _PLAN_WORD = re.compile("利用率|回收率|覆盖率|普及率|使用率|处理率|满意度|参与度|指标|方案")
-_NUMBERS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5"}
-# what may stand around the number of a choice reply ("第二个", "选1吧"); "一次性的" holds a numeral but is a word
-_CHOICE_FILLER = frozenset("第个种项号类选吧就是的呀啊嗯那")
 _LATIN = re.compile(r"[a-z]{2}")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9]*")
-_NONE_OF_THEM = frozenset(["都不是", "都不对", "都不像", "哪个都不是", "两个都不是", "不是这两种"])
-_DONT_KNOW = frozenset(["不知道", "不清楚", "不确定", "不懂", "都有", "随便", "不晓得", "搞不清", "看不出来"])
 
 
-def _choice_digits(norm: str) -> str:
-    """The number of a choice reply ("第二个" → "2"), or "" when the numerals belong to words ("一次性的")."""
-    digits = "".join(_NUMBERS.get(ch, ch) for ch in norm if ch.isdigit() or ch in _NUMBERS)
-    rest = {ch for ch in norm if not (ch.isdigit() or ch in _NUMBERS)}
-    return digits if rest <= _CHOICE_FILLER else ""
-
-
-def _dont_know(norm: str) -> bool:
-    """ "不知道", "我也不知道", "真不清楚啊": the resident cannot tell which kind it is."""
-    return norm.lstrip("我俺也还真是就").rstrip("啊呀哎诶了呢") in _DONT_KNOW
+def _picked(norm: str, offered: int) -> int | None:
+    """The 1-based option a reply picks among `offered` (0 or beyond them when out of range), None for no number."""
+    n = choice_number(norm)
+    return offered if n == LAST else n
 
 
 _ACKS_LONGEST_FIRST = sorted(ACKS | THANKS, key=len, reverse=True)
@@ -115,9 +109,13 @@ _ACK_CHARS = frozenset("".join(_ACKS_LONGEST_FIRST))  # a character outside ever
 _THANKING = ("谢", "thank", "thx", "3q")
 
 
+_ADDRESS = re.compile("|".join(ADDRESS_TERMS))
+_ACK_PARTICLES = re.compile("[啊呀哈嘛呢啦哒嘞哦噢喔哇呐哟吖 ，、.]")
+
+
 def _only_acks(text: str) -> bool:
-    """True for "哈哈哈 中", "好嘞好嘞": nothing but acknowledgements."""
-    rest = text.replace(" ", "").replace("，", "").replace("、", "")
+    """True for "哈哈哈 中", "好嘞好嘞", "谢谢师傅", "好哒～": nothing but acknowledgements, thanks and address terms."""
+    rest = _ACK_PARTICLES.sub("", _ADDRESS.sub("", text)) if len(text) > 1 else text
     if not _ACK_CHARS.issuperset(rest):
         return False  # most messages: one set check instead of a replace per acknowledgement word
     for word in _ACKS_LONGEST_FIRST:
@@ -303,7 +301,7 @@ class KnowledgeBase:
         if option is not None:
             item = self._item_for_option(entry, option, query, area, confidence=0.95)
             return Answer("sorting", self._item_text(item, entry, area, kind=option), 0.95, item.source, [item])
-        if _dont_know(norm):
+        if dont_know(norm):
             lines = [texts.NOT_SURE_KIND] + [f"· {o.label} → {_bin(o.category)}" for o in entry.kinds]
             item = ItemAnswer(
                 entry.name, query, entry.category, "种类未说明，按最谨慎的投法", None, _source(entry), 0.8
@@ -437,22 +435,22 @@ class KnowledgeBase:
         options = [str(c) for c in pending.get("options") or []]
         query = str(pending.get("query") or "")
         norm = _PARTICLES.sub("", normalize(text))
-        digits = _choice_digits(norm)
+        number = _picked(norm, len(options)) if norm else None
         chosen = None
-        if norm and len(norm) <= 4 and digits and digits[0].isdigit():
-            if not 1 <= int(digits[0]) <= len(options):  # "3" after two choices: ask again
+        if number is not None:
+            if not 1 <= number <= len(options):  # "3" after two choices: ask again
                 again = self._guess(Found(query=query, phrase=query, guesses=tuple(options)))
                 again.text = texts.REASK_RANGE.format(n=len(options)) + "\n" + again.text
                 return again
-            chosen = options[int(digits[0]) - 1]
+            chosen = options[number - 1]
         elif (named := _asked_category(norm)) in options:
             chosen = named
         if chosen is None:
-            if norm in _NONE_OF_THEM:  # "都不是": ask again, with how to describe it, never the generic reply
+            if none_of_them(norm):  # "都不是": ask again, with how to describe it, never the generic reply
                 again = self._guess(Found(query=query, phrase=query, guesses=tuple(options)))
                 again.text = texts.REASK_NONE + "\n" + again.text
                 return again
-            if _dont_know(norm):
+            if dont_know(norm):
                 text = texts.UNKNOWN_ITEM.format(query=query) + texts.GENERAL_RULE
                 return Answer("unknown", text, 0.0, "fallback", extra={"unknown": [query]})
             return None
@@ -559,9 +557,9 @@ class KnowledgeBase:
         named = best[3] if best is not None and best[0] > 0 else None
         if named is not None and "号" in norm:
             return named  # "2号的" after 哪种电池 is a battery size an option names, not choice 2
-        digits = _choice_digits(norm)
-        if norm and len(norm) <= 4 and digits.isdigit() and 1 <= int(digits) <= len(options):
-            return options[int(digits) - 1]  # "10" of two options is out of range, not option 1
+        number = _picked(norm, len(options)) if norm else None
+        if number is not None and 1 <= number <= len(options):
+            return options[number - 1]  # "10" of two options is out of range, not option 1
         if named is not None:
             return named
         for option in options:

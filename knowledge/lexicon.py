@@ -185,7 +185,15 @@ ACKS: frozenset[str] = _words(
     """
     哈哈 哈哈哈 哈哈哈哈 嘿嘿 呵呵 中 中中 中嘞 好嘞 嗯 嗯呢 哦哦 噢噢 明白 可以 厉害 棒 赞 真棒 👍
     好 好的 好滴 嗯嗯 行 知道了 懂了 了解 明白了 收到 ok okay 行嘞 中啊 妥 妥了
+    okk okkk 好哒 得 得了 晓得 晓得了 知道 懂 明白 对 对对 是的 嗯呐 嗯哪 学到了 学会了 记住了 记下了 原来如此 原来是这样
+    这样 好吧 行吧 中吧 那好 可以的 没问题 我去扔 我去扔了 去扔了 那我去扔了
     """
+)
+# Address terms said with an acknowledgement or thanks ("谢谢师傅", "好的老师", "收到 谢谢大姐"): they add nothing.
+ADDRESS_TERMS: tuple[str, ...] = tuple(
+    """
+    小姐姐 小哥哥 小助手 机器人 师傅 老师 大姐 姐姐 大哥 哥哥 阿姨 叔叔 大爷 大妈 美女 帅哥 同志 老铁 客服 亲亲 亲 姐 哥 宝
+    """.split()
 )
 IDENTITY: frozenset[str] = _words(
     """

@@ -1,0 +1,78 @@
+"""Issue #13 §2 round 7 in a conversation: choices, "none of them" and acknowledgements said the many ways residents
+say them; none reaches the staff queue or the generic reply."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.db import transaction
+from bot.dialogue import Dialogue
+from knowledge.models import Unanswered
+from tests.support.dialog import say
+
+
+@pytest.fixture
+def dialogue(factory: sessionmaker[Session], settings: Settings) -> Dialogue:
+    return Dialogue(factory, settings)
+
+
+def queued(factory: sessionmaker[Session]) -> list[str]:
+    with transaction(factory) as session:
+        return list(session.scalars(select(Unanswered.text)))
+
+
+@pytest.mark.parametrize(
+    ("said", "bin_"),
+    [
+        ("我选二", "有害垃圾"),
+        ("应该是第二个吧", "有害垃圾"),
+        ("2 谢谢", "有害垃圾"),
+        ("好的 选2", "有害垃圾"),
+        ("后面那个", "有害垃圾"),  # the last option, whatever its number
+        ("前一个", "其他垃圾"),
+        ("就第一个", "其他垃圾"),
+    ],
+)
+def test_a_choice_with_words_around_it(
+    dialogue: Dialogue, factory: sessionmaker[Session], said: str, bin_: str
+) -> None:
+    asked = say(dialogue, "电池扔哪")
+    assert asked.answer is not None and asked.answer.intent == "clarify"
+    reply = say(dialogue, said)
+    assert reply.answer is not None and [i.category for i in reply.answer.items] == [bin_], reply.text
+    assert queued(factory) == []
+
+
+@pytest.mark.parametrize("said", ["都不是啊", "两个都不是", "以上都不是", "不是这些", "哪个都不是呀"])
+def test_none_of_them_in_other_words_asks_again(dialogue: Dialogue, factory: sessionmaker[Session], said: str) -> None:
+    say(dialogue, "骨头扔哪")
+    reply = say(dialogue, said)
+    assert reply.answer is not None and reply.answer.intent == "clarify", reply.text
+    assert reply.answer.choices  # the options again, not the generic reply
+    assert queued(factory) == []
+
+
+def test_a_choice_in_words_with_no_question_open_is_not_queued(
+    dialogue: Dialogue, factory: sessionmaker[Session]
+) -> None:
+    say(dialogue, "易拉罐扔哪")
+    reply = say(dialogue, "我选二")
+    assert reply.answer is not None and reply.answer.intent != "sorting"
+    assert queued(factory) == []
+
+
+@pytest.mark.parametrize(
+    "said", ["谢谢师傅", "行 晓得了", "好的 知道啦", "好哒", "收到 谢谢大姐", "好的老师", "哦 好吧", "学到了", "得嘞"]
+)
+def test_acknowledgements_keep_the_item_and_reach_no_queue(
+    dialogue: Dialogue, factory: sessionmaker[Session], said: str
+) -> None:
+    say(dialogue, "塑料袋扔哪")
+    ack = say(dialogue, said)
+    assert ack.answer is not None and ack.answer.intent == "smalltalk", ack.text
+    assert queued(factory) == []
+    later = say(dialogue, "有油的")  # the item talked about before the acknowledgement is still the context
+    assert later.answer is not None and [i.category for i in later.answer.items] == ["其他垃圾"]

@@ -1,0 +1,51 @@
+"""Issue #13 §2 round 7: replies to a question said with words around them, acknowledgements with address terms."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.context import LAST, choice_number, dont_know, is_choice_reply, none_of_them
+from knowledge.core import KnowledgeBase
+
+
+@pytest.mark.parametrize(
+    ("said", "number"),
+    [
+        ("2", 2),
+        ("第二个", 2),
+        ("我选二", 2),
+        ("应该是第二个吧", 2),
+        ("2谢谢", 2),
+        ("选第一个", 1),
+        ("壹", 1),
+        ("后面那个", LAST),
+        ("前一个", 1),
+        ("十一", 11),
+        ("一次性的", None),  # a word holding a numeral
+        ("2号电池", None),
+        ("两个都不是", None),
+        ("中", None),
+    ],
+)
+def test_choice_number(said: str, number: int | None) -> None:
+    assert choice_number(said) == number
+
+
+def test_none_of_them_and_dont_know() -> None:
+    assert all(none_of_them(t) for t in ("都不是", "都不是啊", "两个都不是", "以上都不是", "不是这些", "哪个都不是呀"))
+    assert not any(none_of_them(t) for t in ("不是电池", "都是", "不是干电池是纽扣电池"))
+    assert all(dont_know(t) for t in ("不知道", "我也不知道是哪种", "分不清", "看不出来"))
+    assert not dont_know("不知道电池扔哪")
+    assert is_choice_reply("我选二") and is_choice_reply("都不是啊") and not is_choice_reply("电池")
+
+
+@pytest.mark.parametrize(
+    "said", ["谢谢师傅", "行 晓得了", "好的 知道啦", "好哒", "收到 谢谢大姐", "好的老师", "学到了", "原来如此", "okk"]
+)
+def test_acknowledgements_with_address_terms_are_smalltalk(kb: KnowledgeBase, said: str) -> None:
+    assert kb.answer(said).intent == "smalltalk"
+
+
+@pytest.mark.parametrize("said", ["好的那电池呢", "谢谢 那塑料瓶呢", "师傅电池扔哪"])
+def test_an_acknowledgement_with_a_question_is_answered(kb: KnowledgeBase, said: str) -> None:
+    assert kb.answer(said).intent in ("sorting", "clarify")
