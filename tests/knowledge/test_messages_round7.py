@@ -49,3 +49,17 @@ def test_acknowledgements_with_address_terms_are_smalltalk(kb: KnowledgeBase, sa
 @pytest.mark.parametrize("said", ["好的那电池呢", "谢谢 那塑料瓶呢", "师傅电池扔哪"])
 def test_an_acknowledgement_with_a_question_is_answered(kb: KnowledgeBase, said: str) -> None:
     assert kb.answer(said).intent in ("sorting", "clarify")
+
+
+@pytest.mark.parametrize(
+    ("said", "bin_"),
+    [
+        ("没油的塑料袋扔哪", "可回收物"),  # 油 is said, but denied
+        ("不干净的塑料袋", "其他垃圾"),  # not the imported name 干净的塑料袋
+        ("不太脏的塑料袋", "可回收物"),
+        ("塑料袋有点油", "其他垃圾"),
+        ("外卖盒不脏", "可回收物"),
+    ],
+)
+def test_a_denied_state_says_the_other_state(kb: KnowledgeBase, said: str, bin_: str) -> None:
+    assert [i.category for i in kb.answer(said).items] == [bin_]
