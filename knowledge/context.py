@@ -244,7 +244,11 @@ def remember(answer: Answer) -> dict[str, str] | None:
     if answer.pending is not None:
         return {"query": str(answer.pending.get("query") or answer.pending.get("entry") or "")}
     if answer.intent == "sorting" and answer.items:
+        if answer.extra.get("about"):  # "那遥控器的呢" about 电池: the battery again, not 遥控器的电池 from now on
+            return {"query": str(answer.extra["about"])}
         item = answer.items[-1]
+        if answer.extra.get("owner"):  # "袋子呢" after 薯片: the bag now, and "那外包装呢" next is the crisps' again
+            return {"query": item.query or item.name, "owner": str(answer.extra["owner"])}
         return {"query": item.query or item.name}
     return None
 
@@ -294,13 +298,17 @@ def follow_up(
         answer = kb.answer(candidate, area=area, city=city)
         if len(answer.items) <= 1 and answer.intent in ("sorting", "clarify") and _about(answer, named):
             answer.extra["follow_up"] = candidate
+            if state:
+                answer.extra["about"] = named  # a state said of it: the item stays what it was called
             return answer
     whole = _with_parts(kb, normalize(query))
-    only_names = rest != norm and not any(c in norm for c in (*_CUES, "怎么", "哪"))  # "珍珠呢", not "塑料袋咋整"
+    # "珍珠呢", "珍珠" (a part the item's rule lists, said bare), not "塑料袋咋整"
+    only_names = (rest != norm or len(norm) <= 4) and not any(c in norm for c in (*_CUES, "怎么", "哪"))
     if whole is not None and only_names and part_named(kb.matcher.by_surface[whole], rest) is not None:
         answer = kb.answer(f"{whole}里的{rest}", area=area, city=city)  # "奶茶(杯)" then "珍珠呢": its 厨余 part
         if answer.intent == "sorting":
             answer.extra["follow_up"] = f"{whole}里的{rest}"
+            answer.extra["owner"] = whole
             for item in answer.items:  # remembered as "奶茶的杯子", so "珍珠呢" next is still about the milk tea
                 item.query = item.query if item.query.startswith(whole) else f"{whole}的{item.query}"
             return answer
@@ -310,8 +318,13 @@ def follow_up(
         if told is not None and told.intent == "sorting":
             told.extra["follow_up"] = f"{query}里的{rest}"
             return told
-    if pointing and rest.rstrip("的") in PART_NOUNS:
-        candidates = [query + rest.rstrip("的"), f"{query}的{rest}"]
+    describing = False
+    owner = str(last.get("owner") or "")  # the item whose part was the last answer
+    if (pointing or rest == norm) and rest.rstrip("的") in PART_NOUNS:  # "那袋子呢", or a bare "袋子", "皮"
+        noun = rest.rstrip("的")
+        candidates = [query + noun, f"{query}的{rest}"]
+        if owner:  # "橘子" then "皮" then "籽": the orange's seeds, not the peel's
+            candidates[:0] = [owner + noun, f"{owner}的{noun}"]
         stem = _without_vessel(query)
         if stem:  # "外卖盒" then "那袋子呢": the take-away's bag (外卖袋子), not a bag of the box
             candidates.append(stem + rest.rstrip("的"))
@@ -319,7 +332,10 @@ def follow_up(
         candidates = [query + norm]  # "是可回收的吗", "能卖钱吗", "扔哪" about the item just named
     elif alone.intent in ("smalltalk", "command", "faq", "policy"):
         return None
+    elif _WHERE.match(norm) and alone.intent == "unknown" and not alone.items and alone.pending is None:
+        candidates = [query + rest, f"{query}里的{rest}"]  # "里面的土呢" after 花盆: 花盆土, what is in it
     elif _describes(rest, alone):
+        describing = True  # a state or kind of the item: the item stays the context, without it
         candidates = [f"{query}，{rest}"]  # conditions said in another clause count ("塑料袋，有油的")
         if rest.endswith("的"):
             candidates.insert(0, rest + query)  # "装过农药的" + 瓶子: one thing described, not two items
@@ -331,6 +347,10 @@ def follow_up(
             continue  # a follow-up is about the one item talked about, never a list
         if answer.intent in ("sorting", "clarify") and _about(answer, query if query in candidate else candidate):
             answer.extra["follow_up"] = candidate
+            if describing:
+                answer.extra["about"] = query
+            elif candidate.endswith(rest.rstrip("的")) and rest.rstrip("的") in PART_NOUNS:
+                answer.extra["owner"] = owner or query
             return answer
     if alone.items or alone.pending is not None:
         return None  # "骨头呢" after 电池 is a new question, not 电池骨头

@@ -76,3 +76,36 @@ def test_acknowledgements_keep_the_item_and_reach_no_queue(
     assert queued(factory) == []
     later = say(dialogue, "有油的")  # the item talked about before the acknowledgement is still the context
     assert later.answer is not None and [i.category for i in later.answer.items] == ["其他垃圾"]
+
+
+def bins(dialogue: Dialogue, text: str) -> list[str]:
+    reply = say(dialogue, text)
+    assert reply.answer is not None and reply.answer.intent == "sorting", (text, reply.text)
+    return [i.category for i in reply.answer.items]
+
+
+def test_a_kind_said_in_a_follow_up_does_not_stick_to_the_item(dialogue: Dialogue) -> None:
+    say(dialogue, "电池扔哪")
+    assert bins(dialogue, "手机的") == ["有害垃圾"]
+    assert bins(dialogue, "那遥控器的呢") == ["其他垃圾"]
+    assert bins(dialogue, "纽扣的呢") == ["有害垃圾"]  # a button cell, not "纽扣的遥控器的电池"
+
+
+def test_a_state_changed_back(dialogue: Dialogue) -> None:
+    say(dialogue, "塑料袋扔哪")
+    assert bins(dialogue, "有油的") == ["其他垃圾"]
+    assert bins(dialogue, "那没油的呢") == ["可回收物"]
+
+
+def test_bare_part_words_after_an_item(dialogue: Dialogue) -> None:
+    assert bins(dialogue, "奶茶扔哪") == ["其他垃圾"]
+    assert bins(dialogue, "珍珠") == ["厨余垃圾"]  # the milk tea's pearls, not a pearl necklace
+    assert bins(dialogue, "橘子扔哪") == ["厨余垃圾"]
+    reply = say(dialogue, "皮")
+    assert reply.answer is not None and [i.query for i in reply.answer.items] == ["橘子皮"]
+
+
+def test_what_is_inside_the_item(dialogue: Dialogue) -> None:
+    say(dialogue, "花盆扔哪")
+    assert bins(dialogue, "陶瓷的") == ["其他垃圾"]
+    assert bins(dialogue, "里面的土呢") == ["其他垃圾"]
