@@ -137,12 +137,13 @@ _AREA_LATER = {
     "rural": re.compile(
         r"^(?P<who>(?:我|我们|咱|咱们)(?:家)?(?:就)?(?:住|是|在)?(?:在)?|(?:家)?住(?:在)?|老家(?:的|在)?)?"
         r"(?:[\u4e00-\u9fff]{1,4}(?:镇|乡)(?:的|上)?[，\s]*)?"
-        r"(?:农村|乡下|村里|村上|村民|村(?![长委支干])|庄上|庄里)"
+        r"(?:农村|乡下|村里头|村里边|村里|村上|村民|村(?![长委支干])|庄上|庄里)"
         r"(?:的|人|里|里头|里边|这边|这儿)*"
     ),
 }
-# A sorting question after the village ("村里头的塑料瓶扔哪") asks where the resident lives, unlike "村里的大喇叭说啥".
-_SORTING_ASKED = ("扔", "丢", "桶", "放哪", "搁哪", "倒哪", "往哪")
+# A sorting question after the village ("村里头的塑料瓶扔哪", "村里收废品的收不收易拉罐") asks where the resident lives,
+# unlike "村里的大喇叭说啥".
+_SORTING_ASKED = ("扔", "丢", "桶", "放哪", "搁哪", "倒哪", "往哪", "收不收", "回收", "怎么处理", "怎么弄", "怎么整")
 
 
 def split_area(norm: str) -> tuple[str | None, str]:
@@ -320,6 +321,9 @@ def follow_up(
             return told
     describing = False
     owner = str(last.get("owner") or "")  # the item whose part was the last answer
+    said_part = _part_said(rest)
+    if said_part:  # "用完了，空罐子" after 杀虫剂: the spray's can, not any can
+        rest, pointing = said_part, True
     if (pointing or rest == norm) and rest.rstrip("的") in PART_NOUNS:  # "那袋子呢", or a bare "袋子", "皮"
         noun = rest.rstrip("的")
         candidates = [query + noun, f"{query}的{rest}"]
@@ -379,6 +383,22 @@ _VESSELS = (
     "罐",
     "桶",
 )
+
+
+_EMPTIED = re.compile(r"^(?:空的|空|旧的|剩下的|剩的|那个|这个)")
+_USED_UP = re.compile(
+    r"^(?:已经|都|也)?(?:用完|用光|喝完|吃完|空了|没了|没有了|洗过|洗干净|洗了|冲过|冲干净|倒了|倒掉了)"
+)
+
+
+def _part_said(rest: str) -> str:
+    """The part noun of a reply that says a state and names a part ("用完了，空罐子" → 罐子, "空瓶子" → 瓶子), or ""."""
+    clauses = [c for c in rest.split("，") if c]
+    kept = [c for c in clauses if not _USED_UP.match(c)]  # "药吃完了" names an item: not only a state
+    if len(kept) != 1 or (len(clauses) == 1 and not _EMPTIED.match(kept[0])):
+        return ""
+    noun = _EMPTIED.sub("", kept[0])
+    return noun if noun in PART_NOUNS else ""
 
 
 def _without_vessel(query: str) -> str:

@@ -143,6 +143,16 @@ def _asked_category(norm: str) -> str | None:
 
 _CATEGORY_WORDS_LONGEST_FIRST = sorted(CATEGORY_WORDS, key=len, reverse=True)
 _ANY_CATEGORY_WORD = re.compile("|".join(map(re.escape, _CATEGORY_WORDS_LONGEST_FIRST)))
+# "旧床垫能扔其他垃圾桶吗": a bin after a placing verb is where the item would go, not an item ("其他垃圾桶" is a
+# name in the imported list); the bin's category word stays for the yes/no question.
+_BIN_AS_PLACE = re.compile(
+    r"(?<=[扔放丢倒投装进到在入])(" + "|".join(_CATEGORY_WORDS_LONGEST_FIRST) + r")(?:的)?(?:垃圾)?(?:桶|箱)(?:子)?"
+)
+# "洗衣液用光了 桶扔哪", "牛奶喝完了，盒子呢": the container of the product just used up.
+_USED_UP_CONTAINER = re.compile(
+    r"^(?![我你他她它咱])(?P<product>[\u4e00-\u9fff]{1,10}?)(?:用光|用完|喝完|吃完|没)了?(?:以后|之后)?[，\s]*(?:那个|这个|剩下的|剩的)?"
+    r"(?P<container>瓶子|罐子|盒子|袋子|桶|瓶|罐|盒|袋)(?P<question>(?![\u4e00-\u9fff]{0,1}[子盖]).*)$"
+)
 _LIST_WORDS = re.compile("、|分别|各|都|还有|以及|和|跟")  # a list of items, not a story before one question
 _GUESS_SOURCE = "model:ngram"  # a clarifying question from the n-gram fallback: an FAQ or the plan may answer better
 
@@ -207,6 +217,10 @@ class KnowledgeBase:
         if _LATIN.search(norm) and not self._latin_is_named(norm):
             norm = self._read_pinyin(norm)  # "suliaoping", "kou zhao reng na"
         norm = corrected(norm)  # "不是干电池，是纽扣电池": the item meant
+        if "桶" in norm or "箱" in norm:
+            norm = _BIN_AS_PLACE.sub(r"\1", norm)
+        if (used_up := _USED_UP_CONTAINER.match(norm)) is not None:
+            norm = "".join(used_up.group("product", "container", "question"))
         said_area, rest = split_area(norm)
         if said_area is not None:  # "我住村里，剩饭怎么弄": answer for that area, and remember it
             answer = self.answer(rest, area=said_area, city=city)

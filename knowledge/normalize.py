@@ -102,6 +102,8 @@ def _english(match: re.Match[str]) -> str:
 
 
 _SPACES = re.compile(r"\s+")
+# A numbered list ("1.易拉罐 2.烟头 3.剩菜", "1、电池；2、灯管"): the numbers only separate the items.
+_NUMBERED = re.compile(r"(?:^|(?<=[\s，、;；]))[1-9][.、)）:：]\s*(?=[\u4e00-\u9fff])")
 _CJK_GAP = re.compile(r"([\u4e00-\u9fff]+) (?=([\u4e00-\u9fff]+))")
 # a run is two or more Chinese characters, after a number if any ("5号电池", "84消毒液")
 _CJK_LIST = re.compile(r"(?:^|(?<= ))[0-9]*[\u4e00-\u9fff]{2,}(?: [0-9]*[\u4e00-\u9fff]{2,}){2,}(?=$| )")
@@ -139,6 +141,8 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
         for phrase, replacement in _PHRASES:
             if phrase in text:
                 text = text.replace(phrase, replacement)
+    if _NUMBERED.search(text) is not None and len(_NUMBERED.findall(text)) >= 2:
+        text = re.sub(r"\s*[，;；]+[\s，;；]*", "，", _NUMBERED.sub("，", text))
     text = _KEEP.sub(" ", text)
     text = _SEP.sub("，", text)
     text = _SPACES.sub(" ", text).strip()

@@ -109,3 +109,10 @@ def test_what_is_inside_the_item(dialogue: Dialogue) -> None:
     say(dialogue, "花盆扔哪")
     assert bins(dialogue, "陶瓷的") == ["其他垃圾"]
     assert bins(dialogue, "里面的土呢") == ["其他垃圾"]
+
+
+def test_the_empty_can_of_the_spray_just_named(dialogue: Dialogue) -> None:
+    assert bins(dialogue, "杀虫剂扔哪") == ["有害垃圾"]
+    assert bins(dialogue, "用完了 空罐子") == ["有害垃圾"]  # its can, not any can (可回收物)
+    assert bins(dialogue, "农药扔哪") == ["有害垃圾"]
+    assert bins(dialogue, "空瓶子呢") == ["有害垃圾"]

@@ -63,3 +63,23 @@ def test_an_acknowledgement_with_a_question_is_answered(kb: KnowledgeBase, said:
 )
 def test_a_denied_state_says_the_other_state(kb: KnowledgeBase, said: str, bin_: str) -> None:
     assert [i.category for i in kb.answer(said).items] == [bin_]
+
+
+@pytest.mark.parametrize(
+    ("said", "bins_"),
+    [
+        ("1.易拉罐 2.烟头 3.剩菜 分别是什么垃圾", ["可回收物", "其他垃圾", "厨余垃圾"]),  # a numbered list
+        ("旧床垫能扔其他垃圾桶吗", ["大件垃圾"]),  # the bin is where it would go, not an item
+        ("洗衣液用光了 桶扔哪", ["可回收物"]),  # the product's container
+        ("药吃完了 瓶子呢", ["有害垃圾"]),
+        ("杀虫剂用完了罐子扔哪", ["有害垃圾"]),
+    ],
+)
+def test_message_shapes(kb: KnowledgeBase, said: str, bins_: list[str]) -> None:
+    assert [i.category for i in kb.answer(said).items] == bins_
+
+
+def test_a_village_said_before_a_collection_question(kb: KnowledgeBase) -> None:
+    answer = kb.answer("村里头收废品的收不收易拉罐")
+    assert [i.category for i in answer.items] == ["可回收物"] and answer.items[0].rural is not None
+    assert kb.answer("村里的垃圾车几点来").extra.get("area") is None  # about the village, not where one lives
