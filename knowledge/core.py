@@ -153,6 +153,11 @@ _USED_UP_CONTAINER = re.compile(
     r"^(?![我你他她它咱])(?P<product>[\u4e00-\u9fff]{1,10}?)(?:用光|用完|喝完|吃完|没)了?(?:以后|之后)?[，\s]*(?:那个|这个|剩下的|剩的)?"
     r"(?P<container>瓶子|罐子|盒子|袋子|桶|瓶|罐|盒|袋)(?P<question>(?![\u4e00-\u9fff]{0,1}[子盖]).*)$"
 )
+# "生蚝吃完的壳子", "螃蟹吃剩的壳": the part of the food just eaten.
+_EATEN_PART = re.compile(
+    r"^(?![我你他她它咱])(?P<food>[\u4e00-\u9fff]{1,6}?)(?:吃完|吃剩|剥下来|剥下|啃完|啃剩)了?(?:以后|之后)?(?:的|剩下的)"
+    r"(?P<part>壳子|壳|皮|核|籽|骨头|刺)(?P<question>.*)$"
+)
 _LIST_WORDS = re.compile("、|分别|各|都|还有|以及|和|跟")  # a list of items, not a story before one question
 _GUESS_SOURCE = "model:ngram"  # a clarifying question from the n-gram fallback: an FAQ or the plan may answer better
 
@@ -221,6 +226,8 @@ class KnowledgeBase:
             norm = _BIN_AS_PLACE.sub(r"\1", norm)
         if (used_up := _USED_UP_CONTAINER.match(norm)) is not None:
             norm = "".join(used_up.group("product", "container", "question"))
+        elif (eaten := _EATEN_PART.match(norm)) is not None:
+            norm = "".join(eaten.group("food", "part", "question"))
         said_area, rest = split_area(norm)
         if said_area is not None:  # "我住村里，剩饭怎么弄": answer for that area, and remember it
             answer = self.answer(rest, area=said_area, city=city)

@@ -34,6 +34,13 @@ _PHRASES = (
     ("那什么", " "),
     ("宝子们", " "),
     ("来着", " "),
+    # washing said other ways ("冲过水的外卖盒", "涮干净了"): the words the local rules' states list
+    ("用水冲过", "洗过"),
+    ("冲过水", "洗过"),
+    ("冲过了", "洗过了"),
+    ("涮过", "洗过"),
+    ("涮干净", "洗干净"),
+    ("刷干净", "洗干净"),
     ("神马", "什么"),
     # 垃圾 typed by sound with the wrong characters ("塑料瓶是什么拉鸡"): 鸡 would read as food
     ("拉鸡", "垃圾"),
@@ -45,6 +52,7 @@ _PHRASES = (
 )
 _ANY_PHRASE = re.compile("|".join(re.escape(phrase) for phrase, _ in _PHRASES))
 _LATIN_TONES = re.compile(r"[\u00c0-\u024f]")
+_TONE_NUMBERS = re.compile(r"(?<=[aeiouvngr])[1-5](?=\s|$|[a-z])")
 _LATIN = re.compile(r"[a-z\u00c0-\u024f]")
 
 
@@ -134,6 +142,8 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
         text = _emoji(text)
     if _LATIN.search(text) is not None:  # most messages are Chinese only and skip both
         text = _LATIN_TONES.sub(_detone, text)
+        if len(_TONE_NUMBERS.findall(text)) >= 2:  # "jiu4 bao4 zhi3": pinyin with tone numbers
+            text = _TONE_NUMBERS.sub("", text)
         if _ENGLISH_RE is not None:
             text = _ENGLISH_RE.sub(_english, text)
     text = text.translate(_DIALECT)

@@ -6,6 +6,7 @@ import pytest
 
 from knowledge.context import LAST, choice_number, dont_know, is_choice_reply, none_of_them
 from knowledge.core import KnowledgeBase
+from knowledge.normalize import normalize
 
 
 @pytest.mark.parametrize(
@@ -83,3 +84,20 @@ def test_a_village_said_before_a_collection_question(kb: KnowledgeBase) -> None:
     answer = kb.answer("村里头收废品的收不收易拉罐")
     assert [i.category for i in answer.items] == ["可回收物"] and answer.items[0].rural is not None
     assert kb.answer("村里的垃圾车几点来").extra.get("area") is None  # about the village, not where one lives
+
+
+@pytest.mark.parametrize(
+    ("said", "bin_"),
+    [
+        ("生蚝吃完的壳子是不是厨余", "其他垃圾"),  # the oyster's shell, not a question about 厨余
+        ("螃蟹吃剩的壳扔哪", "厨余垃圾"),
+        ("jiu4 bao4 zhi3", "可回收物"),  # pinyin with tone numbers
+        ("冲过水的外卖打包盒", "可回收物"),  # washed, said another way
+    ],
+)
+def test_more_message_shapes(kb: KnowledgeBase, said: str, bin_: str) -> None:
+    assert [i.category for i in kb.answer(said).items] == [bin_]
+
+
+def test_tone_numbers_leave_model_numbers_alone() -> None:
+    assert normalize("cr2032") == "cr2032" and normalize("n95口罩") == "n95口罩"
