@@ -37,7 +37,7 @@ _AREA_CLAUSE = {
 _POINTING = re.compile(
     r"^(?:里面的|里头的|里边的|那它的|它们的|那要是|那如果|那个|这个|它的|那它|要是|如果|那么|刚才说的|刚才问的|刚才的|刚刚的|刚才|刚刚|那|这|它)+"
 )
-_TRAILING = re.compile(r"(?:呢|吗|嘛|啊|呀|咧|么|的话)+$")
+_TRAILING = re.compile(r"(?:以后|之后|的时候|呢|吗|嘛|啊|呀|咧|么|的话)+$")
 # Parts and packaging of the item just named: with it they name another item ("薯片" + "袋子").
 PART_NOUNS = frozenset(
     """

@@ -322,7 +322,7 @@ class KnowledgeBase:
         if option is not None:
             item = self._item_for_option(entry, option, query, area, confidence=0.95)
             return Answer("sorting", self._item_text(item, entry, area, kind=option), 0.95, item.source, [item])
-        if dont_know(norm):
+        if dont_know(norm.replace(query, "").replace(entry.name, "")):  # "我也不知道是啥电池"
             lines = [texts.NOT_SURE_KIND] + [f"· {o.label} → {_bin(o.category)}" for o in entry.kinds]
             item = ItemAnswer(
                 entry.name, query, entry.category, "种类未说明，按最谨慎的投法", None, _source(entry), 0.8
@@ -665,8 +665,8 @@ def _kind_said_apart(found: Sequence[Found]) -> Sequence[Found]:
     item = asking[0]
     assert item.entry is not None
     for other in found:
-        if other is item:
-            continue
+        if other is item or (other.explicit_separator and other.answered):
+            continue  # "剩菜、骨头、鱼刺": a listed item of its own, not the kind of the bone
         option = next((o for o in item.entry.kinds for w in o.words if w in other.phrase), None)
         if option is None:
             continue

@@ -34,6 +34,7 @@ _PHRASES = (
     ("那什么", " "),
     ("宝子们", " "),
     ("来着", " "),
+    ("本身", ""),  # "那充电宝本身呢": the thing itself
     # washing said other ways ("冲过水的外卖盒", "涮干净了"): the words the local rules' states list
     ("用水冲过", "洗过"),
     ("冲过水", "洗过"),

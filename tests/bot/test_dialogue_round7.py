@@ -116,3 +116,11 @@ def test_the_empty_can_of_the_spray_just_named(dialogue: Dialogue) -> None:
     assert bins(dialogue, "用完了 空罐子") == ["有害垃圾"]  # its can, not any can (可回收物)
     assert bins(dialogue, "农药扔哪") == ["有害垃圾"]
     assert bins(dialogue, "空瓶子呢") == ["有害垃圾"]
+
+
+def test_follow_ups_said_with_time_words_and_unknown_kinds(dialogue: Dialogue) -> None:
+    assert bins(dialogue, "纸箱扔哪") == ["可回收物"]
+    assert bins(dialogue, "湿了") == ["其他垃圾"]
+    assert bins(dialogue, "那干了以后呢") == ["可回收物"]  # was the generic reply
+    say(dialogue, "电池扔哪")
+    assert bins(dialogue, "我也不知道是啥电池") == ["有害垃圾"]  # the safest bin, not the same question again

@@ -101,3 +101,14 @@ def test_more_message_shapes(kb: KnowledgeBase, said: str, bin_: str) -> None:
 
 def test_tone_numbers_leave_model_numbers_alone() -> None:
     assert normalize("cr2032") == "cr2032" and normalize("n95口罩") == "n95口罩"
+
+
+def test_a_listed_item_is_not_the_kind_of_another(kb: KnowledgeBase) -> None:
+    answer = kb.answer("这些东西一起扔行吗：剩菜、骨头、鱼刺")
+    assert answer.intent == "clarify"  # which bone: 鱼刺 is an item of the list, not the bone's kind
+    assert [i.category for i in answer.items] == ["厨余垃圾", "厨余垃圾"]
+    assert [i.category for i in kb.answer("电池扔哪 是充电的").items] == ["有害垃圾"]  # a kind said apart still is
+
+
+def test_the_thing_itself(kb: KnowledgeBase) -> None:
+    assert [i.category for i in kb.answer("充电宝本身扔哪").items] == ["有害垃圾"]
