@@ -111,6 +111,7 @@ def _english(match: re.Match[str]) -> str:
 
 
 _SPACES = re.compile(r"\s+")
+_DOTS = re.compile(r"[.·]{2,}")
 # A numbered list ("1.易拉罐 2.烟头 3.剩菜", "1、电池；2、灯管"): the numbers only separate the items.
 _NUMBERED = re.compile(r"(?:^|(?<=[\s，、;；]))[1-9][.、)）:：]\s*(?=[\u4e00-\u9fff])")
 _CJK_GAP = re.compile(r"([\u4e00-\u9fff]+) (?=([\u4e00-\u9fff]+))")
@@ -155,6 +156,8 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
     if _NUMBERED.search(text) is not None and len(_NUMBERED.findall(text)) >= 2:
         text = re.sub(r"\s*[，;；]+[\s，;；]*", "，", _NUMBERED.sub("，", text))
     text = _KEEP.sub(" ", text)
+    if ".." in text:
+        text = _DOTS.sub(" ", text)  # "嗯……旧拖把": an ellipsis is a pause
     text = _SEP.sub("，", text)
     text = _SPACES.sub(" ", text).strip()
     if text.count(" ") >= 2 and (listed := _CJK_LIST.search(text)) is not None and _names_only(listed.group()):

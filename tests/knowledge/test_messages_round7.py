@@ -112,3 +112,8 @@ def test_a_listed_item_is_not_the_kind_of_another(kb: KnowledgeBase) -> None:
 
 def test_the_thing_itself(kb: KnowledgeBase) -> None:
     assert [i.category for i in kb.answer("充电宝本身扔哪").items] == ["有害垃圾"]
+
+
+@pytest.mark.parametrize(("said", "query"), [("师傅 狗粮扔哪", "狗粮"), ("嗯……旧拖把咋弄", "旧拖把")])
+def test_address_terms_and_pauses_are_not_part_of_the_name(kb: KnowledgeBase, said: str, query: str) -> None:
+    assert [i.query for i in kb.answer(said).items] == [query]
