@@ -115,12 +115,20 @@ _ACK_PARTICLES = re.compile("[啊呀哈嘛呢啦哒嘞哦噢喔哇呐哟吖 ，�
 
 def _only_acks(text: str) -> bool:
     """True for "哈哈哈 中", "好嘞好嘞", "谢谢师傅", "好哒～": nothing but acknowledgements, thanks and address terms."""
-    rest = _ACK_PARTICLES.sub("", _ADDRESS.sub("", text)) if len(text) > 1 else text
+    if not text.strip():
+        return False
+    plain = _ADDRESS.sub("", text).replace(" ", "").replace("，", "").replace("、", "")
+    # with its particles ("谢啦", "嗯呢" are words of the lists), then without them ("好哒", "知道啦")
+    return _all_acks(plain) or (len(text) > 1 and _all_acks(_ACK_PARTICLES.sub("", plain)))
+
+
+def _all_acks(rest: str) -> bool:
+    """True when `rest` is made of acknowledgement and thanks words only (and is empty after removing them)."""
     if not _ACK_CHARS.issuperset(rest):
         return False  # most messages: one set check instead of a replace per acknowledgement word
     for word in _ACKS_LONGEST_FIRST:
         rest = rest.replace(word, "")
-    return not rest and bool(text.strip())
+    return not rest
 
 
 def _source(entry: Entry) -> str:

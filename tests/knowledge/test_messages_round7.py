@@ -41,7 +41,20 @@ def test_none_of_them_and_dont_know() -> None:
 
 
 @pytest.mark.parametrize(
-    "said", ["谢谢师傅", "行 晓得了", "好的 知道啦", "好哒", "收到 谢谢大姐", "好的老师", "学到了", "原来如此", "okk"]
+    "said",
+    [
+        "谢谢师傅",
+        "行 晓得了",
+        "好的 知道啦",
+        "好哒",
+        "收到 谢谢大姐",
+        "好的老师",
+        "学到了",
+        "原来如此",
+        "okk",
+        "谢啦",
+        "嗯呢",
+    ],
 )
 def test_acknowledgements_with_address_terms_are_smalltalk(kb: KnowledgeBase, said: str) -> None:
     assert kb.answer(said).intent == "smalltalk"
