@@ -37,7 +37,7 @@ _AREA_CLAUSE = {
 _POINTING = re.compile(
     r"^(?:里面的|里头的|里边的|那它的|它们的|那要是|那如果|那个|这个|它的|那它|要是|如果|那么|刚才说的|刚才问的|刚才的|刚刚的|刚才|刚刚|那|这|它)+"
 )
-_TRAILING = re.compile(r"(?:呢|吗|嘛|啊|呀|咧|么|的话)+$")
+_TRAILING = re.compile(r"(?:以后|之后|的时候|呢|吗|嘛|啊|呀|咧|么|的话)+$")
 # Parts and packaging of the item just named: with it they name another item ("薯片" + "袋子").
 PART_NOUNS = frozenset(
     """
@@ -50,11 +50,72 @@ _WHERE = re.compile(r"^(?:里面|里头|里边|上面|上头|外面|表面)")
 _DEGREE = re.compile(r"^(?:很|挺|特别|非常|比较|蛮|贼|老|可|都|也|已经|还是|还)+")
 _STATE_WORDS = frozenset("干净 脏 湿 干 空 满 破 碎 旧 新 油 潮 黏 粘 臭 干干净净 脏兮兮 湿漉漉 油乎乎".split())
 _CUES = ("回收", "卖", "桶", "垃圾", "扔", "丢", "放哪", "怎么处理")
-_CHOICE = re.compile(r"^(?:第)?[0-9一二两三四五六七八九十]+(?:个|种|项|号)?$")
-_NONE_OF_THEM = frozenset(
-    ["都不是", "都不对", "都不像", "不是", "不对", "没有", "都没有", "哪个都不是", "别的", "其他的"]
-)
+_CHOICE = re.compile(r"^(?:第)?(?P<n>[0-9]+|[一二两三四五六七八九十壹贰叁肆伍]+)(?:个|种|项|号|条|类)?$")
 _NUMBERS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_NUMBERS.update({"壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5})
+# What stands around a choice, "都不是" or "不知道" in a reply ("我选二", "应该是第二个吧", "2 谢谢", "都不是啊"):
+# opinion and choosing words, acknowledgements, thanks, address terms and particles. Removed before reading it.
+_REPLY_NOISE = re.compile(
+    r"选项|选择|答案|应该是|应该|估计是|估计|可能是|可能|大概是|大概|感觉是|感觉|我觉得是|我觉得|好像是|好像"
+    r"|我选|我要|就选|选|就是|还是|那就|那个|这个|那种|这种|好的|好吧|好|嗯嗯|嗯|哦|噢|谢谢|谢了|谢啦|多谢|收到|ok"
+    r"|师傅|老师|大姐|姐姐|大哥|哥哥|阿姨|叔叔|亲|就|吧|呀|啊|哈|呢|啦|吗|的|我|俺|了|[，、\s]"
+)
+# A position said instead of a number: the first or the last option.
+_FIRST = frozenset(["前面", "前一个", "前面那个", "上面", "上面那个", "上一个", "前者", "头一个", "第一种"])
+_LAST = frozenset(
+    ["后面", "后一个", "后面那个", "下面", "下面那个", "下一个", "后者", "最后", "最后一个", "最后那个", "最后一种"]
+)
+LAST = -1  # choice_number's answer for "后面那个": the last of however many options were offered
+_NONE_OF_THEM_RE = re.compile(
+    r"^(?:以上|上面|上边|这些|这几个|这几种|这两个|这两种|这俩|两个|两种|三个|哪个|哪种|哪一个|哪一种|一个)?"
+    r"(?:都|全|全都|也)(?:不是|不对|不像|不符合|不行|没有|对不上)$"
+    r"|^不是(?:这|那)?(?:些|几个|几种|两个|两种|俩|个|种|样|上面)?$|^不对$|^没有$|^别的$|^其他的?$|^其它的?$"
+    r"|^没有(?:合适|对|一样)的?$"
+)
+_DONT_KNOW_RE = re.compile(
+    r"^(?:也|还|真|确实|实在)?(?:不知道|不清楚|不确定|不懂|不晓得|搞不清楚?|分不清楚?|看不出来?|说不好|说不清楚?|不记得)"
+    r"(?:是)?(?:哪种|哪个|哪一种|哪一个|什么|什么样|哪类|哪一类)?$|^(?:都有|随便|都可能|两种都有)$"
+)
+
+
+def _reply_core(norm: str) -> str:
+    """A reply with its noise removed ("我选二吧" → "二", "都不是啊" → "都不是")."""
+    return _REPLY_NOISE.sub("", norm.replace(" ", ""))
+
+
+def choice_number(norm: str) -> int | None:
+    """The option a reply picks ("2", "第二个", "我选二", "2 谢谢", "应该是第一种吧"), LAST for "后面那个", None when the
+    reply is no choice ("2号电池", "一次性的")."""
+    said = norm.replace(" ", "")
+    if said in _FIRST:
+        return 1
+    if said in _LAST:
+        return LAST
+    core = _reply_core(said)
+    if core in _FIRST:
+        return 1
+    if core in _LAST:
+        return LAST
+    match = _CHOICE.match(core)
+    if match is None or len(core) > 6:
+        return None
+    n = match["n"]
+    if n.isdigit():
+        return int(n)
+    if len(n) == 1:
+        return _NUMBERS[n]
+    return 10 + _NUMBERS.get(n[1], 0) if n[0] == "十" else None  # "十一"; "二三" is no number
+
+
+def none_of_them(norm: str) -> bool:
+    """ "都不是", "两个都不是啊", "以上都不是", "不是这些": none of the options offered fits."""
+    return bool(_NONE_OF_THEM_RE.match(_reply_core(norm)))
+
+
+def dont_know(norm: str) -> bool:
+    """ "不知道", "我也不知道是哪种", "分不清": the resident cannot tell which kind it is."""
+    core = _REPLY_NOISE.sub("", norm.replace(" ", ""))
+    return bool(_DONT_KNOW_RE.match(core))
 
 
 def kind_choices(entry: Entry) -> list[Choice]:
@@ -76,12 +137,13 @@ _AREA_LATER = {
     "rural": re.compile(
         r"^(?P<who>(?:我|我们|咱|咱们)(?:家)?(?:就)?(?:住|是|在)?(?:在)?|(?:家)?住(?:在)?|老家(?:的|在)?)?"
         r"(?:[\u4e00-\u9fff]{1,4}(?:镇|乡)(?:的|上)?[，\s]*)?"
-        r"(?:农村|乡下|村里|村上|村民|村(?![长委支干])|庄上|庄里)"
+        r"(?:农村|乡下|村里头|村里边|村里|村上|村民|村(?![长委支干])|庄上|庄里)"
         r"(?:的|人|里|里头|里边|这边|这儿)*"
     ),
 }
-# A sorting question after the village ("村里头的塑料瓶扔哪") asks where the resident lives, unlike "村里的大喇叭说啥".
-_SORTING_ASKED = ("扔", "丢", "桶", "放哪", "搁哪", "倒哪", "往哪")
+# A sorting question after the village ("村里头的塑料瓶扔哪", "村里收废品的收不收易拉罐") asks where the resident lives,
+# unlike "村里的大喇叭说啥".
+_SORTING_ASKED = ("扔", "丢", "桶", "放哪", "搁哪", "倒哪", "往哪", "收不收", "回收", "怎么处理", "怎么弄", "怎么整")
 
 
 def split_area(norm: str) -> tuple[str | None, str]:
@@ -159,9 +221,9 @@ def which_item() -> Answer:
 
 
 def is_choice_reply(text: str) -> bool:
-    """ "2", "第一个", "都不是": a reply to a clarifying question, never a question of its own."""
+    """ "2", "第一个", "我选二", "都不是啊": a reply to a clarifying question, never a question of its own."""
     norm = normalize(text).replace(" ", "")
-    return bool(_CHOICE.match(norm)) or norm in _NONE_OF_THEM
+    return bool(norm) and (choice_number(norm) is not None or none_of_them(norm))
 
 
 NOT_OFFERED_SOURCE = "reask:no_choices"
@@ -183,7 +245,11 @@ def remember(answer: Answer) -> dict[str, str] | None:
     if answer.pending is not None:
         return {"query": str(answer.pending.get("query") or answer.pending.get("entry") or "")}
     if answer.intent == "sorting" and answer.items:
+        if answer.extra.get("about"):  # "那遥控器的呢" about 电池: the battery again, not 遥控器的电池 from now on
+            return {"query": str(answer.extra["about"])}
         item = answer.items[-1]
+        if answer.extra.get("owner"):  # "袋子呢" after 薯片: the bag now, and "那外包装呢" next is the crisps' again
+            return {"query": item.query or item.name, "owner": str(answer.extra["owner"])}
         return {"query": item.query or item.name}
     return None
 
@@ -194,9 +260,9 @@ def reask(kb: KnowledgeBase, pending: dict[str, Any], text: str) -> Answer | Non
     norm = normalize(text).replace(" ", "")
     if entry is None or not entry.kinds:
         return None
-    if norm in _NONE_OF_THEM:
+    if none_of_them(norm):
         lead = texts.REASK_NONE
-    elif _CHOICE.match(norm):
+    elif choice_number(norm) is not None:
         lead = texts.REASK_RANGE.format(n=len(entry.kinds))
     else:
         return None
@@ -233,13 +299,17 @@ def follow_up(
         answer = kb.answer(candidate, area=area, city=city)
         if len(answer.items) <= 1 and answer.intent in ("sorting", "clarify") and _about(answer, named):
             answer.extra["follow_up"] = candidate
+            if state:
+                answer.extra["about"] = named  # a state said of it: the item stays what it was called
             return answer
     whole = _with_parts(kb, normalize(query))
-    only_names = rest != norm and not any(c in norm for c in (*_CUES, "怎么", "哪"))  # "珍珠呢", not "塑料袋咋整"
+    # "珍珠呢", "珍珠" (a part the item's rule lists, said bare), not "塑料袋咋整"
+    only_names = (rest != norm or len(norm) <= 4) and not any(c in norm for c in (*_CUES, "怎么", "哪"))
     if whole is not None and only_names and part_named(kb.matcher.by_surface[whole], rest) is not None:
         answer = kb.answer(f"{whole}里的{rest}", area=area, city=city)  # "奶茶(杯)" then "珍珠呢": its 厨余 part
         if answer.intent == "sorting":
             answer.extra["follow_up"] = f"{whole}里的{rest}"
+            answer.extra["owner"] = whole
             for item in answer.items:  # remembered as "奶茶的杯子", so "珍珠呢" next is still about the milk tea
                 item.query = item.query if item.query.startswith(whole) else f"{whole}的{item.query}"
             return answer
@@ -249,8 +319,16 @@ def follow_up(
         if told is not None and told.intent == "sorting":
             told.extra["follow_up"] = f"{query}里的{rest}"
             return told
-    if pointing and rest.rstrip("的") in PART_NOUNS:
-        candidates = [query + rest.rstrip("的"), f"{query}的{rest}"]
+    describing = False
+    owner = str(last.get("owner") or "")  # the item whose part was the last answer
+    said_part = _part_said(rest)
+    if said_part:  # "用完了，空罐子" after 杀虫剂: the spray's can, not any can
+        rest, pointing = said_part, True
+    if (pointing or rest == norm) and rest.rstrip("的") in PART_NOUNS:  # "那袋子呢", or a bare "袋子", "皮"
+        noun = rest.rstrip("的")
+        candidates = [query + noun, f"{query}的{rest}"]
+        if owner:  # "橘子" then "皮" then "籽": the orange's seeds, not the peel's
+            candidates[:0] = [owner + noun, f"{owner}的{noun}"]
         stem = _without_vessel(query)
         if stem:  # "外卖盒" then "那袋子呢": the take-away's bag (外卖袋子), not a bag of the box
             candidates.append(stem + rest.rstrip("的"))
@@ -258,7 +336,10 @@ def follow_up(
         candidates = [query + norm]  # "是可回收的吗", "能卖钱吗", "扔哪" about the item just named
     elif alone.intent in ("smalltalk", "command", "faq", "policy"):
         return None
+    elif _WHERE.match(norm) and alone.intent == "unknown" and not alone.items and alone.pending is None:
+        candidates = [query + rest, f"{query}里的{rest}"]  # "里面的土呢" after 花盆: 花盆土, what is in it
     elif _describes(rest, alone):
+        describing = True  # a state or kind of the item: the item stays the context, without it
         candidates = [f"{query}，{rest}"]  # conditions said in another clause count ("塑料袋，有油的")
         if rest.endswith("的"):
             candidates.insert(0, rest + query)  # "装过农药的" + 瓶子: one thing described, not two items
@@ -270,6 +351,10 @@ def follow_up(
             continue  # a follow-up is about the one item talked about, never a list
         if answer.intent in ("sorting", "clarify") and _about(answer, query if query in candidate else candidate):
             answer.extra["follow_up"] = candidate
+            if describing:
+                answer.extra["about"] = query
+            elif candidate.endswith(rest.rstrip("的")) and rest.rstrip("的") in PART_NOUNS:
+                answer.extra["owner"] = owner or query
             return answer
     if alone.items or alone.pending is not None:
         return None  # "骨头呢" after 电池 is a new question, not 电池骨头
@@ -298,6 +383,22 @@ _VESSELS = (
     "罐",
     "桶",
 )
+
+
+_EMPTIED = re.compile(r"^(?:空的|空|旧的|剩下的|剩的|那个|这个)")
+_USED_UP = re.compile(
+    r"^(?:已经|都|也)?(?:用完|用光|喝完|吃完|空了|没了|没有了|洗过|洗干净|洗了|冲过|冲干净|倒了|倒掉了)"
+)
+
+
+def _part_said(rest: str) -> str:
+    """The part noun of a reply that says a state and names a part ("用完了，空罐子" → 罐子, "空瓶子" → 瓶子), or ""."""
+    clauses = [c for c in rest.split("，") if c]
+    kept = [c for c in clauses if not _USED_UP.match(c)]  # "药吃完了" names an item: not only a state
+    if len(kept) != 1 or (len(clauses) == 1 and not _EMPTIED.match(kept[0])):
+        return ""
+    noun = _EMPTIED.sub("", kept[0])
+    return noun if noun in PART_NOUNS else ""
 
 
 def _without_vessel(query: str) -> str:

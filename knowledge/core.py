@@ -11,15 +11,20 @@ from knowledge import texts
 from knowledge.answer import Answer, Choice, ItemAnswer
 from knowledge.catalogue import LOCAL_SOURCE, RULE_SOURCE, Entry, Option
 from knowledge.context import (
+    LAST,
+    choice_number,
     corrected,
+    dont_know,
     follow_up,
     kind_choices,
+    none_of_them,
     points_at_nothing,
     split_area,
     which_item,
 )
 from knowledge.lexicon import (
     ACKS,
+    ADDRESS_TERMS,
     CATEGORY_WORDS,
     FILLER,
     GOODBYES,
@@ -89,25 +94,14 @@ _PLAN_ONLY = re.compile(
 # FAQs about a consequence asked together with an item: answered first, the item's bin after it
 _FAQ_WITH_ITEM = frozenset({"fines"})
 _PLAN_WORD = re.compile("利用率|回收率|覆盖率|普及率|使用率|处理率|满意度|参与度|指标|方案")
-_NUMBERS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5"}
-# what may stand around the number of a choice reply ("第二个", "选1吧"); "一次性的" holds a numeral but is a word
-_CHOICE_FILLER = frozenset("第个种项号类选吧就是的呀啊嗯那")
 _LATIN = re.compile(r"[a-z]{2}")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9]*")
-_NONE_OF_THEM = frozenset(["都不是", "都不对", "都不像", "哪个都不是", "两个都不是", "不是这两种"])
-_DONT_KNOW = frozenset(["不知道", "不清楚", "不确定", "不懂", "都有", "随便", "不晓得", "搞不清", "看不出来"])
 
 
-def _choice_digits(norm: str) -> str:
-    """The number of a choice reply ("第二个" → "2"), or "" when the numerals belong to words ("一次性的")."""
-    digits = "".join(_NUMBERS.get(ch, ch) for ch in norm if ch.isdigit() or ch in _NUMBERS)
-    rest = {ch for ch in norm if not (ch.isdigit() or ch in _NUMBERS)}
-    return digits if rest <= _CHOICE_FILLER else ""
-
-
-def _dont_know(norm: str) -> bool:
-    """ "不知道", "我也不知道", "真不清楚啊": the resident cannot tell which kind it is."""
-    return norm.lstrip("我俺也还真是就").rstrip("啊呀哎诶了呢") in _DONT_KNOW
+def _picked(norm: str, offered: int) -> int | None:
+    """The 1-based option a reply picks among `offered` (0 or beyond them when out of range), None for no number."""
+    n = choice_number(norm)
+    return offered if n == LAST else n
 
 
 _ACKS_LONGEST_FIRST = sorted(ACKS | THANKS, key=len, reverse=True)
@@ -115,14 +109,26 @@ _ACK_CHARS = frozenset("".join(_ACKS_LONGEST_FIRST))  # a character outside ever
 _THANKING = ("谢", "thank", "thx", "3q")
 
 
+_ADDRESS = re.compile("|".join(ADDRESS_TERMS))
+_ACK_PARTICLES = re.compile("[啊呀哈嘛呢啦哒嘞哦噢喔哇呐哟吖 ，、.]")
+
+
 def _only_acks(text: str) -> bool:
-    """True for "哈哈哈 中", "好嘞好嘞": nothing but acknowledgements."""
-    rest = text.replace(" ", "").replace("，", "").replace("、", "")
+    """True for "哈哈哈 中", "好嘞好嘞", "谢谢师傅", "好哒～": nothing but acknowledgements, thanks and address terms."""
+    if not text.strip():
+        return False
+    plain = _ADDRESS.sub("", text).replace(" ", "").replace("，", "").replace("、", "")
+    # with its particles ("谢啦", "嗯呢" are words of the lists), then without them ("好哒", "知道啦")
+    return _all_acks(plain) or (len(text) > 1 and _all_acks(_ACK_PARTICLES.sub("", plain)))
+
+
+def _all_acks(rest: str) -> bool:
+    """True when `rest` is made of acknowledgement and thanks words only (and is empty after removing them)."""
     if not _ACK_CHARS.issuperset(rest):
         return False  # most messages: one set check instead of a replace per acknowledgement word
     for word in _ACKS_LONGEST_FIRST:
         rest = rest.replace(word, "")
-    return not rest and bool(text.strip())
+    return not rest
 
 
 def _source(entry: Entry) -> str:
@@ -145,6 +151,21 @@ def _asked_category(norm: str) -> str | None:
 
 _CATEGORY_WORDS_LONGEST_FIRST = sorted(CATEGORY_WORDS, key=len, reverse=True)
 _ANY_CATEGORY_WORD = re.compile("|".join(map(re.escape, _CATEGORY_WORDS_LONGEST_FIRST)))
+# "旧床垫能扔其他垃圾桶吗": a bin after a placing verb is where the item would go, not an item ("其他垃圾桶" is a
+# name in the imported list); the bin's category word stays for the yes/no question.
+_BIN_AS_PLACE = re.compile(
+    r"(?<=[扔放丢倒投装进到在入])(" + "|".join(_CATEGORY_WORDS_LONGEST_FIRST) + r")(?:的)?(?:垃圾)?(?:桶|箱)(?:子)?"
+)
+# "洗衣液用光了 桶扔哪", "牛奶喝完了，盒子呢": the container of the product just used up.
+_USED_UP_CONTAINER = re.compile(
+    r"^(?![我你他她它咱])(?P<product>[\u4e00-\u9fff]{1,10}?)(?:用光|用完|喝完|吃完|没)了?(?:以后|之后)?[，\s]*(?:那个|这个|剩下的|剩的)?"
+    r"(?P<container>瓶子|罐子|盒子|袋子|桶|瓶|罐|盒|袋)(?P<question>(?![\u4e00-\u9fff]{0,1}[子盖]).*)$"
+)
+# "生蚝吃完的壳子", "螃蟹吃剩的壳": the part of the food just eaten.
+_EATEN_PART = re.compile(
+    r"^(?![我你他她它咱])(?P<food>[\u4e00-\u9fff]{1,6}?)(?:吃完|吃剩|剥下来|剥下|啃完|啃剩)了?(?:以后|之后)?(?:的|剩下的)"
+    r"(?P<part>壳子|壳|皮|核|籽|骨头|刺)(?P<question>.*)$"
+)
 _LIST_WORDS = re.compile("、|分别|各|都|还有|以及|和|跟")  # a list of items, not a story before one question
 _GUESS_SOURCE = "model:ngram"  # a clarifying question from the n-gram fallback: an FAQ or the plan may answer better
 
@@ -209,6 +230,12 @@ class KnowledgeBase:
         if _LATIN.search(norm) and not self._latin_is_named(norm):
             norm = self._read_pinyin(norm)  # "suliaoping", "kou zhao reng na"
         norm = corrected(norm)  # "不是干电池，是纽扣电池": the item meant
+        if "桶" in norm or "箱" in norm:
+            norm = _BIN_AS_PLACE.sub(r"\1", norm)
+        if (used_up := _USED_UP_CONTAINER.match(norm)) is not None:
+            norm = "".join(used_up.group("product", "container", "question"))
+        elif (eaten := _EATEN_PART.match(norm)) is not None:
+            norm = "".join(eaten.group("food", "part", "question"))
         said_area, rest = split_area(norm)
         if said_area is not None:  # "我住村里，剩饭怎么弄": answer for that area, and remember it
             answer = self.answer(rest, area=said_area, city=city)
@@ -303,7 +330,7 @@ class KnowledgeBase:
         if option is not None:
             item = self._item_for_option(entry, option, query, area, confidence=0.95)
             return Answer("sorting", self._item_text(item, entry, area, kind=option), 0.95, item.source, [item])
-        if _dont_know(norm):
+        if dont_know(norm.replace(query, "").replace(entry.name, "")):  # "我也不知道是啥电池"
             lines = [texts.NOT_SURE_KIND] + [f"· {o.label} → {_bin(o.category)}" for o in entry.kinds]
             item = ItemAnswer(
                 entry.name, query, entry.category, "种类未说明，按最谨慎的投法", None, _source(entry), 0.8
@@ -437,22 +464,22 @@ class KnowledgeBase:
         options = [str(c) for c in pending.get("options") or []]
         query = str(pending.get("query") or "")
         norm = _PARTICLES.sub("", normalize(text))
-        digits = _choice_digits(norm)
+        number = _picked(norm, len(options)) if norm else None
         chosen = None
-        if norm and len(norm) <= 4 and digits and digits[0].isdigit():
-            if not 1 <= int(digits[0]) <= len(options):  # "3" after two choices: ask again
+        if number is not None:
+            if not 1 <= number <= len(options):  # "3" after two choices: ask again
                 again = self._guess(Found(query=query, phrase=query, guesses=tuple(options)))
                 again.text = texts.REASK_RANGE.format(n=len(options)) + "\n" + again.text
                 return again
-            chosen = options[int(digits[0]) - 1]
+            chosen = options[number - 1]
         elif (named := _asked_category(norm)) in options:
             chosen = named
         if chosen is None:
-            if norm in _NONE_OF_THEM:  # "都不是": ask again, with how to describe it, never the generic reply
+            if none_of_them(norm):  # "都不是": ask again, with how to describe it, never the generic reply
                 again = self._guess(Found(query=query, phrase=query, guesses=tuple(options)))
                 again.text = texts.REASK_NONE + "\n" + again.text
                 return again
-            if _dont_know(norm):
+            if dont_know(norm):
                 text = texts.UNKNOWN_ITEM.format(query=query) + texts.GENERAL_RULE
                 return Answer("unknown", text, 0.0, "fallback", extra={"unknown": [query]})
             return None
@@ -513,6 +540,8 @@ class KnowledgeBase:
             name = found.query
         elif found is not None and found.how in ("leftover", "material", "part", "drug", "soiled"):
             name = found.query
+        if found is not None and found.denied:
+            name = entry.name  # "没油的塑料袋": never echo the state without its 没
         if kind is not None:
             name = f"{name}（{kind.label}）"
         tip = kind.tip if kind is not None and kind.tip else entry.tip
@@ -559,9 +588,9 @@ class KnowledgeBase:
         named = best[3] if best is not None and best[0] > 0 else None
         if named is not None and "号" in norm:
             return named  # "2号的" after 哪种电池 is a battery size an option names, not choice 2
-        digits = _choice_digits(norm)
-        if norm and len(norm) <= 4 and digits.isdigit() and 1 <= int(digits) <= len(options):
-            return options[int(digits) - 1]  # "10" of two options is out of range, not option 1
+        number = _picked(norm, len(options)) if norm else None
+        if number is not None and 1 <= number <= len(options):
+            return options[number - 1]  # "10" of two options is out of range, not option 1
         if named is not None:
             return named
         for option in options:
@@ -646,8 +675,8 @@ def _kind_said_apart(found: Sequence[Found]) -> Sequence[Found]:
     item = asking[0]
     assert item.entry is not None
     for other in found:
-        if other is item:
-            continue
+        if other is item or (other.explicit_separator and other.answered):
+            continue  # "剩菜、骨头、鱼刺": a listed item of its own, not the kind of the bone
         option = next((o for o in item.entry.kinds for w in o.words if w in other.phrase), None)
         if option is None:
             continue

@@ -111,11 +111,25 @@ class Found:
     condition_stated: bool = False
     explicit_separator: bool = True  # the phrase was split off by 和/、 rather than a comma
     guesses: tuple[str, ...] = ()  # the two likeliest bins of an unknown name, to ask which one
+    denied: bool = False  # the kind or state was read from a state said as absent ("没油的"), not named
 
     @property
     def answered(self) -> bool:
         """True when the item is known well enough to state its bin."""
         return self.entry is not None and self.confidence >= ANSWER_THRESHOLD
+
+
+_DENIED = re.compile(r"(?:没有|没|不|无|未)(?:是)?(?:怎么|太|很|大|咋)?$")
+
+
+def _says(said: str, word: str) -> bool:
+    """The word is said and not denied: "有油" says 油, "没油"/"没有油"/"不太脏" do not."""
+    start = said.find(word)
+    while start >= 0:
+        if _DENIED.search(said[max(0, start - 4) : start]) is None:
+            return True
+        start = said.find(word, start + 1)
+    return False
 
 
 class Matcher:
@@ -544,6 +558,11 @@ class Matcher:
     def _accept(self, found: Found, entry: Entry, surface: str, confidence: float, how: str) -> None:
         if surface in self.conflicts:
             confidence = min(confidence, 0.5)  # the data disagree with itself: do not answer
+        state, _, named = surface.partition("的")
+        base = self.by_surface.get(named) if named and len(state) <= 3 else None
+        at = found.phrase.find(surface)
+        if base is not None and (base.conditions or base.kinds) and at > 0 and _DENIED.search(found.phrase[:at]):
+            entry, surface = base, named  # "不干净的塑料袋" is no 干净的塑料袋: the rule reads the denied state
         found.entry, found.surface, found.confidence, found.how = entry, surface, confidence, how
         if not entry.kinds and not entry.conditions:
             return  # most names: nothing said in the phrase can pick a kind or a state
@@ -556,9 +575,17 @@ class Matcher:
             if found.option is None and entry.asks_state:
                 state = _said_state(found.phrase, surface)
                 found.option = next((o for o in entry.kinds if state and state in o.words), None)
+            if found.option is None and len(entry.kinds) == 2 and entry.conditions:  # "没油的": the other state
+                denied = [o for o in entry.kinds if any(w in said for w in o.words)]
+                found.option = next(o for o in entry.kinds if o not in denied) if len(denied) == 1 else None
+                found.denied = found.option is not None
             found.needs_kind = found.option is None
         if entry.conditions:
             stated = [c for c in entry.conditions if any(_says(said, w) for w in c.words)]
+            if not stated and len(entry.conditions) == 2:  # "没油的", "不干净": the state denied says the other one
+                denied_states = [c for c in entry.conditions if any(w in said for w in c.words)]
+                stated = [c for c in entry.conditions if c not in denied_states] if len(denied_states) == 1 else []
+                found.denied = found.denied or bool(stated)
             non_default = [c for c in stated if not c.default]
             if not stated and (state := _said_state(found.phrase, surface)):
                 # "沾了菜汤的泡沫箱", "受潮的纸箱": soiled or wet, though not with a word the rule lists

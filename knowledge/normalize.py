@@ -36,6 +36,14 @@ _PHRASES = (
     # Henan 洋瓷 is enamel (搪瓷: 洋瓷碗, 洋瓷盆, 洋瓷缸); read as 瓷 it would be ceramic and 其他垃圾
     ("洋瓷", "搪瓷"),
     ("来着", " "),
+    ("本身", ""),  # "那充电宝本身呢": the thing itself
+    # washing said other ways ("冲过水的外卖盒", "涮干净了"): the words the local rules' states list
+    ("用水冲过", "洗过"),
+    ("冲过水", "洗过"),
+    ("冲过了", "洗过了"),
+    ("涮过", "洗过"),
+    ("涮干净", "洗干净"),
+    ("刷干净", "洗干净"),
     ("神马", "什么"),
     # 垃圾 typed by sound with the wrong characters ("塑料瓶是什么拉鸡"): 鸡 would read as food
     ("拉鸡", "垃圾"),
@@ -47,6 +55,7 @@ _PHRASES = (
 )
 _ANY_PHRASE = re.compile("|".join(re.escape(phrase) for phrase, _ in _PHRASES))
 _LATIN_TONES = re.compile(r"[\u00c0-\u024f]")
+_TONE_NUMBERS = re.compile(r"(?<=[aeiouvngr])[1-5](?=\s|$|[a-z])")
 _LATIN = re.compile(r"[a-z\u00c0-\u024f]")
 
 
@@ -104,6 +113,9 @@ def _english(match: re.Match[str]) -> str:
 
 
 _SPACES = re.compile(r"\s+")
+_DOTS = re.compile(r"[.·]{2,}")
+# A numbered list ("1.易拉罐 2.烟头 3.剩菜", "1、电池；2、灯管"): the numbers only separate the items.
+_NUMBERED = re.compile(r"(?:^|(?<=[\s，、;；]))[1-9][.、)）:：]\s*(?=[\u4e00-\u9fff])")
 _CJK_GAP = re.compile(r"([\u4e00-\u9fff]+) (?=([\u4e00-\u9fff]+))")
 # a run is two or more Chinese characters, after a number if any ("5号电池", "84消毒液")
 _CJK_LIST = re.compile(r"(?:^|(?<= ))[0-9]*[\u4e00-\u9fff]{2,}(?: [0-9]*[\u4e00-\u9fff]{2,}){2,}(?=$| )")
@@ -134,6 +146,8 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
         text = _emoji(text)
     if _LATIN.search(text) is not None:  # most messages are Chinese only and skip both
         text = _LATIN_TONES.sub(_detone, text)
+        if len(_TONE_NUMBERS.findall(text)) >= 2:  # "jiu4 bao4 zhi3": pinyin with tone numbers
+            text = _TONE_NUMBERS.sub("", text)
         if _ENGLISH_RE is not None:
             text = _ENGLISH_RE.sub(_english, text)
     text = text.translate(_DIALECT)
@@ -141,7 +155,11 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
         for phrase, replacement in _PHRASES:
             if phrase in text:
                 text = text.replace(phrase, replacement)
+    if _NUMBERED.search(text) is not None and len(_NUMBERED.findall(text)) >= 2:
+        text = re.sub(r"\s*[，;；]+[\s，;；]*", "，", _NUMBERED.sub("，", text))
     text = _KEEP.sub(" ", text)
+    if ".." in text:
+        text = _DOTS.sub(" ", text)  # "嗯……旧拖把": an ellipsis is a pause
     text = _SEP.sub("，", text)
     text = _SPACES.sub(" ", text).strip()
     if text.count(" ") >= 2 and (listed := _CJK_LIST.search(text)) is not None and _names_only(listed.group()):
