@@ -51,6 +51,7 @@ TEXT_OTHER_CITIES = "你所在的{place}还没有导入方案，下面是已导�
 TEXT_QUOTE = "{cite}「{title}」原文：{sentence}"
 TEXT_NO_UNITS_QUOTE = "{cite}「{title}」没有写明牵头单位，原文：{sentence}"
 TEXT_META = "{cite}：{parts}。"
+TEXT_DEADLINE = "{cite}「{title}」完成时限：{due}。"
 TEXT_IN_TASK = "其中原文写明：{sentence}"
 OPENING = "开头部分"  # the label of sentences before a plan's first heading
 TEXT_TASK_COUNT = "{cite}列出 {n} 项任务，其中 {n_lead} 项写明了牵头单位。"
@@ -249,6 +250,7 @@ class _Passage:
     quotes_elsewhere: bool = False  # its first figure is another place's (see _quotes_elsewhere)
 
 
+ANNEX_LABEL = re.compile(r"附件\d*")
 CELL_NAME = re.compile("“(无废[\u4e00-\u9fff]{2,4})”")
 DEADLINE = re.compile(r"(完成时限|完成时间|时间节点|时限要求)[：:]\s*([^。；\n]{2,30})")
 ROLE_ASK = re.compile("(协同|配合|协办|协助|参与|责任|牵头|负责|主责|主办)(单位|部门)|协同的|协同(?=有|是|哪|谁)")
@@ -268,6 +270,11 @@ THROW = re.compile("扔|丢|投|倒|放哪|搁")  # "…扔哪个…" asks for a
 NOW_ASK = re.compile("现在|目前|现状|当前|眼下|现有|基期")  # asking where things stand, not the target
 DATE_ASKS = {"几号", "几月", "几日", "截止", "截至", "日期", "哪天"}  # asking a date of a duty, not a topic
 WHEN = re.compile("什么时候|啥时候|何时|时限|期限|哪年|几月|建完|完成时间|截止")
+# "哪年几月完成", "什么时候建成", "哪年开始禁止": when a task is done, answered by its 完成时限 (not by the plan's date)
+DONE_ASK = re.compile(
+    "(?:什么时候|啥时候|何时|哪年|哪一年|几月|多会儿)[^，。？?]{0,4}?"
+    "(?:完成|建成|建好|建完|建起来|投运|投用|投入使用|到位|开始|实施|落实|覆盖)|完成时限|完成时间|截止"
+)
 UNIT_NAME = re.compile(r"[市县区][\u4e00-\u9fff]{1,12}?(?:局|委|办|中心|社|部|公司|政府)|领导小组|无废办|各牵头单位")
 
 
@@ -409,8 +416,8 @@ class PolicyIndex:
                 index.safeguards.append((doc.city, cite_name(doc), sec.label, sec.title, numbered))
         for sec in sorted(sections.values(), key=lambda x: (x.document_id, x.position)):
             doc = by_doc[sec.document_id]
-            if sec.label.startswith("附件") or not sec.text:
-                continue
+            if ANNEX_LABEL.fullmatch(sec.label) or not sec.text:
+                continue  # an annex's own text (names, lists); the rows of its table ("附件2第3项") are quoted
             due = DEADLINE.search(sec.text)
             if due:
                 index.deadlines[(doc.city, sec.label)] = due.group(2).strip()
@@ -501,7 +508,7 @@ class PolicyIndex:
             found = self._safeguards(want, among)
             if found:
                 return found
-        if _has(q, META_CUES) and not _has(q, ("率", "目标", "指标")):
+        if _has(q, META_CUES) and not _has(q, ("率", "目标", "指标")) and not DONE_ASK.search(q):
             return self._metadata(want, among)
         if re.search("(多少|几)(项|个|条)(重点)?任务", q):
             return self._task_count(want, among)
@@ -532,6 +539,10 @@ class PolicyIndex:
         words = self._known_words(tokens(topic), freq)
         if who and not _has(q, DUTY_CUES):
             found = self._who(words, want, q)
+            if found:
+                return found
+        if DONE_ASK.search(q) and "率" not in q:  # "撤桶并点什么时候完成": the task's 完成时限 line
+            found = self._deadline(words - DATE_ASKS, want)
             if found:
                 return found
         if _has(q, DUTY_CUES):
@@ -797,6 +808,16 @@ class PolicyIndex:
         shown: list[tuple[float, _Task]] = []
         for scored in per_city.values():
             scored.sort(key=lambda sk: -sk[0])
+            if not (scored[0][1].lead or scored[0][1].responsible):
+                # the best match names no unit (a prose task whose units are in an annex table): a task that names
+                # units and holds every word of the question is the same work written as a row of that table
+                named = [
+                    (s, k)
+                    for s, k in scored
+                    if (k.lead or k.responsible) and s >= 0.6 * scored[0][0] and self._covers(words, k)
+                ]
+                if named:
+                    scored[:] = named
             if scored[0][1].lead or scored[0][1].responsible:  # close seconds too: both tasks may be meant
                 shown += [(s, k) for s, k in scored if s >= 0.9 * scored[0][0] and (k.lead or k.responsible)][:3]
         if not shown:  # the best task names no unit: say so, and quote it
@@ -843,6 +864,34 @@ class PolicyIndex:
             confidence=0.85 if top >= 4 else 0.55,
             source="plan",
             extra={"units": {"lead": lead, "responsible": resp}, "tasks": [k.label for _s, k in shown]},
+        )
+
+    def _covers(self, words: set[str], task: _Task) -> bool:
+        """Whether every question word is in the task's title or text (a word spread out counts: 塑料袋 / 塑料购物袋)."""
+        have = task.head | task.body
+        return all(w in have or w in task.text or _spread(w).search(task.text) for w in words)
+
+    def _deadline(self, words: set[str], want: str | None) -> Answer | None:
+        """The 完成时限 of the task that best fits the question, among tasks that have one."""
+        best: tuple[float, _Task, str] | None = None
+        top = 0.0
+        for k in _posted(self.tasks, self._task_postings, words):
+            if want and k.city != want:
+                continue
+            s = self._score(words, k.head, k.body, 0.3, set(), k.text)
+            top = max(top, s)
+            due = self.deadlines.get((k.city, k.label))
+            if due and s >= 1.5 and self._covers(words, k) and (best is None or s > best[0]):
+                best = (s, k, due)
+        if best is None or best[0] < 0.6 * top:
+            return None
+        s, k, due = best
+        return Answer(
+            intent="policy",
+            text=TEXT_DEADLINE.format(cite=f"{k.cite} {k.label}", title=k.title, due=due),
+            confidence=0.8 if s >= 4 else 0.55,
+            source="plan",
+            extra={"tasks": [k.label], "deadline": due},
         )
 
     def _unit_tasks(self, unit: str, want: str | None) -> Answer:
