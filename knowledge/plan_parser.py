@@ -88,6 +88,9 @@ CN_COUNT = re.compile(
 )
 BASE_BEFORE = re.compile(r"在(20\d\d年)?(\d+(?:\.\d+)?)(家|个|座|所|处|万吨|吨)([\u4e00-\u9fff]{2,10}?)(?=基础上)")
 METRIC_COLON = re.compile(r"(?<=[率度量例重数积模力])：\s*(≥|>=|≤|<=|>|<)?\s*(?=\d)")
+# "生活垃圾回收利用率：2025年达到37%，2026年达到40%": an indicator list naming the metric once for several years
+METRIC_YEARS = re.compile(r"^([^：，。；]{2,30}?[率度量例重数积模力])：((?:到|至)?\d{4}年.*)$")
+METRIC_VERB_AFTER = re.compile(r"(?<=[率度量例重数积模力])：(?=(?:持续|稳定|保持|达到|不低于|不少于|不超过|控制在))")
 COLON_VERBS = {"≥": "不低于", ">=": "不低于", "≤": "不超过", "<=": "不超过", ">": "超过", "<": "低于"}
 
 
@@ -470,6 +473,15 @@ def extract_targets(paragraph: str) -> tuple[list[ParsedTarget], list[str]]:
     found: list[ParsedTarget] = []
     missed: list[str] = []
     # "农作物秸秆综合利用率：≥94%" in an indicator list: the colon stands for the verb
+    my = METRIC_YEARS.match(paragraph)
+    if my:  # each year's figure gets the metric's name: "到2025年，生活垃圾回收利用率达到37%，到2026年，…达到40%"
+        name = my.group(1)
+        paragraph = re.sub(
+            r"(?:^|(?<=[，；、]))(?:到|至)?(\d{4})年(底|末)?",
+            lambda m: f"到{m.group(1)}年{m.group(2) or ''}，{name}",
+            my.group(2),
+        )
+    paragraph = METRIC_VERB_AFTER.sub("", paragraph)  # "医疗废物收集处置覆盖率：保持100%"
     paragraph = METRIC_COLON.sub(lambda m: COLON_VERBS.get(m.group(1) or "", "达到"), paragraph)
     # "在2022年9家绿色工厂基础上，完成16家…": the figure before 基础上 is where things stand, not a target
     # (stated once more at the end, so its year does not become the year of the targets after it)

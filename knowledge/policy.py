@@ -86,7 +86,7 @@ STOP = {
     "个数", "多久", "一次", "这块", "这项", "时候", "哪里", "哪儿", "设在", "配合", "协办", "协助",
     "参与", "由谁", "谁来", "咱们", "咱", "俺们", "全县", "百分", "之几", "多少吨", "一共", "总共",
     "稳定", "稳定在", "保持", "提高到", "搞到", "能达到", "群众", "老百姓", "大家", "市民",
-    "下降", "增长", "担任", "管理",
+    "下降", "增长", "担任", "管理", "一个", "每个",
     "这个", "这事", "这件", "事儿", "这儿", "这里", "这边", "咱这", "咱这儿", "我们这", "本地", "当地", "主抓", "分管", "归口",
     "主管", "抓总", "时间", "多长时间", "长时间", "多长",
     "怎么搞", "怎么弄", "咋搞", "咋弄", "干什么", "干啥", "做什么", "县里", "市里", "区里", "多少资金", "废城",
@@ -99,7 +99,7 @@ ASKING = re.compile("..(几|多少|哪些|谁|啥|什么)$")  # a question word 
 QUESTION_WORD = re.compile("^(归|由|是|找|问)?(谁|哪个|哪家|哪些|哪)")
 MODAL = re.compile("^(要|想|需)[\u4e00-\u9fff]$")
 COUNT_ASK = re.compile(
-    "^(几|多少)[处名批项条次座家所个场户人]$"
+    "^(几|多少)[处名批项条次座家所个场户人台辆套]$"
 )  # "建几处": the question, never the topic  # 要建, 想搞: a modal glued to a verb
 # the household bins' names: "回收" inside 可回收物 is no plan keyword when nothing else asks about the plan
 BIN_NAME = re.compile("|".join(sorted((w for w, c in CATEGORY_WORDS.items() if c in BINS), key=len, reverse=True)))
@@ -251,6 +251,8 @@ class _Passage:
 
 
 ANNEX_LABEL = re.compile(r"附件\d*")
+YEAR_IN = re.compile(r"20\d\d年")
+HAN3 = re.compile("[\u4e00-\u9fff]{3}")
 CELL_NAME = re.compile("“(无废[\u4e00-\u9fff]{2,4})”")
 DEADLINE = re.compile(r"(完成时限|完成时间|时间节点|时限要求)[：:]\s*([^。；\n]{2,30})")
 ROLE_ASK = re.compile("(协同|配合|协办|协助|参与|责任|牵头|负责|主责|主办)(单位|部门)|协同的|协同(?=有|是|哪|谁)")
@@ -513,7 +515,8 @@ class PolicyIndex:
         if re.search("(多少|几)(项|个|条)(重点)?任务", q):
             return self._task_count(want, among)
         counting = re.search("多少|(?<!哪)几", q)  # "建几个" asks a count, "哪几个" asks for the names
-        if ("无废细胞" in q or re.search("无废(景区|公园)", q)) and _has(q, CELL_CUES) and not counting:
+        asks_who = _has(q, WHO_CUES)  # "无废细胞建设配合单位有哪些" asks who, not which kinds
+        if ("无废细胞" in q or re.search("无废(景区|公园)", q)) and _has(q, CELL_CUES) and not (counting or asks_who):
             found = self._cells(want)
             if found:
                 return found
@@ -542,19 +545,37 @@ class PolicyIndex:
             if found:
                 return found
         if DONE_ASK.search(q) and "率" not in q:  # "撤桶并点什么时候完成": the task's 完成时限 line
-            found = self._deadline(words - DATE_ASKS, want)
+            found = self._deadline(words - DATE_ASKS, want) or self._quote(
+                words - DATE_ASKS, want, dated=True, phrase=q
+            )  # "商场超市哪年开始禁止用不可降解塑料袋": no 完成时限 line, the sentence with its year
             if found:
+                return found
+        duty_hits = [c for c in DUTY_CUES if c in q]
+        if who and duty_hits and all(any(c in w for w in words) for c in duty_hits):
+            # "垃圾分类督导员由谁配备": the duty word is only part of the topic (督导员), the question asks who; a task
+            # naming units that holds every word answers it ("以哪些单位为重点" still quotes the plan)
+            found = self._who(words, want, q)
+            if (
+                found
+                and found.extra.get("covered")
+                and found.extra["units"]["lead"] + found.extra["units"]["responsible"]
+            ):
                 return found
         if _has(q, DUTY_CUES):
             words = words - DATE_ASKS  # "报送截止是几号": the date is what the quote gives
-            found = self._quote(words, want, who=who) or (self._quote(words, want) if who else None)
+            dated = bool(WHEN.search(q))  # "无废景区什么时候建成": a sentence with its year ("到2023年底，建设…")
+            found = (
+                (self._quote(words, want, who=who, dated=True, phrase=q) if dated else None)
+                or self._quote(words, want, who=who, phrase=q)
+                or (self._quote(words, want, phrase=q) if who else None)
+            )
             if found:
                 due = self.deadlines.get((found.extra["quote"]["city"], found.extra["quote"]["label"]))
                 if due and WHEN.search(q) and due not in found.text:
                     found.text += f"\n完成时限：{due}。"  # "什么时候建完": the task's own deadline line
                 return found
         if _has(q, TARGET_CUES):
-            asked_unit = re.search("(吨|家|座|所|场|万元|%|百分|公里|亩|几处|多少处)", q)
+            asked_unit = re.search("(吨|家|座|所|场|万元|%|百分|公里|亩|几处|多少处|台|辆|套|户)", q)
             unit = (
                 {"百分": "%", "几处": "处", "多少处": "处"}.get(asked_unit.group(1), asked_unit.group(1))
                 if asked_unit
@@ -564,22 +585,27 @@ class PolicyIndex:
             unit = unit or ("%" if re.search("(?<!效)率", q) else "")  # a rate is a percentage, not a count
             unit = unit or ("个" if re.search("(多少|几)个", q) else "")  # "回收点建多少个": a count, not the rate
             found = self._targets(words, want, year, unit, among, now=bool(NOW_ASK.search(q)))
+            if found and unit and not any(unit in t["unit"] for t in found.extra["targets"]):
+                # "多少户设一个投放点": no figure of the asked unit was parsed; a sentence holding one answers it
+                said = self._quote(words, want, number=True, phrase=q)
+                if said and re.search(rf"\d{re.escape(unit)}", said.extra["quote"]["sentence"]):
+                    return said
             if found:
                 return found
-            found = self._quote(words, want, number=True)
+            found = self._quote(words, want, number=True, phrase=q)
             if found:
                 return found
         if who:
-            found = self._quote(words, want, who=True)
+            found = self._quote(words, want, who=True, phrase=q)
             if found:
                 return found
         if WHICH.search(q) and not THROW.search(q):  # "园区循环化改造是哪个园区": the plan sentence names it
-            found = self._quote(words, want)
+            found = self._quote(words, want, phrase=q)
             if found:
                 return found
         asks_figure = re.search("多少|几|百分|率|目标|指标|比例", q)
         if want and not asks_figure and (_has(q, TARGET_CUES) or _has(q, DUTY_CUES) or _has(q, HOW_CUES)):
-            found = self._quote(words, want)  # "推进不力会怎样": the asked place's plan says it in a sentence
+            found = self._quote(words, want, phrase=q)  # "推进不力会怎样": the asked place's plan says it in a sentence
             if found:
                 return found
         if _has(q, STRONG_CUES) or _has(q, WHO_CUES[1:]):
@@ -653,10 +679,23 @@ class PolicyIndex:
 
     # ------------------------------------------------------------ quoting the plan
 
-    def _quote(self, words: set[str], want: str | None, *, who: bool = False, number: bool = False) -> Answer | None:
-        """The plan sentence that best covers the question, quoted with its section; None below the coverage bar."""
+    def _quote(
+        self,
+        words: set[str],
+        want: str | None,
+        *,
+        who: bool = False,
+        number: bool = False,
+        dated: bool = False,
+        phrase: str = "",
+    ) -> Answer | None:
+        """The plan sentence that best covers the question, quoted with its section; None below the coverage bar.
+
+        `phrase`: the question; a sentence holding three of its characters in a row ("推进会", "为重点") wins a tie.
+        """
         if not words:
             return None
+        grams = {g for i in range(len(phrase) - 2) if HAN3.fullmatch(g := phrase[i : i + 3])}
         passages = self.passages
         assert self._postings is not None
         # a passage sharing no keyword with the question scores 0: only those in the words' postings are scored,
@@ -667,9 +706,13 @@ class PolicyIndex:
                 continue
             if (who and not p.names_unit) or (number and not p.has_figure):
                 continue
+            if dated and not YEAR_IN.search(p.sentence):
+                continue
             if number and p.quotes_elsewhere:
                 continue  # "开封市…可以达到92%" quoted in this plan is another place's figure
             s = self._score(words, p.body, p.head, 0.5, set(), p.sentence, head_weight=p.weight)
+            if s >= 1.5 and grams:
+                s += min(0.6, 0.3 * sum(g in p.sentence for g in grams))
             if s >= 1.5 and (best is None or s > best[0]):
                 best = (s, p)
         if best is None:
@@ -863,7 +906,11 @@ class PolicyIndex:
             text="\n".join(lines),
             confidence=0.85 if top >= 4 else 0.55,
             source="plan",
-            extra={"units": {"lead": lead, "responsible": resp}, "tasks": [k.label for _s, k in shown]},
+            extra={
+                "units": {"lead": lead, "responsible": resp},
+                "tasks": [k.label for _s, k in shown],
+                "covered": self._covers(words, shown[0][1]),
+            },
         )
 
     def _covers(self, words: set[str], task: _Task) -> bool:

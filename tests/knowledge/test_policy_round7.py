@@ -103,3 +103,76 @@ def test_baseline_from_the_annex_indicator_table(kb: KnowledgeBase) -> None:
     """ "现在…是多少" is the 现状值 column, the target is the 目标值 column."""
     assert "36%" in kb.answer("石泉区现在生活垃圾回收利用率是多少", city="石泉区").text
     assert "42%" in kb.answer("石泉区生活垃圾回收利用率到2027年要多少", city="石泉区").text
+
+
+def test_an_indicator_list_with_two_years_keeps_both_figures() -> None:
+    """ "（1）生活垃圾回收利用率：2025年达到37%，2026年达到40%；" is two targets, one per year."""
+    from knowledge.plan_parser import extract_targets
+
+    found, _missed = extract_targets("生活垃圾回收利用率：2025年达到37%，2026年达到40%；")
+    assert [(t.indicator, t.value, t.year) for t in found] == [
+        ("生活垃圾回收利用率", 37.0, 2025),
+        ("生活垃圾回收利用率", 40.0, 2026),
+    ]
+    kept, _ = extract_targets("医疗废物收集处置覆盖率：保持100%；")
+    assert [(t.indicator, t.value) for t in kept] == [("医疗废物收集处置覆盖率", 100.0)]
+
+
+UNITS_AT_END = """桐溪县“无废城市”建设工作方案（2024—2026年）
+
+一、重点任务
+
+（一）推进生活垃圾分类
+
+1．完善分类投放设施。按照每300户至少设置1个分类投放点的标准设置投放点，新增智能回收箱200台。牵头单位：县城市管理局；配合单位：县商务局；完成时限：2025年12月底。
+
+2．加强再生资源回收。建成回收站点150个，再生资源回收量年均增长5%。牵头单位：县商务局；配合单位：县供销合作社；完成时限：2026年12月底。
+
+3．建设危险废物收集平台。建成小微企业危险废物集中收集贮存点1个，年收集能力5000吨。牵头单位：县生态环境分局；完成时限：2025年9月底。
+
+（二）营造氛围
+
+1．开展“无废细胞”创建。建成“无废学校”15所。牵头单位：县生态环境分局；配合单位：县教育局、县委宣传部。
+
+2．配备督导员。县城市管理局负责，各乡镇人民政府配合，每个投放点配备垃圾分类督导员。
+
+二、保障措施
+
+（一）组织领导。领导小组办公室设在县生态环境分局，县无废办每季度召开一次推进会。
+
+（二）宣传。以学校、社区为重点开展宣传，主要指标见附件。
+"""
+
+
+@pytest.fixture(scope="module")
+def kb_end(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    """The answer core over the bundled plans and a plan with units at the end of each task paragraph."""
+    folder = tmp_path_factory.mktemp("round7b")
+    settings = Settings(database_url=f"sqlite:///{folder / 'w.db'}", data_dir=folder)
+    ensure_ready(settings)
+    with transaction(session_factory(settings.db_url)) as session:
+        plans.ingest(session, text=UNITS_AT_END, source_name="tongxi.txt", now=NOW)
+    with transaction(session_factory(settings.db_url)) as session:
+        return build_knowledge(session)
+
+
+@pytest.mark.parametrize(
+    ("question", "want"),
+    [
+        ("智能回收箱新增几台", "200台"),  # 几台: a count the item path must not take
+        ("多少户设一个分类投放点", "300户"),  # the asked unit is in a sentence, not a parsed target
+        ("再生资源回收量每年增长多少", "5%"),  # 每年增长 = 年均增长
+        ("小微企业危废收集点一年能收多少", "5000吨"),  # 一年能收 = 年收集能力
+        ("危险废物收集平台哪年几月完成", "2025年9月底"),  # 完成时限 at the end of the paragraph
+        ("无废办设在哪", "县生态环境分局"),  # 无废办 = 领导小组办公室
+        ("推进会多久开一次", "每季度"),  # the sentence holding 推进会 wins the tie
+        ("宣传以什么为重点", "学校"),  # the sentence holding 为重点
+        ("无废细胞创建配合单位有哪些", "县教育局"),  # who helps, not which kinds of 无废细胞
+        ("垃圾分类督导员由谁配备", "县城市管理局"),  # 督导 is the topic, the question asks who
+    ],
+)
+def test_cue_words_and_synonyms(kb_end: KnowledgeBase, question: str, want: str) -> None:
+    """Questions worded the way staff ask get the plan's figure, unit or deadline."""
+    answer = kb_end.answer(question, city="桐溪县")
+    assert answer.intent == "policy"
+    assert want in answer.text
