@@ -40,6 +40,9 @@ TEXT_SAFEGUARDS = "{cite} {label}「{title}」共{n}条：{items}。"
 # "保障措施有哪些", "有啥保障措施": the list of a 保障措施 / 工作要求 part, not one sentence that mentions 保障
 SAFEGUARD_TITLE = re.compile("保障措施|保障机制|工作要求|组织实施|保障$")
 SAFEGUARD_ASK = re.compile("(保障措施|保障机制|工作要求)")
+HEADING = re.compile("[\u4e00-\u9fff]{4,8}")  # a part's short title: 指导思想, 基本原则, 建设目标, 工作目标
+WHAT_ASK = re.compile("是什么|是啥|有哪些|有啥|包括|内容|讲了|讲的|哪几|说了")
+TEXT_HEADING = "{cite} {label}「{title}」：{body}"
 LIST_ASK = re.compile("哪些|哪几|有什么|有啥|是什么|是啥|几条|几项|包括|都有|内容|讲了")
 TEXT_LEADERS = "{cite}：{group}组长{leader}，副组长{deputies}；成员单位{n}个。"
 TEXT_INDICATORS = "{cite}确定了{total}个{name}：{parts}。"
@@ -86,7 +89,7 @@ STOP = {
     "个数", "多久", "一次", "这块", "这项", "时候", "哪里", "哪儿", "设在", "配合", "协办", "协助",
     "参与", "由谁", "谁来", "咱们", "咱", "俺们", "全县", "百分", "之几", "多少吨", "一共", "总共",
     "稳定", "稳定在", "保持", "提高到", "搞到", "能达到", "群众", "老百姓", "大家", "市民",
-    "下降", "增长", "担任", "管理", "一个", "每个",
+    "下降", "增长", "担任", "管理", "一个", "每个", "开始",
     "这个", "这事", "这件", "事儿", "这儿", "这里", "这边", "咱这", "咱这儿", "我们这", "本地", "当地", "主抓", "分管", "归口",
     "主管", "抓总", "时间", "多长时间", "长时间", "多长",
     "怎么搞", "怎么弄", "咋搞", "咋弄", "干什么", "干啥", "做什么", "县里", "市里", "区里", "多少资金", "废城",
@@ -267,7 +270,14 @@ HANDLE_ASK = re.compile("怎么处理|咋处理|如何处理|怎么处置|如何
 WHICH = re.compile(
     "哪(个|些|几个|家)(?![桶类箱色])|(啥|什么)(机构|园区|平台|项目|企业|机制|设施|行业|措施|工艺|路线|路径|方式|模式|技术)"
     "|咋回事|怎么回事|啥意思|什么意思|是否|会不会|要不要|还(要|会|能)?(新建|建设|建)"
+    # "用什么体系", "叫什么名字", "以什么为试点", "五料化指的是哪五料", "哪三家单位", "四个清单是哪四个"
+    "|(啥|什么)(体系|名字|试点|工艺|标准|制度|办法|路径|内容|类型|材料|地膜)|叫(什么|啥)|指的?是|指(什么|啥)"
+    "|以(什么|啥)为|哪[一二三四五六七八九十两\\d]+[个家种类项条所座处料]?"
 )  # "是哪个园区", "要成立啥机构", "激励机制是咋回事": the plan's sentence answers
+# what a plan does about something, asked with no bin word: "宾馆还会主动提供一次性用品吗", "农药包装回收有没有补贴"
+ACTION_ASK = re.compile(
+    "主动提供|推广|补贴|试点|应急处置|禁止使用|限制使用|还能用|能不能用|还让用|能不能烧|能烧|协同处置|政策|规定"
+)
 THROW = re.compile("扔|丢|投|倒|放哪|搁")  # "…扔哪个…" asks for a bin, never for a plan sentence
 NOW_ASK = re.compile("现在|目前|现状|当前|眼下|现有|基期")  # asking where things stand, not the target
 DATE_ASKS = {"几号", "几月", "几日", "截止", "截至", "日期", "哪天"}  # asking a date of a duty, not a topic
@@ -311,6 +321,8 @@ class PolicyIndex:
         self.deadlines: dict[tuple[str | None, str], str] = {}  # (city, section label) -> its 完成时限 line
         # (city, cite, label, title, [(number, title) of its items]) of each 保障措施 / 工作要求 part
         self.safeguards: list[tuple[str | None, str, str, str, list[tuple[str, str]]]] = []
+        # (city, cite, label, title, text, [(number, title) of its items]) of every short heading ("指导思想")
+        self.headings: list[tuple[str | None, str, str, str, str, list[tuple[str, str]]]] = []
         self.docs = [(d.city, cite_name(d), d.facts or {}) for d in docs]
         self.documents = [
             _Doc(d.city, d.title, d.doc_no, d.issuer, d.issued_on) for d in docs
@@ -412,6 +424,10 @@ class PolicyIndex:
                 children.setdefault(sec.parent_id, []).append(sec)
         for sec in sorted(sections.values(), key=lambda x: (x.document_id, x.position)):
             items = children.get(sec.id, [])
+            if HEADING.fullmatch(sec.title) and not ANNEX_LABEL.fullmatch(sec.label):
+                doc = by_doc[sec.document_id]
+                listed = [(c.label[len(sec.label) :], c.title) for c in items]
+                index.headings.append((doc.city, cite_name(doc), sec.label, sec.title, sec.text, listed))
             if SAFEGUARD_TITLE.search(sec.title) and items and not sec.label.startswith("附件"):
                 doc = by_doc[sec.document_id]
                 numbered = [(c.label[len(sec.label) :], c.title) for c in items]
@@ -510,6 +526,10 @@ class PolicyIndex:
             found = self._safeguards(want, among)
             if found:
                 return found
+        if WHAT_ASK.search(q) and not re.search("多少|(?<!哪)几(?!条|项)", q) and not _has(q, WHO_CUES):
+            found = self._heading(q, want, among)  # "指导思想是什么", "基本原则有哪些": that part of the plan
+            if found:
+                return found
         if _has(q, META_CUES) and not _has(q, ("率", "目标", "指标")) and not DONE_ASK.search(q):
             return self._metadata(want, among)
         if re.search("(多少|几)(项|个|条)(重点)?任务", q):
@@ -520,6 +540,11 @@ class PolicyIndex:
             found = self._cells(want)
             if found:
                 return found
+        if "办公室" in q and "主任" in q:  # "领导小组办公室主任是谁": the office line of the leadership list
+            office = [(cite, f["office"]) for _c, cite, f in self._facts("leadership", want) if f.get("office")]
+            if office:
+                text = "\n".join(f"{cite}：{line}" for cite, line in office)
+                return Answer(intent="policy", text=text, confidence=0.8, source="plan", extra={"tasks": []})
         if "领导小组" in q and not _has(q, ("办公室", "设在")):
             found = self._leaders(want)
             if found:
@@ -600,6 +625,10 @@ class PolicyIndex:
             if found:
                 return found
         if WHICH.search(q) and not THROW.search(q):  # "园区循环化改造是哪个园区": the plan sentence names it
+            found = self._quote(words, want, phrase=q)
+            if found:
+                return found
+        if ACTION_ASK.search(q) and not THROW.search(q):  # "外卖还能用不可降解的塑料餐具吗": the plan's rule
             found = self._quote(words, want, phrase=q)
             if found:
                 return found
@@ -1011,6 +1040,25 @@ class PolicyIndex:
             for _c, cite, label, title, items in rows
         ]
         return Answer(intent="policy", text="\n".join(lines), confidence=0.8, source="plan", extra={"tasks": []})
+
+    def _heading(self, q: str, want: str | None, among: list[str]) -> Answer | None:
+        """A part of the plan whose short title the question names ("基本原则"): its items, or its opening text."""
+        rows = [
+            h
+            for h in self.headings
+            if h[3] in q
+            and (h[0] == want if want else (not among or h[0] in among))
+            and not tokens(q.replace(h[3], " "))  # nothing asked beyond the part itself
+        ]
+        if not rows:
+            return None
+        lines = []
+        for _c, cite, label, title, text, items in rows[:3]:
+            body = "；".join(n + t for n, t in items) if items else text.replace("\n", "")
+            lines.append(TEXT_HEADING.format(cite=cite, label=label, title=title, body=body[:220]))
+        return Answer(
+            intent="policy", text="\n".join(lines), confidence=0.8, source="plan", extra={"tasks": [r[2] for r in rows]}
+        )
 
     def _leaders(self, want: str | None) -> Answer | None:
         rows = self._facts("leadership", want)

@@ -176,3 +176,71 @@ def test_cue_words_and_synonyms(kb_end: KnowledgeBase, question: str, want: str)
     answer = kb_end.answer(question, city="桐溪县")
     assert answer.intent == "policy"
     assert want in answer.text
+
+
+WHAT_PLAN = """柳林县“无废城市”建设实施方案
+
+一、指导思想
+
+以习近平生态文明思想为指导，推动固体废物源头减量和资源化利用。
+
+二、基本原则
+
+（一）坚持政府引导与市场运作
+
+（二）坚持问题导向与系统治理
+
+三、重点任务
+
+（一）推进塑料污染治理
+
+1．深入推进禁塑限塑。到2025年，全县宾馆、酒店不再主动提供一次性塑料用品，餐饮外卖禁止使用不可降解一次性塑料餐具。
+牵头单位：县发展改革委
+
+2．农膜回收。推广生物可降解地膜，建立健全对回收处置企业财政补贴机制。
+牵头单位：县农业农村局
+
+3．减塑试点。以食品行业龙头企业为试点开展减塑行动。
+牵头单位：县工业和信息化局
+"""
+
+
+@pytest.fixture(scope="module")
+def kb_what(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    """The answer core over the bundled plans and a plan asked about in plain words."""
+    folder = tmp_path_factory.mktemp("round7c")
+    settings = Settings(database_url=f"sqlite:///{folder / 'w.db'}", data_dir=folder)
+    ensure_ready(settings)
+    with transaction(session_factory(settings.db_url)) as session:
+        plans.ingest(session, text=WHAT_PLAN, source_name="liulin.txt", now=NOW)
+    with transaction(session_factory(settings.db_url)) as session:
+        return build_knowledge(session)
+
+
+@pytest.mark.parametrize(
+    ("question", "want"),
+    [
+        ("柳林的指导思想是什么", "生态文明思想"),  # a part named by its title: its text
+        ("基本原则有哪些", "坚持政府引导与市场运作"),  # a part with items: the items
+        ("宾馆酒店还会主动提供一次性用品吗", "不再主动提供"),  # the plan's rule, not the bin of 一次性用品
+        ("外卖还能用不可降解的塑料餐具吗", "禁止使用"),
+        ("推广用什么地膜", "生物可降解地膜"),
+        ("农膜回收企业有没有补贴", "财政补贴"),
+        ("减塑以什么为试点", "龙头企业"),
+    ],
+)
+def test_what_the_plan_says(kb_what: KnowledgeBase, question: str, want: str) -> None:
+    """Questions about what the plan says, in words that name an item or no figure, quote the plan."""
+    answer = kb_what.answer(question, city="柳林县")
+    assert answer.intent == "policy"
+    assert want in answer.text
+
+
+def test_a_part_title_inside_a_who_question_still_asks_who(kb_what: KnowledgeBase) -> None:
+    """ "农膜回收谁牵头" names a task, and the unit answers it."""
+    assert "县农业农村局" in kb_what.answer("农膜回收配合单位有哪些，谁牵头", city="柳林县").text
+
+
+def test_an_item_question_with_a_bin_word_stays_an_item_question(kb_what: KnowledgeBase) -> None:
+    """ "一次性塑料餐具扔哪个桶" asks for the bin even though the plan has a rule about it."""
+    assert kb_what.answer("一次性塑料餐具扔哪个桶", city="柳林县").intent in ("sorting", "clarify")
