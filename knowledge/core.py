@@ -84,12 +84,23 @@ _POLICY_CUE = re.compile(
     r"|几座|几家|几所|几场|几个|谁|哪个单位|哪些单位|哪些部门|保障|为重点|重点是|重点有|上报|多久|多长时间|协同|占比|处理能力"
     r"|参与|管不管|归哪个|哪个局|主办|几处|几名|几批|多少处|谁来管|谁管|不力"
     r"|(?:什么|啥)时候(?:完成|建成|建完|投运|投入运行)|完成时限|完成时间"
+    r"|几台|几辆|几套|多少户|设在哪|无废办|增长多少|(?:覆盖|处理|处置|使用|普及|知晓|合格|立案|上市|运输)率"
+    r"|(?:哪年|哪一年|几月|(?:什么|啥)时候|何时)[^，。？?]{0,4}?(?:完成|建成|建好|建完|开始|实施|到位|投运|投用)"
+)
+# What a plan does about an item, asked with no word about bins: "宾馆还会主动提供一次性用品吗", "推广用什么地膜",
+# "外卖还能用不可降解的塑料餐具吗" ask the plan's rule, not the bin (the plan answers only when a sentence covers it)
+_PLAN_ACTION = re.compile(
+    "主动提供|推广|补贴|试点|应急处置|禁止使用|限制使用|还能用|能不能用|还让用|能不能烧|能烧|协同处置|政策|规定"
+)
+_BIN_ASK = re.compile(
+    "扔|丢|放哪|放到|倒哪|倒在|投放|属于|什么垃圾|啥垃圾|哪类|哪一类|桶|可回收|有害|厨余|其他垃圾|干垃圾|湿垃圾|怎么分"
 )
 # Public spaces have two bins only (domain.md): 可回收物 and 其他垃圾.
 _PUBLIC_PLACE = re.compile("公园|广场|路边|马路|街上|大街|车站|地铁|公交|景区|商场|公共场所")
 _PLAN_ONLY = re.compile(
     "牵头|协办|主办单位|配合单位|协同单位|责任单位|主责单位|参与部门|配合部门|报送|保障措施|推进不力"
     "|(?:什么|啥)时候(?:完成|建成|建完|投运|投入运行)|完成时限|完成时间"
+    "|(?:哪年|哪一年|几月)[^，。？?]{0,4}?(?:完成|建成|建好|建完|开始|实施|到位|投运|投用)"
 )  # only a plan question says these
 # FAQs about a consequence asked together with an item: answered first, the item's bin after it
 _FAQ_WITH_ITEM = frozenset({"fines"})
@@ -247,7 +258,9 @@ class KnowledgeBase:
         story = self._after_story(norm, sorting, area, city)
         if story is not None:
             return story
-        policy = self.policy.answer(norm, city=city) if self.policy is not None and _POLICY_CUE.search(norm) else None
+        plan_action = _PLAN_ACTION.search(norm) is not None and _BIN_ASK.search(norm) is None
+        asks_plan = _POLICY_CUE.search(norm) is not None or plan_action
+        policy = self.policy.answer(norm, city=city) if self.policy is not None and asks_plan else None
         if policy is not None and (
             any(k in policy.extra for k in ("targets", "units", "tasks")) or _PLAN_ONLY.search(norm)
         ):

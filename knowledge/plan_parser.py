@@ -88,6 +88,9 @@ CN_COUNT = re.compile(
 )
 BASE_BEFORE = re.compile(r"在(20\d\d年)?(\d+(?:\.\d+)?)(家|个|座|所|处|万吨|吨)([\u4e00-\u9fff]{2,10}?)(?=基础上)")
 METRIC_COLON = re.compile(r"(?<=[率度量例重数积模力])：\s*(≥|>=|≤|<=|>|<)?\s*(?=\d)")
+# "生活垃圾回收利用率：2025年达到37%，2026年达到40%": an indicator list naming the metric once for several years
+METRIC_YEARS = re.compile(r"^([^：，。；]{2,30}?[率度量例重数积模力])：((?:到|至)?\d{4}年.*)$")
+METRIC_VERB_AFTER = re.compile(r"(?<=[率度量例重数积模力])：(?=(?:持续|稳定|保持|达到|不低于|不少于|不超过|控制在))")
 COLON_VERBS = {"≥": "不低于", ">=": "不低于", "≤": "不超过", "<=": "不超过", ">": "超过", "<": "低于"}
 
 
@@ -470,6 +473,15 @@ def extract_targets(paragraph: str) -> tuple[list[ParsedTarget], list[str]]:
     found: list[ParsedTarget] = []
     missed: list[str] = []
     # "农作物秸秆综合利用率：≥94%" in an indicator list: the colon stands for the verb
+    my = METRIC_YEARS.match(paragraph)
+    if my:  # each year's figure gets the metric's name: "到2025年，生活垃圾回收利用率达到37%，到2026年，…达到40%"
+        name = my.group(1)
+        paragraph = re.sub(
+            r"(?:^|(?<=[，；、]))(?:到|至)?(\d{4})年(底|末)?",
+            lambda m: f"到{m.group(1)}年{m.group(2) or ''}，{name}",
+            my.group(2),
+        )
+    paragraph = METRIC_VERB_AFTER.sub("", paragraph)  # "医疗废物收集处置覆盖率：保持100%"
     paragraph = METRIC_COLON.sub(lambda m: COLON_VERBS.get(m.group(1) or "", "达到"), paragraph)
     # "在2022年9家绿色工厂基础上，完成16家…": the figure before 基础上 is where things stand, not a target
     # (stated once more at the end, so its year does not become the year of the targets after it)
@@ -810,9 +822,10 @@ def _row_paragraph(
         phrase = comparator.replace("…", number) if "…" in comparator else comparator + number
         parts.append(f"{when}{name}{phrase}。")
     base = row.get("base", "").replace(" ", "")
-    if re.fullmatch(r"\d+(\.\d+)?", base):  # the baseline column: "2024年…现状为76.5%", never a target year
+    if re.fullmatch(r"\d+(\.\d+)?%?", base):  # the baseline column: "2024年…现状为76.5%", never a target year
         when = f"{base_year}年" if base_year else ""
-        parts.append(f"{when}{name}{BASELINE_WORD}为{base}{row.get('unit', '').strip('（）()')}。")
+        unit = "" if base.endswith("%") else row.get("unit", "").strip("（）()")
+        parts.append(f"{when}{name}{BASELINE_WORD}为{base}{unit}。")
     if row.get("deadline"):
         parts.append(f"完成时限：{row['deadline']}。")
     units = [f"牵头单位：{row['lead']}"] if row.get("lead") else []
@@ -881,7 +894,13 @@ def cell_lines_as_rows(text: str) -> str:
 
 def tables_as_paragraphs(text: str) -> str:
     """Rewrite task and indicator tables (tab-, space- or bar-separated rows under a header) as numbered paragraphs."""
+    return _rewrite_tables(text)[0]
+
+
+def _rewrite_tables(text: str) -> tuple[str, list[str]]:
+    """`tables_as_paragraphs`, and the paragraphs written for table rows (an annex's rows are items, not prose)."""
     text = cell_lines_as_rows(text)
+    written: list[str] = []
     out: list[str] = []
     roles: list[str] | None = None
     year: str | None = None
@@ -906,17 +925,22 @@ def tables_as_paragraphs(text: str) -> str:
             values = per_year if len({y for y, _c in per_year}) > 1 else []
             base_year = next((y for y, r in zip(years, roles, strict=False) if r == "base"), None)
             out.append(_row_paragraph(int(number) if number.isdigit() else n, row, year, values, base_year))
+            written.append(out[-1])
             continue
         if roles and not line.strip():
             continue
         roles = None
         out.append(line)
-    return "\n".join(out)
+    return "\n".join(out), written
 
 
 def parse_plan(text: str, *, city: str | None = None) -> ParsedPlan:
     """Parse a plan's plain text into metadata, sections, tasks, targets, facts and unparsed fragments."""
-    paras = paragraphs(tables_as_paragraphs(text))
+    rewritten, rows = _rewrite_tables(text)
+    paras = paragraphs(rewritten)
+    # "附件2 重点任务分工表" written as a table: its rows are the plan's items (units, deadlines, figures), while
+    # other numbered lines of an annex (a leadership list, "1．…" names) stay the annex's text
+    table_rows = {collapse(canonical(r)) for r in rows}
     sections: list[ParsedSection] = []
     stack: list[tuple[str, int]] = []  # (style, section index) from the top
     preamble: list[str] = []
@@ -932,6 +956,8 @@ def parse_plan(text: str, *, city: str | None = None) -> ParsedPlan:
             stack.clear()
         parent = stack[-1][1] if stack else None
         label = (sections[parent].label if parent is not None else "") + _label(style, number)
+        if parent is not None and sections[parent].style == "annex":
+            label = f"{sections[parent].label}第{number}项"  # a row of an annex table: "附件2第3项", not "附件23"
         first = re.split(r"(?<=[。；])", rest, maxsplit=1)[0]
         title = first.rstrip("。；") if len(first) <= 40 else re.split("[，、]", first)[0][:40]
         sec = ParsedSection(len(sections), parent, style, number, label, len(stack) + 1, title)
@@ -944,7 +970,7 @@ def parse_plan(text: str, *, city: str | None = None) -> ParsedPlan:
     annex_list = False  # "附件：1．…" then "2．…" in a notice's header: the attachments' names, not headings
     for _raw, para in paras:
         annex = ANNEX.match(para)
-        num = None if in_annex and not annex else _numbering(para)
+        num = None if in_annex and not annex and para not in table_rows else _numbering(para)
         if current is None and para.startswith("附件："):
             annex_list = True
         elif not (annex_list and num and len(para) <= 60 and "。" not in para):

@@ -40,6 +40,9 @@ TEXT_SAFEGUARDS = "{cite} {label}「{title}」共{n}条：{items}。"
 # "保障措施有哪些", "有啥保障措施": the list of a 保障措施 / 工作要求 part, not one sentence that mentions 保障
 SAFEGUARD_TITLE = re.compile("保障措施|保障机制|工作要求|组织实施|保障$")
 SAFEGUARD_ASK = re.compile("(保障措施|保障机制|工作要求)")
+HEADING = re.compile("[\u4e00-\u9fff]{4,8}")  # a part's short title: 指导思想, 基本原则, 建设目标, 工作目标
+WHAT_ASK = re.compile("是什么|是啥|有哪些|有啥|包括|内容|讲了|讲的|哪几|说了")
+TEXT_HEADING = "{cite} {label}「{title}」：{body}"
 LIST_ASK = re.compile("哪些|哪几|有什么|有啥|是什么|是啥|几条|几项|包括|都有|内容|讲了")
 TEXT_LEADERS = "{cite}：{group}组长{leader}，副组长{deputies}；成员单位{n}个。"
 TEXT_INDICATORS = "{cite}确定了{total}个{name}：{parts}。"
@@ -51,6 +54,7 @@ TEXT_OTHER_CITIES = "你所在的{place}还没有导入方案，下面是已导�
 TEXT_QUOTE = "{cite}「{title}」原文：{sentence}"
 TEXT_NO_UNITS_QUOTE = "{cite}「{title}」没有写明牵头单位，原文：{sentence}"
 TEXT_META = "{cite}：{parts}。"
+TEXT_DEADLINE = "{cite}「{title}」完成时限：{due}。"
 TEXT_IN_TASK = "其中原文写明：{sentence}"
 OPENING = "开头部分"  # the label of sentences before a plan's first heading
 TEXT_TASK_COUNT = "{cite}列出 {n} 项任务，其中 {n_lead} 项写明了牵头单位。"
@@ -85,7 +89,7 @@ STOP = {
     "个数", "多久", "一次", "这块", "这项", "时候", "哪里", "哪儿", "设在", "配合", "协办", "协助",
     "参与", "由谁", "谁来", "咱们", "咱", "俺们", "全县", "百分", "之几", "多少吨", "一共", "总共",
     "稳定", "稳定在", "保持", "提高到", "搞到", "能达到", "群众", "老百姓", "大家", "市民",
-    "下降", "增长", "担任", "管理",
+    "下降", "增长", "担任", "管理", "一个", "每个", "开始",
     "这个", "这事", "这件", "事儿", "这儿", "这里", "这边", "咱这", "咱这儿", "我们这", "本地", "当地", "主抓", "分管", "归口",
     "主管", "抓总", "时间", "多长时间", "长时间", "多长",
     "怎么搞", "怎么弄", "咋搞", "咋弄", "干什么", "干啥", "做什么", "县里", "市里", "区里", "多少资金", "废城",
@@ -98,7 +102,7 @@ ASKING = re.compile("..(几|多少|哪些|谁|啥|什么)$")  # a question word 
 QUESTION_WORD = re.compile("^(归|由|是|找|问)?(谁|哪个|哪家|哪些|哪)")
 MODAL = re.compile("^(要|想|需)[\u4e00-\u9fff]$")
 COUNT_ASK = re.compile(
-    "^(几|多少)[处名批项条次座家所个场户人]$"
+    "^(几|多少)[处名批项条次座家所个场户人台辆套]$"
 )  # "建几处": the question, never the topic  # 要建, 想搞: a modal glued to a verb
 # the household bins' names: "回收" inside 可回收物 is no plan keyword when nothing else asks about the plan
 BIN_NAME = re.compile("|".join(sorted((w for w, c in CATEGORY_WORDS.items() if c in BINS), key=len, reverse=True)))
@@ -249,6 +253,9 @@ class _Passage:
     quotes_elsewhere: bool = False  # its first figure is another place's (see _quotes_elsewhere)
 
 
+ANNEX_LABEL = re.compile(r"附件\d*")
+YEAR_IN = re.compile(r"20\d\d年")
+HAN3 = re.compile("[\u4e00-\u9fff]{3}")
 CELL_NAME = re.compile("“(无废[\u4e00-\u9fff]{2,4})”")
 DEADLINE = re.compile(r"(完成时限|完成时间|时间节点|时限要求)[：:]\s*([^。；\n]{2,30})")
 ROLE_ASK = re.compile("(协同|配合|协办|协助|参与|责任|牵头|负责|主责|主办)(单位|部门)|协同的|协同(?=有|是|哪|谁)")
@@ -263,11 +270,23 @@ HANDLE_ASK = re.compile("怎么处理|咋处理|如何处理|怎么处置|如何
 WHICH = re.compile(
     "哪(个|些|几个|家)(?![桶类箱色])|(啥|什么)(机构|园区|平台|项目|企业|机制|设施|行业|措施|工艺|路线|路径|方式|模式|技术)"
     "|咋回事|怎么回事|啥意思|什么意思|是否|会不会|要不要|还(要|会|能)?(新建|建设|建)"
+    # "用什么体系", "叫什么名字", "以什么为试点", "五料化指的是哪五料", "哪三家单位", "四个清单是哪四个"
+    "|(啥|什么)(体系|名字|试点|工艺|标准|制度|办法|路径|内容|类型|材料|地膜)|叫(什么|啥)|指的?是|指(什么|啥)"
+    "|以(什么|啥)为|哪[一二三四五六七八九十两\\d]+[个家种类项条所座处料]?"
 )  # "是哪个园区", "要成立啥机构", "激励机制是咋回事": the plan's sentence answers
+# what a plan does about something, asked with no bin word: "宾馆还会主动提供一次性用品吗", "农药包装回收有没有补贴"
+ACTION_ASK = re.compile(
+    "主动提供|推广|补贴|试点|应急处置|禁止使用|限制使用|还能用|能不能用|还让用|能不能烧|能烧|协同处置|政策|规定"
+)
 THROW = re.compile("扔|丢|投|倒|放哪|搁")  # "…扔哪个…" asks for a bin, never for a plan sentence
 NOW_ASK = re.compile("现在|目前|现状|当前|眼下|现有|基期")  # asking where things stand, not the target
 DATE_ASKS = {"几号", "几月", "几日", "截止", "截至", "日期", "哪天"}  # asking a date of a duty, not a topic
 WHEN = re.compile("什么时候|啥时候|何时|时限|期限|哪年|几月|建完|完成时间|截止")
+# "哪年几月完成", "什么时候建成", "哪年开始禁止": when a task is done, answered by its 完成时限 (not by the plan's date)
+DONE_ASK = re.compile(
+    "(?:什么时候|啥时候|何时|哪年|哪一年|几月|多会儿)[^，。？?]{0,4}?"
+    "(?:完成|建成|建好|建完|建起来|投运|投用|投入使用|到位|开始|实施|落实|覆盖)|完成时限|完成时间|截止"
+)
 UNIT_NAME = re.compile(r"[市县区][\u4e00-\u9fff]{1,12}?(?:局|委|办|中心|社|部|公司|政府)|领导小组|无废办|各牵头单位")
 
 
@@ -302,6 +321,8 @@ class PolicyIndex:
         self.deadlines: dict[tuple[str | None, str], str] = {}  # (city, section label) -> its 完成时限 line
         # (city, cite, label, title, [(number, title) of its items]) of each 保障措施 / 工作要求 part
         self.safeguards: list[tuple[str | None, str, str, str, list[tuple[str, str]]]] = []
+        # (city, cite, label, title, text, [(number, title) of its items]) of every short heading ("指导思想")
+        self.headings: list[tuple[str | None, str, str, str, str, list[tuple[str, str]]]] = []
         self.docs = [(d.city, cite_name(d), d.facts or {}) for d in docs]
         self.documents = [
             _Doc(d.city, d.title, d.doc_no, d.issuer, d.issued_on) for d in docs
@@ -403,14 +424,18 @@ class PolicyIndex:
                 children.setdefault(sec.parent_id, []).append(sec)
         for sec in sorted(sections.values(), key=lambda x: (x.document_id, x.position)):
             items = children.get(sec.id, [])
+            if HEADING.fullmatch(sec.title) and not ANNEX_LABEL.fullmatch(sec.label):
+                doc = by_doc[sec.document_id]
+                listed = [(c.label[len(sec.label) :], c.title) for c in items]
+                index.headings.append((doc.city, cite_name(doc), sec.label, sec.title, sec.text, listed))
             if SAFEGUARD_TITLE.search(sec.title) and items and not sec.label.startswith("附件"):
                 doc = by_doc[sec.document_id]
                 numbered = [(c.label[len(sec.label) :], c.title) for c in items]
                 index.safeguards.append((doc.city, cite_name(doc), sec.label, sec.title, numbered))
         for sec in sorted(sections.values(), key=lambda x: (x.document_id, x.position)):
             doc = by_doc[sec.document_id]
-            if sec.label.startswith("附件") or not sec.text:
-                continue
+            if ANNEX_LABEL.fullmatch(sec.label) or not sec.text:
+                continue  # an annex's own text (names, lists); the rows of its table ("附件2第3项") are quoted
             due = DEADLINE.search(sec.text)
             if due:
                 index.deadlines[(doc.city, sec.label)] = due.group(2).strip()
@@ -501,15 +526,25 @@ class PolicyIndex:
             found = self._safeguards(want, among)
             if found:
                 return found
-        if _has(q, META_CUES) and not _has(q, ("率", "目标", "指标")):
+        if WHAT_ASK.search(q) and not re.search("多少|(?<!哪)几(?!条|项)", q) and not _has(q, WHO_CUES):
+            found = self._heading(q, want, among)  # "指导思想是什么", "基本原则有哪些": that part of the plan
+            if found:
+                return found
+        if _has(q, META_CUES) and not _has(q, ("率", "目标", "指标")) and not DONE_ASK.search(q):
             return self._metadata(want, among)
         if re.search("(多少|几)(项|个|条)(重点)?任务", q):
             return self._task_count(want, among)
         counting = re.search("多少|(?<!哪)几", q)  # "建几个" asks a count, "哪几个" asks for the names
-        if ("无废细胞" in q or re.search("无废(景区|公园)", q)) and _has(q, CELL_CUES) and not counting:
+        asks_who = _has(q, WHO_CUES)  # "无废细胞建设配合单位有哪些" asks who, not which kinds
+        if ("无废细胞" in q or re.search("无废(景区|公园)", q)) and _has(q, CELL_CUES) and not (counting or asks_who):
             found = self._cells(want)
             if found:
                 return found
+        if "办公室" in q and "主任" in q:  # "领导小组办公室主任是谁": the office line of the leadership list
+            office = [(cite, f["office"]) for _c, cite, f in self._facts("leadership", want) if f.get("office")]
+            if office:
+                text = "\n".join(f"{cite}：{line}" for cite, line in office)
+                return Answer(intent="policy", text=text, confidence=0.8, source="plan", extra={"tasks": []})
         if "领导小组" in q and not _has(q, ("办公室", "设在")):
             found = self._leaders(want)
             if found:
@@ -534,16 +569,38 @@ class PolicyIndex:
             found = self._who(words, want, q)
             if found:
                 return found
+        if DONE_ASK.search(q) and "率" not in q:  # "撤桶并点什么时候完成": the task's 完成时限 line
+            found = self._deadline(words - DATE_ASKS, want) or self._quote(
+                words - DATE_ASKS, want, dated=True, phrase=q
+            )  # "商场超市哪年开始禁止用不可降解塑料袋": no 完成时限 line, the sentence with its year
+            if found:
+                return found
+        duty_hits = [c for c in DUTY_CUES if c in q]
+        if who and duty_hits and all(any(c in w for w in words) for c in duty_hits):
+            # "垃圾分类督导员由谁配备": the duty word is only part of the topic (督导员), the question asks who; a task
+            # naming units that holds every word answers it ("以哪些单位为重点" still quotes the plan)
+            found = self._who(words, want, q)
+            if (
+                found
+                and found.extra.get("covered")
+                and found.extra["units"]["lead"] + found.extra["units"]["responsible"]
+            ):
+                return found
         if _has(q, DUTY_CUES):
             words = words - DATE_ASKS  # "报送截止是几号": the date is what the quote gives
-            found = self._quote(words, want, who=who) or (self._quote(words, want) if who else None)
+            dated = bool(WHEN.search(q))  # "无废景区什么时候建成": a sentence with its year ("到2023年底，建设…")
+            found = (
+                (self._quote(words, want, who=who, dated=True, phrase=q) if dated else None)
+                or self._quote(words, want, who=who, phrase=q)
+                or (self._quote(words, want, phrase=q) if who else None)
+            )
             if found:
                 due = self.deadlines.get((found.extra["quote"]["city"], found.extra["quote"]["label"]))
                 if due and WHEN.search(q) and due not in found.text:
                     found.text += f"\n完成时限：{due}。"  # "什么时候建完": the task's own deadline line
                 return found
         if _has(q, TARGET_CUES):
-            asked_unit = re.search("(吨|家|座|所|场|万元|%|百分|公里|亩|几处|多少处)", q)
+            asked_unit = re.search("(吨|家|座|所|场|万元|%|百分|公里|亩|几处|多少处|台|辆|套|户)", q)
             unit = (
                 {"百分": "%", "几处": "处", "多少处": "处"}.get(asked_unit.group(1), asked_unit.group(1))
                 if asked_unit
@@ -553,22 +610,31 @@ class PolicyIndex:
             unit = unit or ("%" if re.search("(?<!效)率", q) else "")  # a rate is a percentage, not a count
             unit = unit or ("个" if re.search("(多少|几)个", q) else "")  # "回收点建多少个": a count, not the rate
             found = self._targets(words, want, year, unit, among, now=bool(NOW_ASK.search(q)))
+            if found and unit and not any(unit in t["unit"] for t in found.extra["targets"]):
+                # "多少户设一个投放点": no figure of the asked unit was parsed; a sentence holding one answers it
+                said = self._quote(words, want, number=True, phrase=q)
+                if said and re.search(rf"\d{re.escape(unit)}", said.extra["quote"]["sentence"]):
+                    return said
             if found:
                 return found
-            found = self._quote(words, want, number=True)
+            found = self._quote(words, want, number=True, phrase=q)
             if found:
                 return found
         if who:
-            found = self._quote(words, want, who=True)
+            found = self._quote(words, want, who=True, phrase=q)
             if found:
                 return found
         if WHICH.search(q) and not THROW.search(q):  # "园区循环化改造是哪个园区": the plan sentence names it
-            found = self._quote(words, want)
+            found = self._quote(words, want, phrase=q)
+            if found:
+                return found
+        if ACTION_ASK.search(q) and not THROW.search(q):  # "外卖还能用不可降解的塑料餐具吗": the plan's rule
+            found = self._quote(words, want, phrase=q)
             if found:
                 return found
         asks_figure = re.search("多少|几|百分|率|目标|指标|比例", q)
         if want and not asks_figure and (_has(q, TARGET_CUES) or _has(q, DUTY_CUES) or _has(q, HOW_CUES)):
-            found = self._quote(words, want)  # "推进不力会怎样": the asked place's plan says it in a sentence
+            found = self._quote(words, want, phrase=q)  # "推进不力会怎样": the asked place's plan says it in a sentence
             if found:
                 return found
         if _has(q, STRONG_CUES) or _has(q, WHO_CUES[1:]):
@@ -642,10 +708,23 @@ class PolicyIndex:
 
     # ------------------------------------------------------------ quoting the plan
 
-    def _quote(self, words: set[str], want: str | None, *, who: bool = False, number: bool = False) -> Answer | None:
-        """The plan sentence that best covers the question, quoted with its section; None below the coverage bar."""
+    def _quote(
+        self,
+        words: set[str],
+        want: str | None,
+        *,
+        who: bool = False,
+        number: bool = False,
+        dated: bool = False,
+        phrase: str = "",
+    ) -> Answer | None:
+        """The plan sentence that best covers the question, quoted with its section; None below the coverage bar.
+
+        `phrase`: the question; a sentence holding three of its characters in a row ("推进会", "为重点") wins a tie.
+        """
         if not words:
             return None
+        grams = {g for i in range(len(phrase) - 2) if HAN3.fullmatch(g := phrase[i : i + 3])}
         passages = self.passages
         assert self._postings is not None
         # a passage sharing no keyword with the question scores 0: only those in the words' postings are scored,
@@ -656,9 +735,13 @@ class PolicyIndex:
                 continue
             if (who and not p.names_unit) or (number and not p.has_figure):
                 continue
+            if dated and not YEAR_IN.search(p.sentence):
+                continue
             if number and p.quotes_elsewhere:
                 continue  # "开封市…可以达到92%" quoted in this plan is another place's figure
             s = self._score(words, p.body, p.head, 0.5, set(), p.sentence, head_weight=p.weight)
+            if s >= 1.5 and grams:
+                s += min(0.6, 0.3 * sum(g in p.sentence for g in grams))
             if s >= 1.5 and (best is None or s > best[0]):
                 best = (s, p)
         if best is None:
@@ -797,6 +880,16 @@ class PolicyIndex:
         shown: list[tuple[float, _Task]] = []
         for scored in per_city.values():
             scored.sort(key=lambda sk: -sk[0])
+            if not (scored[0][1].lead or scored[0][1].responsible):
+                # the best match names no unit (a prose task whose units are in an annex table): a task that names
+                # units and holds every word of the question is the same work written as a row of that table
+                named = [
+                    (s, k)
+                    for s, k in scored
+                    if (k.lead or k.responsible) and s >= 0.6 * scored[0][0] and self._covers(words, k)
+                ]
+                if named:
+                    scored[:] = named
             if scored[0][1].lead or scored[0][1].responsible:  # close seconds too: both tasks may be meant
                 shown += [(s, k) for s, k in scored if s >= 0.9 * scored[0][0] and (k.lead or k.responsible)][:3]
         if not shown:  # the best task names no unit: say so, and quote it
@@ -842,7 +935,39 @@ class PolicyIndex:
             text="\n".join(lines),
             confidence=0.85 if top >= 4 else 0.55,
             source="plan",
-            extra={"units": {"lead": lead, "responsible": resp}, "tasks": [k.label for _s, k in shown]},
+            extra={
+                "units": {"lead": lead, "responsible": resp},
+                "tasks": [k.label for _s, k in shown],
+                "covered": self._covers(words, shown[0][1]),
+            },
+        )
+
+    def _covers(self, words: set[str], task: _Task) -> bool:
+        """Whether every question word is in the task's title or text (a word spread out counts: 塑料袋 / 塑料购物袋)."""
+        have = task.head | task.body
+        return all(w in have or w in task.text or _spread(w).search(task.text) for w in words)
+
+    def _deadline(self, words: set[str], want: str | None) -> Answer | None:
+        """The 完成时限 of the task that best fits the question, among tasks that have one."""
+        best: tuple[float, _Task, str] | None = None
+        top = 0.0
+        for k in _posted(self.tasks, self._task_postings, words):
+            if want and k.city != want:
+                continue
+            s = self._score(words, k.head, k.body, 0.3, set(), k.text)
+            top = max(top, s)
+            due = self.deadlines.get((k.city, k.label))
+            if due and s >= 1.5 and self._covers(words, k) and (best is None or s > best[0]):
+                best = (s, k, due)
+        if best is None or best[0] < 0.6 * top:
+            return None
+        s, k, due = best
+        return Answer(
+            intent="policy",
+            text=TEXT_DEADLINE.format(cite=f"{k.cite} {k.label}", title=k.title, due=due),
+            confidence=0.8 if s >= 4 else 0.55,
+            source="plan",
+            extra={"tasks": [k.label], "deadline": due},
         )
 
     def _unit_tasks(self, unit: str, want: str | None) -> Answer:
@@ -915,6 +1040,25 @@ class PolicyIndex:
             for _c, cite, label, title, items in rows
         ]
         return Answer(intent="policy", text="\n".join(lines), confidence=0.8, source="plan", extra={"tasks": []})
+
+    def _heading(self, q: str, want: str | None, among: list[str]) -> Answer | None:
+        """A part of the plan whose short title the question names ("基本原则"): its items, or its opening text."""
+        rows = [
+            h
+            for h in self.headings
+            if h[3] in q
+            and (h[0] == want if want else (not among or h[0] in among))
+            and not tokens(q.replace(h[3], " "))  # nothing asked beyond the part itself
+        ]
+        if not rows:
+            return None
+        lines = []
+        for _c, cite, label, title, text, items in rows[:3]:
+            body = "；".join(n + t for n, t in items) if items else text.replace("\n", "")
+            lines.append(TEXT_HEADING.format(cite=cite, label=label, title=title, body=body[:220]))
+        return Answer(
+            intent="policy", text="\n".join(lines), confidence=0.8, source="plan", extra={"tasks": [r[2] for r in rows]}
+        )
 
     def _leaders(self, want: str | None) -> Answer | None:
         rows = self._facts("leadership", want)
