@@ -132,22 +132,34 @@ def _details(rows: Any) -> Any:
 
 
 def _claimed(rows: Any, token: str) -> list[Claimed]:
-    return [
-        Claimed(
-            id=r.id,
-            campaign_id=r.campaign_id,
-            resident_id=r.resident_id,
-            channel=r.channel or "",
-            external_id=r.external_id or "",
-            attempts=r.attempts,
-            token=token,
-            text=r.text,
-            link=r.link,
-            variants=dict(r.variants or {}),
-            profile={"township": r.township, "city": r.city, "community": r.community, "delivery_id": str(r.id)},
-        )
-        for r in rows
-    ]
+    """`_details` rows as Claimed, unpacked by position; one variants dict per campaign, shared by its rows (read only)."""
+    variants: dict[int, dict[str, Any]] = {}
+    out: list[Claimed] = []
+    for (
+        row_id,
+        campaign_id,
+        resident_id,
+        channel,
+        external_id,
+        attempts,
+        text,
+        link,
+        raw,
+        township,
+        city,
+        community,
+    ) in rows:
+        shared = variants.get(campaign_id)
+        if shared is None:
+            shared = variants[campaign_id] = dict(raw or {})
+        profile = {"township": township, "city": city, "community": community, "delivery_id": str(row_id)}
+        out.append(
+            Claimed(
+                row_id, campaign_id, resident_id, channel or "", external_id or "", attempts, token, text, link, shared,
+                profile,
+            )
+        )  # fmt: skip
+    return out
 
 
 def claim_sent(

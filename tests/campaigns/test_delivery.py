@@ -88,6 +88,19 @@ def test_audience_becomes_one_row_per_resident_with_skip_reasons(factory: sessio
     assert texts == ["新建路街道：6·5环境日" + STOP_LINE] * 4  # placeholder filled per resident, the stop line last
 
 
+def test_one_batch_renders_each_place_its_own_text(factory: sessionmaker[Session]) -> None:
+    add_residents(factory, 3, now=T0, township="新建路街道", prefix="a")
+    add_residents(factory, 2, now=T0, township="城关乡", prefix="b")
+    add_residents(factory, 2, now=T0, township="新建路街道", prefix="c")  # after the others: same place again
+    make_campaign(factory, channels=["web"])
+    tick(factory, T0)
+    assert loop_for(factory, Clock(T0), FakeSender(), batch_size=10).drain() == 7  # all seven in one batch
+    with transaction(factory) as session:
+        got = list(session.execute(select(WebOutbox.external_id, WebOutbox.text).order_by(WebOutbox.id)))
+    places = ["新建路街道"] * 3 + ["城关乡"] * 2 + ["新建路街道"] * 2
+    assert [text for _, text in got] == [f"{place}：6·5环境日{STOP_LINE}" for place in places]
+
+
 def test_channel_preference_picks_the_first_listed_identity(factory: sessionmaker[Session]) -> None:
     [rid] = add_residents(factory, 1, now=T0, channel="web", prefix="w")
     with transaction(factory) as session:
