@@ -21,7 +21,7 @@ from campaigns import cells, ledger, lifecycle, runs, segments
 from campaigns.delivery import DeliveryLoop
 from campaigns.models import Campaign, CampaignRun, ChannelIdentity, Delivery, Resident, WebOutbox
 from campaigns.schedule import LOCAL, QuietHours
-from campaigns.texts import STOP_LINE
+from campaigns.texts import LINK_LINE, STOP_LINE
 from tests.bot.channels.test_telegram_sender import with_telegram
 from tests.support.campaigns import Clock, FakeSender, add_residents
 from tests.support.fake_telegram import running_fake_telegram
@@ -99,6 +99,34 @@ def test_one_batch_renders_each_place_its_own_text(factory: sessionmaker[Session
         got = list(session.execute(select(WebOutbox.external_id, WebOutbox.text).order_by(WebOutbox.id)))
     places = ["新建路街道"] * 3 + ["城关乡"] * 2 + ["新建路街道"] * 2
     assert [text for _, text in got] == [f"{place}：6·5环境日{STOP_LINE}" for place in places]
+
+
+def test_one_batch_of_two_campaigns_gives_each_row_its_own_campaign_text(factory: sessionmaker[Session]) -> None:
+    add_residents(factory, 2, now=T0, township="新建路街道", prefix="w")
+    add_residents(factory, 2, now=T0, channel="telegram", township="城关乡", prefix="7")
+    with transaction(factory) as session:
+        first = lifecycle.create(
+            session, name="甲", text="甲：{township}", now=T0, channels=["web", "telegram"],
+            variants={"telegram": "甲（电报）：{township}"},
+        )  # fmt: skip
+        second = lifecycle.create(
+            session, name="乙", text="乙：{township}", now=T0, channels=["web", "telegram"], link="https://a.cn/x"
+        )
+        for campaign in (first, second):
+            lifecycle.start(session, campaign, now=T0, quiet=None, grace=GRACE)
+    tick(factory, T0)
+    fake = FakeSender()
+    assert loop_for(factory, Clock(T0), fake, batch_size=20).drain() == 8  # both campaigns' rows in one batch
+    with transaction(factory) as session:
+        web = sorted(session.execute(select(WebOutbox.text)).scalars())
+    assert web == sorted(
+        ["甲：新建路街道" + STOP_LINE] * 2
+        + ["乙：新建路街道" + LINK_LINE.format(link="https://a.cn/x") + STOP_LINE] * 2
+    )
+    assert sorted(text for _, text in fake.sent) == sorted(
+        ["甲（电报）：城关乡" + STOP_LINE] * 2
+        + ["乙：城关乡" + LINK_LINE.format(link="https://a.cn/x") + STOP_LINE] * 2
+    )
 
 
 def test_channel_preference_picks_the_first_listed_identity(factory: sessionmaker[Session]) -> None:
