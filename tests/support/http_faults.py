@@ -12,15 +12,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 # how a fake ends an exchange whose request it read (and recorded) without answering it properly
-DROPS = ("close", "reset", "truncate")
+DROPS = ("close", "reset", "truncate", "garbage")
 
 
 def drop(handler: BaseHTTPRequestHandler, how: str) -> None:
-    """No answer (close), a connection reset (RST), or the start of an answer cut off (truncate)."""
+    """No answer (close), a connection reset (RST), the start of an answer cut off (truncate), or a whole 200 answer
+    whose body is not the platform's JSON (garbage, as from a proxy's error page)."""
     if how not in DROPS:
         raise ValueError(f"unknown drop {how!r}")
     handler.close_connection = True
-    if how == "truncate":
+    if how == "garbage":
+        body = b"<html>502 Bad Gateway</html>"
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        handler.wfile.write(head + body)
+    elif how == "truncate":
         head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n"
         handler.wfile.write(head + b'{"ok": true, "res')
     elif how == "reset":  # linger 0: close sends RST instead of FIN
