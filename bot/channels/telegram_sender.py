@@ -258,8 +258,9 @@ class TelegramSender:
                     return self._unreachable(chat_id, texts.CHAT_GONE.format(detail=exc.message), exc.message, now)
                 return SendResult(False, reason=texts.REFUSED.format(detail=exc.message))
             except NetworkError as exc:  # timeouts, refused or broken connections, 5xx
-                if exc.__cause__ is not None and maybe_sent_httpx(exc.__cause__):  # a retry could push it twice
-                    return self._unconfirmed(chat_id, exc.__cause__)
+                cause = exc.__cause__  # None or a TelegramError (body not JSON) for a 5xx: Telegram answered
+                if cause is not None and not isinstance(cause, TelegramError) and maybe_sent_httpx(cause):
+                    return self._unconfirmed(chat_id, cause)  # written, no whole answer: a retry could push it twice
                 failures += 1
                 delay = self.backoff * 2 ** (failures - 1)
                 if failures > self.retries:

@@ -47,7 +47,7 @@ class FakeTelegram:
     port: int = 0
     listener: Listener | None = None
     _updates: list[dict[str, Any]] = field(default_factory=list)
-    _scripted: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
+    _scripted: dict[str, list[tuple[int, Any]]] = field(default_factory=dict)
     _delays: dict[str, list[float]] = field(default_factory=dict)
     _drops: dict[str, list[str]] = field(default_factory=dict)
     _cond: threading.Condition = field(default_factory=threading.Condition)
@@ -71,10 +71,15 @@ class FakeTelegram:
         """A fresh update id (for updates posted to a webhook instead of queued)."""
         return next(self._update_ids)
 
-    def fail_next(self, method: str, status: int, description: str, *, retry_after: int | None = None) -> None:
-        """Answer the next call of `method` with this error instead of success."""
-        body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
-        if retry_after is not None:
+    def fail_next(
+        self, method: str, status: int, description: str, *, retry_after: int | None = None, raw: bool = False
+    ) -> None:
+        """Answer the next call of `method` with this error instead of success (`raw`: `description` is the whole
+        body, not JSON, as a proxy's error page)."""
+        body: Any = {"ok": False, "error_code": status, "description": description}
+        if raw:
+            body = description.encode()
+        if retry_after is not None and not raw:
             body["parameters"] = {"retry_after": retry_after}
         with self._cond:
             self._scripted.setdefault(method, []).append((status, body))
@@ -122,7 +127,7 @@ class FakeTelegram:
 
     # --- the HTTP side -------------------------------------------------------------------------------------
 
-    def handle(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def handle(self, path: str, params: dict[str, Any]) -> tuple[int, Any]:
         """Answer one Bot API call."""
         prefix = f"/bot{self.token}/"
         if not path.startswith(prefix):
@@ -215,7 +220,7 @@ def running_fake_telegram(fake: FakeTelegram | None = None) -> Iterator[FakeTele
             if how is not None:  # the call is recorded (it reached Telegram); its answer never arrives whole
                 drop(self, how)
                 return
-            payload = json.dumps(body, ensure_ascii=False).encode()
+            payload = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))

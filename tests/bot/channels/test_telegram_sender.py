@@ -256,3 +256,10 @@ def test_a_refused_connection_is_retried_and_delivered_once(
         s.close()
     assert result.ok and not result.unconfirmed and restarts == 1  # refused, waited, retried
     assert [str(c.params["chat_id"]) for c in sends(fake)] == ["609", "610"]  # each delivered exactly once
+
+
+def test_a_5xx_whose_body_is_not_json_is_an_answer_and_retried(sender: TelegramSender, fake: FakeTelegram) -> None:
+    fake.fail_next("sendMessage", 502, "<html>502 Bad Gateway</html>", raw=True)  # a proxy's page: Telegram answered
+    result = sender.send("611", "你好", now=utcnow())
+    assert result.ok and not result.unconfirmed
+    assert len(sends(fake)) == 2  # refused once with an answer, then delivered
