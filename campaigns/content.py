@@ -21,6 +21,14 @@ FALLBACK = {
 PER_DELIVERY: dict[str, Callable[[int], str]] = {}
 
 
+def per_delivery(text: str, variants: Mapping[str, Any]) -> bool:
+    """True when the text or a variant holds a placeholder filled per delivery (its render cannot be shared)."""
+    if not PER_DELIVERY:
+        return False
+    bodies = [text, *(v for v in variants.values() if isinstance(v, str))]
+    return any(f"{{{name}}}" in body for name in PER_DELIVERY for body in bodies)
+
+
 def check(text: str) -> None:
     """Refuse a text with unknown placeholders (so staff see the typo before launch)."""
     for name in re.findall(r"\{([^{}]*)\}", text):

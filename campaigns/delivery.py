@@ -305,10 +305,21 @@ class DeliveryLoop:
         if recovered:
             log.warning("took over %d deliveries whose sender stopped", recovered, extra={"event": "recovered"})
 
-    def _render(self, row: ledger.Claimed) -> str:
+    def _render(self, row: ledger.Claimed, shared: dict[tuple[Any, ...], str] | None = None) -> str:
+        """The row's text; with `shared` (one batch's cache), rows of one campaign, channel and place render once
+        unless the text holds a per-delivery placeholder."""
+        key = None
+        if shared is not None and not content.per_delivery(row.text, row.variants):
+            p = row.profile
+            key = (row.campaign_id, row.channel, p.get("township"), p.get("city"), p.get("community"))
+            text = shared.get(key)
+            if text is not None:
+                return links.rewrite(text, row.links, self.link_base)
         text = content.render(
             row.text, link=row.link, variants=row.variants, channel=row.channel, profile=row.profile, stop_line=True
         )
+        if key is not None and shared is not None:
+            shared[key] = text
         return links.rewrite(text, row.links, self.link_base)
 
     def _template(self, row: ledger.Claimed) -> Any:
@@ -329,12 +340,13 @@ class DeliveryLoop:
         rate slots were taken before the transaction."""
         refused: list[tuple[ledger.Claimed, Any, dt.datetime]] = []
         queued: dict[str, list[tuple[ledger.Claimed, OutboxMessage]]] = {}  # for senders that take a batch
+        rendered: dict[tuple[Any, ...], str] = {}
         for row in rows:
             sender = cast(TransactionalSender, self.senders[row.channel])  # only rows of `transactional` come here
             if not paced:
                 self.limiters[row.channel].wait()
             now = self.clock()
-            message = OutboxMessage(row.id, row.external_id, self._render(row), now)
+            message = OutboxMessage(row.id, row.external_id, self._render(row, rendered), now)
             if hasattr(sender, "send_many_in"):
                 queued.setdefault(row.channel, []).append((row, message))
                 continue

@@ -7,9 +7,11 @@ write lock (SQLite) or the row lock (PostgreSQL) and so serialises reservations 
 
 Outcomes (never raised, returned as SendResult): sent; rate-limited (retry_after); RetryAfter from Telegram
 (a pause every process honours); Forbidden or "chat not found" (unreachable, remembered, no further calls);
-network errors and 5xx (retried with exponential backoff, then returned with retry_after); a sendMessage whose
-answer timed out after the request was written (unconfirmed: Telegram may have delivered it, so never retried,
-since a retry could push the message twice; Telegram has no idempotency key for sendMessage).
+a connection that never opened and 5xx answers (retried with exponential backoff, then returned with retry_after);
+a sendMessage whose request was (being) written and whose answer never came whole: timed out, connection reset or
+closed before or during the answer, an answer that is not JSON (unconfirmed: Telegram may have delivered it, so
+never retried, since a retry could push the message twice; Telegram has no idempotency key for sendMessage;
+`bot.channels.transport` draws the line).
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import httpx
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,13 +34,12 @@ from telegram.request import HTTPXRequest
 from bot.channels import telegram_texts as texts
 from bot.channels.base import SendResult
 from bot.channels.telegram_models import TelegramChat, TelegramRateState, TelegramSend
+from bot.channels.transport import maybe_sent_httpx, timed_out_httpx
 from bot.config import Settings
 from bot.db import transaction, utcnow
 
 log = logging.getLogger(__name__)
 STATE_ID = 1
-# timeouts raised once the request was (being) written: Telegram may have accepted the message
-AMBIGUOUS = (httpx.ReadTimeout, httpx.WriteTimeout)
 KEEP_LOG = dt.timedelta(minutes=2)  # send-log rows older than the longest window are pruned
 
 
@@ -257,12 +257,10 @@ class TelegramSender:
                 if "chat not found" in exc.message.lower():
                     return self._unreachable(chat_id, texts.CHAT_GONE.format(detail=exc.message), exc.message, now)
                 return SendResult(False, reason=texts.REFUSED.format(detail=exc.message))
-            except NetworkError as exc:  # timeouts, refused connections, 5xx
-                if isinstance(exc.__cause__, AMBIGUOUS):  # written, no answer: a retry could push it twice
-                    log.warning("telegram send to %s unconfirmed (%s); not retried", chat_id, exc)
-                    detail = f"{type(exc.__cause__).__name__}"
-                    reason = texts.UNCONFIRMED.format(seconds=self.send_timeout, detail=detail)
-                    return SendResult(False, reason=reason, unconfirmed=True)
+            except NetworkError as exc:  # timeouts, refused or broken connections, 5xx
+                cause = exc.__cause__  # None or a TelegramError (body not JSON) for a 5xx: Telegram answered
+                if cause is not None and not isinstance(cause, TelegramError) and maybe_sent_httpx(cause):
+                    return self._unconfirmed(chat_id, cause)  # written, no whole answer: a retry could push it twice
                 failures += 1
                 delay = self.backoff * 2 ** (failures - 1)
                 if failures > self.retries:
@@ -272,7 +270,19 @@ class TelegramSender:
                 log.info("telegram send to %s failed (%s); retry %d in %.1f s", chat_id, exc, failures, delay)
                 self.sleep(delay)
             except TelegramError as exc:  # invalid token, unknown endpoint …: staff must fix the configuration
+                if type(exc) is TelegramError and isinstance(exc.__cause__, ValueError):  # a 2xx that is not JSON
+                    return self._unconfirmed(chat_id, exc.__cause__)
                 return SendResult(False, reason=texts.API_ERROR.format(detail=exc.message))
+
+    def _unconfirmed(self, chat_id: str, cause: BaseException) -> SendResult:
+        """The request was (being) written and no whole answer came: Telegram may have delivered it."""
+        detail = type(cause).__name__
+        log.warning("telegram send to %s unconfirmed (%s); not retried", chat_id, detail)
+        if timed_out_httpx(cause):
+            reason = texts.UNCONFIRMED.format(seconds=self.send_timeout, detail=detail)
+        else:
+            reason = texts.DROPPED.format(detail=detail)
+        return SendResult(False, reason=reason, unconfirmed=True)
 
     def _unreachable(self, chat_id: str, reason: str, detail: str, now: dt.datetime) -> SendResult:
         with transaction(self.factory) as session:

@@ -28,6 +28,7 @@ RATE_LIMITED = "Telegram 发送频率已到上限，请稍后重试"
 FLOOD_WAIT = "Telegram 要求暂停发送 {seconds:.0f} 秒"
 NETWORK_ERROR = "连接 Telegram 失败（{detail}），稍后重试"
 UNCONFIRMED = "Telegram 未在 {seconds:.0f} 秒内答复（{detail}），消息可能已送达；为免重复推送，不再重发"
+DROPPED = "请求已发给 Telegram，但连接中断、没有收到完整答复（{detail}），消息可能已送达；为免重复推送，不再重发"
 REFUSED = "Telegram 拒绝了这条消息（{detail}）"
 
 # The `wufei telegram …` commands.

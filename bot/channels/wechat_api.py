@@ -7,9 +7,11 @@ Tokens come from `stable_token`, which hands every process the same token instea
 wechatpy is synchronous (requests): async callers run `send` in a thread.
 
 Never a double push: a send whose answer does not come within `send_timeout_seconds` after the request was written
-(a read timeout) may well have been delivered, and WeChat's 客服/模板/订阅通知 sends take no idempotency key, so it is
-returned `unconfirmed` and never retried. A connection that never opened, or a token fetch that failed, sent
-nothing: those are retryable outages.
+(a read timeout), or whose connection broke once the request was being written (reset, closed before or during the
+answer, an answer cut off or unreadable), may well have been delivered, and WeChat's 客服/模板/订阅通知 sends take no
+idempotency key, so it is returned `unconfirmed` and never retried (`bot.channels.transport` draws the line). A
+connection that never opened (refused, unresolved, connect timeout), or a token fetch that failed, sent nothing:
+those are retryable outages.
 """
 
 from __future__ import annotations
@@ -26,12 +28,12 @@ import requests
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
-from urllib3.exceptions import ReadTimeoutError
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from bot.channels import wechat_texts as texts
 from bot.channels.base import SendResult
+from bot.channels.transport import maybe_sent_requests, timed_out_requests
 from bot.channels.wechat import shorten
 from bot.channels.wechat_models import WechatWindow
 from bot.config import WechatSettings
@@ -50,6 +52,10 @@ LOCAL = ZoneInfo("Asia/Shanghai")
 
 class TokenUnavailable(requests.RequestException):
     """The access token could not be fetched: no message was sent, so trying again cannot push twice."""
+
+
+class UnreadableAnswer(requests.RequestException):
+    """WeChat answered a push with something that is not its JSON: the request arrived, its outcome is unknown."""
 
 
 class WechatApiClient(WeChatClient):
@@ -238,13 +244,20 @@ class WechatSender:
         body = {"touser": openid, "msgtype": "news", "news": {"articles": [article]}}
         return self._custom(client, openid, body, texts.VIA_NEWS, now)
 
-    def _push(self, client: WechatApiClient, path: str, body: Mapping[str, Any]) -> Any:
+    def _push(self, client: WechatApiClient, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """POST one message with the send timeout (the token fetch inside keeps the client's short one)."""
-        return client.call(lambda: client.post(path, data=dict(body), timeout=self.send_timeout))
+        result = client.call(lambda: client.post(path, data=dict(body), timeout=self.send_timeout))
+        if not isinstance(result, dict):  # an answer that is not WeChat's JSON: cut off or garbled on the way
+            raise UnreadableAnswer(f"{path}: {type(result).__name__}")
+        return result
 
     def _unconfirmed(self, openid: str, exc: requests.RequestException) -> SendResult:
-        log.warning("WeChat send to %s unconfirmed (%s); not retried", openid, type(exc).__name__)
-        reason = texts.REASON_UNCONFIRMED.format(seconds=self.send_timeout, detail=type(exc).__name__)
+        detail = type(exc).__name__
+        log.warning("WeChat send to %s unconfirmed (%s); not retried", openid, detail)
+        if timed_out_requests(exc):
+            reason = texts.REASON_UNCONFIRMED.format(seconds=self.send_timeout, detail=detail)
+        else:
+            reason = texts.REASON_DROPPED.format(detail=detail)
         return SendResult(False, reason, unconfirmed=True)
 
     def _custom(
@@ -316,13 +329,10 @@ class WechatSender:
 
 
 def unanswered(exc: requests.RequestException) -> bool:
-    """True when the request was written and its answer never came (it may have been delivered)."""
-    if isinstance(exc, TokenUnavailable):
+    """True when the request may have reached WeChat and its answer never came whole (it may have been delivered)."""
+    if isinstance(exc, TokenUnavailable):  # the token fetch failed: the push itself never left
         return False
-    if isinstance(exc, requests.ReadTimeout):
-        return True
-    # requests wraps a timeout while reading the answer's body as a ConnectionError
-    return isinstance(exc, requests.ConnectionError) and any(isinstance(a, ReadTimeoutError) for a in exc.args)
+    return maybe_sent_requests(exc)
 
 
 def template_data(values: Mapping[str, Any]) -> dict[str, dict[str, str]]:

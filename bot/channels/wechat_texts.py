@@ -21,6 +21,7 @@ REASON_API_QUOTA = "公众号当日接口调用次数已用完（45009）"
 REASON_API_ERROR = "微信接口返回错误 {code}：{message}"
 REASON_NETWORK = "无法连接微信接口：{error}"
 REASON_UNCONFIRMED = "微信接口未在 {seconds:.0f} 秒内答复（{detail}），消息可能已送达；为免重复推送，不再重发"
+REASON_DROPPED = "请求已发给微信接口，但连接中断、没有收到完整答复（{detail}），消息可能已送达；为免重复推送，不再重发"
 MENU_SORT = (
     "请直接发送物品名称，我告诉您投哪个桶，比如“用过的纸巾”“过期药品”“外卖餐盒”。\n"
     "农村居民可以先发送“我在农村”，按“会烂/不会烂”二次四分法回答。"

@@ -21,7 +21,7 @@ from campaigns import cells, ledger, lifecycle, runs, segments
 from campaigns.delivery import DeliveryLoop
 from campaigns.models import Campaign, CampaignRun, ChannelIdentity, Delivery, Resident, WebOutbox
 from campaigns.schedule import LOCAL, QuietHours
-from campaigns.texts import STOP_LINE
+from campaigns.texts import LINK_LINE, STOP_LINE
 from tests.bot.channels.test_telegram_sender import with_telegram
 from tests.support.campaigns import Clock, FakeSender, add_residents
 from tests.support.fake_telegram import running_fake_telegram
@@ -86,6 +86,47 @@ def test_audience_becomes_one_row_per_resident_with_skip_reasons(factory: sessio
     with transaction(factory) as session:
         texts = list(session.execute(select(WebOutbox.text)).scalars())
     assert texts == ["新建路街道：6·5环境日" + STOP_LINE] * 4  # placeholder filled per resident, the stop line last
+
+
+def test_one_batch_renders_each_place_its_own_text(factory: sessionmaker[Session]) -> None:
+    add_residents(factory, 3, now=T0, township="新建路街道", prefix="a")
+    add_residents(factory, 2, now=T0, township="城关乡", prefix="b")
+    add_residents(factory, 2, now=T0, township="新建路街道", prefix="c")  # after the others: same place again
+    make_campaign(factory, channels=["web"])
+    tick(factory, T0)
+    assert loop_for(factory, Clock(T0), FakeSender(), batch_size=10).drain() == 7  # all seven in one batch
+    with transaction(factory) as session:
+        got = list(session.execute(select(WebOutbox.external_id, WebOutbox.text).order_by(WebOutbox.id)))
+    places = ["新建路街道"] * 3 + ["城关乡"] * 2 + ["新建路街道"] * 2
+    assert [text for _, text in got] == [f"{place}：6·5环境日{STOP_LINE}" for place in places]
+
+
+def test_one_batch_of_two_campaigns_gives_each_row_its_own_campaign_text(factory: sessionmaker[Session]) -> None:
+    add_residents(factory, 2, now=T0, township="新建路街道", prefix="w")
+    add_residents(factory, 2, now=T0, channel="telegram", township="城关乡", prefix="7")
+    with transaction(factory) as session:
+        first = lifecycle.create(
+            session, name="甲", text="甲：{township}", now=T0, channels=["web", "telegram"],
+            variants={"telegram": "甲（电报）：{township}"},
+        )  # fmt: skip
+        second = lifecycle.create(
+            session, name="乙", text="乙：{township}", now=T0, channels=["web", "telegram"], link="https://a.cn/x"
+        )
+        for campaign in (first, second):
+            lifecycle.start(session, campaign, now=T0, quiet=None, grace=GRACE)
+    tick(factory, T0)
+    fake = FakeSender()
+    assert loop_for(factory, Clock(T0), fake, batch_size=20).drain() == 8  # both campaigns' rows in one batch
+    with transaction(factory) as session:
+        web = sorted(session.execute(select(WebOutbox.text)).scalars())
+    assert web == sorted(
+        ["甲：新建路街道" + STOP_LINE] * 2
+        + ["乙：新建路街道" + LINK_LINE.format(link="https://a.cn/x") + STOP_LINE] * 2
+    )
+    assert sorted(text for _, text in fake.sent) == sorted(
+        ["甲（电报）：城关乡" + STOP_LINE] * 2
+        + ["乙：城关乡" + LINK_LINE.format(link="https://a.cn/x") + STOP_LINE] * 2
+    )
 
 
 def test_channel_preference_picks_the_first_listed_identity(factory: sessionmaker[Session]) -> None:
@@ -200,6 +241,95 @@ def test_a_wechat_answer_lost_to_a_timeout_is_recorded_unconfirmed_and_never_pus
         assert (ok.state, ok.reason) == ("sent", None) and ok.provider_id is not None
     counts = status(factory, cid)
     assert counts["sent"] == 2 and counts["unconfirmed"] == 1 and counts["pending"] == 0
+
+
+@pytest.mark.parametrize("channel", ["telegram", "wechat"])
+def test_a_connection_dropped_after_the_push_is_recorded_unconfirmed_and_never_pushed_twice(
+    settings: Settings, factory: sessionmaker[Session], channel: str
+) -> None:
+    prefix = "80" if channel == "telegram" else "o_drop"
+    add_residents(factory, 2, now=T0, channel=channel, prefix=prefix)
+    with transaction(factory) as session:
+        for i in range(2):
+            open_window(session, openid=f"o_drop{i}", kind="message", now=T0)  # WeChat: 客服消息 may go
+    cid = make_campaign(factory, channels=[channel])
+    with transaction(factory) as session:
+        runs.tick(session, now=T0, quiet=None, grace=GRACE, channels_available=[channel])
+    clock = Clock(T0)
+    with running_fake_telegram() as tg, fake_wechat_server() as wx:
+        if channel == "telegram":
+            sender: TelegramSender | WechatSender = TelegramSender(
+                with_telegram(settings, tg.base_url, per_chat_seconds=0.0), factory, backoff_seconds=0.01
+            )
+            tg.drop_next("sendMessage", "reset")  # the Bot API reads the first push, then the connection is reset
+        else:
+            config = WechatSettings(app_id=WX_APP_ID, app_secret=SecretStr("s"), api_base_url=wx.base_url)
+            sender = WechatSender(config, factory)
+            wx.drop_next("message/custom/send", "close")  # WeChat reads the first push and closes without answer
+        loop = DeliveryLoop(factory, {channel: sender}, worker="d", clock=clock, sleep=lambda s: None)
+        try:
+            assert loop.drain() == 2
+            clock.advance(seconds=3600)  # past any backoff and lease: nothing is due again
+            with transaction(factory) as session:
+                assert (
+                    runs.tick(session, now=clock.now, quiet=None, grace=GRACE, channels_available=[channel]).recovered
+                    == 0
+                )
+            assert loop.drain() == 0
+        finally:
+            loop.close()
+            if isinstance(sender, TelegramSender):
+                sender.close()
+        if channel == "telegram":
+            pushed = [str(c.params["chat_id"]) for c in tg.calls_to("sendMessage")]
+        else:
+            pushed = [str(c.body["touser"]) for c in wx.calls_to("message/custom/send")]
+    assert sorted(pushed) == [f"{prefix}0", f"{prefix}1"]  # exactly one copy each reached the platform
+    with transaction(factory) as session:
+        rows = {d.external_id: d for d in session.scalars(select(Delivery).where(Delivery.campaign_id == cid))}
+        dropped = rows.pop(pushed[0])
+        [ok] = rows.values()
+        assert (dropped.state, dropped.reason, dropped.provider_id) == ("sent", "unconfirmed", None)
+        assert dropped.last_error and "连接中断" in dropped.last_error and dropped.attempts == 1
+        assert (ok.state, ok.reason) == ("sent", None) and ok.provider_id is not None
+    counts = status(factory, cid)  # what the console and the admin API show
+    assert counts["sent"] == 2 and counts["unconfirmed"] == 1 and counts["pending"] == 0
+
+
+def test_a_refused_wechat_push_is_retried_later_and_delivered_once(factory: sessionmaker[Session]) -> None:
+    add_residents(factory, 1, now=T0, channel="wechat", prefix="o_refused")
+    with transaction(factory) as session:
+        open_window(session, openid="o_refused0", kind="message", now=T0)
+    cid = make_campaign(factory, channels=["wechat"])
+    with transaction(factory) as session:
+        runs.tick(session, now=T0, quiet=None, grace=GRACE, channels_available=["wechat"])
+    clock = Clock(T0)
+    with fake_wechat_server() as fake:
+        assert fake.listener is not None
+        config = WechatSettings(app_id=WX_APP_ID, app_secret=SecretStr("s"), api_base_url=fake.base_url)
+        sender = WechatSender(config, factory)
+        assert sender.client is not None
+        sender.client.fetch_access_token()  # the token is at hand: the push itself meets the closed port
+        loop = DeliveryLoop(factory, {"wechat": sender}, worker="r", clock=clock, sleep=lambda s: None)
+        try:
+            fake.listener.stop()
+            assert loop.drain() == 1  # refused: nothing was written
+            with transaction(factory) as session:
+                [row] = session.scalars(select(Delivery).where(Delivery.campaign_id == cid))
+                assert row.state == "pending" and row.reason is None and "无法连接微信接口" in (row.last_error or "")
+            fake.listener.start()
+            clock.advance(seconds=31)  # the outage's retry time has come
+            assert loop.drain() == 1
+            clock.advance(seconds=3600)
+            assert loop.drain() == 0
+        finally:
+            loop.close()
+        assert [c.body["touser"] for c in fake.calls_to("message/custom/send")] == ["o_refused0"]  # one copy
+    with transaction(factory) as session:
+        [row] = session.scalars(select(Delivery).where(Delivery.campaign_id == cid))
+        assert (row.state, row.reason) == ("sent", None) and row.provider_id is not None
+    counts = status(factory, cid)
+    assert counts["sent"] == 1 and counts["unconfirmed"] == 0
 
 
 def test_failures_retry_with_backoff_then_fail_and_unreachable_is_skipped(factory: sessionmaker[Session]) -> None:

@@ -2,8 +2,9 @@
 
 It answers getMe, sendMessage, getUpdates (long polling on queued updates), answerCallbackQuery,
 editMessageReplyMarkup, setMyCommands, setWebhook and deleteWebhook like Telegram does, and can be told to
-answer 403 for blocked chats or any scripted error (429 with retry_after, 5xx) for the next calls of a method, or
-accept a call and answer it late (`slow_next`).
+answer 403 for blocked chats or any scripted error (429 with retry_after, 5xx) for the next calls of a method,
+accept a call and answer it late (`slow_next`) or not at all (`drop_next`: closed, reset or cut off), and stop
+listening and listen again on the same port (`listener.stop()`, `listener.start()`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl
+
+from tests.support.http_faults import DROPS, Listener, drop
 
 TOKEN = "123456:TEST-token_for-the-fake"
 JSON_FIELDS = frozenset({"reply_markup", "allowed_updates", "commands"})
@@ -42,9 +45,11 @@ class FakeTelegram:
     calls: list[Call] = field(default_factory=list)
     blocked: set[str] = field(default_factory=set)
     port: int = 0
+    listener: Listener | None = None
     _updates: list[dict[str, Any]] = field(default_factory=list)
-    _scripted: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
+    _scripted: dict[str, list[tuple[int, Any]]] = field(default_factory=dict)
     _delays: dict[str, list[float]] = field(default_factory=dict)
+    _drops: dict[str, list[str]] = field(default_factory=dict)
     _cond: threading.Condition = field(default_factory=threading.Condition)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1000))
     _update_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -66,10 +71,15 @@ class FakeTelegram:
         """A fresh update id (for updates posted to a webhook instead of queued)."""
         return next(self._update_ids)
 
-    def fail_next(self, method: str, status: int, description: str, *, retry_after: int | None = None) -> None:
-        """Answer the next call of `method` with this error instead of success."""
-        body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
-        if retry_after is not None:
+    def fail_next(
+        self, method: str, status: int, description: str, *, retry_after: int | None = None, raw: bool = False
+    ) -> None:
+        """Answer the next call of `method` with this error instead of success (`raw`: `description` is the whole
+        body, not JSON, as a proxy's error page)."""
+        body: Any = {"ok": False, "error_code": status, "description": description}
+        if raw:
+            body = description.encode()
+        if retry_after is not None and not raw:
             body["parameters"] = {"retry_after": retry_after}
         with self._cond:
             self._scripted.setdefault(method, []).append((status, body))
@@ -78,6 +88,20 @@ class FakeTelegram:
         """Accept the next call of `method` as usual but answer it only after `seconds` (a loaded Bot API)."""
         with self._cond:
             self._delays.setdefault(method, []).append(seconds)
+
+    def drop_next(self, method: str, how: str = "close") -> None:
+        """Accept (record) the next call of `method`, then end the connection without a full answer (see DROPS)."""
+        if how not in DROPS:
+            raise ValueError(how)
+        with self._cond:
+            self._drops.setdefault(method, []).append(how)
+
+    def take_drop(self, path: str) -> str | None:
+        """How the answer to this request is to be dropped, if it is."""
+        method = path.rsplit("/", 1)[-1]
+        with self._cond:
+            queued = self._drops.get(method)
+            return queued.pop(0) if queued else None
 
     def block(self, chat_id: int | str) -> None:
         """sendMessage to this chat answers 403 from now on, as when the user blocked the bot."""
@@ -103,7 +127,7 @@ class FakeTelegram:
 
     # --- the HTTP side -------------------------------------------------------------------------------------
 
-    def handle(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def handle(self, path: str, params: dict[str, Any]) -> tuple[int, Any]:
         """Answer one Bot API call."""
         prefix = f"/bot{self.token}/"
         if not path.startswith(prefix):
@@ -181,7 +205,7 @@ def _decode(raw: bytes, content_type: str) -> dict[str, Any]:
 
 @contextmanager
 def running_fake_telegram(fake: FakeTelegram | None = None) -> Iterator[FakeTelegram]:
-    """Serve a FakeTelegram on a free port for the duration of the block."""
+    """Serve a FakeTelegram on a free port for the duration of the block (`fake.listener` stops and resumes it)."""
     served = fake or FakeTelegram()
 
     class Handler(BaseHTTPRequestHandler):
@@ -192,7 +216,11 @@ def running_fake_telegram(fake: FakeTelegram | None = None) -> Iterator[FakeTele
             length = int(self.headers.get("Content-Length") or 0)
             params = _decode(self.rfile.read(length), self.headers.get("Content-Type", ""))
             status, body = served.handle(self.path, params)
-            payload = json.dumps(body, ensure_ascii=False).encode()
+            how = served.take_drop(self.path)
+            if how is not None:  # the call is recorded (it reached Telegram); its answer never arrives whole
+                drop(self, how)
+                return
+            payload = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
@@ -204,16 +232,14 @@ def running_fake_telegram(fake: FakeTelegram | None = None) -> Iterator[FakeTele
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    served.port = int(server.server_address[1])
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    listener = Listener(Handler)
+    listener.start()
+    served.port = listener.port
+    served.listener = listener
     try:
         yield served
     finally:
-        server.shutdown()
-        server.server_close()
+        listener.stop()
 
 
 # --- updates as Telegram sends them ----------------------------------------------------------------------------

@@ -1,4 +1,6 @@
-"""A fake WeChat API server (a real HTTP server on a free local port) that records calls and can answer errors."""
+"""A fake WeChat API server (a real HTTP server on a free local port) that records calls and can answer errors,
+answer late (`slow_next`) or not at all (`drop_next`: closed, reset or cut off), and stop listening and listen again
+on the same port (`listener.stop()`, `listener.start()`)."""
 
 from __future__ import annotations
 
@@ -8,9 +10,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.support.http_faults import DROPS, Listener, drop
 
 
 @dataclass
@@ -35,6 +39,8 @@ class FakeWechat:
     mass_ids: set[str] = field(default_factory=set)  # clientmsgid of accepted 群发
     send_delay: float = 0.0  # seconds a customer-service/template send takes to answer (a slow platform)
     delays: dict[str, list[float]] = field(default_factory=dict)  # per endpoint: accept, then answer this late
+    drops: dict[str, list[str]] = field(default_factory=dict)  # per endpoint: accept, then no whole answer
+    listener: Listener | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def fail_next(self, path: str, *codes: int) -> None:
@@ -46,6 +52,19 @@ class FakeWechat:
         """Accept the next call of `path` as usual but answer it only after `seconds` (a loaded API)."""
         with self.lock:
             self.delays.setdefault(path, []).append(seconds)
+
+    def drop_next(self, path: str, how: str = "close") -> None:
+        """Accept (record) the next call of `path`, then end the connection without a full answer (see DROPS)."""
+        if how not in DROPS:
+            raise ValueError(how)
+        with self.lock:
+            self.drops.setdefault(path, []).append(how)
+
+    def take_drop(self, path: str) -> str | None:
+        """How the answer to this call of `path` is to be dropped, if it is."""
+        with self.lock:
+            queued = self.drops.get(path)
+            return queued.pop(0) if queued else None
 
     def expire_token(self) -> None:
         """Make the current token invalid (as if another app instance had fetched a new one with /token)."""
@@ -158,6 +177,10 @@ def _handler(fake: FakeWechat) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 body = {"_raw": raw.decode("utf-8", "replace")}
             data = json.dumps(fake.handle(path, query, body), ensure_ascii=False).encode("utf-8")
+            how = fake.take_drop(path)
+            if how is not None:  # recorded and accepted: the answer never arrives whole
+                drop(self, how)
+                return
             self.send_response(200)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
@@ -184,15 +207,14 @@ def _handler(fake: FakeWechat) -> type[BaseHTTPRequestHandler]:
 def fake_wechat_server() -> Iterator[FakeWechat]:
     """Run the fake on a free port; `fake.base_url` is what WUFEI_WECHAT__API_BASE_URL should be."""
     fake = FakeWechat()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    fake.base_url = f"http://127.0.0.1:{server.server_address[1]}/cgi-bin/"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    listener = Listener(_handler(fake))
+    listener.start()
+    fake.base_url = f"http://127.0.0.1:{listener.port}/cgi-bin/"
+    fake.listener = listener
     try:
         yield fake
     finally:
-        server.shutdown()
-        server.server_close()
+        listener.stop()
 
 
 # --- the other direction: requests as WeChat's servers sign and encrypt them -----------------------------------

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from bot.channels.telegram_sender import TelegramSender
 from bot.config import Settings, TelegramSettings
 from bot.db import dispose_engines, transaction, utcnow
 from tests.support.fake_telegram import TOKEN, Call, FakeTelegram, running_fake_telegram
+from tests.support.http_faults import DROPS
 from tests.support.server import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -214,3 +216,50 @@ def test_a_connection_that_never_opens_is_still_retried(settings: Settings, fact
     finally:
         down.close()
     assert not result.unconfirmed and result.outage  # nothing was written: retrying cannot double-push
+
+
+@pytest.mark.parametrize("how", DROPS)
+def test_a_connection_dropped_after_the_request_is_unconfirmed_and_never_sent_again(
+    settings: Settings, factory: sessionmaker[Session], fake: FakeTelegram, how: str
+) -> None:
+    s = TelegramSender(with_telegram(settings, fake.base_url), factory, backoff_seconds=0.05)
+    fake.drop_next("sendMessage", how)  # Telegram reads and accepts the push, then the connection breaks
+    try:
+        result = s.send("608", "周六集中回收大件垃圾", now=utcnow())
+    finally:
+        s.close()
+    assert not result.ok and result.unconfirmed and result.retry_after is None and not result.outage
+    assert "可能已送达" in result.reason and "连接中断" in result.reason
+    assert len(sends(fake)) == 1  # a retry here would be a second copy on the resident's phone
+
+
+def test_a_refused_connection_is_retried_and_delivered_once(
+    settings: Settings, factory: sessionmaker[Session], fake: FakeTelegram
+) -> None:
+    restarts = 0
+
+    def back_up(seconds: float) -> None:  # a wait (backoff, then the chat's 1 s gap): Telegram listens again meanwhile
+        nonlocal restarts
+        assert fake.listener is not None
+        if not fake.listener.serving:
+            fake.listener.start()
+            restarts += 1
+        time.sleep(seconds)
+
+    s = TelegramSender(with_telegram(settings, fake.base_url), factory, backoff_seconds=0.05, sleep=back_up)
+    try:
+        assert s.send("609", "第一条", now=utcnow()).ok  # connected (getMe) and sent once
+        assert fake.listener is not None
+        fake.listener.stop()  # refused from now on; the kept-alive connection is gone too
+        result = s.send("610", "第二条", now=utcnow())
+    finally:
+        s.close()
+    assert result.ok and not result.unconfirmed and restarts == 1  # refused, waited, retried
+    assert [str(c.params["chat_id"]) for c in sends(fake)] == ["609", "610"]  # each delivered exactly once
+
+
+def test_a_5xx_whose_body_is_not_json_is_an_answer_and_retried(sender: TelegramSender, fake: FakeTelegram) -> None:
+    fake.fail_next("sendMessage", 502, "<html>502 Bad Gateway</html>", raw=True)  # a proxy's page: Telegram answered
+    result = sender.send("611", "你好", now=utcnow())
+    assert result.ok and not result.unconfirmed
+    assert len(sends(fake)) == 2  # refused once with an answer, then delivered

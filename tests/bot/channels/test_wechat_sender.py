@@ -15,6 +15,7 @@ from bot.channels.wechat_models import WechatWindow
 from bot.config import WechatSettings
 from bot.db import dispose_engines, transaction
 from tests.support.fake_wechat import APP_ID, FakeWechat
+from tests.support.http_faults import DROPS
 from tests.support.server import free_port
 
 NOW = dt.datetime(2026, 3, 30, 9, 0, tzinfo=dt.UTC)
@@ -212,3 +213,41 @@ def test_a_connection_that_never_opens_is_retryable_not_unconfirmed(factory: ses
     opened(factory, "o_down")
     result = WechatSender(config, factory).send("o_down", "x", now=NOW)
     assert not result.ok and not result.unconfirmed and result.outage and result.retry_after
+
+
+@pytest.mark.parametrize("how", DROPS)
+@pytest.mark.parametrize("path", ["message/custom/send", "message/template/send"])
+def test_a_connection_dropped_after_the_request_is_unconfirmed_and_never_sent_again(
+    factory: sessionmaker[Session], fake: FakeWechat, path: str, how: str
+) -> None:
+    at = NOW if path == "message/custom/send" else NOW + dt.timedelta(days=3)  # outside the window: a template
+    opened(factory, "o_drop")
+    fake.drop_next(path, how)  # WeChat reads and accepts the push, then the connection breaks before its answer
+    template = {"template_id": "TPL", "data": {"first": "环境日"}}
+    result = slow_sender(factory, fake, timeout=5.0).send("o_drop", "周六集中回收大件垃圾", now=at, template=template)
+    assert not result.ok and result.unconfirmed
+    assert result.retry_after is None and not result.outage and not result.unreachable  # nothing asks for a retry
+    assert "可能已送达" in result.reason and "连接中断" in result.reason
+    assert len(fake.sent(path)) == 1 and len(fake.calls_to(path)) == 1  # exactly one copy reached WeChat
+    with transaction(factory) as session:
+        window = session.get(WechatWindow, "o_drop")
+        assert window is not None
+        assert window.message_sent == (1 if path == "message/custom/send" else 0)  # the slot is not handed back
+
+
+def test_a_refused_connection_sends_nothing_is_retryable_and_the_next_try_is_delivered_once(
+    factory: sessionmaker[Session], fake: FakeWechat, sender: WechatSender
+) -> None:
+    opened(factory, "o_refused")
+    assert sender.client is not None and fake.listener is not None
+    sender.client.fetch_access_token()  # the token is at hand: the push itself meets the closed port
+    fake.listener.stop()
+    refused = sender.send("o_refused", "x", now=NOW)
+    assert not refused.ok and not refused.unconfirmed and refused.outage and refused.retry_after
+    assert "无法连接微信接口" in refused.reason
+    with transaction(factory) as session:
+        window = session.get(WechatWindow, "o_refused")
+        assert window is not None and window.message_sent == 0  # nothing left: the slot is given back
+    fake.listener.start()
+    assert sender.send("o_refused", "x", now=NOW).ok
+    assert len(fake.calls_to("message/custom/send")) == 1 and len(fake.sent()) == 1
