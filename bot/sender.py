@@ -15,10 +15,11 @@ open conversation (rare) is made an object of the session at once, as if loaded,
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, and_, bindparam, exists, select
+from sqlalchemy import Dialect, Select, String, Table, and_, bindparam, exists, select
 from sqlalchemy.orm import Mapper, Session, class_mapper, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state
 
@@ -92,7 +93,7 @@ _STATES = cast(Table, ConversationState.__table__)
 _HANDOVERS = cast(Table, HandoverConversation.__table__)
 _IDENTITIES = cast(Table, ChannelIdentity.__table__)
 _KB_VERSION = select(KbMeta.value).where(KbMeta.key == VERSION_KEY).scalar_subquery()
-_ANY_RESPONSE = exists().where(SurveyResponse.respondent_key.in_(bindparam("survey_keys", expanding=True)))
+SURVEY_KEY_SLOTS = 4  # respondent keys (one per current survey) the prepared statement takes; more use _SENDER
 
 
 def _columns(table: Table, cls: type[Base]) -> tuple[list[Any], list[str]]:
@@ -107,25 +108,94 @@ _RESIDENT_COLUMNS, RESIDENT_KEYS = _columns(_RESIDENTS, Resident)
 _RESIDENT_AREA, _RESIDENT_CITY, _RESIDENT_STATUS = (RESIDENT_KEYS.index(k) for k in ("area", "city", "status"))
 _HANDOVER_COLUMNS, _HANDOVER_KEYS = _columns(_HANDOVERS, HandoverConversation)
 _STATE_COLUMNS = [_STATES.c.resident_id, _STATES.c.kind, _STATES.c.payload, _STATES.c.updated_at, _STATES.c.expires_at]
-# built once: the statement is compiled once per dialect and cached; the outer joins hit a primary key (conversation
-# state) and a unique partial index (one open conversation per resident), so they never multiply the row
-_SENDER = (
-    select(
-        *_RESIDENT_COLUMNS,
-        *_STATE_COLUMNS,
-        *_HANDOVER_COLUMNS,
-        ratelimit.since_count(None),
-        ratelimit.since_count(ratelimit.LIMITED),
-        _KB_VERSION,
-        _ANY_RESPONSE,
+
+
+def _statement(survey_keys: Any) -> Select[Any]:
+    """The sender's one statement, its survey EXISTS over `survey_keys` (bound parameters); the outer joins hit a
+    primary key (conversation state) and a unique partial index (one open conversation per resident), so they never
+    multiply the row."""
+    return (
+        select(
+            *_RESIDENT_COLUMNS,
+            *_STATE_COLUMNS,
+            *_HANDOVER_COLUMNS,
+            ratelimit.since_count(None),
+            ratelimit.since_count(ratelimit.LIMITED),
+            _KB_VERSION,
+            exists().where(SurveyResponse.respondent_key.in_(survey_keys)),
+        )
+        .select_from(
+            _RESIDENTS.join(_IDENTITIES, _IDENTITIES.c.resident_id == _RESIDENTS.c.id)
+            .outerjoin(_STATES, _STATES.c.resident_id == _RESIDENTS.c.id)
+            .outerjoin(_HANDOVERS, and_(_HANDOVERS.c.resident_id == _RESIDENTS.c.id, _HANDOVERS.c.status == "open"))
+        )
+        .where(_IDENTITIES.c.channel == bindparam("channel"), _IDENTITIES.c.external_id == bindparam("external_id"))
     )
-    .select_from(
-        _RESIDENTS.join(_IDENTITIES, _IDENTITIES.c.resident_id == _RESIDENTS.c.id)
-        .outerjoin(_STATES, _STATES.c.resident_id == _RESIDENTS.c.id)
-        .outerjoin(_HANDOVERS, and_(_HANDOVERS.c.resident_id == _RESIDENTS.c.id, _HANDOVERS.c.status == "open"))
-    )
-    .where(_IDENTITIES.c.channel == bindparam("channel"), _IDENTITIES.c.external_id == bindparam("external_id"))
-)
+
+
+_SENDER = _statement(bindparam("survey_keys", expanding=True))  # any number of keys, through SQLAlchemy Core
+_SLOTS = [f"survey_key_{i}" for i in range(SURVEY_KEY_SLOTS)]
+_SENDER_SLOTS = _statement([bindparam(name, type_=String()) for name in _SLOTS])  # the usual case, prepared
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """_SENDER_SLOTS compiled once for one dialect: its SQL, its parameters in order (positional drivers), the fixed
+    values SQLAlchemy binds itself, and the type processing of the one datetime parameter and of every column."""
+
+    sql: str
+    order: tuple[str, ...] | None
+    fixed: dict[str, Any]
+    since: Callable[[Any], Any] | None
+    columns: tuple[Callable[[Any], Any] | None, ...]
+
+    @classmethod
+    def of(cls, dialect: Dialect) -> _Prepared:
+        """Compile the statement for `dialect`."""
+        compiled = _SENDER_SLOTS.compile(dialect=dialect)
+        ours = {"since", "channel", "external_id", *_SLOTS}
+        fixed = {k: v for k, v in compiled.construct_params(dict.fromkeys(ours)).items() if k not in ours}
+        since_type = compiled.binds["since"].type
+        columns = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in _SENDER_SLOTS.selected_columns
+        )
+        order = tuple(compiled.positiontup or ()) if compiled.positional else None
+        return cls(compiled.string, order, fixed, since_type.bind_processor(dialect), columns)
+
+    def params(self, values: dict[str, Any]) -> dict[str, Any] | tuple[Any, ...]:
+        """The driver's parameters for one execution."""
+        if self.since is not None:
+            values["since"] = self.since(values["since"])
+        values.update(self.fixed)
+        return tuple(values[name] for name in self.order) if self.order is not None else values
+
+    def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
+        """The driver's row with each column's type processing applied (as SQLAlchemy's result would)."""
+        return tuple(
+            value if p is None or value is None else p(value) for p, value in zip(self.columns, raw, strict=True)
+        )
+
+
+_PREPARED: dict[tuple[str, str], _Prepared] = {}  # (dialect, driver) -> its prepared statement
+
+
+def _read(session: Session, channel: str, external_id: str, since: dt.datetime, keys: list[str]) -> Any:
+    """The sender's row, or None: with few survey keys the SQL prepared for the dialect runs on the driver through
+    the session's connection (its events and transaction as usual, no per-execution compile or result set-up)."""
+    connection = session.connection()
+    params: dict[str, Any] = {"channel": channel, "external_id": external_id, "since": since}
+    if len(keys) > SURVEY_KEY_SLOTS:
+        return connection.execute(_SENDER, {**params, "survey_keys": keys}).first()
+    dialect = connection.dialect
+    prepared = _PREPARED.get((dialect.name, dialect.driver))
+    if prepared is None:
+        prepared = _PREPARED.setdefault((dialect.name, dialect.driver), _Prepared.of(dialect))
+    params.update(zip(_SLOTS, [*keys, *[None] * (SURVEY_KEY_SLOTS - len(keys))], strict=True))  # NULL never matches
+    raw = connection.exec_driver_sql(prepared.sql, prepared.params(params)).first()
+    return prepared.row(raw) if raw is not None else None
+
+
 _STATE_AT = len(_RESIDENT_COLUMNS)
 _HANDOVER_AT = _STATE_AT + len(_STATE_COLUMNS)
 _REST_AT = _HANDOVER_AT + len(_HANDOVER_COLUMNS)
@@ -166,9 +236,8 @@ def find(
     `survey_keys` is (resident id, that resident's respondent keys): when the sender turns out to be that resident and
     none of the keys has a response, `survey_keys_absent` holds them (the survey hook then needs no statement)."""
     resident_id, keys = survey_keys or (0, [])
-    params = {"channel": channel, "external_id": external_id, "since": now - ratelimit.WINDOW, "survey_keys": keys}
     session.flush()  # what the ORM's execute would have flushed first (usually nothing)
-    row = session.connection().execute(_SENDER, params).first()
+    row = _read(session, channel, external_id, now - ratelimit.WINDOW, keys)
     if row is None:
         return None
     resident = ResidentRow(tuple(row[:_STATE_AT]))

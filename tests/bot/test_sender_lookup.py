@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -157,3 +158,38 @@ def test_an_attached_row_is_persistent_clean_and_the_sessions_own_object_wins(
         assert loaded is not None and loaded.city == "新密市"
         again = sender.find(session, channel="web", external_id="u1", now=T0, per_minute=0)
         assert again is not None and again.resident(session) is loaded  # the object the session already had
+
+
+@pytest.mark.parametrize("keys", [[], ["k-absent"], ["k-absent", "k-present"], [f"k{i}" for i in range(6)]])
+def test_the_prepared_statement_reads_what_sqlalchemy_reads(
+    factory: sessionmaker[Session], settings: Settings, keys: list[str]
+) -> None:
+    dialogue = Dialogue(factory, settings)
+    say(dialogue, "电池")  # a pending question: a state row with a JSON payload and two datetimes
+    with transaction(factory) as session:
+        resident_id = session.scalar(select(ChannelIdentity.resident_id).where(ChannelIdentity.external_id == "u1"))
+        assert resident_id is not None
+        handover.open_conversation(
+            session, resident_id=resident_id, channel="web", external_id="u1", reason="asked", question="", now=T0
+        )
+        session.add(
+            SurveyResponse(
+                survey_id="s",
+                version=1,
+                wave="w",
+                respondent_key="k-present",
+                source="chat",
+                started_at=T0,
+                updated_at=T0,
+            )
+        )
+    since = T0 - dt.timedelta(minutes=1)
+    with transaction(factory) as session:
+        params = {"channel": "web", "external_id": "u1", "since": since, "survey_keys": keys}
+        expected = session.connection().execute(sender._SENDER, params).first()
+        got = sender._read(session, "web", "u1", since, keys)
+        assert sender._read(session, "web", "nobody", since, keys) is None
+    assert expected is not None and got is not None
+    assert tuple(got) == tuple(expected)
+    assert [type(v) for v in got] == [type(v) for v in expected]  # aware datetimes, the payload a dict, counts ints
+    assert got[-1] is (keys[-1:] == ["k-present"])  # the survey EXISTS
