@@ -9,9 +9,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table, bindparam, delete, insert, update
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.attributes import set_committed_value
 
 from bot import handover, hooks, ratelimit, sender, texts
 from bot.config import Settings
@@ -48,6 +47,7 @@ _STATE_UPDATE = (
         {name: bindparam(name, type_=_STATES.c[name].type) for name in ("kind", "payload", "updated_at", "expires_at")}
     )
 )
+_STATE_DELETE = delete(_STATES).where(_STATES.c.resident_id == bindparam("rid"))
 _LOG_INSERT = insert(cast(Table, ChatLog.__table__))
 RESIDENT_HINTS = 100_000  # senders whose resident id a process remembers (forgotten all at once when full)
 
@@ -75,46 +75,60 @@ class Turn:
     """One message being handled: what hooks get to look at (the session is open; do not commit)."""
 
     session: Session
-    resident: Resident
+    resident_id: int
     message: IncomingMessage
     text: str
     settings: Settings
 
-    _state: ConversationState | None = field(default=None, init=False, repr=False)
+    _resident: Resident | None = field(default=None, repr=False)  # the ORM object, made on first use when known
+    _known: sender.Sender | None = field(default=None, repr=False)  # what the sender lookup read
+    _state: sender.StateRow | None = field(default=None, init=False, repr=False)
     _state_read: bool = field(default=False, init=False, repr=False)
     _handover: HandoverConversation | None = field(default=None, init=False, repr=False)
     _handover_read: bool = field(default=False, init=False, repr=False)
     # respondent keys already known (in this transaction) to have no survey response: the survey hook skips its read
     survey_keys_absent: frozenset[str] = field(default=frozenset(), init=False, repr=False)
 
+    def __post_init__(self) -> None:
+        """State and open conversation already read with the resident (bot/sender.py): no statement of their own."""
+        if self._known is not None:
+            self._state, self._state_read = self._known.state, True
+            self._handover, self._handover_read = self._known.handover, True
+            self.survey_keys_absent = self._known.survey_keys_absent
+
     @property
     def now(self) -> dt.datetime:
         """When the message arrived."""
         return self.message.received_at
 
-    def state(self) -> ConversationState | None:
+    @property
+    def resident(self) -> Resident:
+        """The resident as an object of the session, for steps that read or change more than the id (made once)."""
+        if self._resident is None:
+            assert self._known is not None  # a turn has one or the other
+            self._resident = self._known.resident(self.session)
+        return self._resident
+
+    def loaded_resident(self) -> Resident | None:
+        """The resident's ORM object if a step made or changed one, else None (only the row was read)."""
+        return self._resident
+
+    def state(self) -> sender.StateRow | None:
         """The resident's conversation state as the message found it (read once: hooks and the core share it)."""
         if not self._state_read:
-            self._state, self._state_read = self.session.get(ConversationState, self.resident.id), True
+            self._state, self._state_read = sender.state_of(self.session, self.resident_id), True
         return self._state
-
-    def known(self, state: ConversationState | None, handover_open: HandoverConversation | None) -> None:
-        """State and open conversation already read with the resident (bot/sender.py): no statement of their own."""
-        self._state, self._state_read = state, True
-        self._handover, self._handover_read = handover_open, True
 
     def open_handover(self) -> HandoverConversation | None:
         """The resident's open 人工客服 conversation as the message found it (read once)."""
         if not self._handover_read:
-            self._handover, self._handover_read = handover.open_for(self.session, self.resident.id), True
+            self._handover, self._handover_read = handover.open_for(self.session, self.resident_id), True
         return self._handover
 
     def drop_state(self) -> None:
         """Delete the resident's conversation state (a hook that gives up a question it asked)."""
-        state = self.state()
-        if state is not None:
-            self.session.delete(state)
-            self.session.flush()
+        if self.state() is not None:
+            _delete_state(self.session, self.resident_id)
         self._state = None
 
 
@@ -215,61 +229,63 @@ class Dialogue:
         known = sender.find(
             session, channel=message.channel, external_id=message.user_id, now=now, per_minute=limit, survey_keys=keys
         )
-        found = known.resident if known is not None else None
-        if found is not None and found.status == "unreachable":
-            residents.seen(session, found, now=now)  # before the hooks: they see a reachable resident
-        resident = found or residents.get_or_create(
-            session, channel=message.channel, external_id=message.user_id, now=now
-        )
-        outcome, replies = self._answer(session, message, text, resident, known)
+        resident: Resident | None = None  # the ORM object: only a first contact or a reachable-again sender needs it
+        if known is None:
+            resident = residents.get_or_create(session, channel=message.channel, external_id=message.user_id, now=now)
+        elif known.row.status == "unreachable":
+            resident = known.resident(session)
+            residents.seen(session, resident, now=now)  # before the hooks: they see a reachable resident
+        resident_id = known.row.id if known is not None else cast(Resident, resident).id
+        turn = Turn(session, resident_id, message, text, self.settings, resident, known)
+        outcome, replies = self._answer(turn)
         if len(self._residents) >= RESIDENT_HINTS:
             self._residents.clear()
-        self._residents[address] = resident.id
-        if found is not None:
+        self._residents[address] = turn.resident_id
+        if known is not None:
             # written last: on SQLite the first write takes the database's write lock until the commit
-            residents.seen(session, found, now=now)
+            loaded = turn.loaded_resident()
+            if loaded is not None:
+                residents.seen(session, loaded, now=now)
+            else:
+                residents.seen_id(session, turn.resident_id, now=now)
         return outcome, replies
 
-    def _answer(
-        self, session: Session, message: IncomingMessage, text: str, resident: Resident, known: sender.Sender | None
-    ) -> tuple[str, list[Reply]]:
+    def _answer(self, turn: Turn) -> tuple[str, list[Reply]]:
         """The rate limit's verdict applied (typed text only), then the answer."""
-        now = message.received_at
+        message, known = turn.message, turn._known
         verdict = known.verdict if known is not None else None
         if message.kind == "text":
             if verdict == "notice":
-                ratelimit.record_notice(session, resident_id=resident.id, channel=message.channel, text=text, now=now)
+                ratelimit.record_notice(
+                    turn.session, resident_id=turn.resident_id, channel=message.channel, text=turn.text, now=turn.now
+                )
                 return "ratelimited", [Reply(texts.RATE_LIMITED)]
             if verdict == "drop":
                 return "dropped", []
-        reply = self._handle(session, message, text, resident, known)
+        reply = self._handle(turn)
         return (reply.answer.intent if reply.answer is not None else "other"), [reply]
 
-    def _handle(
-        self, session: Session, message: IncomingMessage, text: str, resident: Resident, known: sender.Sender | None
-    ) -> Reply:
-        now = message.received_at
+    def _handle(self, turn: Turn) -> Reply:
+        session, message, text, now, known = turn.session, turn.message, turn.text, turn.now, turn._known
         kb = self.knowledge.get(session, version=known.knowledge_version if known is not None else None)
-        area = resident.area or self.settings.default_area
-        city = resident.city or self.settings.default_city
-        turn = Turn(session, resident, message, text, self.settings)
-        if known is not None:
-            turn.known(known.state, known.handover)
-            turn.survey_keys_absent = known.survey_keys_absent
+        profile = turn.loaded_resident() or cast(sender.Sender, known).row  # the row, unless the object exists
+        area = profile.area or self.settings.default_area
+        city = profile.city or self.settings.default_city
+        rid = turn.resident_id
         for hook in hooks.before_knowledge():
             hooked = hook(turn)
             if hooked is not None:
                 # survey answers live only in the survey tables (which may be anonymous), never in the chat log
                 logged = SURVEY_LOG_TEXT if hooked.source == "survey" else text
-                self._record(session, resident, message, logged, hooked, now)
+                self._record(session, rid, message, logged, hooked, now)
                 return Reply(hooked.text, hooked.choices, hooked)
         if message.kind != "text":
             if message.event == "unsupported" and message.data.get("media") in PHOTO_MEDIA:
                 photo = Answer("smalltalk", knowledge_texts.PHOTO, 1.0, "event:photo")
-                self._record(session, resident, message, text, photo, now)
+                self._record(session, rid, message, text, photo, now)
                 return Reply(photo.text, [], photo)
             unsupported = Answer("smalltalk", texts.UNSUPPORTED_EVENT, 1.0, f"event:{message.event}")
-            self._record(session, resident, message, text, unsupported, now)
+            self._record(session, rid, message, text, unsupported, now)
             return Reply(unsupported.text, [], unsupported)
         row = turn.state()  # hooks that let the message pass leave the state as it was
         expired = row is not None and row.expires_at <= now and row.kind != "context"  # a question timed out
@@ -293,17 +309,18 @@ class Dialogue:
         # "谢谢" between two turns keeps the context, and so does a number sent after a plain answer
         keep = (answer.intent == "smalltalk" and not choice) or answer.source in _KEEPS_CONTEXT
         if not keep:
-            self._keep_context(session, resident, answer, now, row)
+            self._keep_context(session, rid, answer, now, row)
         elif row is not None and state is None:
-            _delete_state(session, row)
-        self._apply_command(session, resident, answer)
+            _delete_state(session, rid)
+        if answer.extra.get("command") == "set_area":
+            residents.set_area(session, turn.resident, str(answer.extra["area"]))
         logged = str(answer.extra.get("follow_up") or text)  # "那个袋子呢" is logged as the question it asked
-        self._record(session, resident, message, logged, answer, now, intent=CHOICE_INTENT if choice else None)
+        self._record(session, rid, message, logged, answer, now, intent=CHOICE_INTENT if choice else None)
         return Reply(answer.text, answer.choices, answer)
 
     @staticmethod
     def _keep_context(
-        session: Session, resident: Resident, answer: Answer, now: dt.datetime, row: ConversationState | None
+        session: Session, resident_id: int, answer: Answer, now: dt.datetime, row: sender.StateRow | None
     ) -> None:
         """A pending question (30 minutes) or the item just answered (15 minutes) replaces the resident's state row
         `row` (expired or not), for the next message; plain statements, not the ORM's unit of work."""
@@ -314,28 +331,21 @@ class Dialogue:
             payload, kind, ttl = {}, "context", CONTEXT_TTL
         else:
             if row is not None:
-                _delete_state(session, row)
+                _delete_state(session, resident_id)
             return
         if last is not None:
             payload["last"] = last
             payload["earlier"] = _earlier(row, last, now)
         values = {"kind": kind, "payload": payload, "updated_at": now, "expires_at": now + ttl}
         if row is not None:  # one UPDATE instead of a DELETE and an INSERT
-            session.execute(_STATE_UPDATE, {"rid": resident.id, **values})
-            for name, value in values.items():  # the loaded object agrees with the row, and has nothing to flush
-                set_committed_value(row, name, value)
-            return
-        session.execute(_STATE_INSERT, {"resident_id": resident.id, **values})
-
-    @staticmethod
-    def _apply_command(session: Session, resident: Resident, answer: Answer) -> None:
-        if answer.extra.get("command") == "set_area":
-            residents.set_area(session, resident, str(answer.extra["area"]))
+            session.connection().execute(_STATE_UPDATE, {"rid": resident_id, **values})
+        else:
+            session.connection().execute(_STATE_INSERT, {"resident_id": resident_id, **values})
 
     @staticmethod
     def _record(
         session: Session,
-        resident: Resident,
+        resident_id: int,
         message: IncomingMessage,
         text: str,
         answer: Answer,
@@ -344,7 +354,7 @@ class Dialogue:
         intent: str | None = None,
     ) -> None:
         log_row = {
-            "resident_id": resident.id,
+            "resident_id": resident_id,
             "channel": message.channel,
             "text": text[:500],
             "intent": intent or answer.intent,
@@ -352,18 +362,18 @@ class Dialogue:
             "created_at": now,
             "reply": None if answer.source == "survey" else answer.text[:500],  # staff read it in the 人工客服 inbox
         }
-        session.execute(_LOG_INSERT, log_row)  # a plain INSERT: nothing reads the row back in this transaction
+        # a plain INSERT on the session's connection: nothing reads the row back in this transaction
+        session.connection().execute(_LOG_INSERT, log_row)
         if intent != CHOICE_INTENT or answer.extra.get("unknown"):
             record_if_unanswered(session, text, answer, now)  # a choice reply counts only for the item it leaves open
 
 
-def _delete_state(session: Session, row: ConversationState) -> None:
-    """Delete the loaded state row now (a new one may be inserted for the same resident after it)."""
-    session.delete(row)
-    session.flush()
+def _delete_state(session: Session, resident_id: int) -> None:
+    """Delete the resident's state row now (a new one may be inserted for the same resident after it)."""
+    session.connection().execute(_STATE_DELETE, {"rid": resident_id})
 
 
-def _earlier(row: ConversationState | None, last: dict[str, str], now: dt.datetime) -> list[str]:
+def _earlier(row: sender.StateRow | None, last: dict[str, str], now: dt.datetime) -> list[str]:
     """The items talked about before `last`, the latest first (a few): "那箱子呢" may go back past the last one."""
     if row is None or row.expires_at <= now or not isinstance(row.payload, dict):
         return []  # an expired conversation remembers nothing

@@ -112,8 +112,8 @@ def handover_hook(turn: Turn) -> Answer | None:
         return None
     hours = _hours(turn.settings.chat.office_hours)
     conversation, created = open_conversation(
-        turn.session, resident_id=turn.resident.id, channel=turn.message.channel, external_id=turn.message.user_id,
-        reason="asked", question=_last_question(turn.session, turn.resident.id, turn.now), now=turn.now,
+        turn.session, resident_id=turn.resident_id, channel=turn.message.channel, external_id=turn.message.user_id,
+        reason="asked", question=_last_question(turn.session, turn.resident_id, turn.now), now=turn.now,
     )  # fmt: skip
     if not created:
         _touch(conversation, turn)
@@ -133,10 +133,10 @@ def after_answer(turn: Turn, answer: Answer) -> Answer:
     if conversation is not None:
         _touch(conversation, turn)
         return replace(answer, text=f"{answer.text}\n{WAITING_LINE}")
-    if answer.intent != "unknown" or not _previous_unknown(turn.session, turn.resident.id, turn.now):
+    if answer.intent != "unknown" or not _previous_unknown(turn.session, turn.resident_id, turn.now):
         return answer
     open_conversation(
-        turn.session, resident_id=turn.resident.id, channel=turn.message.channel, external_id=turn.message.user_id,
+        turn.session, resident_id=turn.resident_id, channel=turn.message.channel, external_id=turn.message.user_id,
         reason="unanswered", question=turn.text, now=turn.now,
     )  # fmt: skip
     line = OPENED_AFTER_UNANSWERED.format(hours=_hours(turn.settings.chat.office_hours))

@@ -76,7 +76,7 @@ def _ask(turn: Turn, step: str, *, welcome: bool) -> Answer:
     _clear(turn)
     turn.session.add(
         ConversationState(
-            resident_id=turn.resident.id,
+            resident_id=turn.resident_id,
             kind=KIND,
             payload={"step": step},
             updated_at=turn.now,

@@ -36,7 +36,7 @@ def binding_hook(turn: Turn) -> Answer | None:
         template = texts.STAFF_CODE_ISSUED if text in texts.STAFF_BIND_WORDS else texts.CODE_ISSUED
         return Answer("command", template.format(code=code), 1.0, "campaigns:bind")
     m = BIND.match(text)
-    if m is None and BARE_CODE.match(text) and binding.has_open_code(turn.session, turn.resident.id, now=turn.now):
+    if m is None and BARE_CODE.match(text) and binding.has_open_code(turn.session, turn.resident_id, now=turn.now):
         m = BARE_CODE.match(text)
     if m is None:
         return None

@@ -82,8 +82,13 @@ def seen(session: Session, resident: Resident, *, now: dt.datetime) -> None:
         reachable_again(session, resident, now=now)  # they wrote to us, so the platform lets us write back
         return
     # the common case, every message: one plain UPDATE, not the ORM's unit of work (the object is told the new value)
-    session.execute(_SEEN, {"rid": resident.id, "at": now})
+    seen_id(session, resident.id, now=now)
     set_committed_value(resident, "last_seen_at", now)
+
+
+def seen_id(session: Session, resident_id: int, *, now: dt.datetime) -> None:
+    """`seen` for a reachable resident read as a row, not an object: one plain UPDATE on the session's connection."""
+    session.connection().execute(_SEEN, {"rid": resident_id, "at": now})
 
 
 def set_area(session: Session, resident: Resident, area: str | None) -> None:

@@ -61,7 +61,7 @@ def survey_hook(turn: Turn) -> Answer | None:
         return None
     if not surveys:
         return None
-    subject = f"resident:{turn.resident.id}"
+    subject = f"resident:{turn.resident_id}"
     if message.kind == "text" and turn.text.strip().strip("。！!？?").lower() in texts.CODE_WORDS:
         return _code(turn, surveys.get(DEFAULT_SURVEY) or next(iter(surveys.values())), salt, subject)
     keyed = {respondent_key(salt, s.id, subject): s for s in surveys.values()}
@@ -99,7 +99,7 @@ def survey_hook(turn: Turn) -> Answer | None:
             turn.session,
             started,
             key=key,
-            resident_id=turn.resident.id,
+            resident_id=turn.resident_id,
             channel=message.channel,
             source="chat",
             now=turn.now,
@@ -134,7 +134,7 @@ def _code(turn: Turn, survey: Survey, salt: str, subject: str) -> Answer:
     if done is not None and done.status == COMPLETED:
         return Answer("command", texts.CODE_ALREADY.format(title=survey.title), 1.0, "survey")
     code = verification.issue_code(
-        turn.session, survey_id=survey.id, resident_id=turn.resident.id, salt=salt, now=turn.now
+        turn.session, survey_id=survey.id, resident_id=turn.resident_id, salt=salt, now=turn.now
     )
     minutes = int(verification.CODE_TTL.total_seconds() // 60)
     return Answer("command", texts.CODE_GIVEN.format(code=code, minutes=minutes, title=survey.title), 1.0, "survey")

@@ -6,14 +6,15 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import handover
+from bot import handover, sender
 from bot.config import Settings
 from bot.db import transaction
-from bot.dialogue import Dialogue
-from campaigns.models import ChannelIdentity
+from bot.dialogue import Dialogue, IncomingMessage
+from campaigns.models import ChannelIdentity, Resident
 from knowledge.meta import bump_version
 from surveys.models import SurveyResponse
 from tests.support.dialog import T0, say
@@ -90,3 +91,105 @@ def test_a_survey_started_in_another_process_takes_the_next_answer(
     with transaction(factory) as session:
         response = session.scalars(select(SurveyResponse)).one()
         assert response.current_question != started.answer.extra["survey_question"]  # it moved on
+
+
+@contextmanager
+def made_objects(session: Session) -> Iterator[list[object]]:
+    """The ORM objects that become persistent in `session` while the block runs (loaded or attached)."""
+    made: list[object] = []
+
+    def listen(_session: Session, instance: object) -> None:
+        made.append(instance)
+
+    event.listen(session, "detached_to_persistent", listen)
+    event.listen(session, "loaded_as_persistent", listen)
+    try:
+        yield made
+    finally:
+        event.remove(session, "detached_to_persistent", listen)
+        event.remove(session, "loaded_as_persistent", listen)
+
+
+def test_a_plain_question_makes_no_resident_object(factory: sessionmaker[Session], settings: Settings) -> None:
+    dialogue = Dialogue(factory, settings)
+    say(dialogue, "电池")
+    with transaction(factory) as session, made_objects(session) as made:
+        _, replies = dialogue.respond_in(session, IncomingMessage("web", "u1", "2", T0 + dt.timedelta(seconds=5)))
+    assert "有害垃圾" in replies[0].text
+    assert made == []  # the row was enough: no ORM entity loaded or attached
+    with transaction(factory) as session:
+        seen_at = session.scalar(
+            select(Resident.last_seen_at).join(ChannelIdentity).where(ChannelIdentity.external_id == "u1")
+        )
+    assert seen_at == T0 + dt.timedelta(seconds=5)  # last_seen_at still written
+
+
+def test_a_hook_that_changes_a_known_resident_gets_the_object_and_its_change_is_kept(
+    factory: sessionmaker[Session], settings: Settings
+) -> None:
+    dialogue = Dialogue(factory, settings)
+    say(dialogue, "电池")
+    with transaction(factory) as session, made_objects(session) as made:
+        dialogue.respond_in(session, IncomingMessage("web", "u1", "退订", T0 + dt.timedelta(seconds=5)))
+        assert [type(obj) for obj in made] == [Resident]
+        assert all(obj is made[0] for obj in session.dirty)  # only the changed resident has anything to flush
+    with transaction(factory) as session:
+        resident = session.scalars(
+            select(Resident).join(ChannelIdentity).where(ChannelIdentity.external_id == "u1")
+        ).one()
+        assert resident.status == "stopped" and resident.push_consent is False
+        assert resident.last_seen_at == T0 + dt.timedelta(seconds=5)
+
+
+def test_an_attached_row_is_persistent_clean_and_the_sessions_own_object_wins(
+    factory: sessionmaker[Session], settings: Settings
+) -> None:
+    say(Dialogue(factory, settings), "电池")
+    with transaction(factory) as session:
+        found = sender.find(session, channel="web", external_id="u1", now=T0, per_minute=0)
+        assert found is not None and found.state is not None and found.state.kind == "kind"
+        resident = found.resident(session)
+        assert resident in session and not session.dirty and not session.new
+        assert found.resident(session) is resident  # made once per session
+        assert resident.created_at == T0 and resident.status == "active"
+        resident.city = "新密市"
+    with transaction(factory) as session:
+        loaded = session.get(Resident, found.row.id)
+        assert loaded is not None and loaded.city == "新密市"
+        again = sender.find(session, channel="web", external_id="u1", now=T0, per_minute=0)
+        assert again is not None and again.resident(session) is loaded  # the object the session already had
+
+
+@pytest.mark.parametrize("keys", [[], ["k-absent"], ["k-absent", "k-present"], [f"k{i}" for i in range(6)]])
+def test_the_prepared_statement_reads_what_sqlalchemy_reads(
+    factory: sessionmaker[Session], settings: Settings, keys: list[str]
+) -> None:
+    dialogue = Dialogue(factory, settings)
+    say(dialogue, "电池")  # a pending question: a state row with a JSON payload and two datetimes
+    with transaction(factory) as session:
+        resident_id = session.scalar(select(ChannelIdentity.resident_id).where(ChannelIdentity.external_id == "u1"))
+        assert resident_id is not None
+        handover.open_conversation(
+            session, resident_id=resident_id, channel="web", external_id="u1", reason="asked", question="", now=T0
+        )
+        session.add(
+            SurveyResponse(
+                survey_id="s",
+                version=1,
+                wave="w",
+                respondent_key="k-present",
+                source="chat",
+                started_at=T0,
+                updated_at=T0,
+            )
+        )
+    since = T0 - dt.timedelta(minutes=1)
+    with transaction(factory) as session:
+        params = {"channel": "web", "external_id": "u1", "since": since, "survey_keys": keys}
+        expected = session.connection().execute(sender._SENDER, params).first()
+        got = sender._read(session, "web", "u1", since, keys)
+        assert sender._read(session, "web", "nobody", since, keys) is None
+    assert expected is not None and got is not None
+    assert tuple(got) == tuple(expected)
+    assert [type(v) for v in got] == [type(v) for v in expected]  # aware datetimes, the payload a dict, counts ints
+    assert got[-1] is (keys[-1:] == ["k-present"])  # the survey EXISTS
