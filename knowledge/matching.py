@@ -122,16 +122,6 @@ class Found:
 _DENIED = re.compile(r"(?:没有|没|不|无|未)(?:是)?(?:怎么|太|很|大|咋)?$")
 
 
-def _says(said: str, word: str) -> bool:
-    """The word is said and not denied: "有油" says 油, "没油"/"没有油"/"不太脏" do not."""
-    start = said.find(word)
-    while start >= 0:
-        if _DENIED.search(said[max(0, start - 4) : start]) is None:
-            return True
-        start = said.find(word, start + 1)
-    return False
-
-
 class Matcher:
     """Finds catalogue items in messages; built once from the catalogue and shared (read-only)."""
 
