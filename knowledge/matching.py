@@ -142,6 +142,7 @@ class Matcher:
         add_words((*FOOD_BRANDS, *DRUG_NAMES), freq=2000, only_new=True)
         add_words((s for s in self.by_surface if not s.isascii()), floor=2000)
         self._pinyin: dict[str, set[str]] | None = None
+        self._fuzzy: dict[str, set[str]] | None = None
         self._model: NgramModel | None = None  # trained on the first name nothing else can place
         self._rules: Generaliser | None = None  # read on first use, per snapshot (so `wufei kb reload` re-reads it)
 
@@ -749,14 +750,14 @@ class Matcher:
         return None
 
     def _fuzzy_index(self) -> dict[str, set[str]]:
-        fuzzy: dict[str, set[str]] | None = getattr(self, "_fuzzy", None)
-        if fuzzy is None:
-            fuzzy = {}
+        """The pinyin index of names of three or more characters, keyed by `fuzzy_key`; built on first use."""
+        if self._fuzzy is None:
+            fuzzy: dict[str, set[str]] = {}
             for key, names in self._pinyin_index().items():
-                if len(names) and len(next(iter(names))) >= 3:
+                if names and len(next(iter(names))) >= 3:
                     fuzzy.setdefault(fuzzy_key(key), set()).update(names)
             self._fuzzy = fuzzy
-        return fuzzy
+        return self._fuzzy
 
     def _pinyin_index(self) -> dict[str, set[str]]:
         if self._pinyin is None:
