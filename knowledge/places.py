@@ -15,7 +15,7 @@ def places_pattern(path: Path = PLACES_FILE) -> re.Pattern[str]:
     data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     bare = sorted(map(str, data["bare"]), key=len, reverse=True)
     suffixed = sorted(map(str, data["with_suffix"]), key=len, reverse=True)
-    return re.compile(f"(?:{'|'.join(bare)})(?:市区|市|县|区)?|(?:{'|'.join(suffixed)})(?:市|县|区)")
+    return re.compile(f"(?:{'|'.join(bare)})(?:市区|市|县|区|省)?|(?:{'|'.join(suffixed)})(?:市|县|区)")
 
 
 PLACES = places_pattern()
@@ -50,9 +50,9 @@ def other_places_in(text: str) -> list[str]:
 
 
 def bare_name(place: str) -> str:
-    """ "中牟县" -> "中牟", "郑州市区" -> "郑州"."""
+    """ "中牟县" -> "中牟", "郑州市区" -> "郑州", "浙江省" -> "浙江"."""
     name = place.removesuffix("市区")
-    return name[:-1] if len(name) > 2 and name[-1] in "市县区" else name
+    return name[:-1] if len(name) > 2 and name[-1] in "市县区省" else name
 
 
 def places_in(text: str) -> list[str]:
