@@ -755,7 +755,8 @@ def guess_city(title: str) -> str | None:
 
 COLUMNS = [  # (role, header words); the first that a header cell contains decides the column's role
     ("number", ("序号", "编号")),
-    ("skip", ("类型", "属性", "备注")),
+    ("kind", ("类型", "属性")),
+    ("skip", ("备注",)),
     ("base", ("现状", "基期", "基准", "基数")),
     ("lead", ("牵头",)),
     ("help", ("配合", "协办", "参与", "协同")),
@@ -826,6 +827,8 @@ def _row_paragraph(
         when = f"{base_year}年" if base_year else ""
         unit = "" if base.endswith("%") else row.get("unit", "").strip("（）()")
         parts.append(f"{when}{name}{BASELINE_WORD}为{base}{unit}。")
+    if re.fullmatch(r"[\u4e00-\u9fff]{2,5}", row.get("kind", "")):  # 指标属性/指标类型: "约束性", "预期性"
+        parts.append(f"{name}是{row['kind']}指标。")
     if row.get("deadline"):
         parts.append(f"完成时限：{row['deadline']}。")
     units = [f"牵头单位：{row['lead']}"] if row.get("lead") else []
@@ -892,6 +895,48 @@ def cell_lines_as_rows(text: str) -> str:
     return "\n".join(out)
 
 
+BOX_RULE = re.compile(r"^\s*[┌├└╔╠╚+][─━═\-┬┼┴╤╪╧+┐┤┘╗╣╝]+\s*$")
+BOX_ROW = re.compile(r"^\s*[│┃║|].*[│┃║|]\s*$")
+BOX_BAR = re.compile(r"[│┃║|]")
+
+
+def box_tables_as_rows(text: str) -> str:
+    """A box-drawn table (┌─┬─┐ / +--+ frames) whose cells wrap over several text lines as one tab-separated row each.
+
+    The lines between two rules are one row: each column's pieces are joined ("县城市管理" + "局"), an empty cell is
+    written "—" so the columns do not shift. Without rules between rows, a line with a number in the first column
+    starts a row. Tables drawn with bars alone (markdown) are left to `_cells`.
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if not (BOX_RULE.match(lines[i]) and i + 1 < len(lines) and BOX_ROW.match(lines[i + 1])):
+            out.append(lines[i])
+            i += 1
+            continue
+        rows: list[list[str]] = []
+        current: list[str] | None = None
+        j = i
+        while j < len(lines) and (BOX_RULE.match(lines[j]) or BOX_ROW.match(lines[j])):
+            line = lines[j].strip()
+            j += 1
+            if BOX_RULE.match(line):
+                current = None
+                continue
+            cells = [c.strip() for c in BOX_BAR.split(line)[1:-1]]
+            starts = current is not None and current[0] and re.fullmatch(r"\d{1,3}", cells[0])
+            if current is None or len(cells) != len(current) or starts:
+                current = cells
+                rows.append(current)
+                continue
+            for k, piece in enumerate(cells):
+                current[k] += piece
+        out.extend("\t".join(c or "—" for c in row) for row in rows)
+        i = j
+    return "\n".join(out)
+
+
 def tables_as_paragraphs(text: str) -> str:
     """Rewrite task and indicator tables (tab-, space- or bar-separated rows under a header) as numbered paragraphs."""
     return _rewrite_tables(text)[0]
@@ -899,7 +944,7 @@ def tables_as_paragraphs(text: str) -> str:
 
 def _rewrite_tables(text: str) -> tuple[str, list[str]]:
     """`tables_as_paragraphs`, and the paragraphs written for table rows (an annex's rows are items, not prose)."""
-    text = cell_lines_as_rows(text)
+    text = cell_lines_as_rows(box_tables_as_rows(text))
     written: list[str] = []
     out: list[str] = []
     roles: list[str] | None = None

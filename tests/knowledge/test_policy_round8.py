@@ -1,0 +1,138 @@
+"""Issue #13 §3, round 8: indicator and task-division tables drawn with box characters whose cells wrap over several
+text lines, an 指标属性 column, and plan questions worded the way residents and staff ask."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.config import Settings
+from bot.db import session_factory, transaction
+from bot.runtime import ensure_ready
+from knowledge import plans
+from knowledge.core import KnowledgeBase
+from knowledge.plan_parser import box_tables_as_rows, parse_plan
+from knowledge.service import build_knowledge
+
+NOW = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
+
+BOXED = """石岭县“无废城市”建设工作方案（2023—2025年）
+
+一、工作目标
+
+到2025年，固体废物综合利用水平明显提升。主要指标见附件1。
+
+二、保障措施
+
+（一）强化调度。各牵头单位于每季度末月25日前将任务进展情况报送县无废办。
+
+附件1
+
+石岭县主要指标
+
+┌────┬────────────────┬────┬──────────┬────────────┬────────┐
+│序号│指标名称        │单位│2022年基数│2025年目标值│指标属性│
+├────┼────────────────┼────┼──────────┼────────────┼────────┤
+│1   │一般工业固体废物│%   │86        │92          │约束性  │
+│    │综合利用率      │    │          │            │        │
+├────┼────────────────┼────┼──────────┼────────────┼────────┤
+│2   │省级绿色工厂数量│家  │5         │8           │预期性  │
+└────┴────────────────┴────┴──────────┴────────────┴────────┘
+
+附件2
+
+石岭县任务分工表
+
+┌────┬────────────┬────────────────────────┬──────────┬──────────────┬────────┐
+│序号│重点任务    │具体措施                │牵头单位  │配合单位      │完成时限│
+├────┼────────────┼────────────────────────┼──────────┼──────────────┼────────┤
+│1   │生活垃圾焚烧│扩建生活垃圾焚烧发电厂二│县城市管理│县发展和改革委│2024年10│
+│    │发电厂扩建  │期工程，新增日处理能力60│局        │员会、县自然资│月底    │
+│    │            │0吨                     │          │源局          │        │
+├────┼────────────┼────────────────────────┼──────────┼──────────────┼────────┤
+│2   │小微企业危险│建成集中收集贮存点2个   │          │县生态环境分局│2025年6 │
+│    │废物收集    │                        │          │              │月底    │
+└────┴────────────┴────────────────────────┴──────────┴──────────────┴────────┘
+"""
+
+
+def test_box_rows_join_the_pieces_of_each_wrapped_cell() -> None:
+    """Each row between two rules is one tab-separated line; wrapped pieces are joined, an empty cell is "—"."""
+    rows = box_tables_as_rows(BOXED.split("附件2")[1]).strip().split("\n")[2:]
+    assert rows[0] == "序号\t重点任务\t具体措施\t牵头单位\t配合单位\t完成时限"
+    assert rows[1].split("\t") == [
+        "1",
+        "生活垃圾焚烧发电厂扩建",
+        "扩建生活垃圾焚烧发电厂二期工程，新增日处理能力600吨",
+        "县城市管理局",
+        "县发展和改革委员会、县自然资源局",
+        "2024年10月底",
+    ]
+    assert rows[2].split("\t")[3] == "—"
+
+
+def test_box_rows_without_rules_between_rows_start_at_a_number() -> None:
+    """A frame with a rule only under the header: a line numbered in the first column starts the next row."""
+    text = "\n".join(
+        [
+            "+----+--------+--------+",
+            "|序号|重点任务|牵头单位|",
+            "+----+--------+--------+",
+            "|1   |餐厨垃圾|县城市管|",
+            "|    |处理    |理局    |",
+            "|2   |农膜回收|县供销社|",
+            "+----+--------+--------+",
+        ]
+    )
+    assert box_tables_as_rows(text).split("\n") == ["序号\t重点任务\t牵头单位", "1\t餐厨垃圾处理\t县城市管理局", "2\t农膜回收\t县供销社"]
+
+
+def test_markdown_tables_are_left_to_the_bar_reader() -> None:
+    """Bars with no frame line above them (a markdown table) are not rewritten here."""
+    text = "| 序号 | 重点任务 | 牵头单位 |\n|---|---|---|\n| 1 | 餐厨垃圾 | 县城市管理局 |"
+    assert box_tables_as_rows(text) == text
+
+
+def test_boxed_tables_give_items_units_deadlines_baselines_and_kinds() -> None:
+    """The boxed rows become annex items with their units, 完成时限, targets, 2022年 baselines and 指标属性."""
+    plan = parse_plan(BOXED)
+    row = next(s for s in plan.sections if s.label == "附件2第1项")
+    assert row.title == "生活垃圾焚烧发电厂扩建"
+    assert row.lead == ["县城市管理局"] and row.responsible == ["县发展和改革委员会", "县自然资源局"]
+    assert "完成时限：2024年10月底" in row.text and "600吨" in row.text
+    second = next(s for s in plan.sections if s.label == "附件2第2项")
+    assert second.lead == [] and second.responsible == ["县生态环境分局"]
+    figures = {(t.indicator, t.value, t.year) for t in plan.targets}
+    assert ("一般工业固体废物综合利用率", 92.0, 2025) in figures
+    assert ("一般工业固体废物综合利用率现状", 86.0, 2022) in figures
+    assert ("省级绿色工厂数量现状", 5.0, 2022) in figures
+    annex1 = [s for s in plan.sections if s.label == "附件1第1项"][0]
+    assert "约束性" in annex1.text
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    """The answer core over the bundled plans and the boxed plan above (SQLite)."""
+    folder = tmp_path_factory.mktemp("round8")
+    settings = Settings(database_url=f"sqlite:///{folder / 'w.db'}", data_dir=folder)
+    ensure_ready(settings)
+    with transaction(session_factory(settings.db_url)) as session:
+        plans.ingest(session, text=BOXED, source_name="shiling.txt", now=NOW)
+    with transaction(session_factory(settings.db_url)) as session:
+        return build_knowledge(session)
+
+
+@pytest.mark.parametrize(
+    ("question", "must"),
+    [
+        ("焚烧厂扩建谁牵头", "县城市管理局"),
+        ("焚烧发电厂二期新增日处理能力多少", "600吨"),
+        ("焚烧厂扩建哪年完成", "2024年10月"),
+        ("石岭2022年有几家省级绿色工厂", "5家"),
+        ("一般工业固废综合利用率目标", "92%"),
+    ],
+)
+def test_boxed_plan_answers(kb: KnowledgeBase, question: str, must: str) -> None:
+    """Questions on the boxed tables are answered from the rows, not from the prose headings."""
+    assert must in kb.answer(question, city="石岭县").text
