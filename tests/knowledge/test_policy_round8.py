@@ -85,7 +85,11 @@ def test_box_rows_without_rules_between_rows_start_at_a_number() -> None:
             "+----+--------+--------+",
         ]
     )
-    assert box_tables_as_rows(text).split("\n") == ["序号\t重点任务\t牵头单位", "1\t餐厨垃圾处理\t县城市管理局", "2\t农膜回收\t县供销社"]
+    assert box_tables_as_rows(text).split("\n") == [
+        "序号\t重点任务\t牵头单位",
+        "1\t餐厨垃圾处理\t县城市管理局",
+        "2\t农膜回收\t县供销社",
+    ]
 
 
 def test_markdown_tables_are_left_to_the_bar_reader() -> None:
@@ -107,7 +111,7 @@ def test_boxed_tables_give_items_units_deadlines_baselines_and_kinds() -> None:
     assert ("一般工业固体废物综合利用率", 92.0, 2025) in figures
     assert ("一般工业固体废物综合利用率现状", 86.0, 2022) in figures
     assert ("省级绿色工厂数量现状", 5.0, 2022) in figures
-    annex1 = [s for s in plan.sections if s.label == "附件1第1项"][0]
+    annex1 = next(s for s in plan.sections if s.label == "附件1第1项")
     assert "约束性" in annex1.text
 
 
