@@ -53,6 +53,9 @@ BOXED = """石岭县“无废城市”建设工作方案（2023—2025年）
 ├────┼────────────┼────────────────────────┼──────────┼──────────────┼────────┤
 │2   │小微企业危险│建成集中收集贮存点2个   │          │县生态环境分局│2025年6 │
 │    │废物收集    │                        │          │              │月底    │
+├────┼────────────┼────────────────────────┼──────────┼──────────────┼────────┤
+│3   │塑料污染治理│商超禁止使用不可降解塑料│县发展和改│县商务局      │2025年12│
+│    │            │袋                      │革委员会  │              │月底    │
 └────┴────────────┴────────────────────────┴──────────┴──────────────┴────────┘
 """
 
@@ -140,3 +143,49 @@ def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
 def test_boxed_plan_answers(kb: KnowledgeBase, question: str, must: str) -> None:
     """Questions on the boxed tables are answered from the rows, not from the prose headings."""
     assert must in kb.answer(question, city="石岭县").text
+
+
+@pytest.mark.parametrize(
+    ("question", "city", "must"),
+    [
+        # a baseline year asked: the 现状 of that year, not the target of 2025
+        ("新密2022年有几家绿色工厂", "新密市", "9家"),
+        ("一般工业固废综合利用率2022年基数是多少", "石岭县", "86%"),
+        # a loaded plan's place named in a yes/no or 用在哪 question: that plan's sentence, not the FAQ or the bin
+        ("新郑农村也要垃圾分类吗", "新郑市", "新郑市方案"),
+        ("新郑的再生骨料用在哪", "新郑市", "建筑工程和道路工程"),
+        # 指标属性 of a boxed table row
+        ("一般工业固体废物综合利用率是约束性指标吗", "石岭县", "约束性指标"),
+        ("省级绿色工厂数量是约束性还是预期性指标", "石岭县", "预期性指标"),
+        # the plan's own focus, not one task's 以…为重点
+        ("新郑方案以什么为重点", "新郑市", "五大"),
+        # the asked city's plan says it in words: its sentence, not another city's figure
+        ("新郑化肥施用量有啥要求", "新郑市", "稳中有降"),
+        # a misspelling and residents' words for the plan's terms
+        ("新郑秸杆综合利用率要达到多少", "新郑市", "95%"),
+        ("农药瓶子回收这事归哪个部门管", "新郑市", "市农委"),
+        ("限塑这块谁牵头", "石岭县", "县发展和改革委员会"),
+        ("装配式建筑是哪个局管", "新郑市", "市住建局"),
+        # "什么保险", "哪几家": the plan sentence names them
+        ("危废经营单位要买什么保险", "新郑市", "环境污染责任保险"),
+        ("垃圾分类借鉴哪几家示范单位", "新郑市", "郑州市总工会"),
+        # where something is built, when the plan does not say
+        ("石岭焚烧发电厂扩建在哪个乡镇", "石岭县", "没有写明具体建在哪里"),
+    ],
+)
+def test_plan_questions_in_residents_words(kb: KnowledgeBase, question: str, city: str, must: str) -> None:
+    """Plan questions worded as residents and staff ask them get the plan's answer."""
+    answer = kb.answer(question, city=city)
+    assert answer.intent == "policy"
+    assert must in answer.text
+
+
+def test_a_baseline_is_said_as_that_year_not_as_a_target(kb: KnowledgeBase) -> None:
+    """A 现状 figure reads "2022年，…现状为…", never "到2022年" as if it were a target."""
+    text = kb.answer("新密2022年有几家绿色工厂", city="新密市").text
+    assert "2022年，绿色工厂现状为9家" in text and "到2022年" not in text
+
+
+def test_a_bin_question_naming_a_loaded_place_still_gets_the_bin(kb: KnowledgeBase) -> None:
+    """ "新郑电池是有害垃圾吗" names a loaded plan's place, but asks for a bin."""
+    assert kb.answer("新郑电池是有害垃圾吗", city="新郑市").intent != "policy"
