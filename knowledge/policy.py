@@ -96,7 +96,7 @@ STOP = {
     "控制", "控制在", "控制到", "中不中", "行不行", "能不能", "是不是", "对不对", "有没有", "咋回事", "怎么回事",
     "啥意思", "什么意思", "回事", "不中", "不管", "管不管", "负不负责", "今年", "明年", "会怎样", "怎样", "怎么样", "可以", "能够",
     "到底", "究竟", "大概", "一般", "包括", "包含", "属于", "都有", "哪些是",
-    "以后", "今后", "将来", "往后", "还", "局", "管", "还是",
+    "以后", "今后", "将来", "往后", "还", "局", "管", "还是", "文件",
 }  # fmt: skip
 ASKING = re.compile("..(几|多少|哪些|谁|啥|什么)$")  # a question word glued to a keyword: 百分之几 (几点 stays)
 # a word made of a question word ("归谁", "谁管", "哪个局", "哪家"): the question, never the topic
@@ -291,6 +291,9 @@ WHERE_ASK = re.compile(
 PLACE_KINDS = {"乡镇", "街道", "地方", "村里", "位置", "选址"}
 PLACE_SAID = re.compile("(在|于|依托)[\u4e00-\u9fff]{2,12}(乡|镇|村|街道|园区|公园|景区|路|社区|厂区|基地)")
 TEXT_NO_PLACE = "方案没有写明具体建在哪里（选址），相关原文如下："
+# "比国家要求好多少", "比2020年低多少": a figure against another; the plan's sentence says it ("优于…4.5个百分点")
+COMPARE_ASK = re.compile("比.{1,10}(好|高|低|多|少|快|优|强)(多少|几)|优于.{0,8}(多少|几)|高出多少|多出多少")
+COMPARE_SAID = re.compile(r"(优于|高于|低于|多于|少于|超过|较).{0,12}\d+(\.\d+)?(个百分点|%)")
 CN_NUMERALS = "一二三四五六七八九十"
 # "方案以什么为重点", "重点是啥": the plan's focus, asked with no topic
 FOCUS_ASK = re.compile("以(什么|啥|哪些)(方面|领域)?为重点|重点是(什么|啥|哪些)|重点(在哪|有哪些|有啥)|抓(什么|啥)重点")
@@ -633,6 +636,10 @@ class PolicyIndex:
                 due = self.deadlines.get((found.extra["quote"]["city"], found.extra["quote"]["label"]))
                 if due and WHEN.search(q) and due not in found.text:
                     found.text += f"\n完成时限：{due}。"  # "什么时候建完": the task's own deadline line
+                return found
+        if COMPARE_ASK.search(q):  # "能耗下降比国家要求好多少": the sentence's "优于国家要求4.5个百分点"
+            found = self._quote(words, want, number=True, phrase=q, holding=COMPARE_SAID)
+            if found:
                 return found
         if _has(q, TARGET_CUES):
             asked_unit = re.search("(吨|家|座|所|场|万元|%|百分|公里|亩|几处|多少处|台|辆|套|户)", q)

@@ -189,3 +189,16 @@ def test_a_baseline_is_said_as_that_year_not_as_a_target(kb: KnowledgeBase) -> N
 def test_a_bin_question_naming_a_loaded_place_still_gets_the_bin(kb: KnowledgeBase) -> None:
     """ "新郑电池是有害垃圾吗" names a loaded plan's place, but asks for a bin."""
     assert kb.answer("新郑电池是有害垃圾吗", city="新郑市").intent != "policy"
+
+
+@pytest.mark.parametrize(
+    ("question", "city", "must"),
+    [
+        ("新密能耗下降比国家要求好多少", "新密市", "4.5个百分点"),  # a figure against another: the plan's sentence
+        ("淘汰落后产能是哪个局牵头", "新郑市", "市科工信局"),  # 落后产能 = 落后生产工艺装备
+        ("新密方案参照的是哪个文件", "新密市", "郑政〔2023〕11号"),  # 文件 is no topic word
+    ],
+)
+def test_comparisons_and_staff_words(kb: KnowledgeBase, question: str, city: str, must: str) -> None:
+    """Staff wordings: a comparison, a policy term the plan spells out, "哪个文件"."""
+    assert must in kb.answer(question, city=city).text
