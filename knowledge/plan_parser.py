@@ -937,6 +937,71 @@ def box_tables_as_rows(text: str) -> str:
     return "\n".join(out)
 
 
+KV_NUMBER = re.compile(r"^\s*(?:(\d{1,3})\s*[．.、]|[（(](\d{1,3})[）)])\s*")
+KV_PART = re.compile(r"^([^：:；;，。]{2,12})[：:]\s*(.*)$")
+
+
+def _kv_parts(line: str) -> tuple[str | None, list[tuple[str, str]]] | None:
+    """("1", [("指标名称", "…"), ("2025年目标值", "40%")]) for a "名称：值；名称：值" line whose names are column
+    headers, else None."""
+    m = KV_NUMBER.match(line)
+    number = (m.group(1) or m.group(2)) if m else None
+    rest = line[m.end() :] if m else line
+    parts = []
+    for piece in re.split(r"[；;]", rest.strip().rstrip("。；;")):
+        kv = KV_PART.match(piece.strip())
+        if not kv or not _column_role(kv.group(1).strip()):
+            return None
+        parts.append((kv.group(1).strip(), kv.group(2).strip()))
+    return (number, parts) if parts else None
+
+
+def key_value_rows_as_table(text: str) -> str:
+    """Indicator or task records written "指标名称：…；2025年目标值：…；指标属性：…" (one record a line, or one field a
+    line with the first field repeating) as a tab-separated table under a header of the field names.
+
+    Only records whose field names make a table header (a name and a value, a lead or a unit column) are rewritten:
+    a task's own "牵头单位：…；配合单位：…" line stays as it is.
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        first = _kv_parts(lines[i])
+        if first is None:
+            out.append(lines[i])
+            i += 1
+            continue
+        records: list[tuple[str | None, dict[str, str]]] = []
+        j = i
+        while j < len(lines):
+            if not lines[j].strip():
+                j += 1
+                continue
+            got = _kv_parts(lines[j])
+            if got is None:
+                break
+            number, parts = got
+            keys = [k for k, _v in parts]
+            if len(parts) > 1 or not records or number or keys[0] in records[-1][1]:
+                records.append((number, {}))
+            records[-1][1].update(parts)
+            j += 1
+        keys = list(dict.fromkeys(k for _n, r in records for k in r))
+        header = ["序号", *keys]
+        if len(keys) < 2 or _header(header) is None:
+            out.append(lines[i])
+            i += 1
+            continue
+        while j > i and not lines[j - 1].strip():
+            j -= 1  # blank lines after the last record stay
+        out.append("\t".join(header))
+        for n, (number, rec) in enumerate(records, 1):
+            out.append("\t".join([number or str(n), *(rec.get(k) or "—" for k in keys)]))
+        i = j
+    return "\n".join(out)
+
+
 def tables_as_paragraphs(text: str) -> str:
     """Rewrite task and indicator tables (tab-, space- or bar-separated rows under a header) as numbered paragraphs."""
     return _rewrite_tables(text)[0]
@@ -944,7 +1009,7 @@ def tables_as_paragraphs(text: str) -> str:
 
 def _rewrite_tables(text: str) -> tuple[str, list[str]]:
     """`tables_as_paragraphs`, and the paragraphs written for table rows (an annex's rows are items, not prose)."""
-    text = cell_lines_as_rows(box_tables_as_rows(text))
+    text = cell_lines_as_rows(key_value_rows_as_table(box_tables_as_rows(text)))
     written: list[str] = []
     out: list[str] = []
     roles: list[str] | None = None

@@ -202,3 +202,48 @@ def test_a_bin_question_naming_a_loaded_place_still_gets_the_bin(kb: KnowledgeBa
 def test_comparisons_and_staff_words(kb: KnowledgeBase, question: str, city: str, must: str) -> None:
     """Staff wordings: a comparison, a policy term the plan spells out, "哪个文件"."""
     assert must in kb.answer(question, city=city).text
+
+
+KEYED = """石桥市“无废城市”建设实施方案
+
+一、重点任务
+
+1．推进生活垃圾分类。到2025年，城区生活垃圾分类覆盖率达到100%。
+
+牵头单位：市城市管理局；配合单位：各区政府
+
+附件1
+
+主要指标
+
+1．指标名称：生活垃圾回收利用率；2022年现状值：30%；2025年目标值：40%；指标属性：约束性
+2．指标名称：建筑垃圾资源化利用率；2022年现状值：35%；2025年目标值：50%；指标属性：预期性
+
+附件2
+
+重点任务分工
+
+重点任务：建设餐厨垃圾处理厂
+牵头单位：市城市管理局
+配合单位：市发展改革委
+完成时限：2025年底
+
+重点任务：推广装配式建筑
+牵头单位：市住房城乡建设局
+完成时限：2026年底
+"""
+
+
+def test_key_value_records_are_read_as_table_rows() -> None:
+    """"指标名称：…；2025年目标值：…" lines and one-field-a-line records become annex rows; a task's own unit line
+    ("牵头单位：…；配合单位：…", no name field) stays the task's."""
+    plan = parse_plan(KEYED)
+    figures = {(t.indicator, t.value, t.year) for t in plan.targets}
+    assert ("生活垃圾回收利用率", 40.0, 2025) in figures
+    assert ("建筑垃圾资源化利用率现状", 35.0, 2022) in figures
+    rows = {s.label: s for s in plan.sections}
+    assert "预期性" in rows["附件1第2项"].text
+    assert rows["附件2第1项"].title == "建设餐厨垃圾处理厂"
+    assert rows["附件2第1项"].lead == ["市城市管理局"] and rows["附件2第1项"].responsible == ["市发展改革委"]
+    assert rows["附件2第2项"].lead == ["市住房城乡建设局"] and "2026年底" in rows["附件2第2项"].text
+    assert rows["一1"].lead == ["市城市管理局"]
