@@ -233,6 +233,8 @@ def _continues(prev: str, nxt: str) -> bool:
     p, n = collapse(prev), collapse(nxt)
     if not p or not n or _structural(n):
         return False
+    if DOC_NO.match(n) or DOC_NO.match(p) or re.search("(的通知|的意见|的函|的批复)$", p):
+        return False  # a notice's long title line and its 文号 stand alone, however long the title
     if p.rstrip(CLOSERS + "）")[-1:] in TERMINAL and not _unbalanced(p):
         return False
     if _unbalanced(p) or (n[0] == "（" and not _numbering(n)):
@@ -790,6 +792,8 @@ def _column_role(cell: str) -> str:
 def _header(cells: list[str]) -> list[str] | None:
     """The role of each column when the cells are a header row naming units or indicators, else None."""
     roles = [_column_role(c) for c in cells]
+    if "name" not in roles and "kind" in roles:  # "细胞类型｜2026年目标｜牵头单位": the kind names the row
+        roles[roles.index("kind")] = "name"
     if not ({"lead", "resp", "help", "value"} & set(roles)) or "name" not in roles:
         return None  # an indicator table with a 目标值 column is read like a task table
     return roles

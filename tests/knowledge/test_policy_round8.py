@@ -235,7 +235,7 @@ KEYED = """石桥市“无废城市”建设实施方案
 
 
 def test_key_value_records_are_read_as_table_rows() -> None:
-    """"指标名称：…；2025年目标值：…" lines and one-field-a-line records become annex rows; a task's own unit line
+    """ "指标名称：…；2025年目标值：…" lines and one-field-a-line records become annex rows; a task's own unit line
     ("牵头单位：…；配合单位：…", no name field) stays the task's."""
     plan = parse_plan(KEYED)
     figures = {(t.indicator, t.value, t.year) for t in plan.targets}
@@ -247,3 +247,30 @@ def test_key_value_records_are_read_as_table_rows() -> None:
     assert rows["附件2第1项"].lead == ["市城市管理局"] and rows["附件2第1项"].responsible == ["市发展改革委"]
     assert rows["附件2第2项"].lead == ["市住房城乡建设局"] and "2026年底" in rows["附件2第2项"].text
     assert rows["一1"].lead == ["市城市管理局"]
+
+
+def test_a_long_notice_title_and_its_number_stand_alone() -> None:
+    """A notice title over 40 characters is not joined with the 文号 line under it."""
+    text = (
+        "桑川县人民政府关于印发桑川县“无废城市”建设三年行动方案（2024—2026年）的通知\n\n桑政〔2024〕7号\n\n"
+        "各乡镇人民政府、街道办事处，县政府各部门：\n\n桑川县“无废城市”建设三年行动方案（2024—2026年）\n\n"
+        "一、重点任务\n\n1．推进分类。城区生活垃圾分类覆盖率达到100%。\n"
+    )
+    assert parse_plan(text).doc_no == "桑政〔2024〕7号"
+
+
+def test_a_kind_column_names_the_rows_of_a_table_without_a_name_column() -> None:
+    """ "细胞类型：无废学校 / 2026年目标：20所 / 牵头单位：县教育局" records are rows named by their kind."""
+    text = (
+        "桑川县方案\n\n一、重点任务\n\n1．推进分类。\n\n附件2\n\n无废细胞创建任务\n\n"
+        "细胞类型：无废机关\n2026年目标：30个\n牵头单位：县机关事务中心\n\n"
+        "细胞类型：无废学校\n2026年目标：20所\n牵头单位：县教育局\n"
+    )
+    rows = {s.label: s for s in parse_plan(text).sections}
+    assert rows["附件2第2项"].title == "无废学校" and rows["附件2第2项"].lead == ["县教育局"]
+
+
+def test_a_scheme_asked_about_an_item_is_a_plan_question(kb: KnowledgeBase) -> None:
+    """ "农膜回收是啥机制" names a catalogue item but asks the plan's scheme."""
+    answer = kb.answer("农膜及农药包装废弃物回收是啥体系", city="新郑市")
+    assert answer.intent == "policy" and "回收处理体系" in answer.text
