@@ -904,6 +904,25 @@ BOX_ROW = re.compile(r"^\s*[│┃║|].*[│┃║|]\s*$")
 BOX_BAR = re.compile(r"[│┃║|]")
 
 
+MD_RULE = re.compile(r"\|?(\s*:?-{3,}:?\s*\|)+\s*(:?-{3,}:?)?\s*")
+
+
+def _wrapped_markdown(lines: list[str], i: int) -> bool:
+    """True at the header of a "|" table (序号 first, a "|---|" rule under it) where a row wraps onto a line whose
+    序号 cell is empty ("|    | 分类 | 局 |")."""
+    if not (BOX_ROW.match(lines[i]) and i + 1 < len(lines) and MD_RULE.fullmatch(lines[i + 1].strip())):
+        return False
+    if _column_role((BOX_BAR.split(lines[i].strip())[1:-1] or [""])[0].strip()) != "number":
+        return False
+    for line in lines[i + 2 :]:
+        if not BOX_ROW.match(line):
+            return False
+        cells = BOX_BAR.split(line.strip())[1:-1]
+        if cells and not cells[0].strip():
+            return True
+    return False
+
+
 def box_tables_as_rows(text: str) -> str:
     """A box-drawn table (┌─┬─┐ / +--+ frames) whose cells wrap over several text lines as one tab-separated row each.
 
@@ -915,6 +934,8 @@ def box_tables_as_rows(text: str) -> str:
     out: list[str] = []
     i = 0
     while i < len(lines):
+        if _wrapped_markdown(lines, i):
+            lines[i : i + 1] = ["+-+", lines[i]]  # read like a frame: rules between rows, or numbers, start rows
         if not (BOX_RULE.match(lines[i]) and i + 1 < len(lines) and BOX_ROW.match(lines[i + 1])):
             out.append(lines[i])
             i += 1
@@ -925,7 +946,7 @@ def box_tables_as_rows(text: str) -> str:
         while j < len(lines) and (BOX_RULE.match(lines[j]) or BOX_ROW.match(lines[j])):
             line = lines[j].strip()
             j += 1
-            if BOX_RULE.match(line):
+            if BOX_RULE.match(line) or MD_RULE.fullmatch(line):
                 current = None
                 continue
             cells = [c.strip() for c in BOX_BAR.split(line)[1:-1]]

@@ -274,3 +274,21 @@ def test_a_scheme_asked_about_an_item_is_a_plan_question(kb: KnowledgeBase) -> N
     """ "农膜回收是啥机制" names a catalogue item but asks the plan's scheme."""
     answer = kb.answer("农膜及农药包装废弃物回收是啥体系", city="新郑市")
     assert answer.intent == "policy" and "回收处理体系" in answer.text
+
+
+def test_a_markdown_table_whose_rows_wrap_is_read_row_by_row() -> None:
+    """A "|" table with 序号 first whose cells go on in a line with an empty 序号 cell: one row per number."""
+    text = "\n".join(
+        [
+            "| 序号 | 重点任务 | 牵头单位 | 完成时限 |",
+            "|---|---|---|---|",
+            "| 1 | 建设餐厨垃圾 | 县城市管 | 2025年 |",
+            "|   | 处理厂 | 理局 | 底 |",
+            "| 2 | 农膜回收 | 县供销社 | 2026年底 |",
+        ]
+    )
+    assert box_tables_as_rows(text).split("\n") == [
+        "序号\t重点任务\t牵头单位\t完成时限",
+        "1\t建设餐厨垃圾处理厂\t县城市管理局\t2025年底",
+        "2\t农膜回收\t县供销社\t2026年底",
+    ]
