@@ -583,8 +583,8 @@ class PolicyIndex:
             if found:
                 return found
         if KIND_ASK.search(q):  # "装配式建筑比例是约束性指标吗": the indicator's 指标属性 from its table row
-            topic = self._known_words(tokens(KIND_ASK.sub(" ", q)), _jieba().FREQ)
-            found = self._quote(topic, want, phrase=q, holding=KIND_SAID)
+            named_words = self._known_words(tokens(KIND_ASK.sub(" ", q)), _jieba().FREQ)
+            found = self._quote(named_words, want, phrase=q, holding=KIND_SAID)
             if found:
                 return found
         if FOCUS_ASK.search(q) and not tokens(FOCUS_ASK.sub(" ", q)) and want:
