@@ -44,6 +44,7 @@ LEAD_MARK = re.compile(r"[（(](牵头|牵头单位|主责|主责单位)[）)]$"
 UNIT_ENDS = "局委会司室部府社院所队办厅处站心团行班"
 LEAD_KINDS = ("牵头", "主责", "主办", "主要责任")
 DATE_LINE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日")
+HOST_LINE = re.compile(r"^主办(?:单位)?[：:]\s*([\u4e00-\u9fff（）]{2,24})$")
 DOC_NO = re.compile(r"^[\u4e00-\u9fff]{1,10}〔\d{4}〕\d+号$")
 TASK_WORDS = re.compile(r"任务|行动|工程|举措|重点工作|主要工作|工作清单")
 
@@ -1171,6 +1172,9 @@ def parse_plan(text: str, *, city: str | None = None) -> ParsedPlan:
     ):
         if value:
             facts[key] = value
+    host = next((m.group(1) for _r, p in paras if (m := HOST_LINE.match(p))), None)
+    if host:  # a notice's closing "主办：市生态环境分局": the office that drafted and runs the document
+        facts["host"] = host
     opening = [p for p in preamble if "。" in p and len(p) >= 20]
     if opening:  # "全县要以…为重点": sentences before the first heading are quoted too
         facts["opening"] = opening

@@ -282,6 +282,7 @@ ACTION_ASK = re.compile(
 # a yes/no question: "…吗", "还填埋不", "有没有…", "是否…", "要不要…"
 YES_NO = re.compile(r"[吗么嘛][？?]?$|[^\u4e00-\u9fff]?[不没][？?]?$|([\u4e00-\u9fff])[不没]\1|是否|有没有")
 USE_ASK = re.compile("用在哪|用到哪|用于哪|用在什么|用来干|用途")  # "再生骨料用在哪": the plan's sentence says where
+HOST_ASK = re.compile("(谁|哪个(单位|部门)|哪家)主办|主办(单位|部门)?(是谁|是哪|是什么|是啥)|主办的?(单位|部门)")
 KIND_ASK = re.compile("约束性|预期性|约束指标|预期指标|指标属性|指标类型|(什么|啥|哪种)(性质|属性|类型)的?指标")
 KIND_SAID = re.compile("(约束|预期)性指标")
 # "建在哪个乡镇", "选址在哪": where something is built; the plan may say what, not where
@@ -569,6 +570,12 @@ class PolicyIndex:
             found = self._cells(want)
             if found:
                 return found
+        if HOST_ASK.search(q) and not tokens(HOST_ASK.sub(" ", q)):
+            # "新郑的方案谁主办": the notice's closing "主办：…" line (a task's 主办单位 is asked with its topic)
+            host = [(cite, unit) for _c, cite, unit in self._facts("host", want)]
+            if host:
+                text = "\n".join(f"{cite}：主办单位为{unit}。" for cite, unit in host)
+                return Answer(intent="policy", text=text, confidence=0.8, source="plan", extra={"tasks": []})
         if "办公室" in q and "主任" in q:  # "领导小组办公室主任是谁": the office line of the leadership list
             office = [(cite, f["office"]) for _c, cite, f in self._facts("leadership", want) if f.get("office")]
             if office:

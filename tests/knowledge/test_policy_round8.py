@@ -292,3 +292,8 @@ def test_a_markdown_table_whose_rows_wrap_is_read_row_by_row() -> None:
         "1\t建设餐厨垃圾处理厂\t县城市管理局\t2025年底",
         "2\t农膜回收\t县供销社\t2026年底",
     ]
+
+
+def test_who_hosts_the_plan_is_the_notice_closing_line(kb: KnowledgeBase) -> None:
+    """ "新郑的方案谁主办": the notice's closing "主办：市生态环境分局", not a no-figure reply."""
+    assert "主办单位为市生态环境分局" in kb.answer("新郑的无废城市方案谁主办", city="新郑市").text
