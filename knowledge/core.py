@@ -66,6 +66,9 @@ class PolicyAnswerer(Protocol):
     def answer(self, text: str, *, city: str | None) -> Answer | None:
         """An answer, or None when the text is not about the plan."""
 
+    def names_place(self, text: str) -> bool:
+        """True when the text names the place of a loaded plan."""
+
 
 _PARTICLES = re.compile(r"[啊呀吧哦噢嘛哈呢啦了的!~ ]+$")
 _AREA = {
@@ -91,7 +94,9 @@ _POLICY_CUE = re.compile(
 # "外卖还能用不可降解的塑料餐具吗" ask the plan's rule, not the bin (the plan answers only when a sentence covers it)
 _PLAN_ACTION = re.compile(
     "主动提供|推广|补贴|试点|应急处置|禁止使用|限制使用|还能用|能不能用|还让用|能不能烧|能烧|协同处置|政策|规定"
+    "|(?:啥|什么)(?:机制|模式|体系|制度)"  # "农膜回收是啥机制": a scheme, never a bin
 )
+_PLAN_ASK_FORM = re.compile(r"[吗么嘛不没][？?]?$|([\u4e00-\u9fff])[不没]\1|是否|用在哪|用到哪|用于哪|用途")
 _BIN_ASK = re.compile(
     "扔|丢|放哪|放到|倒哪|倒在|投放|属于|什么垃圾|啥垃圾|哪类|哪一类|桶|可回收|有害|厨余|其他垃圾|干垃圾|湿垃圾|怎么分"
 )
@@ -260,6 +265,10 @@ class KnowledgeBase:
             return story
         plan_action = _PLAN_ACTION.search(norm) is not None and _BIN_ASK.search(norm) is None
         asks_plan = _POLICY_CUE.search(norm) is not None or plan_action
+        if not asks_plan and self.policy is not None and _PLAN_ASK_FORM.search(norm) and not _BIN_ASK.search(norm):
+            # "新郑宾馆还提供一次性用品吗", "新郑再生骨料用在哪": a loaded plan's place named in a yes/no or 用在哪
+            # question asks that plan, not an item's bin (the plan answers only when a sentence covers it)
+            asks_plan = self.policy.names_place(norm)
         policy = self.policy.answer(norm, city=city) if self.policy is not None and asks_plan else None
         if policy is not None and (
             any(k in policy.extra for k in ("targets", "units", "tasks")) or _PLAN_ONLY.search(norm)

@@ -44,6 +44,7 @@ LEAD_MARK = re.compile(r"[（(](牵头|牵头单位|主责|主责单位)[）)]$"
 UNIT_ENDS = "局委会司室部府社院所队办厅处站心团行班"
 LEAD_KINDS = ("牵头", "主责", "主办", "主要责任")
 DATE_LINE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日")
+HOST_LINE = re.compile(r"^主办(?:单位)?[：:]\s*([\u4e00-\u9fff（）]{2,24})$")
 DOC_NO = re.compile(r"^[\u4e00-\u9fff]{1,10}〔\d{4}〕\d+号$")
 TASK_WORDS = re.compile(r"任务|行动|工程|举措|重点工作|主要工作|工作清单")
 
@@ -233,6 +234,8 @@ def _continues(prev: str, nxt: str) -> bool:
     p, n = collapse(prev), collapse(nxt)
     if not p or not n or _structural(n):
         return False
+    if DOC_NO.match(n) or DOC_NO.match(p) or re.search("(的通知|的意见|的函|的批复)$", p):
+        return False  # a notice's long title line and its 文号 stand alone, however long the title
     if p.rstrip(CLOSERS + "）")[-1:] in TERMINAL and not _unbalanced(p):
         return False
     if _unbalanced(p) or (n[0] == "（" and not _numbering(n)):
@@ -755,7 +758,8 @@ def guess_city(title: str) -> str | None:
 
 COLUMNS = [  # (role, header words); the first that a header cell contains decides the column's role
     ("number", ("序号", "编号")),
-    ("skip", ("类型", "属性", "备注")),
+    ("kind", ("类型", "属性")),
+    ("skip", ("备注",)),
     ("base", ("现状", "基期", "基准", "基数")),
     ("lead", ("牵头",)),
     ("help", ("配合", "协办", "参与", "协同")),
@@ -789,6 +793,8 @@ def _column_role(cell: str) -> str:
 def _header(cells: list[str]) -> list[str] | None:
     """The role of each column when the cells are a header row naming units or indicators, else None."""
     roles = [_column_role(c) for c in cells]
+    if "name" not in roles and "kind" in roles:  # "细胞类型｜2026年目标｜牵头单位": the kind names the row
+        roles[roles.index("kind")] = "name"
     if not ({"lead", "resp", "help", "value"} & set(roles)) or "name" not in roles:
         return None  # an indicator table with a 目标值 column is read like a task table
     return roles
@@ -826,6 +832,8 @@ def _row_paragraph(
         when = f"{base_year}年" if base_year else ""
         unit = "" if base.endswith("%") else row.get("unit", "").strip("（）()")
         parts.append(f"{when}{name}{BASELINE_WORD}为{base}{unit}。")
+    if re.fullmatch(r"[\u4e00-\u9fff]{2,5}", row.get("kind", "")):  # 指标属性/指标类型: "约束性", "预期性"
+        parts.append(f"{name}是{row['kind']}指标。")
     if row.get("deadline"):
         parts.append(f"完成时限：{row['deadline']}。")
     units = [f"牵头单位：{row['lead']}"] if row.get("lead") else []
@@ -892,6 +900,134 @@ def cell_lines_as_rows(text: str) -> str:
     return "\n".join(out)
 
 
+BOX_RULE = re.compile(r"^\s*[┌├└╔╠╚+][─━═\-┬┼┴╤╪╧+┐┤┘╗╣╝]+\s*$")
+BOX_ROW = re.compile(r"^\s*[│┃║|].*[│┃║|]\s*$")
+BOX_BAR = re.compile(r"[│┃║|]")
+
+
+MD_RULE = re.compile(r"\|?(\s*:?-{3,}:?\s*\|)+\s*(:?-{3,}:?)?\s*")
+
+
+def _wrapped_markdown(lines: list[str], i: int) -> bool:
+    """True at the header of a "|" table (序号 first, a "|---|" rule under it) where a row wraps onto a line whose
+    序号 cell is empty ("|    | 分类 | 局 |")."""
+    if not (BOX_ROW.match(lines[i]) and i + 1 < len(lines) and MD_RULE.fullmatch(lines[i + 1].strip())):
+        return False
+    if _column_role((BOX_BAR.split(lines[i].strip())[1:-1] or [""])[0].strip()) != "number":
+        return False
+    for line in lines[i + 2 :]:
+        if not BOX_ROW.match(line):
+            return False
+        cells = BOX_BAR.split(line.strip())[1:-1]
+        if cells and not cells[0].strip():
+            return True
+    return False
+
+
+def box_tables_as_rows(text: str) -> str:
+    """A box-drawn table (┌─┬─┐ / +--+ frames) whose cells wrap over several text lines as one tab-separated row each.
+
+    The lines between two rules are one row: each column's pieces are joined ("县城市管理" + "局"), an empty cell is
+    written "—" so the columns do not shift. Without rules between rows, a line with a number in the first column
+    starts a row. Tables drawn with bars alone (markdown) are left to `_cells`.
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if _wrapped_markdown(lines, i):
+            lines[i : i + 1] = ["+-+", lines[i]]  # read like a frame: rules between rows, or numbers, start rows
+        if not (BOX_RULE.match(lines[i]) and i + 1 < len(lines) and BOX_ROW.match(lines[i + 1])):
+            out.append(lines[i])
+            i += 1
+            continue
+        rows: list[list[str]] = []
+        current: list[str] | None = None
+        j = i
+        while j < len(lines) and (BOX_RULE.match(lines[j]) or BOX_ROW.match(lines[j])):
+            line = lines[j].strip()
+            j += 1
+            if BOX_RULE.match(line) or MD_RULE.fullmatch(line):
+                current = None
+                continue
+            cells = [c.strip() for c in BOX_BAR.split(line)[1:-1]]
+            starts = current is not None and current[0] and re.fullmatch(r"\d{1,3}", cells[0])
+            if current is None or len(cells) != len(current) or starts:
+                current = cells
+                rows.append(current)
+                continue
+            for k, piece in enumerate(cells):
+                current[k] += piece
+        out.extend("\t".join(c or "—" for c in row) for row in rows)
+        i = j
+    return "\n".join(out)
+
+
+KV_NUMBER = re.compile(r"^\s*(?:(\d{1,3})\s*[．.、]|[（(](\d{1,3})[）)])\s*")
+KV_PART = re.compile(r"^([^：:；;，。]{2,12})[：:]\s*(.*)$")
+
+
+def _kv_parts(line: str) -> tuple[str | None, list[tuple[str, str]]] | None:
+    """("1", [("指标名称", "…"), ("2025年目标值", "40%")]) for a "名称：值；名称：值" line whose names are column
+    headers, else None."""
+    m = KV_NUMBER.match(line)
+    number = (m.group(1) or m.group(2)) if m else None
+    rest = line[m.end() :] if m else line
+    parts = []
+    for piece in re.split(r"[；;]", rest.strip().rstrip("。；;")):
+        kv = KV_PART.match(piece.strip())
+        if not kv or not _column_role(kv.group(1).strip()):
+            return None
+        parts.append((kv.group(1).strip(), kv.group(2).strip()))
+    return (number, parts) if parts else None
+
+
+def key_value_rows_as_table(text: str) -> str:
+    """Indicator or task records written "指标名称：…；2025年目标值：…；指标属性：…" (one record a line, or one field a
+    line with the first field repeating) as a tab-separated table under a header of the field names.
+
+    Only records whose field names make a table header (a name and a value, a lead or a unit column) are rewritten:
+    a task's own "牵头单位：…；配合单位：…" line stays as it is.
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        first = _kv_parts(lines[i])
+        if first is None:
+            out.append(lines[i])
+            i += 1
+            continue
+        records: list[tuple[str | None, dict[str, str]]] = []
+        j = i
+        while j < len(lines):
+            if not lines[j].strip():
+                j += 1
+                continue
+            got = _kv_parts(lines[j])
+            if got is None:
+                break
+            number, parts = got
+            keys = [k for k, _v in parts]
+            if len(parts) > 1 or not records or number or keys[0] in records[-1][1]:
+                records.append((number, {}))
+            records[-1][1].update(parts)
+            j += 1
+        keys = list(dict.fromkeys(k for _n, r in records for k in r))
+        header = ["序号", *keys]
+        if len(keys) < 2 or _header(header) is None:
+            out.append(lines[i])
+            i += 1
+            continue
+        while j > i and not lines[j - 1].strip():
+            j -= 1  # blank lines after the last record stay
+        out.append("\t".join(header))
+        for n, (number, rec) in enumerate(records, 1):
+            out.append("\t".join([number or str(n), *(rec.get(k) or "—" for k in keys)]))
+        i = j
+    return "\n".join(out)
+
+
 def tables_as_paragraphs(text: str) -> str:
     """Rewrite task and indicator tables (tab-, space- or bar-separated rows under a header) as numbered paragraphs."""
     return _rewrite_tables(text)[0]
@@ -899,7 +1035,7 @@ def tables_as_paragraphs(text: str) -> str:
 
 def _rewrite_tables(text: str) -> tuple[str, list[str]]:
     """`tables_as_paragraphs`, and the paragraphs written for table rows (an annex's rows are items, not prose)."""
-    text = cell_lines_as_rows(text)
+    text = cell_lines_as_rows(key_value_rows_as_table(box_tables_as_rows(text)))
     written: list[str] = []
     out: list[str] = []
     roles: list[str] | None = None
@@ -1036,6 +1172,9 @@ def parse_plan(text: str, *, city: str | None = None) -> ParsedPlan:
     ):
         if value:
             facts[key] = value
+    host = next((m.group(1) for _r, p in paras if (m := HOST_LINE.match(p))), None)
+    if host:  # a notice's closing "主办：市生态环境分局": the office that drafted and runs the document
+        facts["host"] = host
     opening = [p for p in preamble if "。" in p and len(p) >= 20]
     if opening:  # "全县要以…为重点": sentences before the first heading are quoted too
         facts["opening"] = opening

@@ -70,7 +70,7 @@ WHO_CUES = (
     "谁", "哪个部门", "哪些部门", "哪个单位", "哪些单位", "牵头", "责任单位", "负责单位", "主管", "归谁", "配合单位",
     "协办", "配合", "协助", "参与单位", "归哪", "哪家单位", "哪家部门", "由哪", "协同单位",
     "参与部门", "协同部门", "责任部门", "牵头部门", "部门有哪些", "单位有哪些", "管不管", "管吗", "负责吗", "负不负责",
-    "参与吗", "参与不", "配合不", "主办", "谁来管", "谁管",
+    "参与吗", "参与不", "配合不", "主办", "谁来管", "谁管", "哪个局", "哪个委", "什么部门", "啥部门", "哪个机构",
 )  # fmt: skip
 # questions about duties and arrangements answered by quoting the plan: reporting, money, offices, priorities
 DUTY_CUES = (
@@ -96,6 +96,7 @@ STOP = {
     "控制", "控制在", "控制到", "中不中", "行不行", "能不能", "是不是", "对不对", "有没有", "咋回事", "怎么回事",
     "啥意思", "什么意思", "回事", "不中", "不管", "管不管", "负不负责", "今年", "明年", "会怎样", "怎样", "怎么样", "可以", "能够",
     "到底", "究竟", "大概", "一般", "包括", "包含", "属于", "都有", "哪些是",
+    "以后", "今后", "将来", "往后", "还", "局", "管", "还是", "文件",
 }  # fmt: skip
 ASKING = re.compile("..(几|多少|哪些|谁|啥|什么)$")  # a question word glued to a keyword: 百分之几 (几点 stays)
 # a word made of a question word ("归谁", "谁管", "哪个局", "哪家"): the question, never the topic
@@ -268,18 +269,39 @@ OFFERED_FIGURE = re.compile(r"(建|达|提高|提升|搞|弄|做)到(\d+(?:\.\d+
 HOW_CUES = ("怎么搞的", "咋搞的", "做法", "经验", "什么模式", "啥模式", "哪里推行", "在哪推行", "怎么推行", "进展")
 HANDLE_ASK = re.compile("怎么处理|咋处理|如何处理|怎么处置|如何处置|怎么办|咋办|怎么管")
 WHICH = re.compile(
-    "哪(个|些|几个|家)(?![桶类箱色])|(啥|什么)(机构|园区|平台|项目|企业|机制|设施|行业|措施|工艺|路线|路径|方式|模式|技术)"
+    "哪(个|些|几个|家)(?![桶类箱色])|(啥|什么)[\u4e00-\u9fff]{0,2}?(机构|园区|平台|项目|企业|机制|设施|行业|措施|工艺|路线|路径|方式|模式|技术)"
     "|咋回事|怎么回事|啥意思|什么意思|是否|会不会|要不要|还(要|会|能)?(新建|建设|建)"
     # "用什么体系", "叫什么名字", "以什么为试点", "五料化指的是哪五料", "哪三家单位", "四个清单是哪四个"
     "|(啥|什么)(体系|名字|试点|工艺|标准|制度|办法|路径|内容|类型|材料|地膜)|叫(什么|啥)|指的?是|指(什么|啥)"
-    "|以(什么|啥)为|哪[一二三四五六七八九十两\\d]+[个家种类项条所座处料]?"
+    "|以(什么|啥)为|哪[一二三四五六七八九十两几\\d]+[个家种类项条所座处料]?|(啥|什么)保险"
 )  # "是哪个园区", "要成立啥机构", "激励机制是咋回事": the plan's sentence answers
 # what a plan does about something, asked with no bin word: "宾馆还会主动提供一次性用品吗", "农药包装回收有没有补贴"
 ACTION_ASK = re.compile(
     "主动提供|推广|补贴|试点|应急处置|禁止使用|限制使用|还能用|能不能用|还让用|能不能烧|能烧|协同处置|政策|规定"
 )
+# a yes/no question: "…吗", "还填埋不", "有没有…", "是否…", "要不要…"
+YES_NO = re.compile(r"[吗么嘛][？?]?$|[^\u4e00-\u9fff]?[不没][？?]?$|([\u4e00-\u9fff])[不没]\1|是否|有没有")
+USE_ASK = re.compile("用在哪|用到哪|用于哪|用在什么|用来干|用途")  # "再生骨料用在哪": the plan's sentence says where
+HOST_ASK = re.compile("(谁|哪个(单位|部门)|哪家)主办|主办(单位|部门)?(是谁|是哪|是什么|是啥)|主办的?(单位|部门)")
+KIND_ASK = re.compile("约束性|预期性|约束指标|预期指标|指标属性|指标类型|(什么|啥|哪种)(性质|属性|类型)的?指标")
+KIND_SAID = re.compile("(约束|预期)性指标")
+# "建在哪个乡镇", "选址在哪": where something is built; the plan may say what, not where
+WHERE_ASK = re.compile(
+    "(建在|设在|放在|位于|选址|落在|落户|建到)(在)?(哪|什么地方|啥地方)|在哪个(乡镇|镇|乡|街道|村|地方)"
+)
+PLACE_KINDS = {"乡镇", "街道", "地方", "村里", "位置", "选址"}
+PLACE_SAID = re.compile("(在|于|依托)[\u4e00-\u9fff]{2,12}(乡|镇|村|街道|园区|公园|景区|路|社区|厂区|基地)")
+TEXT_NO_PLACE = "方案没有写明具体建在哪里（选址），相关原文如下："
+# "比国家要求好多少", "比2020年低多少": a figure against another; the plan's sentence says it ("优于…4.5个百分点")
+COMPARE_ASK = re.compile("比.{1,10}(好|高|低|多|少|快|优|强)(多少|几)|优于.{0,8}(多少|几)|高出多少|多出多少")
+COMPARE_SAID = re.compile(r"(优于|高于|低于|多于|少于|超过|较).{0,12}\d+(\.\d+)?(个百分点|%)")
+CN_NUMERALS = "一二三四五六七八九十"
+# "方案以什么为重点", "重点是啥": the plan's focus, asked with no topic
+FOCUS_ASK = re.compile("以(什么|啥|哪些)(方面|领域)?为重点|重点是(什么|啥|哪些)|重点(在哪|有哪些|有啥)|抓(什么|啥)重点")
 THROW = re.compile("扔|丢|投|倒|放哪|搁")  # "…扔哪个…" asks for a bin, never for a plan sentence
-NOW_ASK = re.compile("现在|目前|现状|当前|眼下|现有|基期")  # asking where things stand, not the target
+NOW_ASK = re.compile(
+    "现在|目前|现状|当前|眼下|现有|基期|基数|基准|基线|原来|以前"
+)  # asking where things stand, not the target
 DATE_ASKS = {"几号", "几月", "几日", "截止", "截至", "日期", "哪天"}  # asking a date of a duty, not a topic
 WHEN = re.compile("什么时候|啥时候|何时|时限|期限|哪年|几月|建完|完成时间|截止")
 # "哪年几月完成", "什么时候建成", "哪年开始禁止": when a task is done, answered by its 完成时限 (not by the plan's date)
@@ -476,6 +498,10 @@ class PolicyIndex:
 
     # ------------------------------------------------------------ entry point
 
+    def names_place(self, text: str) -> bool:
+        """True when the text names the place of a loaded plan ("新郑…", "漳北县…")."""
+        return any(short_city(c) in text for c in self.cities)
+
     def answer(self, text: str, *, city: str | None) -> Answer | None:
         """A policy answer, or None when the text is not a question about the plan."""
         q = text.strip()
@@ -508,6 +534,10 @@ class PolicyIndex:
         want = asked_city or next((c for c in self.cities if same_city(c, city)), None)
         other = None if (asked_city or want or not city) else city  # the resident's own place has no plan
         found = self._dispatch(q, want, year, asked if len(asked) > 1 else [])
+        if found is None and asked_city and (YES_NO.search(q) or USE_ASK.search(q)) and not THROW.search(q):
+            # "新郑农村也要垃圾分类吗", "新郑再生骨料用在哪": a loaded plan's place named in a yes/no or 用在哪
+            # question asks what that plan says, answered by its sentence
+            found = self._quote(self._known_words(tokens(q), _jieba().FREQ), asked_city, phrase=q)
         if found is None and asked_city and HANDLE_ASK.search(q):
             # "新密市污泥怎么处理": the question names a loaded plan's place, so how the plan handles it is asked
             found = self._quote(self._known_words(tokens(HANDLE_ASK.sub(" ", q)), _jieba().FREQ), asked_city)
@@ -540,6 +570,12 @@ class PolicyIndex:
             found = self._cells(want)
             if found:
                 return found
+        if HOST_ASK.search(q) and not tokens(HOST_ASK.sub(" ", q)):
+            # "新郑的方案谁主办": the notice's closing "主办：…" line (a task's 主办单位 is asked with its topic)
+            host = [(cite, unit) for _c, cite, unit in self._facts("host", want)]
+            if host:
+                text = "\n".join(f"{cite}：主办单位为{unit}。" for cite, unit in host)
+                return Answer(intent="policy", text=text, confidence=0.8, source="plan", extra={"tasks": []})
         if "办公室" in q and "主任" in q:  # "领导小组办公室主任是谁": the office line of the leadership list
             office = [(cite, f["office"]) for _c, cite, f in self._facts("leadership", want) if f.get("office")]
             if office:
@@ -551,6 +587,15 @@ class PolicyIndex:
                 return found
         if "指标" in q and re.search("(多少|几)个", q):
             found = self._indicator_system(want)
+            if found:
+                return found
+        if KIND_ASK.search(q):  # "装配式建筑比例是约束性指标吗": the indicator's 指标属性 from its table row
+            named_words = self._known_words(tokens(KIND_ASK.sub(" ", q)), _jieba().FREQ)
+            found = self._quote(named_words, want, phrase=q, holding=KIND_SAID)
+            if found:
+                return found
+        if FOCUS_ASK.search(q) and not tokens(FOCUS_ASK.sub(" ", q)) and want:
+            found = self._focus(want)  # "漳北方案以什么为重点": the plan's own 以…为重点, not a task's
             if found:
                 return found
         named = next(((alias, full) for alias, full in self.unit_aliases if alias in q), None)
@@ -599,6 +644,10 @@ class PolicyIndex:
                 if due and WHEN.search(q) and due not in found.text:
                     found.text += f"\n完成时限：{due}。"  # "什么时候建完": the task's own deadline line
                 return found
+        if COMPARE_ASK.search(q):  # "能耗下降比国家要求好多少": the sentence's "优于国家要求4.5个百分点"
+            found = self._quote(words, want, number=True, phrase=q, holding=COMPARE_SAID)
+            if found:
+                return found
         if _has(q, TARGET_CUES):
             asked_unit = re.search("(吨|家|座|所|场|万元|%|百分|公里|亩|几处|多少处|台|辆|套|户)", q)
             unit = (
@@ -615,6 +664,11 @@ class PolicyIndex:
                 said = self._quote(words, want, number=True, phrase=q)
                 if said and re.search(rf"\d{re.escape(unit)}", said.extra["quote"]["sentence"]):
                     return said
+            if found and want and not unit and found.text.startswith(TEXT_CITY_MISSING.format(city=want)):
+                # "化肥施用量有啥要求": the asked city's plan says it in words ("稳中有降"), not as a figure
+                said = self._quote(words, want, phrase=q)
+                if said:
+                    return said
             if found:
                 return found
             found = self._quote(words, want, number=True, phrase=q)
@@ -625,7 +679,12 @@ class PolicyIndex:
             if found:
                 return found
         if WHICH.search(q) and not THROW.search(q):  # "园区循环化改造是哪个园区": the plan sentence names it
-            found = self._quote(words, want, phrase=q)
+            where = WHERE_ASK.search(q)
+            found = self._quote(words - PLACE_KINDS if where else words, want, phrase=q)
+            if found and where and not PLACE_SAID.search(found.extra["quote"]["sentence"]):
+                # "餐厨垃圾处理中心建在哪个乡镇": the plan says what is built, not where
+                found.text = TEXT_NO_PLACE + "\n" + found.text
+                found.confidence = min(found.confidence, 0.55)
             if found:
                 return found
         if ACTION_ASK.search(q) and not THROW.search(q):  # "外卖还能用不可降解的塑料餐具吗": the plan's rule
@@ -641,6 +700,26 @@ class PolicyIndex:
             topic = "".join(w for w in _jieba().cut(q) if w.strip() and w not in STOP)[:20] or q[:20]
             return Answer(intent="policy", text=TEXT_NO_FIGURE.format(topic=topic), confidence=0.2, source="plan")
         return None
+
+    def _focus(self, want: str) -> Answer | None:
+        """The sentence of a top-level part of `want`'s plan that says 以…为重点/为要素 (the plan's focus, not a task's)."""
+        said = [
+            p
+            for p in self.passages
+            if p.city == want
+            and (p.label == OPENING or re.fullmatch(f"[{CN_NUMERALS}]+", p.label))
+            and re.search("以.{2,60}为(重点|要素|主线)", p.sentence)
+        ]
+        if not said:
+            return None
+        p = said[0]
+        return Answer(
+            intent="policy",
+            text=TEXT_QUOTE.format(cite=f"{p.cite} {p.label}", title=p.title, sentence=_shown(p)),
+            confidence=0.75,
+            source="plan",
+            extra={"tasks": [p.label], "quote": {"city": p.city, "label": p.label, "sentence": _shown(p)}},
+        )
 
     def _known_words(self, words: set[str], freq: dict[str, int]) -> set[str]:
         """Question keywords; one no plan uses ("焚烧厂") stands for the plan words it contains ("焚烧")."""
@@ -717,8 +796,11 @@ class PolicyIndex:
         number: bool = False,
         dated: bool = False,
         phrase: str = "",
+        holding: re.Pattern[str] | None = None,
     ) -> Answer | None:
         """The plan sentence that best covers the question, quoted with its section; None below the coverage bar.
+
+        `holding`: only sentences this pattern finds ("约束性指标" for "…是约束性指标吗").
 
         `phrase`: the question; a sentence holding three of its characters in a row ("推进会", "为重点") wins a tie.
         """
@@ -736,6 +818,8 @@ class PolicyIndex:
             if (who and not p.names_unit) or (number and not p.has_figure):
                 continue
             if dated and not YEAR_IN.search(p.sentence):
+                continue
+            if holding is not None and not holding.search(p.sentence):
                 continue
             if number and p.quotes_elsewhere:
                 continue  # "开封市…可以达到92%" quoted in this plan is another place's figure
@@ -836,6 +920,10 @@ class PolicyIndex:
         best_overall = 0.0
         for c, scored in per_city.items():
             scored.sort(key=lambda st: -st[0])
+            in_year = [st for st in scored if year and st[1].data["year"] == year]
+            if in_year and in_year[0][0] >= 0.5 * scored[0][0]:
+                # "2022年有几家": the figure of the year asked (a baseline 现状) beats a better-worded target of 2025
+                scored = in_year
             top = scored[0][0]
             best_overall = max(best_overall, top)
             picked = [t for s, t in scored if s >= 0.85 * top][:3]
@@ -844,6 +932,8 @@ class PolicyIndex:
                 picked = [t for t in picked if t.data["year"] == year or t.data["indicator"] not in asked]
             for t in picked:
                 when = f"到{t.data['year']}年，" if t.data["year"] else ""
+                if t.data["year"] and t.data["indicator"].endswith(BASELINE_WORD):
+                    when = f"{t.data['year']}年，"  # where things stood that year, not a target "到…年"
                 prefix = f"{c}：" if (len(per_city) > 1 or missing) and c else ""
                 said = t.phrase
                 if subject and self._weight(subject & t.ind) < 0.5 * self._weight(subject) and len(t.sentence) <= 160:
