@@ -20,6 +20,7 @@ from knowledge.policy import _unloaded_place
         ("我们宁波要建多少家无废学校", "宁波"),
         ("鄂尔多斯的工业固废利用率多少", "鄂尔多斯"),
         ("日照市的无废细胞有多少", "日照市"),
+        ("河南省的无废城市实施方案有哪些指标", "河南省"),
     ],
 )
 def test_cities_and_provinces_outside_henan_are_recognised(question: str, place: str) -> None:
