@@ -135,13 +135,14 @@ STATE_CLAUSE: tuple[str, ...] = tuple(
     淋雨 淋湿 淋了 被雨 泡水 泡了 进水 湿了 湿透 熬 煮 炖 泡过 吃完 吃剩 喝完 喝剩 用完 用过 用剩 穿破 穿旧 洗过 洗干净
     过期 发霉 变质 沾了 沾油 粘了 有油 带油 还有 碎了 破了 坏了 烂了 裂了 剩了 剩下 放久 放坏 拆下 换下 冲干净 冲洗 冲过 冲了
     打了 打碎 打烂 打破 摔了 摔碎 摔坏 摔烂 摔破 碎掉 啃完 啃剩 啃过 洗了 刷了 刷干净 不能用 不要了
+    撒了 洒了 撒出 洒出 撒一地 洒一地 撒得 洒得 鼓起 鼓了 鼓包 胀了 发烫
     干净 有鱼腥 有腥味 有味 有味道 有臭味 有异味 发臭 臭了 掐灭 掐了 砸开 砸碎 砸了 剥开 剥下 剥完 拆开 撕开 撕下 涂层 没电 没水 没油 没气 不出水 不出墨 写完 写不出 吃完药 用了好几次
     沾满 粘满 全是 满是 都是油 脏了 脏兮兮 弄脏 空了 切下 剪下 掉了 用坏 不用了 没用了 干干净净 干净的
     """.split()
 )
 
 # The same clause cut to one verb when the edge words ("了", "完") were trimmed: "瓷碗/打(了)", "大骨头棒子/啃(完了)".
-STATE_VERBS: frozenset[str] = _words("打 摔 啃 洗 刷 碎 裂 脏 全 空")
+STATE_VERBS: frozenset[str] = _words("打 摔 啃 洗 刷 碎 裂 脏 全 空 撒 洒")
 
 # Words that say the thing is leftover food; an unknown dish with them is 厨余垃圾 ("吃剩的烩面").
 LEFTOVER_CUES: tuple[str, ...] = ("吃剩", "喝剩", "剩菜", "剩饭", "放坏", "发霉", "变质", "馊", "吃不完", "没吃完")

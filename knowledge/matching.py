@@ -53,6 +53,8 @@ _WHERE_WORDS = frozenset(
 )
 VESSEL_ENDS = frozenset("杯碗盆盘碟勺盒罐壶瓶缸桶锅架凳")  # plain things whose metal, glass or plastic decides the bin
 MAX_SPAN_TOKENS = 6
+SHELLS = frozenset("壳 壳子 硬壳 外壳 壳儿".split())  # said after the food it came from ("生蚝剩的壳")
+MAX_SHELL_GAP = 4  # tokens between the food and its shell ("榴莲/外面/带刺/的/壳")
 NOT_HOUSEHOLD = "非生活垃圾"
 NO_DRUG = re.compile("^(里面|里头|里边)?(没|没有|无|不含)(药|药了)$")
 # measure words that are nouns after a noun: "沙发套", "窗帘杆"… "套" ends the name instead of being dropped
@@ -235,6 +237,8 @@ class Matcher:
         last = candidates[-1]
         for earlier in candidates[-2::-1]:
             entry = earlier.entry
+            if entry is not None and earlier.answered and not entry.parts:
+                entry = self._whole_with_parts(earlier.surface)  # "奶茶杯/里/剩下的珍珠": the cup of 奶茶
             if entry is None or not earlier.answered or not entry.parts:
                 continue
             part = part_named(entry, last.query)
@@ -271,6 +275,12 @@ class Matcher:
             joined = self._head([t for t in content if t != "的"])
             if joined is not None and all(t in MODIFIERS for t in joined[2]):
                 head = joined
+        if head is None or head[1] in SHELLS:
+            head = self._shell_of(content) or head
+        if head is not None and head[2]:
+            head = self._part_after_whole(*head)
+        elif head is None and len(content) > 1:
+            head = self._part_after_whole(None, content[-1], content[:-1])
         if head is not None:
             head = self._local_over_imported(*head)
             head = self._medicine_box(*head)
@@ -342,6 +352,38 @@ class Matcher:
                 return local, surface[cut:], [*prefix, *words]
             break
         return entry, surface, prefix
+
+    def _shell_of(self, content: list[str]) -> tuple[Entry, str, list[str]] | None:
+        """ "烤生蚝剩的壳", "榴莲外面带刺的壳": a shell or hull said after its food is the catalogue's "X壳"."""
+        if len(content) < 2 or content[-1] not in SHELLS:
+            return None
+        for i in range(len(content) - 2, max(-1, len(content) - 2 - MAX_SHELL_GAP), -1):
+            word = content[i]
+            for start in range(len(word) - 1):  # "山核桃" → 核桃壳
+                shell = self.by_surface.get(word[start:] + "壳")
+                if shell is not None:
+                    return shell, word[start:] + "壳", content[:i]
+        return None
+
+    def _part_after_whole(
+        self, entry: Entry | None, surface: str, prefix: list[str]
+    ) -> tuple[Entry, str, list[str]] | None:
+        """ "奶茶杯底剩的珍珠": a part named after the thing a local rule splits up is that rule's part."""
+        if entry is not None and entry.source == LOCAL_SOURCE:
+            return entry, surface, prefix
+        for token in reversed(prefix):
+            whole = self._whole_with_parts(token)
+            if whole is not None and (part := part_named(whole, surface)) is not None:
+                return part, surface, prefix
+        return (entry, surface, prefix) if entry is not None else None
+
+    def _whole_with_parts(self, word: str) -> Entry | None:
+        """The rule listing parts that `word` names or starts with ("奶茶杯" starts with 奶茶)."""
+        for n in range(len(word), 1, -1):
+            whole = self.by_surface.get(word[:n])
+            if whole is not None and whole.parts:
+                return whole
+        return None
 
     def _product_container(self, entry: Entry, surface: str, prefix: list[str]) -> tuple[Entry, str, list[str]]:
         """A product before a bare bottle ("沐浴露/空瓶") is the catalogue's bottle of that product ("沐浴露瓶")."""

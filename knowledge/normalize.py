@@ -52,6 +52,12 @@ _PHRASES = (
     ("拉圾", "垃圾"),
     ("垃级", "垃圾"),
     ("拉级", "垃圾"),
+    # names typed by sound (voice input, pinyin IMEs) that the imported list itself carries with another bin
+    ("螺狮", "螺蛳"),
+    ("螺师", "螺蛳"),
+    ("灯炮", "灯泡"),
+    ("充电包", "充电宝"),
+    ("化装品", "化妆品"),
 )
 _ANY_PHRASE = re.compile("|".join(re.escape(phrase) for phrase, _ in _PHRASES))
 _LATIN_TONES = re.compile(r"[\u00c0-\u024f]")

@@ -1,0 +1,81 @@
+"""Issue #13, round 8: a shell said after its food ("烤生蚝剩的壳"), a part said after the drink a rule splits up
+("奶茶杯底的珍珠"), a spill clause after a name ("耗子药撒了一地"), names typed by sound that the imported list carries
+with another bin (螺狮壳), flashlights that take either kind of battery, and imported rows 郑州's rules overrule."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.core import KnowledgeBase
+from knowledge.normalize import normalize
+
+
+def answered(kb: KnowledgeBase, text: str) -> tuple[str, str]:
+    """(bin, source) of a one-item answer."""
+    answer = kb.answer(text)
+    assert answer.intent == "sorting" and len(answer.items) == 1, (text, answer.intent, answer.text)
+    return answer.items[0].category, answer.source
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("蒸扇贝吃剩下的壳", "其他垃圾"),  # domain: 贝壳 → 其他
+        ("烤生蚝留下来的壳子", "其他垃圾"),
+        ("花甲吃完剩的壳", "其他垃圾"),
+        ("榴莲剥下来的外壳", "其他垃圾"),  # domain: 榴莲壳 → 其他
+        ("纸皮核桃敲开的硬壳", "其他垃圾"),  # 核桃壳, though 纸皮核桃 is said
+        ("小龙虾剥下来的壳", "厨余垃圾"),  # domain: 虾壳 → 厨余
+        ("煮鸡蛋剥下来的壳", "厨余垃圾"),
+    ],
+)
+def test_a_shell_said_after_its_food_is_that_foods_shell(bundled_kb: KnowledgeBase, text: str, expected: str) -> None:
+    assert answered(bundled_kb, text)[0] == expected
+
+
+@pytest.mark.parametrize("text", ["奶茶杯里剩下的珍珠", "奶茶杯底的椰果"])
+def test_a_part_after_the_drink_a_rule_splits_is_the_rules_part(bundled_kb: KnowledgeBase, text: str) -> None:
+    assert answered(bundled_kb, text)[0] == "厨余垃圾"  # domain 奶茶: 珍珠/渣 → 厨余, not a pearl necklace
+
+
+def test_a_pearl_alone_is_still_the_imported_pearl(bundled_kb: KnowledgeBase) -> None:
+    assert answered(bundled_kb, "珍珠")[0] == "可回收物"
+
+
+@pytest.mark.parametrize(("text", "expected"), [("老鼠药撒了一地", "有害垃圾"), ("消毒液洒了一地", "有害垃圾")])
+def test_a_spill_clause_after_the_name_keeps_the_name(bundled_kb: KnowledgeBase, text: str, expected: str) -> None:
+    assert answered(bundled_kb, text)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"), [("螺狮壳", "螺蛳壳"), ("螺师壳", "螺蛳壳"), ("充电包", "充电宝"), ("化装品", "化妆品")]
+)
+def test_names_typed_by_sound_are_read_as_meant(typed: str, meant: str) -> None:
+    assert normalize(typed) == meant
+
+
+def test_the_imported_typo_of_a_snail_shell_takes_zhengzhous_shell_rule(bundled_kb: KnowledgeBase) -> None:
+    assert answered(bundled_kb, "螺狮壳")[0] == "其他垃圾"  # the imported row says 厨余垃圾; domain: 螺蛳壳 → 其他
+
+
+def test_a_flashlights_battery_is_asked_about(bundled_kb: KnowledgeBase) -> None:
+    assert bundled_kb.answer("手电筒里拆下来的电池").intent == "clarify"  # dry cells or rechargeable: domain says ask
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("废弃荧光灯", "有害垃圾"),  # imported 可回收物; domain: 废荧光灯管 → 有害
+        ("消毒片", "有害垃圾"),  # imported 其他垃圾; domain: 废消毒剂 → 有害
+        ("含氯消毒片", "有害垃圾"),
+        ("灭蟑药盒", "有害垃圾"),  # not a medicine's paper box: an insecticide's
+        ("自喷漆罐子", "有害垃圾"),  # domain: 废油漆及其包装物
+        ("旧窗帘布", "可回收物"),
+    ],
+)
+def test_imported_rows_zhengzhou_rules_overrule(bundled_kb: KnowledgeBase, text: str, expected: str) -> None:
+    assert answered(bundled_kb, text)[0] == expected
+
+
+def test_an_english_phone_battery_is_a_lithium_battery(bundled_kb: KnowledgeBase) -> None:
+    assert answered(bundled_kb, "my old phone battery 该扔哪")[0] == "有害垃圾"  # not the phone: its battery
