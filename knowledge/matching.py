@@ -53,6 +53,7 @@ _WHERE_WORDS = frozenset(
 )
 VESSEL_ENDS = frozenset("杯碗盆盘碟勺盒罐壶瓶缸桶锅架凳")  # plain things whose metal, glass or plastic decides the bin
 MAX_SPAN_TOKENS = 6
+SOIL_WORDS = frozenset("油 带油 油污 油渍 污渍 污染 被污染 脏 湿 沾 沾油 沾了".split())
 SHELLS = frozenset("壳 壳子 硬壳 外壳 壳儿".split())  # said after the food it came from ("生蚝剩的壳")
 MAX_SHELL_GAP = 4  # tokens between the food and its shell ("榴莲/外面/带刺/的/壳")
 NOT_HOUSEHOLD = "非生活垃圾"
@@ -224,6 +225,8 @@ class Matcher:
         if answered and answered[-1] is not candidates[-1] and _inside_of(answered[-1], candidates[-1], phrase):
             # "厕所里的纸篓": the topic comes last and is unknown; the place or owner before it is not the answer
             return candidates[-1]
+        while len(answered) > 1 and _stain_or_content(answered[-1], phrase):
+            answered.pop()  # "泡沫盒子装水果的…沾了果汁": the fruit it held and the juice on it, not the item
         if answered:
             return answered[-1]  # the topic comes last: "遥控器里的7号干电池" asks about the battery
         best = max(candidates, key=lambda f: (f.entry is not None, f.confidence, len(f.query)))
@@ -568,6 +571,8 @@ class Matcher:
         )
         # a deciding word said in pieces counts ("还有/油的油桶" says 还有油)
         rest = [t for t in prefix if t not in MODIFIERS and not any(w in t or t in w for w in deciding)]
+        if entry.category == "其他垃圾":
+            rest = [t for t in rest if t not in SOIL_WORDS]  # "擦过油的厨房用纸": soiled is 其他垃圾 all the same
         if not rest:
             return base - (0.02 if prefix else 0.0)
         if len(surface) == 1:
@@ -884,6 +889,22 @@ def part_named(entry: Entry, word: str) -> Entry | None:
             tip = f"{entry.name}要拆开投：{part.part}放{part.category}。"
             return Entry(name=word, category=part.category, source=RULE_SOURCE, tip=tip, ref=entry.ref)
     return None
+
+
+def _stain_or_content(found: Found, phrase: str) -> bool:
+    """The found name got onto something ("沾了果汁") or was held in it ("装水果的"): not the item asked about."""
+    at = phrase.rfind(found.query)
+    before = phrase[:at]
+    if at <= 0:
+        return False
+    if before.endswith(("沾", "粘", *STAINED, "沾满了", "沾上了", "粘满了", "弄上", "弄上了")):
+        return True
+    if before.endswith(("装过", "装了", "盛过", "盛了")):
+        return True
+    return before.endswith("装") and (len(before) < 2 or before[-2] not in _NOT_HOLDING)
+
+
+_NOT_HOLDING = frozenset("包安服假改组伪古时盒罐瓶袋散精简西套洋军女男童盛")  # 包装, 安装, 服装…: not "held"
 
 
 _INSIDE = frozenset("里 里的 里面 里面的 里边 里边的 上 上的 中 中的 内 内的".split())

@@ -79,3 +79,21 @@ def test_imported_rows_zhengzhou_rules_overrule(bundled_kb: KnowledgeBase, text:
 
 def test_an_english_phone_battery_is_a_lithium_battery(bundled_kb: KnowledgeBase) -> None:
     assert answered(bundled_kb, "my old phone battery 该扔哪")[0] == "有害垃圾"  # not the phone: its battery
+
+
+@pytest.mark.parametrize("text", ["抹过油的厨房用纸", "擦过油的厨房用纸"])
+def test_soil_words_before_an_other_waste_name_do_not_stop_the_answer(bundled_kb: KnowledgeBase, text: str) -> None:
+    assert answered(bundled_kb, text)[0] == "其他垃圾"  # soiled or not, 纸巾 is 其他垃圾 (domain.md)
+
+
+@pytest.mark.parametrize("text", ["云南白药喷雾", "吃剩的复方丹参"])
+def test_medicines_by_brand_name_are_hazardous(bundled_kb: KnowledgeBase, text: str) -> None:
+    assert answered(bundled_kb, text)[0] == "有害垃圾"  # domain.md 有害垃圾: 废药品
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["一个塑料盒子装过葡萄的上面沾了葡萄汁扔哪", "那个泡沫盒子装了蔬菜现在脏了沾了菜汤扔哪"],
+)
+def test_what_a_box_held_or_is_stained_with_is_not_the_item(bundled_kb: KnowledgeBase, text: str) -> None:
+    assert answered(bundled_kb, text)[0] == "其他垃圾"  # soiled plastic (domain.md 其他垃圾: 污损塑料)
