@@ -53,6 +53,7 @@ _WHERE_WORDS = frozenset(
 )
 VESSEL_ENDS = frozenset("杯碗盆盘碟勺盒罐壶瓶缸桶锅架凳")  # plain things whose metal, glass or plastic decides the bin
 MAX_SPAN_TOKENS = 6
+OBJECT_VERBS = frozenset("喝完 吃完 喝了 吃了 喝过 吃过 装过 装了 盛过 盛了 泡过 泡了".split())
 SOIL_WORDS = frozenset("油 带油 油污 油渍 污渍 污染 被污染 脏 湿 沾 沾油 沾了".split())
 SHELLS = frozenset("壳 壳子 硬壳 外壳 壳儿".split())  # said after the food it came from ("生蚝剩的壳")
 MAX_SHELL_GAP = 4  # tokens between the food and its shell ("榴莲/外面/带刺/的/壳")
@@ -280,6 +281,9 @@ class Matcher:
                 head = joined
         if head is None or head[1] in SHELLS:
             head = self._shell_of(content) or head
+        if head is not None and len(head[2]) >= 2 and head[2][-1] in OBJECT_VERBS and head[1] + "的" in phrase:
+            # "一次性纸杯喝完咖啡的": the clause says what was drunk from the cup; the cup is the item
+            head = self._head(_trim(head[2][:-1])) or head
         if head is not None and head[2]:
             head = self._part_after_whole(*head)
         elif head is None and len(content) > 1:
@@ -550,6 +554,14 @@ class Matcher:
             if surface in self.by_surface:
                 best = self.by_surface[surface], surface, self.tokenize(text[:start])
                 break
+        if len(text) >= 3 and text.endswith("骨头"):
+            # "大棒骨头", "羊腿骨头": a name ending in 骨 said with 头 is that name, when it covers more of the text
+            plain = text[:-1]
+            for start in range(max(0, len(plain) - self.max_len), len(plain) - 1):
+                if plain[start:] in self.by_surface:
+                    if best is None or start < len(text) - len(best[1]):
+                        best = self.by_surface[plain[start:]], plain[start:], self.tokenize(plain[:start])
+                    break
         if len(text) >= 3 and text.endswith("子"):
             # "消毒水瓶子" is 消毒水瓶 + 子, not 消毒 + 水瓶子: the longer name wins over a short one inside it
             plain = text[:-1]

@@ -118,6 +118,8 @@ def _english(match: re.Match[str]) -> str:
     return f" {word} "
 
 
+# 儿化 after a name's last character ("瓜子皮儿", "苹果核儿", "瓶盖儿"): spoken, not part of the name
+_ERHUA = re.compile("(?<=[核皮壳盒瓶袋罐渣盖片兜本杯碗管芯把签籽])儿(?![童女子科歌时])")
 _SPACES = re.compile(r"\s+")
 _DOTS = re.compile(r"[.·]{2,}")
 # A numbered list ("1.易拉罐 2.烟头 3.剩菜", "1、电池；2、灯管"): the numbers only separate the items.
@@ -157,6 +159,8 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
         if _ENGLISH_RE is not None:
             text = _ENGLISH_RE.sub(_english, text)
     text = text.translate(_DIALECT)
+    if "儿" in text:
+        text = _ERHUA.sub("", text)
     if _ANY_PHRASE.search(text) is not None:  # most messages hold none (and a replacement only follows another)
         for phrase, replacement in _PHRASES:
             if phrase in text:
