@@ -904,14 +904,16 @@ def part_named(entry: Entry, word: str) -> Entry | None:
 
 
 def _stain_or_content(found: Found, phrase: str) -> bool:
-    """The found name got onto something ("沾了果汁") or was held in it ("装水果的"): not the item asked about."""
+    """The found name got onto something ("沾了果汁"), was held in it ("装水果的") or holds it: not the item."""
     at = phrase.rfind(found.query)
     before = phrase[:at]
     if at <= 0:
         return False
     if before.endswith(("沾", "粘", *STAINED, "沾满了", "沾上了", "粘满了", "弄上", "弄上了")):
         return True
-    if before.endswith(("装过", "装了", "盛过", "盛了")):
+    if before.endswith(("装过", "装了", "盛过", "盛了", "放在", "放进", "放到", "搁在", "塞进", "塞在", "存在")):
+        return True  # what it held, or where it was kept ("包子…放冰箱坏了": the fridge is a place)
+    if before.endswith("放") and not before.endswith(("投放", "存放", "发放", "排放", "播放", "释放")):
         return True
     return before.endswith("装") and (len(before) < 2 or before[-2] not in _NOT_HOLDING)
 

@@ -58,6 +58,15 @@ _PHRASES = (
     ("灯炮", "灯泡"),
     ("充电包", "充电宝"),
     ("化装品", "化妆品"),
+    # 扔 typed as 仍 ("烟头仍哪"); 仍 alone stays ("仍然", "仍在用")
+    ("仍哪", "扔哪"),
+    ("仍到", "扔到"),
+    ("仍进", "扔进"),
+    ("仍掉", "扔掉"),
+    ("往哪仍", "往哪扔"),
+    ("能仍", "能扔"),
+    ("该仍", "该扔"),
+    ("怎么仍", "怎么扔"),
 )
 _ANY_PHRASE = re.compile("|".join(re.escape(phrase) for phrase, _ in _PHRASES))
 _LATIN_TONES = re.compile(r"[\u00c0-\u024f]")

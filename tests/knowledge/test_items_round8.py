@@ -126,3 +126,16 @@ def test_a_spoken_erhua_name_is_answered(bundled_kb: KnowledgeBase) -> None:
 @pytest.mark.parametrize("text", ["一次性纸杯喝完咖啡的", "一次性纸杯喝完咖啡的扔哪"])
 def test_what_was_drunk_from_a_cup_is_not_the_item(bundled_kb: KnowledgeBase, text: str) -> None:
     assert answered(bundled_kb, text)[0] == "其他垃圾"  # local 纸杯; the drink named in the clause is not asked about
+
+
+@pytest.mark.parametrize(("text", "expected"), [("烟头仍哪", "其他垃圾"), ("旧衣服仍到哪个桶", "可回收物")])
+def test_reng_typed_as_its_homophone(bundled_kb: KnowledgeBase, text: str, expected: str) -> None:
+    assert answered(bundled_kb, text)[0] == expected
+
+
+def test_disposable_period_pants_are_sanitary_towels_not_clothes(bundled_kb: KnowledgeBase) -> None:
+    assert answered(bundled_kb, "用过的安睡裤")[0] == "其他垃圾"  # domain.md: 卫生巾 → 其他 (not 废旧织物)
+
+
+def test_where_a_thing_was_kept_is_not_the_item(bundled_kb: KnowledgeBase) -> None:
+    assert answered(bundled_kb, "早上吃剩的包子放冰箱里坏了扔哪")[0] == "厨余垃圾"  # not the fridge
