@@ -139,3 +139,13 @@ def test_disposable_period_pants_are_sanitary_towels_not_clothes(bundled_kb: Kno
 
 def test_where_a_thing_was_kept_is_not_the_item(bundled_kb: KnowledgeBase) -> None:
     assert answered(bundled_kb, "早上吃剩的包子放冰箱里坏了扔哪")[0] == "厨余垃圾"  # not the fridge
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("快递纸箱湿了", "其他垃圾"), ("外卖袋子油乎乎的", "其他垃圾"), ("this milk tea cup 扔哪", "其他垃圾")],
+)
+def test_short_state_words_after_the_name_and_english_drinks(
+    bundled_kb: KnowledgeBase, text: str, expected: str
+) -> None:
+    assert answered(bundled_kb, text)[0] == expected  # domain.md: a wet 快递纸箱, a greasy bag, a milk-tea cup → 其他
