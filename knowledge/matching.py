@@ -53,6 +53,7 @@ _WHERE_WORDS = frozenset(
 )
 VESSEL_ENDS = frozenset("杯碗盆盘碟勺盒罐壶瓶缸桶锅架凳")  # plain things whose metal, glass or plastic decides the bin
 MAX_SPAN_TOKENS = 6
+USE_VERBS = frozenset("擦 抹 垫 包 盖 扫 拖 刷 洗 接 兜".split())  # "擦玻璃的抹布": the use, not the material
 OBJECT_VERBS = frozenset("喝完 吃完 喝了 吃了 喝过 吃过 装过 装了 盛过 盛了 泡过 泡了".split())
 SOIL_WORDS = frozenset("油 带油 油污 油渍 污渍 污染 被污染 脏 湿 沾 沾油 沾了".split())
 SHELLS = frozenset("壳 壳子 硬壳 外壳 壳儿".split())  # said after the food it came from ("生蚝剩的壳")
@@ -281,6 +282,8 @@ class Matcher:
                 head = joined
         if head is None or head[1] in SHELLS:
             head = self._shell_of(content) or head
+        if head is not None and self._purpose(head[2]):
+            head = _without_purpose(head)  # "擦玻璃的抹布": the purpose names no material of the cloth
         if head is not None and len(head[2]) >= 2 and head[2][-1] in OBJECT_VERBS and head[1] + "的" in phrase:
             # "一次性纸杯喝完咖啡的": the clause says what was drunk from the cup; the cup is the item
             head = self._head(_trim(head[2][:-1])) or head
@@ -360,6 +363,13 @@ class Matcher:
             break
         return entry, surface, prefix
 
+    def _purpose(self, prefix: list[str]) -> bool:
+        """The words before a name say what it was used for ("擦/玻璃/的"), and nothing hazardous ("包过农药的")."""
+        if len(prefix) < 3 or prefix[0] not in USE_VERBS or "的" not in prefix[2:]:
+            return False
+        named = [self.by_surface[t] for t in prefix if t in self.by_surface]
+        return not any(e.category == "有害垃圾" for e in named) and self._drug(prefix) is None
+
     def _shell_of(self, content: list[str]) -> tuple[Entry, str, list[str]] | None:
         """ "烤生蚝剩的壳", "榴莲外面带刺的壳": a shell or hull said after its food is the catalogue's "X壳"."""
         if len(content) < 2 or content[-1] not in SHELLS:
@@ -437,6 +447,8 @@ class Matcher:
                 head = self._product_container(*head)  # "洁厕灵/空瓶子/冲干净了" is 洁厕灵's bottle
             if head is not None and all(t in FOOD_BRANDS or t == "的" for t in head[2]):
                 return head  # nothing, or only a brand, before the name ("老干妈的玻璃瓶/洗了")
+            if head is not None and self._purpose(head[2]):
+                return _without_purpose(head)  # what it was used for ("擦玻璃的/旧抹布/脏了"): not its material
         return None
 
     def _hazardous_content(self, entry: Entry | None, surface: str, prefix: list[str]) -> Entry | None:
@@ -901,6 +913,13 @@ def part_named(entry: Entry, word: str) -> Entry | None:
             tip = f"{entry.name}要拆开投：{part.part}放{part.category}。"
             return Entry(name=word, category=part.category, source=RULE_SOURCE, tip=tip, ref=entry.ref)
     return None
+
+
+def _without_purpose(head: tuple[Entry, str, list[str]]) -> tuple[Entry, str, list[str]]:
+    """The head with the purpose clause dropped from the words before it."""
+    entry, surface, prefix = head
+    last = len(prefix) - 1 - prefix[::-1].index("的")
+    return entry, surface, prefix[last + 1 :]
 
 
 def _stain_or_content(found: Found, phrase: str) -> bool:

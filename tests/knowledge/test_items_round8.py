@@ -149,3 +149,8 @@ def test_short_state_words_after_the_name_and_english_drinks(
     bundled_kb: KnowledgeBase, text: str, expected: str
 ) -> None:
     assert answered(bundled_kb, text)[0] == expected  # domain.md: a wet 快递纸箱, a greasy bag, a milk-tea cup → 其他
+
+
+@pytest.mark.parametrize("text", ["擦窗户玻璃的旧抹布脏了", "擦铁锅的旧抹布脏了"])
+def test_what_a_cloth_was_used_on_is_not_its_material(bundled_kb: KnowledgeBase, text: str) -> None:
+    assert answered(bundled_kb, text)[0] == "其他垃圾"  # local 抹布; not 玻璃 or 铁 (可回收物)
