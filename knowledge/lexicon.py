@@ -119,8 +119,7 @@ DRUG_SUFFIXES: tuple[str, ...] = tuple(
 )
 DRUG_NAMES: tuple[str, ...] = tuple(
     """头孢 阿莫西林 布洛芬 感冒灵 板蓝根 阿司匹林 维生素 钙片 消炎药 抗生素 碘伏 红霉素 紫药水 红药水
-    云南白药 藿香正气 连花清瘟 双黄连 小柴胡 速效救心丸 六味地黄丸 牛黄解毒片 健胃消食片 蒙脱石散 氯雷他定 奥美拉唑
-    二甲双胍 硝苯地平 阿奇霉素 罗红霉素 对乙酰氨基酚 复方丹参""".split()
+    云南白药 双黄连 小柴胡 氯雷他定 复方丹参""".split()
 )
 # State words that make a recyclable non-recyclable when said anywhere in the message ("一次性塑料碗 吃完带油的").
 SOILED: tuple[str, ...] = ("油", "脏", "污", "发霉", "沾了", "粘了", "糊了", "海鲜", "腥", "菜汤", "汤汁", "血水")

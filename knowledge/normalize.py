@@ -70,7 +70,7 @@ _PHRASES = (
 )
 _ANY_PHRASE = re.compile("|".join(re.escape(phrase) for phrase, _ in _PHRASES))
 _LATIN_TONES = re.compile(r"[\u00c0-\u024f]")
-_TONE_NUMBERS = re.compile(r"(?<=[aeiouvngr])[1-5](?=\s|$|[a-z])")
+_TONE_NUMBERS = re.compile(r"(?<=[aeiouvngr])[1-5](?=\s|$|[a-z]|[^\w])")
 _LATIN = re.compile(r"[a-z\u00c0-\u024f]")
 
 
