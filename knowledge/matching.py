@@ -59,6 +59,7 @@ SOIL_WORDS = frozenset("油 带油 油污 油渍 污渍 污染 被污染 脏 湿
 SHELLS = frozenset("壳 壳子 硬壳 外壳 壳儿".split())  # said after the food it came from ("生蚝剩的壳")
 MAX_SHELL_GAP = 4  # tokens between the food and its shell ("榴莲/外面/带刺/的/壳")
 NOT_HOUSEHOLD = "非生活垃圾"
+NO_DRUG_HELD = re.compile("(没|没有|不是|不含|无|从没)[装放盛]?过?药")  # "没装过药的玻璃瓶"
 NO_DRUG = re.compile("^(里面|里头|里边)?(没|没有|无|不含)(药|药了)$")
 # measure words that are nouns after a noun: "沙发套", "窗帘杆"… "套" ends the name instead of being dropped
 PACKAGING = frozenset("包装 包装盒 包装袋 包装纸 外包装 纸盒 纸袋".split())
@@ -294,6 +295,8 @@ class Matcher:
         if head is not None:
             head = self._local_over_imported(*head)
             head = self._medicine_box(*head)
+            if NO_DRUG_HELD.search(phrase) is None:
+                head = self._medicine_bottle(*head)
             head = self._product_container(*head)
         if head is not None and (drug := self._imported_drug(head[0], head[1])) is not None:
             self._accept(found, drug, head[1], 0.8, "drug")  # "眼药膏": 郑州 lists 废药品 as 有害垃圾
@@ -424,6 +427,16 @@ class Matcher:
         if box is None or not named or self._drug(named) is None:
             return entry, surface, prefix
         return box, surface, [t for t in prefix if t in MODIFIERS]
+
+    def _medicine_bottle(self, entry: Entry, surface: str, prefix: list[str]) -> tuple[Entry, str, list[str]]:
+        """A bottle of any material that held a medicine ("装过药的小棕色玻璃瓶") is 药瓶 (郑州: 废药品及其包装物)."""
+        bottle = self.by_surface.get("药瓶")
+        if bottle is None or entry.category == "有害垃圾" or not surface.endswith(("瓶", "瓶子")):
+            return entry, surface, prefix
+        named = [t for t in prefix if t not in MODIFIERS and t != "的"]
+        if not any(self._drug([t]) is not None for t in named):
+            return entry, surface, prefix
+        return bottle, surface, [t for t in prefix if t in MODIFIERS]
 
     def _name_before_state(self, content: list[str]) -> tuple[Entry, str, list[str]] | None:
         """A known name followed by a clause about its state ("牛棒骨/熬完汤", "快递纸箱/淋雨"), not by a container."""

@@ -154,3 +154,15 @@ def test_short_state_words_after_the_name_and_english_drinks(
 @pytest.mark.parametrize("text", ["擦窗户玻璃的旧抹布脏了", "擦铁锅的旧抹布脏了"])
 def test_what_a_cloth_was_used_on_is_not_its_material(bundled_kb: KnowledgeBase, text: str) -> None:
     assert answered(bundled_kb, text)[0] == "其他垃圾"  # local 抹布; not 玻璃 or 铁 (可回收物)
+
+
+@pytest.mark.parametrize("text", ["装过感冒药的玻璃瓶", "装过药的小塑料瓶"])
+def test_a_bottle_of_any_material_that_held_medicine_is_a_medicine_bottle(bundled_kb: KnowledgeBase, text: str) -> None:
+    assert answered(bundled_kb, text)[0] == "有害垃圾"  # domain.md 有害垃圾: 废药品及其包装物; local 药瓶
+
+
+def test_a_bottle_that_held_no_medicine_stays_glass(bundled_kb: KnowledgeBase) -> None:
+    assert (
+        bundled_kb.answer("没装过药的玻璃瓶").intent != "sorting"
+        or answered(bundled_kb, "没装过药的玻璃瓶")[0] != "有害垃圾"
+    )
