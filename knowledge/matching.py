@@ -59,6 +59,7 @@ SOIL_WORDS = frozenset("油 带油 油污 油渍 污渍 污染 被污染 脏 湿
 SHELLS = frozenset("壳 壳子 硬壳 外壳 壳儿".split())  # said after the food it came from ("生蚝剩的壳")
 MAX_SHELL_GAP = 4  # tokens between the food and its shell ("榴莲/外面/带刺/的/壳")
 NOT_HOUSEHOLD = "非生活垃圾"
+PESTICIDES = ("农药", "鼠药", "老鼠药", "耗子药", "蟑螂药", "灭蟑药", "杀蟑药")
 NO_DRUG_HELD = re.compile("(没|没有|不是|不含|无|从没)[装放盛]?过?药")  # "没装过药的玻璃瓶"
 NO_DRUG = re.compile("^(里面|里头|里边)?(没|没有|无|不含)(药|药了)$")
 # measure words that are nouns after a noun: "沙发套", "窗帘杆"… "套" ends the name instead of being dropped
@@ -434,7 +435,9 @@ class Matcher:
         if bottle is None or entry.category == "有害垃圾" or not surface.endswith(("瓶", "瓶子")):
             return entry, surface, prefix
         named = [t for t in prefix if t not in MODIFIERS and t != "的"]
-        if not any(self._drug([t]) is not None for t in named):
+        # a medicine ("药", "感冒药"), not a pesticide with its own bottle rule ("农药瓶", "老鼠药")
+        drugs = [t for t in named if self._drug([t]) is not None and not t.endswith(PESTICIDES)]
+        if not drugs or self.by_surface.get(drugs[-1], bottle).category != "有害垃圾":
             return entry, surface, prefix
         return bottle, surface, [t for t in prefix if t in MODIFIERS]
 
