@@ -53,7 +53,14 @@ _WHERE_WORDS = frozenset(
 )
 VESSEL_ENDS = frozenset("杯碗盆盘碟勺盒罐壶瓶缸桶锅架凳")  # plain things whose metal, glass or plastic decides the bin
 MAX_SPAN_TOKENS = 6
+USE_VERBS = frozenset("擦 抹 垫 包 盖 扫 拖 刷 洗 接 兜".split())  # "擦玻璃的抹布": the use, not the material
+OBJECT_VERBS = frozenset("喝完 吃完 喝了 吃了 喝过 吃过 装过 装了 盛过 盛了 泡过 泡了".split())
+SOIL_WORDS = frozenset("油 带油 油污 油渍 污渍 污染 被污染 脏 湿 沾 沾油 沾了".split())
+SHELLS = frozenset("壳 壳子 硬壳 外壳 壳儿".split())  # said after the food it came from ("生蚝剩的壳")
+MAX_SHELL_GAP = 4  # tokens between the food and its shell ("榴莲/外面/带刺/的/壳")
 NOT_HOUSEHOLD = "非生活垃圾"
+PESTICIDES = ("农药", "鼠药", "老鼠药", "耗子药", "蟑螂药", "灭蟑药", "杀蟑药")
+NO_DRUG_HELD = re.compile("(没|没有|不是|不含|无|从没)[装放盛]?过?药")  # "没装过药的玻璃瓶"
 NO_DRUG = re.compile("^(里面|里头|里边)?(没|没有|无|不含)(药|药了)$")
 # measure words that are nouns after a noun: "沙发套", "窗帘杆"… "套" ends the name instead of being dropped
 PACKAGING = frozenset("包装 包装盒 包装袋 包装纸 外包装 纸盒 纸袋".split())
@@ -222,6 +229,8 @@ class Matcher:
         if answered and answered[-1] is not candidates[-1] and _inside_of(answered[-1], candidates[-1], phrase):
             # "厕所里的纸篓": the topic comes last and is unknown; the place or owner before it is not the answer
             return candidates[-1]
+        while len(answered) > 1 and _stain_or_content(answered[-1], phrase):
+            answered.pop()  # "泡沫盒子装水果的…沾了果汁": the fruit it held and the juice on it, not the item
         if answered:
             return answered[-1]  # the topic comes last: "遥控器里的7号干电池" asks about the battery
         best = max(candidates, key=lambda f: (f.entry is not None, f.confidence, len(f.query)))
@@ -235,6 +244,8 @@ class Matcher:
         last = candidates[-1]
         for earlier in candidates[-2::-1]:
             entry = earlier.entry
+            if entry is not None and earlier.answered and not entry.parts:
+                entry = self._whole_with_parts(earlier.surface)  # "奶茶杯/里/剩下的珍珠": the cup of 奶茶
             if entry is None or not earlier.answered or not entry.parts:
                 continue
             part = part_named(entry, last.query)
@@ -271,9 +282,22 @@ class Matcher:
             joined = self._head([t for t in content if t != "的"])
             if joined is not None and all(t in MODIFIERS for t in joined[2]):
                 head = joined
+        if head is None or head[1] in SHELLS:
+            head = self._shell_of(content) or head
+        if head is not None and self._purpose(head[2]):
+            head = _without_purpose(head)  # "擦玻璃的抹布": the purpose names no material of the cloth
+        if head is not None and len(head[2]) >= 2 and head[2][-1] in OBJECT_VERBS and head[1] + "的" in phrase:
+            # "一次性纸杯喝完咖啡的": the clause says what was drunk from the cup; the cup is the item
+            head = self._head(_trim(head[2][:-1])) or head
+        if head is not None and head[2]:
+            head = self._part_after_whole(*head)
+        elif head is None and len(content) > 1:
+            head = self._part_after_whole(None, content[-1], content[:-1])
         if head is not None:
             head = self._local_over_imported(*head)
             head = self._medicine_box(*head)
+            if NO_DRUG_HELD.search(phrase) is None:
+                head = self._medicine_bottle(*head)
             head = self._product_container(*head)
         if head is not None and (drug := self._imported_drug(head[0], head[1])) is not None:
             self._accept(found, drug, head[1], 0.8, "drug")  # "眼药膏": 郑州 lists 废药品 as 有害垃圾
@@ -343,6 +367,45 @@ class Matcher:
             break
         return entry, surface, prefix
 
+    def _purpose(self, prefix: list[str]) -> bool:
+        """The words before a name say what it was used for ("擦/玻璃/的"), and nothing hazardous ("包过农药的")."""
+        if len(prefix) < 3 or prefix[0] not in USE_VERBS or "的" not in prefix[2:]:
+            return False
+        named = [self.by_surface[t] for t in prefix if t in self.by_surface]
+        return not any(e.category == "有害垃圾" for e in named) and self._drug(prefix) is None
+
+    def _shell_of(self, content: list[str]) -> tuple[Entry, str, list[str]] | None:
+        """ "烤生蚝剩的壳", "榴莲外面带刺的壳": a shell or hull said after its food is the catalogue's "X壳"."""
+        if len(content) < 2 or content[-1] not in SHELLS:
+            return None
+        for i in range(len(content) - 2, max(-1, len(content) - 2 - MAX_SHELL_GAP), -1):
+            word = content[i]
+            for start in range(len(word) - 1):  # "山核桃" → 核桃壳
+                shell = self.by_surface.get(word[start:] + "壳")
+                if shell is not None:
+                    return shell, word[start:] + "壳", content[:i]
+        return None
+
+    def _part_after_whole(
+        self, entry: Entry | None, surface: str, prefix: list[str]
+    ) -> tuple[Entry, str, list[str]] | None:
+        """ "奶茶杯底剩的珍珠": a part named after the thing a local rule splits up is that rule's part."""
+        if entry is not None and entry.source == LOCAL_SOURCE:
+            return entry, surface, prefix
+        for token in reversed(prefix):
+            whole = self._whole_with_parts(token)
+            if whole is not None and (part := part_named(whole, surface)) is not None:
+                return part, surface, prefix
+        return (entry, surface, prefix) if entry is not None else None
+
+    def _whole_with_parts(self, word: str) -> Entry | None:
+        """The rule listing parts that `word` names or starts with ("奶茶杯" starts with 奶茶)."""
+        for n in range(len(word), 1, -1):
+            whole = self.by_surface.get(word[:n])
+            if whole is not None and whole.parts:
+                return whole
+        return None
+
     def _product_container(self, entry: Entry, surface: str, prefix: list[str]) -> tuple[Entry, str, list[str]]:
         """A product before a bare bottle ("沐浴露/空瓶") is the catalogue's bottle of that product ("沐浴露瓶")."""
         if surface not in CONTAINERS or not prefix:
@@ -366,6 +429,18 @@ class Matcher:
             return entry, surface, prefix
         return box, surface, [t for t in prefix if t in MODIFIERS]
 
+    def _medicine_bottle(self, entry: Entry, surface: str, prefix: list[str]) -> tuple[Entry, str, list[str]]:
+        """A bottle of any material that held a medicine ("装过药的小棕色玻璃瓶") is 药瓶 (郑州: 废药品及其包装物)."""
+        bottle = self.by_surface.get("药瓶")
+        if bottle is None or entry.category == "有害垃圾" or not surface.endswith(("瓶", "瓶子")):
+            return entry, surface, prefix
+        named = [t for t in prefix if t not in MODIFIERS and t != "的"]
+        # a medicine ("药", "感冒药"), not a pesticide with its own bottle rule ("农药瓶", "老鼠药")
+        drugs = [t for t in named if self._drug([t]) is not None and not t.endswith(PESTICIDES)]
+        if not drugs or self.by_surface.get(drugs[-1], bottle).category != "有害垃圾":
+            return entry, surface, prefix
+        return bottle, surface, [t for t in prefix if t in MODIFIERS]
+
     def _name_before_state(self, content: list[str]) -> tuple[Entry, str, list[str]] | None:
         """A known name followed by a clause about its state ("牛棒骨/熬完汤", "快递纸箱/淋雨"), not by a container."""
         for cut in range(len(content) - 1, 0, -1):
@@ -388,6 +463,8 @@ class Matcher:
                 head = self._product_container(*head)  # "洁厕灵/空瓶子/冲干净了" is 洁厕灵's bottle
             if head is not None and all(t in FOOD_BRANDS or t == "的" for t in head[2]):
                 return head  # nothing, or only a brand, before the name ("老干妈的玻璃瓶/洗了")
+            if head is not None and self._purpose(head[2]):
+                return _without_purpose(head)  # what it was used for ("擦玻璃的/旧抹布/脏了"): not its material
         return None
 
     def _hazardous_content(self, entry: Entry | None, surface: str, prefix: list[str]) -> Entry | None:
@@ -505,6 +582,14 @@ class Matcher:
             if surface in self.by_surface:
                 best = self.by_surface[surface], surface, self.tokenize(text[:start])
                 break
+        if len(text) >= 3 and text.endswith("骨头"):
+            # "大棒骨头", "羊腿骨头": a name ending in 骨 said with 头 is that name, when it covers more of the text
+            plain = text[:-1]
+            for start in range(max(0, len(plain) - self.max_len), len(plain) - 1):
+                if plain[start:] in self.by_surface:
+                    if best is None or start < len(text) - len(best[1]):
+                        best = self.by_surface[plain[start:]], plain[start:], self.tokenize(plain[:start])
+                    break
         if len(text) >= 3 and text.endswith("子"):
             # "消毒水瓶子" is 消毒水瓶 + 子, not 消毒 + 水瓶子: the longer name wins over a short one inside it
             plain = text[:-1]
@@ -526,6 +611,8 @@ class Matcher:
         )
         # a deciding word said in pieces counts ("还有/油的油桶" says 还有油)
         rest = [t for t in prefix if t not in MODIFIERS and not any(w in t or t in w for w in deciding)]
+        if entry.category == "其他垃圾":
+            rest = [t for t in rest if t not in SOIL_WORDS]  # "擦过油的厨房用纸": soiled is 其他垃圾 all the same
         if not rest:
             return base - (0.02 if prefix else 0.0)
         if len(surface) == 1:
@@ -842,6 +929,31 @@ def part_named(entry: Entry, word: str) -> Entry | None:
             tip = f"{entry.name}要拆开投：{part.part}放{part.category}。"
             return Entry(name=word, category=part.category, source=RULE_SOURCE, tip=tip, ref=entry.ref)
     return None
+
+
+def _without_purpose(head: tuple[Entry, str, list[str]]) -> tuple[Entry, str, list[str]]:
+    """The head with the purpose clause dropped from the words before it."""
+    entry, surface, prefix = head
+    last = len(prefix) - 1 - prefix[::-1].index("的")
+    return entry, surface, prefix[last + 1 :]
+
+
+def _stain_or_content(found: Found, phrase: str) -> bool:
+    """The found name got onto something ("沾了果汁"), was held in it ("装水果的") or holds it: not the item."""
+    at = phrase.rfind(found.query)
+    before = phrase[:at]
+    if at <= 0:
+        return False
+    if before.endswith(("沾", "粘", *STAINED, "沾满了", "沾上了", "粘满了", "弄上", "弄上了")):
+        return True
+    if before.endswith(("装过", "装了", "盛过", "盛了", "放在", "放进", "放到", "搁在", "塞进", "塞在", "存在")):
+        return True  # what it held, or where it was kept ("包子…放冰箱坏了": the fridge is a place)
+    if before.endswith("放") and not before.endswith(("投放", "存放", "发放", "排放", "播放", "释放")):
+        return True
+    return before.endswith("装") and (len(before) < 2 or before[-2] not in _NOT_HOLDING)
+
+
+_NOT_HOLDING = frozenset("包安服假改组伪古时盒罐瓶袋散精简西套洋军女男童盛")  # 包装, 安装, 服装…: not "held"
 
 
 _INSIDE = frozenset("里 里的 里面 里面的 里边 里边的 上 上的 中 中的 内 内的".split())

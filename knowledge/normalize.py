@@ -52,10 +52,25 @@ _PHRASES = (
     ("拉圾", "垃圾"),
     ("垃级", "垃圾"),
     ("拉级", "垃圾"),
+    # names typed by sound (voice input, pinyin IMEs) that the imported list itself carries with another bin
+    ("螺狮", "螺蛳"),
+    ("螺师", "螺蛳"),
+    ("灯炮", "灯泡"),
+    ("充电包", "充电宝"),
+    ("化装品", "化妆品"),
+    # 扔 typed as 仍 ("烟头仍哪"); 仍 alone stays ("仍然", "仍在用")
+    ("仍哪", "扔哪"),
+    ("仍到", "扔到"),
+    ("仍进", "扔进"),
+    ("仍掉", "扔掉"),
+    ("往哪仍", "往哪扔"),
+    ("能仍", "能扔"),
+    ("该仍", "该扔"),
+    ("怎么仍", "怎么扔"),
 )
 _ANY_PHRASE = re.compile("|".join(re.escape(phrase) for phrase, _ in _PHRASES))
 _LATIN_TONES = re.compile(r"[\u00c0-\u024f]")
-_TONE_NUMBERS = re.compile(r"(?<=[aeiouvngr])[1-5](?=\s|$|[a-z])")
+_TONE_NUMBERS = re.compile(r"(?<=[aeiouvngr])[1-5](?=\s|$|[a-z]|[^\w])")
 _LATIN = re.compile(r"[a-z\u00c0-\u024f]")
 
 
@@ -112,6 +127,8 @@ def _english(match: re.Match[str]) -> str:
     return f" {word} "
 
 
+# 儿化 after a name's last character ("瓜子皮儿", "苹果核儿", "瓶盖儿"): spoken, not part of the name
+_ERHUA = re.compile("(?<=[核皮壳盒瓶袋罐渣盖片兜本杯碗管芯把签籽])儿(?![童女子科歌时])")
 _SPACES = re.compile(r"\s+")
 _DOTS = re.compile(r"[.·]{2,}")
 # A numbered list ("1.易拉罐 2.烟头 3.剩菜", "1、电池；2、灯管"): the numbers only separate the items.
@@ -151,6 +168,8 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
         if _ENGLISH_RE is not None:
             text = _ENGLISH_RE.sub(_english, text)
     text = text.translate(_DIALECT)
+    if "儿" in text:
+        text = _ERHUA.sub("", text)
     if _ANY_PHRASE.search(text) is not None:  # most messages hold none (and a replacement only follows another)
         for phrase, replacement in _PHRASES:
             if phrase in text:
