@@ -133,6 +133,17 @@ def _only_acks(text: str) -> bool:
     return _all_acks(plain) or (len(text) > 1 and _all_acks(_ACK_PARTICLES.sub("", plain)))
 
 
+_GOODBYES_LONGEST_FIRST = sorted(GOODBYES, key=len, reverse=True)
+
+
+def _acks_and_goodbye(text: str) -> bool:
+    """True for "谢谢 再见", "好的拜拜": a goodbye said with acknowledgements or thanks, nothing else."""
+    rest = text
+    for word in _GOODBYES_LONGEST_FIRST:
+        rest = rest.replace(word, " ")
+    return rest != text and (not rest.strip(" ，、.") or _only_acks(rest))
+
+
 def _all_acks(rest: str) -> bool:
     """True when `rest` is made of acknowledgement and thanks words only (and is empty after removing them)."""
     if not _ACK_CHARS.issuperset(rest):
@@ -232,6 +243,11 @@ class KnowledgeBase:
             if any(w in norm for w in _THANKING):  # "中，谢谢", "thank you"
                 return Answer("smalltalk", texts.THANKS, 1.0, "smalltalk:thanks")
             return Answer("smalltalk", texts.ACK, 1.0, "smalltalk:ack")
+        if len(norm) <= 12 and _acks_and_goodbye(norm):  # "谢谢 再见", "好的 拜拜"
+            thanked = any(w in norm for w in _THANKING)
+            return Answer(
+                "smalltalk", texts.THANKS + texts.GOODBYE if thanked else texts.GOODBYE, 1.0, "smalltalk:goodbye"
+            )
         bare = _PARTICLES.sub("", norm)
         if not bare:
             return Answer("smalltalk", texts.EMPTY, confidence=1.0, source="smalltalk")
