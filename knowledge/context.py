@@ -317,7 +317,13 @@ def follow_up(
     if listed is not None:  # "第二个呢", "后面那个湿了呢" after a list answer: that item
         if not listed[0]:
             return which_item()  # "中间那个" of two: ask which one, never the generic reply
-        return _about_listed(kb, last, *listed, area=area, city=city)
+        return _about_listed(kb, last["items"], *listed, area=area, city=city)
+    before_last = _BEFORE_LAST.match(norm.replace(" ", ""))
+    if before_last is not None and earlier:  # "前面那个压扁了呢" after two items asked apart: the one before
+        said = norm.replace(" ", "")[before_last.end() :]
+        return _about_listed(kb, (), earlier[0], said, area=area, city=city)
+    if _CORRECTION_MARK.search(norm):
+        norm = corrected(norm)  # "哦不对，是干净的": the state meant
     if len(norm) > (16 if _POINTING.match(norm) else 12) or is_choice_reply(norm):
         return None  # "刚才那个罐子踩扁了还能回收不" points back however long it is
     moved = _area_switched(kb, query, norm, city=city)
@@ -329,6 +335,9 @@ def follow_up(
     together = _together(kb, query, norm, earlier, area=area, city=city)
     if together is not None:  # "能放一起吗": the last two items side by side
         return together
+    coloured = _colour_asked(kb, query, norm, area=area, city=city)
+    if coloured is not None:  # "放红桶吗", "放蓝色桶对吧": yes or no about the item just answered
+        return coloured
     rest = _TRAILING.sub("", _POINTING.sub("", norm)).strip(" ，")
     pointing = rest != norm  # "那个袋子呢", "它的包装": said about something already named
     tail = _YES_NO_TAIL.search(rest)
@@ -374,6 +383,8 @@ def follow_up(
     if (pointing or rest == norm) and rest.rstrip("的") in PART_NOUNS:  # "那袋子呢", or a bare "袋子", "皮"
         noun = rest.rstrip("的")
         candidates = [query + noun, f"{query}的{rest}"]
+        if said_part and query.removesuffix("子").endswith(noun.removesuffix("子")):
+            candidates.insert(0, f"{query}，空的")  # "喝完的空瓶" after 药瓶: the same bottle, emptied
         if owner:  # "橘子" then "皮" then "籽": the orange's seeds, not the peel's
             candidates[:0] = [owner + noun, f"{owner}的{noun}"]
         stem = _without_vessel(query)
@@ -390,6 +401,11 @@ def follow_up(
         candidates = [f"{query}，{rest}"]  # conditions said in another clause count ("塑料袋，有油的")
         if rest.endswith("的"):
             candidates.insert(0, rest + query)  # "装过农药的" + 瓶子: one thing described, not two items
+            sibling = _sibling(kb, query, rest[:-1])
+            if sibling:  # "核桃的" after 花生壳: 核桃壳, another item with the same head
+                candidates.insert(0, sibling)
+    elif (pointing or rest == norm) and len(rest) <= 2 and alone.intent == "unknown" and not alone.items:
+        candidates = [query + rest, f"{query}的{rest}"]  # "汤呢" after 剩菜: 剩菜汤, a part no bin names alone
     else:
         return None
     for candidate in candidates:
@@ -398,7 +414,7 @@ def follow_up(
             continue  # a follow-up is about the one item talked about, never a list
         if answer.intent in ("sorting", "clarify") and _about(answer, query if query in candidate else candidate):
             answer.extra["follow_up"] = candidate
-            if describing:
+            if describing and query in candidate:
                 answer.extra["about"] = query
             elif candidate.endswith(rest.rstrip("的")) and rest.rstrip("的") in PART_NOUNS:
                 answer.extra["owner"] = owner or query
@@ -433,6 +449,14 @@ _CITY_ONLY = re.compile(
     r"^(?:那|那个|那在|在)?(?P<city>新郑|新密|郑州)(?:市)?(?:的|这边|那边|那里|这里)?(?:呢|咧|嘞|啊|呀)?$"
 )
 _CITY_NAMES = re.compile("新郑|新密|郑州")
+# "前面那个", "上一个" with no list answered: the item talked about before the last one.
+_BEFORE_LAST = re.compile(r"^(?:那|那个)?(?:前面|前边|上一个|前一个|上面)(?:那|的)?一?(?:个|样)?")
+# A bin by its colour in a yes/no follow-up ("放红桶吗", "是蓝色的桶对吧").
+_COLOUR_BIN = re.compile(r"(?P<colour>红|蓝|绿|灰|黑)色?的?(?:垃圾)?(?:桶|箱)")
+_COLOURS = {"红": "有害垃圾", "蓝": "可回收物", "绿": "厨余垃圾", "灰": "其他垃圾", "黑": "其他垃圾"}
+_COLOUR_FRAME = re.compile(
+    r"^(?:那|这|它|是|应该|就|放|扔|丢|投|进|到|在|对吧|对不对|是不是|是吧|吗|么|嘛|吧|呢|不|没|，|\s)*$"
+)
 _AREA_CHARS = frozenset("村乡庄城市区")
 _AREA_COMMAND = re.compile(r"^(?:切换|我在(?:农村|城区|城市)$)")
 
@@ -458,9 +482,10 @@ def _listed(last: dict[str, Any], norm: str) -> tuple[str, str] | None:
 
 
 def _about_listed(
-    kb: KnowledgeBase, last: dict[str, Any], item: str, said: str, *, area: str | None, city: str | None
+    kb: KnowledgeBase, listed: Sequence[str], item: str, said: str, *, area: str | None, city: str | None
 ) -> Answer | None:
-    """The answer about one item of the list answered last, read with what the resident says of it."""
+    """The answer about one item of the list answered last (or of an item before the last one, `listed` empty),
+    read with what the resident says of it."""
     rest = _TRAILING.sub("", said).strip(" ，")
     answer = None
     if rest and not _ASKS_ONLY.match(rest):
@@ -470,7 +495,8 @@ def _about_listed(
     if answer.intent not in ("sorting", "clarify") or len(answer.items) > 1 or not _about(answer, item):
         return None
     answer.extra.setdefault("follow_up", item)
-    answer.extra["list"] = list(last["items"])  # "第一个呢" next still counts in the same list
+    if listed:
+        answer.extra["list"] = list(listed)  # "第一个呢" next still counts in the same list
     return answer
 
 
@@ -506,6 +532,19 @@ def _area_switched(kb: KnowledgeBase, query: str, norm: str, *, city: str | None
         return None
     answer.text = texts.AREA_SET[area] + "\n" + answer.text
     answer.extra.update(command="set_area", area=area, follow_up=query)
+    return answer
+
+
+def _colour_asked(kb: KnowledgeBase, query: str, norm: str, *, area: str | None, city: str | None) -> Answer | None:
+    """ "放红桶吗" after an item: whether it goes in the bin of that colour, and where it does go."""
+    match = _COLOUR_BIN.search(norm)
+    if match is None or not _COLOUR_FRAME.match(norm[: match.start()] + norm[match.end() :]):
+        return None
+    candidate = f"{query}是{_COLOURS[match['colour']]}吗"
+    answer = kb.answer(candidate, area=area, city=city)
+    if answer.intent != "sorting" or len(answer.items) != 1 or not _about(answer, query):
+        return None
+    answer.extra["follow_up"] = candidate
     return answer
 
 
@@ -571,14 +610,27 @@ _USED_UP = re.compile(
 )
 
 
+_USED_UP_OF = re.compile(r"^(?:已经)?(?:喝完|用完|吃完|用光|喝光|吃光)了?的")
+
+
 def _part_said(rest: str) -> str:
     """The part noun of a reply that says a state and names a part ("用完了，空罐子" → 罐子, "空瓶子" → 瓶子), or ""."""
     clauses = [c for c in rest.split("，") if c]
+    if len(clauses) == 1 and _USED_UP_OF.match(clauses[0]):  # "喝完的空瓶", "用完的瓶子"
+        noun = _EMPTIED.sub("", _USED_UP_OF.sub("", clauses[0]))
+        return noun if noun in PART_NOUNS else ""
     kept = [c for c in clauses if not _USED_UP.match(c)]  # "药吃完了" names an item: not only a state
     if len(kept) != 1 or (len(clauses) == 1 and not _EMPTIED.match(kept[0])):
         return ""
     noun = _EMPTIED.sub("", kept[0])
     return noun if noun in PART_NOUNS else ""
+
+
+def _sibling(kb: KnowledgeBase, query: str, stem: str) -> str:
+    """ "核桃壳" for "核桃的" after 花生壳: the catalogue name made of the stem said and the last item's head noun."""
+    head = next((n for n in _HEADS if query.endswith(n) and len(query) > len(n)), "")
+    name = stem + head
+    return name if head and stem and name != query and name in kb.matcher.by_surface else ""
 
 
 def _without_vessel(query: str) -> str:

@@ -137,3 +137,34 @@ def test_a_goodbye_with_thanks_or_an_acknowledgement_is_not_queued(
     assert reply.answer is not None and reply.answer.intent == "smalltalk"
     assert ("不客气" in reply.text) == thanked
     assert queued(factory) == []
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        (("口罩扔哪", "塑料瓶呢", "前面那个脏了呢"), ["其他垃圾"]),  # the item before the last, asked apart
+        (("披萨盒扔哪", "干净的", "哦不对，有油的"), ["其他垃圾"]),  # a state corrected
+        (("花生壳扔哪", "那核桃的呢"), ["其他垃圾"]),  # another shell: 核桃壳, not 核桃的花生壳
+        (("消毒液瓶扔哪", "用完的空瓶子呢"), ["有害垃圾"]),  # the same bottle emptied, not any empty bottle
+        (("月饼扔哪", "馅呢"), ["厨余垃圾"]),  # a part no catalogue name covers alone
+    ],
+)
+def test_follow_ups_about_the_right_item_in_the_right_state(
+    dialogue: Dialogue, factory: sessionmaker[Session], said: tuple[str, ...], expected: list[str]
+) -> None:
+    assert bins(play(dialogue, *said)) == expected
+    assert queued(factory) == []
+
+
+@pytest.mark.parametrize(
+    ("said", "expected", "verdict"),
+    [
+        (("口罩扔哪", "扔红色垃圾桶吗"), ["其他垃圾"], "不是有害垃圾"),
+        (("菜叶扔哪", "放绿色的桶吗"), ["厨余垃圾"], "是的"),
+    ],
+)
+def test_a_bin_colour_in_a_yes_no_follow_up_is_asked_about_the_item(
+    dialogue: Dialogue, said: tuple[str, ...], expected: list[str], verdict: str
+) -> None:
+    reply = play(dialogue, *said)
+    assert bins(reply) == expected and reply.text.startswith(verdict), reply.text
