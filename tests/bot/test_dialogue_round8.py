@@ -168,3 +168,22 @@ def test_a_bin_colour_in_a_yes_no_follow_up_is_asked_about_the_item(
 ) -> None:
     reply = play(dialogue, *said)
     assert bins(reply) == expected and reply.text.startswith(verdict), reply.text
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [(("骨头扔哪", "那鱼缸呢"), ["可回收物"]), (("电池扔哪", "那手机壳呢"), ["其他垃圾"])],
+)
+def test_another_item_named_while_a_kind_is_asked_is_a_new_question(
+    dialogue: Dialogue, said: tuple[str, ...], expected: list[str]
+) -> None:
+    # 鱼 and 手机 are words of an option (小骨头, 充电电池): the item named is not a kind of the one asked about
+    assert bins(play(dialogue, *said)) == expected
+
+
+@pytest.mark.parametrize("said", ["手机上拆下来的", "遥控器里的", "鸡骨头"])
+def test_a_kind_said_with_an_item_word_of_the_option_is_still_the_kind(dialogue: Dialogue, said: str) -> None:
+    first = "骨头扔哪" if "骨" in said else "电池扔哪"
+    reply = play(dialogue, first, said)
+    assert reply.answer is not None and reply.answer.intent == "sorting", reply.text
+    assert reply.answer.items[0].name in ("电池", "骨头")
