@@ -390,6 +390,8 @@ def follow_up(
         stem = _without_vessel(query)
         if stem:  # "外卖盒" then "那袋子呢": the take-away's bag (外卖袋子), not a bag of the box
             candidates.append(stem + rest.rstrip("的"))
+        if noun in ("袋", "袋子"):
+            candidates.append(f"装{query}的塑料袋")  # "剩菜" then "那个袋子呢": the bag it was in, last
     elif _asks_about_it(norm, alone):
         candidates = [query + norm]  # "是可回收的吗", "能卖钱吗", "扔哪" about the item just named
     elif alone.intent in ("smalltalk", "command", "faq", "policy"):

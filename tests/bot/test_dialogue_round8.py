@@ -147,6 +147,7 @@ def test_a_goodbye_with_thanks_or_an_acknowledgement_is_not_queued(
         (("花生壳扔哪", "那核桃的呢"), ["其他垃圾"]),  # another shell: 核桃壳, not 核桃的花生壳
         (("消毒液瓶扔哪", "用完的空瓶子呢"), ["有害垃圾"]),  # the same bottle emptied, not any empty bottle
         (("月饼扔哪", "馅呢"), ["厨余垃圾"]),  # a part no catalogue name covers alone
+        (("剩米饭扔哪", "那袋子呢"), ["其他垃圾"]),  # the bag the leftovers were in: soiled
     ],
 )
 def test_follow_ups_about_the_right_item_in_the_right_state(
