@@ -294,7 +294,7 @@ class Dialogue:
         answer: Answer | None = None
         choice = False  # a reply to the clarifying question: logged apart from questions
         if state is not None and state.kind == "kind":
-            answer = kb.resolve(payload, text, area=area) or context.reask(kb, payload, text)
+            answer = kb.resolve(payload, text, area=area, reply=True) or context.reask(kb, payload, text)
             choice = answer is not None
         if answer is None and isinstance(payload.get("last"), dict):
             earlier = [str(q) for q in payload.get("earlier") or ()]
@@ -309,7 +309,7 @@ class Dialogue:
         # "谢谢" between two turns keeps the context, and so does a number sent after a plain answer
         keep = (answer.intent == "smalltalk" and not choice) or answer.source in _KEEPS_CONTEXT
         if not keep:
-            self._keep_context(session, rid, answer, now, row)
+            self._keep_context(session, rid, answer, now, row, text)
         elif row is not None and state is None:
             _delete_state(session, rid)
         if answer.extra.get("command") == "set_area":
@@ -320,11 +320,11 @@ class Dialogue:
 
     @staticmethod
     def _keep_context(
-        session: Session, resident_id: int, answer: Answer, now: dt.datetime, row: sender.StateRow | None
+        session: Session, resident_id: int, answer: Answer, now: dt.datetime, row: sender.StateRow | None, text: str
     ) -> None:
         """A pending question (30 minutes) or the item just answered (15 minutes) replaces the resident's state row
         `row` (expired or not), for the next message; plain statements, not the ORM's unit of work."""
-        last = context.remember(answer)
+        last = context.remember(answer, text)
         if answer.pending is not None:
             payload, kind, ttl = dict(answer.pending), str(answer.pending.get("type", "kind")), PENDING_TTL
         elif last is not None:
@@ -373,7 +373,7 @@ def _delete_state(session: Session, resident_id: int) -> None:
     session.connection().execute(_STATE_DELETE, {"rid": resident_id})
 
 
-def _earlier(row: sender.StateRow | None, last: dict[str, str], now: dt.datetime) -> list[str]:
+def _earlier(row: sender.StateRow | None, last: dict[str, Any], now: dt.datetime) -> list[str]:
     """The items talked about before `last`, the latest first (a few): "那箱子呢" may go back past the last one."""
     if row is None or row.expires_at <= now or not isinstance(row.payload, dict):
         return []  # an expired conversation remembers nothing

@@ -1,8 +1,8 @@
 """人工客服: a resident asks for a person (or the bot fails twice in a row), staff read and answer in the console.
 
 The dialogue calls `handover_hook` before the knowledge answer (the request words) and `after_answer` after it
-(the second unanswered question in a row opens a conversation; while one is open every answer says a person will
-reply). Staff replies go out through the resident's own channel within its rules (`send_reply`).
+(the second unanswered question in a row opens a conversation and says so once for that streak; while one the resident
+asked for is open, every answer but an acknowledgement says a person will reply). Staff replies go out through the resident's own channel within its rules (`send_reply`).
 """
 
 from __future__ import annotations
@@ -128,30 +128,40 @@ def _touch(conversation: HandoverConversation, turn: Turn) -> None:
 
 
 def after_answer(turn: Turn, answer: Answer) -> Answer:
-    """The knowledge answer, with the waiting line while a conversation is open; a second unknown in a row opens one."""
+    """The knowledge answer with at most one line about staff: when a second unknown in a row opens a conversation
+    (or meets one open), that line once for the streak; while a conversation the resident asked for is open, the
+    waiting line under each answer (not under "谢谢" or "好的")."""
     conversation = turn.open_handover()  # usually read with the resident (bot/sender.py)
     if conversation is not None:
         _touch(conversation, turn)
+    if answer.intent == "unknown" and _unknown_streak(turn.session, turn.resident_id, turn.now) == 1:
+        if conversation is None:
+            open_conversation(
+                turn.session, resident_id=turn.resident_id, channel=turn.message.channel,
+                external_id=turn.message.user_id, reason="unanswered", question=turn.text, now=turn.now,
+            )  # fmt: skip
+        line = OPENED_AFTER_UNANSWERED.format(hours=_hours(turn.settings.chat.office_hours))
+        return replace(answer, text=f"{answer.text}\n{line}")
+    if conversation is not None and conversation.reason != "unanswered" and answer.intent != "smalltalk":
         return replace(answer, text=f"{answer.text}\n{WAITING_LINE}")
-    if answer.intent != "unknown" or not _previous_unknown(turn.session, turn.resident_id, turn.now):
-        return answer
-    open_conversation(
-        turn.session, resident_id=turn.resident_id, channel=turn.message.channel, external_id=turn.message.user_id,
-        reason="unanswered", question=turn.text, now=turn.now,
-    )  # fmt: skip
-    line = OPENED_AFTER_UNANSWERED.format(hours=_hours(turn.settings.chat.office_hours))
-    return replace(answer, text=f"{answer.text}\n{line}")
+    return answer
 
 
-def _previous_unknown(session: Session, resident_id: int, now: dt.datetime) -> bool:
-    """True if the resident's previous logged message was a question the bot could not answer, not long ago."""
-    last = session.execute(
+def _unknown_streak(session: Session, resident_id: int, now: dt.datetime) -> int:
+    """How many questions in a row right before this one the bot could not answer (0, 1 or 2: "two or more"), each
+    within `UNANSWERED_GAP` of the next."""
+    rows = session.execute(
         select(ChatLog.intent, ChatLog.created_at)
         .where(ChatLog.resident_id == resident_id)
         .order_by(ChatLog.created_at.desc(), ChatLog.id.desc())
-        .limit(1)
-    ).first()
-    return last is not None and last.intent == "unknown" and now - last.created_at <= UNANSWERED_GAP
+        .limit(2)
+    ).all()
+    streak, after = 0, now
+    for row in rows:
+        if row.intent != "unknown" or after - row.created_at > UNANSWERED_GAP:
+            break
+        streak, after = streak + 1, row.created_at
+    return streak
 
 
 # -- the console's side ---------------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ A file with a `conv` column is a set of conversations: each is played turn by tu
 kept in a throw-away SQLite database, as in production) and every turn is scored. Expected values beyond a bin or
 an intent: "可回收物+rural" (answered in 二次四分 terms), "+urban" (not), "A,B,C" (a list, one bin per item,
 "clarify" for an item that needs a question; "A|B|C" the same in the order the items are named) and "noqueue" (a choice reply or an acknowledgement that must not
-reach the unanswered queue or the dashboard's top questions).
+reach the unanswered queue or the dashboard's top questions). An optional `after` column gives the minutes since the
+turn before (1 when empty): a resident coming back after the context's time limit.
 """
 
 from __future__ import annotations
@@ -186,8 +187,9 @@ def evaluate_conversations(rows: list[dict[str, str]], args: argparse.Namespace)
                 residents.set_area(session, resident, "rural")
         ok = True
         previous: Answer | None = None
+        at = T0
         for i, row in enumerate(sorted(turns, key=lambda r: int(r["turn"]))):
-            at = T0 + dt.timedelta(minutes=i)
+            at += dt.timedelta(minutes=float(row.get("after") or 1) if i else 0)
             before = _queue_size(factory)
             replies = dialogue.handle(IncomingMessage("web", user, row["message"], at))
             answer = replies[0].answer if replies else None

@@ -35,7 +35,8 @@ _AREA_CLAUSE = {
 }
 # A follow-up points back at the last item ("那个…呢", "它的…") or only describes it ("有油的", "湿了").
 _POINTING = re.compile(
-    r"^(?:里面的|里头的|里边的|那它的|它们的|那要是|那如果|那个|这个|它的|那它|要是|如果|那么|刚才说的|刚才问的|刚才的|刚刚的|刚才|刚刚|那|这|它)+"
+    r"^(?:里面的|里头的|里边的|那它的|它们的|那要是|那如果|那个|这个|它的|那它|要是|如果|那么|刚才说的|刚才问的|刚才的|刚刚的|刚才|刚刚|那|这|它"
+    r"|and\s+(?:the\s+)?|what\s+about\s+(?:the\s+)?|how\s+about\s+(?:the\s+)?)+"
 )
 _TRAILING = re.compile(r"(?:以后|之后|的时候|呢|吗|嘛|啊|呀|咧|么|的话)+$")
 # Parts and packaging of the item just named: with it they name another item ("薯片" + "袋子").
@@ -49,6 +50,10 @@ _WHERE = re.compile(r"^(?:里面|里头|里边|上面|上头|外面|表面)")
 # Degree words before a state ("很干净", "挺脏的") and states said as one adjective.
 _DEGREE = re.compile(r"^(?:很|挺|特别|非常|比较|蛮|贼|老|可|都|也|已经|还是|还)+")
 _STATE_WORDS = frozenset("干净 脏 湿 干 空 满 破 碎 旧 新 油 潮 黏 粘 臭 干干净净 脏兮兮 湿漉漉 油乎乎".split())
+# How much of it there is ("很多的话", "院子里扫了好几大袋"): said of the item, like a state.
+_QUANTITY = re.compile(
+    "很多|好多|挺多|太多|特别多|老多|不少|大量|少量|一点|一些|一堆|好几|几大|一大|两大|三大|一小|一车|一整"
+)
 _CUES = ("回收", "卖", "桶", "垃圾", "扔", "丢", "放哪", "怎么处理")
 _CHOICE = re.compile(r"^(?:第)?(?P<n>[0-9]+|[一二两三四五六七八九十壹贰叁肆伍]+)(?:个|种|项|号|条|类)?$")
 _NUMBERS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
@@ -58,7 +63,7 @@ _NUMBERS.update({"壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5})
 _REPLY_NOISE = re.compile(
     r"选项|选择|答案|应该是|应该|估计是|估计|可能是|可能|大概是|大概|感觉是|感觉|我觉得是|我觉得|好像是|好像"
     r"|我选|我要|就选|选|就是|还是|那就|那个|这个|那种|这种|好的|好吧|好|嗯嗯|嗯|哦|噢|谢谢|谢了|谢啦|多谢|收到|ok"
-    r"|师傅|老师|大姐|姐姐|大哥|哥哥|阿姨|叔叔|亲|就|吧|呀|啊|哈|呢|啦|吗|的|我|俺|了|[，、\s]"
+    r"|师傅|老师|大姐|姐姐|大哥|哥哥|阿姨|叔叔|恁说|你说|您说|亲|就|吧|呀|啊|哈|呢|啦|吗|的|哩|嘞|我|俺|了|[，、\s]"
 )
 # A position said instead of a number: the first or the last option.
 _FIRST = frozenset(["前面", "前一个", "前面那个", "上面", "上面那个", "上一个", "前者", "头一个", "第一种"])
@@ -240,8 +245,23 @@ def choice_not_offered(last: Any, *, expired: bool = False) -> Answer:
     return Answer("clarify", texts.CHOICE_NOT_OFFERED.format(query=query), 0.5, NOT_OFFERED_SOURCE)
 
 
-def remember(answer: Answer) -> dict[str, str] | None:
-    """The item an answer was about, to read a follow-up against; None when it was about no item."""
+def remember(answer: Answer, text: str = "") -> dict[str, Any] | None:
+    """The item an answer was about, to read a follow-up against (and the items of a list answer, for "第二个呢"); a
+    plan answer's question (`text`), for "新郑的呢"; None when it was about nothing to come back to."""
+    last = _remembered(answer)
+    if last is not None:
+        listed = answer.extra.get("list")
+        if not listed and answer.intent == "sorting" and len(answer.items) > 1:
+            listed = [i.query or i.name for i in answer.items]
+        if listed:
+            last["items"] = [str(q) for q in listed]
+    elif answer.intent == "policy" and text:
+        last = {"query": "", "policy": normalize(text)}
+    return last
+
+
+def _remembered(answer: Answer) -> dict[str, Any] | None:
+    """The item an answer was about, or None."""
     if answer.pending is not None:
         return {"query": str(answer.pending.get("query") or answer.pending.get("entry") or "")}
     if answer.intent == "sorting" and answer.items:
@@ -286,10 +306,43 @@ def follow_up(
     latest first), or None when it stands on its own."""
     query = str(last.get("query") or "")
     norm = normalize(text)
-    if not query or not norm or len(norm) > 12 or is_choice_reply(norm):
+    if not norm:
         return None
+    switched = _city_switched(kb, last, norm, area=area)
+    if switched is not None:  # "那新郑呢" after an item or a plan question: the same asked for that city
+        return switched
+    if not query:
+        return None
+    listed = _listed(last, norm)
+    if listed is not None:  # "第二个呢", "后面那个湿了呢" after a list answer: that item
+        if not listed[0]:
+            return which_item()  # "中间那个" of two: ask which one, never the generic reply
+        return _about_listed(kb, last["items"], *listed, area=area, city=city)
+    before_last = _BEFORE_LAST.match(norm.replace(" ", ""))
+    if before_last is not None and earlier:  # "前面那个压扁了呢" after two items asked apart: the one before
+        said = norm.replace(" ", "")[before_last.end() :]
+        return _about_listed(kb, (), earlier[0], said, area=area, city=city)
+    if _CORRECTION_MARK.search(norm):
+        norm = corrected(norm)  # "哦不对，是干净的": the state meant
+    if len(norm) > (16 if _POINTING.match(norm) else 12) or is_choice_reply(norm):
+        return None  # "刚才那个罐子踩扁了还能回收不" points back however long it is
+    moved = _area_switched(kb, query, norm, city=city)
+    if moved is not None:  # "我是农村的" after the answer: the item again, in the terms of that area
+        return moved
+    doubted = _doubted(kb, query, norm, area=area, city=city)
+    if doubted is not None:  # "确定吗，不是可回收吗": the item again, with the guess answered
+        return doubted
+    together = _together(kb, query, norm, earlier, area=area, city=city)
+    if together is not None:  # "能放一起吗": the last two items side by side
+        return together
+    coloured = _colour_asked(kb, query, norm, area=area, city=city)
+    if coloured is not None:  # "放红桶吗", "放蓝色桶对吧": yes or no about the item just answered
+        return coloured
     rest = _TRAILING.sub("", _POINTING.sub("", norm)).strip(" ，")
     pointing = rest != norm  # "那个袋子呢", "它的包装": said about something already named
+    tail = _YES_NO_TAIL.search(rest)
+    if tail is not None and tail.start() > 0:  # "破了洞的也行吗", "湿了的也一样吗": the state is the question
+        rest = rest[: tail.start()].strip(" ，")
     if not rest or rest == query:
         return None
     back = _back_to(rest, [query, *earlier])
@@ -315,7 +368,10 @@ def follow_up(
             return answer
     alone = kb.answer(norm, area=area, city=city)
     if pointing and alone.intent == "clarify" and alone.pending is not None and not alone.items:
-        told = kb.resolve(alone.pending, query, area=area)  # "里面的电池呢" after 旧手机: the phone says which kind
+        pending = dict(alone.pending)
+        if rest in str(pending.get("query") or ""):
+            pending["query"] = rest  # "what about 电池": the battery, said as the resident named it
+        told = kb.resolve(pending, query, area=area)  # "里面的电池呢" after 旧手机: the phone says which kind
         if told is not None and told.intent == "sorting":
             told.extra["follow_up"] = f"{query}里的{rest}"
             return told
@@ -327,11 +383,15 @@ def follow_up(
     if (pointing or rest == norm) and rest.rstrip("的") in PART_NOUNS:  # "那袋子呢", or a bare "袋子", "皮"
         noun = rest.rstrip("的")
         candidates = [query + noun, f"{query}的{rest}"]
+        if said_part and query.removesuffix("子").endswith(noun.removesuffix("子")):
+            candidates.insert(0, f"{query}，空的")  # "喝完的空瓶" after 药瓶: the same bottle, emptied
         if owner:  # "橘子" then "皮" then "籽": the orange's seeds, not the peel's
             candidates[:0] = [owner + noun, f"{owner}的{noun}"]
         stem = _without_vessel(query)
         if stem:  # "外卖盒" then "那袋子呢": the take-away's bag (外卖袋子), not a bag of the box
             candidates.append(stem + rest.rstrip("的"))
+        if noun in ("袋", "袋子"):
+            candidates.append(f"装{query}的塑料袋")  # "剩菜" then "那个袋子呢": the bag it was in, last
     elif _asks_about_it(norm, alone):
         candidates = [query + norm]  # "是可回收的吗", "能卖钱吗", "扔哪" about the item just named
     elif alone.intent in ("smalltalk", "command", "faq", "policy"):
@@ -343,6 +403,11 @@ def follow_up(
         candidates = [f"{query}，{rest}"]  # conditions said in another clause count ("塑料袋，有油的")
         if rest.endswith("的"):
             candidates.insert(0, rest + query)  # "装过农药的" + 瓶子: one thing described, not two items
+            sibling = _sibling(kb, query, rest[:-1])
+            if sibling:  # "核桃的" after 花生壳: 核桃壳, another item with the same head
+                candidates.insert(0, sibling)
+    elif (pointing or rest == norm) and len(rest) <= 2 and alone.intent == "unknown" and not alone.items:
+        candidates = [query + rest, f"{query}的{rest}"]  # "汤呢" after 剩菜: 剩菜汤, a part no bin names alone
     else:
         return None
     for candidate in candidates:
@@ -351,7 +416,7 @@ def follow_up(
             continue  # a follow-up is about the one item talked about, never a list
         if answer.intent in ("sorting", "clarify") and _about(answer, query if query in candidate else candidate):
             answer.extra["follow_up"] = candidate
-            if describing:
+            if describing and query in candidate:
                 answer.extra["about"] = query
             elif candidate.endswith(rest.rstrip("的")) and rest.rstrip("的") in PART_NOUNS:
                 answer.extra["owner"] = owner or query
@@ -361,6 +426,162 @@ def follow_up(
     answer = kb.answer(candidates[0], area=area, city=city)
     answer.extra["follow_up"] = candidates[0]
     return answer if answer.intent == "unknown" else None  # "不确定" about the whole thing beats the generic reply
+
+
+# A position in the list just answered: "第二个呢", "后面那个咋扔", "中间那个湿了呢".
+_POSITION = re.compile(
+    r"^(?:那|那个)?(?:第(?P<n>[0-9]|[一二两三四五六七八九十])(?:个|样|种|项)?(?:东西)?"
+    r"|(?P<where>前面|前边|头一|上面|后面|后边|最后|下面|中间)(?:那|的)?一?(?:个|样|种))"
+)
+_FIRST_PLACES = ("前面", "前边", "头一", "上面")
+_ASKS_ONLY = re.compile(
+    r"^(?:怎么扔|怎么处理|怎么办|怎么弄|怎么整|扔哪里?|放哪里?|扔哪个桶|放哪个桶|是什么垃圾|属于什么垃圾|算什么垃圾|[，\s])*$"
+)
+# "也行吗", "也一样吗" after a state: a yes/no question about the item in that state ("破了洞的也行吗").
+_YES_NO_TAIL = re.compile(r"(?:也|还|都)(?:行|可以|一样|中|算|能行|能回收|是这样)(?:不行|不|没)?$")
+# Doubt about the answer just given, with or without a guess: "确定吗", "真的吗，不是可回收吗".
+_DOUBT = re.compile(r"^(?:你)?(?:确定|真的|肯定|没搞错|没弄错|没说错|不会吧)(?:吗|嘛|么|吧|啊|呀)?(?:[，\s]+|$)")
+# "能放一起吗", "俩能扔一个桶不": the last two items, side by side.
+_TOGETHER = re.compile(
+    r"^(?:那)?(?:它们|它俩|俩|两个|这俩|这两个|这两样)?(?:都)?(?:能|可以|能不能|可不可以)?(?:放|扔|丢|装|倒)(?:在|到|进)?"
+    r"(?:一起|一块儿?|一个桶里?|同一个桶里?|一个垃圾桶里?)(?:吗|不|么|嘛|不能|没)?$"
+)
+# "那新郑呢", "新密的呢": the question just asked, for another city.
+_CITY_ONLY = re.compile(
+    r"^(?:那|那个|那在|在)?(?P<city>新郑|新密|郑州)(?:市)?(?:的|这边|那边|那里|这里)?(?:呢|咧|嘞|啊|呀)?$"
+)
+_CITY_NAMES = re.compile("新郑|新密|郑州")
+# "前面那个", "上一个" with no list answered: the item talked about before the last one.
+_BEFORE_LAST = re.compile(r"^(?:那|那个)?(?:前面|前边|上一个|前一个|上面)(?:那|的)?一?(?:个|样)?")
+# A bin by its colour in a yes/no follow-up ("放红桶吗", "是蓝色的桶对吧").
+_COLOUR_BIN = re.compile(r"(?P<colour>红|蓝|绿|灰|黑)色?的?(?:垃圾)?(?:桶|箱)")
+_COLOURS = {"红": "有害垃圾", "蓝": "可回收物", "绿": "厨余垃圾", "灰": "其他垃圾", "黑": "其他垃圾"}
+_COLOUR_FRAME = re.compile(
+    r"^(?:那|这|它|是|应该|就|放|扔|丢|投|进|到|在|对吧|对不对|是不是|是吧|吗|么|嘛|吧|呢|不|没|，|\s)*$"
+)
+_AREA_CHARS = frozenset("村乡庄城市区")
+_AREA_COMMAND = re.compile(r"^(?:切换|我在(?:农村|城区|城市)$)")
+
+
+def _listed(last: dict[str, Any], norm: str) -> tuple[str, str] | None:
+    """(the item, what is said of it) for a position in the list answered last ("第二个呢" → 大骨头, "呢"); the item
+    is "" for a position that names none of them ("第五个", "中间那个" of two)."""
+    items = last.get("items")
+    if not isinstance(items, list) or len(items) < 2:
+        return None
+    said = norm.replace(" ", "")
+    match = _POSITION.match(said)
+    if match is None:
+        return None
+    if match["n"]:
+        n = int(match["n"]) if match["n"].isdigit() else _NUMBERS[match["n"]]
+        at = n - 1 if 1 <= n <= len(items) else None
+    elif match["where"] == "中间":
+        at = 1 if len(items) == 3 else None  # "中间那个" of two or four items is no one item
+    else:
+        at = 0 if match["where"] in _FIRST_PLACES else len(items) - 1
+    return (str(items[at]) if at is not None else "", said[match.end() :])
+
+
+def _about_listed(
+    kb: KnowledgeBase, listed: Sequence[str], item: str, said: str, *, area: str | None, city: str | None
+) -> Answer | None:
+    """The answer about one item of the list answered last (or of an item before the last one, `listed` empty),
+    read with what the resident says of it."""
+    rest = _TRAILING.sub("", said).strip(" ，")
+    answer = None
+    if rest and not _ASKS_ONLY.match(rest):
+        answer = follow_up(kb, {"query": item}, rest, area=area, city=city)
+    if answer is None:
+        answer = kb.answer(item, area=area, city=city)
+    if answer.intent not in ("sorting", "clarify") or len(answer.items) > 1 or not _about(answer, item):
+        return None
+    answer.extra.setdefault("follow_up", item)
+    if listed:
+        answer.extra["list"] = list(listed)  # "第一个呢" next still counts in the same list
+    return answer
+
+
+def _city_switched(kb: KnowledgeBase, last: dict[str, Any], norm: str, *, area: str | None) -> Answer | None:
+    """The last question again for the city a reply names alone ("那新郑呢"), or None."""
+    match = _CITY_ONLY.match(norm.replace(" ", ""))
+    if match is None:
+        return None
+    city, asked, query = match["city"], str(last.get("policy") or ""), str(last.get("query") or "")
+    if asked:
+        question = _CITY_NAMES.sub(city, asked) if _CITY_NAMES.search(asked) else city + asked
+        answer = kb.answer(question, area=area, city=city)
+        return answer if answer.intent == "policy" else None
+    if not query:
+        return None
+    answer = kb.answer(query, area=area, city=city)  # the rules are 郑州's in both: the same answer, said for it
+    if answer.intent not in ("sorting", "clarify") or not _about(answer, query):
+        return None
+    answer.extra["follow_up"] = f"{city}的{query}"
+    return answer
+
+
+def _area_switched(kb: KnowledgeBase, query: str, norm: str, *, city: str | None) -> Answer | None:
+    """ "我是农村的" right after an answer: the area is set, and the item is answered again in its terms."""
+    if _AREA_CHARS.isdisjoint(norm) or _AREA_COMMAND.match(norm):
+        return None  # "我在城区", "切换到农村": the switch the help text teaches, answered as the command
+    said = kb.answer(norm, city=city)
+    area = str(said.extra.get("area") or "")
+    if said.intent != "command" or said.extra.get("command") != "set_area" or area not in texts.AREA_SET:
+        return None
+    answer = kb.answer(query, area=area, city=city)
+    if answer.intent not in ("sorting", "clarify") or not _about(answer, query):
+        return None
+    answer.text = texts.AREA_SET[area] + "\n" + answer.text
+    answer.extra.update(command="set_area", area=area, follow_up=query)
+    return answer
+
+
+def _colour_asked(kb: KnowledgeBase, query: str, norm: str, *, area: str | None, city: str | None) -> Answer | None:
+    """ "放红桶吗" after an item: whether it goes in the bin of that colour, and where it does go."""
+    match = _COLOUR_BIN.search(norm)
+    if match is None or not _COLOUR_FRAME.match(norm[: match.start()] + norm[match.end() :]):
+        return None
+    candidate = f"{query}是{_COLOURS[match['colour']]}吗"
+    answer = kb.answer(candidate, area=area, city=city)
+    if answer.intent != "sorting" or len(answer.items) != 1 or not _about(answer, query):
+        return None
+    answer.extra["follow_up"] = candidate
+    return answer
+
+
+def _doubted(kb: KnowledgeBase, query: str, norm: str, *, area: str | None, city: str | None) -> Answer | None:
+    """ "确定吗", "真的吗，不是可回收吗" after an answer: the item again, a guessed bin answered yes or no."""
+    match = _DOUBT.match(norm)
+    if match is None:
+        return None
+    guess = _TRAILING.sub("", norm[match.end() :]).strip(" ，")
+    if guess and (len(guess) > 8 or not guess.startswith(("不是", "是", "不该", "应该"))):
+        return None
+    asked = re.sub(r"^(?:不是|不该|应该)", "是", guess)  # "不是可回收吗" asks what "是可回收吗" asks
+    candidate = f"{query}{asked}吗" if asked else query
+    answer = kb.answer(candidate, area=area, city=city)
+    if answer.intent not in ("sorting", "clarify") or len(answer.items) > 1 or not _about(answer, query):
+        return None
+    answer.extra["follow_up"] = candidate
+    return answer
+
+
+def _together(
+    kb: KnowledgeBase, query: str, norm: str, earlier: Sequence[str], *, area: str | None, city: str | None
+) -> Answer | None:
+    """ "能放一起吗" after two items: both answered, with whether they share a bin."""
+    if not earlier or _TOGETHER.match(norm.replace(" ", "")) is None:
+        return None
+    both = f"{earlier[0]}和{query}"
+    answer = kb.answer(both, area=area, city=city)
+    if answer.intent != "sorting" or len(answer.items) != 2:
+        return None
+    first, second = (i.category for i in answer.items)
+    lead = texts.TOGETHER_YES.format(category=first) if first == second else texts.TOGETHER_NO
+    answer.text = lead + "\n" + answer.text
+    answer.extra["follow_up"] = both
+    return answer
 
 
 _HEADS = sorted(PART_NOUNS, key=len, reverse=True)
@@ -391,14 +612,27 @@ _USED_UP = re.compile(
 )
 
 
+_USED_UP_OF = re.compile(r"^(?:已经)?(?:喝完|用完|吃完|用光|喝光|吃光)了?的")
+
+
 def _part_said(rest: str) -> str:
     """The part noun of a reply that says a state and names a part ("用完了，空罐子" → 罐子, "空瓶子" → 瓶子), or ""."""
     clauses = [c for c in rest.split("，") if c]
+    if len(clauses) == 1 and _USED_UP_OF.match(clauses[0]):  # "喝完的空瓶", "用完的瓶子"
+        noun = _EMPTIED.sub("", _USED_UP_OF.sub("", clauses[0]))
+        return noun if noun in PART_NOUNS else ""
     kept = [c for c in clauses if not _USED_UP.match(c)]  # "药吃完了" names an item: not only a state
     if len(kept) != 1 or (len(clauses) == 1 and not _EMPTIED.match(kept[0])):
         return ""
     noun = _EMPTIED.sub("", kept[0])
     return noun if noun in PART_NOUNS else ""
+
+
+def _sibling(kb: KnowledgeBase, query: str, stem: str) -> str:
+    """ "核桃壳" for "核桃的" after 花生壳: the catalogue name made of the stem said and the last item's head noun."""
+    head = next((n for n in _HEADS if query.endswith(n) and len(query) > len(n)), "")
+    name = stem + head
+    return name if head and stem and name != query and name in kb.matcher.by_surface else ""
 
 
 def _without_vessel(query: str) -> str:
@@ -447,6 +681,8 @@ def _describes(rest: str, alone: Answer) -> bool:
 
 def _is_state(clause: str) -> bool:
     """One clause that only says a state ("里面还有油", "很干净", "湿了")."""
+    if 0 < len(clause) <= 12 and _QUANTITY.search(clause):
+        return True  # "很多", "院子里扫了好几大袋"
     clause = _DEGREE.sub("", _WHERE.sub("", clause))  # "里面还有油", "挺干净"
     return 0 < len(clause) <= 6 and (
         clause.endswith(("了", "过"))

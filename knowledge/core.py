@@ -138,6 +138,17 @@ def _only_acks(text: str) -> bool:
     return _all_acks(plain) or (len(text) > 1 and _all_acks(_ACK_PARTICLES.sub("", plain)))
 
 
+_GOODBYES_LONGEST_FIRST = sorted(GOODBYES, key=len, reverse=True)
+
+
+def _acks_and_goodbye(text: str) -> bool:
+    """True for "谢谢 再见", "好的拜拜": a goodbye said with acknowledgements or thanks, nothing else."""
+    rest = text
+    for word in _GOODBYES_LONGEST_FIRST:
+        rest = rest.replace(word, " ")
+    return rest != text and (not rest.strip(" ，、.") or _only_acks(rest))
+
+
 def _all_acks(rest: str) -> bool:
     """True when `rest` is made of acknowledgement and thanks words only (and is empty after removing them)."""
     if not _ACK_CHARS.issuperset(rest):
@@ -237,6 +248,11 @@ class KnowledgeBase:
             if any(w in norm for w in _THANKING):  # "中，谢谢", "thank you"
                 return Answer("smalltalk", texts.THANKS, 1.0, "smalltalk:thanks")
             return Answer("smalltalk", texts.ACK, 1.0, "smalltalk:ack")
+        if len(norm) <= 12 and _acks_and_goodbye(norm):  # "谢谢 再见", "好的 拜拜"
+            thanked = any(w in norm for w in _THANKING)
+            return Answer(
+                "smalltalk", texts.THANKS + texts.GOODBYE if thanked else texts.GOODBYE, 1.0, "smalltalk:goodbye"
+            )
         bare = _PARTICLES.sub("", norm)
         if not bare:
             return Answer("smalltalk", texts.EMPTY, confidence=1.0, source="smalltalk")
@@ -339,8 +355,11 @@ class KnowledgeBase:
             return self.resolve(answer.pending, story, area=area) or answer  # the story may say which kind
         return answer
 
-    def resolve(self, pending: dict[str, Any], text: str, *, area: str | None = None) -> Answer | None:
-        """Answer the reply to a clarifying question, or None when the reply is a new question."""
+    def resolve(
+        self, pending: dict[str, Any], text: str, *, area: str | None = None, reply: bool = False
+    ) -> Answer | None:
+        """Answer the reply to a clarifying question, or None when the reply is a new question; `reply`: the text is
+        the resident's next message (not a story or an item name that may say the kind)."""
         if pending.get("guess"):
             return self._resolve_guess(pending, text, area)
         entry = self.by_name.get(str(pending.get("entry", "")))
@@ -349,6 +368,8 @@ class KnowledgeBase:
         norm = _PARTICLES.sub("", normalize(text))
         query = str(pending.get("query") or entry.name)
         option = self._pick_option(entry.kinds, norm)
+        if option is not None and reply and self._names_another_item(norm, entry, option):
+            return None  # "罐子上的铁盖呢" while 勺子's material is asked: a new question, not a kind of spoon
         if option is not None:
             item = self._item_for_option(entry, option, query, area, confidence=0.95)
             return Answer("sorting", self._item_text(item, entry, area, kind=option), 0.95, item.source, [item])
@@ -360,6 +381,21 @@ class KnowledgeBase:
             item.rural = texts.RURAL.get(item.category) if area == "rural" else None
             return Answer("sorting", "\n".join(lines), 0.8, item.source, [item])
         return None
+
+    def _names_another_item(self, norm: str, entry: Entry, option: Option) -> bool:
+        """True when a reply to "哪种X？" names another catalogue item of another bin than the option its words pick
+        ("那塑料桶呢" while 勺子's material is asked: not 塑料勺); the item asked about and option words do not count."""
+        words = {w for o in entry.kinds for w in o.words}
+        own = set(entry.surfaces)
+        for size in range(min(len(norm), 8), 1, -1):
+            for start in range(len(norm) - size + 1):
+                said = norm[start : start + size]
+                other = self.matcher.by_surface.get(said)
+                if other is None or other is entry or said in words or own & set(other.surfaces) or other.kinds:
+                    continue
+                if other.category != option.category:
+                    return True
+        return False
 
     # -- pieces -----------------------------------------------------------------------------------------------
 

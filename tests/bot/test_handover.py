@@ -1,5 +1,5 @@
-"""人工客服 in the dialogue: the request words open one conversation, two unknowns in a row open one, and while one is
-open every answer says a person will reply (SQLite and PostgreSQL)."""
+"""人工客服 in the dialogue: the request words open one conversation, two unknowns in a row open one (said once per streak),
+and while one the resident asked for is open every answer says a person will reply (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -153,3 +153,28 @@ def test_before_merge_leaves_one_open_conversation_and_deletes_nothing(
 
 def test_help_says_how_to_reach_a_person(dialogue: Dialogue) -> None:
     assert "发送“人工”" in say(dialogue, "帮助").text
+
+
+def test_the_line_about_staff_comes_once_per_streak_of_unknowns_not_under_every_later_reply(
+    dialogue: Dialogue, factory: sessionmaker[Session]
+) -> None:
+    say(dialogue, UNKNOWN)
+    second = say(dialogue, "火星土壤扔哪个桶", at=T0 + dt.timedelta(minutes=1))
+    assert "连续两次没能回答" in second.text
+    later = [
+        say(dialogue, text, at=T0 + dt.timedelta(minutes=i))
+        for i, text in enumerate([UNKNOWN, "好的", "谢谢", "用过的纸巾扔哪", UNKNOWN], start=2)
+    ]
+    # a third unknown of the same streak, an acknowledgement, thanks, an answer, then a new first unknown
+    for reply in later:
+        assert "连续两次没能回答" not in reply.text and handover.WAITING_LINE not in reply.text, reply.text
+    assert "其他垃圾" in later[3].text
+    again = say(dialogue, "火星土壤扔哪个桶", at=T0 + dt.timedelta(minutes=7))  # the new streak reaches two
+    assert "连续两次没能回答" in again.text
+    assert len(conversations(factory)) == 1  # still the one conversation
+
+
+def test_while_a_requested_conversation_is_open_an_acknowledgement_gets_no_waiting_line(dialogue: Dialogue) -> None:
+    say(dialogue, "人工")
+    assert say(dialogue, "用过的纸巾扔哪", at=T0 + dt.timedelta(minutes=1)).text.endswith(handover.WAITING_LINE)
+    assert handover.WAITING_LINE not in say(dialogue, "好的谢谢", at=T0 + dt.timedelta(minutes=2)).text
