@@ -121,13 +121,16 @@ _THANKING = ("谢", "thank", "thx", "3q")
 
 
 _ADDRESS = re.compile("|".join(ADDRESS_TERMS))
-_ACK_PARTICLES = re.compile("[啊呀哈嘛呢啦哒嘞哦噢喔哇呐哟吖 ，、.]")
+_ACK_PARTICLE_CHARS = "啊呀哈嘛呢啦哒嘞哦噢喔哇呐哟吖 ，、."
+_ACK_PARTICLES = re.compile(f"[{_ACK_PARTICLE_CHARS}]")
+# every character _only_acks can remove or accept: a text holding any other is never only acknowledgements
+_ACK_TEXT_CHARS = _ACK_CHARS | frozenset("".join(ADDRESS_TERMS)) | frozenset(_ACK_PARTICLE_CHARS)
 
 
 def _only_acks(text: str) -> bool:
     """True for "哈哈哈 中", "好嘞好嘞", "谢谢师傅", "好哒～": nothing but acknowledgements, thanks and address terms."""
-    if not text.strip():
-        return False
+    if not _ACK_TEXT_CHARS.issuperset(text) or not text.strip():
+        return False  # most messages: one set check before the replacements
     plain = _ADDRESS.sub("", text).replace(" ", "").replace("，", "").replace("、", "")
     # with its particles ("谢啦", "嗯呢" are words of the lists), then without them ("好哒", "知道啦")
     return _all_acks(plain) or (len(text) > 1 and _all_acks(_ACK_PARTICLES.sub("", plain)))
@@ -215,11 +218,9 @@ class KnowledgeBase:
             for w in self._faq_words
             if w not in self.matcher.by_surface and w not in FILLER and w not in CATEGORY_WORDS
         }
-        cue_starts: dict[str, set[int]] = {}
-        for w in self._faq_cues:
-            if w:
-                cue_starts.setdefault(w[0], set()).add(len(w))
-        self._cue_starts = {ch: tuple(sorted(sizes)) for ch, sizes in cue_starts.items()}
+        # one search for any of them (none: never)
+        cues = sorted(self._faq_cues, key=lambda w: (-len(w), w))
+        self._cue_pattern = re.compile("|".join(map(re.escape, cues))) if cues else None
         self._pinyin: PinyinReader | None = None  # built on the first message typed in pinyin
         self._latin_surfaces: list[str] | None = None  # catalogue names with Latin letters ("aa电池", "led灯")
 
@@ -637,15 +638,8 @@ class KnowledgeBase:
         return found
 
     def _has_faq_cue(self, norm: str) -> bool:
-        """Whether a word that can make an FAQ beat an item answer occurs in the text (the same scan, cues only)."""
-        if "" in self._faq_cues:
-            return True
-        starts, cues = self._cue_starts, self._faq_cues
-        for i, ch in enumerate(norm):
-            for size in starts.get(ch, ()):
-                if norm[i : i + size] in cues:
-                    return True
-        return False
+        """Whether a word that can make an FAQ beat an item answer occurs in the text."""
+        return self._cue_pattern is not None and self._cue_pattern.search(norm) is not None
 
     def _faq(self, norm: str, present: set[str] | None = None) -> Answer | None:
         present = self._present_faq_words(norm) if present is None else present

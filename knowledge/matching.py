@@ -119,6 +119,10 @@ class Found:
         return self.entry is not None and self.confidence >= ANSWER_THRESHOLD
 
 
+# one search per word list instead of a substring test per word
+_SOILED, _WET, _WET_TO_OTHER, _SOILED_TO_OTHER = (
+    re.compile("|".join(map(re.escape, words))) for words in (SOILED, WET, WET_TO_OTHER, SOILED_TO_OTHER)
+)
 _DENIED = re.compile(r"(?:没有|没|不|无|未)(?:是)?(?:怎么|太|很|大|咋)?$")
 
 
@@ -182,13 +186,18 @@ class Matcher:
         if found.phrase != text:
             found.phrase = text
             self._accept(found, found.entry, found.surface, found.confidence, found.how)
+        if found.entry.category != "可回收物" or found.entry.conditions:
+            return  # only a recyclable name without states of its own turns soiled or wet below
         rest = text.replace(found.surface, "")
-        soiled = any(w in rest for w in SOILED)
-        if not soiled and any(w in rest for w in WET):
-            rest = _without_bin_words(rest)  # "湿垃圾" names a bin, not a wet thing
-        wet = not soiled and any(w in rest for w in WET) and any(m in found.surface for m in WET_TO_OTHER)
-        if found.entry.category == "可回收物" and not found.entry.conditions and (soiled or wet):
-            if wet or any(m in found.surface for m in SOILED_TO_OTHER):
+        soiled = _SOILED.search(rest) is not None
+        wet = (
+            not soiled
+            and _WET.search(rest) is not None
+            and _WET.search(_without_bin_words(rest)) is not None  # "湿垃圾" names a bin, not a wet thing
+            and _WET_TO_OTHER.search(found.surface) is not None
+        )
+        if soiled or wet:
+            if wet or _SOILED_TO_OTHER.search(found.surface) is not None:
                 # soiled plastic or paper is 其他垃圾 (郑州: 污损塑料、污损纸)
                 entry = Entry(
                     name=found.entry.name,

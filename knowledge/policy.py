@@ -1154,4 +1154,10 @@ def _shown(p: _Passage) -> str:
 
 
 def _has(text: str, cues: tuple[str, ...]) -> bool:
-    return any(c in text for c in cues)
+    return _any_of(cues).search(text) is not None
+
+
+@functools.cache
+def _any_of(cues: tuple[str, ...]) -> re.Pattern[str]:
+    """One search for any of the words (none: never), compiled once per word list."""
+    return re.compile("|".join(map(re.escape, cues))) if cues else re.compile("(?!)")
