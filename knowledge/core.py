@@ -78,6 +78,7 @@ _AREA = {
 }
 # one of these characters is in every text _AREA matches (keep them in step): most messages skip both patterns
 _AREA_CHARS = {"rural": frozenset("村乡庄"), "urban": frozenset("城市区")}
+_ANY_AREA_CHAR = frozenset().union(*_AREA_CHARS.values())
 # Words that ask about the plan rather than a bin: with them a concrete plan answer beats a sorting answer.
 _POLICY_CUE = re.compile(
     r"多少|目标|利用率|比例|比率|指标|要求|牵头|负责|任务|方案|达到|百分之|%|配合|协办|协助|责任单位|哪个部门|报送|经费"
@@ -115,6 +116,8 @@ def _picked(norm: str, offered: int) -> int | None:
     return offered if n == LAST else n
 
 
+# every character of the small-talk forms _smalltalk_or_command accepts (with the particles it strips)
+_SMALLTALK_CHARS = frozenset("".join(HELP_WORDS | GREETINGS | THANKS | IDENTITY | GOODBYES | ACKS) + "啊呀啦哈吗 ")
 _ACKS_LONGEST_FIRST = sorted(ACKS | THANKS, key=len, reverse=True)
 _ACK_CHARS = frozenset("".join(_ACKS_LONGEST_FIRST))  # a character outside every acknowledgement is never removed
 _THANKING = ("谢", "thank", "thx", "3q")
@@ -380,6 +383,8 @@ class KnowledgeBase:
     def _smalltalk_or_command(self, bare: str) -> Answer | None:
         if len(bare) > 12:
             return None
+        if _ANY_AREA_CHAR.isdisjoint(bare) and not _SMALLTALK_CHARS.issuperset("".join(bare.split())):
+            return None  # most messages: a character no command or small-talk form below holds
         if bare in HELP_WORDS:
             return Answer("command", texts.HELP, 1.0, "command:help", extra={"command": "help"})
         for area, pattern in _AREA.items():
@@ -446,17 +451,20 @@ class KnowledgeBase:
                 verdict = texts.IS_CATEGORY if item.category == asked else texts.NOT_CATEGORY
                 line = verdict.format(category=asked) + line
             lines.append(line)
-        for f in found:
-            if not f.answered and f.explicit_separator and len(f.query) <= 8:
-                lines.append(texts.UNKNOWN_ITEM.format(query=f.query))  # "电池和量子纠缠器": say which one we miss
+        missing = (
+            [f.query for f in found if not f.answered and f.explicit_separator and len(f.query) <= 8]
+            if len(found) > len(answered)
+            else []
+        )
+        # "电池和量子纠缠器": say which one we miss
+        lines.extend(texts.UNKNOWN_ITEM.format(query=query) for query in missing)
         if _PUBLIC_PLACE.search(norm) and any(i.category in ("厨余垃圾", "有害垃圾") for i in items):
             lines.append(texts.PUBLIC_TWO_BINS)  # "在公园吃剩的香蕉皮": no green or red bin there
         intent = "clarify" if pending is not None else "sorting"
-        confidence = min(f.confidence for f in answered)
-        source = "；".join(dict.fromkeys(i.source for i in items)) or (
+        confidence = answered[0].confidence if len(answered) == 1 else min(f.confidence for f in answered)
+        source = (items[0].source if len(items) == 1 else "；".join(dict.fromkeys(i.source for i in items))) or (
             _source(answered[0].entry) if answered[0].entry else ""
         )
-        missing = [f.query for f in found if not f.answered and f.explicit_separator and len(f.query) <= 8]
         extra: dict[str, Any] = {"unknown": missing} if missing else {}
         return Answer(intent, "\n".join(lines), confidence, source, items, choices, extra, pending)
 
@@ -676,8 +684,10 @@ _KIND_FILLER = re.compile("[的是啊呀呢吧哦了那个就这]")
 
 def _kind_said_apart(found: Sequence[Found]) -> Sequence[Found]:
     """ "盆子烂了扔哪，塑料的", "电池扔哪 是充电的": a clause that only names a kind answers the item's question."""
+    if len(found) < 2:
+        return found
     asking = [f for f in found if f.answered and f.needs_kind and f.entry is not None]
-    if len(asking) != 1 or len(found) < 2:
+    if len(asking) != 1:
         return found
     item = asking[0]
     assert item.entry is not None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from knowledge import texts
 from knowledge.catalogue import LOCAL_SOURCE, RULE_SOURCE, Condition, Entry, Option, bundled_text
@@ -119,6 +120,7 @@ class Found:
         return self.entry is not None and self.confidence >= ANSWER_THRESHOLD
 
 
+_CHUNK_BREAKS = FILLER | frozenset(CATEGORY_WORDS)  # question and bin words split a phrase into chunks
 # one search per word list instead of a substring test per word
 _SOILED, _WET, _WET_TO_OTHER, _SOILED_TO_OTHER = (
     re.compile("|".join(map(re.escape, words))) for words in (SOILED, WET, WET_TO_OTHER, SOILED_TO_OTHER)
@@ -160,19 +162,23 @@ class Matcher:
         results: list[Found] = []
         phrase: list[str] = []
         explicit = False
-        tokens = [*tokens, "，"]
+        last = len(tokens) - 1
         for i, token in enumerate(tokens):
-            if token == "还有" and (phrase or results) and tokens[i + 1] in STILL_HOLDS:
+            if token not in SEPARATORS:
+                phrase.append(token)
+            elif token == "还有" and (phrase or results) and i < last and tokens[i + 1] in STILL_HOLDS:
                 phrase.append(token)  # "油桶里面还有油": what is left inside, not a second item
-            elif token in SEPARATORS:
+            else:
                 found = self._match_phrase(phrase)
                 if found is not None:
                     found.explicit_separator = explicit or token != "，"
                     results.append(found)
                 phrase = []
                 explicit = token != "，"
-            else:
-                phrase.append(token)
+        found = self._match_phrase(phrase)  # the message ends the last phrase as a comma would
+        if found is not None:
+            found.explicit_separator = explicit
+            results.append(found)
         self._read_whole_message(results, text)
         return results
 
@@ -215,13 +221,17 @@ class Matcher:
     def _match_phrase(self, tokens: list[str]) -> Found | None:
         """Question words split a phrase into chunks; the best-matched chunk names the item."""
         phrase = "".join(tokens)
-        chunks: list[list[str]] = [[]]
+        candidates: list[Found] = []
+        chunk: list[str] = []
         for token in tokens:
-            if token in FILLER or token in CATEGORY_WORDS:
-                chunks.append([])
-            else:
-                chunks[-1].append(token)
-        candidates = [f for f in (self._match_chunk(c, phrase) for c in chunks if c) if f is not None]
+            if token not in _CHUNK_BREAKS:
+                chunk.append(token)
+            elif chunk:
+                if (f := self._match_chunk(chunk, phrase)) is not None:
+                    candidates.append(f)
+                chunk = []
+        if chunk and (f := self._match_chunk(chunk, phrase)) is not None:
+            candidates.append(f)
         if not candidates:
             return self._named_question_word(tokens, phrase)
         answered = [f for f in candidates if f.answered]
@@ -257,19 +267,23 @@ class Matcher:
         content = _trim(chunk)
         if not content:
             return None
-        if all(t.isdigit() or (len(t) == 1 and not t.isalnum()) for t in content) and (
-            "".join(content) not in self.generaliser.vocab and "".join(content) not in self.by_surface
+        query = "".join(content)
+        first = content[0]
+        if (
+            (first.isdigit() or (len(first) == 1 and not first.isalnum()))  # most chunks start with a word
+            and all(t.isdigit() or (len(t) == 1 and not t.isalnum()) for t in content)
+            and (query not in self.generaliser.vocab and query not in self.by_surface)
         ):
             return None  # a number is a choice or a quantity, unless it names a thing ("84" disinfectant)
-        if NO_DRUG.match("".join(content)):
+        if NO_DRUG.match(query):
             return None  # "（纸的，里面没药）": says what is not there, names nothing
-        found = Found(query="".join(content), phrase=phrase)
+        found = Found(query=query, phrase=phrase)
         head = self._head(content)
         if head is not None and "的" in head[2]:
             joined = self._head([t for t in content if t != "的"])  # "狗狗的便便" names the local rule's 狗狗便便
             if joined is not None and len(joined[1]) > len(head[1]) and joined[0].source == LOCAL_SOURCE:
                 head = joined
-        if head is None and (content[0] in DEAD or "死" in phrase[: max(0, phrase.rfind("".join(content)))]):
+        if head is None and (content[0] in DEAD or "死" in phrase[: max(0, phrase.rfind(query))]):
             # "死了的小鸟", "死掉的麻雀": 死 decides (a dead animal, not a pet); the rule names 死小鸟
             rest = [t for t in content if t not in DEAD and t not in ("了", "的", "掉", "掉了")]
             dead = self.by_surface.get("死" + "".join(rest)) if rest else None
@@ -500,19 +514,24 @@ class Matcher:
     def _head(self, content: list[str]) -> tuple[Entry, str, list[str]] | None:
         """The longest catalogue name that ends the phrase, and the words before it."""
         best: tuple[Entry, str, list[str]] | None = None
-        for start in range(max(0, len(content) - MAX_SPAN_TOKENS), len(content)):
-            surface = "".join(content[start:])
-            if len(surface) <= self.max_len and surface in self.by_surface:
-                best = self.by_surface[surface], surface, content[:start]
+        by_surface, max_len = self.by_surface, self.max_len
+        text = "".join(content)
+        n = len(content)
+        start = max(0, n - MAX_SPAN_TOKENS)
+        surface = text if start == 0 else "".join(content[start:])
+        while start < n:  # the words content[start:], longest first
+            if len(surface) <= max_len and (entry := by_surface.get(surface)) is not None:
+                best = entry, surface, content[:start]
                 break
+            surface = surface[len(content[start]) :]
+            start += 1
         # jieba may have glued the name to a word before it ("塑料凳/子", "一次性塑料/碗"): a longer name
         # found by characters wins over a shorter one found by words
-        text = "".join(content)
         shortest = len(best[1]) + 1 if best else 2
-        for start in range(max(0, len(text) - self.max_len), len(text) - shortest + 1):
+        for start in range(max(0, len(text) - max_len), len(text) - shortest + 1):
             surface = text[start:]
-            if surface in self.by_surface:
-                best = self.by_surface[surface], surface, self.tokenize(text[:start])
+            if surface in by_surface:
+                best = by_surface[surface], surface, self.tokenize(text[:start])
                 break
         if len(text) >= 3 and text.endswith("子"):
             # "消毒水瓶子" is 消毒水瓶 + 子, not 消毒 + 水瓶子: the longer name wins over a short one inside it
@@ -784,18 +803,20 @@ _FUZZY_FINALS = (("ing", "in"), ("eng", "en"), ("ang", "an"))
 
 def fuzzy_key(key: str) -> str:
     """A pinyin key with the sounds residents often mix up merged ("jing" = "jin", "sheng" = "sen", "lai" = "nai")."""
-    out = []
-    for syllable in key.split(" "):
-        for long, short in _FUZZY_INITIALS:
-            if syllable.startswith(long):
-                syllable = short + syllable[len(long) :]
-                break
-        for long, short in _FUZZY_FINALS:
-            if syllable.endswith(long):
-                syllable = syllable[: -len(long)] + short
-                break
-        out.append(syllable)
-    return " ".join(out)
+    return " ".join(map(_fuzzy_syllable, key.split(" ")))
+
+
+@lru_cache(maxsize=4096)  # a few hundred syllables
+def _fuzzy_syllable(syllable: str) -> str:
+    for long, short in _FUZZY_INITIALS:
+        if syllable.startswith(long):
+            syllable = short + syllable[len(long) :]
+            break
+    for long, short in _FUZZY_FINALS:
+        if syllable.endswith(long):
+            syllable = syllable[: -len(long)] + short
+            break
+    return syllable
 
 
 def _without_bin_words(text: str) -> str:
