@@ -187,9 +187,11 @@ _LIST_WORDS = re.compile("、|分别|各|都|还有|以及|和|跟")  # a list o
 _GUESS_SOURCE = "model:ngram"  # a clarifying question from the n-gram fallback: an FAQ or the plan may answer better
 
 
+_BIN_LABELS = {category: f"{category}（{colour}）" for category, colour in texts.BINS.items() if colour}
+
+
 def _bin(category: str) -> str:
-    colour = texts.BINS.get(category)
-    return f"{category}（{colour}）" if colour else category
+    return _BIN_LABELS.get(category, category)
 
 
 class KnowledgeBase:
@@ -550,20 +552,23 @@ class KnowledgeBase:
         found: Found | None = None,
     ) -> str:
         """One short line (or two) saying where the item goes and why."""
-        name = found.surface if found is not None else (item.query or entry.name)
         lead = ""
-        if found is not None and found.how == "homophone":
-            lead = texts.HOMOPHONE.format(surface=found.surface)
-        elif found is not None and found.how == "head":
-            name = found.query if len(found.query) <= 8 else found.surface  # "农夫山泉瓶子", not a whole sentence
-            lead = texts.AS_WHAT.format(surface=found.surface) if found.confidence < 0.8 else ""
-        elif found is not None and found.how == "container":
-            lead = texts.CONTAINER_OF.format(surface=found.surface)
-            name = found.query
-        elif found is not None and found.how in ("leftover", "material", "part", "drug", "soiled"):
-            name = found.query
-        if found is not None and found.denied:
-            name = entry.name  # "没油的塑料袋": never echo the state without its 没
+        if found is None:
+            name = item.query or entry.name
+        else:
+            name, how = found.surface, found.how
+            if how == "homophone":
+                lead = texts.HOMOPHONE.format(surface=found.surface)
+            elif how == "head":
+                name = found.query if len(found.query) <= 8 else found.surface  # "农夫山泉瓶子", not a whole sentence
+                lead = texts.AS_WHAT.format(surface=found.surface) if found.confidence < 0.8 else ""
+            elif how == "container":
+                lead = texts.CONTAINER_OF.format(surface=found.surface)
+                name = found.query
+            elif how in ("leftover", "material", "part", "drug", "soiled"):
+                name = found.query
+            if found.denied:
+                name = entry.name  # "没油的塑料袋": never echo the state without its 没
         if kind is not None:
             name = f"{name}（{kind.label}）"
         tip = kind.tip if kind is not None and kind.tip else entry.tip

@@ -126,6 +126,7 @@ class Generaliser:
             (str(a["from"]), _words(a.get("words")), _words(a.get("heads")), _rule(a))
             for a in data.get("amounts") or []
         ]
+        self._amount_sources = frozenset(source for source, *_ in self.amounts)
         self.vocab: dict[str, tuple[Rule, bool]] = {}
         for group in data.get("vocab") or []:
             rule = _rule(group)
@@ -229,6 +230,8 @@ class Generaliser:
     def amount(self, category: str, phrase: str, surface: str = "") -> Guess | None:
         """A small amount of a big stream goes in a household bin ("一块碎瓷砖" → 其他垃圾); `heads` limit a rule to
         the names it is about ("一丁点地沟油" is kitchen oil, "一点汽油" is not)."""
+        if category not in self._amount_sources:
+            return None  # most bins have no amount rule
         for source, words, heads, rule in self.amounts:
             if source != category or (heads and not surface.endswith(heads)):
                 continue

@@ -234,6 +234,8 @@ class Matcher:
             candidates.append(f)
         if not candidates:
             return self._named_question_word(tokens, phrase)
+        if len(candidates) == 1 and candidates[0].answered:
+            return candidates[0]  # the usual phrase: one chunk, answered (what the rules below come to)
         answered = [f for f in candidates if f.answered]
         part = self._part_of_earlier(candidates)
         if part is not None:
@@ -382,10 +384,12 @@ class Matcher:
 
     def _medicine_box(self, entry: Entry, surface: str, prefix: list[str]) -> tuple[Entry, str, list[str]]:
         """A paper box or blister named after a medicine ("感冒药的纸盒子", "药吃完剩下的铝塑板") is 药盒 or 药板."""
-        named = [t for t in prefix if t != "的" and t not in STATE_CLAUSE and t.rstrip("的") not in STATE_CLAUSE]
         target = "药盒" if surface in MEDICINE_BOXES else "药板" if surface in BLISTERS else None
         box = self.by_surface.get(target) if target else None
-        if box is None or not named or self._drug(named) is None:
+        if box is None:
+            return entry, surface, prefix  # most names: no box or blister
+        named = [t for t in prefix if t != "的" and t not in STATE_CLAUSE and t.rstrip("的") not in STATE_CLAUSE]
+        if not named or self._drug(named) is None:
             return entry, surface, prefix
         return box, surface, [t for t in prefix if t in MODIFIERS]
 
@@ -547,6 +551,8 @@ class Matcher:
     def _prefix_confidence(self, entry: Entry, surface: str, prefix: list[str]) -> float:
         """How far to trust the head when words stand before it."""
         base = 0.97 if entry.source == LOCAL_SOURCE else 0.9
+        if not prefix:
+            return base  # the name alone
         deciding = (
             [w for o in entry.kinds for w in o.words] + [w for c in entry.conditions for w in c.words]
             if entry.kinds or entry.conditions
@@ -579,9 +585,10 @@ class Matcher:
             confidence = min(confidence, 0.5)  # the data disagree with itself: do not answer
         state, _, named = surface.partition("的")
         base = self.by_surface.get(named) if named and len(state) <= 3 else None
-        at = found.phrase.find(surface)
-        if base is not None and (base.conditions or base.kinds) and at > 0 and _DENIED.search(found.phrase[:at]):
-            entry, surface = base, named  # "不干净的塑料袋" is no 干净的塑料袋: the rule reads the denied state
+        if base is not None and (base.conditions or base.kinds):
+            at = found.phrase.find(surface)
+            if at > 0 and _DENIED.search(found.phrase[:at]):
+                entry, surface = base, named  # "不干净的塑料袋" is no 干净的塑料袋: the rule reads the denied state
         found.entry, found.surface, found.confidence, found.how = entry, surface, confidence, how
         if not entry.kinds and not entry.conditions:
             return  # most names: nothing said in the phrase can pick a kind or a state
@@ -632,10 +639,11 @@ class Matcher:
     def _generalise(self, found: Found, content: list[str]) -> None:
         """Deciding words on a named item; the rules, then the n-gram model, for a name the catalogue lacks."""
         named = found.entry is not None and found.how != "contains"
-        if named and found.answered and found.phrase == found.surface:
+        answered = found.answered
+        if named and answered and found.phrase == found.surface:
             return  # a catalogue name said alone: nothing around it can change the bin
         rules = self.generaliser
-        if named and found.answered:
+        if named and answered:
             assert found.entry is not None
             modifier = rules.modifier(found.query, found.phrase)
             if modifier is not None and modifier.word in found.surface:
@@ -654,12 +662,12 @@ class Matcher:
             if guess is not None and not self._already_decided(found, guess):
                 self._apply(found, guess)
             return
-        if named and not found.answered and found.how == "head":
+        if named and not answered and found.how == "head":
             guess = rules.modifier(found.query, found.phrase)
             if guess is not None and not guess.rule.lower:
                 self._apply(found, guess)  # "有油的纸盒": the word that decides the bin answers, not the doubt
                 return
-        if found.answered or found.how == "homophone" or len(found.query) < 2:
+        if answered or found.how == "homophone" or len(found.query) < 2:
             return  # one character ("湿", "灰") is a state or a word of the question, not a name to generalise
         guess = rules.classify(content, found.phrase)
         if guess is not None:
