@@ -183,6 +183,8 @@ _EATEN_PART = re.compile(
     r"^(?![我你他她它咱])(?P<food>[\u4e00-\u9fff]{1,6}?)(?:吃完|吃剩|剥下来|剥下|啃完|啃剩)了?(?:以后|之后)?(?:的|剩下的)"
     r"(?P<part>壳子|壳|皮|核|籽|骨头|刺)(?P<question>.*)$"
 )
+# a character of the verbs each pattern needs (keep them in step): most messages try neither
+_USED_UP_CHARS, _EATEN_CHARS = frozenset("用喝吃没"), frozenset("吃剥啃")
 _LIST_WORDS = re.compile("、|分别|各|都|还有|以及|和|跟")  # a list of items, not a story before one question
 _GUESS_SOURCE = "model:ngram"  # a clarifying question from the n-gram fallback: an FAQ or the plan may answer better
 
@@ -249,9 +251,9 @@ class KnowledgeBase:
         norm = corrected(norm)  # "不是干电池，是纽扣电池": the item meant
         if "桶" in norm or "箱" in norm:
             norm = _BIN_AS_PLACE.sub(r"\1", norm)
-        if (used_up := _USED_UP_CONTAINER.match(norm)) is not None:
+        if not _USED_UP_CHARS.isdisjoint(norm) and (used_up := _USED_UP_CONTAINER.match(norm)) is not None:
             norm = "".join(used_up.group("product", "container", "question"))
-        elif (eaten := _EATEN_PART.match(norm)) is not None:
+        elif not _EATEN_CHARS.isdisjoint(norm) and (eaten := _EATEN_PART.match(norm)) is not None:
             norm = "".join(eaten.group("food", "part", "question"))
         said_area, rest = split_area(norm)
         if said_area is not None:  # "我住村里，剩饭怎么弄": answer for that area, and remember it
