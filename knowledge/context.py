@@ -33,6 +33,7 @@ _AREA_CLAUSE = {
         r"(?:的|人|里|这边|这儿)*[，\s]+"
     ),
 }
+_AREA_CLAUSE_FIRST = frozenset("我咱家住")  # every _AREA_CLAUSE match starts with one of these (keep them in step)
 # A follow-up points back at the last item ("那个…呢", "它的…") or only describes it ("有油的", "湿了").
 _POINTING = re.compile(
     r"^(?:里面的|里头的|里边的|那它的|它们的|那要是|那如果|那个|这个|它的|那它|要是|如果|那么|刚才说的|刚才问的|刚才的|刚刚的|刚才|刚刚|那|这|它"
@@ -153,10 +154,11 @@ _SORTING_ASKED = ("扔", "丢", "桶", "放哪", "搁哪", "倒哪", "往哪", "
 
 def split_area(norm: str) -> tuple[str | None, str]:
     """("rural", "剩饭怎么弄") for "我住村里，剩饭怎么弄" or "剩饭怎么弄，我住村里"; (None, norm) when no area is said."""
-    for area, pattern in _AREA_CLAUSE.items():
-        match = pattern.match(norm)
-        if match is not None and match.end() < len(norm):
-            return area, norm[match.end() :].strip(" ，")
+    if norm[:1] in _AREA_CLAUSE_FIRST:
+        for area, pattern in _AREA_CLAUSE.items():
+            match = pattern.match(norm)
+            if match is not None and match.end() < len(norm):
+                return area, norm[match.end() :].strip(" ，")
     if "村" not in norm and "乡下" not in norm and "庄" not in norm:
         return None, norm
     clauses = norm.split("，")

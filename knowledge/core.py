@@ -81,6 +81,7 @@ _AREA = {
 }
 # one of these characters is in every text _AREA matches (keep them in step): most messages skip both patterns
 _AREA_CHARS = {"rural": frozenset("村乡庄"), "urban": frozenset("城市区")}
+_ANY_AREA_CHAR = frozenset().union(*_AREA_CHARS.values())
 # Words that ask about the plan rather than a bin: with them a concrete plan answer beats a sorting answer.
 _POLICY_CUE = re.compile(
     r"多少|目标|利用率|比例|比率|指标|要求|牵头|负责|任务|方案|达到|百分之|%|配合|协办|协助|责任单位|哪个部门|报送|经费"
@@ -120,19 +121,24 @@ def _picked(norm: str, offered: int) -> int | None:
     return offered if n == LAST else n
 
 
+# every character of the small-talk forms _smalltalk_or_command accepts (with the particles it strips)
+_SMALLTALK_CHARS = frozenset("".join(HELP_WORDS | GREETINGS | THANKS | IDENTITY | GOODBYES | ACKS) + "啊呀啦哈吗 ")
 _ACKS_LONGEST_FIRST = sorted(ACKS | THANKS, key=len, reverse=True)
 _ACK_CHARS = frozenset("".join(_ACKS_LONGEST_FIRST))  # a character outside every acknowledgement is never removed
 _THANKING = ("谢", "thank", "thx", "3q")
 
 
 _ADDRESS = re.compile("|".join(ADDRESS_TERMS))
-_ACK_PARTICLES = re.compile("[啊呀哈嘛呢啦哒嘞哦噢喔哇呐哟吖 ，、.]")
+_ACK_PARTICLE_CHARS = "啊呀哈嘛呢啦哒嘞哦噢喔哇呐哟吖 ，、."
+_ACK_PARTICLES = re.compile(f"[{_ACK_PARTICLE_CHARS}]")
+# every character _only_acks can remove or accept: a text holding any other is never only acknowledgements
+_ACK_TEXT_CHARS = _ACK_CHARS | frozenset("".join(ADDRESS_TERMS)) | frozenset(_ACK_PARTICLE_CHARS)
 
 
 def _only_acks(text: str) -> bool:
     """True for "哈哈哈 中", "好嘞好嘞", "谢谢师傅", "好哒～": nothing but acknowledgements, thanks and address terms."""
-    if not text.strip():
-        return False
+    if not _ACK_TEXT_CHARS.issuperset(text) or not text.strip():
+        return False  # most messages: one set check before the replacements
     plain = _ADDRESS.sub("", text).replace(" ", "").replace("，", "").replace("、", "")
     # with its particles ("谢啦", "嗯呢" are words of the lists), then without them ("好哒", "知道啦")
     return _all_acks(plain) or (len(text) > 1 and _all_acks(_ACK_PARTICLES.sub("", plain)))
@@ -193,13 +199,17 @@ _EATEN_PART = re.compile(
     r"^(?![我你他她它咱])(?P<food>[\u4e00-\u9fff]{1,6}?)(?:吃完|吃剩|剥下来|剥下|啃完|啃剩)了?(?:以后|之后)?(?:的|剩下的)"
     r"(?P<part>壳子|壳|皮|核|籽|骨头|刺)(?P<question>.*)$"
 )
+# a character of the verbs each pattern needs (keep them in step): most messages try neither
+_USED_UP_CHARS, _EATEN_CHARS = frozenset("用喝吃没"), frozenset("吃剥啃")
 _LIST_WORDS = re.compile("、|分别|各|都|还有|以及|和|跟")  # a list of items, not a story before one question
 _GUESS_SOURCE = "model:ngram"  # a clarifying question from the n-gram fallback: an FAQ or the plan may answer better
 
 
+_BIN_LABELS = {category: f"{category}（{colour}）" for category, colour in texts.BINS.items() if colour}
+
+
 def _bin(category: str) -> str:
-    colour = texts.BINS.get(category)
-    return f"{category}（{colour}）" if colour else category
+    return _BIN_LABELS.get(category, category)
 
 
 class KnowledgeBase:
@@ -231,11 +241,9 @@ class KnowledgeBase:
             for w in self._faq_words
             if w not in self.matcher.by_surface and w not in FILLER and w not in CATEGORY_WORDS
         }
-        cue_starts: dict[str, set[int]] = {}
-        for w in self._faq_cues:
-            if w:
-                cue_starts.setdefault(w[0], set()).add(len(w))
-        self._cue_starts = {ch: tuple(sorted(sizes)) for ch, sizes in cue_starts.items()}
+        # one search for any of them (none: never)
+        cues = sorted(self._faq_cues, key=lambda w: (-len(w), w))
+        self._cue_pattern = re.compile("|".join(map(re.escape, cues))) if cues else None
         self._pinyin: PinyinReader | None = None  # built on the first message typed in pinyin
         self._latin_surfaces: list[str] | None = None  # catalogue names with Latin letters ("aa电池", "led灯")
 
@@ -264,9 +272,9 @@ class KnowledgeBase:
         norm = corrected(norm)  # "不是干电池，是纽扣电池": the item meant
         if "桶" in norm or "箱" in norm:
             norm = _BIN_AS_PLACE.sub(r"\1", norm)
-        if (used_up := _USED_UP_CONTAINER.match(norm)) is not None:
+        if not _USED_UP_CHARS.isdisjoint(norm) and (used_up := _USED_UP_CONTAINER.match(norm)) is not None:
             norm = "".join(used_up.group("product", "container", "question"))
-        elif (eaten := _EATEN_PART.match(norm)) is not None:
+        elif not _EATEN_CHARS.isdisjoint(norm) and (eaten := _EATEN_PART.match(norm)) is not None:
             norm = "".join(eaten.group("food", "part", "question"))
         said_area, rest = split_area(norm)
         if said_area is not None:  # "我住村里，剩饭怎么弄": answer for that area, and remember it
@@ -424,6 +432,8 @@ class KnowledgeBase:
     def _smalltalk_or_command(self, bare: str) -> Answer | None:
         if len(bare) > 12:
             return None
+        if _ANY_AREA_CHAR.isdisjoint(bare) and not _SMALLTALK_CHARS.issuperset("".join(bare.split())):
+            return None  # most messages: a character no command or small-talk form below holds
         if bare in HELP_WORDS:
             return Answer("command", texts.HELP, 1.0, "command:help", extra={"command": "help"})
         for area, pattern in _AREA.items():
@@ -490,17 +500,20 @@ class KnowledgeBase:
                 verdict = texts.IS_CATEGORY if item.category == asked else texts.NOT_CATEGORY
                 line = verdict.format(category=asked) + line
             lines.append(line)
-        for f in found:
-            if not f.answered and f.explicit_separator and len(f.query) <= 8:
-                lines.append(texts.UNKNOWN_ITEM.format(query=f.query))  # "电池和量子纠缠器": say which one we miss
+        missing = (
+            [f.query for f in found if not f.answered and f.explicit_separator and len(f.query) <= 8]
+            if len(found) > len(answered)
+            else []
+        )
+        # "电池和量子纠缠器": say which one we miss
+        lines.extend(texts.UNKNOWN_ITEM.format(query=query) for query in missing)
         if _PUBLIC_PLACE.search(norm) and any(i.category in ("厨余垃圾", "有害垃圾") for i in items):
             lines.append(texts.PUBLIC_TWO_BINS)  # "在公园吃剩的香蕉皮": no green or red bin there
         intent = "clarify" if pending is not None else "sorting"
-        confidence = min(f.confidence for f in answered)
-        source = "；".join(dict.fromkeys(i.source for i in items)) or (
+        confidence = answered[0].confidence if len(answered) == 1 else min(f.confidence for f in answered)
+        source = (items[0].source if len(items) == 1 else "；".join(dict.fromkeys(i.source for i in items))) or (
             _source(answered[0].entry) if answered[0].entry else ""
         )
-        missing = [f.query for f in found if not f.answered and f.explicit_separator and len(f.query) <= 8]
         extra: dict[str, Any] = {"unknown": missing} if missing else {}
         return Answer(intent, "\n".join(lines), confidence, source, items, choices, extra, pending)
 
@@ -586,20 +599,23 @@ class KnowledgeBase:
         found: Found | None = None,
     ) -> str:
         """One short line (or two) saying where the item goes and why."""
-        name = found.surface if found is not None else (item.query or entry.name)
         lead = ""
-        if found is not None and found.how == "homophone":
-            lead = texts.HOMOPHONE.format(surface=found.surface)
-        elif found is not None and found.how == "head":
-            name = found.query if len(found.query) <= 8 else found.surface  # "农夫山泉瓶子", not a whole sentence
-            lead = texts.AS_WHAT.format(surface=found.surface) if found.confidence < 0.8 else ""
-        elif found is not None and found.how == "container":
-            lead = texts.CONTAINER_OF.format(surface=found.surface)
-            name = found.query
-        elif found is not None and found.how in ("leftover", "material", "part", "drug", "soiled"):
-            name = found.query
-        if found is not None and found.denied:
-            name = entry.name  # "没油的塑料袋": never echo the state without its 没
+        if found is None:
+            name = item.query or entry.name
+        else:
+            name, how = found.surface, found.how
+            if how == "homophone":
+                lead = texts.HOMOPHONE.format(surface=found.surface)
+            elif how == "head":
+                name = found.query if len(found.query) <= 8 else found.surface  # "农夫山泉瓶子", not a whole sentence
+                lead = texts.AS_WHAT.format(surface=found.surface) if found.confidence < 0.8 else ""
+            elif how == "container":
+                lead = texts.CONTAINER_OF.format(surface=found.surface)
+                name = found.query
+            elif how in ("leftover", "material", "part", "drug", "soiled"):
+                name = found.query
+            if found.denied:
+                name = entry.name  # "没油的塑料袋": never echo the state without its 没
         if kind is not None:
             name = f"{name}（{kind.label}）"
         tip = kind.tip if kind is not None and kind.tip else entry.tip
@@ -682,15 +698,8 @@ class KnowledgeBase:
         return found
 
     def _has_faq_cue(self, norm: str) -> bool:
-        """Whether a word that can make an FAQ beat an item answer occurs in the text (the same scan, cues only)."""
-        if "" in self._faq_cues:
-            return True
-        starts, cues = self._cue_starts, self._faq_cues
-        for i, ch in enumerate(norm):
-            for size in starts.get(ch, ()):
-                if norm[i : i + size] in cues:
-                    return True
-        return False
+        """Whether a word that can make an FAQ beat an item answer occurs in the text."""
+        return self._cue_pattern is not None and self._cue_pattern.search(norm) is not None
 
     def _faq(self, norm: str, present: set[str] | None = None) -> Answer | None:
         present = self._present_faq_words(norm) if present is None else present
@@ -727,8 +736,10 @@ _KIND_FILLER = re.compile("[的是啊呀呢吧哦了那个就这]")
 
 def _kind_said_apart(found: Sequence[Found]) -> Sequence[Found]:
     """ "盆子烂了扔哪，塑料的", "电池扔哪 是充电的": a clause that only names a kind answers the item's question."""
+    if len(found) < 2:
+        return found
     asking = [f for f in found if f.answered and f.needs_kind and f.entry is not None]
-    if len(asking) != 1 or len(found) < 2:
+    if len(asking) != 1:
         return found
     item = asking[0]
     assert item.entry is not None

@@ -126,6 +126,7 @@ class Generaliser:
             (str(a["from"]), _words(a.get("words")), _words(a.get("heads")), _rule(a))
             for a in data.get("amounts") or []
         ]
+        self._amount_sources = frozenset(source for source, *_ in self.amounts)
         self.vocab: dict[str, tuple[Rule, bool]] = {}
         for group in data.get("vocab") or []:
             rule = _rule(group)
@@ -162,6 +163,14 @@ class Generaliser:
         self.max_vocab = max((len(w) for w in self.vocab), default=1)
         # a material or power word before a food word makes it a thing, not food ("铜火锅", "电火锅", "塑料苹果")
         self.not_food = (*_NOT_FOOD, "电", *(w for words, _ in self.materials for w in words if len(w) >= 1))
+        self._any_not_food = re.compile("|".join(map(re.escape, self.not_food)))  # most names hold none
+        # a material token's rule (the first group listing it), and the longer material words in order
+        self._material_of: dict[str, Rule] = {}
+        for material_words, rule in self.materials:
+            for word in material_words:
+                self._material_of.setdefault(word, rule)
+        self._long_materials = tuple((w, rule) for words, rule in self.materials for w in words if len(w) >= 2)
+        self._long_material_words = tuple(w for w, _ in self._long_materials)
 
     # -- public -----------------------------------------------------------------------------------------------
 
@@ -221,6 +230,8 @@ class Generaliser:
     def amount(self, category: str, phrase: str, surface: str = "") -> Guess | None:
         """A small amount of a big stream goes in a household bin ("一块碎瓷砖" → 其他垃圾); `heads` limit a rule to
         the names it is about ("一丁点地沟油" is kitchen oil, "一点汽油" is not)."""
+        if category not in self._amount_sources:
+            return None  # most bins have no amount rule
         for source, words, heads, rule in self.amounts:
             if source != category or (heads and not surface.endswith(heads)):
                 continue
@@ -232,7 +243,11 @@ class Generaliser:
 
     def _vocab(self, text: str) -> Guess | None:
         # the first start whose prefix holds a material or power word: where a word's first occurrence ends
-        thing = min((at + len(w) for w in self.not_food if (at := text.find(w)) >= 0), default=len(text) + 1)
+        thing = (
+            min((at + len(w) for w in self.not_food if (at := text.find(w)) >= 0), default=len(text) + 1)
+            if self._any_not_food.search(text) is not None
+            else len(text) + 1
+        )
         for start in range(max(0, len(text) - self.max_vocab - 2), len(text)):
             suffix = text[start:]
             if start >= thing:
@@ -254,6 +269,8 @@ class Generaliser:
     def _special(self, suffix: str) -> Guess | None:
         """Hard shells, big pits, big bones and wrappers: food words whose part is not food waste."""
         for words, parts, rule in self.special_parts:
+            if not suffix.endswith(parts):
+                continue  # one C call before the tests per part
             for part in parts:
                 if suffix.endswith(part) and suffix[: -len(part)].removesuffix("的") in words:
                     return Guess(rule, suffix, len(suffix))  # "果冻壳", "火腿肠的皮"
@@ -270,13 +287,13 @@ class Generaliser:
         """A material token before the head ("不锈钢|勺子", "陶瓷|摆件"): the last one named decides."""
         heads = [t.lower() for t in tokens[:-1]]
         for token in reversed(heads):
-            for words, rule in self.materials:
-                if token in words:
-                    return Guess(rule, token)
+            material = self._material_of.get(token)
+            if material is not None:
+                return Guess(material, token)
         # jieba may glue a material to the next word ("铁皮饼干盒"): a multi-character material at the start
-        for words, rule in self.materials:
-            for word in words:
-                if len(word) >= 2 and text.startswith(word) and len(text) > len(word):
+        if text.startswith(self._long_material_words):
+            for word, rule in self._long_materials:
+                if text.startswith(word) and len(text) > len(word):
                     return Guess(rule, word)
         return None
 

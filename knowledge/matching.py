@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from knowledge import texts
 from knowledge.catalogue import LOCAL_SOURCE, RULE_SOURCE, Condition, Entry, Option, bundled_text
@@ -126,6 +127,11 @@ class Found:
         return self.entry is not None and self.confidence >= ANSWER_THRESHOLD
 
 
+_CHUNK_BREAKS = FILLER | frozenset(CATEGORY_WORDS)  # question and bin words split a phrase into chunks
+# one search per word list instead of a substring test per word
+_SOILED, _WET, _WET_TO_OTHER, _SOILED_TO_OTHER = (
+    re.compile("|".join(map(re.escape, words))) for words in (SOILED, WET, WET_TO_OTHER, SOILED_TO_OTHER)
+)
 _DENIED = re.compile(r"(?:没有|没|不|无|未)(?:是)?(?:怎么|太|很|大|咋)?$")
 
 
@@ -163,19 +169,23 @@ class Matcher:
         results: list[Found] = []
         phrase: list[str] = []
         explicit = False
-        tokens = [*tokens, "，"]
+        last = len(tokens) - 1
         for i, token in enumerate(tokens):
-            if token == "还有" and (phrase or results) and tokens[i + 1] in STILL_HOLDS:
+            if token not in SEPARATORS:
+                phrase.append(token)
+            elif token == "还有" and (phrase or results) and i < last and tokens[i + 1] in STILL_HOLDS:
                 phrase.append(token)  # "油桶里面还有油": what is left inside, not a second item
-            elif token in SEPARATORS:
+            else:
                 found = self._match_phrase(phrase)
                 if found is not None:
                     found.explicit_separator = explicit or token != "，"
                     results.append(found)
                 phrase = []
                 explicit = token != "，"
-            else:
-                phrase.append(token)
+        found = self._match_phrase(phrase)  # the message ends the last phrase as a comma would
+        if found is not None:
+            found.explicit_separator = explicit
+            results.append(found)
         self._read_whole_message(results, text)
         return results
 
@@ -189,13 +199,18 @@ class Matcher:
         if found.phrase != text:
             found.phrase = text
             self._accept(found, found.entry, found.surface, found.confidence, found.how)
+        if found.entry.category != "可回收物" or found.entry.conditions:
+            return  # only a recyclable name without states of its own turns soiled or wet below
         rest = text.replace(found.surface, "")
-        soiled = any(w in rest for w in SOILED)
-        if not soiled and any(w in rest for w in WET):
-            rest = _without_bin_words(rest)  # "湿垃圾" names a bin, not a wet thing
-        wet = not soiled and any(w in rest for w in WET) and any(m in found.surface for m in WET_TO_OTHER)
-        if found.entry.category == "可回收物" and not found.entry.conditions and (soiled or wet):
-            if wet or any(m in found.surface for m in SOILED_TO_OTHER):
+        soiled = _SOILED.search(rest) is not None
+        wet = (
+            not soiled
+            and _WET.search(rest) is not None
+            and _WET.search(_without_bin_words(rest)) is not None  # "湿垃圾" names a bin, not a wet thing
+            and _WET_TO_OTHER.search(found.surface) is not None
+        )
+        if soiled or wet:
+            if wet or _SOILED_TO_OTHER.search(found.surface) is not None:
                 # soiled plastic or paper is 其他垃圾 (郑州: 污损塑料、污损纸)
                 entry = Entry(
                     name=found.entry.name,
@@ -213,15 +228,21 @@ class Matcher:
     def _match_phrase(self, tokens: list[str]) -> Found | None:
         """Question words split a phrase into chunks; the best-matched chunk names the item."""
         phrase = "".join(tokens)
-        chunks: list[list[str]] = [[]]
+        candidates: list[Found] = []
+        chunk: list[str] = []
         for token in tokens:
-            if token in FILLER or token in CATEGORY_WORDS:
-                chunks.append([])
-            else:
-                chunks[-1].append(token)
-        candidates = [f for f in (self._match_chunk(c, phrase) for c in chunks if c) if f is not None]
+            if token not in _CHUNK_BREAKS:
+                chunk.append(token)
+            elif chunk:
+                if (f := self._match_chunk(chunk, phrase)) is not None:
+                    candidates.append(f)
+                chunk = []
+        if chunk and (f := self._match_chunk(chunk, phrase)) is not None:
+            candidates.append(f)
         if not candidates:
             return self._named_question_word(tokens, phrase)
+        if len(candidates) == 1 and candidates[0].answered:
+            return candidates[0]  # the usual phrase: one chunk, answered (what the rules below come to)
         answered = [f for f in candidates if f.answered]
         part = self._part_of_earlier(candidates)
         if part is not None:
@@ -259,19 +280,23 @@ class Matcher:
         content = _trim(chunk)
         if not content:
             return None
-        if all(t.isdigit() or (len(t) == 1 and not t.isalnum()) for t in content) and (
-            "".join(content) not in self.generaliser.vocab and "".join(content) not in self.by_surface
+        query = "".join(content)
+        first = content[0]
+        if (
+            (first.isdigit() or (len(first) == 1 and not first.isalnum()))  # most chunks start with a word
+            and all(t.isdigit() or (len(t) == 1 and not t.isalnum()) for t in content)
+            and (query not in self.generaliser.vocab and query not in self.by_surface)
         ):
             return None  # a number is a choice or a quantity, unless it names a thing ("84" disinfectant)
-        if NO_DRUG.match("".join(content)):
+        if NO_DRUG.match(query):
             return None  # "（纸的，里面没药）": says what is not there, names nothing
-        found = Found(query="".join(content), phrase=phrase)
+        found = Found(query=query, phrase=phrase)
         head = self._head(content)
         if head is not None and "的" in head[2]:
             joined = self._head([t for t in content if t != "的"])  # "狗狗的便便" names the local rule's 狗狗便便
             if joined is not None and len(joined[1]) > len(head[1]) and joined[0].source == LOCAL_SOURCE:
                 head = joined
-        if head is None and (content[0] in DEAD or "死" in phrase[: max(0, phrase.rfind("".join(content)))]):
+        if head is None and (content[0] in DEAD or "死" in phrase[: max(0, phrase.rfind(query))]):
             # "死了的小鸟", "死掉的麻雀": 死 decides (a dead animal, not a pet); the rule names 死小鸟
             rest = [t for t in content if t not in DEAD and t not in ("了", "的", "掉", "掉了")]
             dead = self.by_surface.get("死" + "".join(rest)) if rest else None
@@ -422,10 +447,12 @@ class Matcher:
 
     def _medicine_box(self, entry: Entry, surface: str, prefix: list[str]) -> tuple[Entry, str, list[str]]:
         """A paper box or blister named after a medicine ("感冒药的纸盒子", "药吃完剩下的铝塑板") is 药盒 or 药板."""
-        named = [t for t in prefix if t != "的" and t not in STATE_CLAUSE and t.rstrip("的") not in STATE_CLAUSE]
         target = "药盒" if surface in MEDICINE_BOXES else "药板" if surface in BLISTERS else None
         box = self.by_surface.get(target) if target else None
-        if box is None or not named or self._drug(named) is None:
+        if box is None:
+            return entry, surface, prefix  # most names: no box or blister
+        named = [t for t in prefix if t != "的" and t not in STATE_CLAUSE and t.rstrip("的") not in STATE_CLAUSE]
+        if not named or self._drug(named) is None:
             return entry, surface, prefix
         return box, surface, [t for t in prefix if t in MODIFIERS]
 
@@ -568,19 +595,24 @@ class Matcher:
     def _head(self, content: list[str]) -> tuple[Entry, str, list[str]] | None:
         """The longest catalogue name that ends the phrase, and the words before it."""
         best: tuple[Entry, str, list[str]] | None = None
-        for start in range(max(0, len(content) - MAX_SPAN_TOKENS), len(content)):
-            surface = "".join(content[start:])
-            if len(surface) <= self.max_len and surface in self.by_surface:
-                best = self.by_surface[surface], surface, content[:start]
+        by_surface, max_len = self.by_surface, self.max_len
+        text = "".join(content)
+        n = len(content)
+        start = max(0, n - MAX_SPAN_TOKENS)
+        surface = text if start == 0 else "".join(content[start:])
+        while start < n:  # the words content[start:], longest first
+            if len(surface) <= max_len and (entry := by_surface.get(surface)) is not None:
+                best = entry, surface, content[:start]
                 break
+            surface = surface[len(content[start]) :]
+            start += 1
         # jieba may have glued the name to a word before it ("塑料凳/子", "一次性塑料/碗"): a longer name
         # found by characters wins over a shorter one found by words
-        text = "".join(content)
         shortest = len(best[1]) + 1 if best else 2
-        for start in range(max(0, len(text) - self.max_len), len(text) - shortest + 1):
+        for start in range(max(0, len(text) - max_len), len(text) - shortest + 1):
             surface = text[start:]
-            if surface in self.by_surface:
-                best = self.by_surface[surface], surface, self.tokenize(text[:start])
+            if surface in by_surface:
+                best = by_surface[surface], surface, self.tokenize(text[:start])
                 break
         if len(text) >= 3 and text.endswith("骨头"):
             # "大棒骨头", "羊腿骨头": a name ending in 骨 said with 头 is that name, when it covers more of the text
@@ -604,6 +636,8 @@ class Matcher:
     def _prefix_confidence(self, entry: Entry, surface: str, prefix: list[str]) -> float:
         """How far to trust the head when words stand before it."""
         base = 0.97 if entry.source == LOCAL_SOURCE else 0.9
+        if not prefix:
+            return base  # the name alone
         deciding = (
             [w for o in entry.kinds for w in o.words] + [w for c in entry.conditions for w in c.words]
             if entry.kinds or entry.conditions
@@ -638,9 +672,10 @@ class Matcher:
             confidence = min(confidence, 0.5)  # the data disagree with itself: do not answer
         state, _, named = surface.partition("的")
         base = self.by_surface.get(named) if named and len(state) <= 3 else None
-        at = found.phrase.find(surface)
-        if base is not None and (base.conditions or base.kinds) and at > 0 and _DENIED.search(found.phrase[:at]):
-            entry, surface = base, named  # "不干净的塑料袋" is no 干净的塑料袋: the rule reads the denied state
+        if base is not None and (base.conditions or base.kinds):
+            at = found.phrase.find(surface)
+            if at > 0 and _DENIED.search(found.phrase[:at]):
+                entry, surface = base, named  # "不干净的塑料袋" is no 干净的塑料袋: the rule reads the denied state
         found.entry, found.surface, found.confidence, found.how = entry, surface, confidence, how
         if not entry.kinds and not entry.conditions:
             return  # most names: nothing said in the phrase can pick a kind or a state
@@ -691,10 +726,11 @@ class Matcher:
     def _generalise(self, found: Found, content: list[str]) -> None:
         """Deciding words on a named item; the rules, then the n-gram model, for a name the catalogue lacks."""
         named = found.entry is not None and found.how != "contains"
-        if named and found.answered and found.phrase == found.surface:
+        answered = found.answered
+        if named and answered and found.phrase == found.surface:
             return  # a catalogue name said alone: nothing around it can change the bin
         rules = self.generaliser
-        if named and found.answered:
+        if named and answered:
             assert found.entry is not None
             modifier = rules.modifier(found.query, found.phrase)
             if modifier is not None and modifier.word in found.surface:
@@ -713,12 +749,12 @@ class Matcher:
             if guess is not None and not self._already_decided(found, guess):
                 self._apply(found, guess)
             return
-        if named and not found.answered and found.how == "head":
+        if named and not answered and found.how == "head":
             guess = rules.modifier(found.query, found.phrase)
             if guess is not None and not guess.rule.lower:
                 self._apply(found, guess)  # "有油的纸盒": the word that decides the bin answers, not the doubt
                 return
-        if found.answered or found.how == "homophone" or len(found.query) < 2:
+        if answered or found.how == "homophone" or len(found.query) < 2:
             return  # one character ("湿", "灰") is a state or a word of the question, not a name to generalise
         guess = rules.classify(content, found.phrase)
         if guess is not None:
@@ -862,18 +898,20 @@ _FUZZY_FINALS = (("ing", "in"), ("eng", "en"), ("ang", "an"))
 
 def fuzzy_key(key: str) -> str:
     """A pinyin key with the sounds residents often mix up merged ("jing" = "jin", "sheng" = "sen", "lai" = "nai")."""
-    out = []
-    for syllable in key.split(" "):
-        for long, short in _FUZZY_INITIALS:
-            if syllable.startswith(long):
-                syllable = short + syllable[len(long) :]
-                break
-        for long, short in _FUZZY_FINALS:
-            if syllable.endswith(long):
-                syllable = syllable[: -len(long)] + short
-                break
-        out.append(syllable)
-    return " ".join(out)
+    return " ".join(map(_fuzzy_syllable, key.split(" ")))
+
+
+@lru_cache(maxsize=4096)  # a few hundred syllables
+def _fuzzy_syllable(syllable: str) -> str:
+    for long, short in _FUZZY_INITIALS:
+        if syllable.startswith(long):
+            syllable = short + syllable[len(long) :]
+            break
+    for long, short in _FUZZY_FINALS:
+        if syllable.endswith(long):
+            syllable = syllable[: -len(long)] + short
+            break
+    return syllable
 
 
 def _without_bin_words(text: str) -> str:

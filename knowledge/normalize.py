@@ -129,6 +129,7 @@ def _english(match: re.Match[str]) -> str:
 
 # 儿化 after a name's last character ("瓜子皮儿", "苹果核儿", "瓶盖儿"): spoken, not part of the name
 _ERHUA = re.compile("(?<=[核皮壳盒瓶袋罐渣盖片兜本杯碗管芯把签籽])儿(?![童女子科歌时])")
+_HAN_ONLY = re.compile("[\u4e00-\u9fff]+")  # CJK unified ideographs: no NFKC decomposition, no case
 _SPACES = re.compile(r"\s+")
 _DOTS = re.compile(r"[.·]{2,}")
 # A numbered list ("1.易拉罐 2.烟头 3.剩菜", "1、电池；2、灯管"): the numbers only separate the items.
@@ -154,7 +155,18 @@ def _names_only(runs: str) -> bool:
 
 def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
     """Clean a resident's message for matching; the result is lower-case Simplified Chinese without symbols."""
-    text = unicodedata.normalize("NFKC", text[: limit * 2]).lower()
+    head = text[: limit * 2]
+    if _HAN_ONLY.fullmatch(head) is not None and _TRADITIONAL.isdisjoint(head) and _EMOJI_CHARS.isdisjoint(head):
+        # most messages: simplified characters only, which NFKC, lower() and every step but the dialect table and
+        # the phrases leave alone; when those leave characters only, nothing below would change the text
+        plain = head.translate(_DIALECT)
+        if (
+            _HAN_ONLY.fullmatch(plain) is not None
+            and _ANY_PHRASE.search(plain) is None
+            and ("儿" not in plain or _ERHUA.search(plain) is None)
+        ):
+            return plain[:limit]
+    text = unicodedata.normalize("NFKC", head).lower()
     if not text.isascii() and not _TRADITIONAL.isdisjoint(text):
         import zhconv  # imported for the rare message in traditional characters only
 

@@ -604,6 +604,17 @@ class PolicyIndex:
             return self._unit_tasks(unit, want)
         freq = _jieba().FREQ
         who = _has(q, WHO_CUES)
+        if not (
+            who
+            or _has(q, DUTY_CUES)
+            or _has(q, TARGET_CUES)
+            or _has(q, STRONG_CUES)
+            or DONE_ASK.search(q)
+            or WHICH.search(q)
+            or ACTION_ASK.search(q)
+            or (want and _has(q, HOW_CUES))
+        ):
+            return None  # no branch below can answer ("量子纠缠器扔哪"): the topic is not segmented for nothing
         # "…公安局配合吗": the unit named is who is asked about, not the task's topic
         topic = q.replace(named[0], " ") if (named and who) else q
         # "协同单位" asks who; "协同处置"/"协同治理" is a topic (协同 is no stop word)
@@ -1244,4 +1255,10 @@ def _shown(p: _Passage) -> str:
 
 
 def _has(text: str, cues: tuple[str, ...]) -> bool:
-    return any(c in text for c in cues)
+    return _any_of(cues).search(text) is not None
+
+
+@functools.cache
+def _any_of(cues: tuple[str, ...]) -> re.Pattern[str]:
+    """One search for any of the words (none: never), compiled once per word list."""
+    return re.compile("|".join(map(re.escape, cues))) if cues else re.compile("(?!)")

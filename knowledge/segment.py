@@ -78,6 +78,9 @@ class Tokenizer(jieba.Tokenizer):
         elif not self.initialized:
             self.initialize()
         out: list[str] = []
+        if _HAN.fullmatch(text) is not None:  # most messages are one block
+            self._route(text, out)
+            return out
         pos = 0
         for block in _HAN.finditer(text):
             start, end = block.span()
