@@ -193,3 +193,22 @@ def test_the_prepared_statement_reads_what_sqlalchemy_reads(
     assert tuple(got) == tuple(expected)
     assert [type(v) for v in got] == [type(v) for v in expected]  # aware datetimes, the payload a dict, counts ints
     assert got[-1] is (keys[-1:] == ["k-present"])  # the survey EXISTS
+
+
+def test_sqlite_keeps_the_lookup_prepared_across_messages(factory: sessionmaker[Session], settings: Settings) -> None:
+    """SQLite prepares a statement again on every execution when a bound value decides whether a partial index
+    applies (the one open conversation per resident): the open status is written into the SQL instead."""
+    if factory.kw["bind"].dialect.name != "sqlite":
+        pytest.skip("SQLite's own statement cache")
+    dialogue = Dialogue(factory, settings)
+    for i in range(3):
+        say(dialogue, "电池", user=f"u{i}")  # first contacts: the open-conversation read on its own
+    with transaction(factory) as session:
+        driver = session.connection().connection.driver_connection
+        for i in range(3):
+            sender.find(session, channel="web", external_id=f"u{i}", now=T0, per_minute=5)
+            handover.open_for(session, i + 1)
+        reprepared = driver.execute(
+            "SELECT sql, reprep FROM sqlite_stmt WHERE sql LIKE 'SELECT handover%' OR sql LIKE 'SELECT residents.id%'"
+        ).fetchall()
+    assert len(reprepared) >= 2 and all(count == 0 for _sql, count in reprepared), reprepared
