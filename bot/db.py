@@ -168,14 +168,15 @@ class SqliteWriteTurn:
             self._lock.release()
 
     def before_execute(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        """Before a statement that makes pysqlite begin a transaction (or writes in autocommit), take the turn."""
+        """Before a statement that makes pysqlite begin a transaction, take the turn (an autocommit connection,
+        whose every statement commits at once, takes none)."""
         driver = conn.connection.driver_connection
-        if not driver.in_transaction and statement.lstrip()[:7].upper().startswith(_DML):
+        if (
+            not driver.in_transaction
+            and driver.isolation_level is not None
+            and statement.lstrip()[:7].upper().startswith(_DML)
+        ):
             self.take(driver)
-
-    def after_execute(self, conn: Any, *_args: Any) -> None:
-        """An autocommit write, or a failed first write, leaves no transaction: give the turn back."""
-        self.give_back(conn.connection.driver_connection)
 
     def hook(self, engine: Engine) -> None:
         """Take the turn before a transaction's first write and give it back after its COMMIT or ROLLBACK."""
@@ -198,7 +199,6 @@ class SqliteWriteTurn:
         setattr(dialect, "do_commit", do_commit)  # noqa: B010
         setattr(dialect, "do_rollback", do_rollback)  # noqa: B010
         event.listen(engine, "before_cursor_execute", self.before_execute)
-        event.listen(engine, "after_cursor_execute", self.after_execute)
         event.listen(engine, "handle_error", self._failed)
         event.listen(engine, "checkin", lambda dbapi_conn, _record: self._forget(dbapi_conn))
         event.listen(engine, "close", lambda dbapi_conn, _record: self._forget(dbapi_conn))
@@ -206,8 +206,8 @@ class SqliteWriteTurn:
 
     def _failed(self, context: Any) -> None:
         """A failed first write leaves no transaction: give the turn back."""
-        if context.connection is not None:
-            self.after_execute(context.connection)
+        if context.connection is not None and not context.connection.invalidated:  # else "invalidate" gives it back
+            self.give_back(context.connection.connection.driver_connection)
 
     def _forget(self, driver: Any) -> None:
         """A connection back in the pool, closed or invalidated with the turn gives it back whatever its state."""
