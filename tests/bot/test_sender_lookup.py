@@ -14,6 +14,7 @@ from bot import handover, sender
 from bot.config import Settings
 from bot.db import transaction
 from bot.dialogue import Dialogue, IncomingMessage
+from bot.models import ChatLog, ConversationState
 from campaigns.models import ChannelIdentity, Resident
 from knowledge.meta import bump_version
 from surveys.models import SurveyResponse
@@ -212,3 +213,38 @@ def test_sqlite_keeps_the_lookup_prepared_across_messages(factory: sessionmaker[
             "SELECT sql, reprep FROM sqlite_stmt WHERE sql LIKE 'SELECT handover%' OR sql LIKE 'SELECT residents.id%'"
         ).fetchall()
     assert len(reprepared) >= 2 and all(count == 0 for _sql, count in reprepared), reprepared
+
+
+def test_a_known_residents_writes_go_in_one_statement_on_postgresql(
+    factory: sessionmaker[Session], settings: Settings
+) -> None:
+    """State, chat log and last_seen_at: one round trip on PostgreSQL (WITH parts), three statements on SQLite."""
+    dialogue = Dialogue(factory, settings)
+    say(dialogue, "电池")  # a pending question
+    sent: list[str] = []
+
+    def listen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    engine = factory.kw["bind"]
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        reply = say(dialogue, "2", at=T0 + dt.timedelta(seconds=5))
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert "有害垃圾" in reply.text
+    writes = [s for s in sent if not s.lstrip().upper().startswith("SELECT")]
+    if engine.dialect.name == "postgresql":
+        assert len(sent) == 2 and len(writes) == 1, sent
+        assert all(table in writes[0] for table in ("conversation_states", "chat_log", "residents"))
+    else:
+        assert len(writes) == 3, writes
+    with transaction(factory) as session:  # every part took effect
+        resident_id = session.scalar(select(ChannelIdentity.resident_id).where(ChannelIdentity.external_id == "u1"))
+        assert resident_id is not None
+        resident = session.get(Resident, resident_id)
+        assert resident is not None and resident.last_seen_at == T0 + dt.timedelta(seconds=5)
+        logged = session.scalars(select(ChatLog.intent).where(ChatLog.resident_id == resident_id).order_by(ChatLog.id))
+        assert list(logged)[-1] == "choice"
+        state = session.get(ConversationState, resident_id)
+        assert state is not None and state.kind == "context" and state.updated_at == T0 + dt.timedelta(seconds=5)
