@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +77,10 @@ async def run(n: int, path: str, db: str, folder: str) -> None:
         if COOKIE in response.cookies:
             cookies[i % 200] = response.cookies[COOKIE]
 
-    client = httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1")
+    # no cookie jar: each simulated resident sends its own cookie (a shared jar made all 200 one resident, whose
+    # chat log then grew by every request and slowed the lookup's per-minute counts)
+    no_jar = CookieJar(DefaultCookiePolicy(allowed_domains=[]))
+    client = httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", cookies=no_jar)
     async with app.router.lifespan_context(app), client:
         for i in range(220):  # warm-up: snapshot, pool, and every resident's first contact
             await one(client, i)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -107,12 +108,120 @@ def _ping_if_rested(engine: Engine) -> Any:
     return checkout
 
 
-def _sqlite_begin_before_savepoint(conn: Any, _name: Any) -> None:
-    """pysqlite begins a transaction only before INSERT/UPDATE/DELETE: a SAVEPOINT outside one would start its own,
-    and its RELEASE would commit everything so far. Begin first, so a savepoint is rolled back with its transaction."""
-    driver = conn.connection.driver_connection
-    if not driver.in_transaction:
-        driver.execute("BEGIN")
+def _sqlite_begin_before_savepoint(turn: SqliteWriteTurn) -> Any:
+    def begin(conn: Any, _name: Any) -> None:
+        """pysqlite begins a transaction only before INSERT/UPDATE/DELETE: a SAVEPOINT outside one would start its
+        own, and its RELEASE would commit everything so far. Begin first (with the write turn: a savepoint is taken
+        to write), so a savepoint is rolled back with its transaction."""
+        driver = conn.connection.driver_connection
+        if not driver.in_transaction:
+            turn.take(driver)
+            driver.execute("BEGIN")
+
+    return begin
+
+
+_DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")  # the statements before which pysqlite begins a transaction
+WRITE_TURN_WAIT = 5.0  # seconds a thread waits for the write turn (as busy_timeout) before going on without it
+
+
+class SqliteWriteTurn:
+    """One writing transaction at a time per SQLite database in this process.
+
+    pysqlite begins a transaction just before its first INSERT/UPDATE/DELETE; a second writer then meets SQLite's
+    write lock, whose busy handler sleeps 1, 2, 5 … 100 ms between retries whoever released the lock meanwhile. Here
+    the turn is taken on a lock just before that BEGIN (or a savepoint's) and given back after COMMIT or ROLLBACK, so
+    a waiting writer goes on the moment the previous one commits. Re-entrant per thread: a second connection of the
+    thread that has the turn does not wait for it (it meets SQLite's lock as before; waiting here could not end).
+    Other processes still meet busy_timeout, and a thread that waits WRITE_TURN_WAIT goes on without the turn, so
+    a missed release costs a wait, never a hang. docs/decisions.md says why."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holder: Any = None  # the DBAPI (sqlite3) connection whose transaction has the turn
+        self._thread: int | None = None  # the thread that took it
+        self.waits = 0  # turns that had to wait (for benches and tests)
+        self.waited = 0.0  # seconds spent waiting for them
+
+    @property
+    def held(self) -> bool:
+        """Whether a transaction of this process has the turn now."""
+        return self._holder is not None
+
+    def take(self, driver: Any) -> None:
+        """Take the turn for `driver`'s transaction about to begin (at once if its thread already has it)."""
+        if self._holder is driver or self._thread == threading.get_ident():
+            return
+        if not self._lock.acquire(blocking=False):
+            started = time.perf_counter()
+            got = self._lock.acquire(timeout=WRITE_TURN_WAIT)
+            self.waits += 1
+            self.waited += time.perf_counter() - started
+            if not got:
+                return  # go on without it: SQLite's busy handler decides, as without the turn
+        self._holder, self._thread = driver, threading.get_ident()
+
+    def give_back(self, driver: Any) -> None:
+        """Give the turn back if `driver`'s transaction has it and has ended."""
+        if self._holder is driver and not driver.in_transaction:
+            self._holder = self._thread = None
+            self._lock.release()
+
+    def before_execute(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        """Before a statement that makes pysqlite begin a transaction, take the turn (an autocommit connection,
+        whose every statement commits at once, takes none)."""
+        driver = conn.connection.driver_connection
+        if (
+            not driver.in_transaction
+            and driver.isolation_level is not None
+            and statement.lstrip()[:7].upper().startswith(_DML)
+        ):
+            self.take(driver)
+
+    def hook(self, engine: Engine) -> None:
+        """Take the turn before a transaction's first write and give it back after its COMMIT or ROLLBACK."""
+        dialect = engine.dialect
+        commit, rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(dbapi_conn: Any) -> None:
+            try:
+                commit(dbapi_conn)
+            finally:
+                self.give_back(getattr(dbapi_conn, "driver_connection", dbapi_conn))
+
+        def do_rollback(dbapi_conn: Any) -> None:
+            try:
+                rollback(dbapi_conn)
+            finally:
+                self.give_back(getattr(dbapi_conn, "driver_connection", dbapi_conn))
+
+        # instance attributes: this engine's dialect only (each create_engine makes its own)
+        setattr(dialect, "do_commit", do_commit)  # noqa: B010
+        setattr(dialect, "do_rollback", do_rollback)  # noqa: B010
+        event.listen(engine, "before_cursor_execute", self.before_execute)
+        event.listen(engine, "handle_error", self._failed)
+        event.listen(engine, "checkin", lambda dbapi_conn, _record: self._forget(dbapi_conn))
+        event.listen(engine, "close", lambda dbapi_conn, _record: self._forget(dbapi_conn))
+        event.listen(engine, "invalidate", lambda dbapi_conn, _record, _exc: self._forget(dbapi_conn))
+
+    def _failed(self, context: Any) -> None:
+        """A failed first write leaves no transaction: give the turn back."""
+        if context.connection is not None and not context.connection.invalidated:  # else "invalidate" gives it back
+            self.give_back(context.connection.connection.driver_connection)
+
+    def _forget(self, driver: Any) -> None:
+        """A connection back in the pool, closed or invalidated with the turn gives it back whatever its state."""
+        if driver is not None and self._holder is driver:
+            self._holder = self._thread = None
+            self._lock.release()
+
+
+_write_turns: dict[str, SqliteWriteTurn] = {}  # SQLite URL -> its engine's write turn
+
+
+def write_turn(url: str) -> SqliteWriteTurn | None:
+    """The write turn of SQLite database `url`'s engine (None before the engine is made, or for PostgreSQL)."""
+    return _write_turns.get(url)
 
 
 def get_engine(url: str) -> Engine:
@@ -127,7 +236,9 @@ def get_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas(url))
-        event.listen(engine, "savepoint", _sqlite_begin_before_savepoint)
+        turn = _write_turns[url] = SqliteWriteTurn()
+        turn.hook(engine)
+        event.listen(engine, "savepoint", _sqlite_begin_before_savepoint(turn))
     else:
         engine = create_engine(url)
         event.listen(engine, "checkin", _rested)
@@ -139,6 +250,7 @@ def get_engine(url: str) -> Engine:
 def dispose_engine(url: str) -> None:
     """Close the pooled connections of one database and forget its engine."""
     engine = _engines.pop(url, None)
+    _write_turns.pop(url, None)
     if engine is not None:
         engine.dispose()
 
@@ -148,6 +260,7 @@ def dispose_engines() -> None:
     for engine in _engines.values():
         engine.dispose()
     _engines.clear()
+    _write_turns.clear()
 
 
 def session_factory(url: str) -> sessionmaker[Session]:

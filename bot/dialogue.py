@@ -39,17 +39,66 @@ PHOTO_MEDIA = frozenset({"image", "photo", "sticker"})
 CLIENT_DROPPED, CLIENT_NOTICE = "client_dropped", "client_ratelimited"
 COUNTED = "counted"  # internal: the address's message is already counted, answer it
 _STATES = cast(Table, ConversationState.__table__)
-_STATE_INSERT = insert(_STATES)
+_LOG = cast(Table, ChatLog.__table__)
+_STATE_COLUMNS = ("kind", "payload", "updated_at", "expires_at")
+# explicit VALUES (a WITH part needs them), bound under names other than the columns' (SQLAlchemy reserves those)
+_STATE_INSERT = insert(_STATES).values(
+    {name: bindparam(f"new_{name}", type_=_STATES.c[name].type) for name in ("resident_id", *_STATE_COLUMNS)}
+)
 _STATE_UPDATE = (
     update(_STATES)
     .where(_STATES.c.resident_id == bindparam("rid"))
-    .values(
-        {name: bindparam(name, type_=_STATES.c[name].type) for name in ("kind", "payload", "updated_at", "expires_at")}
-    )
+    .values({name: bindparam(name, type_=_STATES.c[name].type) for name in _STATE_COLUMNS})
 )
 _STATE_DELETE = delete(_STATES).where(_STATES.c.resident_id == bindparam("rid"))
-_LOG_INSERT = insert(cast(Table, ChatLog.__table__))
+_LOG_COLUMNS = ("resident_id", "channel", "text", "intent", "confidence", "created_at", "reply")
+_LOG_INSERT = insert(_LOG).values({name: bindparam(f"log_{name}", type_=_LOG.c[name].type) for name in _LOG_COLUMNS})
 RESIDENT_HINTS = 100_000  # senders whose resident id a process remembers (forgotten all at once when full)
+
+
+class Writes:
+    """The plain writes of one message (conversation state, chat log, `last_seen_at`), sent together at the end of
+    its turn: on PostgreSQL as one statement, the first ones as data-modifying WITH parts of the last (one round trip
+    instead of three); on SQLite one after the other, in the order given. Each touches another table or row, so the
+    one snapshot PostgreSQL gives the parts of a statement changes nothing."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[Any, dict[str, Any]]] = []
+
+    def add(self, statement: Any, params: dict[str, Any]) -> None:
+        """Queue one INSERT/UPDATE/DELETE with its parameters."""
+        self.items.append((statement, params))
+
+    def send(self, session: Session) -> None:
+        """Execute what is queued on the session's connection (inside its transaction)."""
+        items, self.items = self.items, []
+        if not items:
+            return
+        connection = session.connection()
+        merged: dict[str, Any] = {}
+        together = connection.dialect.name == "postgresql" and len(items) > 1
+        for _statement, params in items if together else ():
+            for name, value in params.items():
+                if name in merged and merged[name] != value:  # one name, two values: cannot share a statement
+                    together = False
+                merged[name] = value
+        if together:
+            connection.execute(_together(tuple(statement for statement, _params in items)), merged)
+            return
+        for statement, params in items:
+            connection.execute(statement, params)
+
+
+_TOGETHER: dict[tuple[Any, ...], Any] = {}  # the statements queued -> them as one statement (built once per kind)
+
+
+def _together(statements: tuple[Any, ...]) -> Any:
+    """The last statement with the others as data-modifying WITH parts (PostgreSQL)."""
+    found = _TOGETHER.get(statements)
+    if found is None:
+        *first, last = statements
+        found = _TOGETHER[statements] = last.add_cte(*(s.cte(f"w{i}") for i, s in enumerate(first)))
+    return found
 
 
 @dataclass
@@ -88,6 +137,7 @@ class Turn:
     _handover_read: bool = field(default=False, init=False, repr=False)
     # respondent keys already known (in this transaction) to have no survey response: the survey hook skips its read
     survey_keys_absent: frozenset[str] = field(default=frozenset(), init=False, repr=False)
+    writes: Writes = field(default_factory=Writes, init=False, repr=False)  # sent at the end of the turn
 
     def __post_init__(self) -> None:
         """State and open conversation already read with the resident (bot/sender.py): no statement of their own."""
@@ -247,7 +297,8 @@ class Dialogue:
             if loaded is not None:
                 residents.seen(session, loaded, now=now)
             else:
-                residents.seen_id(session, turn.resident_id, now=now)
+                turn.writes.add(residents.SEEN_ID, {"rid": turn.resident_id, "at": now})
+        turn.writes.send(session)
         return outcome, replies
 
     def _answer(self, turn: Turn) -> tuple[str, list[Reply]]:
@@ -277,15 +328,15 @@ class Dialogue:
             if hooked is not None:
                 # survey answers live only in the survey tables (which may be anonymous), never in the chat log
                 logged = SURVEY_LOG_TEXT if hooked.source == "survey" else text
-                self._record(session, rid, message, logged, hooked, now)
+                self._record(turn.writes, session, rid, message, logged, hooked, now)
                 return Reply(hooked.text, hooked.choices, hooked)
         if message.kind != "text":
             if message.event == "unsupported" and message.data.get("media") in PHOTO_MEDIA:
                 photo = Answer("smalltalk", knowledge_texts.PHOTO, 1.0, "event:photo")
-                self._record(session, rid, message, text, photo, now)
+                self._record(turn.writes, session, rid, message, text, photo, now)
                 return Reply(photo.text, [], photo)
             unsupported = Answer("smalltalk", texts.UNSUPPORTED_EVENT, 1.0, f"event:{message.event}")
-            self._record(session, rid, message, text, unsupported, now)
+            self._record(turn.writes, session, rid, message, text, unsupported, now)
             return Reply(unsupported.text, [], unsupported)
         row = turn.state()  # hooks that let the message pass leave the state as it was
         expired = row is not None and row.expires_at <= now and row.kind != "context"  # a question timed out
@@ -309,18 +360,18 @@ class Dialogue:
         # "谢谢" between two turns keeps the context, and so does a number sent after a plain answer
         keep = (answer.intent == "smalltalk" and not choice) or answer.source in _KEEPS_CONTEXT
         if not keep:
-            self._keep_context(session, rid, answer, now, row, text)
+            self._keep_context(turn.writes, rid, answer, now, row, text)
         elif row is not None and state is None:
-            _delete_state(session, rid)
+            turn.writes.add(_STATE_DELETE, {"rid": rid})
         if answer.extra.get("command") == "set_area":
             residents.set_area(session, turn.resident, str(answer.extra["area"]))
         logged = str(answer.extra.get("follow_up") or text)  # "那个袋子呢" is logged as the question it asked
-        self._record(session, rid, message, logged, answer, now, intent=CHOICE_INTENT if choice else None)
+        self._record(turn.writes, session, rid, message, logged, answer, now, intent=CHOICE_INTENT if choice else None)
         return Reply(answer.text, answer.choices, answer)
 
     @staticmethod
     def _keep_context(
-        session: Session, resident_id: int, answer: Answer, now: dt.datetime, row: sender.StateRow | None, text: str
+        writes: Writes, resident_id: int, answer: Answer, now: dt.datetime, row: sender.StateRow | None, text: str
     ) -> None:
         """A pending question (30 minutes) or the item just answered (15 minutes) replaces the resident's state row
         `row` (expired or not), for the next message; plain statements, not the ORM's unit of work."""
@@ -331,19 +382,20 @@ class Dialogue:
             payload, kind, ttl = {}, "context", CONTEXT_TTL
         else:
             if row is not None:
-                _delete_state(session, resident_id)
+                writes.add(_STATE_DELETE, {"rid": resident_id})
             return
         if last is not None:
             payload["last"] = last
             payload["earlier"] = _earlier(row, last, now)
         values = {"kind": kind, "payload": payload, "updated_at": now, "expires_at": now + ttl}
         if row is not None:  # one UPDATE instead of a DELETE and an INSERT
-            session.connection().execute(_STATE_UPDATE, {"rid": resident_id, **values})
+            writes.add(_STATE_UPDATE, {"rid": resident_id, **values})
         else:
-            session.connection().execute(_STATE_INSERT, {"resident_id": resident_id, **values})
+            writes.add(_STATE_INSERT, {f"new_{k}": v for k, v in {"resident_id": resident_id, **values}.items()})
 
     @staticmethod
     def _record(
+        writes: Writes,
         session: Session,
         resident_id: int,
         message: IncomingMessage,
@@ -362,8 +414,8 @@ class Dialogue:
             "created_at": now,
             "reply": None if answer.source == "survey" else answer.text[:500],  # staff read it in the 人工客服 inbox
         }
-        # a plain INSERT on the session's connection: nothing reads the row back in this transaction
-        session.connection().execute(_LOG_INSERT, log_row)
+        # a plain INSERT, sent with the turn's other writes: nothing reads the row back in this transaction
+        writes.add(_LOG_INSERT, {f"log_{k}": v for k, v in log_row.items()})
         if intent != CHOICE_INTENT or answer.extra.get("unknown"):
             record_if_unanswered(session, text, answer, now)  # a choice reply counts only for the item it leaves open
 

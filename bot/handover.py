@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.handover_models import HandoverConversation, HandoverReply
+from bot.handover_models import OPEN, HandoverConversation, HandoverReply
 from bot.models import ChatLog
 from campaigns import binding
 from knowledge.answer import Answer
@@ -59,7 +59,7 @@ def _hours(office_hours: str) -> str:
 
 # built once: building the statement on every message cost more than running it (bench/profile_chat.py)
 _OPEN = select(HandoverConversation).where(
-    HandoverConversation.resident_id == bindparam("resident_id"), HandoverConversation.status == "open"
+    HandoverConversation.resident_id == bindparam("resident_id"), HandoverConversation.status == OPEN
 )
 
 

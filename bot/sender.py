@@ -25,7 +25,7 @@ from sqlalchemy.orm.attributes import instance_state
 
 from bot import ratelimit
 from bot.db import Base
-from bot.handover_models import HandoverConversation
+from bot.handover_models import OPEN, HandoverConversation
 from bot.models import ConversationState
 from campaigns.models import ChannelIdentity, Resident
 from knowledge.meta import VERSION_KEY
@@ -112,8 +112,8 @@ _STATE_COLUMNS = [_STATES.c.resident_id, _STATES.c.kind, _STATES.c.payload, _STA
 
 def _statement(survey_keys: Any) -> Select[Any]:
     """The sender's one statement, its survey EXISTS over `survey_keys` (bound parameters); the outer joins hit a
-    primary key (conversation state) and a unique partial index (one open conversation per resident), so they never
-    multiply the row."""
+    primary key (conversation state) and a unique partial index (one open conversation per resident, its condition
+    written inline so SQLite keeps the prepared statement), so they never multiply the row."""
     return (
         select(
             *_RESIDENT_COLUMNS,
@@ -127,7 +127,7 @@ def _statement(survey_keys: Any) -> Select[Any]:
         .select_from(
             _RESIDENTS.join(_IDENTITIES, _IDENTITIES.c.resident_id == _RESIDENTS.c.id)
             .outerjoin(_STATES, _STATES.c.resident_id == _RESIDENTS.c.id)
-            .outerjoin(_HANDOVERS, and_(_HANDOVERS.c.resident_id == _RESIDENTS.c.id, _HANDOVERS.c.status == "open"))
+            .outerjoin(_HANDOVERS, and_(_HANDOVERS.c.resident_id == _RESIDENTS.c.id, _HANDOVERS.c.status == OPEN))
         )
         .where(_IDENTITIES.c.channel == bindparam("channel"), _IDENTITIES.c.external_id == bindparam("external_id"))
     )

@@ -75,6 +75,9 @@ _SEEN = (
 )
 
 
+SEEN_ID = _SEEN  # parameters rid, at: `seen_id` as a statement, for a caller that sends it with others
+
+
 def seen(session: Session, resident: Resident, *, now: dt.datetime) -> None:
     """The resident (already looked up) just wrote to us."""
     if resident.status == "unreachable":

@@ -14,6 +14,7 @@ from bot import handover, sender
 from bot.config import Settings
 from bot.db import transaction
 from bot.dialogue import Dialogue, IncomingMessage
+from bot.models import ChatLog, ConversationState
 from campaigns.models import ChannelIdentity, Resident
 from knowledge.meta import bump_version
 from surveys.models import SurveyResponse
@@ -193,3 +194,57 @@ def test_the_prepared_statement_reads_what_sqlalchemy_reads(
     assert tuple(got) == tuple(expected)
     assert [type(v) for v in got] == [type(v) for v in expected]  # aware datetimes, the payload a dict, counts ints
     assert got[-1] is (keys[-1:] == ["k-present"])  # the survey EXISTS
+
+
+def test_sqlite_keeps_the_lookup_prepared_across_messages(factory: sessionmaker[Session], settings: Settings) -> None:
+    """SQLite prepares a statement again on every execution when a bound value decides whether a partial index
+    applies (the one open conversation per resident): the open status is written into the SQL instead."""
+    if factory.kw["bind"].dialect.name != "sqlite":
+        pytest.skip("SQLite's own statement cache")
+    dialogue = Dialogue(factory, settings)
+    for i in range(3):
+        say(dialogue, "电池", user=f"u{i}")  # first contacts: the open-conversation read on its own
+    with transaction(factory) as session:
+        driver = session.connection().connection.driver_connection
+        for i in range(3):
+            sender.find(session, channel="web", external_id=f"u{i}", now=T0, per_minute=5)
+            handover.open_for(session, i + 1)
+        reprepared = driver.execute(
+            "SELECT sql, reprep FROM sqlite_stmt WHERE sql LIKE 'SELECT handover%' OR sql LIKE 'SELECT residents.id%'"
+        ).fetchall()
+    assert len(reprepared) >= 2 and all(count == 0 for _sql, count in reprepared), reprepared
+
+
+def test_a_known_residents_writes_go_in_one_statement_on_postgresql(
+    factory: sessionmaker[Session], settings: Settings
+) -> None:
+    """State, chat log and last_seen_at: one round trip on PostgreSQL (WITH parts), three statements on SQLite."""
+    dialogue = Dialogue(factory, settings)
+    say(dialogue, "电池")  # a pending question
+    sent: list[str] = []
+
+    def listen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    engine = factory.kw["bind"]
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        reply = say(dialogue, "2", at=T0 + dt.timedelta(seconds=5))
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert "有害垃圾" in reply.text
+    writes = [s for s in sent if not s.lstrip().upper().startswith("SELECT")]
+    if engine.dialect.name == "postgresql":
+        assert len(sent) == 2 and len(writes) == 1, sent
+        assert all(table in writes[0] for table in ("conversation_states", "chat_log", "residents"))
+    else:
+        assert len(writes) == 3, writes
+    with transaction(factory) as session:  # every part took effect
+        resident_id = session.scalar(select(ChannelIdentity.resident_id).where(ChannelIdentity.external_id == "u1"))
+        assert resident_id is not None
+        resident = session.get(Resident, resident_id)
+        assert resident is not None and resident.last_seen_at == T0 + dt.timedelta(seconds=5)
+        logged = session.scalars(select(ChatLog.intent).where(ChatLog.resident_id == resident_id).order_by(ChatLog.id))
+        assert list(logged)[-1] == "choice"
+        state = session.get(ConversationState, resident_id)
+        assert state is not None and state.kind == "context" and state.updated_at == T0 + dt.timedelta(seconds=5)
