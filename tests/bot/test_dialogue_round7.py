@@ -4,24 +4,16 @@ say them; none reaches the staff queue or the generic reply."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.db import transaction
 from bot.dialogue import Dialogue
-from knowledge.models import Unanswered
-from tests.support.dialog import say
+from tests.support.dialog import queued, say
 
 
 @pytest.fixture
 def dialogue(factory: sessionmaker[Session], settings: Settings) -> Dialogue:
     return Dialogue(factory, settings)
-
-
-def queued(factory: sessionmaker[Session]) -> list[str]:
-    with transaction(factory) as session:
-        return list(session.scalars(select(Unanswered.text)))
 
 
 @pytest.mark.parametrize(

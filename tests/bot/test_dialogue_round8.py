@@ -7,24 +7,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.db import transaction
 from bot.dialogue import Dialogue, Reply
-from knowledge.models import Unanswered
-from tests.support.dialog import T0, say
+from tests.support.dialog import T0, queued, say
 
 
 @pytest.fixture
 def dialogue(factory: sessionmaker[Session], settings: Settings) -> Dialogue:
     return Dialogue(factory, settings)
-
-
-def queued(factory: sessionmaker[Session]) -> list[str]:
-    with transaction(factory) as session:
-        return list(session.scalars(select(Unanswered.text)))
 
 
 def play(dialogue: Dialogue, *said: str) -> Reply:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db import transaction
 from bot.dialogue import Dialogue, IncomingMessage, Reply
+from knowledge.models import Unanswered
 
 T0 = dt.datetime(2026, 6, 5, 9, 0, tzinfo=dt.UTC)
 
@@ -15,6 +20,12 @@ def say(dialogue: Dialogue, text: str, *, user: str = "u1", channel: str = "web"
     replies = dialogue.handle(IncomingMessage(channel, user, text, at))
     assert len(replies) == 1
     return replies[0]
+
+
+def queued(factory: sessionmaker[Session]) -> list[str]:
+    """The questions in the unanswered queue."""
+    with transaction(factory) as session:
+        return list(session.scalars(select(Unanswered.text)))
 
 
 def verify_dialog(dialogue: Dialogue, turns: Sequence[tuple[str, Sequence[str]]], *, user: str = "u1") -> None:
