@@ -8,13 +8,7 @@ import pytest
 
 from knowledge.core import KnowledgeBase
 from knowledge.normalize import normalize
-
-
-def answered(kb: KnowledgeBase, text: str) -> tuple[str, str]:
-    """(bin, source) of a one-item answer."""
-    answer = kb.answer(text)
-    assert answer.intent == "sorting" and len(answer.items) == 1, (text, answer.intent, answer.text)
-    return answer.items[0].category, answer.source
+from tests.support.items import answered
 
 
 @pytest.mark.parametrize(
