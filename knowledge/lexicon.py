@@ -119,9 +119,7 @@ DRUG_SUFFIXES: tuple[str, ...] = tuple(
 )
 DRUG_NAMES: tuple[str, ...] = tuple(
     """头孢 阿莫西林 布洛芬 感冒灵 板蓝根 阿司匹林 维生素 钙片 消炎药 抗生素 碘伏 红霉素 紫药水 红药水
-    云南白药 双黄连 小柴胡 氯雷他定 复方丹参 芬必得 泰诺 白加黑 康泰克 连花清瘟 藿香正气 六味地黄丸 健胃消食片 吗丁啉
-    斯达舒 蒙脱石散 妈咪爱 阿奇霉素 罗红霉素 甲硝唑 氨咖黄敏 银翘片 牛黄解毒片 速效救心丸 硝酸甘油 二甲双胍 对乙酰氨基酚
-    扑热息痛 达克宁 皮炎平 马应龙""".split()
+    云南白药 双黄连 小柴胡 氯雷他定 复方丹参""".split()
 )
 # State words that make a recyclable non-recyclable when said anywhere in the message ("一次性塑料碗 吃完带油的").
 SOILED: tuple[str, ...] = ("油", "脏", "污", "发霉", "沾了", "粘了", "糊了", "海鲜", "腥", "菜汤", "汤汁", "血水")

@@ -766,6 +766,8 @@ class Matcher:
                 or (rules.longer(found.query, found.surface) if found.how == "head" else None)
                 or (rules.prefix_decides(found.query, found.surface) if found.how == "head" else None)
             )
+            if guess is not None and found.entry.category == "有害垃圾" and guess.word in MATERIALS:
+                guess = None  # "玻璃的药瓶子": no material makes a hazardous thing harmless
             if guess is not None and found.needs_kind and not guess.rule.lower:
                 fitting = [o for o in found.entry.kinds if o.category == guess.rule.category]
                 if len(fitting) == 1:  # "含汞的灯泡": the deciding word picks the kind instead of asking
