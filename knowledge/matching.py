@@ -418,6 +418,12 @@ class Matcher:
                 shell = self.by_surface.get(word[start:] + "壳")
                 if shell is not None:
                     return shell, word[start:] + "壳", content[:i]
+                whole = self.by_surface.get(word[start:])
+                if whole is not None and whole.parts:  # "海蛎的壳": the shell part of the rule that splits it up
+                    names = [n for p in whole.parts for n in re.split(r"[、，,等]", p.part) if "壳" in n]
+                    part = part_named(whole, names[0]) if names else None
+                    if part is not None:
+                        return part, word[start:] + "壳", content[:i]
         food = "".join(content[:-1])
         if len(food) >= 2 and food[-1] in SHELL_PART_ENDS:  # "蟹钳壳", "虾脚的壳": the animal's shell (蟹壳)
             for start in range(max(0, len(food) - 1 - MAX_SHELL_GAP), len(food) - 1):

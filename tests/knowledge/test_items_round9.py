@@ -139,6 +139,11 @@ def test_a_medicines_paper_box_is_still_recyclable(bundled_kb: KnowledgeBase) ->
     assert answered(bundled_kb, "感冒药的纸盒子")[0] == "可回收物"  # domain.md: a clean outer carton
 
 
+@pytest.mark.parametrize("text", ["海蛎的壳", "青口的壳子", "淡菜壳"])
+def test_the_shell_of_a_shellfish_is_the_shell_part_of_its_rule(bundled_kb: KnowledgeBase, text: str) -> None:
+    assert answered(bundled_kb, text)[0] == "其他垃圾"  # domain.md: 贝壳 → 其他
+
+
 @pytest.mark.parametrize("text", ["蟹钳壳", "虾头壳", "大闸蟹的蟹腿壳"])
 def test_the_shell_of_an_animals_part_is_that_animals_shell(bundled_kb: KnowledgeBase, text: str) -> None:
     assert answered(bundled_kb, text)[0] == "厨余垃圾"  # domain.md: 虾壳、蟹壳 → 厨余
@@ -174,3 +179,22 @@ def test_clay_pots_and_smart_bands(bundled_kb: KnowledgeBase, text: str, expecte
 )
 def test_the_amount_not_the_yard_decides_garden_waste(bundled_kb: KnowledgeBase, text: str, expected: str) -> None:
     assert answered(bundled_kb, text)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("洗洁精", "可回收物"), ("用完的洗洁精", "可回收物"), ("过期的洗洁精", "其他垃圾")],
+)
+def test_dish_soap_is_a_household_bottle_not_non_household_waste(
+    bundled_kb: KnowledgeBase, text: str, expected: str
+) -> None:
+    assert answered(bundled_kb, text)[0] == expected  # the imported list says 非生活垃圾
+
+
+@pytest.mark.parametrize("text", ["自行车", "旧自行车", "脚踏车"])
+def test_an_old_bicycle_is_bulky_household_waste(bundled_kb: KnowledgeBase, text: str) -> None:
+    assert answered(bundled_kb, text)[0] == "大件垃圾"  # domain.md 大件垃圾: over 5 kg or 1 m; not a vehicle to scrap
+
+
+def test_an_electric_bike_is_still_not_household_waste(bundled_kb: KnowledgeBase) -> None:
+    assert answered(bundled_kb, "电动自行车")[0] == "非生活垃圾"  # its own rule: trade-in, the battery is hazardous
