@@ -175,6 +175,8 @@ def test_clay_pots_and_smart_bands(bundled_kb: KnowledgeBase, text: str, expecte
         ("院子里剪下的一小把树枝", "厨余垃圾"),  # the amount is said: a little
         ("院子里修剪下来的一堆树枝", "园林垃圾"),
         ("院子里一大堆落叶", "园林垃圾"),
+        ("院子里扫了三大袋落叶", "园林垃圾"),  # the amount, said in bags
+        ("院子里的一小袋落叶", "厨余垃圾"),
     ],
 )
 def test_the_amount_not_the_yard_decides_garden_waste(bundled_kb: KnowledgeBase, text: str, expected: str) -> None:
