@@ -316,6 +316,17 @@ class Matcher:
                 head = joined
         if head is None or head[1] in SHELLS:
             head = self._shell_of(content) or head
+        if (
+            head is not None
+            and head[2]
+            and len(query) <= 4
+            and not any(t in MODIFIERS or t in self.by_surface for t in head[2])
+            and (sound := self._homophone(query, {0})) is not None
+            and len(sound[1]) > len(head[1])
+        ):
+            # "手鸡", "耳鸡": a short word typed by sound is the longer name it sounds like, not its last character
+            self._accept(found, sound[0], sound[1], 0.7, "homophone")
+            return found
         if head is not None and self._purpose(head[2]):
             head = _without_purpose(head)  # "擦玻璃的抹布": the purpose names no material of the cloth
         if head is not None and len(head[2]) >= 2 and head[2][-1] in OBJECT_VERBS and head[1] + "的" in phrase:

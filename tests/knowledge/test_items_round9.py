@@ -200,3 +200,15 @@ def test_an_old_bicycle_is_bulky_household_waste(bundled_kb: KnowledgeBase, text
 
 def test_an_electric_bike_is_still_not_household_waste(bundled_kb: KnowledgeBase) -> None:
     assert answered(bundled_kb, "电动自行车")[0] == "非生活垃圾"  # its own rule: trade-in, the battery is hazardous
+
+
+@pytest.mark.parametrize(("text", "expected"), [("手鸡", "可回收物"), ("耳鸡", "可回收物")])
+def test_a_short_word_typed_by_sound_is_the_name_it_sounds_like(
+    bundled_kb: KnowledgeBase, text: str, expected: str
+) -> None:
+    assert answered(bundled_kb, text)[0] == expected  # 手机, 耳机: not a chicken because the word ends in 鸡
+
+
+@pytest.mark.parametrize("text", ["火鸡", "烧鸡", "土鸡"])
+def test_a_real_word_ending_in_the_same_character_stays_what_it_is(bundled_kb: KnowledgeBase, text: str) -> None:
+    assert answered(bundled_kb, text)[0] == "厨余垃圾"  # 火鸡 is a turkey, not 火机 (a lighter)
