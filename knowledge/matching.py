@@ -71,6 +71,11 @@ BLISTERS = frozenset("铝塑板 铝箔板 锡箔板 铝板 塑料板 板子".spl
 DEAD = frozenset("死 死了 死掉 死掉了 死的".split())  # said before an animal: the dead animal
 TRAILING_NOUNS = frozenset("套 根 条 张 块 台 堆".split())
 SIZE_WORDS = frozenset("大 小 大的 小的".split())  # size decides bones and fruit stones: not a mere modifier
+# said after a name and closed with 的 ("药瓶子塑料的", "羊骨头大块的"): a description of the thing, as if said before it
+TRAILING_DESCRIPTIONS = MATERIALS | frozenset("大 小 大块 小块 整块 大个 小个 大只 小只 大根 小根".split())
+# a pesticide's packet or bag is 有害垃圾 like a bottle (domain.md: 废杀虫剂及其包装物), unlike a clean medicine carton
+PESTICIDE_PACKETS = frozenset("包 袋 袋子 小包 小袋 包装 包装袋 盒 盒子 纸盒".split())
+SHELL_PART_ENDS = frozenset("钳螯腿脚爪头身")  # "蟹钳壳", "虾头壳": the shell of the animal the part belongs to
 # a pharmaceutical form ends the name: an imported label that is not 有害垃圾 loses to 郑州's 废药品 rule
 PHARMA_FORMS = (
     "药膏",
@@ -280,6 +285,8 @@ class Matcher:
         content = _trim(chunk)
         if not content:
             return None
+        if len(content) >= 2 and chunk[-1] == "的" and content[-1] in TRAILING_DESCRIPTIONS:
+            content = [content[-1], "的", *content[:-1]]  # "空的药瓶子塑料的" is "塑料的/空的药瓶子"
         query = "".join(content)
         first = content[0]
         if (
@@ -309,6 +316,17 @@ class Matcher:
                 head = joined
         if head is None or head[1] in SHELLS:
             head = self._shell_of(content) or head
+        if (
+            head is not None
+            and head[2]
+            and len(query) <= 4
+            and not any(t in MODIFIERS or t in self.by_surface for t in head[2])
+            and (sound := self._homophone(query, {0})) is not None
+            and len(sound[1]) > len(head[1])
+        ):
+            # "手鸡", "耳鸡": a short word typed by sound is the longer name it sounds like, not its last character
+            self._accept(found, sound[0], sound[1], 0.7, "homophone")
+            return found
         if head is not None and self._purpose(head[2]):
             head = _without_purpose(head)  # "擦玻璃的抹布": the purpose names no material of the cloth
         if head is not None and len(head[2]) >= 2 and head[2][-1] in OBJECT_VERBS and head[1] + "的" in phrase:
@@ -353,7 +371,9 @@ class Matcher:
         ):
             entry, surface, prefix = part  # "蜡笔头" goes where 蜡笔 goes
             self._accept(found, entry, surface, min(0.85, self._prefix_confidence(entry, surface, prefix)), "part")
-        elif content[-1] in CONTAINERS and (hazard := self._hazardous_content(None, content[-1], content[:-1])):
+        elif (content[-1] in CONTAINERS or content[-1] in PESTICIDE_PACKETS) and (
+            hazard := self._hazardous_content(None, content[-1], content[:-1])
+        ):
             self._accept(found, hazard, self._product_surface(content, hazard), 0.8, "container")
         else:
             self._fallback(found, content)
@@ -409,6 +429,18 @@ class Matcher:
                 shell = self.by_surface.get(word[start:] + "壳")
                 if shell is not None:
                     return shell, word[start:] + "壳", content[:i]
+                whole = self.by_surface.get(word[start:])
+                if whole is not None and whole.parts:  # "海蛎的壳": the shell part of the rule that splits it up
+                    names = [n for p in whole.parts for n in re.split(r"[、，,等]", p.part) if "壳" in n]
+                    part = part_named(whole, names[0]) if names else None
+                    if part is not None:
+                        return part, word[start:] + "壳", content[:i]
+        food = "".join(content[:-1])
+        if len(food) >= 2 and food[-1] in SHELL_PART_ENDS:  # "蟹钳壳", "虾脚的壳": the animal's shell (蟹壳)
+            for start in range(max(0, len(food) - 1 - MAX_SHELL_GAP), len(food) - 1):
+                shell = self.by_surface.get(food[start:-1] + "壳")
+                if shell is not None:
+                    return shell, food[start:-1] + "壳", self.tokenize(food[:start])
         return None
 
     def _part_after_whole(
@@ -496,10 +528,15 @@ class Matcher:
 
     def _hazardous_content(self, entry: Entry | None, surface: str, prefix: list[str]) -> Entry | None:
         """The hazardous product whose container this is ("农药瓶子" → 农药), if any."""
-        if surface not in CONTAINERS or (entry is not None and entry.category == "有害垃圾"):
+        if entry is not None and entry.category == "有害垃圾":
+            return None
+        packet = surface in PESTICIDE_PACKETS and any(t.endswith(PESTICIDES) for t in prefix)
+        if surface not in CONTAINERS and not packet:
             return None
         hazards = [self.by_surface[t] for t in prefix if t in self.by_surface]
         hazards = [e for e in hazards if e.category == "有害垃圾" and not e.kinds]
+        if packet:
+            return hazards[-1] if hazards else None  # "耗子药包": the poison's packet, not any bag
         if hazards:
             return hazards[-1]
         named = [t for t in prefix if t not in MODIFIERS]
@@ -655,6 +692,11 @@ class Matcher:
         if any(e.category == "有害垃圾" != entry.category for e in known.values()):
             return 0.45  # a container of something hazardous ("农药瓶子", "油漆桶") may be hazardous itself
         agreeing = {t for t, e in known.items() if e.category == entry.category}
+        # a piece of the item's own name says nothing new ("充不进/电/的移动电源", "充电/的充电宝")
+        agreeing |= {t for t in rest if any(t in s for s in entry.surfaces)}
+        if entry.category == "有害垃圾":
+            # no material makes a hazardous thing harmless ("塑料的药瓶", "玻璃的农药瓶")
+            agreeing |= {t for t in rest if t in MATERIALS}
         risky = [t for t in rest if t not in agreeing and (t in RISKY or any(r in t for r in RISKY if len(r) > 1))]
         if entry.category in SIZE_CATEGORIES:
             return 0.7  # size or origin decides, not material ("布艺沙发"), but the words before are unread
@@ -741,6 +783,8 @@ class Matcher:
                 or (rules.longer(found.query, found.surface) if found.how == "head" else None)
                 or (rules.prefix_decides(found.query, found.surface) if found.how == "head" else None)
             )
+            if guess is not None and found.entry.category == "有害垃圾" and guess.word in MATERIALS:
+                guess = None  # "玻璃的药瓶子": no material makes a hazardous thing harmless
             if guess is not None and found.needs_kind and not guess.rule.lower:
                 fitting = [o for o in found.entry.kinds if o.category == guess.rule.category]
                 if len(fitting) == 1:  # "含汞的灯泡": the deciding word picks the kind instead of asking
