@@ -97,6 +97,9 @@ LEFTOVER = Entry(
 
 
 # What "还有" can be followed by when it says what is left inside the item, not a next item ("还有油", "还有点水").
+# Names in a row that read as a list (two could be one compound the catalogue lacks: "牛奶纸盒" is a carton).
+MIN_RUN_ON_NAMES = 3
+_PACKAGING_ENDS = ("瓶", "瓶子", "罐", "罐子", "盒", "盒子", "袋", "袋子", "桶", "杯", "盖", "箱", "包装")
 STILL_HOLDS = frozenset("油 剩 水 汤 残留 点 一点 一些 些 液体 汁 剩油".split())
 
 
@@ -166,6 +169,7 @@ class Matcher:
     def find(self, text: str, tokens: list[str] | None = None) -> list[Found]:
         """The phrases of a normalized message that name something, each matched against the catalogue."""
         tokens = self.tokenize(text) if tokens is None else tokens
+        tokens = self._split_run_on_names(tokens)
         results: list[Found] = []
         phrase: list[str] = []
         explicit = False
@@ -188,6 +192,28 @@ class Matcher:
             results.append(found)
         self._read_whole_message(results, text)
         return results
+
+    def _split_run_on_names(self, tokens: list[str]) -> list[str]:
+        """ "虾壳蟹壳贝壳扔哪": three or more names typed without separators are a list, not one compound name."""
+        out: list[str] = []
+        run: list[str] = []
+        for token in [*tokens, "，"]:
+            if len(token) >= 2 and token in self.by_surface:
+                run.append(token)
+                continue
+            if (
+                len(run) >= MIN_RUN_ON_NAMES
+                and not run[-1].endswith(_PACKAGING_ENDS)  # "黄桃罐头玻璃瓶" is the jar the peaches came in
+                and not any(a + b in self.by_surface for a, b in zip(run, run[1:]))
+            ):
+                out.extend(t for name in run for t in (name, "、"))
+                out.pop()
+            else:
+                out.extend(run)
+            run = []
+            out.append(token)
+        out.pop()
+        return out
 
     def _read_whole_message(self, results: list[Found], text: str) -> None:
         """Conditions said in another clause count ("一次性塑料碗，吃完带油的"), for a message about one item."""
@@ -658,6 +684,8 @@ class Matcher:
         risky = [t for t in rest if t not in agreeing and (t in RISKY or any(r in t for r in RISKY if len(r) > 1))]
         if entry.category in SIZE_CATEGORIES:
             return 0.7  # size or origin decides, not material ("布艺沙发"), but the words before are unread
+        if risky and entry.category == "有害垃圾" and MATERIALS.issuperset(risky):
+            return 0.85  # "塑料的药瓶", "玻璃的农药瓶": what it held is the hazard, whatever it is made of
         if risky:
             return 0.45  # a material or power word that may change the bin ("电动牙刷", "陶瓷杯")
         unknown = "".join(t for t in rest if t not in agreeing and t not in FOOD_BRANDS)
@@ -739,7 +767,12 @@ class Matcher:
                 modifier
                 or rules.amount(found.entry.category, found.phrase, found.surface)
                 or (rules.longer(found.query, found.surface) if found.how == "head" else None)
-                or (rules.prefix_decides(found.query, found.surface) if found.how == "head" else None)
+                # a hazardous name keeps its bin whatever it is made of ("玻璃的药瓶": the medicine is the hazard)
+                or (
+                    rules.prefix_decides(found.query, found.surface)
+                    if found.how == "head" and found.entry.category != "有害垃圾"
+                    else None
+                )
             )
             if guess is not None and found.needs_kind and not guess.rule.lower:
                 fitting = [o for o in found.entry.kinds if o.category == guess.rule.category]

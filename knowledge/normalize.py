@@ -45,6 +45,11 @@ _PHRASES = (
     ("涮干净", "洗干净"),
     ("刷干净", "洗干净"),
     ("神马", "什么"),
+    # A-not-A yes/no forms the lexicon has no word for ("眼药水算不算有害垃圾", "尿不湿可不可以扔可回收"): the forms
+    # it reads as the question frame ("是不是", "能不能"), never part of the item's name ("眼药水算不算")
+    ("算不算", "是不是"),
+    ("属不属于", "是不是"),
+    ("可不可以", "能不能"),
     # 垃圾 typed by sound with the wrong characters ("塑料瓶是什么拉鸡"): 鸡 would read as food
     ("拉鸡", "垃圾"),
     ("垃鸡", "垃圾"),
@@ -153,6 +158,20 @@ def _names_only(runs: str) -> bool:
     return _NOT_A_NAME.search(runs.rsplit(" ", 1)[0]) is None
 
 
+# Circled and parenthesised numbers ("①纸箱②电池③瓜子壳", "⑴旧书⑵灯管") only number the items of a list.
+_CIRCLED = re.compile("[\u2460-\u2473\u2474-\u2487\u2488-\u249b\u24f5-\u24fe\u2776-\u2793]")
+# A remark in brackets after a name ("旧电池（手机上拆下来的）", "电池(充电的)", "药盒子（空的纸盒）") says what kind
+# or state the thing is: it is read in front of the name ("手机上拆下来的旧电池"), not as another item of a list.
+_REMARK = re.compile(r"(?P<name>[0-9a-z\u4e00-\u9fff]+)\((?P<remark>[0-9a-z\u4e00-\u9fff]{1,12})\)")
+_BRACKETS = re.compile(r"[()]")
+
+
+def _remark(match: re.Match[str]) -> str:
+    """ "电池(充电的)" → ",充电的电池,"; a remark that does not end in 的 gets one ("核桃皮(硬壳)" → "硬壳的核桃皮")."""
+    remark = match["remark"]
+    return "," + remark + ("" if remark.endswith("的") else "的") + match["name"] + ","
+
+
 def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
     """Clean a resident's message for matching; the result is lower-case Simplified Chinese without symbols."""
     head = text[: limit * 2]
@@ -166,7 +185,11 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
             and ("儿" not in plain or _ERHUA.search(plain) is None)
         ):
             return plain[:limit]
+    if _CIRCLED.search(head) is not None and len(_CIRCLED.findall(head)) >= 2:  # "②" alone is a choice reply
+        head = _CIRCLED.sub("，", head)
     text = unicodedata.normalize("NFKC", head).lower()
+    if "(" in text:
+        text = _BRACKETS.sub(",", _REMARK.sub(_remark, text))
     if not text.isascii() and not _TRADITIONAL.isdisjoint(text):
         import zhconv  # imported for the rare message in traditional characters only
 

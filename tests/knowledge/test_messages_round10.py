@@ -1,0 +1,93 @@
+"""Issue #13 §2 round 10: messy single messages — brackets, circled numbers, A-not-A questions, colour bins,
+names typed in a row, corrections with the question after them, a premise before "那X也…吗"."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.context import corrected, split_area
+from knowledge.core import KnowledgeBase
+from knowledge.normalize import normalize
+from tests.support.items import answered
+
+
+def test_circled_numbers_separate_a_list_but_one_alone_is_a_choice() -> None:
+    assert normalize("①纸箱②电池③瓜子壳") == "纸箱，电池，瓜子壳"
+    assert normalize("②") == "2"
+
+
+def test_a_remark_in_brackets_is_read_in_front_of_the_name() -> None:
+    assert normalize("旧电池（手机上拆下来的）扔哪") == "手机上拆下来的旧电池，扔哪"
+    assert normalize("核桃皮(硬壳)") == "硬壳的核桃皮"
+    assert normalize("（在小区里）过期的降压药扔哪") == "在小区里，过期的降压药扔哪"
+
+
+def test_a_not_a_questions_read_as_the_question_frame() -> None:
+    assert normalize("眼药水算不算有害垃圾") == "眼药水是不是有害垃圾"
+    assert normalize("尿不湿可不可以扔可回收") == "尿不湿能不能扔可回收"
+
+
+def test_the_item_meant_keeps_the_question_after_it() -> None:
+    assert corrected("我说的是核桃壳不是花生壳，核桃壳放哪个桶") == "核桃壳放哪个桶"
+    assert corrected("我说的是花生壳不是核桃壳") == "花生壳"
+
+
+def test_living_in_the_village_said_with_zai_and_zhu() -> None:
+    assert split_area("在村里住的，这剩饭怎么弄") == ("rural", "这剩饭怎么弄")
+    assert split_area("在村里的大喇叭说什么") == (None, "在村里的大喇叭说什么")
+
+
+@pytest.mark.parametrize(
+    ("said", "category"),
+    [
+        ("过期的眼药水算不算有害垃圾", "有害垃圾"),
+        ("尿不湿可不可以扔可回收那个桶", "其他垃圾"),
+        ("楼道里保洁阿姨说纸尿裤不能放可回收 那放哪", "其他垃圾"),
+        ("扔鱼骨头的是绿桶还是灰桶", "厨余垃圾"),  # 灰 is the grey bin, not the imported item 灰
+        ("尿不湿是扔灰桶还是绿桶", "其他垃圾"),
+        ("旧电池（手机上拆下来的）扔哪", "有害垃圾"),
+        ("我家iPhone电池鼓包了扔哪", "有害垃圾"),  # only a lithium cell swells
+        ("电池鼓包了", "有害垃圾"),
+        ("我说的是核桃壳不是花生壳 核桃壳放哪个桶", "其他垃圾"),
+        ("老家乡下的 旧报纸卖不掉了放哪", "可回收物"),
+        ("一大袋子落叶 小区里扫的 扔哪", "园林垃圾"),
+        ("塑料的药瓶", "有害垃圾"),  # the medicine is the hazard, whatever the bottle is made of
+        ("玻璃的药瓶", "有害垃圾"),
+        ("用完的空药瓶（塑料的）", "有害垃圾"),
+        ("吃完的黄桃罐头玻璃瓶", "可回收物"),  # names in a row ending in a container: the container
+        ("转发：“电池不能随便扔，要放有害垃圾”，那充电宝也是吗", "有害垃圾"),
+        ("旧电饭锅内胆掉漆了扔哪", "可回收物"),
+    ],
+)
+def test_messy_messages_get_the_item_answer(kb: KnowledgeBase, said: str, category: str) -> None:
+    assert answered(kb, said)[0] == category
+
+
+def test_a_material_still_decides_a_plain_vessel(kb: KnowledgeBase) -> None:
+    assert answered(kb, "塑料的碗")[0] == "可回收物"
+    assert answered(kb, "铝制锅盖")[0] == "可回收物"
+
+
+@pytest.mark.parametrize(
+    ("said", "bins"),
+    [
+        ("虾壳蟹壳贝壳", ["厨余垃圾", "厨余垃圾", "其他垃圾"]),
+        ("纸巾湿巾尿不湿扔哪", ["其他垃圾", "其他垃圾", "其他垃圾"]),
+        ("①纸箱②电池(充电的)③瓜子壳", ["可回收物", "有害垃圾", "厨余垃圾"]),
+        ("过期药，药盒子（空的纸盒），扔哪", ["有害垃圾", "可回收物"]),
+    ],
+)
+def test_lists_without_the_usual_separators(kb: KnowledgeBase, said: str, bins: list[str]) -> None:
+    answer = kb.answer(said)
+    assert answer.intent == "sorting"
+    assert [i.category for i in answer.items] == bins
+
+
+def test_a_red_bucket_is_not_the_hazardous_bin(kb: KnowledgeBase) -> None:
+    answer = kb.answer("一个红桶坏了扔哪")
+    assert not any(i.category == "有害垃圾" for i in answer.items)
+
+
+def test_a_question_before_the_other_item_is_still_asked(kb: KnowledgeBase) -> None:
+    answer = kb.answer("电池是有害垃圾吗，那充电宝也是吗")
+    assert answer.pending is not None or len(answer.items) != 1  # the first question is not dropped as a premise
