@@ -176,9 +176,10 @@ def split_area(norm: str) -> tuple[str | None, str]:
     return None, norm
 
 
-# A resident correcting themselves: "X 不对，我说的是Y", "X，哦不对，是Y", "不是X，是Y", "我说的是Y不是X".
+# A resident correcting themselves: "X 不对，我说的是Y", "X，哦不对，是Y", "不是X，是Y", "我说的是Y不是X"; "我说不对"
+# is the resident disputing what someone else said, not a correction.
 _CORRECTION_MARK = re.compile(
-    r"(?<!对)(?:哦|噢|啊|呃)?(?:不对不对|不对|说错了|打错了|写错了|搞错了|弄错了)(?!的话|吧|吗|啊|呀)[，\s]*"
+    r"(?<![对说])(?:哦|噢|啊|呃)?(?:不对不对|不对|说错了|打错了|写错了|搞错了|弄错了|问错了|发错了|输错了)(?!的话|吧|吗|啊|呀)[，\s]*"
 )
 _SAID = re.compile(r"^(?:我|俺)(?:刚才)?(?:要|想)?(?:说|问)的(?:是)?")
 _SAID_AFTER_MARK = re.compile(r"^(?:(?:我|俺)?(?:刚才)?(?:要|想)?(?:说|问)的(?:是)?|(?:应该|其实)?是)")

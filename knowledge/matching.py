@@ -97,6 +97,7 @@ LEFTOVER = Entry(
 
 
 # What "还有" can be followed by when it says what is left inside the item, not a next item ("还有油", "还有点水").
+_SOME = frozenset(("一些", "些", "点", "一点"))  # "还有一些…": a quantity that may come before another item
 # Names in a row that read as a list (two could be one compound the catalogue lacks: "牛奶纸盒" is a carton).
 MIN_RUN_ON_NAMES = 3
 _PACKAGING_ENDS = ("瓶", "瓶子", "罐", "罐子", "盒", "盒子", "袋", "袋子", "桶", "杯", "盖", "箱", "包装")
@@ -177,7 +178,9 @@ class Matcher:
         for i, token in enumerate(tokens):
             if token not in SEPARATORS:
                 phrase.append(token)
-            elif token == "还有" and (phrase or results) and i < last and tokens[i + 1] in STILL_HOLDS:
+            elif token == "还有" and (phrase or results) and i < last and tokens[i + 1] in STILL_HOLDS and not (
+                tokens[i + 1] in _SOME and i + 1 < last and self._names_thing(tokens[i + 2])
+            ):  # "还有一些纸箱子" lists a second item; "油桶里面还有一些油" says what is left inside
                 phrase.append(token)  # "油桶里面还有油": what is left inside, not a second item
             else:
                 found = self._match_phrase(phrase)
@@ -192,6 +195,10 @@ class Matcher:
             results.append(found)
         self._read_whole_message(results, text)
         return results
+
+    def _names_thing(self, token: str) -> bool:
+        """A catalogue name of two or more characters that is not what a container still holds ("油", "剩油")."""
+        return len(token) >= 2 and token not in STILL_HOLDS and token in self.by_surface
 
     def _split_run_on_names(self, tokens: list[str]) -> list[str]:
         """ "虾壳蟹壳贝壳扔哪": three or more names typed without separators are a list, not one compound name."""

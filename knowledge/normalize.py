@@ -21,8 +21,8 @@ _TRADITIONAL = frozenset(files("knowledge").joinpath(TRADITIONAL_FILE).read_text
 MAX_CHARS = 500
 
 # Separators between several items in one message ("电池和纸巾", "电池、纸巾") are kept as "，".
-_KEEP = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff，,、;；/|.·%\s]")
-_SEP = re.compile(r"[,;；/|]+")
+_KEEP = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff，,、;；/|+&.·%\s]")
+_SEP = re.compile(r"[,;；/|+&]+")  # "茶叶渣+咖啡渣", "纸巾&湿巾": joined items
 # 河南 and other everyday spoken forms, mapped to the words the lexicon knows ("俺家的旧衣裳搁哪" → 我家…放哪)
 _DIALECT = str.maketrans(
     {"啥": "什么", "咋": "怎么", "搁": "放", "撂": "扔", "俺": "我", "恁": "你", "哩": "的", "嘞": None, "捏": None}
@@ -45,6 +45,13 @@ _PHRASES = (
     ("涮干净", "洗干净"),
     ("刷干净", "洗干净"),
     ("神马", "什么"),
+    ("木有", "没有"),
+    ("怎莫", "怎么"),
+    ("怎摸", "怎么"),
+    # 鸭 typed for 呀 after the question ("扔哪个桶鸭"): a particle, not the food 鸭
+    ("桶鸭", "桶呀"),
+    ("哪鸭", "哪呀"),
+    ("吗鸭", "吗呀"),  # 木有 is 没有 typed the way it is said online; read as 木 it would be wood
     # A-not-A yes/no forms the lexicon has no word for ("眼药水算不算有害垃圾", "尿不湿可不可以扔可回收"): the forms
     # it reads as the question frame ("是不是", "能不能"), never part of the item's name ("眼药水算不算")
     ("算不算", "是不是"),
@@ -139,6 +146,7 @@ _SPACES = re.compile(r"\s+")
 _DOTS = re.compile(r"[.·]{2,}")
 # A numbered list ("1.易拉罐 2.烟头 3.剩菜", "1、电池；2、灯管"): the numbers only separate the items.
 _NUMBERED = re.compile(r"(?:^|(?<=[\s，、;；]))[1-9][.、)）:：]\s*(?=[\u4e00-\u9fff])")
+_HAN_DOT = re.compile(r"(?<=[\u4e00-\u9fff])\.(?=[\u4e00-\u9fff])")
 _CJK_GAP = re.compile(r"([\u4e00-\u9fff]+) (?=([\u4e00-\u9fff]+))")
 # a run is two or more Chinese characters, after a number if any ("5号电池", "84消毒液")
 _CJK_LIST = re.compile(r"(?:^|(?<= ))[0-9]*[\u4e00-\u9fff]{2,}(?: [0-9]*[\u4e00-\u9fff]{2,}){2,}(?=$| )")
@@ -214,6 +222,8 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
     text = _KEEP.sub(" ", text)
     if ".." in text:
         text = _DOTS.sub(" ", text)  # "嗯……旧拖把": an ellipsis is a pause
+    if "." in text:
+        text = _HAN_DOT.sub("，", text)  # "旧报纸.扔哪": a full stop typed half-width between clauses
     text = _SEP.sub("，", text)
     text = _SPACES.sub(" ", text).strip()
     if text.count(" ") >= 2 and (listed := _CJK_LIST.search(text)) is not None and _names_only(listed.group()):

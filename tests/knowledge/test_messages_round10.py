@@ -91,3 +91,33 @@ def test_a_red_bucket_is_not_the_hazardous_bin(kb: KnowledgeBase) -> None:
 def test_a_question_before_the_other_item_is_still_asked(kb: KnowledgeBase) -> None:
     answer = kb.answer("电池是有害垃圾吗，那充电宝也是吗")
     assert answer.pending is not None or len(answer.items) != 1  # the first question is not dropped as a premise
+
+
+def test_online_spellings_and_half_width_punctuation() -> None:
+    assert normalize("俺屋里木有有害垃圾桶") == "我屋里没有有害垃圾桶"
+    assert normalize("纸巾怎莫扔") == "纸巾怎么扔"
+    assert normalize("旧报纸扔哪个桶鸭") == "旧报纸扔哪个桶呀"
+    assert normalize("旧报纸.扔哪") == "旧报纸，扔哪"
+    assert normalize("茶叶渣+咖啡渣") == "茶叶渣，咖啡渣"
+    assert normalize("2.5升的油桶") == "2.5升的油桶"
+
+
+@pytest.mark.parametrize(
+    ("said", "category"),
+    [
+        ("木有见过 旧报纸咋弄", "可回收物"),  # 木 is no wood here
+        ("易拉罐扔哪个桶鸭", "可回收物"),  # 鸭 is a particle, not the food
+        ("工地上带回来的半块砖头家里咋扔", "其他垃圾"),  # a small amount of renovation waste at home
+        ("我们村的，玉米芯子烧火用不完咋弄", "厨余垃圾"),
+        ("我跟你讲我妈非要把过期的药扔到厨余垃圾里我说不对她不听你告诉我到底扔哪", "有害垃圾"),  # a dispute
+        ("我问错了，不是玻璃杯，是陶瓷杯", "其他垃圾"),
+    ],
+)
+def test_more_messy_single_items(kb: KnowledgeBase, said: str, category: str) -> None:
+    assert answered(kb, said)[0] == category
+
+
+def test_another_item_after_haiyou_yixie_is_listed(kb: KnowledgeBase) -> None:
+    answer = kb.answer("我家有好多旧的报纸啊还有一些纸箱子都是干的放哪个桶")
+    assert [i.category for i in answer.items] == ["可回收物", "可回收物"]
+    assert answered(kb, "油壶里还有点剩油")[0] == "其他垃圾"  # what is left inside, not a second item
