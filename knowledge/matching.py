@@ -100,6 +100,7 @@ LEFTOVER = Entry(
 _SOME = frozenset(("一些", "些", "点", "一点"))  # "还有一些…": a quantity that may come before another item
 # Names in a row that read as a list (two could be one compound the catalogue lacks: "牛奶纸盒" is a carton).
 MIN_RUN_ON_NAMES = 3
+MAX_RUN_ON_NAMES = 6
 _PACKAGING_ENDS = ("瓶", "瓶子", "罐", "罐子", "盒", "盒子", "袋", "袋子", "桶", "杯", "盖", "箱", "包装")
 STILL_HOLDS = frozenset("油 剩 水 汤 残留 点 一点 一些 些 液体 汁 剩油".split())
 
@@ -209,7 +210,7 @@ class Matcher:
                 run.append(token)
                 continue
             if (
-                len(run) >= MIN_RUN_ON_NAMES
+                MIN_RUN_ON_NAMES <= len(run) <= MAX_RUN_ON_NAMES  # "电池电池电池…" a thousand times is no list
                 and not run[-1].endswith(_PACKAGING_ENDS)  # "黄桃罐头玻璃瓶" is the jar the peaches came in
                 and not any(a + b in self.by_surface for a, b in zip(run, run[1:]))
             ):
