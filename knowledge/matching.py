@@ -203,6 +203,8 @@ class Matcher:
 
     def _split_run_on_names(self, tokens: list[str]) -> list[str]:
         """ "虾壳蟹壳贝壳扔哪": three or more names typed without separators are a list, not one compound name."""
+        if len(tokens) < MIN_RUN_ON_NAMES or sum(map(self.by_surface.__contains__, tokens)) < MIN_RUN_ON_NAMES:
+            return tokens  # most messages: fewer names than a run needs (counted in one C-level pass)
         out: list[str] = []
         run: list[str] = []
         for token in [*tokens, "，"]:
