@@ -97,6 +97,11 @@ LEFTOVER = Entry(
 
 
 # What "还有" can be followed by when it says what is left inside the item, not a next item ("还有油", "还有点水").
+_LISTING_PARTICLES = frozenset(("啊", "呀", "哇", "嘛"))  # "鸡骨头啊鱼刺啊": said between the items of a list
+# a count with its measure word ("两个", "半袋", "一堆", "3节")
+_QUANTITY = re.compile(
+    r"(?:[一二两三四五六七八九十几半好]+|[0-9]+)(?:大|小)?(?:个|节|根|块|袋|堆|只|件|瓶|盒|张|包|箱|桶|把|条|双|套|片|斤|摞|捆|兜)"
+)
 _SOME = frozenset(("一些", "些", "点", "一点"))  # "还有一些…": a quantity that may come before another item
 # Names in a row that read as a list (two could be one compound the catalogue lacks: "牛奶纸盒" is a carton).
 MIN_RUN_ON_NAMES = 3
@@ -201,10 +206,33 @@ class Matcher:
         """A catalogue name of two or more characters that is not what a container still holds ("油", "剩油")."""
         return len(token) >= 2 and token not in STILL_HOLDS and token in self.by_surface
 
+    def _split_between_names(self, tokens: list[str]) -> list[str]:
+        """ "旧报纸啊易拉罐啊", "三个易拉罐两个玻璃瓶": a particle or a new quantity between two names starts the next
+        item ("五号电池两节" ends with its quantity, nothing after it)."""
+        out = [tokens[0]]
+        for i in range(1, len(tokens)):
+            token = tokens[i]
+            listing = token in _LISTING_PARTICLES
+            between = (
+                i < len(tokens) - 1
+                and (listing or _QUANTITY.fullmatch(token) is not None)
+                and self._names_thing(tokens[i - 1])
+                and self._names_thing(tokens[i + 1])
+            )
+            if between:
+                out.append("、")  # the particle becomes the separator; a quantity stays with the item it counts
+            if not (between and listing):
+                out.append(token)
+        return out
+
     def _split_run_on_names(self, tokens: list[str]) -> list[str]:
         """ "虾壳蟹壳贝壳扔哪": three or more names typed without separators are a list, not one compound name."""
-        if len(tokens) < MIN_RUN_ON_NAMES or sum(map(self.by_surface.__contains__, tokens)) < MIN_RUN_ON_NAMES:
-            return tokens  # most messages: fewer names than a run needs (counted in one C-level pass)
+        names = sum(map(self.by_surface.__contains__, tokens)) if len(tokens) >= 3 else 0
+        if names < 2:
+            return tokens  # most messages: fewer names than a list needs (counted in one C-level pass)
+        tokens = self._split_between_names(tokens)
+        if names < MIN_RUN_ON_NAMES:
+            return tokens
         out: list[str] = []
         run: list[str] = []
         for token in [*tokens, "，"]:
@@ -1061,6 +1089,8 @@ def _trim(tokens: list[str]) -> list[str]:
     start, end = 0, len(tokens)
     while start < end and tokens[start] in MODIFIERS:
         start += 1
+    while end > start and _QUANTITY.fullmatch(tokens[end - 1]):
+        end -= 1  # "五号电池两节", "易拉罐十几个": a count after the name
     while end > start and tokens[end - 1] in MODIFIERS:
         if tokens[end - 1] in TRAILING_NOUNS and end - 1 > start and tokens[end - 2] not in MODIFIERS:
             break

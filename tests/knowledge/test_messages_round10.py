@@ -121,3 +121,24 @@ def test_another_item_after_haiyou_yixie_is_listed(kb: KnowledgeBase) -> None:
     answer = kb.answer("我家有好多旧的报纸啊还有一些纸箱子都是干的放哪个桶")
     assert [i.category for i in answer.items] == ["可回收物", "可回收物"]
     assert answered(kb, "油壶里还有点剩油")[0] == "其他垃圾"  # what is left inside, not a second item
+
+
+@pytest.mark.parametrize(
+    ("said", "bins"),
+    [
+        ("我家有旧报纸啊易拉罐啊还有过期药这些咋分", ["可回收物", "可回收物", "有害垃圾"]),
+        ("吃剩的鸡骨头啊鱼刺啊都扔哪", ["厨余垃圾", "厨余垃圾"]),
+        ("三个易拉罐两个玻璃瓶放哪", ["可回收物", "可回收物"]),
+        ("一堆菜叶子半袋剩饭怎么处理", ["厨余垃圾", "厨余垃圾"]),
+    ],
+)
+def test_a_particle_or_a_new_count_between_names_starts_the_next_item(
+    kb: KnowledgeBase, said: str, bins: list[str]
+) -> None:
+    assert [i.category for i in kb.answer(said).items] == bins
+
+
+def test_a_count_after_the_name_belongs_to_it(kb: KnowledgeBase) -> None:
+    assert answered(kb, "五号电池两节")[0] == "其他垃圾"
+    assert answered(kb, "易拉罐十几个 扔哪")[0] == "可回收物"
+    assert answered(kb, "修剪草坪剪下来好几袋草 咋弄")[0] == "园林垃圾"  # the amount still decides
