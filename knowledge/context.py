@@ -180,6 +180,8 @@ def split_area(norm: str) -> tuple[str | None, str]:
 # is the resident disputing what someone else said, not a correction.
 _CORRECTION_MARK = re.compile(
     r"(?<![对说])(?:哦|噢|啊|呃)?(?:不对不对|不对|说错了|打错了|写错了|搞错了|弄错了|问错了|发错了|输错了)(?!的话|吧|吗|啊|呀)[，\s]*"
+    # "电池，哦不是，是灯管", "过期的药 不是药，是化妆品": 不是 after a pause, then 是 and the thing meant (not a bin)
+    r"|(?:^|(?<=[，\s]))(?:哦|噢|啊|呃|额)?不是[^，\s]{0,8}[，\s]+(?=是(?![^，]*垃圾))"
 )
 _SAID = re.compile(r"^(?:我|俺)(?:刚才)?(?:要|想)?(?:说|问)的(?:是)?")
 _SAID_AFTER_MARK = re.compile(r"^(?:(?:我|俺)?(?:刚才)?(?:要|想)?(?:说|问)的(?:是)?|(?:应该|其实)?是)")

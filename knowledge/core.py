@@ -192,7 +192,9 @@ _BIN_AS_PLACE = re.compile(
 # "鱼骨头是绿桶还是灰桶", "能扔红色的桶吗": a bin named by its colour (GB/T 19095-2019) is a bin, never the item
 # "灰" or "绿" (nor the imported name "其他垃圾桶"); it reads as its category word for the yes/no question. Only where
 # a bin is meant (after a placing verb, 是/还是/或, or at a clause's start): "一个红桶坏了" is a red bucket.
-_COLOUR_BIN = re.compile(r"(?:^|(?<=[扔放丢倒投装进到在入是还或，\s]))(红|蓝|绿|灰|黑)色?(?:的)?(?:垃圾)?(?:桶|箱)(?:子)?")
+_COLOUR_BIN = re.compile(
+    r"(?:^|(?<=[扔放丢倒投装进到在入是还或，\s]))(红|蓝|绿|灰|黑)色?(?:的)?(?:垃圾)?(?:桶|箱)(?:子)?"
+)
 _BIN_OF_COLOUR = {"红": "有害垃圾", "蓝": "可回收物", "绿": "厨余垃圾", "灰": "其他垃圾", "黑": "其他垃圾"}
 # "洗衣液用光了 桶扔哪", "牛奶喝完了，盒子呢": the container of the product just used up.
 _USED_UP_CONTAINER = re.compile(

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from knowledge import texts
 from knowledge.catalogue import LOCAL_SOURCE, RULE_SOURCE, Condition, Entry, Option, bundled_text
@@ -184,10 +185,15 @@ class Matcher:
         for i, token in enumerate(tokens):
             if token not in SEPARATORS:
                 phrase.append(token)
-            elif token == "还有" and (phrase or results) and i < last and tokens[i + 1] in STILL_HOLDS and not (
-                tokens[i + 1] in _SOME and i + 1 < last and self._names_thing(tokens[i + 2])
-            ):  # "还有一些纸箱子" lists a second item; "油桶里面还有一些油" says what is left inside
-                phrase.append(token)  # "油桶里面还有油": what is left inside, not a second item
+            elif (
+                token == "还有"
+                and (phrase or results)
+                and i < last
+                and tokens[i + 1] in STILL_HOLDS
+                and not (tokens[i + 1] in _SOME and i + 1 < last and self._names_thing(tokens[i + 2]))
+            ):
+                # "油桶里面还有(一些)油": what is left inside, not a second item ("还有一些纸箱子" lists one)
+                phrase.append(token)
             else:
                 found = self._match_phrase(phrase)
                 if found is not None:
@@ -242,7 +248,7 @@ class Matcher:
             if (
                 MIN_RUN_ON_NAMES <= len(run) <= MAX_RUN_ON_NAMES  # "电池电池电池…" a thousand times is no list
                 and not run[-1].endswith(_PACKAGING_ENDS)  # "黄桃罐头玻璃瓶" is the jar the peaches came in
-                and not any(a + b in self.by_surface for a, b in zip(run, run[1:]))
+                and not any(a + b in self.by_surface for a, b in pairwise(run))
             ):
                 out.extend(t for name in run for t in (name, "、"))
                 out.pop()

@@ -142,3 +142,9 @@ def test_a_count_after_the_name_belongs_to_it(kb: KnowledgeBase) -> None:
     assert answered(kb, "五号电池两节")[0] == "其他垃圾"
     assert answered(kb, "易拉罐十几个 扔哪")[0] == "可回收物"
     assert answered(kb, "修剪草坪剪下来好几袋草 咋弄")[0] == "园林垃圾"  # the amount still decides
+
+
+def test_bu_shi_after_a_pause_corrects_the_item() -> None:
+    assert corrected("问一下电池，哦不是，是灯管") == "灯管"
+    assert corrected("过期的药 不是药，是过期的化妆品") == "过期的化妆品"
+    assert corrected("烟头 不是有害垃圾，是其他垃圾吧") == "烟头 不是有害垃圾，是其他垃圾吧"  # a bin, not the item
