@@ -141,10 +141,10 @@ def kind_choices(entry: Entry) -> list[Choice]:
 # The same said in a later clause ("旧衣服往哪放，我住村里", "问一下，我们村，过期药咋处理", "村里的大姐问，…").
 _AREA_LATER = {
     "rural": re.compile(
-        r"^(?P<who>(?:我|我们|咱|咱们)(?:家)?(?:就)?(?:住|是|在)?(?:在)?|(?:家)?住(?:在)?|老家(?:的|在)?)?"
+        r"^(?:在)?(?P<who>(?:我|我们|咱|咱们)(?:家)?(?:就)?(?:住|是|在)?(?:在)?|(?:家)?住(?:在)?|老家(?:的|在)?)?"
         r"(?:[\u4e00-\u9fff]{1,4}(?:镇|乡)(?:的|上)?[，\s]*)?"
         r"(?:农村|乡下|村里头|村里边|村里|村上|村民|村(?![长委支干])|庄上|庄里)"
-        r"(?:的|人|里|里头|里边|这边|这儿)*"
+        r"(?:的|人|里|里头|里边|这边|这儿|住的|住着的|住)*"
     ),
 }
 # A sorting question after the village ("村里头的塑料瓶扔哪", "村里收废品的收不收易拉罐") asks where the resident lives,
@@ -176,16 +176,21 @@ def split_area(norm: str) -> tuple[str | None, str]:
     return None, norm
 
 
-# A resident correcting themselves: "X 不对，我说的是Y", "X，哦不对，是Y", "不是X，是Y", "我说的是Y不是X".
+# A resident correcting themselves: "X 不对，我说的是Y", "X，哦不对，是Y", "不是X，是Y", "我说的是Y不是X"; "我说不对"
+# is the resident disputing what someone else said, not a correction.
 _CORRECTION_MARK = re.compile(
-    r"(?<!对)(?:哦|噢|啊|呃)?(?:不对不对|不对|说错了|打错了|写错了|搞错了|弄错了)(?!的话|吧|吗|啊|呀)[，\s]*"
+    r"(?<![对说])(?:哦|噢|啊|呃)?(?:不对不对|不对|说错了|打错了|写错了|搞错了|弄错了|问错了|发错了|输错了)(?!的话|吧|吗|啊|呀)[，\s]*"
+    # "电池，哦不是，是灯管", "过期的药 不是药，是化妆品": 不是 after a pause, then 是 and the thing meant (not a bin)
+    r"|(?:^|(?<=[，\s]))(?:哦|噢|啊|呃|额)?不是[^，\s]{0,8}[，\s]+(?=是(?![^，]*垃圾))"
 )
 _SAID = re.compile(r"^(?:我|俺)(?:刚才)?(?:要|想)?(?:说|问)的(?:是)?")
 _SAID_AFTER_MARK = re.compile(r"^(?:(?:我|俺)?(?:刚才)?(?:要|想)?(?:说|问)的(?:是)?|(?:应该|其实)?是)")
 _NOT_BUT = re.compile(
     r"^(?:我|俺)?(?:要|想)?(?:说|问)?的?不是(?P<wrong>[^，\s]{1,10}?)[，\s]*(?:而|就|我说的|我问的)?是(?P<right>.+)$"
 )
-_BUT_NOT = re.compile(r"^(?P<right>[^，\s]{1,10}?)[，\s]*(?:而)?不是(?P<wrong>[^，\s]{1,10}?)[了的啊呀吗]*$")
+_BUT_NOT = re.compile(
+    r"^(?P<right>[^，\s]{1,10}?)[，\s]*(?:而)?不是(?P<wrong>[^，\s]{1,10}?)[了的啊呀吗]*(?:$|[，\s]+(?P<rest>.+)$)"
+)
 
 
 def corrected(norm: str) -> str:
@@ -200,8 +205,9 @@ def corrected(norm: str) -> str:
     if said is not None and said.end() < len(norm):
         norm = norm[said.end() :].strip(" ，")
         but_not = _BUT_NOT.match(norm)  # "我说的是花生壳不是核桃壳"
-        if but_not is not None:
-            return but_not["right"]
+        if but_not is not None:  # "…不是核桃壳，花生壳扔哪": the question after it, about the item meant
+            rest = but_not["rest"]
+            return rest if rest and but_not["right"] in rest else but_not["right"]
     not_but = _NOT_BUT.match(norm)
     if not_but is not None and "垃圾" not in not_but["right"] and not not_but["wrong"].startswith("说"):
         return not_but["right"].strip(" ，")

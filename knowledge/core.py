@@ -189,6 +189,13 @@ _ANY_CATEGORY_WORD = re.compile("|".join(map(re.escape, _CATEGORY_WORDS_LONGEST_
 _BIN_AS_PLACE = re.compile(
     r"(?<=[扔放丢倒投装进到在入])(" + "|".join(_CATEGORY_WORDS_LONGEST_FIRST) + r")(?:的)?(?:垃圾)?(?:桶|箱)(?:子)?"
 )
+# "鱼骨头是绿桶还是灰桶", "能扔红色的桶吗": a bin named by its colour (GB/T 19095-2019) is a bin, never the item
+# "灰" or "绿" (nor the imported name "其他垃圾桶"); it reads as its category word for the yes/no question. Only where
+# a bin is meant (after a placing verb, 是/还是/或, or at a clause's start): "一个红桶坏了" is a red bucket.
+_COLOUR_BIN = re.compile(
+    r"(?:^|(?<=[扔放丢倒投装进到在入是还或，\s]))(红|蓝|绿|灰|黑)色?(?:的)?(?:垃圾)?(?:桶|箱)(?:子)?"
+)
+_BIN_OF_COLOUR = {"红": "有害垃圾", "蓝": "可回收物", "绿": "厨余垃圾", "灰": "其他垃圾", "黑": "其他垃圾"}
 # "洗衣液用光了 桶扔哪", "牛奶喝完了，盒子呢": the container of the product just used up.
 _USED_UP_CONTAINER = re.compile(
     r"^(?![我你他她它咱])(?P<product>[\u4e00-\u9fff]{1,10}?)(?:用光|用完|喝完|吃完|没)了?(?:以后|之后)?[，\s]*(?:那个|这个|剩下的|剩的)?"
@@ -202,6 +209,10 @@ _EATEN_PART = re.compile(
 # a character of the verbs each pattern needs (keep them in step): most messages try neither
 _USED_UP_CHARS, _EATEN_CHARS = frozenset("用喝吃没"), frozenset("吃剥啃")
 _LIST_WORDS = re.compile("、|分别|各|都|还有|以及|和|跟")  # a list of items, not a story before one question
+# "电池不能随便扔，要放有害垃圾，那充电宝也是吗": a statement, then a question about another item with 也 — the statement
+# is what the resident heard (no question of its own), the question is about the item after 那
+_ALSO_QUESTION = re.compile(r"^那(?:个|么)?[^，]{1,12}?也[^，]{0,6}[吗么嘛吧呢]$")
+_STORY_ASKS = re.compile("[吗么呢哪]|什么|怎么|是不是|能不能")
 _GUESS_SOURCE = "model:ngram"  # a clarifying question from the n-gram fallback: an FAQ or the plan may answer better
 
 
@@ -271,6 +282,7 @@ class KnowledgeBase:
             norm = self._read_pinyin(norm)  # "suliaoping", "kou zhao reng na"
         norm = corrected(norm)  # "不是干电池，是纽扣电池": the item meant
         if "桶" in norm or "箱" in norm:
+            norm = _COLOUR_BIN.sub(lambda m: _BIN_OF_COLOUR[m[1]], norm)
             norm = _BIN_AS_PLACE.sub(r"\1", norm)
         if not _USED_UP_CHARS.isdisjoint(norm) and (used_up := _USED_UP_CONTAINER.match(norm)) is not None:
             norm = "".join(used_up.group("product", "container", "question"))
@@ -339,7 +351,8 @@ class KnowledgeBase:
         if sorting is None or len(sorting.items) + (sorting.pending is not None) < 2:
             return None
         story, _, question = norm.rpartition("，")
-        if not story or _LIST_WORDS.search(norm) or not any(c in question for c in SORTING_CUES):
+        premise = _ALSO_QUESTION.match(question) is not None and _STORY_ASKS.search(story) is None
+        if not story or _LIST_WORDS.search(norm) or not (premise or any(c in question for c in SORTING_CUES)):
             return None
         names = [i.query for i in sorting.items]
         if sorting.pending is not None:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from knowledge import texts
 from knowledge.catalogue import LOCAL_SOURCE, RULE_SOURCE, Condition, Entry, Option, bundled_text
@@ -102,6 +103,16 @@ LEFTOVER = Entry(
 
 
 # What "还有" can be followed by when it says what is left inside the item, not a next item ("还有油", "还有点水").
+_LISTING_PARTICLES = frozenset(("啊", "呀", "哇", "嘛"))  # "鸡骨头啊鱼刺啊": said between the items of a list
+# a count with its measure word ("两个", "半袋", "一堆", "3节")
+_QUANTITY = re.compile(
+    r"(?:[一二两三四五六七八九十几半好]+|[0-9]+)(?:大|小)?(?:个|节|根|块|袋|堆|只|件|瓶|盒|张|包|箱|桶|把|条|双|套|片|斤|摞|捆|兜)"
+)
+_SOME = frozenset(("一些", "些", "点", "一点"))  # "还有一些…": a quantity that may come before another item
+# Names in a row that read as a list (two could be one compound the catalogue lacks: "牛奶纸盒" is a carton).
+MIN_RUN_ON_NAMES = 3
+MAX_RUN_ON_NAMES = 6
+_PACKAGING_ENDS = ("瓶", "瓶子", "罐", "罐子", "盒", "盒子", "袋", "袋子", "桶", "杯", "盖", "箱", "包装")
 STILL_HOLDS = frozenset("油 剩 水 汤 残留 点 一点 一些 些 液体 汁 剩油".split())
 
 
@@ -171,6 +182,7 @@ class Matcher:
     def find(self, text: str, tokens: list[str] | None = None) -> list[Found]:
         """The phrases of a normalized message that name something, each matched against the catalogue."""
         tokens = self.tokenize(text) if tokens is None else tokens
+        tokens = self._split_run_on_names(tokens)
         results: list[Found] = []
         phrase: list[str] = []
         explicit = False
@@ -178,8 +190,15 @@ class Matcher:
         for i, token in enumerate(tokens):
             if token not in SEPARATORS:
                 phrase.append(token)
-            elif token == "还有" and (phrase or results) and i < last and tokens[i + 1] in STILL_HOLDS:
-                phrase.append(token)  # "油桶里面还有油": what is left inside, not a second item
+            elif (
+                token == "还有"
+                and (phrase or results)
+                and i < last
+                and tokens[i + 1] in STILL_HOLDS
+                and not (tokens[i + 1] in _SOME and i + 1 < last and self._names_thing(tokens[i + 2]))
+            ):
+                # "油桶里面还有(一些)油": what is left inside, not a second item ("还有一些纸箱子" lists one)
+                phrase.append(token)
             else:
                 found = self._match_phrase(phrase)
                 if found is not None:
@@ -193,6 +212,57 @@ class Matcher:
             results.append(found)
         self._read_whole_message(results, text)
         return results
+
+    def _names_thing(self, token: str) -> bool:
+        """A catalogue name of two or more characters that is not what a container still holds ("油", "剩油")."""
+        return len(token) >= 2 and token not in STILL_HOLDS and token in self.by_surface
+
+    def _split_between_names(self, tokens: list[str]) -> list[str]:
+        """ "旧报纸啊易拉罐啊", "三个易拉罐两个玻璃瓶": a particle or a new quantity between two names starts the next
+        item ("五号电池两节" ends with its quantity, nothing after it)."""
+        out = [tokens[0]]
+        for i in range(1, len(tokens)):
+            token = tokens[i]
+            listing = token in _LISTING_PARTICLES
+            between = (
+                i < len(tokens) - 1
+                and (listing or _QUANTITY.fullmatch(token) is not None)
+                and self._names_thing(tokens[i - 1])
+                and self._names_thing(tokens[i + 1])
+            )
+            if between:
+                out.append("、")  # the particle becomes the separator; a quantity stays with the item it counts
+            if not (between and listing):
+                out.append(token)
+        return out
+
+    def _split_run_on_names(self, tokens: list[str]) -> list[str]:
+        """ "虾壳蟹壳贝壳扔哪": three or more names typed without separators are a list, not one compound name."""
+        names = sum(map(self.by_surface.__contains__, tokens)) if len(tokens) >= 3 else 0
+        if names < 2:
+            return tokens  # most messages: fewer names than a list needs (counted in one C-level pass)
+        tokens = self._split_between_names(tokens)
+        if names < MIN_RUN_ON_NAMES:
+            return tokens
+        out: list[str] = []
+        run: list[str] = []
+        for token in [*tokens, "，"]:
+            if len(token) >= 2 and token in self.by_surface:
+                run.append(token)
+                continue
+            if (
+                MIN_RUN_ON_NAMES <= len(run) <= MAX_RUN_ON_NAMES  # "电池电池电池…" a thousand times is no list
+                and not run[-1].endswith(_PACKAGING_ENDS)  # "黄桃罐头玻璃瓶" is the jar the peaches came in
+                and not any(a + b in self.by_surface for a, b in pairwise(run))
+            ):
+                out.extend(t for name in run for t in (name, "、"))
+                out.pop()
+            else:
+                out.extend(run)
+            run = []
+            out.append(token)
+        out.pop()
+        return out
 
     def _read_whole_message(self, results: list[Found], text: str) -> None:
         """Conditions said in another clause count ("一次性塑料碗，吃完带油的"), for a message about one item."""
@@ -700,6 +770,8 @@ class Matcher:
         risky = [t for t in rest if t not in agreeing and (t in RISKY or any(r in t for r in RISKY if len(r) > 1))]
         if entry.category in SIZE_CATEGORIES:
             return 0.7  # size or origin decides, not material ("布艺沙发"), but the words before are unread
+        if risky and entry.category == "有害垃圾" and MATERIALS.issuperset(risky):
+            return 0.85  # "塑料的药瓶", "玻璃的农药瓶": what it held is the hazard, whatever it is made of
         if risky:
             return 0.45  # a material or power word that may change the bin ("电动牙刷", "陶瓷杯")
         unknown = "".join(t for t in rest if t not in agreeing and t not in FOOD_BRANDS)
@@ -781,7 +853,12 @@ class Matcher:
                 modifier
                 or rules.amount(found.entry.category, found.phrase, found.surface)
                 or (rules.longer(found.query, found.surface) if found.how == "head" else None)
-                or (rules.prefix_decides(found.query, found.surface) if found.how == "head" else None)
+                # a hazardous name keeps its bin whatever it is made of ("玻璃的药瓶": the medicine is the hazard)
+                or (
+                    rules.prefix_decides(found.query, found.surface)
+                    if found.how == "head" and found.entry.category != "有害垃圾"
+                    else None
+                )
             )
             if guess is not None and found.entry.category == "有害垃圾" and guess.word in MATERIALS:
                 guess = None  # "玻璃的药瓶子": no material makes a hazardous thing harmless
@@ -1062,6 +1139,8 @@ def _trim(tokens: list[str]) -> list[str]:
     start, end = 0, len(tokens)
     while start < end and tokens[start] in MODIFIERS:
         start += 1
+    while end > start and _QUANTITY.fullmatch(tokens[end - 1]):
+        end -= 1  # "五号电池两节", "易拉罐十几个": a count after the name
     while end > start and tokens[end - 1] in MODIFIERS:
         if tokens[end - 1] in TRAILING_NOUNS and end - 1 > start and tokens[end - 2] not in MODIFIERS:
             break

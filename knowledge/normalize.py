@@ -21,8 +21,8 @@ _TRADITIONAL = frozenset(files("knowledge").joinpath(TRADITIONAL_FILE).read_text
 MAX_CHARS = 500
 
 # Separators between several items in one message ("电池和纸巾", "电池、纸巾") are kept as "，".
-_KEEP = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff，,、;；/|.·%\s]")
-_SEP = re.compile(r"[,;；/|]+")
+_KEEP = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff，,、;；/|+&.·%\s]")
+_SEP = re.compile(r"[,;；/|+&]+")  # "茶叶渣+咖啡渣", "纸巾&湿巾": joined items
 # 河南 and other everyday spoken forms, mapped to the words the lexicon knows ("俺家的旧衣裳搁哪" → 我家…放哪)
 _DIALECT = str.maketrans(
     {"啥": "什么", "咋": "怎么", "搁": "放", "撂": "扔", "俺": "我", "恁": "你", "哩": "的", "嘞": None, "捏": None}
@@ -45,6 +45,18 @@ _PHRASES = (
     ("涮干净", "洗干净"),
     ("刷干净", "洗干净"),
     ("神马", "什么"),
+    ("木有", "没有"),
+    ("怎莫", "怎么"),
+    ("怎摸", "怎么"),
+    # 鸭 typed for 呀 after the question ("扔哪个桶鸭"): a particle, not the food 鸭
+    ("桶鸭", "桶呀"),
+    ("哪鸭", "哪呀"),
+    ("吗鸭", "吗呀"),  # 木有 is 没有 typed the way it is said online; read as 木 it would be wood
+    # A-not-A yes/no forms the lexicon has no word for ("眼药水算不算有害垃圾", "尿不湿可不可以扔可回收"): the forms
+    # it reads as the question frame ("是不是", "能不能"), never part of the item's name ("眼药水算不算")
+    ("算不算", "是不是"),
+    ("属不属于", "是不是"),
+    ("可不可以", "能不能"),
     # 垃圾 typed by sound with the wrong characters ("塑料瓶是什么拉鸡"): 鸡 would read as food
     ("拉鸡", "垃圾"),
     ("垃鸡", "垃圾"),
@@ -134,6 +146,7 @@ _SPACES = re.compile(r"\s+")
 _DOTS = re.compile(r"[.·]{2,}")
 # A numbered list ("1.易拉罐 2.烟头 3.剩菜", "1、电池；2、灯管"): the numbers only separate the items.
 _NUMBERED = re.compile(r"(?:^|(?<=[\s，、;；]))[1-9][.、)）:：]\s*(?=[\u4e00-\u9fff])")
+_HAN_DOT = re.compile(r"(?<=[\u4e00-\u9fff])\.(?=[\u4e00-\u9fff])")
 _CJK_GAP = re.compile(r"([\u4e00-\u9fff]+) (?=([\u4e00-\u9fff]+))")
 # a run is two or more Chinese characters, after a number if any ("5号电池", "84消毒液")
 _CJK_LIST = re.compile(r"(?:^|(?<= ))[0-9]*[\u4e00-\u9fff]{2,}(?: [0-9]*[\u4e00-\u9fff]{2,}){2,}(?=$| )")
@@ -153,6 +166,20 @@ def _names_only(runs: str) -> bool:
     return _NOT_A_NAME.search(runs.rsplit(" ", 1)[0]) is None
 
 
+# Circled and parenthesised numbers ("①纸箱②电池③瓜子壳", "⑴旧书⑵灯管") only number the items of a list.
+_CIRCLED = re.compile("[\u2460-\u2473\u2474-\u2487\u2488-\u249b\u24f5-\u24fe\u2776-\u2793]")
+# A remark in brackets after a name ("旧电池（手机上拆下来的）", "电池(充电的)", "药盒子（空的纸盒）") says what kind
+# or state the thing is: it is read in front of the name ("手机上拆下来的旧电池"), not as another item of a list.
+_REMARK = re.compile(r"(?P<name>[0-9a-z\u4e00-\u9fff]+)\((?P<remark>[0-9a-z\u4e00-\u9fff]{1,12})\)")
+_BRACKETS = re.compile(r"[()]")
+
+
+def _remark(match: re.Match[str]) -> str:
+    """ "电池(充电的)" → ",充电的电池,"; a remark that does not end in 的 gets one ("核桃皮(硬壳)" → "硬壳的核桃皮")."""
+    remark = match["remark"]
+    return "," + remark + ("" if remark.endswith("的") else "的") + match["name"] + ","
+
+
 def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
     """Clean a resident's message for matching; the result is lower-case Simplified Chinese without symbols."""
     head = text[: limit * 2]
@@ -166,7 +193,11 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
             and ("儿" not in plain or _ERHUA.search(plain) is None)
         ):
             return plain[:limit]
+    if _CIRCLED.search(head) is not None and len(_CIRCLED.findall(head)) >= 2:  # "②" alone is a choice reply
+        head = _CIRCLED.sub("，", head)
     text = unicodedata.normalize("NFKC", head).lower()
+    if "(" in text:
+        text = _BRACKETS.sub(",", _REMARK.sub(_remark, text))
     if not text.isascii() and not _TRADITIONAL.isdisjoint(text):
         import zhconv  # imported for the rare message in traditional characters only
 
@@ -191,6 +222,8 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
     text = _KEEP.sub(" ", text)
     if ".." in text:
         text = _DOTS.sub(" ", text)  # "嗯……旧拖把": an ellipsis is a pause
+    if "." in text:
+        text = _HAN_DOT.sub("，", text)  # "旧报纸.扔哪": a full stop typed half-width between clauses
     text = _SEP.sub("，", text)
     text = _SPACES.sub(" ", text).strip()
     if text.count(" ") >= 2 and (listed := _CJK_LIST.search(text)) is not None and _names_only(listed.group()):
