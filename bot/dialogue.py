@@ -345,7 +345,8 @@ class Dialogue:
         answer: Answer | None = None
         choice = False  # a reply to the clarifying question: logged apart from questions
         if state is not None and state.kind == "kind":
-            answer = kb.resolve(payload, text, area=area, reply=True) or context.reask(kb, payload, text)
+            meant = context.corrected(normalize(text))  # "不是干电池 是充电的": the kind meant, not the one denied
+            answer = kb.resolve(payload, meant, area=area, reply=True) or context.reask(kb, payload, text)
             choice = answer is not None
         if answer is None and isinstance(payload.get("last"), dict):
             earlier = [str(q) for q in payload.get("earlier") or ()]
