@@ -353,6 +353,8 @@ class Dialogue:
             answer = context.follow_up(kb, payload["last"], text, area=area, city=city, earlier=earlier)
         if answer is None:
             answer = kb.answer(text, area=area, city=city)
+            # "湿了" with no item talked about (or after the time limit): which thing, not the generic reply
+            answer = context.state_without_item(text, answer) or answer
             if answer.intent == "unknown" and context.is_choice_reply(text):
                 # "2" with no numbered question open: not a question for the staff queue
                 answer = context.choice_not_offered(payload.get("last"), expired=expired)

@@ -214,7 +214,7 @@ def corrected(norm: str) -> str:
 
 # "这个呢", "这个扔哪", "那东西是什么垃圾" name no item: with none named before, the bot asks which one is meant.
 _POINTS_AT_NOTHING = re.compile(
-    r"^(?:那|这|它)(?:个|种|些|样|玩意儿?|东西|样东西)?"
+    r"^(?:那它|那|这|它)(?:个|种|些|样|玩意儿?|东西|样东西)?"
     r"(?:呢|是什么垃圾|属于什么垃圾|算什么垃圾|是什么|扔哪里?|放哪里?|扔哪个桶|放哪个桶|怎么扔|怎么处理|怎么办|怎么弄|怎么整)?"
     r"[呢吗啊呀哈]*$"
 )
@@ -224,6 +224,25 @@ WHICH_ITEM_SOURCE = "clarify:which_item"
 def points_at_nothing(norm: str) -> bool:
     """True for "这个呢", "这个扔哪": a pointing word and at most a question, no item."""
     return bool(_POINTS_AT_NOTHING.match(norm.replace(" ", "")))
+
+
+# Words that say a state of a thing ("湿了", "洗干净了", "还有一半"): said with no item talked about, the bot asks which.
+_STATE_CUE = re.compile(
+    r"湿|干净|洗过|洗了|脏|油|碎|破|空了|空的|剩|过期|用完|吃完|喝完|没用完|一半|坏了|霉|臭|扁|淋|泡|沾|漏|鼓包|没电"
+)
+STATE_WITHOUT_ITEM_SOURCE = "clarify:state_without_item"
+
+
+def state_without_item(text: str, answer: Answer) -> Answer | None:
+    """For a state said alone ("湿了") that nothing answered and no item talked about explains (none, or the context
+    timed out): ask which thing it is, rather than the generic reply; None for anything else."""
+    norm = normalize(text)
+    rest = _TRAILING.sub("", _POINTING.sub("", norm)).strip(" ，")
+    if answer.intent != "unknown" or answer.items or answer.pending is not None or not rest or len(rest) > 8:
+        return None
+    if not _STATE_CUE.search(rest) or not all(_is_state(c) for c in rest.split("，") if c):
+        return None
+    return Answer("clarify", texts.STATE_WITHOUT_ITEM.format(said=rest), 0.5, STATE_WITHOUT_ITEM_SOURCE)
 
 
 def which_item() -> Answer:
@@ -352,6 +371,14 @@ def follow_up(
     tail = _YES_NO_TAIL.search(rest)
     if tail is not None and tail.start() > 0:  # "破了洞的也行吗", "湿了的也一样吗": the state is the question
         rest = rest[: tail.start()].strip(" ，")
+    if not rest and _WHERE.match(norm):  # "里面的呢" after 洗发水瓶: what the bottle held, 洗发水
+        product = _without_vessel(query)
+        if any(v in product for v in "瓶罐盒箱桶杯袋"):
+            product = ""  # "罐头罐子": what a 罐头 holds is not the 罐头 the catalogue names
+        answer = kb.answer(product, area=area, city=city) if product else None
+        if answer is not None and answer.intent in ("sorting", "clarify") and _about(answer, product):
+            answer.extra["follow_up"] = product
+            return answer
     if not rest or rest == query:
         return None
     back = _back_to(rest, [query, *earlier])

@@ -122,3 +122,34 @@ def test_two_unknowns_alone_still_say_the_line_once(dialogue: Dialogue) -> None:
     say(dialogue, UNKNOWN)
     say(dialogue, "火星土壤扔哪个桶", at=T0 + dt.timedelta(minutes=1))
     assert handover.WAITING_LINE not in say(dialogue, "用过的纸巾扔哪", at=T0 + dt.timedelta(minutes=2)).text
+
+
+@pytest.mark.parametrize("after", [20, 60])
+def test_a_state_said_after_the_time_limit_asks_which_thing_and_is_not_queued(
+    dialogue: Dialogue, factory: sessionmaker[Session], after: int
+) -> None:
+    say(dialogue, "纸箱扔哪")
+    reply = say(dialogue, "湿了", at=T0 + dt.timedelta(minutes=after))
+    assert reply.answer is not None and reply.answer.intent == "clarify" and not reply.answer.items
+    assert "“湿了”是哪样东西" in reply.text
+    assert queued(factory) == []
+
+
+def test_a_state_said_first_asks_which_thing_but_other_words_are_no_state(dialogue: Dialogue) -> None:
+    reply = say(dialogue, "洗干净了")
+    assert reply.answer is not None and reply.answer.intent == "clarify"
+    other = say(dialogue, "我走了", user="u2")
+    assert other.answer is not None and other.answer.source != "clarify:state_without_item"
+
+
+def test_what_a_bottle_held_is_the_product_it_was_named_after(dialogue: Dialogue) -> None:
+    reply = play(dialogue, "洗发水瓶扔哪", "里面的呢")
+    assert reply.answer is not None and [i.name for i in reply.answer.items] == ["洗发水"]
+    can = play(dialogue, "罐头扔哪", "罐子呢", "里面的呢")  # a 罐头's contents are no 罐头: not answered as the can
+    assert can.answer is not None and "可回收物" not in [i.category for i in can.answer.items]
+
+
+def test_it_alone_after_an_acknowledgement_asks_which_thing(dialogue: Dialogue, factory: sessionmaker[Session]) -> None:
+    reply = play(dialogue, "过期药扔哪", "盒子呢", "好的", "那它呢")
+    assert reply.answer is not None and reply.answer.intent == "clarify" and not reply.answer.items
+    assert queued(factory) == []
