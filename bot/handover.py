@@ -117,6 +117,8 @@ def handover_hook(turn: Turn) -> Answer | None:
     )  # fmt: skip
     if not created:
         _touch(conversation, turn)
+        if conversation.reason == "unanswered":  # opened after two unknowns, now asked for: say so under each answer
+            conversation.reason = "asked"
         return Answer("command", ALREADY_OPEN.format(hours=hours), 1.0, SOURCE)
     return Answer("command", OPENED.format(hours=hours), 1.0, SOURCE)
 

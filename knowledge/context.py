@@ -47,6 +47,10 @@ PART_NOUNS = frozenset(
     说明书 纸箱 箱子 托 托盘 膜 根 梗 叶 叶子 渣 把 刷头 芯 线 头 绳 瓤 刺 骨头
     """.split()
 )
+# Packaging and containers of the item just named: answered alone when no name joins them, still the item's.
+_PACKAGING = frozenset(
+    "袋 袋子 包装 包装袋 包装盒 包装纸 外包装 盒 盒子 瓶 瓶子 瓶盖 盖 盖子 罐 罐子 桶 说明书 纸箱 箱子 标签 膜 吸管".split()
+)
 _WHERE = re.compile(r"^(?:里面|里头|里边|上面|上头|外面|表面)")
 # Degree words before a state ("很干净", "挺脏的") and states said as one adjective.
 _DEGREE = re.compile(r"^(?:很|挺|特别|非常|比较|蛮|贼|老|可|都|也|已经|还是|还)+")
@@ -216,7 +220,7 @@ def corrected(norm: str) -> str:
 
 # "这个呢", "这个扔哪", "那东西是什么垃圾" name no item: with none named before, the bot asks which one is meant.
 _POINTS_AT_NOTHING = re.compile(
-    r"^(?:那|这|它)(?:个|种|些|样|玩意儿?|东西|样东西)?"
+    r"^(?:那它|那|这|它)(?:个|种|些|样|玩意儿?|东西|样东西)?"
     r"(?:呢|是什么垃圾|属于什么垃圾|算什么垃圾|是什么|扔哪里?|放哪里?|扔哪个桶|放哪个桶|怎么扔|怎么处理|怎么办|怎么弄|怎么整)?"
     r"[呢吗啊呀哈]*$"
 )
@@ -226,6 +230,25 @@ WHICH_ITEM_SOURCE = "clarify:which_item"
 def points_at_nothing(norm: str) -> bool:
     """True for "这个呢", "这个扔哪": a pointing word and at most a question, no item."""
     return bool(_POINTS_AT_NOTHING.match(norm.replace(" ", "")))
+
+
+# Words that say a state of a thing ("湿了", "洗干净了", "还有一半"): said with no item talked about, the bot asks which.
+_STATE_CUE = re.compile(
+    r"湿|干净|洗过|洗了|脏|油|碎|破|空了|空的|剩|过期|用完|吃完|喝完|没用完|一半|坏了|霉|臭|扁|淋|泡|沾|漏|鼓包|没电"
+)
+STATE_WITHOUT_ITEM_SOURCE = "clarify:state_without_item"
+
+
+def state_without_item(text: str, answer: Answer) -> Answer | None:
+    """For a state said alone ("湿了") that nothing answered and no item talked about explains (none, or the context
+    timed out): ask which thing it is, rather than the generic reply; None for anything else."""
+    norm = normalize(text)
+    rest = _TRAILING.sub("", _POINTING.sub("", norm)).strip(" ，")
+    if answer.intent != "unknown" or answer.items or answer.pending is not None or not rest or len(rest) > 8:
+        return None
+    if not _STATE_CUE.search(rest) or not all(_is_state(c) for c in rest.split("，") if c):
+        return None
+    return Answer("clarify", texts.STATE_WITHOUT_ITEM.format(said=rest), 0.5, STATE_WITHOUT_ITEM_SOURCE)
 
 
 def which_item() -> Answer:
@@ -270,15 +293,17 @@ def remember(answer: Answer, text: str = "") -> dict[str, Any] | None:
 
 def _remembered(answer: Answer) -> dict[str, Any] | None:
     """The item an answer was about, or None."""
-    if answer.pending is not None:
-        return {"query": str(answer.pending.get("query") or answer.pending.get("entry") or "")}
+    owner = {"owner": str(answer.extra["owner"])} if answer.extra.get("owner") else {}
+    if answer.pending is not None:  # "袋子呢" after 感冒药 asked back: still the medicine's bag
+        return {"query": str(answer.pending.get("query") or answer.pending.get("entry") or ""), **owner}
     if answer.intent == "sorting" and answer.items:
+        kind = answer.extra.get("kind")
+        chosen = {"kind": dict(kind)} if isinstance(kind, dict) else {}  # "陶瓷的" then "碎了呢": still ceramic
         if answer.extra.get("about"):  # "那遥控器的呢" about 电池: the battery again, not 遥控器的电池 from now on
-            return {"query": str(answer.extra["about"])}
+            return {"query": str(answer.extra["about"]), **chosen, **owner}
         item = answer.items[-1]
-        if answer.extra.get("owner"):  # "袋子呢" after 薯片: the bag now, and "那外包装呢" next is the crisps' again
-            return {"query": item.query or item.name, "owner": str(answer.extra["owner"])}
-        return {"query": item.query or item.name}
+        # "袋子呢" after 薯片: the bag now, and "那外包装呢" next is the crisps' again
+        return {"query": item.query or item.name, **chosen, **owner}
     return None
 
 
@@ -347,10 +372,19 @@ def follow_up(
     if coloured is not None:  # "放红桶吗", "放蓝色桶对吧": yes or no about the item just answered
         return coloured
     rest = _TRAILING.sub("", _POINTING.sub("", norm)).strip(" ，")
+    rest = _PLACE.sub("", rest).strip(" ，") or rest  # "在单位吃剩的": where it is does not change the bin
     pointing = rest != norm  # "那个袋子呢", "它的包装": said about something already named
     tail = _YES_NO_TAIL.search(rest)
     if tail is not None and tail.start() > 0:  # "破了洞的也行吗", "湿了的也一样吗": the state is the question
         rest = rest[: tail.start()].strip(" ，")
+    if not rest and _WHERE.match(norm):  # "里面的呢" after 洗发水瓶: what the bottle held, 洗发水
+        product = _without_vessel(query)
+        if any(v in product for v in "瓶罐盒箱桶杯袋"):
+            product = ""  # "罐头罐子": what a 罐头 holds is not the 罐头 the catalogue names
+        answer = kb.answer(product, area=area, city=city) if product else None
+        if answer is not None and answer.intent in ("sorting", "clarify") and _about(answer, product):
+            answer.extra["follow_up"] = product
+            return answer
     if not rest or rest == query:
         return None
     back = _back_to(rest, [query, *earlier])
@@ -385,9 +419,12 @@ def follow_up(
             return told
     describing = False
     owner = str(last.get("owner") or "")  # the item whose part was the last answer
+    if owner and owner != query and _means_owner(norm, rest) and _describes(rest, alone):
+        query, owner = owner, ""  # "那它过期了呢" after 感冒药 and 袋子呢: the medicine expired, not its bag
     said_part = _part_said(rest)
     if said_part:  # "用完了，空罐子" after 杀虫剂: the spray's can, not any can
         rest, pointing = said_part, True
+    noun = ""
     if (pointing or rest == norm) and rest.rstrip("的") in PART_NOUNS:  # "那袋子呢", or a bare "袋子", "皮"
         noun = rest.rstrip("的")
         candidates = [query + noun, f"{query}的{rest}"]
@@ -400,6 +437,10 @@ def follow_up(
             candidates.append(stem + rest.rstrip("的"))
         if noun in ("袋", "袋子"):
             candidates.append(f"装{query}的塑料袋")  # "剩菜" then "那个袋子呢": the bag it was in, last
+        if noun == "包装":
+            candidates.append(f"{query}包装袋")  # "过期饼干" then "包装呢": the wrapper (饼干包装袋)
+        if noun in ("盖", "盖子") and query.removesuffix("子").endswith(("瓶", "桶", "罐", "壶")):
+            candidates.append("瓶盖")  # "油桶" then "盖子呢": a bottle's or can's cap
     elif _asks_about_it(norm, alone):
         candidates = [query + norm]  # "是可回收的吗", "能卖钱吗", "扔哪" about the item just named
     elif alone.intent in ("smalltalk", "command", "faq", "policy"):
@@ -409,6 +450,8 @@ def follow_up(
     elif _describes(rest, alone):
         describing = True  # a state or kind of the item: the item stays the context, without it
         candidates = [f"{query}，{rest}"]  # conditions said in another clause count ("塑料袋，有油的")
+        if _HALF.search(rest) and _HALF.sub("", rest):
+            candidates.insert(0, f"{query}，{_HALF.sub('', rest)}")  # "还有一半油" says 还有油
         if rest.endswith("的"):
             candidates.insert(0, rest + query)  # "装过农药的" + 瓶子: one thing described, not two items
             sibling = _sibling(kb, query, rest[:-1])
@@ -423,12 +466,16 @@ def follow_up(
         if len(answer.items) > 1:
             continue  # a follow-up is about the one item talked about, never a list
         if answer.intent in ("sorting", "clarify") and _about(answer, query if query in candidate else candidate):
+            answer = _with_kind(kb, answer, last if describing else {}, area=area)
             answer.extra["follow_up"] = candidate
             if describing and query in candidate:
                 answer.extra["about"] = query
-            elif candidate.endswith(rest.rstrip("的")) and rest.rstrip("的") in PART_NOUNS:
-                answer.extra["owner"] = owner or query
+            elif noun or (candidate.endswith(rest.rstrip("的")) and rest.rstrip("的") in PART_NOUNS):
+                answer.extra["owner"] = owner or query  # "盖子呢" → 瓶盖: still the oil can's cap
             return answer
+    if noun in _PACKAGING and (alone.items or alone.pending is not None) and alone.intent in ("sorting", "clarify"):
+        alone.extra["owner"] = owner or query  # "袋子呢" after 感冒药 answered alone: "那它过期了呢" is the medicine
+        return alone
     if alone.items or alone.pending is not None:
         return None  # "骨头呢" after 电池 is a new question, not 电池骨头
     answer = kb.answer(candidates[0], area=area, city=city)
@@ -469,6 +516,32 @@ _COLOUR_FRAME = re.compile(
 )
 _AREA_CHARS = frozenset("村乡庄城市区")
 _AREA_COMMAND = re.compile(r"^(?:切换|我在(?:农村|城区|城市)$)")
+
+
+# Where the item is ("在单位吃剩的"): said of the item, it does not change the bin.
+_PLACE = re.compile(r"^(?:是|我)?(?:在)?(?:单位|公司|学校|办公室|厂里|店里|饭店|食堂)(?:里|里面)?(?:的)?")
+# Half of it left ("还有一半油", "剩了一半"): something is left, as the rules' condition words say it.
+_HALF = re.compile(r"(?:一|多|大)半")
+# A state only the item itself can be in, not its bag or box ("过期了", "没吃完"), or 它 pointing at the item talked
+# about before its part.
+_OWNER_STATE = re.compile(r"过期|吃完|喝完|用完|吃剩|喝剩|用剩|变质|发霉|坏了|没吃|没喝|没用|还有|剩")
+_IT = re.compile(r"^(?:那|那么)?它")
+
+
+def _means_owner(norm: str, rest: str) -> bool:
+    """True when a state said after a part answer is about the item the part belongs to ("那它过期了呢")."""
+    return bool(_IT.match(norm.replace(" ", ""))) or bool(_OWNER_STATE.search(rest))
+
+
+def _with_kind(kb: KnowledgeBase, answer: Answer, last: dict[str, Any], *, area: str | None) -> Answer:
+    """The kind question answered with the kind the resident chose before ("陶瓷的" then "碎了呢"), else `answer`."""
+    kind = last.get("kind")
+    if answer.intent != "clarify" or answer.pending is None or not isinstance(kind, dict):
+        return answer
+    if str(answer.pending.get("entry") or "") != str(kind.get("entry") or ""):
+        return answer
+    told = kb.resolve(answer.pending, str(kind.get("option") or ""), area=area)
+    return told if told is not None and told.intent == "sorting" else answer
 
 
 def _listed(last: dict[str, Any], norm: str) -> tuple[str, str] | None:

@@ -393,7 +393,9 @@ class KnowledgeBase:
             return None  # "罐子上的铁盖呢" while 勺子's material is asked: a new question, not a kind of spoon
         if option is not None:
             item = self._item_for_option(entry, option, query, area, confidence=0.95)
-            return Answer("sorting", self._item_text(item, entry, area, kind=option), 0.95, item.source, [item])
+            answer = Answer("sorting", self._item_text(item, entry, area, kind=option), 0.95, item.source, [item])
+            answer.extra["kind"] = {"entry": entry.name, "option": entry.kinds.index(option) + 1}  # for "碎了呢" next
+            return answer
         if dont_know(norm.replace(query, "").replace(entry.name, "")):  # "我也不知道是啥电池"
             lines = [texts.NOT_SURE_KIND] + [f"· {o.label} → {_bin(o.category)}" for o in entry.kinds]
             item = ItemAnswer(

@@ -46,6 +46,9 @@ FILLER: frozenset[str] = _words(
     """
 )
 
+# The cities in front of an item ("新密的易拉罐"): the same 郑州 rules in both, so not part of the item's name.
+CITY_PREFIXES: frozenset[str] = frozenset(["新密", "新密市", "新郑", "新郑市", "郑州", "郑州市"])
+
 # Modifiers that describe a state but, for most items, do not change the bin ("用过的纸巾", "坏掉的台灯").
 MODIFIERS: frozenset[str] = _words(
     """

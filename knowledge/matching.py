@@ -21,6 +21,7 @@ from knowledge.generalise import FILE as GENERALISE_FILE
 from knowledge.generalise import Generaliser, Guess, read_generaliser
 from knowledge.lexicon import (
     CATEGORY_WORDS,
+    CITY_PREFIXES,
     CONTAINERS,
     DRUG_NAMES,
     DRUG_SUFFIXES,
@@ -169,6 +170,7 @@ class Matcher:
         self.tokenizer = shared_tokenizer()
         add_words((*FILLER, *MODIFIERS, *RISKY, *CATEGORY_WORDS, *SEPARATORS), freq=200, only_new=True)
         add_words((*FOOD_BRANDS, *DRUG_NAMES), freq=2000, only_new=True)
+        add_words(CITY_PREFIXES, floor=2000)  # jieba knows 新密 too rarely to keep it from "新" + "密"
         add_words((s for s in self.by_surface if not s.isascii()), floor=2000)
         self._pinyin: dict[str, set[str]] | None = None
         self._fuzzy: dict[str, set[str]] | None = None
@@ -1137,8 +1139,10 @@ def _trim(tokens: list[str]) -> list[str]:
     A measure word after a noun ends a compound ("沙发套" is a cover, not a sofa), so it is kept at the end.
     """
     start, end = 0, len(tokens)
-    while start < end and tokens[start] in MODIFIERS:
-        start += 1
+    while start < end and (
+        tokens[start] in MODIFIERS or (tokens[start] in CITY_PREFIXES and tokens[start + 1 : start + 2] == ["的"])
+    ):
+        start += 1  # "新密的易拉罐": the city is where the resident lives, not part of the name
     while end > start and _QUANTITY.fullmatch(tokens[end - 1]):
         end -= 1  # "五号电池两节", "易拉罐十几个": a count after the name
     while end > start and tokens[end - 1] in MODIFIERS:

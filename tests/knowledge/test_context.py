@@ -145,3 +145,31 @@ def test_a_yes_no_question_after_an_item_is_about_that_item(
 
 def test_a_category_question_after_an_item_stays_a_category_question(kb: KnowledgeBase) -> None:
     assert follow_up(kb, {"query": "薯片"}, "有害垃圾有哪些") is None
+
+
+def test_a_state_after_a_part_answer_is_read_against_the_owner(kb: KnowledgeBase) -> None:
+    part = follow_up(kb, {"query": "过期药"}, "盒子呢")
+    assert part is not None and [i.category for i in part.items] == ["可回收物"]
+    last = remember(part)
+    assert last is not None and last["owner"] == "过期药"
+    state = follow_up(kb, last, "那它过期了呢")
+    assert state is not None and [i.category for i in state.items] == ["有害垃圾"]
+    assert state.extra["about"] == "过期药"  # the medicine is the context again, not its box
+
+
+def test_a_bag_no_name_joins_is_answered_alone_and_keeps_its_owner(kb: KnowledgeBase) -> None:
+    bag = follow_up(kb, {"query": "感冒药"}, "袋子呢")
+    assert bag is not None and bag.extra["owner"] == "感冒药"
+    assert remember(bag) == {"query": "袋子", "owner": "感冒药"}
+
+
+def test_a_kind_chosen_is_remembered_and_answers_the_state_said_next(kb: KnowledgeBase) -> None:
+    question = kb.answer("杯子扔哪")
+    assert question.pending is not None
+    chosen = kb.resolve(question.pending, "陶瓷的")
+    assert chosen is not None and chosen.extra["kind"] == {"entry": "杯子", "option": 2}
+    last = remember(chosen)
+    assert last is not None and last["kind"] == {"entry": "杯子", "option": 2}
+    broken = follow_up(kb, last, "碎了呢")
+    assert broken is not None and broken.intent == "sorting" and [i.category for i in broken.items] == ["其他垃圾"]
+    assert follow_up(kb, {"query": "杯子"}, "碎了呢").intent == "clarify"  # type: ignore[union-attr]
