@@ -82,7 +82,8 @@ _PHRASES = (
 )
 _ANY_PHRASE = re.compile("|".join(re.escape(phrase) for phrase, _ in _PHRASES))
 _LATIN_TONES = re.compile(r"[\u00c0-\u024f]")
-_TONE_NUMBERS = re.compile(r"(?<=[aeiouvngr])[1-5](?=\s|$|[a-z]|[^\w])")
+# a tone number is one not followed by a digit or Han ("a1_a1" as much as "a1 a1": "_" becomes a space later)
+_TONE_NUMBERS = re.compile(r"(?<=[aeiouvngr])[1-5](?![0-9\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
 _LATIN = re.compile(r"[a-z\u00c0-\u024f]")
 
 
