@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.db import transaction
 from bot.handover_models import HandoverConversation
 from bot.models import ChatLog, ConversationState
+from bot.prepared import Prepared, prepared
 from bot.runtime import KnowledgeCache
 from campaigns import residents
 from campaigns.models import Resident
@@ -83,21 +84,22 @@ class Writes:
                     together = False
                 merged[name] = value
         if together:
-            connection.execute(_together(tuple(statement for statement, _params in items)), merged)
+            _together(tuple(statement for statement, _params in items), merged).execute(connection, merged)
             return
-        for statement, params in items:
-            connection.execute(statement, params)
+        for statement, params in items:  # compiled once per dialect, run on the driver (bot/prepared.py)
+            prepared(statement, frozenset(params)).execute(connection, params)
 
 
-_TOGETHER: dict[tuple[Any, ...], Any] = {}  # the statements queued -> them as one statement (built once per kind)
+_TOGETHER: dict[tuple[Any, ...], Prepared] = {}  # the statements queued -> them as one statement (built once per kind)
 
 
-def _together(statements: tuple[Any, ...]) -> Any:
-    """The last statement with the others as data-modifying WITH parts (PostgreSQL)."""
+def _together(statements: tuple[Any, ...], params: dict[str, Any]) -> Prepared:
+    """The last statement with the others as data-modifying WITH parts (PostgreSQL), compiled once."""
     found = _TOGETHER.get(statements)
     if found is None:
         *first, last = statements
-        found = _TOGETHER[statements] = last.add_cte(*(s.cte(f"w{i}") for i, s in enumerate(first)))
+        together = last.add_cte(*(s.cte(f"w{i}") for i, s in enumerate(first)))
+        found = _TOGETHER[statements] = Prepared(together, frozenset(params))
     return found
 
 

@@ -27,6 +27,7 @@ from bot import ratelimit
 from bot.db import Base
 from bot.handover_models import OPEN, HandoverConversation
 from bot.models import ConversationState
+from bot.prepared import run
 from campaigns.models import ChannelIdentity, Resident
 from knowledge.meta import VERSION_KEY
 from knowledge.models import KbMeta
@@ -192,7 +193,11 @@ def _read(session: Session, channel: str, external_id: str, since: dt.datetime, 
     if prepared is None:
         prepared = _PREPARED.setdefault((dialect.name, dialect.driver), _Prepared.of(dialect))
     params.update(zip(_SLOTS, [*keys, *[None] * (SURVEY_KEY_SLOTS - len(keys))], strict=True))  # NULL never matches
-    raw = connection.exec_driver_sql(prepared.sql, prepared.params(params)).first()
+    cursor = run(connection, prepared.sql, prepared.params(params))
+    try:
+        raw = cursor.fetchone()
+    finally:
+        cursor.close()
     return prepared.row(raw) if raw is not None else None
 
 

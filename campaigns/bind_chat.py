@@ -24,8 +24,8 @@ def binding_hook(turn: Turn) -> Answer | None:
     if turn.message.kind != "text":
         return None
     text = unicodedata.normalize("NFKC", turn.text).strip().rstrip("。.!！ ")
-    salt = resolve_salt(turn.settings.surveys.salt, turn.settings.data_dir)
     if text in texts.BIND_WORDS or text in texts.STAFF_BIND_WORDS:
+        salt = resolve_salt(turn.settings.surveys.salt, turn.settings.data_dir)
         try:
             code = binding.issue_code(
                 turn.session, turn.resident, channel=turn.message.channel, external_id=turn.message.user_id,
@@ -40,7 +40,7 @@ def binding_hook(turn: Turn) -> Answer | None:
         m = BARE_CODE.match(text)
     if m is None:
         return None
-    return _bind(turn, m.group(m.lastindex or 0), salt)
+    return _bind(turn, m.group(m.lastindex or 0), resolve_salt(turn.settings.surveys.salt, turn.settings.data_dir))
 
 
 def _bind(turn: Turn, code: str, salt: str) -> Answer:

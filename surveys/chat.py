@@ -32,16 +32,18 @@ _RESPONSES = (
 )
 
 
-# the last (settings, now) asked about and its answer: the sender lookup and the hook of one message ask with one `now`
+# the last (settings, second of `now`) asked about and its answer: every message of that second shares it
 _LAST: dict[str, tuple[tuple[object, ...], dict[str, Survey], str]] = {}
 
 
 def current_surveys(settings: Settings, now: dt.datetime) -> tuple[dict[str, Survey], str]:
     """The survey definitions in force at `now` and the salt ("" when there is no survey); DefinitionError when broken.
 
-    Asked twice per message with the same `now` (respondent keys for the sender lookup, then the hook): the second
-    ask reuses the first's answer instead of listing, stat-ing and reading again."""
-    key = (settings.surveys.extra_dir, settings.surveys.salt, settings.data_dir, now)
+    Asked twice per message (respondent keys for the sender lookup, then the hook), by every message: the files are
+    listed, stat-ed and read at most once per second of message time; the messages of one second share the answer.
+    A calendar wave changes on a whole second (local midnight), so they share the wave too; a changed file is seen
+    from the next second on."""
+    key = (settings.surveys.extra_dir, settings.surveys.salt, settings.data_dir, now.timestamp() // 1)
     last = _LAST.get("last")
     if last is not None and last[0] == key:
         return last[1], last[2]
@@ -65,18 +67,20 @@ def survey_hook(turn: Turn) -> Answer | None:
     if message.kind == "text" and turn.text.strip().strip("。！!？?").lower() in texts.CODE_WORDS:
         return _code(turn, surveys.get(DEFAULT_SURVEY) or next(iter(surveys.values())), salt, subject)
     keyed = {respondent_key(salt, s.id, subject): s for s in surveys.values()}
-    fingerprint = message_key(
-        message.channel, message.user_id, message.received_at.isoformat(), message.kind, message.event, turn.text
-    )
     if keyed.keys() <= turn.survey_keys_absent:  # read with the resident (bot/sender.py): no response, nothing to lock
         rows: Sequence[SurveyResponse] = []
     else:
         rows = turn.session.execute(_RESPONSES, {"keys": list(keyed)}).scalars().all()
     current = [r for r in rows if _is_current(r, keyed[r.respondent_key or ""])]
+    started = _wanted_survey(turn, surveys)
+    if not current and started is None:
+        return None  # no survey in progress or asked for (most messages): nothing to fingerprint
+    fingerprint = message_key(
+        message.channel, message.user_id, message.received_at.isoformat(), message.kind, message.event, turn.text
+    )
     for response in current:
         if response.last_message_key == fingerprint:  # the same message delivered again: say the same, store nothing
             return _answer(flow.current_prompt(turn.session, keyed[response.respondent_key or ""], response))
-    started = _wanted_survey(turn, surveys)
     active = next((r for r in current if r.status == IN_PROGRESS), None)
     max_age = dt.timedelta(hours=turn.settings.surveys.expire_hours)
     if active is not None and flow.is_stale(active, turn.now, max_age):

@@ -219,3 +219,16 @@ def test_one_message_reads_the_definitions_once_and_the_next_message_sees_a_new_
     assert again is surveys  # the same message (the same `now`) asks again: no second read
     later, later_salt = current_surveys(configured, T0 + dt.timedelta(seconds=1))
     assert "skiptest" in later and later_salt == salt
+
+
+def test_messages_of_one_second_share_the_definitions_and_a_new_year_is_a_new_wave_at_once(
+    settings: Settings, tmp_path: Path
+) -> None:
+    configured = settings.model_copy(update={"surveys": SurveySettings(extra_dir=tmp_path)})
+    midnight = dt.datetime(2026, 12, 31, 16, 0, 0, tzinfo=dt.UTC)  # 2027-01-01 00:00 in Beijing
+    first, _ = current_surveys(configured, midnight - dt.timedelta(seconds=1))
+    (tmp_path / "skip.yaml").write_text(SKIP_SURVEY.format(anonymous="false"), encoding="utf-8")
+    same_second, _ = current_surveys(configured, midnight - dt.timedelta(microseconds=1))
+    assert same_second is first and first["public"].wave == "2026"  # no stat, no read within the second
+    new_year, _ = current_surveys(configured, midnight)
+    assert new_year["public"].wave == "2027" and "skiptest" in new_year  # the next second reads again
