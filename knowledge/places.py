@@ -62,3 +62,34 @@ def places_in(text: str) -> list[str]:
         if m.group(0) not in NOT_PLACES and m.group(0)[:1] not in "全各本该我每们" and m.group(0) not in found:
             found.append(m.group(0))
     return found
+
+
+# A town, township, sub-district or development zone named without its city ("龙湖镇…", "高新区…"): two characters and
+# 镇/乡/街道, or a zone's common name; "乡镇", "城乡", "各乡镇" are no names
+PART = re.compile(
+    "高新技术产业开发区|经济技术开发区|经济开发区|产业集聚区|高新区|经开区|[\u4e00-\u9fff]{2,3}街道|[\u4e00-\u9fff]{2}[镇乡]"
+)
+NOT_PART_FIRST = set("在到从去的和与及各全本该每这那哪我咱俺们个城乡村镇、的进推一")
+NOT_PART_SECOND = set("城乡村小集市重各个")
+ZONES = ("高新技术产业开发区", "经济技术开发区", "经济开发区", "产业集聚区", "高新区", "经开区")
+
+
+def parts_in(text: str) -> list[str]:
+    """Towns, sub-districts and zones named in the text ("石桥镇", "新华路街道", "高新区")."""
+    found = []
+    for m in PART.finditer(text):
+        name = m.group(0)
+        if name not in ZONES and (name[0] in NOT_PART_FIRST or name[1] in NOT_PART_SECOND):
+            continue
+        found.append(name)
+    return found
+
+
+def known_parts(path: Path = PLACES_FILE) -> dict[str, list[str]]:
+    """The reviewed towns and zones of plan_places.yaml: name -> the cities that have one so named."""
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    parts: dict[str, list[str]] = {}
+    for city, names in (data.get("parts") or {}).items():
+        for name in names:
+            parts.setdefault(str(name), []).append(str(city))
+    return parts

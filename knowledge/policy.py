@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from knowledge.answer import Answer
 from knowledge.lexicon import CATEGORY_WORDS
-from knowledge.places import COUNTY, NOT_PLACES, PLACES, bare_name, other_places_in
+from knowledge.places import COUNTY, NOT_PLACES, PLACES, ZONES, bare_name, known_parts, other_places_in, parts_in
 from knowledge.plan_models import PlanDocument, PlanSection, PlanTarget, PlanTask
 from knowledge.plan_parser import BASELINE_WORD, foreign_place, render_target
 from knowledge.plans import same_city, short_city
@@ -50,6 +50,8 @@ TEXT_NO_CITY_PLAN = (
     "{place}的“无废城市”建设方案还没有导入，我不拿其他地方的数字代替。目前已导入的方案：{loaded}。"
     "可以问这些方案里的内容，{place}的情况请咨询当地主管部门。"
 )
+WHO_WORD = re.compile("谁|哪个(部门|单位|局)|哪些(部门|单位)|什么部门|啥部门")
+TEXT_PART_ELSEWHERE = "已导入的方案里写到的有：{names}，要问这些请带上城市名，例如“{example}…”。"
 TEXT_OTHER_CITIES = "你所在的{place}还没有导入方案，下面是已导入方案里的，不是{place}的数字："
 TEXT_QUOTE = "{cite}「{title}」原文：{sentence}"
 TEXT_NO_UNITS_QUOTE = "{cite}「{title}」没有写明牵头单位，原文：{sentence}"
@@ -110,6 +112,7 @@ BIN_NAME = re.compile("|".join(sorted((w for w, c in CATEGORY_WORDS.items() if c
 A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")  # 能不能, 行不行 (中不中 after normalize), 有没有, 达不达
 # Words written several ways in plans and questions, unified before segmenting: knowledge/data/plan_synonyms.yaml.
 SYNONYMS_FILE = Path(__file__).with_name("data") / "plan_synonyms.yaml"
+KNOWN_PARTS = known_parts()
 
 
 def _load_synonyms(path: Path = SYNONYMS_FILE) -> list[tuple[re.Pattern[str], str]]:
@@ -377,6 +380,8 @@ class PolicyIndex:
                 if "人民政府" in u:  # "各区政府干什么" names 各区人民政府
                     units.setdefault(u.replace("人民政府", "政府"), u)
         self.unit_aliases = sorted(units.items(), key=lambda kv: -len(kv[0]))
+        # town, sub-district or zone -> the cities that have it: the reviewed list, and those the plans name (load)
+        self.parts: dict[str, list[str]] = {name: list(cs) for name, cs in KNOWN_PARTS.items()}
 
     @classmethod
     def load(cls, session: Session) -> PolicyIndex:
@@ -467,6 +472,10 @@ class PolicyIndex:
                     if len(sentence) >= 6 and (sentence.rstrip("。；") != sec.title or re.search(r"\d", sentence)):
                         row = (doc.city, cite_name(doc), sec.label, sec.title, sentence, full)
                         index._raw_passages.append(row)
+        for city, _cite, _label, title, sentence, _full in index._raw_passages:
+            for name in parts_in(title + sentence):  # "石桥镇", "棠梨高新区": a town or zone this plan names
+                if city and city not in index.parts.setdefault(name, []):
+                    index.parts[name].append(city)
         for doc in docs:
             for para in (doc.facts or {}).get("opening", []):
                 for full in re.split(r"(?<=。)", para):
@@ -506,6 +515,12 @@ class PolicyIndex:
         """A policy answer, or None when the text is not a question about the plan."""
         q = text.strip()
         asked = [c for c in self.cities if short_city(c) in q]
+        part = None if asked else self._part(q)
+        zone_elsewhere = False  # "经开区…" from a resident of a city whose plan names none: many cities have one
+        if part and part[0] in ZONES and part[1] and not any(same_city(c, city) for c in part[1]):
+            zone_elsewhere = True
+        elif part and part[1]:  # "龙湖镇…", "石桥镇…": the loaded plan of the city that has the town
+            asked = [next((c for c in part[1] if same_city(c, city)), part[1][0])] if city else part[1]
         asked_city = asked[0] if len(asked) == 1 else None
         for c in self.cities:
             q = q.replace(c, " ").replace(short_city(c), " ")
@@ -524,7 +539,10 @@ class PolicyIndex:
             q = BIN_NAME.sub(" ", q)
             if not tokens(q):
                 return None
-        place = None if asked else _unloaded_place(q)
+        place = None if asked else _unloaded_place(q.replace(part[0], " ") if part else q)
+        if part and (zone_elsewhere or not part[1]) and not place and planish:
+            # "高新区…", "经开区…": no loaded plan of the resident's city has one; never another city's figure
+            return self._no_plan(part[2] or part[0], named_in=part[1] if zone_elsewhere else [], part=part[0])
         if place and planish:
             return self._no_plan(place)
         if place:
@@ -600,7 +618,8 @@ class PolicyIndex:
                 return found
         named = next(((alias, full) for alias, full in self.unit_aliases if alias in q), None)
         unit = named[1] if named else None
-        if unit and _has(q, UNIT_CUES):
+        if unit and _has(q, UNIT_CUES) and not (named and WHO_WORD.search(q.replace(named[0], " "))):
+            # "石桥镇的垃圾中转站谁负责": a town named with a topic and 谁 asks who leads that task, not the town's tasks
             return self._unit_tasks(unit, want)
         freq = _jieba().FREQ
         who = _has(q, WHO_CUES)
@@ -785,12 +804,27 @@ class PolicyIndex:
         ]
         return Answer(intent="policy", text="\n".join(lines), confidence=0.85, source="plan", extra={"tasks": []})
 
-    def _no_plan(self, place: str) -> Answer:
+    def _part(self, q: str) -> tuple[str, list[str], str | None] | None:
+        """(name, loaded cities that have it, "郑州高新区" when one city with no plan has it too) for a town or zone
+        the question names; None when it names none."""
+        name = max((n for n in self.parts if n in q), key=len, default=None) or next(iter(parts_in(q)), None)
+        if name is None:
+            return None
+        cities = self.parts.get(name, [])
+        loaded = [c for c in self.cities if any(same_city(c, x) for x in cities)]
+        unloaded = [x for x in cities if not any(same_city(c, x) for c in self.cities)]
+        return name, loaded, (short_city(unloaded[0]) + name if len(unloaded) == 1 else None)
+
+    def _no_plan(self, place: str, *, named_in: list[str] | None = None, part: str = "") -> Answer:
         """A place with no plan loaded: say so, name the loaded plans, show no figure."""
         loaded = "、".join(dict.fromkeys(cite for _c, cite, _f in self.docs))
+        text = TEXT_NO_CITY_PLAN.format(place=place, loaded=loaded)
+        if named_in:  # "经开区…": which loaded plans have one, asked with the city's name
+            names = "、".join(short_city(c) + part for c in named_in)
+            text += TEXT_PART_ELSEWHERE.format(names=names, example=short_city(named_in[0]) + part)
         return Answer(
             intent="policy",
-            text=TEXT_NO_CITY_PLAN.format(place=place, loaded=loaded),
+            text=text,
             confidence=0.9,
             source="plan",
             extra={"targets": [], "no_plan": place, "loaded": [c for c, _cite, _f in self.docs]},
