@@ -37,6 +37,7 @@ from knowledge.lexicon import (
 from knowledge.matching import Found, Matcher
 from knowledge.normalize import normalize
 from knowledge.pinyin import PinyinReader
+from knowledge.places import outside_zhengzhou
 from knowledge.segment import base_frequency
 
 
@@ -714,6 +715,10 @@ class KnowledgeBase:
         if best_at < 0:
             return None
         best = self.faqs[best_at]
+        if best.key == "fines" and (place := outside_zhengzhou(norm)) is not None:
+            # "开封不分类罚款吗": 郑州's fine is no answer for another place
+            text = texts.FINES_ELSEWHERE.format(place=place)
+            return Answer("faq", text, 0.9, f"faq.yaml#{best.key}", extra={"faq": best.key, "no_plan": place})
         return Answer("faq", best.answer, 0.9, f"faq.yaml#{best.key}", extra={"faq": best.key})
 
     def _category_question(self, norm: str) -> Answer | None:

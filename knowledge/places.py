@@ -93,3 +93,18 @@ def known_parts(path: Path = PLACES_FILE) -> dict[str, list[str]]:
         for name in names:
             parts.setdefault(str(name), []).append(str(city))
     return parts
+
+
+# 郑州 and the cities, counties and districts under it: 《郑州市城市生活垃圾分类管理办法》 applies there (domain.md)
+ZHENGZHOU_AREA = frozenset(
+    "郑州 新郑 新密 中牟 登封 巩义 荥阳 金水 管城 惠济 上街 航空港 郑东新区 中原 二七 高新区 经开区".split()
+)
+
+
+def outside_zhengzhou(text: str) -> str | None:
+    """A city, county or province named in the text that is not 郑州 or a place under it ("开封", "上海市"), else None."""
+    for place in places_in(text) + other_places_in(text):
+        name = bare_name(place)
+        if name not in ZHENGZHOU_AREA and not any(name.startswith(z) for z in ZHENGZHOU_AREA):
+            return name
+    return None

@@ -521,6 +521,8 @@ class PolicyIndex:
             zone_elsewhere = True
         elif part and part[1]:  # "龙湖镇…", "石桥镇…": the loaded plan of the city that has the town
             asked = [next((c for c in part[1] if same_city(c, city)), part[1][0])] if city else part[1]
+            if part[0] not in self.idf and not any(part[0] in w for w in self.idf if len(w) > len(part[0])):
+                q = q.replace(part[0], " ")  # a town the plan itself never names is no topic word ("龙湖镇…谁负责")
         asked_city = asked[0] if len(asked) == 1 else None
         for c in self.cities:
             q = q.replace(c, " ").replace(short_city(c), " ")
