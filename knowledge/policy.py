@@ -50,6 +50,8 @@ TEXT_NO_CITY_PLAN = (
     "{place}的“无废城市”建设方案还没有导入，我不拿其他地方的数字代替。目前已导入的方案：{loaded}。"
     "可以问这些方案里的内容，{place}的情况请咨询当地主管部门。"
 )
+# words of the programme, not of a household bin: "填埋", "工业固废", "污泥", "飞灰", "炉渣"
+PROGRAMME_WORD = re.compile("填埋|焚烧|工业固废|工业固体废物|一般工业|污泥|飞灰|炉渣|无害化|减量化|大宗固")
 WHO_WORD = re.compile("谁|哪个(部门|单位|局)|哪些(部门|单位)|什么部门|啥部门")
 TEXT_PART_ELSEWHERE = "已导入的方案里写到的有：{names}，要问这些请带上城市名，例如“{example}…”。"
 TEXT_OTHER_CITIES = "你所在的{place}还没有导入方案，下面是已导入方案里的，不是{place}的数字："
@@ -561,6 +563,13 @@ class PolicyIndex:
         if found is None and asked_city and HANDLE_ASK.search(q):
             # "新密市污泥怎么处理": the question names a loaded plan's place, so how the plan handles it is asked
             found = self._quote(self._known_words(tokens(HANDLE_ASK.sub(" ", q)), _jieba().FREQ), asked_city)
+        if found is None and PROGRAMME_WORD.search(unify(q)) and not THROW.search(q):
+            # "咱这垃圾以后还填埋不", "工业固废咋处理的": a word only the programme uses, with no city or plan word,
+            # asks what the resident's city's plan (every plan when none is known) does about it
+            words = self._known_words(tokens(HANDLE_ASK.sub(" ", q)), _jieba().FREQ)
+            if "垃圾" in q and not re.search("(工业|建筑|危险|医疗|餐厨|厨余)垃圾|危废", q):
+                words |= tokens("生活垃圾")  # "咱这垃圾…": a resident's 垃圾 is household waste
+            found = self._quote(words, want or asked_city, phrase=q)
         if found is None and asked_city and (planish or tokens(q) & self.idf.keys()):
             # "松岗县清洁生产有没有奖励": a loaded plan's place and its words, but that plan does not say
             topic = "".join(w for w in _jieba().cut(q) if w.strip() and w not in STOP)[:20] or q[:20]
