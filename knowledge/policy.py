@@ -52,7 +52,12 @@ TEXT_NO_CITY_PLAN = (
 )
 # words of the programme, not of a household bin: "填埋", "工业固废", "污泥", "飞灰", "炉渣"
 PROGRAMME_WORD = re.compile("填埋|焚烧|工业固废|工业固体废物|一般工业|污泥|飞灰|炉渣|无害化|减量化|大宗固")
+NATIONAL = re.compile("全国|国家(?!级)")
 WHO_WORD = re.compile("谁|哪个(部门|单位|局)|哪些(部门|单位)|什么部门|啥部门")
+TEXT_NATIONAL = (
+    "已导入的方案里没有找到全国（国家层面）的这个数字，我不拿某个城市的数字代替全国的。我回答的是已导入方案里的内容：{loaded}。"
+    "全国的情况请以生态环境部等国家部门发布的信息为准。"
+)
 TEXT_PART_ELSEWHERE = "已导入的方案里写到的有：{names}，要问这些请带上城市名，例如“{example}…”。"
 TEXT_OTHER_CITIES = "你所在的{place}还没有导入方案，下面是已导入方案里的，不是{place}的数字："
 TEXT_QUOTE = "{cite}「{title}」原文：{sentence}"
@@ -551,6 +556,12 @@ class PolicyIndex:
             return self._no_plan(place)
         if place:
             q = q.replace(place, " ")
+        if NATIONAL.search(q) and not asked_city and not THROW.search(q):
+            # "全国有多少个无废城市", "国家选了多少个城市": what a loaded plan says about the national programme, or
+            # that the answers are the loaded plans' (a city's figure is never the nation's)
+            national = self._national(q)
+            if national is not None:
+                return national
         year_m = re.search(r"20\d\d", q)
         year = int(year_m.group(0)) if year_m else None
         want = asked_city or next((c for c in self.cities if same_city(c, city)), None)
@@ -815,6 +826,20 @@ class PolicyIndex:
         ]
         return Answer(intent="policy", text="\n".join(lines), confidence=0.85, source="plan", extra={"tasks": []})
 
+    def _national(self, q: str) -> Answer | None:
+        """A plan sentence about the national programme that covers the question, else a reply saying the answers are
+        the loaded plans' when a national figure is asked; None when the question is not about a figure."""
+        words = self._known_words(tokens(q), _jieba().FREQ)
+        counting = re.search("多少|几|百分|率|目标|指标", q) is not None
+        found = self._quote(words | {"全国", "国家"}, None, number=counting, phrase=q, holding=NATIONAL, national=True)
+        if found is not None:
+            return found
+        if not counting:
+            return None
+        loaded = "、".join(dict.fromkeys(cite for _c, cite, _f in self.docs))
+        return Answer(intent="policy", text=TEXT_NATIONAL.format(loaded=loaded), confidence=0.6, source="plan",
+                      extra={"targets": [], "national": True})
+
     def _part(self, q: str) -> tuple[str, list[str], str | None] | None:
         """(name, loaded cities that have it, "郑州高新区" when one city with no plan has it too) for a town or zone
         the question names; None when it names none."""
@@ -853,6 +878,7 @@ class PolicyIndex:
         dated: bool = False,
         phrase: str = "",
         holding: re.Pattern[str] | None = None,
+        national: bool = False,
     ) -> Answer | None:
         """The plan sentence that best covers the question, quoted with its section; None below the coverage bar.
 
@@ -877,12 +903,13 @@ class PolicyIndex:
                 continue
             if holding is not None and not holding.search(p.sentence):
                 continue
-            if number and p.quotes_elsewhere:
+            if number and p.quotes_elsewhere and not national:
                 continue  # "开封市…可以达到92%" quoted in this plan is another place's figure
             s = self._score(words, p.body, p.head, 0.5, set(), p.sentence, head_weight=p.weight)
-            if s >= 1.5 and grams:
+            bar = 1.0 if national else 1.5  # "全国有多少个…": 全国 is the only word; the sentence must say 全国/国家
+            if s >= bar and grams:
                 s += min(0.6, 0.3 * sum(g in p.sentence for g in grams))
-            if s >= 1.5 and (best is None or s > best[0]):
+            if s >= bar and (best is None or s > best[0]):
                 best = (s, p)
         if best is None:
             return None
