@@ -829,9 +829,12 @@ class PolicyIndex:
     def _national(self, q: str) -> Answer | None:
         """A plan sentence about the national programme that covers the question, else a reply saying the answers are
         the loaded plans' when a national figure is asked; None when the question is not about a figure."""
-        words = self._known_words(tokens(q), _jieba().FREQ)
+        words = {w for w in self._known_words(tokens(q), _jieba().FREQ) if len(w) > 1} - {"全国", "国家"}
+        # nothing but the national word: only 全国 scopes a count ("全国…113个城市"); 国家 alone qualifies other
+        # things (国家要求, 国家指标体系), so a sentence holding it and a figure is no answer
+        words = words or ({"全国"} if "全国" in q else set())
         counting = re.search("多少|几|百分|率|目标|指标", q) is not None
-        found = self._quote(words | {"全国", "国家"}, None, number=counting, phrase=q, holding=NATIONAL, national=True)
+        found = self._quote(words, None, number=counting, phrase=q, holding=NATIONAL, national=True) if words else None
         if found is not None:
             return found
         if not counting:
