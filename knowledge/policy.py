@@ -298,8 +298,9 @@ KIND_SAID = re.compile("(约束|预期)性指标")
 # "建在哪个乡镇", "选址在哪": where something is built; the plan may say what, not where
 WHERE_ASK = re.compile(
     "(建在|设在|放在|位于|选址|落在|落户|建到)(在)?(哪|什么地方|啥地方)|在哪个(乡镇|镇|乡|街道|村|地方)"
+    "|哪(些|几个)(乡镇|镇|乡|街道|村)"  # "以哪些乡镇为重点": the sentence names them
 )
-PLACE_KINDS = {"乡镇", "街道", "地方", "村里", "位置", "选址"}
+PLACE_KINDS = {"乡镇", "街道", "地方", "村里", "位置", "选址", "建在", "设在", "放在", "位于", "落在", "落户", "建到"}
 PLACE_SAID = re.compile("(在|于|依托)[\u4e00-\u9fff]{2,12}(乡|镇|村|街道|园区|公园|景区|路|社区|厂区|基地)")
 TEXT_NO_PLACE = "方案没有写明具体建在哪里（选址），相关原文如下："
 # "比国家要求好多少", "比2020年低多少": a figure against another; the plan's sentence says it ("优于…4.5个百分点")
@@ -574,13 +575,14 @@ class PolicyIndex:
         if found is None and asked_city and HANDLE_ASK.search(q):
             # "新密市污泥怎么处理": the question names a loaded plan's place, so how the plan handles it is asked
             found = self._quote(self._known_words(tokens(HANDLE_ASK.sub(" ", q)), _jieba().FREQ), asked_city)
-        if found is None and PROGRAMME_WORD.search(unify(q)) and not THROW.search(q):
+        unsure = found is None or (found.confidence <= 0.2 and not found.extra)  # only "方案里没有找到…"
+        if unsure and PROGRAMME_WORD.search(unify(q)) and not THROW.search(q):
             # "咱这垃圾以后还填埋不", "工业固废咋处理的": a word only the programme uses, with no city or plan word,
             # asks what the resident's city's plan (every plan when none is known) does about it
             words = self._known_words(tokens(HANDLE_ASK.sub(" ", q)), _jieba().FREQ)
             if "垃圾" in q and not re.search("(工业|建筑|危险|医疗|餐厨|厨余)垃圾|危废", q):
                 words |= tokens("生活垃圾")  # "咱这垃圾…": a resident's 垃圾 is household waste
-            found = self._quote(words, want or asked_city, phrase=q)
+            found = self._quote(words, want or asked_city, phrase=q) or found
         if found is None and asked_city and (planish or tokens(q) & self.idf.keys()):
             # "松岗县清洁生产有没有奖励": a loaded plan's place and its words, but that plan does not say
             topic = "".join(w for w in _jieba().cut(q) if w.strip() and w not in STOP)[:20] or q[:20]
@@ -652,6 +654,7 @@ class PolicyIndex:
             or _has(q, STRONG_CUES)
             or DONE_ASK.search(q)
             or WHICH.search(q)
+            or WHERE_ASK.search(q)
             or ACTION_ASK.search(q)
             or (want and _has(q, HOW_CUES))
         ):
@@ -685,6 +688,8 @@ class PolicyIndex:
                 return found
         if _has(q, DUTY_CUES):
             words = words - DATE_ASKS  # "报送截止是几号": the date is what the quote gives
+            if WHERE_ASK.search(q):
+                words = words - PLACE_KINDS  # "以哪些乡镇为重点": the sentence names the towns, not 乡镇
             dated = bool(WHEN.search(q))  # "无废景区什么时候建成": a sentence with its year ("到2023年底，建设…")
             found = (
                 (self._quote(words, want, who=who, dated=True, phrase=q) if dated else None)
@@ -730,7 +735,8 @@ class PolicyIndex:
             found = self._quote(words, want, who=True, phrase=q)
             if found:
                 return found
-        if WHICH.search(q) and not THROW.search(q):  # "园区循环化改造是哪个园区": the plan sentence names it
+        if (WHICH.search(q) or WHERE_ASK.search(q)) and not THROW.search(q):
+            # "园区循环化改造是哪个园区", "产业园建在哪": the plan sentence names it
             where = WHERE_ASK.search(q)
             found = self._quote(words - PLACE_KINDS if where else words, want, phrase=q)
             if found and where and not PLACE_SAID.search(found.extra["quote"]["sentence"]):
