@@ -67,8 +67,11 @@ def places_in(text: str) -> list[str]:
 # A town, township, sub-district or development zone named without its city ("龙湖镇…", "高新区…"): two characters and
 # 镇/乡/街道, or a zone's common name; "乡镇", "城乡", "各乡镇" are no names
 PART = re.compile(
-    "高新技术产业开发区|经济技术开发区|经济开发区|产业集聚区|高新区|经开区|[\u4e00-\u9fff]{2,3}街道|[\u4e00-\u9fff]{2}[镇乡]"
+    "高新技术产业开发区|经济技术开发区|经济开发区|产业集聚区|高新区|经开区|[\u4e00-\u9fff]{1,3}[路街]街道"
+    "|[\u4e00-\u9fff]{2}[镇乡](?![村镇级下土亲情愁音])"
 )
+# a zone's full name and its short one are one zone ("新郑市经济技术开发区" is asked as "经开区")
+ZONE_SHORT = {"高新技术产业开发区": "高新区", "经济技术开发区": "经开区", "经济开发区": "经开区"}
 NOT_PART_FIRST = set("在到从去的和与及各全本该每这那哪我咱俺们个城乡村镇、的进推一")
 NOT_PART_SECOND = set("城乡村小集市重各个")
 ZONES = ("高新技术产业开发区", "经济技术开发区", "经济开发区", "产业集聚区", "高新区", "经开区")
@@ -81,7 +84,7 @@ def parts_in(text: str) -> list[str]:
         name = m.group(0)
         if name not in ZONES and (name[0] in NOT_PART_FIRST or name[1] in NOT_PART_SECOND):
             continue
-        found.append(name)
+        found.append(ZONE_SHORT.get(name, name))
     return found
 
 
@@ -91,7 +94,9 @@ def known_parts(path: Path = PLACES_FILE) -> dict[str, list[str]]:
     parts: dict[str, list[str]] = {}
     for city, names in (data.get("parts") or {}).items():
         for name in names:
-            parts.setdefault(str(name), []).append(str(city))
+            name = ZONE_SHORT.get(str(name), str(name))
+            if str(city) not in parts.setdefault(name, []):
+                parts[name].append(str(city))
     return parts
 
 

@@ -524,13 +524,18 @@ class PolicyIndex:
         q = text.strip()
         asked = [c for c in self.cities if short_city(c) in q]
         part = None if asked else self._part(q)
+        if part and _unloaded_place(q.replace(part[0], " ")):
+            part = None  # "开封经开区…": the city named decides, not the zone
         zone_elsewhere = False  # "经开区…" from a resident of a city whose plan names none: many cities have one
         if part and part[0] in ZONES and part[1] and not any(same_city(c, city) for c in part[1]):
             zone_elsewhere = True
         elif part and part[1]:  # "龙湖镇…", "石桥镇…": the loaded plan of the city that has the town
             asked = [next((c for c in part[1] if same_city(c, city)), part[1][0])] if city else part[1]
-            if part[0] not in self.idf and not any(part[0] in w for w in self.idf if len(w) > len(part[0])):
-                q = q.replace(part[0], " ")  # a town the plan itself never names is no topic word ("龙湖镇…谁负责")
+            named = part[0] in self.idf or any(part[0] in w for w in self.idf if len(w) > len(part[0]))
+            if part[0] in ZONES or not named:
+                # a town the plan never names ("龙湖镇…谁负责") or a zone the plan writes in full ("经开区" for
+                # "新郑市经济技术开发区") is no topic word once it has picked the plan
+                q = q.replace(part[0], " ")
         asked_city = asked[0] if len(asked) == 1 else None
         for c in self.cities:
             q = q.replace(c, " ").replace(short_city(c), " ")
