@@ -301,7 +301,7 @@ WHERE_ASK = re.compile(
     "|哪(些|几个)(乡镇|镇|乡|街道|村)"  # "以哪些乡镇为重点": the sentence names them
 )
 PLACE_KINDS = {"乡镇", "街道", "地方", "村里", "位置", "选址", "建在", "设在", "放在", "位于", "落在", "落户", "建到"}
-PLACE_SAID = re.compile("(在|于|依托)[\u4e00-\u9fff]{2,12}(乡|镇|村|街道|园区|公园|景区|路|社区|厂区|基地)")
+PLACE_SAID = re.compile("(在|于|依托)[\u4e00-\u9fff]{2,12}(乡|镇|村|街道|园区|公园|景区|路|社区|厂区|基地|开发区|高新区|经开区)")
 TEXT_NO_PLACE = "方案没有写明具体建在哪里（选址），相关原文如下："
 # "比国家要求好多少", "比2020年低多少": a figure against another; the plan's sentence says it ("优于…4.5个百分点")
 COMPARE_ASK = re.compile("比.{1,10}(好|高|低|多|少|快|优|强)(多少|几)|优于.{0,8}(多少|几)|高出多少|多出多少")
@@ -476,8 +476,10 @@ class PolicyIndex:
                 index.deadlines[(doc.city, sec.label)] = due.group(2).strip()
             for full in re.split(r"(?<=。)", sec.text.replace("\n", "")):
                 for sentence in re.split(r"(?<=；)", full):
-                    # a one-sentence item is its own title; kept as a passage when it holds a figure
-                    if len(sentence) >= 6 and (sentence.rstrip("。；") != sec.title or re.search(r"\d", sentence)):
+                    # a one-sentence item is its own title; kept as a passage when it holds a figure or says where
+                    # ("依托…经济开发区建设…产业园" answers "产业园建在哪")
+                    own = sentence.rstrip("。；") == sec.title
+                    if len(sentence) >= 6 and (not own or re.search(r"\d", sentence) or PLACE_SAID.search(sentence)):
                         row = (doc.city, cite_name(doc), sec.label, sec.title, sentence, full)
                         index._raw_passages.append(row)
         for city, _cite, _label, title, sentence, _full in index._raw_passages:
