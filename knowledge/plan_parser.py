@@ -1056,30 +1056,34 @@ ROW_START = re.compile(r"\d{1,3}[．.、]?")
 def wrapped_tab_rows_joined(text: str) -> str:
     """A tab-separated table whose rows wrap onto the next line ("…综合利" / "用率\t\t\t局") as one line a row.
 
-    Inside a table (after a header row), a short line that does not start with a row number continues the row above:
-    with tabs its pieces go to the same columns, with none it ends the last cell ("县住房和城乡建" + "设局").
+    Inside a table numbered in its first column (序号), a short line that does not start with a row number continues
+    the row above: with tabs its pieces go to the same columns, with none it ends the last cell ("县住房和城乡建" +
+    "设局"). Without a 序号 column a wrapped piece cannot be told from a row, and nothing is joined.
     """
-    lines = text.split("\n")
     out: list[str] = []
-    width = 0  # the header's number of columns while in a table
-    for line in lines:
+    numbered = False  # in a table whose header starts with 序号
+    joinable = False  # the last line written is a numbered row of that table
+    for line in text.split("\n"):
         fields = [f.strip() for f in line.rstrip().split("\t")]
         short = line.strip() and len(line.strip()) <= 40 and not _numbering(line.strip())
-        if width and out and short and not ROW_START.fullmatch(fields[0]) and not TABLE_END.match(line.strip()):
+        piece = short and not ROW_START.fullmatch(fields[0]) and not TABLE_END.match(line.strip())
+        if joinable and piece:
             above = out[-1].split("\t")
             if 1 < len(fields) < len(above):  # trailing empty cells cut, or the leading 序号 cell when it starts a piece
                 pad = [""] * (len(above) - len(fields))
                 fields = pad + fields if fields[0] else fields + pad
             if len(fields) == len(above) > 1:
-                out[-1] = "\t".join(a + f.strip() for a, f in zip(above, fields, strict=True))
+                out[-1] = "\t".join(a + f for a, f in zip(above, fields, strict=True))
                 continue
             if len(fields) == 1 and not re.search("[。；：，]", line):
                 out[-1] = out[-1].rstrip() + fields[0]
                 continue
-        if "\t" in line and _header(_cells(line)):
-            width = len(fields)
+        roles = _header(_cells(line)) if "\t" in line else None
+        if roles:
+            numbered = roles[0] == "number"
         elif not line.strip() or "\t" not in line:
-            width = 0
+            numbered = False
+        joinable = numbered and not roles and bool(ROW_START.fullmatch(fields[0]))
         out.append(line)
     return "\n".join(out)
 
