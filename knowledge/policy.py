@@ -53,11 +53,13 @@ TEXT_NO_CITY_PLAN = (
 # words of the programme, not of a household bin: "填埋", "工业固废", "污泥", "飞灰", "炉渣"
 PROGRAMME_WORD = re.compile("填埋|焚烧|工业固废|工业固体废物|一般工业|污泥|飞灰|炉渣|无害化|减量化|大宗固")
 NATIONAL = re.compile("全国|国家(?!级)")
+WHEN_ASK = re.compile("哪年|哪一年|什么时候|啥时候|何时|几月")
 WHO_WORD = re.compile("谁|哪个(部门|单位|局)|哪些(部门|单位)|什么部门|啥部门")
 TEXT_NATIONAL = (
     "已导入的方案里没有找到全国（国家层面）的这个数字，我不拿某个城市的数字代替全国的。我回答的是已导入方案里的内容：{loaded}。"
     "全国的情况请以生态环境部等国家部门发布的信息为准。"
 )
+TEXT_SAID_OF_PLACE = "{place}的“无废城市”建设方案还没有导入；已导入的方案里提到{place}的原文如下（引自该方案，不是{place}的方案）："
 TEXT_PART_ELSEWHERE = "已导入的方案里写到的有：{names}，要问这些请带上城市名，例如“{example}…”。"
 TEXT_OTHER_CITIES = "你所在的{place}还没有导入方案，下面是已导入方案里的，不是{place}的数字："
 TEXT_QUOTE = "{cite}「{title}」原文：{sentence}"
@@ -561,7 +563,14 @@ class PolicyIndex:
             # "高新区…", "经开区…": no loaded plan of the resident's city has one; never another city's figure
             return self._no_plan(part[2] or part[0], named_in=part[1] if zone_elsewhere else [], part=part[0])
         if place and planish:
-            return self._no_plan(place)
+            answer = self._no_plan(place)
+            if WHEN_ASK.search(q):  # "郑州哪年入选无废城市建设名单": a loaded plan may say it of that place, dated
+                words = self._known_words(tokens(q.replace(place, " ")), _jieba().FREQ) - DATE_ASKS
+                holding = re.compile(re.escape(bare_name(place)))
+                said = self._quote(words, None, dated=True, phrase=q, holding=holding, national=True)
+                if said is not None:
+                    answer.text = TEXT_SAID_OF_PLACE.format(place=place) + "\n" + said.text
+            return answer
         if place:
             q = q.replace(place, " ")
         if NATIONAL.search(q) and not asked_city and not THROW.search(q):

@@ -204,3 +204,11 @@ def test_national_questions(kb: KnowledgeBase) -> None:
     assert "113个城市" in kb.answer("全国有多少个无废城市", city="新郑市").text
     text = kb.answer("全国的生活垃圾回收利用率目标是多少", city="新郑市").text
     assert "全国" in text and "%" not in text
+
+
+def test_a_dated_fact_a_loaded_plan_states_of_a_place_with_no_plan_is_quoted_as_such(kb: KnowledgeBase) -> None:
+    """ "郑州哪年入选…": 郑州 has no plan; the 新密 note says it of 郑州, quoted after saying so."""
+    text = kb.answer("郑州哪年入选无废城市建设名单", city="新郑市").text
+    assert text.startswith("郑州的“无废城市”建设方案还没有导入") and "2022年" in text and "新密市" in text
+    other = kb.answer("开封什么时候建成餐厨垃圾处理厂", city="新郑市").text
+    assert "没有导入" in other and "原文" not in other
