@@ -828,7 +828,9 @@ def _row_paragraph(
         phrase = comparator.replace("…", number) if "…" in comparator else comparator + number
         parts.append(f"{when}{name}{phrase}。")
     base = row.get("base", "").replace(" ", "")
-    if re.fullmatch(r"\d+(\.\d+)?[%个家座所处]?", base):  # the baseline column: "2024年…现状为76.5%", never a target year
+    if re.fullmatch(
+        r"\d+(\.\d+)?[%个家座所处]?", base
+    ):  # the baseline column: "2024年…现状为76.5%", never a target year
         when = f"{base_year}年" if base_year else ""
         unit = "" if not base[-1].isdigit() else row.get("unit", "").strip("（）()")
         parts.append(f"{when}{name}{BASELINE_WORD}为{base}{unit}。")
@@ -1069,7 +1071,9 @@ def wrapped_tab_rows_joined(text: str) -> str:
         piece = short and not ROW_START.fullmatch(fields[0]) and not TABLE_END.match(line.strip())
         if joinable and piece:
             above = out[-1].split("\t")
-            if 1 < len(fields) < len(above):  # trailing empty cells cut, or the leading 序号 cell when it starts a piece
+            if (
+                1 < len(fields) < len(above)
+            ):  # trailing empty cells cut, or the leading 序号 cell when it starts a piece
                 pad = [""] * (len(above) - len(fields))
                 fields = pad + fields if fields[0] else fields + pad
             if len(fields) == len(above) > 1:

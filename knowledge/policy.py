@@ -59,7 +59,9 @@ TEXT_NATIONAL = (
     "已导入的方案里没有找到全国（国家层面）的这个数字，我不拿某个城市的数字代替全国的。我回答的是已导入方案里的内容：{loaded}。"
     "全国的情况请以生态环境部等国家部门发布的信息为准。"
 )
-TEXT_SAID_OF_PLACE = "{place}的“无废城市”建设方案还没有导入；已导入的方案里提到{place}的原文如下（引自该方案，不是{place}的方案）："
+TEXT_SAID_OF_PLACE = (
+    "{place}的“无废城市”建设方案还没有导入；已导入的方案里提到{place}的原文如下（引自该方案，不是{place}的方案）："
+)
 TEXT_PART_ELSEWHERE = "已导入的方案里写到的有：{names}，要问这些请带上城市名，例如“{example}…”。"
 TEXT_OTHER_CITIES = "你所在的{place}还没有导入方案，下面是已导入方案里的，不是{place}的数字："
 TEXT_QUOTE = "{cite}「{title}」原文：{sentence}"
@@ -303,7 +305,9 @@ WHERE_ASK = re.compile(
     "|哪(些|几个)(乡镇|镇|乡|街道|村)"  # "以哪些乡镇为重点": the sentence names them
 )
 PLACE_KINDS = {"乡镇", "街道", "地方", "村里", "位置", "选址", "建在", "设在", "放在", "位于", "落在", "落户", "建到"}
-PLACE_SAID = re.compile("(在|于|依托)[\u4e00-\u9fff]{2,12}(乡|镇|村|街道|园区|公园|景区|路|社区|厂区|基地|开发区|高新区|经开区)")
+PLACE_SAID = re.compile(
+    "(在|于|依托)[\u4e00-\u9fff]{2,12}(乡|镇|村|街道|园区|公园|景区|路|社区|厂区|基地|开发区|高新区|经开区)"
+)
 TEXT_NO_PLACE = "方案没有写明具体建在哪里（选址），相关原文如下："
 # "比国家要求好多少", "比2020年低多少": a figure against another; the plan's sentence says it ("优于…4.5个百分点")
 COMPARE_ASK = re.compile("比.{1,10}(好|高|低|多|少|快|优|强)(多少|几)|优于.{0,8}(多少|几)|高出多少|多出多少")
@@ -862,8 +866,13 @@ class PolicyIndex:
         if not counting:
             return None
         loaded = "、".join(dict.fromkeys(cite for _c, cite, _f in self.docs))
-        return Answer(intent="policy", text=TEXT_NATIONAL.format(loaded=loaded), confidence=0.6, source="plan",
-                      extra={"targets": [], "national": True})
+        return Answer(
+            intent="policy",
+            text=TEXT_NATIONAL.format(loaded=loaded),
+            confidence=0.6,
+            source="plan",
+            extra={"targets": [], "national": True},
+        )
 
     def _part(self, q: str) -> tuple[str, list[str], str | None] | None:
         """(name, loaded cities that have it, "郑州高新区" when one city with no plan has it too) for a town or zone

@@ -60,7 +60,9 @@ def test_a_wrapped_tab_row_is_joined_cell_by_cell() -> None:
     assert first.split("\t")[-1] == "县工业和信息化局"
     third = next(r for r in rows if r.startswith("3\t"))
     assert third.split("\t")[-1] == "县住房和城乡建设局"
-    kept = wrapped_tab_rows_joined("序号\t指标名称\t2025年目标值\t责任单位\n1\t综合利\t80\t县城管\n\t用率\t\t局").split("\n")
+    kept = wrapped_tab_rows_joined("序号\t指标名称\t2025年目标值\t责任单位\n1\t综合利\t80\t县城管\n\t用率\t\t局").split(
+        "\n"
+    )
     assert kept[1].split("\t") == ["1", "综合利用率", "80", "县城管局"]
 
 
@@ -96,7 +98,14 @@ def test_towns_and_zones_are_found_and_ordinary_words_are_not() -> None:
     assert parts_in("在桃源镇、杏花乡各新建") == ["桃源镇", "杏花乡"]
     assert parts_in("新华路街道垃圾分类") == ["新华路街道"]
     assert parts_in("柳川经济技术开发区") == ["经开区"]
-    for text in ("乡镇垃圾中转站", "住房和城乡建设局", "各乡镇人民政府", "无废乡村创建多少个", "示范街道建几个", "推进城镇污水"):
+    for text in (
+        "乡镇垃圾中转站",
+        "住房和城乡建设局",
+        "各乡镇人民政府",
+        "无废乡村创建多少个",
+        "示范街道建几个",
+        "推进城镇污水",
+    ):
         assert parts_in(text) == [], text
     assert known_parts()["龙湖镇"] == ["新郑市"]
     assert known_parts()["超化镇"] == ["新密市"]
