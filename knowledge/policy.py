@@ -53,6 +53,7 @@ TEXT_NO_CITY_PLAN = (
 # words of the programme, not of a household bin: "填埋", "工业固废", "污泥", "飞灰", "炉渣"
 PROGRAMME_WORD = re.compile("填埋|焚烧|工业固废|工业固体废物|一般工业|污泥|飞灰|炉渣|无害化|减量化|大宗固")
 NATIONAL = re.compile("全国|国家(?!级)")
+PROGRAMME_NAME = {"无废城市", "无废", "城市", "建设", "工作", "这事", "整体", "总体", "全面"}
 WHEN_ASK = re.compile("哪年|哪一年|什么时候|啥时候|何时|几月")
 WHO_WORD = re.compile("谁|哪个(部门|单位|局)|哪些(部门|单位)|什么部门|啥部门")
 TEXT_NATIONAL = (
@@ -685,6 +686,11 @@ class PolicyIndex:
         topic = ROLE_ASK.sub(" ", topic)
         # a word jieba guessed from two stray characters ("厂建") that no plan uses only dilutes the question
         words = self._known_words(tokens(topic), freq)
+        if who and not (words - PROGRAMME_NAME) and not _has(q, DUTY_CUES) and "无废" in q:
+            # "无废城市建设谁牵头", "薛店镇无废城市建设谁负责": the whole programme is led by the leadership group
+            found = self._leaders(want) or self._quote(tokens("领导小组"), want, phrase="领导小组")
+            if found:
+                return found
         if who and not _has(q, DUTY_CUES):
             found = self._who(words, want, q)
             if found:

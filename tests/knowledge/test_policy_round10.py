@@ -221,3 +221,11 @@ def test_a_dated_fact_a_loaded_plan_states_of_a_place_with_no_plan_is_quoted_as_
     assert text.startswith("郑州的“无废城市”建设方案还没有导入") and "2022年" in text and "新密市" in text
     other = kb.answer("开封什么时候建成餐厨垃圾处理厂", city="新郑市").text
     assert "没有导入" in other and "原文" not in other
+
+
+def test_who_leads_the_whole_programme_is_the_leadership_group(kb: KnowledgeBase) -> None:
+    """ "无废城市建设谁牵头" (with a town of the city or none): the plan's leadership group, not "not found"."""
+    for question in ("无废城市建设谁牵头", "薛店镇无废城市建设谁牵头"):
+        text = kb.answer(question, city="新郑市").text
+        assert "领导小组" in text and "组长" in text, question
+    assert "牵头单位：市生态环境分局" in kb.answer("无废细胞建设谁牵头", city="新郑市").text
