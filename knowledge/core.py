@@ -37,6 +37,7 @@ from knowledge.lexicon import (
 from knowledge.matching import Found, Matcher
 from knowledge.normalize import normalize
 from knowledge.pinyin import PinyinReader
+from knowledge.places import outside_zhengzhou
 from knowledge.segment import base_frequency
 
 
@@ -110,6 +111,7 @@ _PLAN_ONLY = re.compile(
 )  # only a plan question says these
 # FAQs about a consequence asked together with an item: answered first, the item's bin after it
 _FAQ_WITH_ITEM = frozenset({"fines"})
+_PROGRAMME_WORD = re.compile("填埋|坑里埋|工业固废|工业固体废物|污泥|飞灰|炉渣|焚烧发电")
 _PLAN_WORD = re.compile("利用率|回收率|覆盖率|普及率|使用率|处理率|满意度|参与度|指标|方案")
 _LATIN = re.compile(r"[a-z]{2}")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9]*")
@@ -301,6 +303,8 @@ class KnowledgeBase:
             return story
         plan_action = _PLAN_ACTION.search(norm) is not None and _BIN_ASK.search(norm) is None
         asks_plan = _POLICY_CUE.search(norm) is not None or plan_action
+        # "咱这垃圾以后还填埋不", "工业固废咋处理的": a programme word with no bin word asks the plan first
+        asks_plan = asks_plan or (_PROGRAMME_WORD.search(norm) is not None and _BIN_ASK.search(norm) is None)
         if not asks_plan and self.policy is not None and _PLAN_ASK_FORM.search(norm) and not _BIN_ASK.search(norm):
             # "新郑宾馆还提供一次性用品吗", "新郑再生骨料用在哪": a loaded plan's place named in a yes/no or 用在哪
             # question asks that plan, not an item's bin (the plan answers only when a sentence covers it)
@@ -729,6 +733,10 @@ class KnowledgeBase:
         if best_at < 0:
             return None
         best = self.faqs[best_at]
+        if best.key == "fines" and (place := outside_zhengzhou(norm)) is not None:
+            # "开封不分类罚款吗": 郑州's fine is no answer for another place
+            text = texts.FINES_ELSEWHERE.format(place=place)
+            return Answer("faq", text, 0.9, f"faq.yaml#{best.key}", extra={"faq": best.key, "no_plan": place})
         return Answer("faq", best.answer, 0.9, f"faq.yaml#{best.key}", extra={"faq": best.key})
 
     def _category_question(self, norm: str) -> Answer | None:

@@ -62,3 +62,54 @@ def places_in(text: str) -> list[str]:
         if m.group(0) not in NOT_PLACES and m.group(0)[:1] not in "全各本该我每们" and m.group(0) not in found:
             found.append(m.group(0))
     return found
+
+
+# A town, township, sub-district or development zone named without its city ("龙湖镇…", "高新区…"): two characters and
+# 镇/乡/街道, or a zone's common name; "乡镇", "城乡", "各乡镇" are no names
+PART = re.compile(
+    "高新技术产业开发区|经济技术开发区|经济开发区|产业集聚区|高新区|经开区|[\u4e00-\u9fff]{1,3}[路街]街道"
+    "|[\u4e00-\u9fff]{2}[镇乡](?![村镇级下土亲情愁音])"
+)
+# a zone's full name and its short one are one zone ("新郑市经济技术开发区" is asked as "经开区")
+ZONE_SHORT = {"高新技术产业开发区": "高新区", "经济技术开发区": "经开区", "经济开发区": "经开区"}
+NOT_PART_FIRST = set("在到从去的和与及各全本该每这那哪我咱俺们个城乡村镇、的进推一")
+NOT_PART_SECOND = set("城乡村小集市重各个")
+ZONES = ("高新技术产业开发区", "经济技术开发区", "经济开发区", "产业集聚区", "高新区", "经开区")
+
+
+def parts_in(text: str) -> list[str]:
+    """Towns, sub-districts and zones named in the text ("石桥镇", "新华路街道", "高新区")."""
+    found = []
+    for m in PART.finditer(text):
+        name = m.group(0)
+        if name not in ZONES and (name[0] in NOT_PART_FIRST or name[1] in NOT_PART_SECOND):
+            continue
+        found.append(ZONE_SHORT.get(name, name))
+    return found
+
+
+def known_parts(path: Path = PLACES_FILE) -> dict[str, list[str]]:
+    """The reviewed towns and zones of plan_places.yaml: name -> the cities that have one so named."""
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    parts: dict[str, list[str]] = {}
+    for city, names in (data.get("parts") or {}).items():
+        for name in names:
+            name = ZONE_SHORT.get(str(name), str(name))
+            if str(city) not in parts.setdefault(name, []):
+                parts[name].append(str(city))
+    return parts
+
+
+# 郑州 and the cities, counties and districts under it: 《郑州市城市生活垃圾分类管理办法》 applies there (domain.md)
+ZHENGZHOU_AREA = frozenset(
+    "郑州 新郑 新密 中牟 登封 巩义 荥阳 金水 管城 惠济 上街 航空港 郑东新区 中原 二七 高新区 经开区".split()
+)
+
+
+def outside_zhengzhou(text: str) -> str | None:
+    """A city, county or province named in the text that is not 郑州 or a place under it ("开封", "上海市"), else None."""
+    for place in places_in(text) + other_places_in(text):
+        name = bare_name(place)
+        if name not in ZHENGZHOU_AREA and not any(name.startswith(z) for z in ZHENGZHOU_AREA):
+            return name
+    return None

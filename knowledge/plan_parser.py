@@ -828,9 +828,11 @@ def _row_paragraph(
         phrase = comparator.replace("…", number) if "…" in comparator else comparator + number
         parts.append(f"{when}{name}{phrase}。")
     base = row.get("base", "").replace(" ", "")
-    if re.fullmatch(r"\d+(\.\d+)?%?", base):  # the baseline column: "2024年…现状为76.5%", never a target year
+    if re.fullmatch(
+        r"\d+(\.\d+)?[%个家座所处]?", base
+    ):  # the baseline column: "2024年…现状为76.5%", never a target year
         when = f"{base_year}年" if base_year else ""
-        unit = "" if base.endswith("%") else row.get("unit", "").strip("（）()")
+        unit = "" if not base[-1].isdigit() else row.get("unit", "").strip("（）()")
         parts.append(f"{when}{name}{BASELINE_WORD}为{base}{unit}。")
     if re.fullmatch(r"[\u4e00-\u9fff]{2,5}", row.get("kind", "")):  # 指标属性/指标类型: "约束性", "预期性"
         parts.append(f"{name}是{row['kind']}指标。")
@@ -1028,6 +1030,68 @@ def key_value_rows_as_table(text: str) -> str:
     return "\n".join(out)
 
 
+HTML_ROW = re.compile(r"<tr[^>]*>(.*?)</tr>", re.S | re.I)
+HTML_CELL = re.compile(r"<t[dh][^>]*>(.*?)</t[dh]>", re.S | re.I)
+HTML_TAG = re.compile(r"<[^>]+>")
+HTML_TABLE = re.compile(r"<table[^>]*>.*?</table>", re.S | re.I)
+
+
+def html_tables_as_rows(text: str) -> str:
+    """An HTML table (`<table><tr><td>…`) as one tab-separated row a line; an empty cell is written "—"."""
+    if "<t" not in text.lower():
+        return text
+
+    def rows(m: re.Match[str]) -> str:
+        lines = []
+        for tr in HTML_ROW.findall(m.group(0)):
+            cells = [collapse(HTML_TAG.sub("", c).replace("&nbsp;", " ")).strip() for c in HTML_CELL.findall(tr)]
+            if cells:
+                lines.append("\t".join(c or "—" for c in cells))
+        return "\n".join(lines)
+
+    return HTML_TABLE.sub(rows, text)
+
+
+ROW_START = re.compile(r"\d{1,3}[．.、]?")
+
+
+def wrapped_tab_rows_joined(text: str) -> str:
+    """A tab-separated table whose rows wrap onto the next line ("…综合利" / "用率\t\t\t局") as one line a row.
+
+    Inside a table numbered in its first column (序号), a short line that does not start with a row number continues
+    the row above: with tabs its pieces go to the same columns, with none it ends the last cell ("县住房和城乡建" +
+    "设局"). Without a 序号 column a wrapped piece cannot be told from a row, and nothing is joined.
+    """
+    out: list[str] = []
+    numbered = False  # in a table whose header starts with 序号
+    joinable = False  # the last line written is a numbered row of that table
+    for line in text.split("\n"):
+        fields = [f.strip() for f in line.rstrip().split("\t")]
+        short = line.strip() and len(line.strip()) <= 40 and not _numbering(line.strip())
+        piece = short and not ROW_START.fullmatch(fields[0]) and not TABLE_END.match(line.strip())
+        if joinable and piece:
+            above = out[-1].split("\t")
+            if (
+                1 < len(fields) < len(above)
+            ):  # trailing empty cells cut, or the leading 序号 cell when it starts a piece
+                pad = [""] * (len(above) - len(fields))
+                fields = pad + fields if fields[0] else fields + pad
+            if len(fields) == len(above) > 1:
+                out[-1] = "\t".join(a + f for a, f in zip(above, fields, strict=True))
+                continue
+            if len(fields) == 1 and not re.search("[。；：，]", line):
+                out[-1] = out[-1].rstrip() + fields[0]
+                continue
+        roles = _header(_cells(line)) if "\t" in line else None
+        if roles:
+            numbered = roles[0] == "number"
+        elif not line.strip() or "\t" not in line:
+            numbered = False
+        joinable = numbered and not roles and bool(ROW_START.fullmatch(fields[0]))
+        out.append(line)
+    return "\n".join(out)
+
+
 def tables_as_paragraphs(text: str) -> str:
     """Rewrite task and indicator tables (tab-, space- or bar-separated rows under a header) as numbered paragraphs."""
     return _rewrite_tables(text)[0]
@@ -1035,7 +1099,8 @@ def tables_as_paragraphs(text: str) -> str:
 
 def _rewrite_tables(text: str) -> tuple[str, list[str]]:
     """`tables_as_paragraphs`, and the paragraphs written for table rows (an annex's rows are items, not prose)."""
-    text = cell_lines_as_rows(key_value_rows_as_table(box_tables_as_rows(text)))
+    text = cell_lines_as_rows(key_value_rows_as_table(box_tables_as_rows(html_tables_as_rows(text))))
+    text = wrapped_tab_rows_joined(text)
     written: list[str] = []
     out: list[str] = []
     roles: list[str] | None = None

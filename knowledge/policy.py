@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from knowledge.answer import Answer
 from knowledge.lexicon import CATEGORY_WORDS
-from knowledge.places import COUNTY, NOT_PLACES, PLACES, bare_name, other_places_in
+from knowledge.places import COUNTY, NOT_PLACES, PLACES, ZONES, bare_name, known_parts, other_places_in, parts_in
 from knowledge.plan_models import PlanDocument, PlanSection, PlanTarget, PlanTask
 from knowledge.plan_parser import BASELINE_WORD, foreign_place, render_target
 from knowledge.plans import same_city, short_city
@@ -50,6 +50,20 @@ TEXT_NO_CITY_PLAN = (
     "{place}的“无废城市”建设方案还没有导入，我不拿其他地方的数字代替。目前已导入的方案：{loaded}。"
     "可以问这些方案里的内容，{place}的情况请咨询当地主管部门。"
 )
+# words of the programme, not of a household bin: "填埋", "工业固废", "污泥", "飞灰", "炉渣"
+PROGRAMME_WORD = re.compile("填埋|焚烧|工业固废|工业固体废物|一般工业|污泥|飞灰|炉渣|无害化|减量化|大宗固")
+NATIONAL = re.compile("全国|国家(?!级)")
+PROGRAMME_NAME = {"无废城市", "无废", "城市", "建设", "工作", "这事", "整体", "总体", "全面"}
+WHEN_ASK = re.compile("哪年|哪一年|什么时候|啥时候|何时|几月")
+WHO_WORD = re.compile("谁|哪个(部门|单位|局)|哪些(部门|单位)|什么部门|啥部门")
+TEXT_NATIONAL = (
+    "已导入的方案里没有找到全国（国家层面）的这个数字，我不拿某个城市的数字代替全国的。我回答的是已导入方案里的内容：{loaded}。"
+    "全国的情况请以生态环境部等国家部门发布的信息为准。"
+)
+TEXT_SAID_OF_PLACE = (
+    "{place}的“无废城市”建设方案还没有导入；已导入的方案里提到{place}的原文如下（引自该方案，不是{place}的方案）："
+)
+TEXT_PART_ELSEWHERE = "已导入的方案里写到的有：{names}，要问这些请带上城市名，例如“{example}…”。"
 TEXT_OTHER_CITIES = "你所在的{place}还没有导入方案，下面是已导入方案里的，不是{place}的数字："
 TEXT_QUOTE = "{cite}「{title}」原文：{sentence}"
 TEXT_NO_UNITS_QUOTE = "{cite}「{title}」没有写明牵头单位，原文：{sentence}"
@@ -110,6 +124,7 @@ BIN_NAME = re.compile("|".join(sorted((w for w, c in CATEGORY_WORDS.items() if c
 A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")  # 能不能, 行不行 (中不中 after normalize), 有没有, 达不达
 # Words written several ways in plans and questions, unified before segmenting: knowledge/data/plan_synonyms.yaml.
 SYNONYMS_FILE = Path(__file__).with_name("data") / "plan_synonyms.yaml"
+KNOWN_PARTS = known_parts()
 
 
 def _load_synonyms(path: Path = SYNONYMS_FILE) -> list[tuple[re.Pattern[str], str]]:
@@ -288,9 +303,12 @@ KIND_SAID = re.compile("(约束|预期)性指标")
 # "建在哪个乡镇", "选址在哪": where something is built; the plan may say what, not where
 WHERE_ASK = re.compile(
     "(建在|设在|放在|位于|选址|落在|落户|建到)(在)?(哪|什么地方|啥地方)|在哪个(乡镇|镇|乡|街道|村|地方)"
+    "|哪(些|几个)(乡镇|镇|乡|街道|村)"  # "以哪些乡镇为重点": the sentence names them
 )
-PLACE_KINDS = {"乡镇", "街道", "地方", "村里", "位置", "选址"}
-PLACE_SAID = re.compile("(在|于|依托)[\u4e00-\u9fff]{2,12}(乡|镇|村|街道|园区|公园|景区|路|社区|厂区|基地)")
+PLACE_KINDS = {"乡镇", "街道", "地方", "村里", "位置", "选址", "建在", "设在", "放在", "位于", "落在", "落户", "建到"}
+PLACE_SAID = re.compile(
+    "(在|于|依托)[\u4e00-\u9fff]{2,12}(乡|镇|村|街道|园区|公园|景区|路|社区|厂区|基地|开发区|高新区|经开区)"
+)
 TEXT_NO_PLACE = "方案没有写明具体建在哪里（选址），相关原文如下："
 # "比国家要求好多少", "比2020年低多少": a figure against another; the plan's sentence says it ("优于…4.5个百分点")
 COMPARE_ASK = re.compile("比.{1,10}(好|高|低|多|少|快|优|强)(多少|几)|优于.{0,8}(多少|几)|高出多少|多出多少")
@@ -377,6 +395,8 @@ class PolicyIndex:
                 if "人民政府" in u:  # "各区政府干什么" names 各区人民政府
                     units.setdefault(u.replace("人民政府", "政府"), u)
         self.unit_aliases = sorted(units.items(), key=lambda kv: -len(kv[0]))
+        # town, sub-district or zone -> the cities that have it: the reviewed list, and those the plans name (load)
+        self.parts: dict[str, list[str]] = {name: list(cs) for name, cs in KNOWN_PARTS.items()}
 
     @classmethod
     def load(cls, session: Session) -> PolicyIndex:
@@ -463,10 +483,16 @@ class PolicyIndex:
                 index.deadlines[(doc.city, sec.label)] = due.group(2).strip()
             for full in re.split(r"(?<=。)", sec.text.replace("\n", "")):
                 for sentence in re.split(r"(?<=；)", full):
-                    # a one-sentence item is its own title; kept as a passage when it holds a figure
-                    if len(sentence) >= 6 and (sentence.rstrip("。；") != sec.title or re.search(r"\d", sentence)):
+                    # a one-sentence item is its own title; kept as a passage when it holds a figure or says where
+                    # ("依托…经济开发区建设…产业园" answers "产业园建在哪")
+                    own = sentence.rstrip("。；") == sec.title
+                    if len(sentence) >= 6 and (not own or re.search(r"\d", sentence) or PLACE_SAID.search(sentence)):
                         row = (doc.city, cite_name(doc), sec.label, sec.title, sentence, full)
                         index._raw_passages.append(row)
+        for city, _cite, _label, title, sentence, _full in index._raw_passages:
+            for name in parts_in(title + sentence):  # "石桥镇", "棠梨高新区": a town or zone this plan names
+                if city and city not in index.parts.setdefault(name, []):
+                    index.parts[name].append(city)
         for doc in docs:
             for para in (doc.facts or {}).get("opening", []):
                 for full in re.split(r"(?<=。)", para):
@@ -506,6 +532,19 @@ class PolicyIndex:
         """A policy answer, or None when the text is not a question about the plan."""
         q = text.strip()
         asked = [c for c in self.cities if short_city(c) in q]
+        part = None if asked else self._part(q)
+        if part and _unloaded_place(q.replace(part[0], " ")):
+            part = None  # "开封经开区…": the city named decides, not the zone
+        zone_elsewhere = False  # "经开区…" from a resident of a city whose plan names none: many cities have one
+        if part and part[0] in ZONES and part[1] and not any(same_city(c, city) for c in part[1]):
+            zone_elsewhere = True
+        elif part and part[1]:  # "龙湖镇…", "石桥镇…": the loaded plan of the city that has the town
+            asked = [next((c for c in part[1] if same_city(c, city)), part[1][0])] if city else part[1]
+            named = part[0] in self.idf or any(part[0] in w for w in self.idf if len(w) > len(part[0]))
+            if part[0] in ZONES or not named:
+                # a town the plan never names ("龙湖镇…谁负责") or a zone the plan writes in full ("经开区" for
+                # "新郑市经济技术开发区") is no topic word once it has picked the plan
+                q = q.replace(part[0], " ")
         asked_city = asked[0] if len(asked) == 1 else None
         for c in self.cities:
             q = q.replace(c, " ").replace(short_city(c), " ")
@@ -524,11 +563,27 @@ class PolicyIndex:
             q = BIN_NAME.sub(" ", q)
             if not tokens(q):
                 return None
-        place = None if asked else _unloaded_place(q)
+        place = None if asked else _unloaded_place(q.replace(part[0], " ") if part else q)
+        if part and (zone_elsewhere or not part[1]) and not place and planish:
+            # "高新区…", "经开区…": no loaded plan of the resident's city has one; never another city's figure
+            return self._no_plan(part[2] or part[0], named_in=part[1] if zone_elsewhere else [], part=part[0])
         if place and planish:
-            return self._no_plan(place)
+            answer = self._no_plan(place)
+            if WHEN_ASK.search(q):  # "郑州哪年入选无废城市建设名单": a loaded plan may say it of that place, dated
+                words = self._known_words(tokens(q.replace(place, " ")), _jieba().FREQ) - DATE_ASKS
+                holding = re.compile(re.escape(bare_name(place)))
+                said = self._quote(words, None, dated=True, phrase=q, holding=holding, national=True)
+                if said is not None:
+                    answer.text = TEXT_SAID_OF_PLACE.format(place=place) + "\n" + said.text
+            return answer
         if place:
             q = q.replace(place, " ")
+        if NATIONAL.search(q) and not asked_city and not THROW.search(q):
+            # "全国有多少个无废城市", "国家选了多少个城市": what a loaded plan says about the national programme, or
+            # that the answers are the loaded plans' (a city's figure is never the nation's)
+            national = self._national(q)
+            if national is not None:
+                return national
         year_m = re.search(r"20\d\d", q)
         year = int(year_m.group(0)) if year_m else None
         want = asked_city or next((c for c in self.cities if same_city(c, city)), None)
@@ -541,6 +596,14 @@ class PolicyIndex:
         if found is None and asked_city and HANDLE_ASK.search(q):
             # "新密市污泥怎么处理": the question names a loaded plan's place, so how the plan handles it is asked
             found = self._quote(self._known_words(tokens(HANDLE_ASK.sub(" ", q)), _jieba().FREQ), asked_city)
+        unsure = found is None or (found.confidence <= 0.2 and not found.extra)  # only "方案里没有找到…"
+        if unsure and PROGRAMME_WORD.search(unify(q)) and not THROW.search(q):
+            # "咱这垃圾以后还填埋不", "工业固废咋处理的": a word only the programme uses, with no city or plan word,
+            # asks what the resident's city's plan (every plan when none is known) does about it
+            words = self._known_words(tokens(HANDLE_ASK.sub(" ", q)), _jieba().FREQ)
+            if "垃圾" in q and not re.search("(工业|建筑|危险|医疗|餐厨|厨余)垃圾|危废", q):
+                words |= tokens("生活垃圾")  # "咱这垃圾…": a resident's 垃圾 is household waste
+            found = self._quote(words, want or asked_city, phrase=q) or found
         if found is None and asked_city and (planish or tokens(q) & self.idf.keys()):
             # "松岗县清洁生产有没有奖励": a loaded plan's place and its words, but that plan does not say
             topic = "".join(w for w in _jieba().cut(q) if w.strip() and w not in STOP)[:20] or q[:20]
@@ -600,7 +663,8 @@ class PolicyIndex:
                 return found
         named = next(((alias, full) for alias, full in self.unit_aliases if alias in q), None)
         unit = named[1] if named else None
-        if unit and _has(q, UNIT_CUES):
+        if unit and _has(q, UNIT_CUES) and not (named and WHO_WORD.search(q.replace(named[0], " "))):
+            # "石桥镇的垃圾中转站谁负责": a town named with a topic and 谁 asks who leads that task, not the town's tasks
             return self._unit_tasks(unit, want)
         freq = _jieba().FREQ
         who = _has(q, WHO_CUES)
@@ -611,6 +675,7 @@ class PolicyIndex:
             or _has(q, STRONG_CUES)
             or DONE_ASK.search(q)
             or WHICH.search(q)
+            or WHERE_ASK.search(q)
             or ACTION_ASK.search(q)
             or (want and _has(q, HOW_CUES))
         ):
@@ -621,6 +686,11 @@ class PolicyIndex:
         topic = ROLE_ASK.sub(" ", topic)
         # a word jieba guessed from two stray characters ("厂建") that no plan uses only dilutes the question
         words = self._known_words(tokens(topic), freq)
+        if who and not (words - PROGRAMME_NAME) and not _has(q, DUTY_CUES) and "无废" in q:
+            # "无废城市建设谁牵头", "薛店镇无废城市建设谁负责": the whole programme is led by the leadership group
+            found = self._leaders(want) or self._quote(tokens("领导小组"), want, phrase="领导小组")
+            if found:
+                return found
         if who and not _has(q, DUTY_CUES):
             found = self._who(words, want, q)
             if found:
@@ -644,6 +714,8 @@ class PolicyIndex:
                 return found
         if _has(q, DUTY_CUES):
             words = words - DATE_ASKS  # "报送截止是几号": the date is what the quote gives
+            if WHERE_ASK.search(q):
+                words = words - PLACE_KINDS  # "以哪些乡镇为重点": the sentence names the towns, not 乡镇
             dated = bool(WHEN.search(q))  # "无废景区什么时候建成": a sentence with its year ("到2023年底，建设…")
             found = (
                 (self._quote(words, want, who=who, dated=True, phrase=q) if dated else None)
@@ -689,7 +761,8 @@ class PolicyIndex:
             found = self._quote(words, want, who=True, phrase=q)
             if found:
                 return found
-        if WHICH.search(q) and not THROW.search(q):  # "园区循环化改造是哪个园区": the plan sentence names it
+        if (WHICH.search(q) or WHERE_ASK.search(q)) and not THROW.search(q):
+            # "园区循环化改造是哪个园区", "产业园建在哪": the plan sentence names it
             where = WHERE_ASK.search(q)
             found = self._quote(words - PLACE_KINDS if where else words, want, phrase=q)
             if found and where and not PLACE_SAID.search(found.extra["quote"]["sentence"]):
@@ -785,12 +858,49 @@ class PolicyIndex:
         ]
         return Answer(intent="policy", text="\n".join(lines), confidence=0.85, source="plan", extra={"tasks": []})
 
-    def _no_plan(self, place: str) -> Answer:
-        """A place with no plan loaded: say so, name the loaded plans, show no figure."""
+    def _national(self, q: str) -> Answer | None:
+        """A plan sentence about the national programme that covers the question, else a reply saying the answers are
+        the loaded plans' when a national figure is asked; None when the question is not about a figure."""
+        words = {w for w in self._known_words(tokens(q), _jieba().FREQ) if len(w) > 1} - {"全国", "国家"}
+        # nothing but the national word: only 全国 scopes a count ("全国…113个城市"); 国家 alone qualifies other
+        # things (国家要求, 国家指标体系), so a sentence holding it and a figure is no answer
+        words = words or ({"全国"} if "全国" in q else set())
+        counting = re.search("多少|几|百分|率|目标|指标", q) is not None
+        found = self._quote(words, None, number=counting, phrase=q, holding=NATIONAL, national=True) if words else None
+        if found is not None:
+            return found
+        if not counting:
+            return None
         loaded = "、".join(dict.fromkeys(cite for _c, cite, _f in self.docs))
         return Answer(
             intent="policy",
-            text=TEXT_NO_CITY_PLAN.format(place=place, loaded=loaded),
+            text=TEXT_NATIONAL.format(loaded=loaded),
+            confidence=0.6,
+            source="plan",
+            extra={"targets": [], "national": True},
+        )
+
+    def _part(self, q: str) -> tuple[str, list[str], str | None] | None:
+        """(name, loaded cities that have it, "郑州高新区" when one city with no plan has it too) for a town or zone
+        the question names; None when it names none."""
+        name = max((n for n in self.parts if n in q), key=len, default=None) or next(iter(parts_in(q)), None)
+        if name is None:
+            return None
+        cities = self.parts.get(name, [])
+        loaded = [c for c in self.cities if any(same_city(c, x) for x in cities)]
+        unloaded = [x for x in cities if not any(same_city(c, x) for c in self.cities)]
+        return name, loaded, (short_city(unloaded[0]) + name if len(unloaded) == 1 else None)
+
+    def _no_plan(self, place: str, *, named_in: list[str] | None = None, part: str = "") -> Answer:
+        """A place with no plan loaded: say so, name the loaded plans, show no figure."""
+        loaded = "、".join(dict.fromkeys(cite for _c, cite, _f in self.docs))
+        text = TEXT_NO_CITY_PLAN.format(place=place, loaded=loaded)
+        if named_in:  # "经开区…": which loaded plans have one, asked with the city's name
+            names = "、".join(short_city(c) + part for c in named_in)
+            text += TEXT_PART_ELSEWHERE.format(names=names, example=short_city(named_in[0]) + part)
+        return Answer(
+            intent="policy",
+            text=text,
             confidence=0.9,
             source="plan",
             extra={"targets": [], "no_plan": place, "loaded": [c for c, _cite, _f in self.docs]},
@@ -808,6 +918,7 @@ class PolicyIndex:
         dated: bool = False,
         phrase: str = "",
         holding: re.Pattern[str] | None = None,
+        national: bool = False,
     ) -> Answer | None:
         """The plan sentence that best covers the question, quoted with its section; None below the coverage bar.
 
@@ -832,12 +943,13 @@ class PolicyIndex:
                 continue
             if holding is not None and not holding.search(p.sentence):
                 continue
-            if number and p.quotes_elsewhere:
+            if number and p.quotes_elsewhere and not national:
                 continue  # "开封市…可以达到92%" quoted in this plan is another place's figure
             s = self._score(words, p.body, p.head, 0.5, set(), p.sentence, head_weight=p.weight)
-            if s >= 1.5 and grams:
+            bar = 1.0 if national else 1.5  # "全国有多少个…": 全国 is the only word; the sentence must say 全国/国家
+            if s >= bar and grams:
                 s += min(0.6, 0.3 * sum(g in p.sentence for g in grams))
-            if s >= 1.5 and (best is None or s > best[0]):
+            if s >= bar and (best is None or s > best[0]):
                 best = (s, p)
         if best is None:
             return None

@@ -113,3 +113,9 @@ GUESS_HINTS: dict[str, str] = {
 GUESS_CHOSEN = "好的，按您说的：{query}属于{category}。"
 IS_CATEGORY = "是的，属于{category}。"
 NOT_CATEGORY = "不是{category}。"
+
+# "开封不分类罚款吗": the fine is 郑州's rule; another place's is not loaded and is not replaced by 郑州's
+FINES_ELSEWHERE = (
+    "{place}的垃圾分类罚款规定还没有导入，我不拿郑州的规定代替。这里回答的是郑州市（含新郑、新密）的"
+    "《郑州市城市生活垃圾分类管理办法》，{place}的处罚标准请以当地的生活垃圾管理规定为准，或咨询当地城市管理部门。"
+)
