@@ -10,27 +10,13 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.dialogue import Dialogue, Reply
-from tests.support.dialog import T0, queued, say
+from bot.dialogue import Dialogue
+from tests.support.dialog import T0, bins, play, queued, say
 
 
 @pytest.fixture
 def dialogue(factory: sessionmaker[Session], settings: Settings) -> Dialogue:
     return Dialogue(factory, settings)
-
-
-def play(dialogue: Dialogue, *said: str) -> Reply:
-    """Send the messages a minute apart; the last reply."""
-    reply = None
-    for i, text in enumerate(said):
-        reply = say(dialogue, text, at=T0 + dt.timedelta(minutes=i))
-    assert reply is not None
-    return reply
-
-
-def bins(reply: Reply) -> list[str]:
-    assert reply.answer is not None, reply.text
-    return [i.category for i in reply.answer.items]
 
 
 @pytest.mark.parametrize(

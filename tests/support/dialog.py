@@ -22,6 +22,21 @@ def say(dialogue: Dialogue, text: str, *, user: str = "u1", channel: str = "web"
     return replies[0]
 
 
+def play(dialogue: Dialogue, *said: str) -> Reply:
+    """Send the messages a minute apart; the last reply."""
+    reply = None
+    for i, text in enumerate(said):
+        reply = say(dialogue, text, at=T0 + dt.timedelta(minutes=i))
+    assert reply is not None
+    return reply
+
+
+def bins(reply: Reply) -> list[str]:
+    """The bins of the reply's items, in order."""
+    assert reply.answer is not None, reply.text
+    return [i.category for i in reply.answer.items]
+
+
 def queued(factory: sessionmaker[Session]) -> list[str]:
     """The questions in the unanswered queue."""
     with transaction(factory) as session:
