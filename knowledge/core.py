@@ -310,6 +310,11 @@ class KnowledgeBase:
             # question asks that plan, not an item's bin (the plan answers only when a sentence covers it)
             asks_plan = self.policy.names_place(norm)
         policy = self.policy.answer(norm, city=city) if self.policy is not None and asks_plan else None
+        if policy is not None and "no_plan" in policy.extra:
+            # "开封乱扔垃圾罚多少": that place's fine rule, not its plan, is what is missing
+            elsewhere = self._faq(norm)
+            if elsewhere is not None and elsewhere.extra.get("no_plan") == policy.extra["no_plan"]:
+                return elsewhere
         if policy is not None and (
             any(k in policy.extra for k in ("targets", "units", "tasks")) or _PLAN_ONLY.search(norm)
         ):

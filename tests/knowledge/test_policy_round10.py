@@ -182,6 +182,13 @@ def test_a_fine_outside_zhengzhou_is_not_zhengzhous(kb: KnowledgeBase, question:
     assert "还没有导入" in text and "50元" not in text
 
 
+@pytest.mark.parametrize("question", ["开封乱扔垃圾罚多少", "洛阳垃圾不分类罚款多少"])
+def test_a_fine_outside_zhengzhou_says_the_fine_rule_not_the_plan_is_missing(kb: KnowledgeBase, question: str) -> None:
+    """A 罚 question with 多少 went to the plan path, which said the city's 无废城市 plan is not loaded."""
+    text = kb.answer(question, city="新郑市").text
+    assert "罚款规定还没有导入" in text and "建设方案" not in text
+
+
 def test_a_fine_in_xinzheng_is_zhengzhous_rule(kb: KnowledgeBase) -> None:
     """新郑 is under 郑州: its rule answers."""
     assert "50元" in kb.answer("新郑垃圾不分类罚款吗", city="新郑市").text
