@@ -147,6 +147,8 @@ def test_three_processes_chat_survey_and_campaign_at_once(
 
         start_campaign(factory, PUSHED)  # all three are up before there is anything to send
         wait_for(lambda: delivery_count(factory) == PUSHED)  # the audience is fixed before anyone else chats
+        # and sending has begun: the chat (a few seconds) must overlap the sending, not end before its first tick
+        wait_for(lambda: outbox_count(factory) > 0)
         jobs = [survey_taker(i) for i in range(SURVEY_TAKERS)] + [chatter(i) for i in range(CHATTERS)]
         leaders_seen: list[int] = []
         sent_before = outbox_count(factory)
