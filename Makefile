@@ -54,6 +54,8 @@ eval-dev: install
 	-$(BIN)/python eval/run_policy_eval.py eval/dev/policy_questions.tsv
 	-$(BIN)/python eval/run_policy_eval.py eval/dev/policy_questions_2.tsv
 	-for f in eval/dev/policy/questions*.tsv; do $(BIN)/python eval/run_policy_eval.py $$f; done
+	-$(BIN)/python eval/run_eval.py $(filter-out %policy_questions.tsv,$(wildcard eval/dev/retired_1/*.tsv))
+	-$(BIN)/python eval/run_policy_eval.py eval/dev/retired_1/policy_questions.tsv
 
 fallback-curve: install
 	$(BIN)/python bench/fallback_curve.py
