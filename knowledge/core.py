@@ -96,7 +96,8 @@ _POLICY_CUE = re.compile(
 # "外卖还能用不可降解的塑料餐具吗" ask the plan's rule, not the bin (the plan answers only when a sentence covers it)
 _PLAN_ACTION = re.compile(
     "主动提供|推广|补贴|试点|应急处置|禁止使用|限制使用|还能用|能不能用|还让用|能不能烧|能烧|协同处置|政策|规定"
-    "|(?:啥|什么)(?:机制|模式|体系|制度)"  # "农膜回收是啥机制": a scheme, never a bin
+    "|(?:怎么|咋|如何)(?:说|讲|写|提)的?$"  # "秸秆利用的治理路径怎么说的": what the plan says
+    "|(?:啥|什么)(?:分类|回收|管理)?(?:机制|模式|体系|制度)"  # "农膜回收是啥机制", "用的什么分类体系": a scheme, never a bin
 )
 _PLAN_ASK_FORM = re.compile(r"[吗么嘛不没][？?]?$|([\u4e00-\u9fff])[不没]\1|是否|用在哪|用到哪|用于哪|用途")
 _BIN_ASK = re.compile(
