@@ -96,7 +96,8 @@ _POLICY_CUE = re.compile(
 # "外卖还能用不可降解的塑料餐具吗" ask the plan's rule, not the bin (the plan answers only when a sentence covers it)
 _PLAN_ACTION = re.compile(
     "主动提供|推广|补贴|试点|应急处置|禁止使用|限制使用|还能用|能不能用|还让用|能不能烧|能烧|协同处置|政策|规定"
-    "|(?:啥|什么)(?:机制|模式|体系|制度)"  # "农膜回收是啥机制": a scheme, never a bin
+    "|(?:怎么|咋|如何)(?:说|讲|写|提)的?$"  # "秸秆利用的治理路径怎么说的": what the plan says
+    "|(?:啥|什么)(?:分类|回收|管理)?(?:机制|模式|体系|制度)"  # "农膜回收是啥机制", "用的什么分类体系": a scheme, never a bin
 )
 _PLAN_ASK_FORM = re.compile(r"[吗么嘛不没][？?]?$|([\u4e00-\u9fff])[不没]\1|是否|用在哪|用到哪|用于哪|用途")
 _BIN_ASK = re.compile(
@@ -112,6 +113,9 @@ _PLAN_ONLY = re.compile(
 # FAQs about a consequence asked together with an item: answered first, the item's bin after it
 _FAQ_WITH_ITEM = frozenset({"fines"})
 _PROGRAMME_WORD = re.compile("填埋|坑里埋|工业固废|工业固体废物|污泥|飞灰|炉渣|焚烧发电")
+# an FAQ answer opening with a yes ("会。") answers a yes/no question; other questions get the rest of it
+_YES_OPENING = re.compile("^(会|是的|可以|能|要|需要)。")
+_YES_NO_FORM = re.compile(r"[吗么嘛][？?]?$|([\u4e00-\u9fff])[不没]\1|是否|[不没][？?]?$")
 _PLAN_WORD = re.compile("利用率|回收率|覆盖率|普及率|使用率|处理率|满意度|参与度|指标|方案")
 _LATIN = re.compile(r"[a-z]{2}")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9]*")
@@ -312,7 +316,7 @@ class KnowledgeBase:
         policy = self.policy.answer(norm, city=city) if self.policy is not None and asks_plan else None
         if policy is not None and "no_plan" in policy.extra:
             # "开封乱扔垃圾罚多少": that place's fine rule, not its plan, is what is missing
-            elsewhere = self._faq(norm)
+            elsewhere = self._faq(norm, city=city)
             if elsewhere is not None and elsewhere.extra.get("no_plan") == policy.extra["no_plan"]:
                 return elsewhere
         if policy is not None and (
@@ -320,7 +324,7 @@ class KnowledgeBase:
         ):
             return policy  # "建筑垃圾能利用多少" asks for the plan's figure, not for the bin
         if sorting is not None and sorting.intent in ("sorting", "clarify") and sorting.source != _GUESS_SOURCE:
-            faq = self._faq(norm) if self._has_faq_cue(norm) else None
+            faq = self._faq(norm, city=city) if self._has_faq_cue(norm) else None
             if faq is not None and self._faq_is_more_specific(faq, sorting, norm):
                 return faq  # "大件垃圾怎么预约", "旧衣服去哪捐": the FAQ answers the question asked
             if faq is not None and faq.extra.get("faq") in _FAQ_WITH_ITEM and sorting.intent == "sorting":
@@ -336,7 +340,7 @@ class KnowledgeBase:
             return policy  # a figure or a responsibility from the plan
         if policy is not None and _unknown_plan_word(sorting):
             return policy  # "新密农膜回收率…": a rate is no item; the plan's honest "not found" beats "不确定扔哪"
-        faq = self._faq(norm)
+        faq = self._faq(norm, city=city)
         if faq is not None:
             return faq
         if policy is not None and policy.confidence >= 0.5:
@@ -725,7 +729,7 @@ class KnowledgeBase:
         """Whether a word that can make an FAQ beat an item answer occurs in the text."""
         return self._cue_pattern is not None and self._cue_pattern.search(norm) is not None
 
-    def _faq(self, norm: str, present: set[str] | None = None) -> Answer | None:
+    def _faq(self, norm: str, present: set[str] | None = None, *, city: str | None = None) -> Answer | None:
         present = self._present_faq_words(norm) if present is None else present
         if not present:
             return None
@@ -738,11 +742,14 @@ class KnowledgeBase:
         if best_at < 0:
             return None
         best = self.faqs[best_at]
-        if best.key == "fines" and (place := outside_zhengzhou(norm)) is not None:
-            # "开封不分类罚款吗": 郑州's fine is no answer for another place
+        if best.key == "fines" and (place := outside_zhengzhou(norm) or outside_zhengzhou(city or "")) is not None:
+            # "开封不分类罚款吗", or a resident of a county outside 郑州: 郑州's fine is no answer for another place
             text = texts.FINES_ELSEWHERE.format(place=place)
             return Answer("faq", text, 0.9, f"faq.yaml#{best.key}", extra={"faq": best.key, "no_plan": place})
-        return Answer("faq", best.answer, 0.9, f"faq.yaml#{best.key}", extra={"faq": best.key})
+        text = best.answer
+        if _YES_OPENING.match(text) and not _YES_NO_FORM.search(norm):
+            text = _YES_OPENING.sub("", text)  # "乱扔垃圾罚多少" is asked how much, not whether: no "会。" first
+        return Answer("faq", text, 0.9, f"faq.yaml#{best.key}", extra={"faq": best.key})
 
     def _category_question(self, norm: str) -> Answer | None:
         for word in sorted(CATEGORY_WORDS, key=len, reverse=True):

@@ -198,6 +198,42 @@ def canonical(text: str) -> str:
     return s
 
 
+# A plan pasted as Markdown: "## 一、总体要求", "**榆政办〔2025〕9号**", "- 牵头单位：…", "> 说明", "---"
+MD_SIGN = re.compile(r"^ {0,3}#{1,6}[ \t]|\*\*[^*\n]+\*\*", re.M)
+MD_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
+MD_QUOTE = re.compile(r"^ {0,3}>[ \t]?")
+MD_BULLET = re.compile(r"^[ \t]*[-*+][ \t]+(?=\S)")
+MD_HRULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+MD_LINK = re.compile(r"\[([^\]\n]+)\]\([^)\n]*\)")
+# a bullet that holds a label of its task ("- 牵头单位：…", "- 完成时限：…") is that label's line, not a list item
+LABEL_BULLET = re.compile(r"[\u4e00-\u9fff]{2,6}(?:单位|部门|时限|时间)[：:]|[（(]?(?:牵头|主责|配合|协办)[：:]")
+
+
+def unmarkdown(text: str) -> str:
+    """Markdown markup taken off a plan pasted as Markdown: headings, emphasis, quotes, rules and bullets ("·").
+
+    Plain text is returned as it is: only a text with a heading mark or bold is read as Markdown.
+    """
+    if not MD_SIGN.search(text):
+        return text
+    out = []
+    for line in text.split("\n"):
+        if MD_HRULE.match(line):
+            continue
+        line = MD_QUOTE.sub("", line)
+        heading = MD_HEADING.match(line)
+        if heading:
+            line = heading.group(1)
+        line = MD_LINK.sub(r"\1", MD_EMPHASIS.sub(r"\2", line))
+        bullet = MD_BULLET.match(line)
+        if bullet:
+            rest = line[bullet.end() :]
+            line = rest if LABEL_BULLET.match(rest) else "·" + rest
+        out.append(line)
+    return "\n".join(out)
+
+
 def collapse(s: str) -> str:
     """Drop whitespace except between two ASCII letters or digits ("2025 年" -> "2025年", "95% 以上" -> "95%以上")."""
     s = re.sub(r"(?<=[A-Za-z0-9])\s+(?=[A-Za-z])|(?<=[A-Za-z])\s+(?=[0-9])", "\x00", s.strip())
@@ -365,7 +401,8 @@ def _looks_like_units(names: str) -> bool:
     """Every name of a "、" list ends like a unit (局, 委, 政府 …)."""
     items = split_units(names)
     return bool(items) and all(
-        i.rstrip("）)")[-1:] in UNIT_ENDS or i.endswith(("政府", "中心", "公司", "单位", "部门")) for i in items
+        i.rstrip("）)")[-1:] in UNIT_ENDS or i.endswith(("政府", "中心", "公司", "单位", "部门", "镇", "乡", "街道"))
+        for i in items  # "石桥镇、梅溪镇、白沙乡人民政府配合": towns named for their governments
     )
 
 
@@ -770,6 +807,7 @@ COLUMNS = [  # (role, header words); the first that a header cell contains decid
     ("name", ("名称", "任务", "指标", "项目", "事项")),
 ]
 CELL_SPLIT = re.compile(r"\t+| {2,}|\s*[|｜│]\s*")
+BAR_SPLIT = re.compile(r"[|｜│]")
 COMPARATORS = {"≥": "达到…以上", ">=": "达到…以上", "≤": "不超过", "<=": "不超过", ">": "超过", "<": "低于"}
 
 
@@ -777,7 +815,13 @@ def _cells(line: str) -> list[str]:
     """The cells of a table row written with tabs, runs of spaces or "|" bars; [] for an ordinary line."""
     if "\t" not in line and "|" not in line and "｜" not in line and "│" not in line and "  " not in line:
         return []
-    cells = [c.strip() for c in CELL_SPLIT.split(line.strip().strip("|｜│"))]
+    row = line.strip()
+    if row[:1] in "|｜│" and row[-1:] in "|｜│":
+        # a row drawn with bars splits on the bars only: an empty cell ("|  | 2 | …", a merged cell written once
+        # above) stays one empty cell instead of its spaces making a second one
+        cells = [c.strip() for c in BAR_SPLIT.split(row[1:-1])]
+    else:
+        cells = [c.strip() for c in CELL_SPLIT.split(row.strip("|｜│"))]
     return cells if len(cells) >= 3 else []
 
 
@@ -1137,7 +1181,7 @@ def _rewrite_tables(text: str) -> tuple[str, list[str]]:
 
 def parse_plan(text: str, *, city: str | None = None) -> ParsedPlan:
     """Parse a plan's plain text into metadata, sections, tasks, targets, facts and unparsed fragments."""
-    rewritten, rows = _rewrite_tables(text)
+    rewritten, rows = _rewrite_tables(unmarkdown(text))
     paras = paragraphs(rewritten)
     # "附件2 重点任务分工表" written as a table: its rows are the plan's items (units, deadlines, figures), while
     # other numbered lines of an annex (a leadership list, "1．…" names) stay the annex's text

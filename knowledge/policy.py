@@ -43,6 +43,9 @@ SAFEGUARD_ASK = re.compile("(保障措施|保障机制|工作要求)")
 HEADING = re.compile("[\u4e00-\u9fff]{4,8}")  # a part's short title: 指导思想, 基本原则, 建设目标, 工作目标
 WHAT_ASK = re.compile("是什么|是啥|有哪些|有啥|包括|内容|讲了|讲的|哪几|说了")
 TEXT_HEADING = "{cite} {label}「{title}」：{body}"
+TEXT_PARTS = "{cite} {label}「{title}」分{n}项：{items}。"
+# "重点任务分几大块", "保障措施包括几个方面": how many items a named part of the plan has
+PARTS_ASK = re.compile("(几|多少)(大|个)?(块|部分|方面|大项|类)|分(几|多少)(项|个|大)")
 LIST_ASK = re.compile("哪些|哪几|有什么|有啥|是什么|是啥|几条|几项|包括|都有|内容|讲了")
 TEXT_LEADERS = "{cite}：{group}组长{leader}，副组长{deputies}；成员单位{n}个。"
 TEXT_INDICATORS = "{cite}确定了{total}个{name}：{parts}。"
@@ -53,6 +56,9 @@ TEXT_NO_CITY_PLAN = (
 # words of the programme, not of a household bin: "填埋", "工业固废", "污泥", "飞灰", "炉渣"
 PROGRAMME_WORD = re.compile("填埋|焚烧|工业固废|工业固体废物|一般工业|污泥|飞灰|炉渣|无害化|减量化|大宗固")
 NATIONAL = re.compile("全国|国家(?!级)")
+INDICATOR_PART = re.compile("^[\u4e00-\u9fff]{0,4}指标(体系|表|清单|一览表)?$")  # "主要指标", "附件1 指标体系"
+HELPER_ASK = re.compile("配合|协办|协助|协同|参与")
+NATIONAL_AGENT = re.compile("国家(?:一共|总共|共|已经|先后|都)?(?:选|挑|确定|公布|批|遴选|定了|安排|搞了)")
 PROGRAMME_NAME = {"无废城市", "无废", "城市", "建设", "工作", "这事", "整体", "总体", "全面"}
 WHEN_ASK = re.compile("哪年|哪一年|什么时候|啥时候|何时|几月")
 WHO_WORD = re.compile("谁|哪个(部门|单位|局)|哪些(部门|单位)|什么部门|啥部门")
@@ -73,7 +79,22 @@ TEXT_IN_TASK = "其中原文写明：{sentence}"
 OPENING = "开头部分"  # the label of sentences before a plan's first heading
 TEXT_TASK_COUNT = "{cite}列出 {n} 项任务，其中 {n_lead} 项写明了牵头单位。"
 NONE_WORD = "（未写明）"
-META_CUES = ("文号", "印发", "发布", "出台", "哪年", "发文", "几号文")
+# the document itself: its number, date, and whether it is final ("现在是正式稿吗": the title says 征求意见稿)
+META_CUES = (
+    "文号",
+    "印发",
+    "发布",
+    "出台",
+    "哪年",
+    "发文",
+    "几号文",
+    "正式稿",
+    "定稿",
+    "草案",
+    "征求意见",
+    "正式版",
+    "草稿",
+)
 
 TARGET_CUES = (
     "目标", "要求", "达到", "多少", "几", "百分之", "比例", "指标", "率", "多大", "怎样", "提高到", "数量", "占比", "能力",
@@ -110,14 +131,14 @@ STOP = {
     "控制", "控制在", "控制到", "中不中", "行不行", "能不能", "是不是", "对不对", "有没有", "咋回事", "怎么回事",
     "啥意思", "什么意思", "回事", "不中", "不管", "管不管", "负不负责", "今年", "明年", "会怎样", "怎样", "怎么样", "可以", "能够",
     "到底", "究竟", "大概", "一般", "包括", "包含", "属于", "都有", "哪些是",
-    "以后", "今后", "将来", "往后", "还", "局", "管", "还是", "文件",
+    "以后", "今后", "将来", "往后", "还", "局", "管", "还是", "文件", "好几", "好几个",
 }  # fmt: skip
 ASKING = re.compile("..(几|多少|哪些|谁|啥|什么)$")  # a question word glued to a keyword: 百分之几 (几点 stays)
 # a word made of a question word ("归谁", "谁管", "哪个局", "哪家"): the question, never the topic
 QUESTION_WORD = re.compile("^(归|由|是|找|问)?(谁|哪个|哪家|哪些|哪)")
 MODAL = re.compile("^(要|想|需)[\u4e00-\u9fff]$")
 COUNT_ASK = re.compile(
-    "^(几|多少)[处名批项条次座家所个场户人台辆套]$"
+    "^(几|多少)([处名批项条次座家所个场户人台辆套]|大|大?[类种块])$"
 )  # "建几处": the question, never the topic  # 要建, 想搞: a modal glued to a verb
 # the household bins' names: "回收" inside 可回收物 is no plan keyword when nothing else asks about the plan
 BIN_NAME = re.compile("|".join(sorted((w for w, c in CATEGORY_WORDS.items() if c in BINS), key=len, reverse=True)))
@@ -238,6 +259,7 @@ class _Task:
     head: set[str]
     body: set[str]
     text: str = ""
+    indicator: bool = False  # a row of an indicator table (its 责任单位), not a task of the plan
 
 
 @dataclass
@@ -281,10 +303,13 @@ OWN_PLACE = re.compile("(?:咱们|俺们|我们|咱|俺|我|本)(?:县|市|区)(
 OFFERED = re.compile(r"(中不中|能不能|行不行|可不可以|会不会|是不是|有没有)")
 OFFERED_FIGURE = re.compile(r"(建|达|提高|提升|搞|弄|做)到(\d+(?:\.\d+)?)(个|家|座|所|处|吨|%)?")
 # "…是怎么搞的", "积分兑换在哪里推行": how a plan does something; answered by quoting the plan
-HOW_CUES = ("怎么搞的", "咋搞的", "做法", "经验", "什么模式", "啥模式", "哪里推行", "在哪推行", "怎么推行", "进展")
+HOW_CUES = (
+    "怎么搞的", "咋搞的", "做法", "经验", "什么模式", "啥模式", "哪里推行", "在哪推行", "怎么推行", "进展",
+    "怎么说", "咋说", "怎么讲", "怎么写", "如何表述",
+)  # fmt: skip
 HANDLE_ASK = re.compile("怎么处理|咋处理|如何处理|怎么处置|如何处置|怎么办|咋办|怎么管")
 WHICH = re.compile(
-    "哪(个|些|几个|家)(?![桶类箱色])|(啥|什么)[\u4e00-\u9fff]{0,2}?(机构|园区|平台|项目|企业|机制|设施|行业|措施|工艺|路线|路径|方式|模式|技术)"
+    "哪(个|些|几个|家)(?![桶类箱色])|(啥|什么)[\u4e00-\u9fff]{0,2}?(机构|园区|平台|项目|企业|机制|设施|行业|措施|工艺|路线|路径|方式|模式|技术|体系|制度)"
     "|咋回事|怎么回事|啥意思|什么意思|是否|会不会|要不要|还(要|会|能)?(新建|建设|建)"
     # "用什么体系", "叫什么名字", "以什么为试点", "五料化指的是哪五料", "哪三家单位", "四个清单是哪四个"
     "|(啥|什么)(体系|名字|试点|工艺|标准|制度|办法|路径|内容|类型|材料|地膜)|叫(什么|啥)|指的?是|指(什么|啥)"
@@ -314,8 +339,13 @@ TEXT_NO_PLACE = "方案没有写明具体建在哪里（选址），相关原文
 COMPARE_ASK = re.compile("比.{1,10}(好|高|低|多|少|快|优|强)(多少|几)|优于.{0,8}(多少|几)|高出多少|多出多少")
 COMPARE_SAID = re.compile(r"(优于|高于|低于|多于|少于|超过|较).{0,12}\d+(\.\d+)?(个百分点|%)")
 CN_NUMERALS = "一二三四五六七八九十"
+# "三个90%是哪三个指标": a figure quoted in the question, asking which indicators have it
+VALUE_ASK = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(%)")
 # "方案以什么为重点", "重点是啥": the plan's focus, asked with no topic
-FOCUS_ASK = re.compile("以(什么|啥|哪些)(方面|领域)?为重点|重点是(什么|啥|哪些)|重点(在哪|有哪些|有啥)|抓(什么|啥)重点")
+FOCUS_ASK = re.compile(
+    "以(什么|啥|哪些)(方面|领域)?为重点|重点是(什么|啥|哪些)|重点(在哪|有哪些|有啥)|抓(什么|啥)重点"
+    "|围绕(什么|啥|哪些|哪几)(大)?(类|种|方面|领域)?"  # "方案围绕哪几大类固体废物": the plan's 以…为要素
+)
 THROW = re.compile("扔|丢|投|倒|放哪|搁")  # "…扔哪个…" asks for a bin, never for a plan sentence
 NOW_ASK = re.compile(
     "现在|目前|现状|当前|眼下|现有|基期|基数|基准|基线|原来|以前"
@@ -457,6 +487,7 @@ class PolicyIndex:
                     head,
                     (tokens(k.text) | around) - head,
                     k.title + k.text,
+                    any(INDICATOR_PART.search(x.title) for x in (sec, parent) if x),
                 )
             )
         index = cls(targets, tasks, docs)
@@ -593,6 +624,9 @@ class PolicyIndex:
             # "新郑农村也要垃圾分类吗", "新郑再生骨料用在哪": a loaded plan's place named in a yes/no or 用在哪
             # question asks what that plan says, answered by its sentence
             found = self._quote(self._known_words(tokens(q), _jieba().FREQ), asked_city, phrase=q)
+        elif found is None and want and USE_ASK.search(q) and not THROW.search(q):
+            # "再生产品优先用在哪" from a resident of a loaded plan's city: what that plan says it is used for
+            found = self._quote(self._known_words(tokens(q), _jieba().FREQ), want, phrase=q)
         if found is None and asked_city and HANDLE_ASK.search(q):
             # "新密市污泥怎么处理": the question names a loaded plan's place, so how the plan handles it is asked
             found = self._quote(self._known_words(tokens(HANDLE_ASK.sub(" ", q)), _jieba().FREQ), asked_city)
@@ -623,10 +657,22 @@ class PolicyIndex:
             found = self._heading(q, want, among)  # "指导思想是什么", "基本原则有哪些": that part of the plan
             if found:
                 return found
-        if _has(q, META_CUES) and not _has(q, ("率", "目标", "指标")) and not DONE_ASK.search(q):
+        meta = _has(q, META_CUES) and not _has(q, ("率", "目标", "指标")) and not DONE_ASK.search(q)
+        # "收费标准哪个部门出台": who issues a thing the plan names is a task's question, not the plan's date
+        if meta and not (_has(q, WHO_CUES) and tokens(q) - set(META_CUES)):
             return self._metadata(want, among)
+        if PARTS_ASK.search(q):  # "重点任务分几大块", "保障措施有几个方面": the items of that part, counted
+            found = self._parts(q, want, among)
+            if found:
+                return found
         if re.search("(多少|几)(项|个|条)(重点)?任务", q):
             return self._task_count(want, among)
+        figure = VALUE_ASK.search(q)
+        if figure and re.search("哪|什么|啥", q) and not WHEN_ASK.search(q):
+            # "三个90%是哪三个指标", "99.5%指的是啥": the indicators whose figure is the one quoted
+            found = self._by_value(float(figure.group(1)), figure.group(2), want, among)
+            if found:
+                return found
         counting = re.search("多少|(?<!哪)几", q)  # "建几个" asks a count, "哪几个" asks for the names
         asks_who = _has(q, WHO_CUES)  # "无废细胞建设配合单位有哪些" asks who, not which kinds
         if ("无废细胞" in q or re.search("无废(景区|公园)", q)) and _has(q, CELL_CUES) and not (counting or asks_who):
@@ -732,9 +778,13 @@ class PolicyIndex:
             if found:
                 return found
         if _has(q, TARGET_CUES):
-            asked_unit = re.search("(吨|家|座|所|场|万元|%|百分|公里|亩|几处|多少处|台|辆|套|户)", q)
+            # the unit of the figure asked: after a count word ("几家", "多少万吨"), or a percentage anywhere;
+            # never a character of another word (平台, 国家, 市场, 农户)
+            asked_unit = re.search("(?:几|多少)(?:个|万)?(吨|家|座|所|场|万元|公里|亩|处|台|辆|套|户)|(%|百分)", q)
             unit = (
-                {"百分": "%", "几处": "处", "多少处": "处"}.get(asked_unit.group(1), asked_unit.group(1))
+                {"百分": "%"}.get(
+                    asked_unit.group(asked_unit.lastindex or 1), asked_unit.group(asked_unit.lastindex or 1)
+                )
                 if asked_unit
                 else ""
             )
@@ -784,6 +834,32 @@ class PolicyIndex:
             topic = "".join(w for w in _jieba().cut(q) if w.strip() and w not in STOP)[:20] or q[:20]
             return Answer(intent="policy", text=TEXT_NO_FIGURE.format(topic=topic), confidence=0.2, source="plan")
         return None
+
+    def _by_value(self, value: float, unit: str, want: str | None, among: list[str]) -> Answer | None:
+        """The targets of the asked plan (every plan's when none is known) whose figure is `value` `unit`."""
+        hits = [
+            t
+            for t in self.targets
+            if math.isclose(t.data["value"], value)
+            and t.data["unit"] == unit
+            and not t.data["indicator"].endswith(BASELINE_WORD)
+            and (t.city == want if want else (not among or t.city in among))
+        ]
+        if not hits:
+            return None
+        many = len({t.city for t in hits}) > 1
+        lines = []
+        for t in hits[:8]:
+            when = f"到{t.data['year']}年，" if t.data["year"] else ""
+            prefix = f"{t.city}：" if many and t.city else ""
+            lines.append(f"{prefix}{when}{t.phrase}（{t.cite} {t.section}）")
+        return Answer(
+            intent="policy",
+            text="\n".join(dict.fromkeys(lines)),
+            confidence=0.8,
+            source="plan",
+            extra={"targets": [t.data for t in hits[:8]]},
+        )
 
     def _focus(self, want: str) -> Answer | None:
         """The sentence of a top-level part of `want`'s plan that says 以…为重点/为要素 (the plan's focus, not a task's)."""
@@ -864,7 +940,8 @@ class PolicyIndex:
         words = {w for w in self._known_words(tokens(q), _jieba().FREQ) if len(w) > 1} - {"全国", "国家"}
         # nothing but the national word: only 全国 scopes a count ("全国…113个城市"); 国家 alone qualifies other
         # things (国家要求, 国家指标体系), so a sentence holding it and a figure is no answer
-        words = words or ({"全国"} if "全国" in q else set())
+        # ... unless 国家 is who chose or named cities ("国家选了多少个城市"): that is the national count
+        words = words or ({"全国"} if "全国" in q or NATIONAL_AGENT.search(q) else set())
         counting = re.search("多少|几|百分|率|目标|指标", q) is not None
         found = self._quote(words, None, number=counting, phrase=q, holding=NATIONAL, national=True) if words else None
         if found is not None:
@@ -1093,6 +1170,12 @@ class PolicyIndex:
         shown: list[tuple[float, _Task]] = []
         for scored in per_city.values():
             scored.sort(key=lambda sk: -sk[0])
+            if scored[0][1].indicator and HELPER_ASK.search(phrase):
+                # "中转站建设配合单位有哪些": an indicator row names one 责任单位 and no helpers; the task doing
+                # the work, holding every word of the question, names who helps
+                tasks = [(s, k) for s, k in scored if not k.indicator and k.responsible and self._covers(words, k)]
+                if tasks and tasks[0][0] >= 0.3 * scored[0][0]:
+                    scored[:] = tasks
             if not (scored[0][1].lead or scored[0][1].responsible):
                 # the best match names no unit (a prose task whose units are in an annex table): a task that names
                 # units and holds every word of the question is the same work written as a row of that table
@@ -1269,6 +1352,23 @@ class PolicyIndex:
         for _c, cite, label, title, text, items in rows[:3]:
             body = "；".join(n + t for n, t in items) if items else text.replace("\n", "")
             lines.append(TEXT_HEADING.format(cite=cite, label=label, title=title, body=body[:220]))
+        return Answer(
+            intent="policy", text="\n".join(lines), confidence=0.8, source="plan", extra={"tasks": [r[2] for r in rows]}
+        )
+
+    def _parts(self, q: str, want: str | None, among: list[str]) -> Answer | None:
+        """How many items a part of the plan the question names ("重点任务") has, and their titles."""
+        rows = [
+            h for h in self.headings if h[3] in q and h[5] and (h[0] == want if want else (not among or h[0] in among))
+        ]
+        if not rows:
+            return None
+        lines = [
+            TEXT_PARTS.format(
+                cite=cite, label=label, title=title, n=len(items), items="；".join(n + t for n, t in items)
+            )
+            for _c, cite, label, title, _text, items in rows[:3]
+        ]
         return Answer(
             intent="policy", text="\n".join(lines), confidence=0.8, source="plan", extra={"tasks": [r[2] for r in rows]}
         )
