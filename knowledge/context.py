@@ -365,6 +365,9 @@ def follow_up(
     doubted = _doubted(kb, query, norm, area=area, city=city)
     if doubted is not None:  # "确定吗，不是可回收吗": the item again, with the guess answered
         return doubted
+    cost = _cost_asked(kb, query, norm, area=area, city=city)
+    if cost is not None:  # "要钱不", "上门收要收费吗": the item again, and that the fee is not ours to say
+        return cost
     together = _together(kb, query, norm, earlier, area=area, city=city)
     if together is not None:  # "能放一起吗": the last two items side by side
         return together
@@ -387,6 +390,11 @@ def follow_up(
             return answer
     if not rest or rest == query:
         return None
+    owner = str(last.get("owner") or "")  # the item whose part was the last answer
+    held = owner if owner and owner != query and _means_owner(norm, rest) else query  # "它里面还有油" after 盖子
+    stained = _stained(kb, held, rest, area=area, city=city)
+    if stained is not None:  # "要是沾了油漆呢", "里面还有奶没喝完": what got on it or is left in it, not a new item
+        return stained
     back = _back_to(rest, [query, *earlier])
     if back is not None:  # "盒子洗过了呢" after 外卖盒 and then 筷子: the box again, in its new state
         named, state = back
@@ -447,7 +455,7 @@ def follow_up(
         return None
     elif _WHERE.match(norm) and alone.intent == "unknown" and not alone.items and alone.pending is None:
         candidates = [query + rest, f"{query}里的{rest}"]  # "里面的土呢" after 花盆: 花盆土, what is in it
-    elif _describes(rest, alone):
+    elif _describes(rest, alone) or _rule_reads(kb, query, rest, alone):
         describing = True  # a state or kind of the item: the item stays the context, without it
         candidates = [f"{query}，{rest}"]  # conditions said in another clause count ("塑料袋，有油的")
         if _HALF.search(rest) and _HALF.sub("", rest):
@@ -648,6 +656,28 @@ def _doubted(kb: KnowledgeBase, query: str, norm: str, *, area: str | None, city
     return answer
 
 
+# "要钱不", "清运要花钱不", "上门收要收费吗", "收不收费": whether taking the item away costs money.
+_COST = re.compile(
+    r"^(?:那|那个|这个)?(?:清运|上门收|上门来收|上门|回收|拉走|收走|运走|处理|扔)?(?:的话)?(?:要|需要|得|要不要|需不需要|收不收|收)?"
+    r"(?:花钱|要钱|钱|收费|费用|交钱|付钱|给钱|费)(?:吗|不|么|嘛|没|呢|啊|吧)*$"
+)
+
+
+def _cost_asked(kb: KnowledgeBase, query: str, norm: str, *, area: str | None, city: str | None) -> Answer | None:
+    """ "要钱不" after an item: the item's answer again, with the fee left to the property or community (no fee
+    schedule is loaded), never the generic reply."""
+    said = norm.replace(" ", "")
+    if len(said) > 12 or _COST.match(said) is None:
+        return None
+    answer = kb.answer(query, area=area, city=city)
+    if answer.intent != "sorting" or len(answer.items) != 1 or not _about(answer, query):
+        return None
+    answer.text = texts.COST_NOT_KNOWN + "\n" + answer.text
+    answer.extra["follow_up"] = f"{query}{said}"
+    answer.extra["about"] = query
+    return answer
+
+
 def _together(
     kb: KnowledgeBase, query: str, norm: str, earlier: Sequence[str], *, area: str | None, city: str | None
 ) -> Answer | None:
@@ -709,6 +739,37 @@ def _part_said(rest: str) -> str:
     return noun if noun in PART_NOUNS else ""
 
 
+# What got on the item or is left in it, said after it ("沾了油漆", "上面溅了好多油", "瓶子上沾了机油", "里面还有奶没喝完"):
+# the thing named after the verb is a stain or the contents, never the item asked about (c18 沾了油漆 after 旧衣服).
+_STAIN = re.compile(
+    r"^(?:(?:瓶子|盒子|箱子|袋子|罐子|杯子|桶|瓶|盒|箱|袋|罐|杯)?(?:上面|里面|里头|里边|外面|表面|上头|上|里))?"
+    r"(?P<said>(?:都|也|还|全|已经)?(?:(?P<stain>(?:沾|粘|溅|蹭|洒|撒|染|弄)(?:了|上|满|到)+)|还有|还剩|剩了|剩下)"
+    r"(?P<what>[^，\s]{1,8}))$"
+)
+
+
+def _stained(kb: KnowledgeBase, query: str, rest: str, *, area: str | None, city: str | None) -> Answer | None:
+    """The item with what got on it or is left in it ("沾了油漆的旧衣服"), or an honest doubt about it in that state;
+    None when `rest` says no such thing."""
+    match = _STAIN.match(rest)
+    if match is None:
+        return None
+    said = match["said"].removesuffix("的").removesuffix("了")
+    candidates = [f"{said}的{query}"]
+    if not match["stain"]:  # "还有一半油": the rule's own states read it first ("油桶，还有油")
+        candidates[:0] = [f"{query}，{_HALF.sub('', rest)}", f"{query}，{rest}"]
+    for candidate in dict.fromkeys(candidates):
+        answer = kb.answer(candidate, area=area, city=city)
+        if answer.extra.get("unknown") or len(answer.items) > 1:
+            continue  # "牛奶盒，里面还有奶": 奶 read as an item of its own
+        if answer.intent in ("sorting", "clarify") and _about(answer, query):
+            answer.extra.update(follow_up=candidate, about=query)
+            return answer
+    candidate = candidates[-1]
+    text = texts.UNKNOWN_ITEM.format(query=f"{said}的{query}") + texts.GENERAL_RULE
+    return Answer("unknown", text, 0.0, "fallback", extra={"unknown": [candidate], "follow_up": candidate})
+
+
 def _sibling(kb: KnowledgeBase, query: str, stem: str) -> str:
     """ "核桃壳" for "核桃的" after 花生壳: the catalogue name made of the stem said and the last item's head noun."""
     head = next((n for n in _HEADS if query.endswith(n) and len(query) > len(n)), "")
@@ -758,6 +819,18 @@ def _describes(rest: str, alone: Answer) -> bool:
     if not guessed and (alone.items or alone.pending is not None or alone.intent != "unknown"):
         return False
     return all(_is_state(clause) for clause in clauses)
+
+
+def _rule_reads(kb: KnowledgeBase, query: str, rest: str, alone: Answer) -> bool:
+    """True when a reply that names nothing else holds a word of the item's own states ("就几根，阳台剪的",
+    "两三根，盆栽里的" after 树枝: the 枯枝落叶 rule's 几根, 阳台, 盆栽)."""
+    entry = kb.matcher.by_surface.get(query)
+    words = {w for c in entry.conditions for w in c.words} if entry is not None else set()
+    if not words or alone.pending is not None or alone.intent not in ("unknown", "sorting"):
+        return False
+    if any(i.query not in words for i in alone.items):
+        return False  # "那鸡骨头呢" names an item of its own; "盆栽里的" names where the twigs came from
+    return any(w in rest for w in words)
 
 
 def _is_state(clause: str) -> bool:
