@@ -408,6 +408,8 @@ def follow_up(
     whole = _with_parts(kb, normalize(query))
     # "珍珠呢", "珍珠" (a part the item's rule lists, said bare), not "塑料袋咋整"
     only_names = (rest != norm or len(norm) <= 4) and not any(c in norm for c in (*_CUES, "怎么", "哪"))
+    if whole is None and only_names:
+        whole = _rule_with_part(kb, query, rest, area=area, city=city)  # "铝塑板" after 布洛芬: the blister
     if whole is not None and only_names and part_named(kb.matcher.by_surface[whole], rest) is not None:
         answer = kb.answer(f"{whole}里的{rest}", area=area, city=city)  # "奶茶(杯)" then "珍珠呢": its 厨余 part
         if answer.intent == "sorting":
@@ -458,6 +460,10 @@ def follow_up(
     elif _describes(rest, alone) or _rule_reads(kb, query, rest, alone):
         describing = True  # a state or kind of the item: the item stays the context, without it
         candidates = [f"{query}，{rest}"]  # conditions said in another clause count ("塑料袋，有油的")
+        if _QUANTITY.search(rest) and not rest.endswith("的"):
+            candidates.insert(
+                0, f"{rest}的{query}"
+            )  # "小区修剪的一大车的树枝": an amount before the name is read whole
         if _HALF.search(rest) and _HALF.sub("", rest):
             candidates.insert(0, f"{query}，{_HALF.sub('', rest)}")  # "还有一半油" says 还有油
         if rest.endswith("的"):
@@ -797,6 +803,17 @@ def _back_to(rest: str, queries: Sequence[str]) -> tuple[str, str] | None:
             if named and (named.endswith(head) if ending else head in named) and (state or i > 0):
                 return named, state
     return None
+
+
+def _rule_with_part(kb: KnowledgeBase, query: str, rest: str, *, area: str | None, city: str | None) -> str | None:
+    """The rule that answered `query` when its parts name `rest` ("布洛芬" is answered by 过期药品, whose parts list
+    药板（铝塑板）), or None: the part is read in the sense the item gives it, not as a thing of its own."""
+    answer = kb.answer(query, area=area, city=city)
+    if answer.intent != "sorting" or len(answer.items) != 1:
+        return None
+    name = answer.items[0].name
+    entry = kb.matcher.by_surface.get(name)
+    return name if entry is not None and entry.parts and part_named(entry, rest) is not None else None
 
 
 def _with_parts(kb: KnowledgeBase, query: str) -> str | None:

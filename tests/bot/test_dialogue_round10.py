@@ -46,6 +46,15 @@ def test_an_amount_and_origin_keep_the_twigs(dialogue: Dialogue, factory: sessio
     assert queued(factory) == []
 
 
+def test_an_amount_by_the_cartload_is_garden_waste(dialogue: Dialogue) -> None:
+    assert bins(play(dialogue, "树枝扔哪", "就几根，阳台剪的", "要是小区修剪的一大车呢")) == ["园林垃圾"]
+
+
+def test_the_blister_of_a_medicine_named_by_its_material(dialogue: Dialogue) -> None:
+    assert bins(play(dialogue, "过期的布洛芬扔哪", "那个铝塑板呢")) == ["有害垃圾"]
+    assert bins(play(dialogue, "过期的布洛芬扔哪", "那个铝塑板呢", "说明书呢")) == ["可回收物"]
+
+
 @pytest.mark.parametrize(
     "said", [("旧床垫咋扔", "要钱不"), ("旧沙发扔哪", "上门收要收费吗"), ("旧床垫扔哪", "好的谢谢", "那收费不")]
 )

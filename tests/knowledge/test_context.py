@@ -230,3 +230,14 @@ def test_an_unwashed_container_is_soiled(kb: KnowledgeBase) -> None:
     assert bins(kb, "没洗过的塑料盒子") == ["其他垃圾"]
     answer = follow_up(kb, {"query": "酸奶盒"}, "没洗")
     assert answer is not None and [i.category for i in answer.items] == ["其他垃圾"]
+
+
+@pytest.mark.parametrize(("query", "said"), [("布洛芬", "那个铝塑板呢"), ("消炎药", "铝箔板呢")])
+def test_a_part_is_read_in_the_sense_the_item_gives_it(kb: KnowledgeBase, query: str, said: str) -> None:
+    answer = follow_up(kb, {"query": query}, said)  # the medicine's blister, not the building panel (装修垃圾)
+    assert answer is not None and [i.category for i in answer.items] == ["有害垃圾"], answer and answer.text
+
+
+def test_a_part_said_after_another_item_is_its_own_thing(kb: KnowledgeBase) -> None:
+    answer = follow_up(kb, {"query": "瓷砖"}, "铝塑板呢")
+    assert answer is None or [i.category for i in answer.items] == ["装修垃圾"]
