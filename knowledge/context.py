@@ -391,7 +391,7 @@ def follow_up(
     if not rest or rest == query:
         return None
     owner = str(last.get("owner") or "")  # the item whose part was the last answer
-    held = owner if owner and owner != query and _means_owner(norm, rest) else query  # "它里面还有油" after 盖子
+    held = owner if _owner_meant(kb, norm, rest, query, owner, area=area) else query  # "它里面还有油" after 盖子
     stained = _stained(kb, held, rest, area=area, city=city)
     if stained is not None:  # "要是沾了油漆呢", "里面还有奶没喝完": what got on it or is left in it, not a new item
         return stained
@@ -429,7 +429,7 @@ def follow_up(
             return told
     describing = False
     owner = str(last.get("owner") or "")  # the item whose part was the last answer
-    if owner and owner != query and _means_owner(norm, rest) and _describes(rest, alone):
+    if _describes(rest, alone) and _owner_meant(kb, norm, rest, query, owner, area=area):
         query, owner = owner, ""  # "那它过期了呢" after 感冒药 and 袋子呢: the medicine expired, not its bag
     said_part = _part_said(rest)
     if said_part:  # "用完了，空罐子" after 杀虫剂: the spray's can, not any can
@@ -460,10 +460,8 @@ def follow_up(
     elif _describes(rest, alone) or _rule_reads(kb, query, rest, alone):
         describing = True  # a state or kind of the item: the item stays the context, without it
         candidates = [f"{query}，{rest}"]  # conditions said in another clause count ("塑料袋，有油的")
-        if _QUANTITY.search(rest) and not rest.endswith("的"):
-            candidates.insert(
-                0, f"{rest}的{query}"
-            )  # "小区修剪的一大车的树枝": an amount before the name is read whole
+        if _QUANTITY.search(rest) and not rest.endswith("的"):  # "小区修剪的一大车的树枝": the amount read whole
+            candidates.insert(0, f"{rest}的{query}")
         if _HALF.search(rest) and _HALF.sub("", rest):
             candidates.insert(0, f"{query}，{_HALF.sub('', rest)}")  # "还有一半油" says 还有油
         if rest.endswith("的"):
@@ -480,6 +478,8 @@ def follow_up(
         if len(answer.items) > 1:
             continue  # a follow-up is about the one item talked about, never a list
         if answer.intent in ("sorting", "clarify") and _about(answer, query if query in candidate else candidate):
+            if noun and _moved_by_name(answer, alone):
+                answer = alone  # "那纸箱呢" after 油桶's cap: the box, not a box made oily by the word 油桶
             answer = _with_kind(kb, answer, last if describing else {}, area=area)
             answer.extra["follow_up"] = candidate
             if describing and query in candidate:
@@ -540,6 +540,22 @@ _HALF = re.compile(r"(?:一|多|大)半")
 # about before its part.
 _OWNER_STATE = re.compile(r"过期|吃完|喝完|用完|吃剩|喝剩|用剩|变质|发霉|坏了|没吃|没喝|没用|还有|剩")
 _IT = re.compile(r"^(?:那|那么)?它")
+
+
+def _owner_meant(kb: KnowledgeBase, norm: str, rest: str, query: str, owner: str, *, area: str | None) -> bool:
+    """True when a state said after a part answer is about the part's owner ("那它过期了呢" after 感冒药 and 袋子呢),
+    unless the state changes only the latest item's bin ("它湿了呢" after 油桶 and then 纸箱: the box is wet)."""
+    if not owner or owner == query or not _means_owner(norm, rest):
+        return False
+    return not _state_moves(kb, query, rest, area=area) or _state_moves(kb, owner, rest, area=area)
+
+
+def _state_moves(kb: KnowledgeBase, query: str, rest: str, *, area: str | None) -> bool:
+    """True when the state said changes the item's bin ("纸箱" + "湿了"), False when it changes nothing or is unread."""
+    plain, said = kb.answer(query, area=area), kb.answer(f"{query}，{rest}", area=area)
+    if len(plain.items) != 1 or len(said.items) != 1 or said.extra.get("unknown"):
+        return False
+    return plain.items[0].category != said.items[0].category
 
 
 def _means_owner(norm: str, rest: str) -> bool:
@@ -803,6 +819,14 @@ def _back_to(rest: str, queries: Sequence[str]) -> tuple[str, str] | None:
             if named and (named.endswith(head) if ending else head in named) and (state or i > 0):
                 return named, state
     return None
+
+
+def _moved_by_name(answer: Answer, alone: Answer) -> bool:
+    """True when the part read with the item's name is the same catalogue item as the part said alone, in another
+    bin: only the item's name changed it ("油桶纸箱" read as an oily box), not anything the resident said of it."""
+    if len(answer.items) != 1 or len(alone.items) != 1 or alone.intent != "sorting":
+        return False
+    return answer.items[0].name == alone.items[0].name and answer.items[0].category != alone.items[0].category
 
 
 def _rule_with_part(kb: KnowledgeBase, query: str, rest: str, *, area: str | None, city: str | None) -> str | None:

@@ -71,7 +71,13 @@ def test_a_cost_question_is_about_the_item(
     [
         (("玻璃瓶扔哪", "纸箱扔哪", "它被雨淋了呢"), ["其他垃圾"]),  # 它 = the box, the latest
         (("快递纸箱扔哪", "易拉罐扔哪", "它被踩扁了呢"), ["可回收物"]),  # 它 = the can, not the wet-able box
+        (("油桶扔哪", "盖子呢", "那纸箱呢", "它湿了呢"), ["其他垃圾"]),  # the box got wet, not the oil can
+        (("油桶扔哪", "盖子呢", "它里面还有油呢"), ["其他垃圾"]),  # oil left: the can, the cap's owner
     ],
 )
 def test_it_after_two_items_is_the_latest(dialogue: Dialogue, said: tuple[str, ...], expected: list[str]) -> None:
     assert bins(play(dialogue, *said)) == expected
+
+
+def test_a_box_after_a_cap_is_not_made_oily_by_the_can_s_name(dialogue: Dialogue) -> None:
+    assert bins(play(dialogue, "油桶扔哪", "盖子呢", "那纸箱呢")) == ["可回收物"]  # not "油桶纸箱" read as oily
