@@ -780,10 +780,14 @@ def _stained(kb: KnowledgeBase, query: str, rest: str, *, area: str | None, city
     candidates = [f"{said}的{query}"]
     if not match["stain"]:  # "还有一半油": the rule's own states read it first ("油桶，还有油")
         candidates[:0] = [f"{query}，{_HALF.sub('', rest)}", f"{query}，{rest}"]
+    stain = kb.answer(match["what"].removesuffix("的").removesuffix("了"), area=area, city=city)
+    hazard = [i.category for i in stain.items] in (["有害垃圾"], ["非生活垃圾"])  # 油漆, 机油, 农药: not settled
     for candidate in dict.fromkeys(candidates):
         answer = kb.answer(candidate, area=area, city=city)
         if answer.extra.get("unknown") or len(answer.items) > 1:
             continue  # "牛奶盒，里面还有奶": 奶 read as an item of its own
+        if hazard and [i.category for i in answer.items] != ["有害垃圾"]:
+            break  # "瓶子上沾了机油": a thing soiled with a hazardous substance is no plain soiled bottle
         if answer.intent in ("sorting", "clarify") and _about(answer, query):
             answer.extra.update(follow_up=candidate, about=query)
             return answer

@@ -241,3 +241,10 @@ def test_a_part_is_read_in_the_sense_the_item_gives_it(kb: KnowledgeBase, query:
 def test_a_part_said_after_another_item_is_its_own_thing(kb: KnowledgeBase) -> None:
     answer = follow_up(kb, {"query": "瓷砖"}, "铝塑板呢")
     assert answer is None or [i.category for i in answer.items] == ["装修垃圾"]
+
+
+def test_a_thing_stained_with_a_hazardous_substance_is_not_answered_as_plainly_soiled(kb: KnowledgeBase) -> None:
+    answer = follow_up(kb, {"query": "塑料瓶"}, "瓶子上沾了机油呢")  # not 其他垃圾 as a greasy bottle
+    assert answer is not None and answer.intent == "unknown" and not answer.items
+    kept = follow_up(kb, {"query": "油漆桶"}, "还有半桶油漆")  # the paint can is 有害垃圾 with or without it
+    assert kept is not None and [i.category for i in kept.items] == ["有害垃圾"]
