@@ -44,7 +44,7 @@ _TRAILING = re.compile(r"(?:以后|之后|的时候|呢|吗|嘛|啊|呀|咧|么|
 PART_NOUNS = frozenset(
     """
     袋 袋子 包装 包装袋 包装盒 包装纸 外包装 盒 盒子 壳 皮 核 籽 瓶 瓶子 瓶盖 盖 盖子 罐 罐子 桶 杯 杯子 吸管 标签
-    说明书 纸箱 箱子 托 托盘 膜 根 梗 叶 叶子 渣 把 刷头 芯 线 头 绳 瓤 刺 骨头
+    说明书 纸箱 箱子 托 托盘 膜 根 梗 叶 叶子 渣 把 刷头 芯 线 头 绳 瓤 刺 骨头 药板 铝塑板 铝箔板 锡箔板
     """.split()
 )
 # Packaging and containers of the item just named: answered alone when no name joins them, still the item's.

@@ -232,7 +232,9 @@ def test_an_unwashed_container_is_soiled(kb: KnowledgeBase) -> None:
     assert answer is not None and [i.category for i in answer.items] == ["其他垃圾"]
 
 
-@pytest.mark.parametrize(("query", "said"), [("布洛芬", "那个铝塑板呢"), ("消炎药", "铝箔板呢")])
+@pytest.mark.parametrize(
+    ("query", "said"), [("布洛芬", "那个铝塑板呢"), ("消炎药", "铝箔板呢"), ("感冒胶囊", "那铝塑板呢")]
+)
 def test_a_part_is_read_in_the_sense_the_item_gives_it(kb: KnowledgeBase, query: str, said: str) -> None:
     answer = follow_up(kb, {"query": query}, said)  # the medicine's blister, not the building panel (装修垃圾)
     assert answer is not None and [i.category for i in answer.items] == ["有害垃圾"], answer and answer.text
