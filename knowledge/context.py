@@ -392,7 +392,7 @@ def follow_up(
         return None
     owner = str(last.get("owner") or "")  # the item whose part was the last answer
     held = owner if _owner_meant(kb, norm, rest, query, owner, area=area) else query  # "它里面还有油" after 盖子
-    stained = _stained(kb, held, rest, area=area, city=city)
+    stained = _stained(kb, held, rest, last if held == query else {}, area=area, city=city)
     if stained is not None:  # "要是沾了油漆呢", "里面还有奶没喝完": what got on it or is left in it, not a new item
         return stained
     back = _back_to(rest, [query, *earlier])
@@ -770,7 +770,9 @@ _STAIN = re.compile(
 )
 
 
-def _stained(kb: KnowledgeBase, query: str, rest: str, *, area: str | None, city: str | None) -> Answer | None:
+def _stained(
+    kb: KnowledgeBase, query: str, rest: str, last: dict[str, Any], *, area: str | None, city: str | None
+) -> Answer | None:
     """The item with what got on it or is left in it ("沾了油漆的旧衣服"), or an honest doubt about it in that state;
     None when `rest` says no such thing."""
     match = _STAIN.match(rest)
@@ -789,6 +791,7 @@ def _stained(kb: KnowledgeBase, query: str, rest: str, *, area: str | None, city
         if hazard and [i.category for i in answer.items] != ["有害垃圾"]:
             break  # "瓶子上沾了机油": a thing soiled with a hazardous substance is no plain soiled bottle
         if answer.intent in ("sorting", "clarify") and _about(answer, query):
+            answer = _with_kind(kb, answer, last, area=area)  # "不锈钢的" then "沾了油呢": still steel
             answer.extra.update(follow_up=candidate, about=query)
             return answer
     candidate = candidates[-1]

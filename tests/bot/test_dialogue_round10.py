@@ -81,3 +81,9 @@ def test_it_after_two_items_is_the_latest(dialogue: Dialogue, said: tuple[str, .
 
 def test_a_box_after_a_cap_is_not_made_oily_by_the_can_s_name(dialogue: Dialogue) -> None:
     assert bins(play(dialogue, "油桶扔哪", "盖子呢", "那纸箱呢")) == ["可回收物"]  # not "油桶纸箱" read as oily
+
+
+def test_a_kind_chosen_is_kept_when_a_stain_is_said_next(dialogue: Dialogue) -> None:
+    reply = play(dialogue, "筷子扔哪", "不锈钢的", "要是沾了油呢")
+    assert reply.answer is not None and reply.answer.intent == "sorting", reply.text  # not the kind question again
+    assert bins(reply) == ["可回收物"]
