@@ -44,7 +44,7 @@ _TRAILING = re.compile(r"(?:以后|之后|的时候|呢|吗|嘛|啊|呀|咧|么|
 PART_NOUNS = frozenset(
     """
     袋 袋子 包装 包装袋 包装盒 包装纸 外包装 盒 盒子 壳 皮 核 籽 瓶 瓶子 瓶盖 盖 盖子 罐 罐子 桶 杯 杯子 吸管 标签
-    说明书 纸箱 箱子 托 托盘 膜 根 梗 叶 叶子 渣 把 刷头 芯 线 头 绳 瓤 刺 骨头
+    说明书 纸箱 箱子 托 托盘 膜 根 梗 叶 叶子 渣 把 刷头 芯 线 头 绳 瓤 刺 骨头 药板 铝塑板 铝箔板 锡箔板
     """.split()
 )
 # Packaging and containers of the item just named: answered alone when no name joins them, still the item's.
@@ -365,6 +365,9 @@ def follow_up(
     doubted = _doubted(kb, query, norm, area=area, city=city)
     if doubted is not None:  # "确定吗，不是可回收吗": the item again, with the guess answered
         return doubted
+    cost = _cost_asked(kb, query, norm, area=area, city=city)
+    if cost is not None:  # "要钱不", "上门收要收费吗": the item again, and that the fee is not ours to say
+        return cost
     together = _together(kb, query, norm, earlier, area=area, city=city)
     if together is not None:  # "能放一起吗": the last two items side by side
         return together
@@ -387,6 +390,11 @@ def follow_up(
             return answer
     if not rest or rest == query:
         return None
+    owner = str(last.get("owner") or "")  # the item whose part was the last answer
+    held = owner if _owner_meant(kb, norm, rest, query, owner, area=area) else query  # "它里面还有油" after 盖子
+    stained = _stained(kb, held, rest, last if held == query else {}, area=area, city=city)
+    if stained is not None:  # "要是沾了油漆呢", "里面还有奶没喝完": what got on it or is left in it, not a new item
+        return stained
     back = _back_to(rest, [query, *earlier])
     if back is not None:  # "盒子洗过了呢" after 外卖盒 and then 筷子: the box again, in its new state
         named, state = back
@@ -400,6 +408,8 @@ def follow_up(
     whole = _with_parts(kb, normalize(query))
     # "珍珠呢", "珍珠" (a part the item's rule lists, said bare), not "塑料袋咋整"
     only_names = (rest != norm or len(norm) <= 4) and not any(c in norm for c in (*_CUES, "怎么", "哪"))
+    if whole is None and only_names:
+        whole = _rule_with_part(kb, query, rest, area=area, city=city)  # "铝塑板" after 布洛芬: the blister
     if whole is not None and only_names and part_named(kb.matcher.by_surface[whole], rest) is not None:
         answer = kb.answer(f"{whole}里的{rest}", area=area, city=city)  # "奶茶(杯)" then "珍珠呢": its 厨余 part
         if answer.intent == "sorting":
@@ -419,7 +429,7 @@ def follow_up(
             return told
     describing = False
     owner = str(last.get("owner") or "")  # the item whose part was the last answer
-    if owner and owner != query and _means_owner(norm, rest) and _describes(rest, alone):
+    if _describes(rest, alone) and _owner_meant(kb, norm, rest, query, owner, area=area):
         query, owner = owner, ""  # "那它过期了呢" after 感冒药 and 袋子呢: the medicine expired, not its bag
     said_part = _part_said(rest)
     if said_part:  # "用完了，空罐子" after 杀虫剂: the spray's can, not any can
@@ -447,9 +457,11 @@ def follow_up(
         return None
     elif _WHERE.match(norm) and alone.intent == "unknown" and not alone.items and alone.pending is None:
         candidates = [query + rest, f"{query}里的{rest}"]  # "里面的土呢" after 花盆: 花盆土, what is in it
-    elif _describes(rest, alone):
+    elif _describes(rest, alone) or _rule_reads(kb, query, rest, alone):
         describing = True  # a state or kind of the item: the item stays the context, without it
         candidates = [f"{query}，{rest}"]  # conditions said in another clause count ("塑料袋，有油的")
+        if _QUANTITY.search(rest) and not rest.endswith("的"):  # "小区修剪的一大车的树枝": the amount read whole
+            candidates.insert(0, f"{rest}的{query}")
         if _HALF.search(rest) and _HALF.sub("", rest):
             candidates.insert(0, f"{query}，{_HALF.sub('', rest)}")  # "还有一半油" says 还有油
         if rest.endswith("的"):
@@ -466,6 +478,8 @@ def follow_up(
         if len(answer.items) > 1:
             continue  # a follow-up is about the one item talked about, never a list
         if answer.intent in ("sorting", "clarify") and _about(answer, query if query in candidate else candidate):
+            if noun and _moved_by_name(answer, alone):
+                answer = alone  # "那纸箱呢" after 油桶's cap: the box, not a box made oily by the word 油桶
             answer = _with_kind(kb, answer, last if describing else {}, area=area)
             answer.extra["follow_up"] = candidate
             if describing and query in candidate:
@@ -526,6 +540,22 @@ _HALF = re.compile(r"(?:一|多|大)半")
 # about before its part.
 _OWNER_STATE = re.compile(r"过期|吃完|喝完|用完|吃剩|喝剩|用剩|变质|发霉|坏了|没吃|没喝|没用|还有|剩")
 _IT = re.compile(r"^(?:那|那么)?它")
+
+
+def _owner_meant(kb: KnowledgeBase, norm: str, rest: str, query: str, owner: str, *, area: str | None) -> bool:
+    """True when a state said after a part answer is about the part's owner ("那它过期了呢" after 感冒药 and 袋子呢),
+    unless the state changes only the latest item's bin ("它湿了呢" after 油桶 and then 纸箱: the box is wet)."""
+    if not owner or owner == query or not _means_owner(norm, rest):
+        return False
+    return not _state_moves(kb, query, rest, area=area) or _state_moves(kb, owner, rest, area=area)
+
+
+def _state_moves(kb: KnowledgeBase, query: str, rest: str, *, area: str | None) -> bool:
+    """True when the state said changes the item's bin ("纸箱" + "湿了"), False when it changes nothing or is unread."""
+    plain, said = kb.answer(query, area=area), kb.answer(f"{query}，{rest}", area=area)
+    if len(plain.items) != 1 or len(said.items) != 1 or said.extra.get("unknown"):
+        return False
+    return plain.items[0].category != said.items[0].category
 
 
 def _means_owner(norm: str, rest: str) -> bool:
@@ -648,6 +678,28 @@ def _doubted(kb: KnowledgeBase, query: str, norm: str, *, area: str | None, city
     return answer
 
 
+# "要钱不", "清运要花钱不", "上门收要收费吗", "收不收费": whether taking the item away costs money.
+_COST = re.compile(
+    r"^(?:那|那个|这个)?(?:清运|上门收|上门来收|上门|回收|拉走|收走|运走|处理|扔)?(?:的话)?(?:要|需要|得|要不要|需不需要|收不收|收)?"
+    r"(?:花钱|要钱|钱|收费|费用|交钱|付钱|给钱|费)(?:吗|不|么|嘛|没|呢|啊|吧)*$"
+)
+
+
+def _cost_asked(kb: KnowledgeBase, query: str, norm: str, *, area: str | None, city: str | None) -> Answer | None:
+    """ "要钱不" after an item: the item's answer again, with the fee left to the property or community (no fee
+    schedule is loaded), never the generic reply."""
+    said = norm.replace(" ", "")
+    if len(said) > 12 or _COST.match(said) is None:
+        return None
+    answer = kb.answer(query, area=area, city=city)
+    if answer.intent != "sorting" or len(answer.items) != 1 or not _about(answer, query):
+        return None
+    answer.text = texts.COST_NOT_KNOWN + "\n" + answer.text
+    answer.extra["follow_up"] = f"{query}{said}"
+    answer.extra["about"] = query
+    return answer
+
+
 def _together(
     kb: KnowledgeBase, query: str, norm: str, earlier: Sequence[str], *, area: str | None, city: str | None
 ) -> Answer | None:
@@ -709,6 +761,44 @@ def _part_said(rest: str) -> str:
     return noun if noun in PART_NOUNS else ""
 
 
+# What got on the item or is left in it, said after it ("沾了油漆", "上面溅了好多油", "瓶子上沾了机油", "里面还有奶没喝完"):
+# the thing named after the verb is a stain or the contents, never the item asked about (c18 沾了油漆 after 旧衣服).
+_STAIN = re.compile(
+    r"^(?:(?:瓶子|盒子|箱子|袋子|罐子|杯子|桶|瓶|盒|箱|袋|罐|杯)?(?:上面|里面|里头|里边|外面|表面|上头|上|里))?"
+    r"(?P<said>(?:都|也|还|全|已经)?(?:(?P<stain>(?:沾|粘|溅|蹭|洒|撒|染|弄)(?:了|上|满|到)+)|还有|还剩|剩了|剩下)"
+    r"(?P<what>[^，\s]{1,8}))$"
+)
+
+
+def _stained(
+    kb: KnowledgeBase, query: str, rest: str, last: dict[str, Any], *, area: str | None, city: str | None
+) -> Answer | None:
+    """The item with what got on it or is left in it ("沾了油漆的旧衣服"), or an honest doubt about it in that state;
+    None when `rest` says no such thing."""
+    match = _STAIN.match(rest)
+    if match is None:
+        return None
+    said = match["said"].removesuffix("的").removesuffix("了")
+    candidates = [f"{said}的{query}"]
+    if not match["stain"]:  # "还有一半油": the rule's own states read it first ("油桶，还有油")
+        candidates[:0] = [f"{query}，{_HALF.sub('', rest)}", f"{query}，{rest}"]
+    stain = kb.answer(match["what"].removesuffix("的").removesuffix("了"), area=area, city=city)
+    hazard = [i.category for i in stain.items] in (["有害垃圾"], ["非生活垃圾"])  # 油漆, 机油, 农药: not settled
+    for candidate in dict.fromkeys(candidates):
+        answer = kb.answer(candidate, area=area, city=city)
+        if answer.extra.get("unknown") or len(answer.items) > 1:
+            continue  # "牛奶盒，里面还有奶": 奶 read as an item of its own
+        if hazard and [i.category for i in answer.items] != ["有害垃圾"]:
+            break  # "瓶子上沾了机油": a thing soiled with a hazardous substance is no plain soiled bottle
+        if answer.intent in ("sorting", "clarify") and _about(answer, query):
+            answer = _with_kind(kb, answer, last, area=area)  # "不锈钢的" then "沾了油呢": still steel
+            answer.extra.update(follow_up=candidate, about=query)
+            return answer
+    candidate = candidates[-1]
+    text = texts.UNKNOWN_ITEM.format(query=f"{said}的{query}") + texts.GENERAL_RULE
+    return Answer("unknown", text, 0.0, "fallback", extra={"unknown": [candidate], "follow_up": candidate})
+
+
 def _sibling(kb: KnowledgeBase, query: str, stem: str) -> str:
     """ "核桃壳" for "核桃的" after 花生壳: the catalogue name made of the stem said and the last item's head noun."""
     head = next((n for n in _HEADS if query.endswith(n) and len(query) > len(n)), "")
@@ -738,6 +828,25 @@ def _back_to(rest: str, queries: Sequence[str]) -> tuple[str, str] | None:
     return None
 
 
+def _moved_by_name(answer: Answer, alone: Answer) -> bool:
+    """True when the part read with the item's name is the same catalogue item as the part said alone, in another
+    bin: only the item's name changed it ("油桶纸箱" read as an oily box), not anything the resident said of it."""
+    if len(answer.items) != 1 or len(alone.items) != 1 or alone.intent != "sorting":
+        return False
+    return answer.items[0].name == alone.items[0].name and answer.items[0].category != alone.items[0].category
+
+
+def _rule_with_part(kb: KnowledgeBase, query: str, rest: str, *, area: str | None, city: str | None) -> str | None:
+    """The rule that answered `query` when its parts name `rest` ("布洛芬" is answered by 过期药品, whose parts list
+    药板（铝塑板）), or None: the part is read in the sense the item gives it, not as a thing of its own."""
+    answer = kb.answer(query, area=area, city=city)
+    if answer.intent != "sorting" or len(answer.items) != 1:
+        return None
+    name = answer.items[0].name
+    entry = kb.matcher.by_surface.get(name)
+    return name if entry is not None and entry.parts and part_named(entry, rest) is not None else None
+
+
 def _with_parts(kb: KnowledgeBase, query: str) -> str | None:
     """The name of the item whose local rule lists its parts: the query itself or the start of it ("奶茶杯" → 奶茶)."""
     for end in range(len(query), 1, -1):
@@ -758,6 +867,18 @@ def _describes(rest: str, alone: Answer) -> bool:
     if not guessed and (alone.items or alone.pending is not None or alone.intent != "unknown"):
         return False
     return all(_is_state(clause) for clause in clauses)
+
+
+def _rule_reads(kb: KnowledgeBase, query: str, rest: str, alone: Answer) -> bool:
+    """True when a reply that names nothing else holds a word of the item's own states ("就几根，阳台剪的",
+    "两三根，盆栽里的" after 树枝: the 枯枝落叶 rule's 几根, 阳台, 盆栽)."""
+    entry = kb.matcher.by_surface.get(query)
+    words = {w for c in entry.conditions for w in c.words} if entry is not None else set()
+    if not words or alone.pending is not None or alone.intent not in ("unknown", "sorting"):
+        return False
+    if any(i.query not in words for i in alone.items):
+        return False  # "那鸡骨头呢" names an item of its own; "盆栽里的" names where the twigs came from
+    return any(w in rest for w in words)
 
 
 def _is_state(clause: str) -> bool:

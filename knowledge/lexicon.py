@@ -127,7 +127,11 @@ DRUG_NAMES: tuple[str, ...] = tuple(
     云南白药 双黄连 小柴胡 氯雷他定 复方丹参""".split()
 )
 # State words that make a recyclable non-recyclable when said anywhere in the message ("一次性塑料碗 吃完带油的").
-SOILED: tuple[str, ...] = ("油", "脏", "污", "发霉", "沾了", "粘了", "糊了", "海鲜", "腥", "菜汤", "汤汁", "血水")
+# "没洗", "没冲", "黏糊糊": not rinsed, so still dirty (the resident says why it is not clean).
+SOILED: tuple[str, ...] = (
+    *("油", "脏", "污", "发霉", "沾了", "粘了", "糊了", "海鲜", "腥", "菜汤", "汤汁", "血水"),
+    *("没洗", "没冲", "没涮", "没刷", "黏糊糊", "粘糊糊"),
+)
 # Wet or soaked paper cannot be recycled either (郑州: 污损纸; domain.md: a wet 快递纸箱 is 其他垃圾).
 WET: tuple[str, ...] = ("湿", "泡水", "水泡", "泡烂", "泡了", "淋", "雨", "受潮", "潮了", "进水")
 WET_TO_OTHER: tuple[str, ...] = ("纸", "书", "本", "杂志", "报", "刊")

@@ -66,6 +66,7 @@ REASK_NONE = "那请说说它是什么做的、做什么用的；拿不准就回
 CHOICE_WITHOUT_QUESTION = "这个选项已经过期啦。请直接发给我想问的东西，比如“用过的纸巾扔哪个桶？”"
 CHOICE_NOTHING_ASKED = "我刚才没有给出可选的序号。请直接发给我想问的东西，比如“用过的纸巾扔哪个桶？”"
 CHOICE_NOT_OFFERED = "我刚才没有让您选序号。关于“{query}”，您想问的是哪一点？可以直接说，比如“有油的”“洗干净了”“那它的包装呢”；问别的东西就直接发名字。"
+COST_NOT_KNOWN = "收不收费、收多少由小区物业或社区定，我这里没有收费标准，请问一下物业或社区。这样东西的投法："
 TOGETHER_YES = "可以放在一起，都属于{category}："
 TOGETHER_NO = "不能放在一起，要分开投："
 STATE_WITHOUT_ITEM = (

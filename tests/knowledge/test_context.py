@@ -173,3 +173,80 @@ def test_a_kind_chosen_is_remembered_and_answers_the_state_said_next(kb: Knowled
     broken = follow_up(kb, last, "碎了呢")
     assert broken is not None and broken.intent == "sorting" and [i.category for i in broken.items] == ["其他垃圾"]
     assert follow_up(kb, {"query": "杯子"}, "碎了呢").intent == "clarify"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("query", "said", "expected"),
+    [
+        ("纸箱子", "要是沾上菜汤了呢", "其他垃圾"),  # 菜汤 is the stain, not an item of its own (厨余)
+        ("纸盒", "那沾了剩菜的呢", "其他垃圾"),
+        ("报纸", "上面溅了好多油呢", "其他垃圾"),
+        ("塑料盒", "里面粘了酸奶", "其他垃圾"),
+        ("食用油桶", "还有一半油", "其他垃圾"),  # what is left: the rule's own state reads it first
+    ],
+)
+def test_what_got_on_the_item_is_a_state_of_it(kb: KnowledgeBase, query: str, said: str, expected: str) -> None:
+    answer = follow_up(kb, {"query": query}, said)
+    assert answer is not None and [i.category for i in answer.items] == [expected], answer and answer.text
+
+
+def test_a_stain_no_rule_reads_is_an_honest_doubt_about_the_item_not_the_stain(kb: KnowledgeBase) -> None:
+    answer = follow_up(kb, {"query": "旧衣服"}, "要是沾了油漆呢")  # not 油漆's 有害垃圾
+    assert answer is not None and answer.intent == "unknown" and not answer.items
+    assert "沾了油漆的旧衣服" in answer.text
+
+
+def test_what_is_left_in_a_carton_is_not_asked_about_as_an_item(kb: KnowledgeBase) -> None:
+    answer = follow_up(kb, {"query": "牛奶盒"}, "里面还有奶没喝完")
+    assert answer is not None and [i.category for i in answer.items] == ["可回收物"]
+    assert not answer.extra.get("unknown") and "不确定" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("query", "said", "expected"),
+    [
+        ("树枝", "就几根，阳台剪的", "厨余垃圾"),  # the 枯枝落叶 rule's own words 几根, 阳台
+        ("枯树枝", "就两三根，盆栽里的", "厨余垃圾"),  # 盆栽 is where they came from, not a new item
+        ("落叶", "要是院子里扫了三袋呢", "园林垃圾"),
+    ],
+)
+def test_an_amount_or_origin_the_rule_reads_is_said_of_the_item(
+    kb: KnowledgeBase, query: str, said: str, expected: str
+) -> None:
+    answer = follow_up(kb, {"query": query}, said)
+    assert answer is not None and [i.category for i in answer.items] == [expected], answer and answer.text
+
+
+@pytest.mark.parametrize("said", ["要钱不", "清运要花钱不", "上门收要收费吗", "那收费不", "收不收费"])
+def test_a_cost_question_answers_the_item_again_and_leaves_the_fee_to_the_community(
+    kb: KnowledgeBase, said: str
+) -> None:
+    answer = follow_up(kb, {"query": "旧床垫"}, said)
+    assert answer is not None and [i.category for i in answer.items] == ["大件垃圾"]
+    assert "物业或社区" in answer.text
+
+
+def test_an_unwashed_container_is_soiled(kb: KnowledgeBase) -> None:
+    assert bins(kb, "没洗过的塑料盒子") == ["其他垃圾"]
+    answer = follow_up(kb, {"query": "酸奶盒"}, "没洗")
+    assert answer is not None and [i.category for i in answer.items] == ["其他垃圾"]
+
+
+@pytest.mark.parametrize(
+    ("query", "said"), [("布洛芬", "那个铝塑板呢"), ("消炎药", "铝箔板呢"), ("感冒胶囊", "那铝塑板呢")]
+)
+def test_a_part_is_read_in_the_sense_the_item_gives_it(kb: KnowledgeBase, query: str, said: str) -> None:
+    answer = follow_up(kb, {"query": query}, said)  # the medicine's blister, not the building panel (装修垃圾)
+    assert answer is not None and [i.category for i in answer.items] == ["有害垃圾"], answer and answer.text
+
+
+def test_a_part_said_after_another_item_is_its_own_thing(kb: KnowledgeBase) -> None:
+    answer = follow_up(kb, {"query": "瓷砖"}, "铝塑板呢")
+    assert answer is None or [i.category for i in answer.items] == ["装修垃圾"]
+
+
+def test_a_thing_stained_with_a_hazardous_substance_is_not_answered_as_plainly_soiled(kb: KnowledgeBase) -> None:
+    answer = follow_up(kb, {"query": "塑料瓶"}, "瓶子上沾了机油呢")  # not 其他垃圾 as a greasy bottle
+    assert answer is not None and answer.intent == "unknown" and not answer.items
+    kept = follow_up(kb, {"query": "油漆桶"}, "还有半桶油漆")  # the paint can is 有害垃圾 with or without it
+    assert kept is not None and [i.category for i in kept.items] == ["有害垃圾"]
