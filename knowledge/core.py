@@ -122,6 +122,7 @@ _WITH_THING = re.compile(
 _THING_INSIDE = re.compile(
     rf"(?P<y>[\u4e00-\u9fff]{{2,6}}?)(?:里面|里头|里边|里)(?:还)?(?:有|混着|混了|夹着|掺着)(?P<x>[\u4e00-\u9fff]{{2,6}}?){_MIX_END}"
 )
+_THROWN_HOLDERS = ("盒", "盒子", "袋", "袋子", "杯", "杯子", "碗", "瓶", "瓶子", "罐", "罐子")
 _QUANTITY_LEAD = re.compile("^(?:一点|一些|点|些|不少|好多|很多|少量|半)")
 _LATIN = re.compile(r"[a-z]{2}")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9]*")
@@ -387,6 +388,12 @@ class KnowledgeBase:
         assert inner.entry is not None and outer.entry is not None
         if not (inner.needs_kind or outer.needs_kind or inner.entry.category != outer.entry.category):
             return None  # "带鱼刺的剩菜": one bin for both
+        if (
+            match.re is _THING_INSIDE
+            and outer.entry.category != "厨余垃圾"
+            and not match["y"].endswith(_THROWN_HOLDERS)
+        ):
+            return None  # "冰箱里有剩菜", "抽屉里有旧电池": a place things are kept, not waste they are mixed into
         return norm[: match.start()] + match["y"] + "和" + match["x"] + norm[match.end() :]
 
     def _after_story(self, norm: str, sorting: Answer | None, area: str | None, city: str | None) -> Answer | None:

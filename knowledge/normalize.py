@@ -188,7 +188,9 @@ def _remark(match: re.Match[str]) -> str:
 _BIN_SOUNDS = {"you hai": "有害", "chu yu": "厨余", "ke hui shou": "可回收", "qi ta": "其他"}
 _BEFORE_BIN = re.compile("([\u4e00-\u9fff]{2,3})(?=垃圾)")
 # characters read as the last syllable of a bin's name (hai, yu, shou, ta): only a word ending in one is read by sound
-_BIN_LAST_SOUNDS = frozenset("害海还孩亥骇嗨氦余鱼于与雨语玉予愉渔娱虞宇羽域育遇欲浴誉御裕收首手守受寿授售兽瘦他它她塔踏塌")
+_BIN_LAST_SOUNDS = frozenset(
+    "害海还孩亥骇嗨氦余鱼于与雨语玉予愉渔娱虞宇羽域育遇欲浴誉御裕收首手守受寿授售兽瘦他它她塔踏塌"
+)
 # the usual words before 垃圾, checked without reading any pinyin
 _USUAL_BEFORE_BIN = frozenset(
     "有害 厨余 回收 其他 什么 哪种 哪类 生活 建筑 装修 园林 大件 这种 那种 分类 餐厨 易腐 有毒 电子 医疗 危险 这些 么的".split()

@@ -133,3 +133,8 @@ def test_two_things_mixed_together_are_answered_apart(kb: KnowledgeBase, text: s
 def test_one_bin_or_a_state_is_no_mixture(kb: KnowledgeBase, text: str) -> None:
     answer = kb.answer(text)
     assert len(answer.items) == 1 and not answer.text.startswith("混在一起"), answer.text
+
+
+@pytest.mark.parametrize("text", ["冰箱里有剩菜怎么办", "抽屉里有旧电池怎么扔"])
+def test_a_place_things_are_kept_in_is_no_mixture(kb: KnowledgeBase, text: str) -> None:
+    assert not kb.answer(text).text.startswith("混在一起")
