@@ -800,7 +800,8 @@ def _asks_about_it(norm: str, alone: Answer) -> bool:
         return False
     if alone.intent == "faq" and alone.source.startswith("category:"):
         return norm.endswith(("吗", "么", "不", "没")) or "是不是" in norm  # yes or no, not "有害垃圾有哪些"
-    return alone.intent == "unknown" and not alone.extra.get("unknown") and any(c in norm for c in _CUES)
+    bare = alone.intent == "unknown" or alone.source == WHICH_ITEM_SOURCE  # "扔哪" alone asks which item
+    return bare and not alone.extra.get("unknown") and any(c in norm for c in _CUES)
 
 
 def _about(answer: Answer, query: str) -> bool:

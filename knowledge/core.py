@@ -12,6 +12,7 @@ from knowledge.answer import Answer, Choice, ItemAnswer
 from knowledge.catalogue import LOCAL_SOURCE, RULE_SOURCE, Entry, Option
 from knowledge.context import (
     LAST,
+    WHICH_ITEM_SOURCE,
     asks_without_item,
     choice_number,
     corrected,
@@ -414,7 +415,11 @@ class KnowledgeBase:
         if len(told) < 3:
             return None  # "旧书 旧报纸，旧杂志扔哪" is a list without a list word, not a story
         answer = self.answer(question, area=area, city=city)
-        if answer.source.startswith("model:") or answer.intent not in ("sorting", "clarify"):
+        if (
+            answer.source.startswith("model:")
+            or answer.intent not in ("sorting", "clarify")
+            or answer.source == WHICH_ITEM_SOURCE
+        ):
             # "…快递纸箱干干净净的，这个箱子扔哪": the question points back at a thing the story named
             named = [i.query for i in sorting.items if i.query]
             if not named:

@@ -150,7 +150,7 @@ _SOILED, _WET, _WET_TO_OTHER, _SOILED_TO_OTHER = (
     re.compile("|".join(map(re.escape, words))) for words in (SOILED, WET, WET_TO_OTHER, SOILED_TO_OTHER)
 )
 # characters that open a state clause after a name besides STATE_CLAUSE's words ("外买盒子沾了油", "带油")
-_STATE_STARTS = frozenset("沾粘带有淋湿泡脏")
+_STATE_STARTS = frozenset("沾粘带淋泡脏")
 _DENIED = re.compile(r"(?:没有|没|不|无|未)(?:是)?(?:怎么|太|很|大|咋)?$")
 
 
@@ -234,11 +234,11 @@ class Matcher:
                 named = owner is not f and any(
                     f.query in re.split(r"[、，,等]", p.part) for p in whole.parts
                 )  # the part's own name only: "珍珠项链" is no part of 奶茶
-                if named:
-                    used.add(id(owner))
+                part = part_named(whole, f.query) if named else None
+                if part is not None:
+                    used.add(id(owner))  # a part with its own bin: "包装" of 过期食品 (按材质) says nothing
                 if f.entry is not None and f.entry.source == LOCAL_SOURCE and f.answered and not f.needs_kind:
                     break  # "吸管" has its own rule
-                part = part_named(whole, f.query) if named else None
                 if part is not None:
                     found = Found(query=f.query, phrase=f.phrase, explicit_separator=f.explicit_separator)
                     self._accept(found, part, f.query, 0.85, "part")
@@ -1021,7 +1021,7 @@ class Matcher:
             rest = text[end:]
             if rest.startswith(STATE_CLAUSE) or rest[:1] in STATE_VERBS or rest[:1] in _STATE_STARTS:
                 hit = self._homophone(text[:end], {s for s in starts if s < end})
-                if hit is not None:
+                if hit is not None and hit[1] != hit[2]:  # a name typed right was passed over for a reason
                     return hit
         return None
 

@@ -138,3 +138,20 @@ def test_one_bin_or_a_state_is_no_mixture(kb: KnowledgeBase, text: str) -> None:
 @pytest.mark.parametrize("text", ["冰箱里有剩菜怎么办", "抽屉里有旧电池怎么扔"])
 def test_a_place_things_are_kept_in_is_no_mixture(kb: KnowledgeBase, text: str) -> None:
     assert not kb.answer(text).text.startswith("混在一起")
+
+
+def test_a_typed_right_name_before_you_is_no_typo(kb: KnowledgeBase) -> None:
+    # "有哪些" opens no state clause, and a bin's own name is no name typed by sound
+    assert kb.answer("有害垃圾有哪些").intent == "faq"
+
+
+def test_a_part_without_a_bin_of_its_own_keeps_the_whole(kb: KnowledgeBase) -> None:
+    # 过期食品's 包装 part goes by material: it does not make the food a mere owner of its parts
+    answer = kb.answer("过期的面包，拆了包装的扔哪")
+    assert answer.items and answer.items[0].category == "厨余垃圾", answer.text
+
+
+def test_a_bare_question_after_a_story_still_points_back(kb: KnowledgeBase) -> None:
+    # the question "扔哪" alone asks which item, but after a story it is about the thing the story named
+    answer = kb.answer("电池电池，就是手机里面那种锂电池，扔哪")
+    assert answer.intent == "sorting" and [i.category for i in answer.items] == ["有害垃圾"], answer.text
