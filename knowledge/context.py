@@ -225,6 +225,17 @@ _POINTS_AT_NOTHING = re.compile(
     r"[呢吗啊呀哈]*$"
 )
 WHICH_ITEM_SOURCE = "clarify:which_item"
+# A sorting question with no item in it ("扔哪", "请问扔哪个桶", "我手里有个东西不知道扔哪", "一袋混着的垃圾咋分"):
+# politeness, vague words for "a thing" and the question frame, nothing else.
+_VAGUE_THING = re.compile(
+    r"请问|问一下|问下|想问一下|想问|我想|我|你好|您好|手里|手上|家里|这边|有个|有一个|有样|有些|有一堆|一个|一样|一些"
+    r"|一堆|一袋子?|一包|一大堆|手里有|东西|玩意儿?|垃圾|不知道是什么|不知道|不晓得|不清楚|该|应该|要|到底|究竟"
+    r"|混着的|混合的|混在一起的|乱七八糟的|各种各样的|各种|这种|的|是|了"
+)
+_BARE_FRAME = re.compile(
+    r"(?:扔到?哪(?:个桶|里|儿)?|放到?哪(?:个桶|里|儿)?|丢哪(?:个桶|里)?|怎么(?:扔|处理|办|弄|整|分类?)"
+    r"|属于(?:什么|哪类|哪一类)垃圾|算什么垃圾|是什么垃圾|什么垃圾|哪个桶)"
+)
 
 
 def points_at_nothing(norm: str) -> bool:
@@ -249,6 +260,17 @@ def state_without_item(text: str, answer: Answer) -> Answer | None:
     if not _STATE_CUE.search(rest) or not all(_is_state(c) for c in rest.split("，") if c):
         return None
     return Answer("clarify", texts.STATE_WITHOUT_ITEM.format(said=rest), 0.5, STATE_WITHOUT_ITEM_SOURCE)
+
+
+def asks_without_item(norm: str) -> bool:
+    """True for a sorting question that names no item ("扔哪", "属于什么垃圾", "我有个东西不知道扔哪")."""
+    plain = re.sub(r"[\s，、。？?！!]+|[呢吗啊呀哈嘛吧]+$", "", norm)
+    if len(plain) > 20 or _BARE_FRAME.search(plain) is None:
+        return False
+    rest = _BARE_FRAME.sub("", plain)
+    if rest.strip("呢吗啊呀哈嘛吧") in ("垃圾", "垃圾要", "垃圾该", "生活垃圾", "家里垃圾", "家里的垃圾"):
+        return False  # "垃圾怎么分类": how sorting works, a question of its own
+    return not _VAGUE_THING.sub("", rest).strip("呢吗啊呀哈嘛吧")
 
 
 def which_item() -> Answer:
@@ -899,7 +921,8 @@ def _asks_about_it(norm: str, alone: Answer) -> bool:
         return False
     if alone.intent == "faq" and alone.source.startswith("category:"):
         return norm.endswith(("吗", "么", "不", "没")) or "是不是" in norm  # yes or no, not "有害垃圾有哪些"
-    return alone.intent == "unknown" and not alone.extra.get("unknown") and any(c in norm for c in _CUES)
+    bare = alone.intent == "unknown" or alone.source == WHICH_ITEM_SOURCE  # "扔哪" alone asks which item
+    return bare and not alone.extra.get("unknown") and any(c in norm for c in _CUES)
 
 
 def _about(answer: Answer, query: str) -> bool:

@@ -12,6 +12,8 @@ from knowledge.answer import Answer, Choice, ItemAnswer
 from knowledge.catalogue import LOCAL_SOURCE, RULE_SOURCE, Entry, Option
 from knowledge.context import (
     LAST,
+    WHICH_ITEM_SOURCE,
+    asks_without_item,
     choice_number,
     corrected,
     dont_know,
@@ -34,7 +36,7 @@ from knowledge.lexicon import (
     SORTING_CUES,
     THANKS,
 )
-from knowledge.matching import Found, Matcher
+from knowledge.matching import STILL_HOLDS, Found, Matcher
 from knowledge.normalize import normalize
 from knowledge.pinyin import PinyinReader
 from knowledge.places import outside_zhengzhou
@@ -117,6 +119,16 @@ _PROGRAMME_WORD = re.compile("填埋|坑里埋|工业固废|工业固体废物|�
 _YES_OPENING = re.compile("^(会|是的|可以|能|要|需要)。")
 _YES_NO_FORM = re.compile(r"[吗么嘛][？?]?$|([\u4e00-\u9fff])[不没]\1|是否|[不没][？?]?$")
 _PLAN_WORD = re.compile("利用率|回收率|覆盖率|普及率|使用率|处理率|满意度|参与度|指标|方案")
+# Two things mixed together: "带(着)X的Y" and "Y里(面)(还)有X" (see Knowledge._mixture)
+_MIX_END = r"(?=扔|放|倒|怎么|属于|是|要|该|能|算|$|，)"
+_WITH_THING = re.compile(
+    rf"(?P<lead>带着|带有|连着|混着|带)(?P<x>[\u4e00-\u9fff]{{2,6}}?)的(?P<y>[\u4e00-\u9fff]{{2,6}}?){_MIX_END}"
+)
+_THING_INSIDE = re.compile(
+    rf"(?P<y>[\u4e00-\u9fff]{{2,6}}?)(?:里面|里头|里边|里)(?:还)?(?:有|混着|混了|夹着|掺着)(?P<x>[\u4e00-\u9fff]{{2,6}}?){_MIX_END}"
+)
+_THROWN_HOLDERS = ("盒", "盒子", "袋", "袋子", "杯", "杯子", "碗", "瓶", "瓶子", "罐", "罐子")
+_QUANTITY_LEAD = re.compile("^(?:一点|一些|点|些|不少|好多|很多|少量|半)")
 _LATIN = re.compile(r"[a-z]{2}")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9]*")
 
@@ -299,6 +311,12 @@ class KnowledgeBase:
             answer = self.answer(rest, area=said_area, city=city)
             answer.extra.update(command="set_area", area=said_area)
             return answer
+        if ("带" in norm or "有" in norm or "混" in norm) and (mixed := self._mixture(norm)) is not None:
+            # "带大骨头的剩菜", "剩饭里有牙签": two things in different bins mixed together, answered one by one
+            answer = self.answer(mixed, area=area, city=city)
+            if answer.intent in ("sorting", "clarify") and len(answer.items) + (answer.pending is not None) >= 2:
+                answer.text = texts.MIXED + "\n" + answer.text
+            return answer
         tokens = self.matcher.tokenize(norm)
         found = self.matcher.find(norm, tokens)
         sorting = self._sorting(found, norm, area)
@@ -345,6 +363,8 @@ class KnowledgeBase:
             return faq
         if policy is not None and policy.confidence >= 0.5:
             return policy
+        if (sorting is None or (sorting.intent == "unknown" and not sorting.items)) and asks_without_item(norm):
+            return which_item()  # "我手里有个东西不知道扔哪": no item named, so ask which, not "不确定“有”"
         if sorting is not None and sorting.pending is None and _names_item(sorting, norm):
             return sorting  # "酸菜鱼是有害垃圾吗" asks about the item: not sure beats a category blurb
         category = self._category_question(norm)
@@ -357,6 +377,29 @@ class KnowledgeBase:
         if points_at_nothing(norm):
             return which_item()  # "这个呢" with nothing named: ask which item, never the generic reply
         return Answer("unknown", texts.OUT_OF_SCOPE, confidence=0.0, source="fallback")
+
+    def _mixture(self, norm: str) -> str | None:
+        """ "带大骨头的剩菜" / "剩饭里有一次性筷子" as the list "剩菜和大骨头", when both name items of different bins
+        (or one whose kind decides); None when the message is not shaped so."""
+        match = _WITH_THING.search(norm) or _THING_INSIDE.search(norm)
+        if match is None or _QUANTITY_LEAD.sub("", match["x"]) in STILL_HOLDS:
+            return None  # "油壶里还有点剩油": what is left in it, a state of the container
+        x, y = (self.matcher.find(match[k]) for k in ("x", "y"))
+        if len(x) != 1 or len(y) != 1:
+            return None
+        inner, outer = x[0], y[0]
+        if any(f.entry is None or f.how in ("none", "contains", "homophone") for f in (inner, outer)):
+            return None
+        assert inner.entry is not None and outer.entry is not None
+        if not (inner.needs_kind or outer.needs_kind or inner.entry.category != outer.entry.category):
+            return None  # "带鱼刺的剩菜": one bin for both
+        if (
+            match.re is _THING_INSIDE
+            and outer.entry.category != "厨余垃圾"
+            and not match["y"].endswith(_THROWN_HOLDERS)
+        ):
+            return None  # "冰箱里有剩菜", "抽屉里有旧电池": a place things are kept, not waste they are mixed into
+        return norm[: match.start()] + match["y"] + "和" + match["x"] + norm[match.end() :]
 
     def _after_story(self, norm: str, sorting: Answer | None, area: str | None, city: str | None) -> Answer | None:
         """ "晚上炖了大骨头汤，骨头啃完了，这个骨头扔哪": the question is the last clause; the story before it names
@@ -376,7 +419,11 @@ class KnowledgeBase:
         if len(told) < 3:
             return None  # "旧书 旧报纸，旧杂志扔哪" is a list without a list word, not a story
         answer = self.answer(question, area=area, city=city)
-        if answer.source.startswith("model:") or answer.intent not in ("sorting", "clarify"):
+        if (
+            answer.source.startswith("model:")
+            or answer.intent not in ("sorting", "clarify")
+            or answer.source == WHICH_ITEM_SOURCE
+        ):
             # "…快递纸箱干干净净的，这个箱子扔哪": the question points back at a thing the story named
             named = [i.query for i in sorting.items if i.query]
             if not named:

@@ -149,6 +149,8 @@ _CHUNK_BREAKS = FILLER | frozenset(CATEGORY_WORDS)  # question and bin words spl
 _SOILED, _WET, _WET_TO_OTHER, _SOILED_TO_OTHER = (
     re.compile("|".join(map(re.escape, words))) for words in (SOILED, WET, WET_TO_OTHER, SOILED_TO_OTHER)
 )
+# characters that open a state clause after a name besides STATE_CLAUSE's words ("外买盒子沾了油", "带油")
+_STATE_STARTS = frozenset("沾粘带淋泡脏")
 _DENIED = re.compile(r"(?:没有|没|不|无|未)(?:是)?(?:怎么|太|很|大|咋)?$")
 
 
@@ -212,8 +214,44 @@ class Matcher:
         if found is not None:
             found.explicit_separator = explicit
             results.append(found)
+        if len(results) >= 2:
+            self._parts_of_listed_whole(results, text)
         self._read_whole_message(results, text)
         return results
+
+    def _parts_of_listed_whole(self, results: list[Found], text: str) -> None:
+        """ "奶茶杯、珍珠、吸管": an item of a list that a listed whole's local rule names as its part is that part (the
+        milk tea's pearls, not a pearl necklace); an item a local rule answers on its own keeps its answer."""
+        wholes = []
+        for f in results:
+            if f.entry is not None and f.answered:
+                whole = f.entry if f.entry.parts else self._whole_with_parts(f.surface)
+                if whole is not None:
+                    wholes.append((f, whole))
+        used: set[int] = set()
+        for i, f in enumerate(results):
+            for owner, whole in wholes:
+                named = owner is not f and any(
+                    f.query in re.split(r"[、，,等]", p.part) for p in whole.parts
+                )  # the part's own name only: "珍珠项链" is no part of 奶茶
+                part = part_named(whole, f.query) if named else None
+                if part is not None:
+                    used.add(id(owner))  # a part with its own bin: "包装" of 过期食品 (按材质) says nothing
+                if f.entry is not None and f.entry.source == LOCAL_SOURCE and f.answered and not f.needs_kind:
+                    break  # "吸管" has its own rule
+                if part is not None:
+                    found = Found(query=f.query, phrase=f.phrase, explicit_separator=f.explicit_separator)
+                    self._accept(found, part, f.query, 0.85, "part")
+                    results[i] = found
+                    break
+        for i in range(len(results) - 1, -1, -1):
+            f = results[i]
+            after = results[i + 1] if i + 1 < len(results) else None
+            # "喝完的奶茶，杯子和珍珠", "吸管、珍珠…？奶茶里的": the whole in a clause of its own only says whose
+            # parts they are; "奶茶和珍珠" lists it as an item
+            clause = f.phrase + "，" in text if after is not None else "，" + f.phrase in text
+            if id(f) in used and f.entry is not None and f.entry.parts and clause:
+                del results[i]
 
     def _names_thing(self, token: str) -> bool:
         """A catalogue name of two or more characters that is not what a container still holds ("油", "剩油")."""
@@ -827,11 +865,21 @@ class Matcher:
         text = "".join(content)
         starts = {len(text) - len("".join(content[i:])) for i in range(len(content))}
         hit = self._homophone(text, starts)
+        if hit is None:
+            hit = self._homophone_before_state(text, starts)  # "外麦盒有油": the typed name, then its state
         if hit is not None:
             entry, surface, typed = hit
-            prefix = self.tokenize(text[: len(text) - len(typed)])
+            before = text[: text.rfind(typed)]
+            at = found.phrase.find(text)
+            said_before = found.phrase[:at] + before if at >= 0 else before  # with the words trimmed off ("大")
+            longer = self._longer_with_prefix(surface, said_before)
+            if longer is not None:  # "大古头" is 大骨头, "鸡古头" 鸡骨头: not the bare 骨头 that asks which size
+                entry, surface, size = longer
+                before = before[: max(0, len(before) - size)]
+            prefix = self.tokenize(before)
             confidence = min(0.7, self._prefix_confidence(entry, surface, prefix))
-            self._accept(found, entry, surface, confidence, "homophone")
+            drug = self._imported_drug(entry, surface)  # "过期要膏": 郑州's 废药品 rule, as for 药膏 typed right
+            self._accept(found, drug or entry, surface, confidence, "homophone")
             return
         inner = self._longest_inside(text)
         if inner is not None:
@@ -965,6 +1013,24 @@ class Matcher:
             for i in range(len(text) - size + 1):
                 if text[i : i + size] in self.by_surface:
                     return text[i : i + size]
+        return None
+
+    def _homophone_before_state(self, text: str, starts: set[int]) -> tuple[Entry, str, str] | None:
+        """A name typed by sound followed by a clause about its state ("外麦盒有油", "快递纸相淋湿")."""
+        for end in sorted((s for s in starts if s >= 2), reverse=True):
+            rest = text[end:]
+            if rest.startswith(STATE_CLAUSE) or rest[:1] in STATE_VERBS or rest[:1] in _STATE_STARTS:
+                hit = self._homophone(text[:end], {s for s in starts if s < end})
+                if hit is not None and hit[1] != hit[2]:  # a name typed right was passed over for a reason
+                    return hit
+        return None
+
+    def _longer_with_prefix(self, surface: str, before: str) -> tuple[Entry, str, int] | None:
+        """A longer known name made of the word said right before a name found by sound ("大" + 骨头), with the
+        number of characters it takes from before the name; None when there is none."""
+        for size in (2, 1):
+            if len(before) >= size and (longer := self.by_surface.get(before[-size:] + surface)) is not None:
+                return longer, before[-size:] + surface, size
         return None
 
     def _homophone(self, text: str, starts: set[int]) -> tuple[Entry, str, str] | None:

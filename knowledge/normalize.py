@@ -70,6 +70,9 @@ _PHRASES = (
     ("灯炮", "灯泡"),
     ("充电包", "充电宝"),
     ("化装品", "化妆品"),
+    ("可回首", "可回收"),  # 收 typed by sound ("旧报纸算可回首的吗")
+    ("蛤喇", "蛤蜊"),  # 蛤蜊 written as it is said (ha la)
+    ("鸡子儿", "鸡蛋"),  # northern 鸡子儿 is an egg ("鸡子儿壳")
     # 扔 typed as 仍 ("烟头仍哪"); 仍 alone stays ("仍然", "仍在用")
     ("仍哪", "扔哪"),
     ("仍到", "扔到"),
@@ -181,6 +184,38 @@ def _remark(match: re.Match[str]) -> str:
     return "," + remark + ("" if remark.endswith("的") else "的") + match["name"] + ","
 
 
+# A bin's name typed by sound before 垃圾 ("有海垃圾", "除余垃圾", "厨鱼垃圾", "油害垃圾", "其它垃圾"): the bin.
+_BIN_SOUNDS = {"you hai": "有害", "chu yu": "厨余", "ke hui shou": "可回收", "qi ta": "其他"}
+_BEFORE_BIN = re.compile("([\u4e00-\u9fff]{2,3})(?=垃圾)")
+# characters read as the last syllable of a bin's name (hai, yu, shou, ta): only a word ending in one is read by sound
+_BIN_LAST_SOUNDS = frozenset(
+    "害海还孩亥骇嗨氦余鱼于与雨语玉予愉渔娱虞宇羽域育遇欲浴誉御裕收首手守受寿授售兽瘦他它她塔踏塌"
+)
+# the usual words before 垃圾, checked without reading any pinyin
+_USUAL_BEFORE_BIN = frozenset(
+    "有害 厨余 回收 其他 什么 哪种 哪类 生活 建筑 装修 园林 大件 这种 那种 分类 餐厨 易腐 有毒 电子 医疗 危险 这些 么的".split()
+)
+
+
+def _bin_by_sound(text: str) -> str:
+    """Bin names typed by sound before 垃圾 become the bin's name; other words before 垃圾 stay."""
+
+    def read(match: re.Match[str]) -> str:
+        typed = match.group(1)
+        for size in (3, 2):
+            said = typed[-size:]
+            if len(said) < size or said[-2:] in _USUAL_BEFORE_BIN or said[-1] not in _BIN_LAST_SOUNDS:
+                continue
+            from knowledge.pinyin import pinyin_key  # the reading table is loaded on the first such message
+
+            meant = _BIN_SOUNDS.get(pinyin_key(said))
+            if meant is not None:
+                return typed[:-size] + meant
+        return typed
+
+    return _BEFORE_BIN.sub(read, text)
+
+
 def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
     """Clean a resident's message for matching; the result is lower-case Simplified Chinese without symbols."""
     head = text[: limit * 2]
@@ -193,7 +228,7 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
             and _ANY_PHRASE.search(plain) is None
             and ("儿" not in plain or _ERHUA.search(plain) is None)
         ):
-            return plain[:limit]
+            return (_bin_by_sound(plain) if "垃圾" in plain else plain)[:limit]
     if _CIRCLED.search(head) is not None and len(_CIRCLED.findall(head)) >= 2:  # "②" alone is a choice reply
         head = _CIRCLED.sub("，", head)
     text = unicodedata.normalize("NFKC", head).lower()
@@ -218,6 +253,8 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
         for phrase, replacement in _PHRASES:
             if phrase in text:
                 text = text.replace(phrase, replacement)
+    if "垃圾" in text:
+        text = _bin_by_sound(text)
     if _NUMBERED.search(text) is not None and len(_NUMBERED.findall(text)) >= 2:
         text = re.sub(r"\s*[，;；]+[\s，;；]*", "，", _NUMBERED.sub("，", text))
     text = _KEEP.sub(" ", text)
