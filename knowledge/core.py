@@ -74,6 +74,7 @@ class PolicyAnswerer(Protocol):
 
 
 _PARTICLES = re.compile(r"[啊呀吧哦噢嘛哈呢啦了的!~ ]+$")
+_NAME_OPENER = re.compile(r"(那|那个|那么|那这个|还有|还有那个)?(装|装过|盛|盛过)?")
 _AREA = {
     "rural": re.compile(
         r"^(我|咱)?(们)?(家)?(住)?(在)?(是)?(农村|乡下|村里|村上|村民|村|庄上|庄里)(的|人|居民|里)?(人)?$|^切换(到)?农村(模式)?$"
@@ -641,8 +642,11 @@ class KnowledgeBase:
         if any(cue in norm for cue in SORTING_CUES):
             return max(found, key=lambda f: (f.entry is not None, len(f.query)))
         # a bare name with nothing around it ("量子纠缠器") is an item question; "今天天气怎么样" is not
-        if len(found) == 1 and found[0].query == _PARTICLES.sub("", norm) and len(found[0].query) <= 10:
-            return found[0]
+        bare = _PARTICLES.sub("", norm)
+        # "那水泥袋呢", "那个装猫砂的袋子呢": a follow-up opener or "装…的" before the name is still a name
+        one = found[0]
+        if len(found) == 1 and len(one.query) <= 10 and bare.endswith(one.query):
+            return one if _NAME_OPENER.fullmatch(bare[: len(bare) - len(one.query)]) else None
         return None
 
     def _item(self, f: Found, area: str | None) -> ItemAnswer:
