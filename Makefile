@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.stamp-run
 DEV_STAMP := $(VENV)/.stamp-dev
 
-.PHONY: run test lint install dev browser init eval bench clean eval-unnamed eval-dev fallback-curve
+.PHONY: run test lint install dev browser init eval bench bench-answer clean eval-unnamed eval-dev fallback-curve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,7 +60,12 @@ eval-dev: install
 fallback-curve: install
 	$(BIN)/python bench/fallback_curve.py
 
+# every issue #18 goal with a quick benchmark, one table of same-run ratios (about 15 minutes; PG=… for PostgreSQL,
+# else the local server at 127.0.0.1:5432 when it answers); bench-answer is the answer core alone
 bench: install
+	$(BIN)/python bench/goals.py
+
+bench-answer: install
 	$(BIN)/python bench/answer_bench.py
 
 clean:
