@@ -234,11 +234,9 @@ class Dialogue:
             with transaction(self.factory) as session:
                 outcome, replies = self._client_limit(session, client, text, message.received_at)
                 if outcome in ("", COUNTED):
-                    counted = outcome == COUNTED
-                    outcome, replies = self._turn(session, message, text)
-                    if client is not None and not counted:  # last: on SQLite the first write locks until the commit
-                        per_client = self.settings.chat.client_rate_per_minute
-                        ratelimit.check_client(session, client=client, now=message.received_at, per_minute=per_client)
+                    # the address's message counted with the turn's writes (one statement with them on PostgreSQL)
+                    count = ratelimit.count_params(client, message.received_at) if outcome == "" and client else None
+                    outcome, replies = self._turn(session, message, text, count=count)
         except Exception:
             log.exception("dialogue failed for %s:%s", message.channel, message.user_id)
             outcome, replies = "error", [Reply(texts.INTERNAL_ERROR)]
@@ -270,8 +268,11 @@ class Dialogue:
             return CLIENT_NOTICE, [Reply(texts.RATE_LIMITED)]
         return CLIENT_DROPPED, []
 
-    def _turn(self, session: Session, message: IncomingMessage, text: str) -> tuple[str, list[Reply]]:
-        """The rate limit first (typed text only: events such as unsubscribe always go through), then the answer."""
+    def _turn(
+        self, session: Session, message: IncomingMessage, text: str, *, count: dict[str, Any] | None = None
+    ) -> tuple[str, list[Reply]]:
+        """The rate limit first (typed text only: events such as unsubscribe always go through), then the answer;
+        `count` (ratelimit.count_params) counts a web address's message with the turn's last writes."""
         now = message.received_at
         limit = self.settings.chat.rate_per_minute if message.kind == "text" else 0
         # one statement finds a known resident, counts their last minute and reads what their turn needs
@@ -300,6 +301,8 @@ class Dialogue:
                 residents.seen(session, loaded, now=now)
             else:
                 turn.writes.add(residents.SEEN_ID, {"rid": turn.resident_id, "at": now})
+        if count is not None:  # last: on SQLite the first write takes the write lock until the commit
+            turn.writes.add(ratelimit.COUNTS[session.get_bind().dialect.name], count)
         turn.writes.send(session)
         return outcome, replies
 

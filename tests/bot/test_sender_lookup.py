@@ -14,7 +14,7 @@ from bot import handover, sender
 from bot.config import Settings
 from bot.db import transaction
 from bot.dialogue import Dialogue, IncomingMessage
-from bot.models import ChatLog, ConversationState
+from bot.models import ChatClientMinute, ChatLog, ConversationState
 from campaigns.models import ChannelIdentity, Resident
 from knowledge.meta import bump_version
 from surveys.models import SurveyResponse
@@ -248,3 +248,34 @@ def test_a_known_residents_writes_go_in_one_statement_on_postgresql(
         assert list(logged)[-1] == "choice"
         state = session.get(ConversationState, resident_id)
         assert state is not None and state.kind == "context" and state.updated_at == T0 + dt.timedelta(seconds=5)
+
+
+def test_the_addresss_count_goes_with_the_turns_writes(factory: sessionmaker[Session], settings: Settings) -> None:
+    """With the per-address limit on, a message under it is counted in the turn's one write statement (PostgreSQL),
+    the last write on SQLite; the count is exact either way."""
+    limited = settings.model_copy(update={"chat": settings.chat.model_copy(update={"client_rate_per_minute": 50})})
+    dialogue = Dialogue(factory, limited)
+    message = IncomingMessage("web", "u1", "电池", T0)
+    dialogue.respond(message, client="203.0.113.5")  # first contact: a pending question
+    sent: list[str] = []
+
+    def listen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    engine = factory.kw["bind"]
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        later = IncomingMessage("web", "u1", "2", T0 + dt.timedelta(seconds=5))
+        outcome, [reply] = dialogue.respond(later, client="203.0.113.5")
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert outcome == "sorting" and "有害垃圾" in reply.text
+    writes = [s for s in sent if not s.lstrip().upper().startswith("SELECT")]
+    if engine.dialect.name == "postgresql":
+        assert len(writes) == 1, writes  # state, chat log, last_seen_at and the address's count: one round trip
+        assert all(table in writes[0] for table in ("conversation_states", "chat_log", "residents"))
+        assert "chat_client_minutes" in writes[0]
+    else:
+        assert len(writes) == 4 and "chat_client_minutes" in writes[-1], writes
+    with transaction(factory) as session:
+        assert session.scalar(select(ChatClientMinute.messages).where(ChatClientMinute.client == "203.0.113.5")) == 2
