@@ -232,11 +232,7 @@ class Dialogue:
         text = (message.text or "")[: self.settings.max_message_chars]
         try:
             with transaction(self.factory) as session:
-                outcome, replies = self._client_limit(session, client, text, message.received_at)
-                if outcome in ("", COUNTED):
-                    # the address's message counted with the turn's writes (one statement with them on PostgreSQL)
-                    count = ratelimit.count_params(client, message.received_at) if outcome == "" and client else None
-                    outcome, replies = self._turn(session, message, text, count=count)
+                outcome, replies = self._turn(session, message, text, client=client)
         except Exception:
             log.exception("dialogue failed for %s:%s", message.channel, message.user_id)
             outcome, replies = "error", [Reply(texts.INTERNAL_ERROR)]
@@ -250,13 +246,17 @@ class Dialogue:
         return self._turn(session, message, text)
 
     def _client_limit(
-        self, session: Session, client: str | None, text: str, now: dt.datetime
+        self, session: Session, client: str, text: str, now: dt.datetime, counted: int | None
     ) -> tuple[str, list[Reply]]:
-        """The per-address limit of the web chat, before a resident is even looked up; ("" or COUNTED, []) to go on."""
+        """The per-address limit of the web chat, before a resident is made or answered; ("" or COUNTED, []) to go
+        on: "" still to count with the turn's writes, COUNTED already counted. `counted` is the address's count read
+        with the sender (None: a first contact, read here)."""
         per_client = self.settings.chat.client_rate_per_minute
-        if client is None or per_client <= 0:
-            return "", []
-        if ratelimit.peek_client(session, client=client, now=now, per_minute=per_client) is None:
+        if counted is None:
+            verdict = ratelimit.peek_client(session, client=client, now=now, per_minute=per_client)
+        else:
+            verdict = ratelimit.client_verdict(counted, per_client)
+        if verdict is None:
             return "", []  # counted at the end of the transaction
         verdict = ratelimit.check_client(session, client=client, now=now, per_minute=per_client)  # counted now
         if verdict is None:  # the minute turned meanwhile: answer, and do not count it twice
@@ -269,19 +269,33 @@ class Dialogue:
         return CLIENT_DROPPED, []
 
     def _turn(
-        self, session: Session, message: IncomingMessage, text: str, *, count: dict[str, Any] | None = None
+        self, session: Session, message: IncomingMessage, text: str, *, client: str | None = None
     ) -> tuple[str, list[Reply]]:
-        """The rate limit first (typed text only: events such as unsubscribe always go through), then the answer;
-        `count` (ratelimit.count_params) counts a web address's message with the turn's last writes."""
+        """The rate limits first (the per-address one for a web `client`; the per-resident one for typed text only:
+        events such as unsubscribe always go through), then the answer."""
         now = message.received_at
         limit = self.settings.chat.rate_per_minute if message.kind == "text" else 0
-        # one statement finds a known resident, counts their last minute and reads what their turn needs
+        per_client = self.settings.chat.client_rate_per_minute if client is not None else 0
+        # one statement finds a known resident, counts their last minute (and the address's) and reads their turn
         address = (message.channel, message.user_id)
         hint = self._residents.get(address)
         keys = (hint, survey_chat.respondent_keys(self.settings, hint, now)) if hint is not None else None
         known = sender.find(
-            session, channel=message.channel, external_id=message.user_id, now=now, per_minute=limit, survey_keys=keys
+            session,
+            channel=message.channel,
+            external_id=message.user_id,
+            now=now,
+            per_minute=limit,
+            survey_keys=keys,
+            client=client if per_client > 0 else None,
         )
+        count: dict[str, Any] | None = None  # the address's message, counted with the turn's writes
+        if client is not None and per_client > 0:
+            counted = known.client_counted if known is not None else None
+            outcome, replies = self._client_limit(session, client, text, now, counted)
+            if outcome not in ("", COUNTED):
+                return outcome, replies  # no resident made, nothing answered
+            count = ratelimit.count_params(client, now) if outcome == "" else None
         resident: Resident | None = None  # the ORM object: only a first contact or a reachable-again sender needs it
         if known is None:
             resident = residents.get_or_create(session, channel=message.channel, external_id=message.user_id, now=now)

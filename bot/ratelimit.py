@@ -112,10 +112,24 @@ def peek_client(session: Session, *, client: str, now: dt.datetime, per_minute: 
     if per_minute <= 0:
         return None
     row = session.execute(_CLIENT_COUNT, {"client": client[:64]}).first()
-    messages = (int(row.messages) if row is not None and row.window_start >= window_start(now) else 0) + 1
-    if messages <= per_minute:
+    return client_verdict(
+        int(row.messages) if row is not None and row.window_start >= window_start(now) else 0, per_minute
+    )
+
+
+def client_verdict(counted: int, per_minute: int) -> Verdict | None:
+    """The per-address verdict for one more message when `counted` are already counted in its current minute."""
+    messages = counted + 1
+    if per_minute <= 0 or messages <= per_minute:
         return None
     return "notice" if messages == per_minute + 1 else "drop"
+
+
+def client_count(client: Any, start: Any) -> Any:
+    """The address's count in the minute starting at `start` (NULL if none): a scalar subquery for the sender's
+    lookup (bot/sender.py), so a known sender's message needs no read of its own for the per-address limit."""
+    window = ChatClientMinute.window_start >= start
+    return select(ChatClientMinute.messages).where(ChatClientMinute.client == client, window).scalar_subquery()
 
 
 def retry_after(now: dt.datetime) -> int:

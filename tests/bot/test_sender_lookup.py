@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import handover, sender
+from bot import handover, ratelimit, sender
 from bot.config import Settings
 from bot.db import transaction
 from bot.dialogue import Dialogue, IncomingMessage
@@ -184,16 +184,24 @@ def test_the_prepared_statement_reads_what_sqlalchemy_reads(
                 updated_at=T0,
             )
         )
+        session.add(ChatClientMinute(client="203.0.113.5", window_start=ratelimit.window_start(T0), messages=7))
     since = T0 - dt.timedelta(minutes=1)
+    address = ("203.0.113.5", ratelimit.window_start(T0))
     with transaction(factory) as session:
         params = {"channel": "web", "external_id": "u1", "since": since, "survey_keys": keys}
-        expected = session.connection().execute(sender._SENDER, params).first()
-        got = sender._read(session, "web", "u1", since, keys)
-        assert sender._read(session, "web", "nobody", since, keys) is None
+        client = {"client": address[0], "client_start": address[1]}
+        expected = session.connection().execute(sender._SENDER, {**params, **client}).first()
+        got = sender._read(session, "web", "u1", since, keys, address)
+        assert sender._read(session, "web", "nobody", since, keys, address) is None
+        no_address = sender._read(session, "web", "u1", since, keys)
+        next_minute = sender._read(session, "web", "u1", since, keys, (address[0], address[1] + ratelimit.WINDOW))
     assert expected is not None and got is not None
     assert tuple(got) == tuple(expected)
     assert [type(v) for v in got] == [type(v) for v in expected]  # aware datetimes, the payload a dict, counts ints
-    assert got[-1] is (keys[-1:] == ["k-present"])  # the survey EXISTS
+    assert got[-2] is (keys[-1:] == ["k-present"])  # the survey EXISTS
+    assert got[-1] == 7  # the address's count in its current minute
+    assert no_address is not None and no_address[-1] is None  # no address given: no count
+    assert next_minute is not None and next_minute[-1] is None  # a count of an older minute is not this minute's
 
 
 def test_sqlite_keeps_the_lookup_prepared_across_messages(factory: sessionmaker[Session], settings: Settings) -> None:
@@ -251,8 +259,8 @@ def test_a_known_residents_writes_go_in_one_statement_on_postgresql(
 
 
 def test_the_addresss_count_goes_with_the_turns_writes(factory: sessionmaker[Session], settings: Settings) -> None:
-    """With the per-address limit on, a message under it is counted in the turn's one write statement (PostgreSQL),
-    the last write on SQLite; the count is exact either way."""
+    """With the per-address limit on, a known sender's message reads the address's count with the sender (no read
+    of its own) and counts it in the turn's one write statement (PostgreSQL) or as the last write (SQLite)."""
     limited = settings.model_copy(update={"chat": settings.chat.model_copy(update={"client_rate_per_minute": 50})})
     dialogue = Dialogue(factory, limited)
     message = IncomingMessage("web", "u1", "电池", T0)
@@ -270,6 +278,8 @@ def test_the_addresss_count_goes_with_the_turns_writes(factory: sessionmaker[Ses
     finally:
         event.remove(engine, "before_cursor_execute", listen)
     assert outcome == "sorting" and "有害垃圾" in reply.text
+    reads = [s for s in sent if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 1 and "chat_client_minutes" in reads[0], reads  # the address's count read with the sender
     writes = [s for s in sent if not s.lstrip().upper().startswith("SELECT")]
     if engine.dialect.name == "postgresql":
         assert len(writes) == 1, writes  # state, chat log, last_seen_at and the address's count: one round trip
