@@ -133,6 +133,7 @@ class Turn:
 
     _resident: Resident | None = field(default=None, repr=False)  # the ORM object, made on first use when known
     _known: sender.Sender | None = field(default=None, repr=False)  # what the sender lookup read
+    _made: bool = field(default=False, repr=False)  # the resident was made by this message (nothing of theirs yet)
     _state: sender.StateRow | None = field(default=None, init=False, repr=False)
     _state_read: bool = field(default=False, init=False, repr=False)
     _handover: HandoverConversation | None = field(default=None, init=False, repr=False)
@@ -142,7 +143,10 @@ class Turn:
     writes: Writes = field(default_factory=Writes, init=False, repr=False)  # sent at the end of the turn
 
     def __post_init__(self) -> None:
-        """State and open conversation already read with the resident (bot/sender.py): no statement of their own."""
+        """State and open conversation already read with the resident (bot/sender.py), or none for a resident made by
+        this message: no statement of their own."""
+        if self._made:  # a new id: no state row or conversation can hold it yet (both cascade with a deleted resident)
+            self._state_read = self._handover_read = True
         if self._known is not None:
             self._state, self._state_read = self._known.state, True
             self._handover, self._handover_read = self._known.handover, True
@@ -297,13 +301,16 @@ class Dialogue:
                 return outcome, replies  # no resident made, nothing answered
             count = ratelimit.count_params(client, now) if outcome == "" else None
         resident: Resident | None = None  # the ORM object: only a first contact or a reachable-again sender needs it
-        if known is None:
-            resident = residents.get_or_create(session, channel=message.channel, external_id=message.user_id, now=now)
+        made = False  # a resident made by this message: no state or open conversation to read
+        if known is None:  # the lookup just found no one: insert, no second read (a concurrent insert is handled)
+            resident, made = residents.first_contact(
+                session, channel=message.channel, external_id=message.user_id, now=now
+            )
         elif known.row.status == "unreachable":
             resident = known.resident(session)
             residents.seen(session, resident, now=now)  # before the hooks: they see a reachable resident
         resident_id = known.row.id if known is not None else cast(Resident, resident).id
-        turn = Turn(session, resident_id, message, text, self.settings, resident, known)
+        turn = Turn(session, resident_id, message, text, self.settings, resident, known, made)
         outcome, replies = self._answer(turn)
         if len(self._residents) >= RESIDENT_HINTS:
             self._residents.clear()

@@ -289,3 +289,25 @@ def test_the_addresss_count_goes_with_the_turns_writes(factory: sessionmaker[Ses
         assert len(writes) == 4 and "chat_client_minutes" in writes[-1], writes
     with transaction(factory) as session:
         assert session.scalar(select(ChatClientMinute.messages).where(ChatClientMinute.client == "203.0.113.5")) == 2
+
+
+def test_a_first_contact_looks_the_sender_up_once_and_reads_no_state(
+    factory: sessionmaker[Session], settings: Settings
+) -> None:
+    """The lookup that found no one is the only read of the identity; a resident made by this message has no state
+    row or open conversation to read (both cascade with a deleted resident, so a reused id holds none either)."""
+    dialogue = Dialogue(factory, settings)
+    say(dialogue, "电池", user="warm")  # the knowledge snapshot and the pool are ready
+    with selects(factory) as seen:
+        reply = say(dialogue, "电池", user="new-one", at=T0 + dt.timedelta(seconds=1))
+    assert "电池" in reply.text or reply.choices  # answered as any first message
+    assert sum("channel_identities" in s for s in seen) == 1, seen  # the sender lookup alone
+    bare = [s.split("FROM")[0] for s in seen]
+    assert not any("conversation_states." in s or "handover_conversations." in s for s in bare[1:]), seen
+    say(dialogue, "2", user="new-one", at=T0 + dt.timedelta(seconds=2))  # the pending question was kept
+    with transaction(factory) as session:
+        resident_id = session.scalar(
+            select(ChannelIdentity.resident_id).where(ChannelIdentity.external_id == "new-one")
+        )
+        intents = session.scalars(select(ChatLog.intent).where(ChatLog.resident_id == resident_id).order_by(ChatLog.id))
+        assert list(intents)[-1] == "choice"
