@@ -4,7 +4,8 @@ The app runs on this thread's event loop (httpx's ASGI transport); FastAPI's wor
 replaced by a direct call here in the bench, so pyinstrument sees the route's own time as well as the framework's.
 
 Usage: `python bench/profile_http.py [N] [PATH]` (default 2,000 requests to /api/chat, 200 web residents each with
-its cookie; PATH=/wechat posts signed plaintext XML, 200 openids). `DB=postgresql+psycopg://…` for PostgreSQL
+its cookie; PATH=/wechat posts signed plaintext XML, 200 openids). `LIMITS=1` turns the per-resident and per-address
+limits on, at a million a minute (their statements run, nothing is refused). `DB=postgresql+psycopg://…` for PostgreSQL
 (a database of its own is created and dropped). Prints the wall and CPU time per request (a first pass, unprofiled; the CPU time of this process — client, app and
 SQLite, not a PostgreSQL server — is the figure that holds on a loaded machine) and the call tree of a second pass.
 """
@@ -51,6 +52,8 @@ def settings_for(db: str, folder: str) -> Settings:
             "WUFEI_WECHAT__MODE": "compatible",
         }
     )
+    if os.environ.get("LIMITS") == "1":  # both limits on (their reads and writes run), too high to refuse anything
+        os.environ.update({"WUFEI_CHAT__RATE_PER_MINUTE": "1000000", "WUFEI_CHAT__CLIENT_RATE_PER_MINUTE": "1000000"})
     return Settings(database_url=db, data_dir=Path(folder))
 
 

@@ -133,6 +133,7 @@ class Turn:
 
     _resident: Resident | None = field(default=None, repr=False)  # the ORM object, made on first use when known
     _known: sender.Sender | None = field(default=None, repr=False)  # what the sender lookup read
+    _made: bool = field(default=False, repr=False)  # the resident was made by this message (nothing of theirs yet)
     _state: sender.StateRow | None = field(default=None, init=False, repr=False)
     _state_read: bool = field(default=False, init=False, repr=False)
     _handover: HandoverConversation | None = field(default=None, init=False, repr=False)
@@ -142,7 +143,10 @@ class Turn:
     writes: Writes = field(default_factory=Writes, init=False, repr=False)  # sent at the end of the turn
 
     def __post_init__(self) -> None:
-        """State and open conversation already read with the resident (bot/sender.py): no statement of their own."""
+        """State and open conversation already read with the resident (bot/sender.py), or none for a resident made by
+        this message: no statement of their own."""
+        if self._made:  # a new id: no state row or conversation can hold it yet (both cascade with a deleted resident)
+            self._state_read = self._handover_read = True
         if self._known is not None:
             self._state, self._state_read = self._known.state, True
             self._handover, self._handover_read = self._known.handover, True
@@ -232,13 +236,7 @@ class Dialogue:
         text = (message.text or "")[: self.settings.max_message_chars]
         try:
             with transaction(self.factory) as session:
-                outcome, replies = self._client_limit(session, client, text, message.received_at)
-                if outcome in ("", COUNTED):
-                    counted = outcome == COUNTED
-                    outcome, replies = self._turn(session, message, text)
-                    if client is not None and not counted:  # last: on SQLite the first write locks until the commit
-                        per_client = self.settings.chat.client_rate_per_minute
-                        ratelimit.check_client(session, client=client, now=message.received_at, per_minute=per_client)
+                outcome, replies = self._turn(session, message, text, client=client)
         except Exception:
             log.exception("dialogue failed for %s:%s", message.channel, message.user_id)
             outcome, replies = "error", [Reply(texts.INTERNAL_ERROR)]
@@ -252,13 +250,17 @@ class Dialogue:
         return self._turn(session, message, text)
 
     def _client_limit(
-        self, session: Session, client: str | None, text: str, now: dt.datetime
+        self, session: Session, client: str, text: str, now: dt.datetime, counted: int | None
     ) -> tuple[str, list[Reply]]:
-        """The per-address limit of the web chat, before a resident is even looked up; ("" or COUNTED, []) to go on."""
+        """The per-address limit of the web chat, before a resident is made or answered; ("" or COUNTED, []) to go
+        on: "" still to count with the turn's writes, COUNTED already counted. `counted` is the address's count read
+        with the sender (None: a first contact, read here)."""
         per_client = self.settings.chat.client_rate_per_minute
-        if client is None or per_client <= 0:
-            return "", []
-        if ratelimit.peek_client(session, client=client, now=now, per_minute=per_client) is None:
+        if counted is None:
+            verdict = ratelimit.peek_client(session, client=client, now=now, per_minute=per_client)
+        else:
+            verdict = ratelimit.client_verdict(counted, per_client)
+        if verdict is None:
             return "", []  # counted at the end of the transaction
         verdict = ratelimit.check_client(session, client=client, now=now, per_minute=per_client)  # counted now
         if verdict is None:  # the minute turned meanwhile: answer, and do not count it twice
@@ -270,25 +272,45 @@ class Dialogue:
             return CLIENT_NOTICE, [Reply(texts.RATE_LIMITED)]
         return CLIENT_DROPPED, []
 
-    def _turn(self, session: Session, message: IncomingMessage, text: str) -> tuple[str, list[Reply]]:
-        """The rate limit first (typed text only: events such as unsubscribe always go through), then the answer."""
+    def _turn(
+        self, session: Session, message: IncomingMessage, text: str, *, client: str | None = None
+    ) -> tuple[str, list[Reply]]:
+        """The rate limits first (the per-address one for a web `client`; the per-resident one for typed text only:
+        events such as unsubscribe always go through), then the answer."""
         now = message.received_at
         limit = self.settings.chat.rate_per_minute if message.kind == "text" else 0
-        # one statement finds a known resident, counts their last minute and reads what their turn needs
+        per_client = self.settings.chat.client_rate_per_minute if client is not None else 0
+        # one statement finds a known resident, counts their last minute (and the address's) and reads their turn
         address = (message.channel, message.user_id)
         hint = self._residents.get(address)
         keys = (hint, survey_chat.respondent_keys(self.settings, hint, now)) if hint is not None else None
         known = sender.find(
-            session, channel=message.channel, external_id=message.user_id, now=now, per_minute=limit, survey_keys=keys
+            session,
+            channel=message.channel,
+            external_id=message.user_id,
+            now=now,
+            per_minute=limit,
+            survey_keys=keys,
+            client=client if per_client > 0 else None,
         )
+        count: dict[str, Any] | None = None  # the address's message, counted with the turn's writes
+        if client is not None and per_client > 0:
+            counted = known.client_counted if known is not None else None
+            outcome, replies = self._client_limit(session, client, text, now, counted)
+            if outcome not in ("", COUNTED):
+                return outcome, replies  # no resident made, nothing answered
+            count = ratelimit.count_params(client, now) if outcome == "" else None
         resident: Resident | None = None  # the ORM object: only a first contact or a reachable-again sender needs it
-        if known is None:
-            resident = residents.get_or_create(session, channel=message.channel, external_id=message.user_id, now=now)
+        made = False  # a resident made by this message: no state or open conversation to read
+        if known is None:  # the lookup just found no one: insert, no second read (a concurrent insert is handled)
+            resident, made = residents.first_contact(
+                session, channel=message.channel, external_id=message.user_id, now=now
+            )
         elif known.row.status == "unreachable":
             resident = known.resident(session)
             residents.seen(session, resident, now=now)  # before the hooks: they see a reachable resident
         resident_id = known.row.id if known is not None else cast(Resident, resident).id
-        turn = Turn(session, resident_id, message, text, self.settings, resident, known)
+        turn = Turn(session, resident_id, message, text, self.settings, resident, known, made)
         outcome, replies = self._answer(turn)
         if len(self._residents) >= RESIDENT_HINTS:
             self._residents.clear()
@@ -300,6 +322,8 @@ class Dialogue:
                 residents.seen(session, loaded, now=now)
             else:
                 turn.writes.add(residents.SEEN_ID, {"rid": turn.resident_id, "at": now})
+        if count is not None:  # last: on SQLite the first write takes the write lock until the commit
+            turn.writes.add(ratelimit.COUNTS[session.get_bind().dialect.name], count)
         turn.writes.send(session)
         return outcome, replies
 

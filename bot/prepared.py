@@ -32,7 +32,13 @@ class _Compiled:
         """Compile `statement` for `dialect`; `names` are the parameters the caller gives."""
         compiled = statement.compile(dialect=dialect)
         defaults = compiled.construct_params(dict.fromkeys(names))
-        order = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
+        # named drivers: the names in the SQL (`binds` also holds an anonymous parameter's unresolved key, such as
+        # a CASE's literal, next to its name in the SQL)
+        order = (
+            list(compiled.positiontup or ())
+            if compiled.positional
+            else list(dict.fromkeys(compiled.bind_names.values()))
+        )
         steps = []
         for name in order:
             processor = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)  # as Core's execution

@@ -60,23 +60,32 @@ def window_start(now: dt.datetime) -> dt.datetime:
     return now.astimezone(dt.UTC).replace(second=0, microsecond=0)
 
 
-def _build_upsert(dialect: str) -> Executable:
+def _build_upsert(dialect: str, *, returning: bool = True) -> Executable:
     """Count one message of :client in the minute :start (a newer minute starts again at 1), returning the count."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     start = bindparam("start", type_=ChatClientMinute.__table__.c.window_start.type)
     row = insert(ChatClientMinute).values(client=bindparam("client"), window_start=start, messages=1)
     same = ChatClientMinute.window_start >= row.excluded.window_start  # >=: a process whose clock lags joins in
-    return row.on_conflict_do_update(
+    upsert = row.on_conflict_do_update(
         index_elements=[ChatClientMinute.client],
         set_={
             "messages": case((same, ChatClientMinute.messages + 1), else_=1),
             "window_start": case((same, ChatClientMinute.window_start), else_=row.excluded.window_start),
         },
-    ).returning(ChatClientMinute.messages)
+    )
+    return upsert.returning(ChatClientMinute.messages) if returning else upsert
 
 
 # built once per dialect, like the sender's statement (bot/sender.py): building and compiling the upsert cost ten times what running it does
 _UPSERTS = {dialect: _build_upsert(dialect) for dialect in ("sqlite", "postgresql")}
+# the same count without its result, for a message already let through (peek_client): queued with the turn's other
+# writes (bot/dialogue.py Writes), so on PostgreSQL it is a WITH part of their one statement, not a round trip of its own
+COUNTS = {dialect: _build_upsert(dialect, returning=False) for dialect in ("sqlite", "postgresql")}
+
+
+def count_params(client: str, now: dt.datetime) -> dict[str, Any]:
+    """The parameters of a `COUNTS` statement: one message of `client` in the minute of `now`."""
+    return {"client": client[:64], "start": window_start(now)}
 
 
 def check_client(session: Session, *, client: str, now: dt.datetime, per_minute: int) -> Verdict | None:
@@ -84,7 +93,7 @@ def check_client(session: Session, *, client: str, now: dt.datetime, per_minute:
     if per_minute <= 0:
         return None
     upsert = _UPSERTS[session.get_bind().dialect.name]
-    messages = int(session.execute(upsert, {"client": client[:64], "start": window_start(now)}).scalar_one())
+    messages = int(session.execute(upsert, count_params(client, now)).scalar_one())
     if messages <= per_minute:
         return None
     return "notice" if messages == per_minute + 1 else "drop"
@@ -98,15 +107,29 @@ _CLIENT_COUNT = select(ChatClientMinute.messages, ChatClientMinute.window_start)
 def peek_client(session: Session, *, client: str, now: dt.datetime, per_minute: int) -> Verdict | None:
     """`check_client`'s verdict for one more message, read without counting it (no write, so no lock on SQLite).
 
-    The chat path counts the message with `check_client` at the end of its transaction; two messages from one
+    The chat path counts the message with a `COUNTS` statement at the end of its transaction; two messages from one
     address at the same instant may both pass on the same count (the count itself stays exact)."""
     if per_minute <= 0:
         return None
     row = session.execute(_CLIENT_COUNT, {"client": client[:64]}).first()
-    messages = (int(row.messages) if row is not None and row.window_start >= window_start(now) else 0) + 1
-    if messages <= per_minute:
+    return client_verdict(
+        int(row.messages) if row is not None and row.window_start >= window_start(now) else 0, per_minute
+    )
+
+
+def client_verdict(counted: int, per_minute: int) -> Verdict | None:
+    """The per-address verdict for one more message when `counted` are already counted in its current minute."""
+    messages = counted + 1
+    if per_minute <= 0 or messages <= per_minute:
         return None
     return "notice" if messages == per_minute + 1 else "drop"
+
+
+def client_count(client: Any, start: Any) -> Any:
+    """The address's count in the minute starting at `start` (NULL if none): a scalar subquery for the sender's
+    lookup (bot/sender.py), so a known sender's message needs no read of its own for the per-address limit."""
+    window = ChatClientMinute.window_start >= start
+    return select(ChatClientMinute.messages).where(ChatClientMinute.client == client, window).scalar_subquery()
 
 
 def retry_after(now: dt.datetime) -> int:

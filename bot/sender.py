@@ -26,7 +26,7 @@ from sqlalchemy.orm.attributes import instance_state
 from bot import ratelimit
 from bot.db import Base
 from bot.handover_models import OPEN, HandoverConversation
-from bot.models import ConversationState
+from bot.models import ChatClientMinute, ConversationState
 from bot.prepared import run
 from campaigns.models import ChannelIdentity, Resident
 from knowledge.meta import VERSION_KEY
@@ -83,6 +83,7 @@ class Sender:
     handover: HandoverConversation | None
     knowledge_version: str
     survey_keys_absent: frozenset[str]  # respondent keys known to have no survey response (empty: unknown)
+    client_counted: int = 0  # the web address's messages counted in the current minute (when `find` was given one)
 
     def resident(self, session: Session) -> Resident:
         """The resident as an object of `session` (made from the row read; the session's own if it has one)."""
@@ -94,6 +95,10 @@ _STATES = cast(Table, ConversationState.__table__)
 _HANDOVERS = cast(Table, HandoverConversation.__table__)
 _IDENTITIES = cast(Table, ChannelIdentity.__table__)
 _KB_VERSION = select(KbMeta.value).where(KbMeta.key == VERSION_KEY).scalar_subquery()
+_CLIENT_COUNT = ratelimit.client_count(
+    bindparam("client", type_=String()),
+    bindparam("client_start", type_=ChatClientMinute.__table__.c.window_start.type),
+)
 SURVEY_KEY_SLOTS = 4  # respondent keys (one per current survey) the prepared statement takes; more use _SENDER
 
 
@@ -124,6 +129,7 @@ def _statement(survey_keys: Any) -> Select[Any]:
             ratelimit.since_count(ratelimit.LIMITED),
             _KB_VERSION,
             exists().where(SurveyResponse.respondent_key.in_(survey_keys)),
+            _CLIENT_COUNT,
         )
         .select_from(
             _RESIDENTS.join(_IDENTITIES, _IDENTITIES.c.resident_id == _RESIDENTS.c.id)
@@ -147,27 +153,29 @@ class _Prepared:
     sql: str
     order: tuple[str, ...] | None
     fixed: dict[str, Any]
-    since: Callable[[Any], Any] | None
+    times: tuple[tuple[str, Callable[[Any], Any]], ...]  # the datetime parameters' bind processing
     columns: tuple[Callable[[Any], Any] | None, ...]
 
     @classmethod
     def of(cls, dialect: Dialect) -> _Prepared:
         """Compile the statement for `dialect`."""
         compiled = _SENDER_SLOTS.compile(dialect=dialect)
-        ours = {"since", "channel", "external_id", *_SLOTS}
+        ours = {"since", "channel", "external_id", "client", "client_start", *_SLOTS}
         fixed = {k: v for k, v in compiled.construct_params(dict.fromkeys(ours)).items() if k not in ours}
-        since_type = compiled.binds["since"].type
+        processors = ((name, compiled.binds[name].type.bind_processor(dialect)) for name in ("since", "client_start"))
+        times = tuple((name, p) for name, p in processors if p is not None)
         columns = tuple(
             column.type.dialect_impl(dialect).result_processor(dialect, None)
             for column in _SENDER_SLOTS.selected_columns
         )
         order = tuple(compiled.positiontup or ()) if compiled.positional else None
-        return cls(compiled.string, order, fixed, since_type.bind_processor(dialect), columns)
+        return cls(compiled.string, order, fixed, times, columns)
 
     def params(self, values: dict[str, Any]) -> dict[str, Any] | tuple[Any, ...]:
         """The driver's parameters for one execution."""
-        if self.since is not None:
-            values["since"] = self.since(values["since"])
+        for name, process in self.times:
+            if values[name] is not None:
+                values[name] = process(values[name])
         values.update(self.fixed)
         return tuple(values[name] for name in self.order) if self.order is not None else values
 
@@ -181,11 +189,19 @@ class _Prepared:
 _PREPARED: dict[tuple[str, str], _Prepared] = {}  # (dialect, driver) -> its prepared statement
 
 
-def _read(session: Session, channel: str, external_id: str, since: dt.datetime, keys: list[str]) -> Any:
+def _read(
+    session: Session,
+    channel: str,
+    external_id: str,
+    since: dt.datetime,
+    keys: list[str],
+    client: tuple[str, dt.datetime] | None = None,
+) -> Any:
     """The sender's row, or None: with few survey keys the SQL prepared for the dialect runs on the driver through
     the session's connection (its events and transaction as usual, no per-execution compile or result set-up)."""
     connection = session.connection()
     params: dict[str, Any] = {"channel": channel, "external_id": external_id, "since": since}
+    params["client"], params["client_start"] = client or (None, None)  # NULL: no address, no count
     if len(keys) > SURVEY_KEY_SLOTS:
         return connection.execute(_SENDER, {**params, "survey_keys": keys}).first()
     dialect = connection.dialect
@@ -235,14 +251,17 @@ def find(
     now: dt.datetime,
     per_minute: int,
     survey_keys: tuple[int, list[str]] | None = None,
+    client: str | None = None,
 ) -> Sender | None:
     """The known sender with the per-resident limit's verdict (None when `per_minute` is 0 or under it); None if new.
+    With a web `client` address, `client_counted` is that address's count in the current minute (its limit's read).
 
     `survey_keys` is (resident id, that resident's respondent keys): when the sender turns out to be that resident and
     none of the keys has a response, `survey_keys_absent` holds them (the survey hook then needs no statement)."""
     resident_id, keys = survey_keys or (0, [])
     session.flush()  # what the ORM's execute would have flushed first (usually nothing)
-    row = _read(session, channel, external_id, now - ratelimit.WINDOW, keys)
+    address = (client[:64], ratelimit.window_start(now)) if client is not None else None
+    row = _read(session, channel, external_id, now - ratelimit.WINDOW, keys, address)
     if row is None:
         return None
     resident = ResidentRow(tuple(row[:_STATE_AT]))
@@ -252,7 +271,7 @@ def find(
         if row[_HANDOVER_AT] is not None
         else None
     )
-    answered, noticed, version, any_response = row[_REST_AT:]
+    answered, noticed, version, any_response, client_counted = row[_REST_AT:]
     verdict = ratelimit.verdict(int(answered), int(noticed), per_minute) if per_minute > 0 else None
     absent = frozenset(keys) if keys and resident.id == resident_id and not any_response else frozenset()
-    return Sender(resident, verdict, state, handover, version or "0", absent)
+    return Sender(resident, verdict, state, handover, version or "0", absent, int(client_counted or 0))

@@ -52,6 +52,12 @@ def get_or_create(session: Session, *, channel: str, external_id: str, now: dt.d
     if found is not None:
         seen(session, found, now=now)
         return found
+    return first_contact(session, channel=channel, external_id=external_id, now=now)[0]
+
+
+def first_contact(session: Session, *, channel: str, external_id: str, now: dt.datetime) -> tuple[Resident, bool]:
+    """A new resident for (channel, external_id), which the caller just read as absent in this transaction: no
+    read again before the insert. (resident, True) when made here; (theirs, False) when a concurrent insert won."""
     resident = Resident(created_at=now, last_seen_at=now)
     try:
         with session.begin_nested():
@@ -63,8 +69,8 @@ def get_or_create(session: Session, *, channel: str, external_id: str, now: dt.d
             session.flush()
     except IntegrityError:
         # another worker created the same identity first; use theirs
-        return get_or_create(session, channel=channel, external_id=external_id, now=now)
-    return resident
+        return get_or_create(session, channel=channel, external_id=external_id, now=now), False
+    return resident, True
 
 
 _RESIDENTS = cast(Table, Resident.__table__)

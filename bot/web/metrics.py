@@ -100,6 +100,17 @@ class CountRequests:
     def __init__(self, app: ASGIApp, requests: Counter) -> None:
         self.app = app
         self.requests = requests
+        # (method, route, status) -> its labelled child: `labels()` validates and locks on every call (1.1 µs against
+        # 0.4); the keys are few (methods × route templates × statuses), so the dict stays small
+        self._children: dict[tuple[str, str, str], Counter] = {}
+
+    def count(self, method: str, route: str, status: str) -> None:
+        """Add one request to its (method, route, status) sample."""
+        key = (method, route, status)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children.setdefault(key, self.requests.labels(method, route, status))
+        child.inc()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on; count its status once the response starts (500 if it raised before)."""
@@ -118,9 +129,9 @@ class CountRequests:
         try:
             await self.app(scope, receive, counted_send)
         except Exception:
-            self.requests.labels(method, _route(scope), "500").inc()
+            self.count(method, _route(scope), "500")
             raise
-        self.requests.labels(method, _route(scope), str(status or 500)).inc()
+        self.count(method, _route(scope), str(status or 500))
 
 
 def install(app: FastAPI) -> None:

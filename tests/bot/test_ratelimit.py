@@ -250,3 +250,28 @@ def test_the_scheduler_forgets_clients_quiet_for_a_day(settings: Settings, facto
     scheduler.purge_wechat()  # the tick's housekeeping
     with transaction(factory) as session:
         assert session.execute(select(ChatClientMinute.client)).scalars().all() == ["203.0.113.2"]
+
+
+def test_a_known_sender_over_the_address_limit_is_told_once_then_refused(
+    factory: sessionmaker[Session], settings: Settings
+) -> None:
+    """The address's count read with a known sender (bot/sender.py) gives the same verdicts as a first contact's."""
+    quiet = ChatSettings(rate_per_minute=0, client_rate_per_minute=3)
+    dialogue = Dialogue(factory, settings.model_copy(update={"chat": quiet}))
+    t0 = dt.datetime(2026, 6, 5, 1, 0, 10, tzinfo=dt.UTC)
+    outcomes = []
+    for i in range(6):
+        message = IncomingMessage("web", "kept-cookie", "电池", t0 + dt.timedelta(seconds=i))
+        outcomes.append(dialogue.respond(message, client="203.0.113.8")[0])
+    assert all(o not in ("client_ratelimited", "client_dropped", "error") for o in outcomes[:3]), outcomes
+    assert outcomes[3:] == ["client_ratelimited", "client_dropped", "client_dropped"]
+    next_minute = IncomingMessage("web", "kept-cookie", "电池", t0 + dt.timedelta(seconds=55))
+    assert dialogue.respond(next_minute, client="203.0.113.8")[0] not in (
+        "client_ratelimited",
+        "client_dropped",
+        "error",
+    )
+    with transaction(factory) as session:
+        row = session.get(ChatClientMinute, "203.0.113.8")
+        assert row is not None and row.messages == 1  # the new minute's one message, counted once
+        assert session.scalar(select(func.count()).select_from(ChatLog).where(ChatLog.intent == "ratelimited")) == 1

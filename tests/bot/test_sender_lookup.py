@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import handover, sender
+from bot import handover, ratelimit, sender
 from bot.config import Settings
 from bot.db import transaction
 from bot.dialogue import Dialogue, IncomingMessage
-from bot.models import ChatLog, ConversationState
+from bot.models import ChatClientMinute, ChatLog, ConversationState
 from campaigns.models import ChannelIdentity, Resident
 from knowledge.meta import bump_version
 from surveys.models import SurveyResponse
@@ -184,16 +184,24 @@ def test_the_prepared_statement_reads_what_sqlalchemy_reads(
                 updated_at=T0,
             )
         )
+        session.add(ChatClientMinute(client="203.0.113.5", window_start=ratelimit.window_start(T0), messages=7))
     since = T0 - dt.timedelta(minutes=1)
+    address = ("203.0.113.5", ratelimit.window_start(T0))
     with transaction(factory) as session:
         params = {"channel": "web", "external_id": "u1", "since": since, "survey_keys": keys}
-        expected = session.connection().execute(sender._SENDER, params).first()
-        got = sender._read(session, "web", "u1", since, keys)
-        assert sender._read(session, "web", "nobody", since, keys) is None
+        client = {"client": address[0], "client_start": address[1]}
+        expected = session.connection().execute(sender._SENDER, {**params, **client}).first()
+        got = sender._read(session, "web", "u1", since, keys, address)
+        assert sender._read(session, "web", "nobody", since, keys, address) is None
+        no_address = sender._read(session, "web", "u1", since, keys)
+        next_minute = sender._read(session, "web", "u1", since, keys, (address[0], address[1] + ratelimit.WINDOW))
     assert expected is not None and got is not None
     assert tuple(got) == tuple(expected)
     assert [type(v) for v in got] == [type(v) for v in expected]  # aware datetimes, the payload a dict, counts ints
-    assert got[-1] is (keys[-1:] == ["k-present"])  # the survey EXISTS
+    assert got[-2] is (keys[-1:] == ["k-present"])  # the survey EXISTS
+    assert got[-1] == 7  # the address's count in its current minute
+    assert no_address is not None and no_address[-1] is None  # no address given: no count
+    assert next_minute is not None and next_minute[-1] is None  # a count of an older minute is not this minute's
 
 
 def test_sqlite_keeps_the_lookup_prepared_across_messages(factory: sessionmaker[Session], settings: Settings) -> None:
@@ -248,3 +256,58 @@ def test_a_known_residents_writes_go_in_one_statement_on_postgresql(
         assert list(logged)[-1] == "choice"
         state = session.get(ConversationState, resident_id)
         assert state is not None and state.kind == "context" and state.updated_at == T0 + dt.timedelta(seconds=5)
+
+
+def test_the_addresss_count_goes_with_the_turns_writes(factory: sessionmaker[Session], settings: Settings) -> None:
+    """With the per-address limit on, a known sender's message reads the address's count with the sender (no read
+    of its own) and counts it in the turn's one write statement (PostgreSQL) or as the last write (SQLite)."""
+    limited = settings.model_copy(update={"chat": settings.chat.model_copy(update={"client_rate_per_minute": 50})})
+    dialogue = Dialogue(factory, limited)
+    message = IncomingMessage("web", "u1", "电池", T0)
+    dialogue.respond(message, client="203.0.113.5")  # first contact: a pending question
+    sent: list[str] = []
+
+    def listen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    engine = factory.kw["bind"]
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        later = IncomingMessage("web", "u1", "2", T0 + dt.timedelta(seconds=5))
+        outcome, [reply] = dialogue.respond(later, client="203.0.113.5")
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert outcome == "sorting" and "有害垃圾" in reply.text
+    reads = [s for s in sent if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 1 and "chat_client_minutes" in reads[0], reads  # the address's count read with the sender
+    writes = [s for s in sent if not s.lstrip().upper().startswith("SELECT")]
+    if engine.dialect.name == "postgresql":
+        assert len(writes) == 1, writes  # state, chat log, last_seen_at and the address's count: one round trip
+        assert all(table in writes[0] for table in ("conversation_states", "chat_log", "residents"))
+        assert "chat_client_minutes" in writes[0]
+    else:
+        assert len(writes) == 4 and "chat_client_minutes" in writes[-1], writes
+    with transaction(factory) as session:
+        assert session.scalar(select(ChatClientMinute.messages).where(ChatClientMinute.client == "203.0.113.5")) == 2
+
+
+def test_a_first_contact_looks_the_sender_up_once_and_reads_no_state(
+    factory: sessionmaker[Session], settings: Settings
+) -> None:
+    """The lookup that found no one is the only read of the identity; a resident made by this message has no state
+    row or open conversation to read (both cascade with a deleted resident, so a reused id holds none either)."""
+    dialogue = Dialogue(factory, settings)
+    say(dialogue, "电池", user="warm")  # the knowledge snapshot and the pool are ready
+    with selects(factory) as seen:
+        reply = say(dialogue, "电池", user="new-one", at=T0 + dt.timedelta(seconds=1))
+    assert "电池" in reply.text or reply.choices  # answered as any first message
+    assert sum("channel_identities" in s for s in seen) == 1, seen  # the sender lookup alone
+    bare = [s.split("FROM")[0] for s in seen]
+    assert not any("conversation_states." in s or "handover_conversations." in s for s in bare[1:]), seen
+    say(dialogue, "2", user="new-one", at=T0 + dt.timedelta(seconds=2))  # the pending question was kept
+    with transaction(factory) as session:
+        resident_id = session.scalar(
+            select(ChannelIdentity.resident_id).where(ChannelIdentity.external_id == "new-one")
+        )
+        intents = session.scalars(select(ChatLog.intent).where(ChatLog.resident_id == resident_id).order_by(ChatLog.id))
+        assert list(intents)[-1] == "choice"
