@@ -62,6 +62,8 @@ SOIL_WORDS = frozenset("油 带油 油污 油渍 污渍 污染 被污染 脏 湿
 SHELLS = frozenset("壳 壳子 硬壳 外壳 壳儿".split())  # said after the food it came from ("生蚝剩的壳")
 MAX_SHELL_GAP = 4  # tokens between the food and its shell ("榴莲/外面/带刺/的/壳")
 NOT_HOUSEHOLD = "非生活垃圾"
+# words that make a name a toy or model of the thing ("合金小汽车", "遥控汽车", "汽车模型")
+REPLICA_WORDS = ("玩具", "合金", "模型", "遥控", "仿真", "迷你", "儿童")
 PESTICIDES = ("农药", "鼠药", "老鼠药", "耗子药", "蟑螂药", "灭蟑药", "杀蟑药")
 NO_DRUG_HELD = re.compile("(没|没有|不是|不含|无|从没)[装放盛]?过?药")  # "没装过药的玻璃瓶"
 NO_DRUG = re.compile("^(里面|里头|里边)?(没|没有|无|不含)(药|药了)$")
@@ -114,6 +116,13 @@ _SOME = frozenset(("一些", "些", "点", "一点"))  # "还有一些…": a qu
 MIN_RUN_ON_NAMES = 3
 MAX_RUN_ON_NAMES = 6
 _PACKAGING_ENDS = ("瓶", "瓶子", "罐", "罐子", "盒", "盒子", "袋", "袋子", "桶", "杯", "盖", "箱", "包装")
+# Material classes a resident names after the item as a guess ("卫生纸是可回收的纸吗", "保鲜膜算塑料吗"): with an
+# item named before them they are the class asked about, never the item.
+CLASS_WORDS = frozenset(
+    "纸 纸张 纸类 废纸 塑料 塑料类 塑料制品 废塑料 玻璃 玻璃类 金属 金属类 废金属 布 织物 布料".split()
+)
+# Where an outer part sits on the thing it wraps ("感冒药外面的纸盒子"): no name.
+OUTSIDE = frozenset("外面 外边 外头 外层 外部 最外面 最外层 外包装的".split())
 STILL_HOLDS = frozenset("油 剩 水 汤 残留 点 一点 一些 些 液体 汁 剩油".split())
 
 
@@ -367,6 +376,8 @@ class Matcher:
             return candidates[-1]
         while len(answered) > 1 and _stain_or_content(answered[-1], phrase):
             answered.pop()  # "泡沫盒子装水果的…沾了果汁": the fruit it held and the juice on it, not the item
+        if len(answered) > 1 and answered[-1].query in CLASS_WORDS:
+            answered.pop()  # "卫生纸是可回收的纸吗": 纸 is the class the resident guesses, 卫生纸 the item
         if answered:
             return answered[-1]  # the topic comes last: "遥控器里的7号干电池" asks about the battery
         best = max(candidates, key=lambda f: (f.entry is not None, f.confidence, len(f.query)))
@@ -585,6 +596,10 @@ class Matcher:
             named = self.by_surface.get(product + end)
             if named is not None:
                 return named, product + surface, [*prefix[: said - 1], *prefix[said:]]
+        named = self.by_surface.get(product)
+        if named is not None and named.source == LOCAL_SOURCE and _states_cover_bottle(named):
+            # "粉底液瓶子": the 化妆品 rule reads its own bottle's state (用完并洗净的空瓶), so it answers or asks
+            return named, product + surface, [*prefix[: said - 1], *prefix[said:]]
         return entry, surface, prefix
 
     def _medicine_box(self, entry: Entry, surface: str, prefix: list[str]) -> tuple[Entry, str, list[str]]:
@@ -593,7 +608,11 @@ class Matcher:
         box = self.by_surface.get(target) if target else None
         if box is None:
             return entry, surface, prefix  # most names: no box or blister
-        named = [t for t in prefix if t != "的" and t not in STATE_CLAUSE and t.rstrip("的") not in STATE_CLAUSE]
+        named = [
+            t
+            for t in prefix
+            if t != "的" and t not in STATE_CLAUSE and t.rstrip("的") not in STATE_CLAUSE and t not in OUTSIDE
+        ]  # "感冒药外面的纸盒子": where the box sits says nothing of the medicine
         if not named or self._drug(named) is None:
             return entry, surface, prefix
         return box, surface, [t for t in prefix if t in MODIFIERS]
@@ -627,6 +646,12 @@ class Matcher:
             if "的" in rest and rest.rsplit("的", 1)[1] not in ("", *STATE_VERBS):
                 return None  # "电动牙刷换下来的刷头": a part named after the clause is what is asked about
             head = self._head(_trim(content[:cut]))
+            if "的" in content[:cut] and (head is None or "的" in head[2]):
+                # "披萨的盒子/有油": a local rule's name said with 的 inside it, as in _match_chunk
+                joined = self._head([t for t in _trim(content[:cut]) if t != "的"])
+                longer = joined is not None and (head is None or len(joined[1]) > len(head[1]))
+                if joined is not None and longer and joined[0].source == LOCAL_SOURCE:
+                    head = joined
             if head is not None:
                 head = self._local_over_imported(*head)  # "快递盒子/湿透了" reads 快递盒's states
                 head = self._product_container(*head)  # "洁厕灵/空瓶子/冲干净了" is 洁厕灵's bottle
@@ -808,6 +833,10 @@ class Matcher:
             # no material makes a hazardous thing harmless ("塑料的药瓶", "玻璃的农药瓶")
             agreeing |= {t for t in rest if t in MATERIALS}
         risky = [t for t in rest if t not in agreeing and (t in RISKY or any(r in t for r in RISKY if len(r) > 1))]
+        if entry.category == NOT_HOUSEHOLD and any(w in t for t in rest for w in REPLICA_WORDS):
+            # the imported 非生活垃圾 rows are vehicles, carcasses, farm and factory waste: a toy or model of one
+            # ("合金小汽车", "玩具汽车", "遥控汽车") is something a household has, so it is not sent out
+            return 0.5
         if entry.category in SIZE_CATEGORIES:
             return 0.7  # size or origin decides, not material ("布艺沙发"), but the words before are unread
         if risky and entry.category == "有害垃圾" and MATERIALS.issuperset(risky):
@@ -928,6 +957,8 @@ class Matcher:
         if answered or found.how == "homophone" or len(found.query) < 2:
             return  # one character ("湿", "灰") is a state or a word of the question, not a name to generalise
         guess = rules.classify(content, found.phrase)
+        if guess is not None and guess.category == "可回收物" and any(w in found.phrase for w in STAINED):
+            return  # "沾满油漆的旧衣服": a class of clean recyclables says nothing of a stained one (not sure)
         if guess is not None:
             disagrees = named and found.entry is not None and guess.category != found.entry.category
             if disagrees and guess.span == 0 and not (guess.rule.over_catalogue and found.surface[-1:] in VESSEL_ENDS):
@@ -1197,6 +1228,11 @@ def _inside_of(place: Found, topic: Found, phrase: str) -> bool:
 
 # Packaging a leftover came in: with it the message is about the wrapper, not the food.
 PACKAGING_ENDS: tuple[str, ...] = tuple("袋 袋子 包装 盒 盒子 瓶 瓶子 罐 罐子 桶 杯 杯子 膜 纸".split())
+
+
+def _states_cover_bottle(entry: Entry) -> bool:
+    """True when a rule's own states speak of its empty bottle ("用完并洗净的空瓶"): its bottle is read by the rule."""
+    return any("空瓶" in c.when or "空瓶" in c.words for c in entry.conditions)
 
 
 def _trim(tokens: list[str]) -> list[str]:
