@@ -111,6 +111,10 @@ _LISTING_PARTICLES = frozenset(("啊", "呀", "哇", "嘛"))  # "鸡骨头啊鱼
 _QUANTITY = re.compile(
     r"(?:[一二两三四五六七八九十几半好]+|[0-9]+)(?:大|小)?(?:个|节|根|块|袋|堆|只|件|瓶|盒|张|包|箱|桶|把|条|双|套|片|斤|摞|捆|兜)"
 )
+# how long ago or how long for, said after a state ("过期了/好几个/月", "放了/三天"): no part of the name
+_DURATION = re.compile(
+    r"(?:[一二两三四五六七八九十几半好多]+|[0-9]+)?(?:个)?(?:月|年|天|星期|礼拜|周|小时)(?:了|多|左右)?"
+)
 _SOME = frozenset(("一些", "些", "点", "一点"))  # "还有一些…": a quantity that may come before another item
 # Names in a row that read as a list (two could be one compound the catalogue lacks: "牛奶纸盒" is a carton).
 MIN_RUN_ON_NAMES = 3
@@ -1247,6 +1251,12 @@ def _trim(tokens: list[str]) -> list[str]:
         start += 1  # "新密的易拉罐": the city is where the resident lives, not part of the name
     while end > start and _QUANTITY.fullmatch(tokens[end - 1]):
         end -= 1  # "五号电池两节", "易拉罐十几个": a count after the name
+    while (
+        end - 1 > start
+        and _DURATION.fullmatch(tokens[end - 1])
+        and (tokens[end - 2] in MODIFIERS or _DURATION.fullmatch(tokens[end - 2] + tokens[end - 1]))
+    ):
+        end -= 1  # "降糖药过期了好几个月": how long, after the state, is no part of the name
     while end > start and tokens[end - 1] in MODIFIERS:
         if tokens[end - 1] in TRAILING_NOUNS and end - 1 > start and tokens[end - 2] not in MODIFIERS:
             break

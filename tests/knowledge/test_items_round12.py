@@ -79,3 +79,14 @@ def test_a_toy_vehicle_is_not_sent_out_of_the_household_bins(bundled_kb: Knowled
 @pytest.mark.parametrize("text", ["村里的旧农膜", "两个旧轮胎", "养牛场的牛粪扔哪"])
 def test_real_non_household_waste_keeps_its_answer(bundled_kb: KnowledgeBase, text: str) -> None:
     assert answered(bundled_kb, text)[0] == "非生活垃圾"
+
+
+@pytest.mark.parametrize(
+    "text", ["降糖药过期了好几个月了", "我妈吃剩下的降糖药过期了好几个月了扔哪里呀", "感冒药过期了三天"]
+)
+def test_how_long_after_a_state_is_no_part_of_the_name(bundled_kb: KnowledgeBase, text: str) -> None:
+    assert answered(bundled_kb, text)[0] == "有害垃圾"
+
+
+def test_a_name_ending_like_a_duration_is_kept(bundled_kb: KnowledgeBase) -> None:
+    assert answered(bundled_kb, "月饼")[0] == "厨余垃圾"
