@@ -123,7 +123,7 @@ _PACKAGING_ENDS = ("瓶", "瓶子", "罐", "罐子", "盒", "盒子", "袋", "�
 # Material classes a resident names after the item as a guess ("卫生纸是可回收的纸吗", "保鲜膜算塑料吗"): with an
 # item named before them they are the class asked about, never the item.
 CLASS_WORDS = frozenset(
-    "纸 纸张 纸类 废纸 塑料 塑料类 塑料制品 废塑料 玻璃 玻璃类 金属 金属类 废金属 布 织物 布料".split()
+    "纸 纸张 废纸 塑料 塑料制品 废塑料 玻璃 金属 废金属 布 织物 布料 衣服 旧衣服 衣物 旧衣物 纺织品 废品".split()
 )
 # Where an outer part sits on the thing it wraps ("感冒药外面的纸盒子"): no name.
 OUTSIDE = frozenset("外面 外边 外头 外层 外部 最外面 最外层 外包装的".split())
@@ -371,6 +371,11 @@ class Matcher:
             return self._named_question_word(tokens, phrase)
         if len(candidates) == 1 and candidates[0].answered:
             return candidates[0]  # the usual phrase: one chunk, answered (what the rules below come to)
+        if _class_word(candidates[-1].query):
+            # "卫生纸是可回收的纸吗", "内裤算旧衣服吗": the class the resident guesses, not the item named before it
+            named = [f for f in candidates[:-1] if f.entry is not None and f.how != "contains"]
+            if named:
+                return named[-1]
         answered = [f for f in candidates if f.answered]
         part = self._part_of_earlier(candidates)
         if part is not None:
@@ -380,8 +385,6 @@ class Matcher:
             return candidates[-1]
         while len(answered) > 1 and _stain_or_content(answered[-1], phrase):
             answered.pop()  # "泡沫盒子装水果的…沾了果汁": the fruit it held and the juice on it, not the item
-        if len(answered) > 1 and answered[-1].query in CLASS_WORDS:
-            answered.pop()  # "卫生纸是可回收的纸吗": 纸 is the class the resident guesses, 卫生纸 the item
         if answered:
             return answered[-1]  # the topic comes last: "遥控器里的7号干电池" asks about the battery
         best = max(candidates, key=lambda f: (f.entry is not None, f.confidence, len(f.query)))
@@ -1232,6 +1235,15 @@ def _inside_of(place: Found, topic: Found, phrase: str) -> bool:
 
 # Packaging a leftover came in: with it the message is about the wrapper, not the food.
 PACKAGING_ENDS: tuple[str, ...] = tuple("袋 袋子 包装 盒 盒子 瓶 瓶子 罐 罐子 桶 杯 杯子 膜 纸".split())
+
+
+def _class_word(query: str) -> bool:
+    """True for a material or class a resident guesses after the item ("纸", "塑料", "旧衣服", "玻璃一类的")."""
+    for end in ("一类的", "一类", "之类的", "之类", "类的", "类"):
+        if query.endswith(end) and len(query) > len(end):
+            query = query.removesuffix(end)
+            break
+    return query in CLASS_WORDS
 
 
 def _states_cover_bottle(entry: Entry) -> bool:

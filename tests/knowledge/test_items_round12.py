@@ -19,6 +19,8 @@ from tests.support.items import answered
         ("保鲜膜算可回收塑料吗", "其他垃圾"),
         ("餐巾纸算纸吗", "其他垃圾"),
         ("陶瓷碗算玻璃吗", "其他垃圾"),
+        ("陶瓷是不是玻璃一类的", "其他垃圾"),
+        ("内裤算旧衣服吗", "其他垃圾"),
     ],
 )
 def test_a_class_word_after_the_item_is_the_guess_not_the_item(
@@ -90,3 +92,8 @@ def test_how_long_after_a_state_is_no_part_of_the_name(bundled_kb: KnowledgeBase
 
 def test_a_name_ending_like_a_duration_is_kept(bundled_kb: KnowledgeBase) -> None:
     assert answered(bundled_kb, "月饼")[0] == "厨余垃圾"
+
+
+def test_a_class_guessed_after_an_unsettled_item_leaves_its_question(bundled_kb: KnowledgeBase) -> None:
+    answer = bundled_kb.answer("外卖盒是可回收的塑料吧")
+    assert answer.intent == "clarify" and answer.source == "local_rules.yaml#外卖餐盒", answer.text
