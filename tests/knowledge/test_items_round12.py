@@ -97,3 +97,9 @@ def test_a_name_ending_like_a_duration_is_kept(bundled_kb: KnowledgeBase) -> Non
 def test_a_class_guessed_after_an_unsettled_item_leaves_its_question(bundled_kb: KnowledgeBase) -> None:
     answer = bundled_kb.answer("外卖盒是可回收的塑料吧")
     assert answer.intent == "clarify" and answer.source == "local_rules.yaml#外卖餐盒", answer.text
+
+
+def test_an_either_or_bin_question_gets_the_bin_without_a_yes(bundled_kb: KnowledgeBase) -> None:
+    answer = bundled_kb.answer("西瓜皮是干垃圾还是湿垃圾")
+    assert answer.items[0].category == "厨余垃圾" and not answer.text.startswith(("是的", "不是")), answer.text
+    assert bundled_kb.answer("西瓜皮是湿垃圾吗").text.startswith("是的")
