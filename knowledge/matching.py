@@ -125,6 +125,7 @@ _PACKAGING_ENDS = ("瓶", "瓶子", "罐", "罐子", "盒", "盒子", "袋", "�
 CLASS_WORDS = frozenset(
     "纸 纸张 废纸 塑料 塑料制品 废塑料 玻璃 金属 废金属 布 织物 布料 衣服 旧衣服 衣物 旧衣物 纺织品 废品".split()
 )
+OUTER_BOXES = ("包装盒", "盒子", "箱子", "袋子", "盒", "箱", "袋")  # a product's outer box or bag
 # Where an outer part sits on the thing it wraps ("感冒药外面的纸盒子"): no name.
 OUTSIDE = frozenset("外面 外边 外头 外层 外部 最外面 最外层 外包装的".split())
 STILL_HOLDS = frozenset("油 剩 水 汤 残留 点 一点 一些 些 液体 汁 剩油".split())
@@ -376,6 +377,9 @@ class Matcher:
             named = [f for f in candidates[:-1] if f.entry is not None and f.how != "contains"]
             if named:
                 return named[-1]
+        held = self._bottle_in_box(candidates, phrase)
+        if held is not None:
+            return held  # "染发剂盒子里的瓶子", "药盒里的瓶子": the bottle of what the box held
         answered = [f for f in candidates if f.answered]
         part = self._part_of_earlier(candidates)
         if part is not None:
@@ -390,6 +394,24 @@ class Matcher:
         best = max(candidates, key=lambda f: (f.entry is not None, f.confidence, len(f.query)))
         retry = self._typo_in_phrase(tokens, phrase)
         return retry if retry is not None else best
+
+    def _bottle_in_box(self, candidates: list[Found], phrase: str) -> Found | None:
+        """A bare bottle or can inside the box of a hazardous product ("农药箱子里的空瓶子") is that product's bottle."""
+        last = candidates[-1]
+        if (
+            len(candidates) < 2
+            or "里" not in phrase
+            or last.query.removeprefix("空").removeprefix("小") not in CONTAINERS
+        ):
+            return None
+        box = candidates[-2].query
+        product = next((box.removesuffix(b) for b in OUTER_BOXES if box.endswith(b) and len(box) > len(b)), "")
+        if not product:
+            return None
+        held = self._match_chunk([*self.tokenize(product), last.query], phrase)
+        if held is None or not held.answered or held.entry is None or held.entry.category != "有害垃圾":
+            return None  # only a hazard travels with its bottle; "饼干盒里的瓶子" is just a bottle
+        return held
 
     def _part_of_earlier(self, candidates: list[Found]) -> Found | None:
         """The last chunk names a part the local rule of an earlier chunk lists ("奶茶" + "珍珠" → its 厨余 part)."""

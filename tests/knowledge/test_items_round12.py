@@ -103,3 +103,22 @@ def test_an_either_or_bin_question_gets_the_bin_without_a_yes(bundled_kb: Knowle
     answer = bundled_kb.answer("西瓜皮是干垃圾还是湿垃圾")
     assert answer.items[0].category == "厨余垃圾" and not answer.text.startswith(("是的", "不是")), answer.text
     assert bundled_kb.answer("西瓜皮是湿垃圾吗").text.startswith("是的")
+
+
+@pytest.mark.parametrize(
+    ("text", "source"),
+    [
+        ("用完的染发剂盒子里的瓶子扔哪", "local_rules.yaml#染发剂"),
+        ("药盒里的瓶子", "local_rules.yaml#药瓶"),
+        ("农药箱子里的空瓶子", "local_rules.yaml#农药瓶"),
+    ],
+)
+def test_a_bottle_in_a_hazardous_products_box_is_that_products_bottle(
+    bundled_kb: KnowledgeBase, text: str, source: str
+) -> None:
+    assert answered(bundled_kb, text) == ("有害垃圾", source)
+
+
+def test_a_bottle_in_a_harmless_box_is_not_made_hazardous(bundled_kb: KnowledgeBase) -> None:
+    answer = bundled_kb.answer("饼干盒里的瓶子")
+    assert all(i.category != "有害垃圾" for i in answer.items), answer.text
