@@ -125,6 +125,9 @@ _PACKAGING_ENDS = ("瓶", "瓶子", "罐", "罐子", "盒", "盒子", "袋", "�
 CLASS_WORDS = frozenset(
     "纸 纸张 废纸 塑料 塑料制品 废塑料 玻璃 金属 废金属 布 织物 布料 衣服 旧衣服 衣物 旧衣物 纺织品 废品".split()
 )
+# wrappers that food soils, and "包过/装过/盛过 X 的" before them ("包过煎饼果子的纸袋子")
+WRAPPERS = ("纸袋", "纸袋子", "包装纸", "纸盒", "纸盒子", "塑料袋", "袋子", "纸", "盒子", "塑料盒")
+_HELD = re.compile(r"(?:包过|装过|盛过|包了|装了|盛了)(?P<food>[^的，]{1,8})的$")
 OUTER_BOXES = ("包装盒", "盒子", "箱子", "袋子", "盒", "箱", "袋")  # a product's outer box or bag
 # Where an outer part sits on the thing it wraps ("感冒药外面的纸盒子"): no name.
 OUTSIDE = frozenset("外面 外边 外头 外层 外部 最外面 最外层 外包装的".split())
@@ -952,6 +955,9 @@ class Matcher:
         if named and answered and found.phrase == found.surface:
             return  # a catalogue name said alone: nothing around it can change the bin
         rules = self.generaliser
+        if named and answered and self._wrapped_food(found):
+            found.confidence = min(found.confidence, 0.5)  # "包过煎饼果子的纸袋子": greasy or not is unsaid
+            return
         if named and answered:
             assert found.entry is not None
             modifier = rules.modifier(found.query, found.phrase)
@@ -1013,6 +1019,23 @@ class Matcher:
             self._accept(found, entry, found.query, 0.62, "model")
         elif prediction.top_two >= ASK_AT and found.entry is None:
             found.guesses = tuple(c for c, _ in prediction.ranked[:2])
+
+    def _wrapped_food(self, found: Found) -> bool:
+        """A paper or plastic wrapper the imported list calls recyclable, said to have held food ("包过煎饼果子的纸袋子"):
+        the list has no soiled state for it, so its clean label would be a guess."""
+        entry = found.entry
+        if entry is None or entry.source == LOCAL_SOURCE or entry.conditions or entry.category != "可回收物":
+            return False
+        if not found.surface.endswith(WRAPPERS):
+            return False
+        held = _HELD.search(found.phrase[: max(0, found.phrase.find(found.surface))])
+        if held is None:
+            return False
+        food = self.by_surface.get(held["food"])
+        if food is None:  # a dish the catalogue lacks ("煎饼果子"): the food rules may know it
+            guess = self.generaliser.classify(self.tokenize(held["food"]), held["food"])
+            return guess is not None and guess.category == "厨余垃圾"
+        return food.category == "厨余垃圾"
 
     def _container_of_product(self, name: str, category: str) -> bool:
         """A box, bag or bottle of a named product whose own bin the model would copy ("牙膏盒", "口罩袋")."""

@@ -122,3 +122,13 @@ def test_a_bottle_in_a_hazardous_products_box_is_that_products_bottle(
 def test_a_bottle_in_a_harmless_box_is_not_made_hazardous(bundled_kb: KnowledgeBase) -> None:
     answer = bundled_kb.answer("饼干盒里的瓶子")
     assert all(i.category != "有害垃圾" for i in answer.items), answer.text
+
+
+@pytest.mark.parametrize("text", ["包过煎饼果子的纸袋子", "包过烧饼的纸"])
+def test_a_wrapper_said_to_have_held_food_is_not_called_clean(bundled_kb: KnowledgeBase, text: str) -> None:
+    answer = bundled_kb.answer(text)
+    assert all(i.category != "可回收物" for i in answer.items), answer.text
+
+
+def test_a_wrapper_that_held_no_food_keeps_its_bin(bundled_kb: KnowledgeBase) -> None:
+    assert answered(bundled_kb, "包过礼物的包装纸")[0] == "可回收物"
