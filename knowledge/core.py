@@ -198,6 +198,8 @@ def _asked_category(norm: str) -> str | None:
     """The bin a yes/no question names ("X是有害垃圾吗" → 有害垃圾), if any."""
     if _ANY_CATEGORY_WORD.search(norm) is None:
         return None  # most messages name no bin: one search instead of a test per word
+    if len({CATEGORY_WORDS[w] for w in _ANY_CATEGORY_WORD.findall(norm)}) > 1:
+        return None  # "是干垃圾还是湿垃圾": an either-or question is answered with the bin, not with "是的"
     return next((CATEGORY_WORDS[w] for w in _CATEGORY_WORDS_LONGEST_FIRST if w in norm), None)
 
 

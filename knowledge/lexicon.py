@@ -149,11 +149,12 @@ STATE_CLAUSE: tuple[str, ...] = tuple(
     撒了 洒了 撒出 洒出 撒一地 洒一地 撒得 洒得 鼓起 鼓了 鼓包 胀了 发烫 啃干净 啃光 油乎乎 油腻 油汪汪 脏乎乎 黏糊糊 粘糊糊
     干净 有鱼腥 有腥味 有味 有味道 有臭味 有异味 发臭 臭了 掐灭 掐了 砸开 砸碎 砸了 剥开 剥下 剥完 拆开 撕开 撕下 涂层 没电 没水 没油 没气 不出水 不出墨 写完 写不出 吃完药 用了好几次
     沾满 粘满 全是 满是 都是油 脏了 脏兮兮 弄脏 空了 切下 剪下 掉了 用坏 不用了 没用了 干干净净 干净的
+    谢了 凋谢 蔫了 枯了 枯萎 干枯 全湿 全脏 全碎 全烂
     """.split()
 )
 
 # The same clause cut to one verb when the edge words ("了", "完") were trimmed: "瓷碗/打(了)", "大骨头棒子/啃(完了)".
-STATE_VERBS: frozenset[str] = _words("打 摔 啃 洗 刷 碎 裂 脏 全 空 撒 洒 湿 破 烂 坏 臭 馊")
+STATE_VERBS: frozenset[str] = _words("打 摔 啃 洗 刷 碎 裂 脏 全 空 撒 洒 湿 破 烂 坏 臭 馊 谢 蔫 枯")
 
 # Words that say the thing is leftover food; an unknown dish with them is 厨余垃圾 ("吃剩的烩面").
 LEFTOVER_CUES: tuple[str, ...] = ("吃剩", "喝剩", "剩菜", "剩饭", "放坏", "发霉", "变质", "馊", "吃不完", "没吃完")

@@ -62,6 +62,8 @@ SOIL_WORDS = frozenset("油 带油 油污 油渍 污渍 污染 被污染 脏 湿
 SHELLS = frozenset("壳 壳子 硬壳 外壳 壳儿".split())  # said after the food it came from ("生蚝剩的壳")
 MAX_SHELL_GAP = 4  # tokens between the food and its shell ("榴莲/外面/带刺/的/壳")
 NOT_HOUSEHOLD = "非生活垃圾"
+# words that make a name a toy or model of the thing ("合金小汽车", "遥控汽车", "汽车模型")
+REPLICA_WORDS = ("玩具", "合金", "模型", "遥控", "仿真", "迷你", "儿童")
 PESTICIDES = ("农药", "鼠药", "老鼠药", "耗子药", "蟑螂药", "灭蟑药", "杀蟑药")
 NO_DRUG_HELD = re.compile("(没|没有|不是|不含|无|从没)[装放盛]?过?药")  # "没装过药的玻璃瓶"
 NO_DRUG = re.compile("^(里面|里头|里边)?(没|没有|无|不含)(药|药了)$")
@@ -109,11 +111,26 @@ _LISTING_PARTICLES = frozenset(("啊", "呀", "哇", "嘛"))  # "鸡骨头啊鱼
 _QUANTITY = re.compile(
     r"(?:[一二两三四五六七八九十几半好]+|[0-9]+)(?:大|小)?(?:个|节|根|块|袋|堆|只|件|瓶|盒|张|包|箱|桶|把|条|双|套|片|斤|摞|捆|兜)"
 )
+# how long ago or how long for, said after a state ("过期了/好几个/月", "放了/三天"): no part of the name
+_DURATION = re.compile(
+    r"(?:[一二两三四五六七八九十几半好多]+|[0-9]+)?(?:个)?(?:月|年|天|星期|礼拜|周|小时)(?:了|多|左右)?"
+)
 _SOME = frozenset(("一些", "些", "点", "一点"))  # "还有一些…": a quantity that may come before another item
 # Names in a row that read as a list (two could be one compound the catalogue lacks: "牛奶纸盒" is a carton).
 MIN_RUN_ON_NAMES = 3
 MAX_RUN_ON_NAMES = 6
 _PACKAGING_ENDS = ("瓶", "瓶子", "罐", "罐子", "盒", "盒子", "袋", "袋子", "桶", "杯", "盖", "箱", "包装")
+# Material classes a resident names after the item as a guess ("卫生纸是可回收的纸吗", "保鲜膜算塑料吗"): with an
+# item named before them they are the class asked about, never the item.
+CLASS_WORDS = frozenset(
+    "纸 纸张 废纸 塑料 塑料制品 废塑料 玻璃 金属 废金属 布 织物 布料 衣服 旧衣服 衣物 旧衣物 纺织品 废品".split()
+)
+# wrappers that food soils, and "包过/装过/盛过 X 的" before them ("包过煎饼果子的纸袋子")
+WRAPPERS = ("纸袋", "纸袋子", "包装纸", "纸盒", "纸盒子", "塑料袋", "袋子", "纸", "盒子", "塑料盒")
+_HELD = re.compile(r"(?:包过|装过|盛过|包了|装了|盛了)(?P<food>[^的，]{1,8})的$")
+OUTER_BOXES = ("包装盒", "盒子", "箱子", "袋子", "盒", "箱", "袋")  # a product's outer box or bag
+# Where an outer part sits on the thing it wraps ("感冒药外面的纸盒子"): no name.
+OUTSIDE = frozenset("外面 外边 外头 外层 外部 最外面 最外层 外包装的".split())
 STILL_HOLDS = frozenset("油 剩 水 汤 残留 点 一点 一些 些 液体 汁 剩油".split())
 
 
@@ -358,6 +375,14 @@ class Matcher:
             return self._named_question_word(tokens, phrase)
         if len(candidates) == 1 and candidates[0].answered:
             return candidates[0]  # the usual phrase: one chunk, answered (what the rules below come to)
+        if _class_word(candidates[-1].query):
+            # "卫生纸是可回收的纸吗", "内裤算旧衣服吗": the class the resident guesses, not the item named before it
+            named = [f for f in candidates[:-1] if f.entry is not None and f.how != "contains"]
+            if named:
+                return named[-1]
+        held = self._bottle_in_box(candidates, phrase)
+        if held is not None:
+            return held  # "染发剂盒子里的瓶子", "药盒里的瓶子": the bottle of what the box held
         answered = [f for f in candidates if f.answered]
         part = self._part_of_earlier(candidates)
         if part is not None:
@@ -372,6 +397,24 @@ class Matcher:
         best = max(candidates, key=lambda f: (f.entry is not None, f.confidence, len(f.query)))
         retry = self._typo_in_phrase(tokens, phrase)
         return retry if retry is not None else best
+
+    def _bottle_in_box(self, candidates: list[Found], phrase: str) -> Found | None:
+        """A bare bottle or can inside the box of a hazardous product ("农药箱子里的空瓶子") is that product's bottle."""
+        last = candidates[-1]
+        if (
+            len(candidates) < 2
+            or "里" not in phrase
+            or last.query.removeprefix("空").removeprefix("小") not in CONTAINERS
+        ):
+            return None
+        box = candidates[-2].query
+        product = next((box.removesuffix(b) for b in OUTER_BOXES if box.endswith(b) and len(box) > len(b)), "")
+        if not product:
+            return None
+        held = self._match_chunk([*self.tokenize(product), last.query], phrase)
+        if held is None or not held.answered or held.entry is None or held.entry.category != "有害垃圾":
+            return None  # only a hazard travels with its bottle; "饼干盒里的瓶子" is just a bottle
+        return held
 
     def _part_of_earlier(self, candidates: list[Found]) -> Found | None:
         """The last chunk names a part the local rule of an earlier chunk lists ("奶茶" + "珍珠" → its 厨余 part)."""
@@ -585,6 +628,10 @@ class Matcher:
             named = self.by_surface.get(product + end)
             if named is not None:
                 return named, product + surface, [*prefix[: said - 1], *prefix[said:]]
+        named = self.by_surface.get(product)
+        if named is not None and named.source == LOCAL_SOURCE and _states_cover_bottle(named):
+            # "粉底液瓶子": the 化妆品 rule reads its own bottle's state (用完并洗净的空瓶), so it answers or asks
+            return named, product + surface, [*prefix[: said - 1], *prefix[said:]]
         return entry, surface, prefix
 
     def _medicine_box(self, entry: Entry, surface: str, prefix: list[str]) -> tuple[Entry, str, list[str]]:
@@ -593,7 +640,11 @@ class Matcher:
         box = self.by_surface.get(target) if target else None
         if box is None:
             return entry, surface, prefix  # most names: no box or blister
-        named = [t for t in prefix if t != "的" and t not in STATE_CLAUSE and t.rstrip("的") not in STATE_CLAUSE]
+        named = [
+            t
+            for t in prefix
+            if t != "的" and t not in STATE_CLAUSE and t.rstrip("的") not in STATE_CLAUSE and t not in OUTSIDE
+        ]  # "感冒药外面的纸盒子": where the box sits says nothing of the medicine
         if not named or self._drug(named) is None:
             return entry, surface, prefix
         return box, surface, [t for t in prefix if t in MODIFIERS]
@@ -627,6 +678,12 @@ class Matcher:
             if "的" in rest and rest.rsplit("的", 1)[1] not in ("", *STATE_VERBS):
                 return None  # "电动牙刷换下来的刷头": a part named after the clause is what is asked about
             head = self._head(_trim(content[:cut]))
+            if "的" in content[:cut] and (head is None or "的" in head[2]):
+                # "披萨的盒子/有油": a local rule's name said with 的 inside it, as in _match_chunk
+                joined = self._head([t for t in _trim(content[:cut]) if t != "的"])
+                longer = joined is not None and (head is None or len(joined[1]) > len(head[1]))
+                if joined is not None and longer and joined[0].source == LOCAL_SOURCE:
+                    head = joined
             if head is not None:
                 head = self._local_over_imported(*head)  # "快递盒子/湿透了" reads 快递盒's states
                 head = self._product_container(*head)  # "洁厕灵/空瓶子/冲干净了" is 洁厕灵's bottle
@@ -808,6 +865,10 @@ class Matcher:
             # no material makes a hazardous thing harmless ("塑料的药瓶", "玻璃的农药瓶")
             agreeing |= {t for t in rest if t in MATERIALS}
         risky = [t for t in rest if t not in agreeing and (t in RISKY or any(r in t for r in RISKY if len(r) > 1))]
+        if entry.category == NOT_HOUSEHOLD and any(w in t for t in rest for w in REPLICA_WORDS):
+            # the imported 非生活垃圾 rows are vehicles, carcasses, farm and factory waste: a toy or model of one
+            # ("合金小汽车", "玩具汽车", "遥控汽车") is something a household has, so it is not sent out
+            return 0.5
         if entry.category in SIZE_CATEGORIES:
             return 0.7  # size or origin decides, not material ("布艺沙发"), but the words before are unread
         if risky and entry.category == "有害垃圾" and MATERIALS.issuperset(risky):
@@ -894,6 +955,9 @@ class Matcher:
         if named and answered and found.phrase == found.surface:
             return  # a catalogue name said alone: nothing around it can change the bin
         rules = self.generaliser
+        if named and answered and self._wrapped_food(found):
+            found.confidence = min(found.confidence, 0.5)  # "包过煎饼果子的纸袋子": greasy or not is unsaid
+            return
         if named and answered:
             assert found.entry is not None
             modifier = rules.modifier(found.query, found.phrase)
@@ -928,6 +992,8 @@ class Matcher:
         if answered or found.how == "homophone" or len(found.query) < 2:
             return  # one character ("湿", "灰") is a state or a word of the question, not a name to generalise
         guess = rules.classify(content, found.phrase)
+        if guess is not None and guess.category == "可回收物" and any(w in found.phrase for w in STAINED):
+            return  # "沾满油漆的旧衣服": a class of clean recyclables says nothing of a stained one (not sure)
         if guess is not None:
             disagrees = named and found.entry is not None and guess.category != found.entry.category
             if disagrees and guess.span == 0 and not (guess.rule.over_catalogue and found.surface[-1:] in VESSEL_ENDS):
@@ -953,6 +1019,23 @@ class Matcher:
             self._accept(found, entry, found.query, 0.62, "model")
         elif prediction.top_two >= ASK_AT and found.entry is None:
             found.guesses = tuple(c for c, _ in prediction.ranked[:2])
+
+    def _wrapped_food(self, found: Found) -> bool:
+        """A paper or plastic wrapper the imported list calls recyclable, said to have held food ("包过煎饼果子的纸袋子"):
+        the list has no soiled state for it, so its clean label would be a guess."""
+        entry = found.entry
+        if entry is None or entry.source == LOCAL_SOURCE or entry.conditions or entry.category != "可回收物":
+            return False
+        if not found.surface.endswith(WRAPPERS):
+            return False
+        held = _HELD.search(found.phrase[: max(0, found.phrase.find(found.surface))])
+        if held is None:
+            return False
+        food = self.by_surface.get(held["food"])
+        if food is None:  # a dish the catalogue lacks ("煎饼果子"): the food rules may know it
+            guess = self.generaliser.classify(self.tokenize(held["food"]), held["food"])
+            return guess is not None and guess.category == "厨余垃圾"
+        return food.category == "厨余垃圾"
 
     def _container_of_product(self, name: str, category: str) -> bool:
         """A box, bag or bottle of a named product whose own bin the model would copy ("牙膏盒", "口罩袋")."""
@@ -1199,6 +1282,20 @@ def _inside_of(place: Found, topic: Found, phrase: str) -> bool:
 PACKAGING_ENDS: tuple[str, ...] = tuple("袋 袋子 包装 盒 盒子 瓶 瓶子 罐 罐子 桶 杯 杯子 膜 纸".split())
 
 
+def _class_word(query: str) -> bool:
+    """True for a material or class a resident guesses after the item ("纸", "塑料", "旧衣服", "玻璃一类的")."""
+    for end in ("一类的", "一类", "之类的", "之类", "类的", "类"):
+        if query.endswith(end) and len(query) > len(end):
+            query = query.removesuffix(end)
+            break
+    return query in CLASS_WORDS
+
+
+def _states_cover_bottle(entry: Entry) -> bool:
+    """True when a rule's own states speak of its empty bottle ("用完并洗净的空瓶"): its bottle is read by the rule."""
+    return any("空瓶" in c.when or "空瓶" in c.words for c in entry.conditions)
+
+
 def _trim(tokens: list[str]) -> list[str]:
     """Drop modifiers at the edges ("用过的", "坏了"); inside a name they stay.
 
@@ -1211,6 +1308,12 @@ def _trim(tokens: list[str]) -> list[str]:
         start += 1  # "新密的易拉罐": the city is where the resident lives, not part of the name
     while end > start and _QUANTITY.fullmatch(tokens[end - 1]):
         end -= 1  # "五号电池两节", "易拉罐十几个": a count after the name
+    while (
+        end - 1 > start
+        and _DURATION.fullmatch(tokens[end - 1])
+        and (tokens[end - 2] in MODIFIERS or _DURATION.fullmatch(tokens[end - 2] + tokens[end - 1]))
+    ):
+        end -= 1  # "降糖药过期了好几个月": how long, after the state, is no part of the name
     while end > start and tokens[end - 1] in MODIFIERS:
         if tokens[end - 1] in TRAILING_NOUNS and end - 1 > start and tokens[end - 2] not in MODIFIERS:
             break
