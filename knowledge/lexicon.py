@@ -108,6 +108,10 @@ FOOD_BRANDS: frozenset[str] = _words(
     """
 )
 
+# Couriers before 快递袋/快递箱 ("中通快递袋", "顺丰的箱子") say who shipped it, never what it is made of or held;
+# jieba alone cuts "中通" into 中 + 通.
+COURIERS: frozenset[str] = _words("顺丰 中通 圆通 申通 韵达 京东 极兔 百世 德邦 邮政 菜鸟 丰巢")
+
 # Part words after a name: "蜡笔头", "鞭炮残屑", "甘蔗渣" go where the whole thing goes.
 PART_SUFFIXES: frozenset[str] = _words(
     """
@@ -153,7 +157,7 @@ STATE_CLAUSE: tuple[str, ...] = tuple(
 )
 
 # The same clause cut to one verb when the edge words ("了", "完") were trimmed: "瓷碗/打(了)", "大骨头棒子/啃(完了)".
-STATE_VERBS: frozenset[str] = _words("打 摔 啃 洗 刷 碎 裂 脏 全 空 撒 洒 湿 破 烂 坏 臭 馊")
+STATE_VERBS: frozenset[str] = _words("打 摔 啃 洗 刷 碎 裂 脏 全 空 撒 洒 湿 破 烂 坏 臭 馊 沾")
 
 # Words that say the thing is leftover food; an unknown dish with them is 厨余垃圾 ("吃剩的烩面").
 LEFTOVER_CUES: tuple[str, ...] = ("吃剩", "喝剩", "剩菜", "剩饭", "放坏", "发霉", "变质", "馊", "吃不完", "没吃完")

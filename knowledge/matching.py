@@ -9,7 +9,7 @@ and drops below the answer threshold when an unknown prefix may change the bin (
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -23,6 +23,7 @@ from knowledge.lexicon import (
     CATEGORY_WORDS,
     CITY_PREFIXES,
     CONTAINERS,
+    COURIERS,
     DRUG_NAMES,
     DRUG_SUFFIXES,
     FILLER,
@@ -113,6 +114,8 @@ _SOME = frozenset(("一些", "些", "点", "一点"))  # "还有一些…": a qu
 # Names in a row that read as a list (two could be one compound the catalogue lacks: "牛奶纸盒" is a carton).
 MIN_RUN_ON_NAMES = 3
 MAX_RUN_ON_NAMES = 6
+# Two names ending in the same part ("西瓜皮香蕉皮", "虾壳蟹壳") are two items: no part is made of another part.
+_PART_ENDS = ("皮", "壳", "核", "渣")
 _PACKAGING_ENDS = ("瓶", "瓶子", "罐", "罐子", "盒", "盒子", "袋", "袋子", "桶", "杯", "盖", "箱", "包装")
 STILL_HOLDS = frozenset("油 剩 水 汤 残留 点 一点 一些 些 液体 汁 剩油".split())
 
@@ -171,7 +174,7 @@ class Matcher:
         self.max_len = max((len(s) for s in self.by_surface), default=1)
         self.tokenizer = shared_tokenizer()
         add_words((*FILLER, *MODIFIERS, *RISKY, *CATEGORY_WORDS, *SEPARATORS), freq=200, only_new=True)
-        add_words((*FOOD_BRANDS, *DRUG_NAMES), freq=2000, only_new=True)
+        add_words((*FOOD_BRANDS, *COURIERS, *DRUG_NAMES), freq=2000, only_new=True)
         add_words(CITY_PREFIXES, floor=2000)  # jieba knows 新密 too rarely to keep it from "新" + "密"
         add_words((s for s in self.by_surface if not s.isascii()), floor=2000)
         self._pinyin: dict[str, set[str]] | None = None
@@ -277,12 +280,13 @@ class Matcher:
         return out
 
     def _split_run_on_names(self, tokens: list[str]) -> list[str]:
-        """ "虾壳蟹壳贝壳扔哪": three or more names typed without separators are a list, not one compound name."""
-        names = sum(map(self.by_surface.__contains__, tokens)) if len(tokens) >= 3 else 0
+        """ "虾壳蟹壳贝壳扔哪": three or more names typed without separators are a list, not one compound name; so are
+        two that end in the same part ("西瓜皮香蕉皮")."""
+        names = sum(map(self.by_surface.__contains__, tokens)) if len(tokens) >= 2 else 0
         if names < 2:
             return tokens  # most messages: fewer names than a list needs (counted in one C-level pass)
         tokens = self._split_between_names(tokens)
-        if names < MIN_RUN_ON_NAMES:
+        if names < MIN_RUN_ON_NAMES and not any(map(_same_part, pairwise(tokens))):
             return tokens
         out: list[str] = []
         run: list[str] = []
@@ -291,7 +295,8 @@ class Matcher:
                 run.append(token)
                 continue
             if (
-                MIN_RUN_ON_NAMES <= len(run) <= MAX_RUN_ON_NAMES  # "电池电池电池…" a thousand times is no list
+                # "电池电池电池…" a thousand times is no list
+                (MIN_RUN_ON_NAMES <= len(run) <= MAX_RUN_ON_NAMES or (len(run) == 2 and _same_part(run)))
                 and not run[-1].endswith(_PACKAGING_ENDS)  # "黄桃罐头玻璃瓶" is the jar the peaches came in
                 and not any(a + b in self.by_surface for a, b in pairwise(run))
             ):
@@ -630,7 +635,7 @@ class Matcher:
             if head is not None:
                 head = self._local_over_imported(*head)  # "快递盒子/湿透了" reads 快递盒's states
                 head = self._product_container(*head)  # "洁厕灵/空瓶子/冲干净了" is 洁厕灵's bottle
-            if head is not None and all(t in FOOD_BRANDS or t == "的" for t in head[2]):
+            if head is not None and all(t in FOOD_BRANDS or t in COURIERS or t == "的" for t in head[2]):
                 return head  # nothing, or only a brand, before the name ("老干妈的玻璃瓶/洗了")
             if head is not None and self._purpose(head[2]):
                 return _without_purpose(head)  # what it was used for ("擦玻璃的/旧抹布/脏了"): not its material
@@ -814,7 +819,7 @@ class Matcher:
             return 0.85  # "塑料的药瓶", "玻璃的农药瓶": what it held is the hazard, whatever it is made of
         if risky:
             return 0.45  # a material or power word that may change the bin ("电动牙刷", "陶瓷杯")
-        unknown = "".join(t for t in rest if t not in agreeing and t not in FOOD_BRANDS)
+        unknown = "".join(t for t in rest if t not in agreeing and t not in FOOD_BRANDS and t not in COURIERS)
         if not unknown:
             return 0.85
         if surface in GENERIC_CONTAINERS:
@@ -1197,6 +1202,12 @@ def _inside_of(place: Found, topic: Found, phrase: str) -> bool:
 
 # Packaging a leftover came in: with it the message is about the wrapper, not the food.
 PACKAGING_ENDS: tuple[str, ...] = tuple("袋 袋子 包装 盒 盒子 瓶 瓶子 罐 罐子 桶 杯 杯子 膜 纸".split())
+
+
+def _same_part(pair: Sequence[str]) -> bool:
+    """Two different names of two or more characters that end in the same part word ("西瓜皮", "香蕉皮")."""
+    a, b = pair
+    return a != b and len(a) >= 2 and len(b) >= 2 and a[-1] == b[-1] and a.endswith(_PART_ENDS)
 
 
 def _trim(tokens: list[str]) -> list[str]:

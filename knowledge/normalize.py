@@ -170,6 +170,16 @@ def _names_only(runs: str) -> bool:
     return _NOT_A_NAME.search(runs.rsplit(" ", 1)[0]) is None
 
 
+def _listed_names(text: str) -> re.Match[str] | None:
+    """The first run of three or more names; an opening run that is no name ("请问 葱叶子 蒜皮 扔哪") is left out."""
+    pos = 0
+    while (listed := _CJK_LIST.search(text, pos)) is not None:
+        if _names_only(listed.group()):
+            return listed
+        pos = listed.start() + listed.group().index(" ") + 1
+    return None
+
+
 # Circled and parenthesised numbers ("①纸箱②电池③瓜子壳", "⑴旧书⑵灯管") only number the items of a list.
 _CIRCLED = re.compile("[\u2460-\u2473\u2474-\u2487\u2488-\u249b\u24f5-\u24fe\u2776-\u2793]")
 # A remark in brackets after a name ("旧电池（手机上拆下来的）", "电池(充电的)", "药盒子（空的纸盒）") says what kind
@@ -264,7 +274,7 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
         text = _HAN_DOT.sub("，", text)  # "旧报纸.扔哪": a full stop typed half-width between clauses
     text = _SEP.sub("，", text)
     text = _SPACES.sub(" ", text).strip()
-    if text.count(" ") >= 2 and (listed := _CJK_LIST.search(text)) is not None and _names_only(listed.group()):
+    if text.count(" ") >= 2 and (listed := _listed_names(text)) is not None:
         # three or more runs of two or more characters are a list of names ("旧书 旧报纸 旧杂志"), not typos
         text = text[: listed.start()] + listed.group().replace(" ", "、") + text[listed.end() :]
     if " " in text:  # a gap needs a space

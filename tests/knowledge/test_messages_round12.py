@@ -1,0 +1,103 @@
+"""Issue #13 round 12: a stain said after a name (沾了油), couriers and coffee chains before a name, two names ending
+in the same part typed without a separator, a space list after an opening word, Henan food words, battery brands
+with a size in digits, and a state word that is no packaging question."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.core import KnowledgeBase
+from knowledge.normalize import normalize
+from tests.support.items import answered
+
+
+@pytest.fixture(scope="module")
+def kb(bundled_kb: KnowledgeBase) -> KnowledgeBase:
+    """The answer core over the bundled catalogue and rules (SQLite)."""
+    return bundled_kb
+
+
+def bins(kb: KnowledgeBase, text: str) -> list[str]:
+    """The bins of a sorting answer, in the order the items are named."""
+    answer = kb.answer(text)
+    assert answer.intent == "sorting", (text, answer.intent, answer.text)
+    return [i.category for i in answer.items]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("保鲜膜沾了油扔哪", "保鲜膜"), ("塑料袋沾了油扔哪", "塑料袋"), ("保鲜膜沾油了", "保鲜膜")],
+)
+def test_a_stain_after_the_name_is_a_clause_not_part_of_the_name(kb: KnowledgeBase, text: str, name: str) -> None:
+    answer = kb.answer(text)
+    assert answer.intent == "sorting" and answer.items[0].category == "其他垃圾", answer.text
+    assert answer.items[0].name == name
+
+
+def test_tape_stuck_on_a_carton_does_not_make_the_carton_soiled(kb: KnowledgeBase) -> None:
+    # 粘了胶带 names the tape; only 沾 (a stain) is read as the end of the name
+    answer = kb.answer("纸箱粘了胶带")
+    assert not any(i.name == "快递纸箱" and i.category == "其他垃圾" for i in answer.items), answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "bin"),
+    [("中通快递袋子脏了扔哪", "其他垃圾"), ("顺丰快递箱", "可回收物"), ("拆完的顺丰快递箱子扔哪", "可回收物")],
+)
+def test_a_courier_before_the_name_is_who_shipped_it(kb: KnowledgeBase, text: str, bin: str) -> None:
+    assert answered(kb, text)[0] == bin
+
+
+def test_a_courier_bag_with_its_state_unsaid_still_asks(kb: KnowledgeBase) -> None:
+    answer = kb.answer("中通快递袋")
+    assert answer.intent == "clarify" and "中通" in answer.text  # 中 is no longer cut off as a word of its own
+
+
+def test_a_coffee_chain_cup_is_a_takeaway_cup(kb: KnowledgeBase) -> None:
+    assert answered(kb, "库迪咖啡杯") == ("其他垃圾", "generalise.yaml#快餐奶茶包装")
+    assert kb.answer("咖啡杯").intent != "sorting"  # a mug of unknown material is still no guess
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("🍉皮🍌皮都扔厨余对吧", ["厨余垃圾", "厨余垃圾"]),
+        ("核桃壳花生壳", ["其他垃圾", "厨余垃圾"]),
+        ("虾壳蟹壳扔哪", ["厨余垃圾", "厨余垃圾"]),
+    ],
+)
+def test_two_names_ending_in_the_same_part_are_two_items(kb: KnowledgeBase, text: str, expected: list[str]) -> None:
+    assert bins(kb, text) == expected
+
+
+def test_an_opening_word_before_a_space_list_is_not_a_name() -> None:
+    assert normalize("请问 葱叶子 蒜皮 扔哪").endswith("葱叶子、蒜皮、扔哪")
+    assert "、" not in normalize("请问 我家 旧书扔哪")  # two runs after the opening word are no list
+
+
+def test_a_space_list_after_an_opening_word_answers_each(kb: KnowledgeBase) -> None:
+    assert bins(kb, "请问 葱叶子 蒜皮 扔哪") == ["厨余垃圾", "厨余垃圾"]
+
+
+@pytest.mark.parametrize(
+    ("text", "bin"),
+    [
+        ("鸡子壳", "厨余垃圾"),  # 河南话 鸡子 = 鸡蛋
+        ("早上打的鸡子壳扔哪个桶嘞", "厨余垃圾"),
+        ("落生壳算厨余不算", "厨余垃圾"),  # 落生 = 花生
+        ("剩扁食", "厨余垃圾"),  # 扁食 = 饺子
+        ("感康", "有害垃圾"),
+        ("南孚1号", "其他垃圾"),
+        ("南孚5号", "其他垃圾"),
+    ],
+)
+def test_henan_words_medicine_brands_and_battery_sizes(kb: KnowledgeBase, text: str, bin: str) -> None:
+    assert answered(kb, text)[0] == bin
+
+
+def test_a_dry_battery_by_brand_and_a_power_bank_in_one_message(kb: KnowledgeBase) -> None:
+    assert bins(kb, "南孚5号跟充电宝一起扔可以不") == ["其他垃圾", "有害垃圾"]
+
+
+def test_unpacking_a_parcel_still_gets_the_packaging_faq(kb: KnowledgeBase) -> None:
+    assert kb.answer("拆完快递的东西咋处理").intent == "faq"
