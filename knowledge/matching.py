@@ -416,8 +416,12 @@ class Matcher:
         head = self._head(content)
         if head is not None and "的" in head[2]:
             joined = self._head([t for t in content if t != "的"])  # "狗狗的便便" names the local rule's 狗狗便便
-            if joined is not None and len(joined[1]) > len(head[1]) and joined[0].source == LOCAL_SOURCE:
-                head = joined
+            if (
+                joined is not None
+                and len(joined[1]) > len(head[1])
+                and (joined[0].source == LOCAL_SOURCE or (len(head[1]) == 1 and _joins_said_words(joined[1], head)))
+            ):
+                head = joined  # "擤鼻涕的纸" is the listed 鼻涕纸, not a bare 纸 after unknown words
         if head is None and (content[0] in DEAD or "死" in phrase[: max(0, phrase.rfind(query))]):
             # "死了的小鸟", "死掉的麻雀": 死 decides (a dead animal, not a pet); the rule names 死小鸟
             rest = [t for t in content if t not in DEAD and t not in ("了", "的", "掉", "掉了")]
@@ -870,6 +874,8 @@ class Matcher:
         text = "".join(content)
         starts = {len(text) - len("".join(content[i:])) for i in range(len(content))}
         hit = self._homophone(text, starts)
+        if hit is None and len(text) >= 4 and text.endswith("子"):
+            hit = self._homophone(text[:-1], {s for s in starts if s < len(text) - 1})  # "螺丝壳子" is 螺蛳壳 + 子
         if hit is None:
             hit = self._homophone_before_state(text, starts)  # "外麦盒有油": the typed name, then its state
         if hit is not None:
@@ -1202,6 +1208,14 @@ def _inside_of(place: Found, topic: Found, phrase: str) -> bool:
 
 # Packaging a leftover came in: with it the message is about the wrapper, not the food.
 PACKAGING_ENDS: tuple[str, ...] = tuple("袋 袋子 包装 盒 盒子 瓶 瓶子 罐 罐子 桶 杯 杯子 膜 纸".split())
+
+
+def _joins_said_words(surface: str, head: tuple[Entry, str, list[str]]) -> bool:
+    """The longer name is the word said before 的 and the name after it ("鼻涕" + "纸" in "擤鼻涕的纸")."""
+    before = [t for t in head[2] if t != "的"]
+    if not before or "了" in before or before[-1] in STILL_HOLDS:
+        return False  # "沾了油的纸": a clause about its state, not a kind of paper (油纸)
+    return surface == before[-1] + head[1]  # the whole word: "泡面的纸桶" holds no 面纸
 
 
 def _same_part(pair: Sequence[str]) -> bool:

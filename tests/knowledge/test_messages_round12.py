@@ -101,3 +101,25 @@ def test_a_dry_battery_by_brand_and_a_power_bank_in_one_message(kb: KnowledgeBas
 
 def test_unpacking_a_parcel_still_gets_the_packaging_faq(kb: KnowledgeBase) -> None:
     assert kb.answer("拆完快递的东西咋处理").intent == "faq"
+
+
+@pytest.mark.parametrize(("text", "name"), [("擤鼻涕的纸往哪撂", "鼻涕纸"), ("卫生间的纸", "卫生间纸")])
+def test_a_word_and_a_one_character_name_with_de_between_are_the_listed_name(
+    kb: KnowledgeBase, text: str, name: str
+) -> None:
+    answer = kb.answer(text)
+    assert answer.intent == "sorting" and answer.items[0].name == name, answer.text
+    assert answer.items[0].category == "其他垃圾"
+
+
+@pytest.mark.parametrize("text", ["沾了油的纸", "吃完泡面的纸桶扔哪 汤已经倒了"])
+def test_a_state_or_part_of_a_word_before_de_is_no_longer_name(kb: KnowledgeBase, text: str) -> None:
+    # 沾了油 is the paper's state (not 油纸); 泡面's last character is no 面纸
+    answer = kb.answer(text)
+    assert not any(i.name in ("油纸", "面纸") for i in answer.items), answer.text
+
+
+def test_a_name_typed_by_sound_with_zi_after_it(kb: KnowledgeBase) -> None:
+    answer = kb.answer("螺丝壳子扔哪个桶")  # 螺丝 (a screw) typed for 螺蛳, then 壳子
+    assert answer.intent == "sorting" and answer.items[0].name == "螺蛳壳", answer.text
+    assert answer.items[0].category == "其他垃圾"
