@@ -84,6 +84,11 @@ _PHRASES = (
     ("怎么仍", "怎么扔"),
 )
 _ANY_PHRASE = re.compile("|".join(re.escape(phrase) for phrase, _ in _PHRASES))
+# Pouring or flushing something away ("过期药倒马桶", "剩菜倒进下水道"): the drain is where it went, never the item
+# asked about (马桶 alone is renovation waste); the message keeps only the verb.
+# "扔厨余行不" is the yes/no form "行不行" cut short; read as a name it would end in 行 ("剩菜行")
+_XING_BU = re.compile("行不(?![行通])")
+_POURED_AWAY = re.compile("(?:倒|冲|扔|丢)(?:进|到|入)?(?:马桶|下水道|厕所|水池|水槽|洗手池|洗菜池)(?:里面|里边|里)?")
 _LATIN_TONES = re.compile(r"[\u00c0-\u024f]")
 # a tone number is one not followed by a digit or Han ("a1_a1" as much as "a1 a1": "_" becomes a space later)
 _TONE_NUMBERS = re.compile(r"(?<=[aeiouvngr])[1-5](?![0-9\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
@@ -144,7 +149,7 @@ def _english(match: re.Match[str]) -> str:
 
 
 # 儿化 after a name's last character ("瓜子皮儿", "苹果核儿", "瓶盖儿"): spoken, not part of the name
-_ERHUA = re.compile("(?<=[核皮壳盒瓶袋罐渣盖片兜本杯碗管芯把签籽])儿(?![童女子科歌时])")
+_ERHUA = re.compile("(?<=[核皮壳盒瓶袋罐渣盖片兜本杯碗管芯把签籽头叶刺根粒])儿(?![童女子科歌时])")
 _HAN_ONLY = re.compile("[\u4e00-\u9fff]+")  # CJK unified ideographs: no NFKC decomposition, no case
 _SPACES = re.compile(r"\s+")
 _DOTS = re.compile(r"[.·]{2,}")
@@ -237,6 +242,8 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
             _HAN_ONLY.fullmatch(plain) is not None
             and _ANY_PHRASE.search(plain) is None
             and ("儿" not in plain or _ERHUA.search(plain) is None)
+            and _POURED_AWAY.search(plain) is None
+            and "行不" not in plain
         ):
             return (_bin_by_sound(plain) if "垃圾" in plain else plain)[:limit]
     if _CIRCLED.search(head) is not None and len(_CIRCLED.findall(head)) >= 2:  # "②" alone is a choice reply
@@ -251,10 +258,12 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
     if not _EMOJI_CHARS.isdisjoint(text):
         text = _emoji(text)
     if _LATIN.search(text) is not None:  # most messages are Chinese only and skip both
+        toned = len(_LATIN_TONES.findall(text)) >= 2  # "cān jīn zhǐ": pinyin, whose "can" is no English word
         text = _LATIN_TONES.sub(_detone, text)
         if len(_TONE_NUMBERS.findall(text)) >= 2:  # "jiu4 bao4 zhi3": pinyin with tone numbers
             text = _TONE_NUMBERS.sub("", text)
-        if _ENGLISH_RE is not None:
+            toned = True
+        if _ENGLISH_RE is not None and not toned:
             text = _ENGLISH_RE.sub(_english, text)
     text = text.translate(_DIALECT)
     if "儿" in text:
@@ -263,6 +272,9 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
         for phrase, replacement in _PHRASES:
             if phrase in text:
                 text = text.replace(phrase, replacement)
+    text = _POURED_AWAY.sub("扔", text)
+    if "行不" in text:
+        text = _XING_BU.sub("行不行", text)
     if "垃圾" in text:
         text = _bin_by_sound(text)
     if _NUMBERED.search(text) is not None and len(_NUMBERED.findall(text)) >= 2:

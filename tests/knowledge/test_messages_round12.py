@@ -123,3 +123,42 @@ def test_a_name_typed_by_sound_with_zi_after_it(kb: KnowledgeBase) -> None:
     answer = kb.answer("螺丝壳子扔哪个桶")  # 螺丝 (a screw) typed for 螺蛳, then 壳子
     assert answer.intent == "sorting" and answer.items[0].name == "螺蛳壳", answer.text
     assert answer.items[0].category == "其他垃圾"
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("烟头儿", "烟头"),
+        ("菜叶儿", "菜叶"),
+        ("鱼刺儿", "鱼刺"),
+        ("剩菜行不", "剩菜行不行"),
+        ("剩菜倒进下水道行不", "剩菜扔行不行"),
+    ],
+)
+def test_erhua_a_short_xing_bu_and_a_drain_are_read_away(typed: str, meant: str) -> None:
+    assert normalize(typed) == meant
+
+
+@pytest.mark.parametrize("text", ["这样行不通", "剩菜行不行", "旧马桶扔哪", "女儿", "哪儿"])
+def test_words_that_only_look_alike_stay(text: str) -> None:
+    assert normalize(text) == text
+
+
+def test_the_drain_a_medicine_is_poured_into_is_not_the_item(kb: KnowledgeBase) -> None:
+    # 马桶 alone is renovation waste; poured into it, the medicine is the item
+    assert answered(kb, "我妈说过期药倒马桶就行，真的假的")[0] == "有害垃圾"
+    assert answered(kb, "旧马桶扔哪")[0] == "装修垃圾"
+
+
+def test_pinyin_with_tone_marks_is_not_read_as_english(kb: KnowledgeBase) -> None:
+    # "cān" without its tone is the English "can" (易拉罐)
+    assert answered(kb, "cān jīn zhǐ rēng nǎ")[0] == "其他垃圾"
+    assert answered(kb, "old can")[0] == "可回收物"
+
+
+@pytest.mark.parametrize(
+    ("text", "bin"),
+    [("yao pian guo qi le zen me reng", "有害垃圾"), ("expired eye drops", "有害垃圾"), ("免洗筷", "其他垃圾")],
+)
+def test_spaced_pinyin_with_le_english_medicine_and_a_taiwan_word(kb: KnowledgeBase, text: str, bin: str) -> None:
+    assert answered(kb, text)[0] == bin
