@@ -361,6 +361,8 @@ class Matcher:
             candidates.append(f)
         if not candidates:
             return self._named_question_word(tokens, phrase)
+        if (typed_last := self._last_character_typed(tokens, phrase)) is not None:
+            return typed_last
         if len(candidates) == 1 and candidates[0].answered:
             return candidates[0]  # the usual phrase: one chunk, answered (what the rules below come to)
         answered = [f for f in candidates if f.answered]
@@ -377,6 +379,25 @@ class Matcher:
         best = max(candidates, key=lambda f: (f.entry is not None, f.confidence, len(f.query)))
         retry = self._typo_in_phrase(tokens, phrase)
         return retry if retry is not None else best
+
+    def _last_character_typed(self, tokens: list[str], phrase: str) -> Found | None:
+        """ "快递纸想": a name's last character typed by sound as a filler word ends the message (想 for 箱); the longer
+        name it sounds like is meant, not the shorter one before the filler."""
+        if len(tokens) < 2 or len(tokens[-1]) != 1 or tokens[-1] not in FILLER or tokens[-2] in _CHUNK_BREAKS:
+            return None
+        start = len(tokens) - 1
+        while start > 0 and tokens[start - 1] not in _CHUNK_BREAKS:
+            start -= 1
+        words = tokens[start:]
+        text = "".join(words)
+        starts = {len("".join(words[:i])) for i in range(len(words) - 1)}
+        hit = self._homophone(text, starts)
+        if hit is None or len(hit[1]) < 3 or hit[1][:-1] != hit[2][:-1]:
+            return None  # only the filler itself may differ from the name it sounds like
+        entry, surface, _ = hit
+        found = Found(query=text, phrase=phrase)
+        self._accept(found, entry, surface, 0.7, "homophone")
+        return found
 
     def _part_of_earlier(self, candidates: list[Found]) -> Found | None:
         """The last chunk names a part the local rule of an earlier chunk lists ("奶茶" + "珍珠" → its 厨余 part)."""

@@ -162,3 +162,11 @@ def test_pinyin_with_tone_marks_is_not_read_as_english(kb: KnowledgeBase) -> Non
 )
 def test_spaced_pinyin_with_le_english_medicine_and_a_taiwan_word(kb: KnowledgeBase, text: str, bin: str) -> None:
     assert answered(kb, text)[0] == bin
+
+
+def test_a_last_character_typed_as_a_filler_word(kb: KnowledgeBase) -> None:
+    # 想 (a filler when it is "want") typed for 箱: 快递纸箱, not the listed 快递纸 (其他垃圾)
+    answer = kb.answer("快递纸想")
+    assert answer.intent == "sorting" and answer.items[0].name == "快递纸箱", answer.text
+    assert answer.items[0].category == "可回收物"
+    assert answered(kb, "旧报纸想问")[0] == "可回收物"  # a filler that spells nothing longer changes nothing
