@@ -170,3 +170,15 @@ def test_a_last_character_typed_as_a_filler_word(kb: KnowledgeBase) -> None:
     assert answer.intent == "sorting" and answer.items[0].name == "快递纸箱", answer.text
     assert answer.items[0].category == "可回收物"
     assert answered(kb, "旧报纸想问")[0] == "可回收物"  # a filler that spells nothing longer changes nothing
+
+
+@pytest.mark.parametrize(
+    ("text", "bin"),
+    [
+        ("💐枯了扔哪", "厨余垃圾"),  # 枯 after the name is its state, like 烂 or 坏
+        ("dead flowers 扔哪个桶", "厨余垃圾"),
+        ("where do I throw instant noodle cups", "其他垃圾"),
+    ],
+)
+def test_withered_flowers_and_instant_noodle_cups(kb: KnowledgeBase, text: str, bin: str) -> None:
+    assert answered(kb, text)[0] == bin
