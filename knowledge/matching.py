@@ -114,8 +114,8 @@ _SOME = frozenset(("一些", "些", "点", "一点"))  # "还有一些…": a qu
 # Names in a row that read as a list (two could be one compound the catalogue lacks: "牛奶纸盒" is a carton).
 MIN_RUN_ON_NAMES = 3
 MAX_RUN_ON_NAMES = 6
-# Two names ending in the same part ("西瓜皮香蕉皮", "虾壳蟹壳") are two items: no part is made of another part.
-_PART_ENDS = ("皮", "壳", "核", "渣")
+# Two names ending in the same part ("西瓜皮香蕉皮", "虾壳蟹壳", "猫毛狗毛") are two items: no part is made of another.
+_PART_ENDS = ("皮", "壳", "核", "渣", "毛", "籽")
 _PACKAGING_ENDS = ("瓶", "瓶子", "罐", "罐子", "盒", "盒子", "袋", "袋子", "桶", "杯", "盖", "箱", "包装")
 STILL_HOLDS = frozenset("油 剩 水 汤 残留 点 一点 一些 些 液体 汁 剩油".split())
 
@@ -217,10 +217,23 @@ class Matcher:
         if found is not None:
             found.explicit_separator = explicit
             results.append(found)
+        if len(results) == 2 and (told := self._kind_said_after(results)) is not None:
+            results = [told]  # "电池扔哪，手机上的": the second clause says which battery
         if len(results) >= 2:
             self._parts_of_listed_whole(results, text)
         self._read_whole_message(results, text)
         return results
+
+    def _kind_said_after(self, results: list[Found]) -> Found | None:
+        """An item whose kind decides the bin, then a clause of its own ending in 的 that names the kind ("电池扔哪，
+        手机上的"): the item of that kind, when the clause read before the name answers it."""
+        first, second = results
+        if second.explicit_separator or not second.phrase.endswith("的") or not first.needs_kind or not first.query:
+            return None
+        found = self._match_phrase(self.tokenize(second.phrase + first.query))
+        if found is None or not found.answered or found.needs_kind:
+            return None
+        return found
 
     def _parts_of_listed_whole(self, results: list[Found], text: str) -> None:
         """ "奶茶杯、珍珠、吸管": an item of a list that a listed whole's local rule names as its part is that part (the
@@ -1257,6 +1270,8 @@ def _trim(tokens: list[str]) -> list[str]:
         start += 1  # "新密的易拉罐": the city is where the resident lives, not part of the name
     while end > start and _QUANTITY.fullmatch(tokens[end - 1]):
         end -= 1  # "五号电池两节", "易拉罐十几个": a count after the name
+    while end > start + 2 and tokens[end - 2].isdigit() and _QUANTITY.fullmatch(tokens[end - 2] + tokens[end - 1]):
+        end -= 2  # "过期药3盒": jieba cuts a count in digits in two
     while end > start and tokens[end - 1] in MODIFIERS:
         if tokens[end - 1] in TRAILING_NOUNS and end - 1 > start and tokens[end - 2] not in MODIFIERS:
             break

@@ -182,3 +182,29 @@ def test_a_last_character_typed_as_a_filler_word(kb: KnowledgeBase) -> None:
 )
 def test_withered_flowers_and_instant_noodle_cups(kb: KnowledgeBase, text: str, bin: str) -> None:
     assert answered(kb, text)[0] == bin
+
+
+@pytest.mark.parametrize(
+    ("text", "bin"),
+    [("过期药 3盒 扔哪", "有害垃圾"), ("易拉罐3个", "可回收物"), ("wo xiang wen xia yan tou reng na", "其他垃圾")],
+)
+def test_a_count_in_digits_after_the_name_and_a_pinyin_preamble(kb: KnowledgeBase, text: str, bin: str) -> None:
+    assert answered(kb, text)[0] == bin
+
+
+def test_two_hair_names_typed_together_are_two_items(kb: KnowledgeBase) -> None:
+    assert bins(kb, "猫毛狗毛扔哪") == ["其他垃圾", "其他垃圾"]
+    assert len(kb.answer("鸭毛鸡毛").items) == 1  # the imported list names the pair as one thing
+
+
+@pytest.mark.parametrize(
+    ("text", "bin"),
+    [("电池扔哪，手机上的", "有害垃圾"), ("电池扔哪，遥控器里的", "其他垃圾"), ("灯管咋扔？日光灯的", "有害垃圾")],
+)
+def test_the_kind_said_in_a_clause_after_the_question(kb: KnowledgeBase, text: str, bin: str) -> None:
+    assert answered(kb, text)[0] == bin
+
+
+def test_a_list_of_a_kinded_item_and_another_item_stays_a_list(kb: KnowledgeBase) -> None:
+    answer = kb.answer("电池、手机上的")  # 、 lists two things: the battery still asks its kind
+    assert answer.intent == "clarify" and "哪种电池" in answer.text, answer.text
