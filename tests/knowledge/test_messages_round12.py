@@ -208,3 +208,20 @@ def test_the_kind_said_in_a_clause_after_the_question(kb: KnowledgeBase, text: s
 def test_a_list_of_a_kinded_item_and_another_item_stays_a_list(kb: KnowledgeBase) -> None:
     answer = kb.answer("电池、手机上的")  # 、 lists two things: the battery still asks its kind
     assert answer.intent == "clarify" and "哪种电池" in answer.text, answer.text
+
+
+def test_fen_kai_is_a_frame_word_not_part_of_a_name(kb: KnowledgeBase) -> None:
+    assert bins(kb, "胶带和纸箱分开扔吗") == ["其他垃圾", "可回收物"]
+
+
+@pytest.mark.parametrize(
+    ("text", "bin"),
+    [
+        ("香皂用成一小块了扔哪", "其他垃圾"),
+        ("eraser", "其他垃圾"),
+        ("scotch tape", "其他垃圾"),
+        ("old textbooks", "可回收物"),
+    ],
+)
+def test_a_worn_down_soap_and_english_stationery(kb: KnowledgeBase, text: str, bin: str) -> None:
+    assert answered(kb, text)[0] == bin
