@@ -225,3 +225,16 @@ def test_fen_kai_is_a_frame_word_not_part_of_a_name(kb: KnowledgeBase) -> None:
 )
 def test_a_worn_down_soap_and_english_stationery(kb: KnowledgeBase, text: str, bin: str) -> None:
     assert answered(kb, text)[0] == bin
+
+
+@pytest.mark.parametrize(
+    ("text", "bin"),
+    [("chewing gum", "其他垃圾"), ("old curtains", "可回收物"), ("where to throw a broken hat", "可回收物")],
+)
+def test_english_household_words(kb: KnowledgeBase, text: str, bin: str) -> None:
+    assert answered(kb, text)[0] == bin
+
+
+@pytest.mark.parametrize("text", ["what", "that"])
+def test_an_english_word_inside_another_is_not_read(kb: KnowledgeBase, text: str) -> None:
+    assert kb.answer(text).intent != "sorting"  # "hat" inside "what"/"that"
