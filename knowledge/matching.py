@@ -47,6 +47,7 @@ from knowledge.lexicon import (
 )
 from knowledge.normalize import normalize
 from knowledge.pinyin import pinyin_key
+from knowledge.places import known_parts
 from knowledge.segment import add_words, base_frequency, is_common_word, shared_tokenizer
 
 ANSWER_THRESHOLD = 0.6
@@ -176,6 +177,8 @@ class Matcher:
         add_words((*FILLER, *MODIFIERS, *RISKY, *CATEGORY_WORDS, *SEPARATORS), freq=200, only_new=True)
         add_words((*FOOD_BRANDS, *COURIERS, *DRUG_NAMES), freq=2000, only_new=True)
         add_words(CITY_PREFIXES, floor=2000)  # jieba knows 新密 too rarely to keep it from "新" + "密"
+        # a town whose name holds a list word ("和庄镇"): one word, never "和" + "庄镇" listed as an unknown item
+        add_words((t for t in known_parts() if any(ch in t for ch in "和与及跟")), floor=2000)
         add_words((s for s in self.by_surface if not s.isascii()), floor=2000)
         self._pinyin: dict[str, set[str]] | None = None
         self._fuzzy: dict[str, set[str]] | None = None

@@ -238,3 +238,10 @@ def test_english_household_words(kb: KnowledgeBase, text: str, bin: str) -> None
 @pytest.mark.parametrize("text", ["what", "that"])
 def test_an_english_word_inside_another_is_not_read(kb: KnowledgeBase, text: str) -> None:
     assert kb.answer(text).intent != "sorting"  # "hat" inside "what"/"that"
+
+
+def test_a_town_whose_name_holds_he_is_not_a_list(kb: KnowledgeBase) -> None:
+    # 和庄镇 (新郑) read as 和 + 庄镇 listed "庄镇" and "新郑" as unknown items after the answer
+    answer = kb.answer("新郑和庄镇的，剩饭咋弄", area="rural")
+    assert answer.intent == "sorting" and [i.category for i in answer.items] == ["厨余垃圾"], answer.text
+    assert "庄镇" not in answer.text and "不确定" not in answer.text
