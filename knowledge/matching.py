@@ -117,6 +117,7 @@ MIN_RUN_ON_NAMES = 3
 MAX_RUN_ON_NAMES = 6
 # Two names ending in the same part ("西瓜皮香蕉皮", "虾壳蟹壳", "猫毛狗毛") are two items: no part is made of another.
 _PART_ENDS = ("皮", "壳", "核", "渣", "毛", "籽")
+_OLD_STARTS = ("旧", "废", "坏", "破")
 _PACKAGING_ENDS = ("瓶", "瓶子", "罐", "罐子", "盒", "盒子", "袋", "袋子", "桶", "杯", "盖", "箱", "包装")
 STILL_HOLDS = frozenset("油 剩 水 汤 残留 点 一点 一些 些 液体 汁 剩油".split())
 
@@ -1256,9 +1257,12 @@ def _joins_said_words(surface: str, head: tuple[Entry, str, list[str]]) -> bool:
 
 
 def _same_part(pair: Sequence[str]) -> bool:
-    """Two different names of two or more characters that end in the same part word ("西瓜皮", "香蕉皮")."""
+    """Two different names of two or more characters that end in the same part word ("西瓜皮", "香蕉皮") or start
+    with the same 旧/废/坏/破 ("旧书旧报纸": no old thing is made of another old thing)."""
     a, b = pair
-    return a != b and len(a) >= 2 and len(b) >= 2 and a[-1] == b[-1] and a.endswith(_PART_ENDS)
+    if a == b or len(a) < 2 or len(b) < 2:
+        return False
+    return (a[-1] == b[-1] and a.endswith(_PART_ENDS)) or (a[0] == b[0] and a.startswith(_OLD_STARTS))
 
 
 def _trim(tokens: list[str]) -> list[str]:

@@ -245,3 +245,20 @@ def test_a_town_whose_name_holds_he_is_not_a_list(kb: KnowledgeBase) -> None:
     answer = kb.answer("新郑和庄镇的，剩饭咋弄", area="rural")
     assert answer.intent == "sorting" and [i.category for i in answer.items] == ["厨余垃圾"], answer.text
     assert "庄镇" not in answer.text and "不确定" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("旧书旧报纸", ["可回收物", "可回收物"]), ("旧衣服旧鞋子扔哪", ["可回收物", "可回收物"])],
+)
+def test_two_old_things_typed_together_are_two_items(kb: KnowledgeBase, text: str, expected: list[str]) -> None:
+    assert bins(kb, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "name"), [("iphone坏了扔哪", "手机"), ("airpods扔哪", "耳机"), ("macbook扔哪", "电脑")]
+)
+def test_english_device_names(kb: KnowledgeBase, text: str, name: str) -> None:
+    answer = kb.answer(text)
+    assert answer.intent == "sorting" and answer.items[0].name == name, answer.text
+    assert kb.answer("iphone电池").items[0].category == "有害垃圾"  # still the phone's battery, not the phone
