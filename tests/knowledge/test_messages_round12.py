@@ -262,3 +262,11 @@ def test_english_device_names(kb: KnowledgeBase, text: str, name: str) -> None:
     answer = kb.answer(text)
     assert answer.intent == "sorting" and answer.items[0].name == name, answer.text
     assert kb.answer("iphone电池").items[0].category == "有害垃圾"  # still the phone's battery, not the phone
+
+
+@pytest.mark.parametrize(
+    ("text", "name"), [("口罩戴过了扔哪个桶", "口罩"), ("一次性手套戴过的", "一次性手套"), ("毛衣穿过了扔哪", "毛衣")]
+)
+def test_worn_after_the_name_is_a_state(kb: KnowledgeBase, text: str, name: str) -> None:
+    answer = kb.answer(text)
+    assert answer.intent == "sorting" and answer.items[0].name == name, answer.text
