@@ -157,7 +157,7 @@ STATE_CLAUSE: tuple[str, ...] = tuple(
 )
 
 # The same clause cut to one verb when the edge words ("了", "完") were trimmed: "瓷碗/打(了)", "大骨头棒子/啃(完了)".
-STATE_VERBS: frozenset[str] = _words("打 摔 啃 洗 刷 碎 裂 脏 全 空 撒 洒 湿 破 烂 坏 臭 馊 沾 枯 蔫")
+STATE_VERBS: frozenset[str] = _words("打 摔 啃 洗 刷 碎 裂 脏 全 空 撒 洒 湿 破 烂 坏 臭 馊 沾 枯 蔫 戴 穿")
 
 # Words that say the thing is leftover food; an unknown dish with them is 厨余垃圾 ("吃剩的烩面").
 LEFTOVER_CUES: tuple[str, ...] = ("吃剩", "喝剩", "剩菜", "剩饭", "放坏", "发霉", "变质", "馊", "吃不完", "没吃完")

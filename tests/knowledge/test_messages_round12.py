@@ -265,7 +265,13 @@ def test_english_device_names(kb: KnowledgeBase, text: str, name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "name"), [("口罩戴过了扔哪个桶", "口罩"), ("一次性手套戴过的", "一次性手套"), ("毛衣穿过了扔哪", "毛衣")]
+    ("text", "name"),
+    [
+        ("口罩戴过了扔哪个桶", "口罩"),
+        ("一次性手套戴过的", "一次性手套"),
+        ("毛衣穿过了扔哪", "毛衣"),
+        ("口罩戴了一天", "口罩"),
+    ],
 )
 def test_worn_after_the_name_is_a_state(kb: KnowledgeBase, text: str, name: str) -> None:
     answer = kb.answer(text)
