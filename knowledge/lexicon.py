@@ -42,7 +42,7 @@ FILLER: frozenset[str] = _words(
     师傅 老师 大姐 大哥 阿姨 叔叔 大爷 美女 帅哥 各位 大家 邻居 小助手
     昨天 今天 前天 前几天 这几天 之前 以前 刚才 上次 那天 早上 晚上 中午 上午 下午
     帮 帮我 麻烦 请 您 你 我 我们 咱 咱们 他 她 它 家里 家 吗 呢 啊 呀 吧 哦 噢 嘛 哈 么 了 呗 啦 额 嗯 诶 哎 唉 的话 还是 或是 是否 如果 假如 要是 万一 到底 究竟 具体 一般 通常 平时
-    到 在 里 里面 进 去 上 中 和 跟 与 及 以及 还有 或 或者 分别 各 各自 都 也 又 就 才 还 再 很 太 挺 这样 那样 一样 一起 单独 吗? 么? 处 里边 应当 正确 对 对吗 对不对 没错 准确
+    到 在 里 里面 进 去 上 中 和 跟 与 及 以及 还有 或 或者 分别 各 各自 都 也 又 就 才 还 再 很 太 挺 这样 那样 一样 一起 单独 分开 吗? 么? 处 里边 应当 正确 对 对吗 对不对 没错 准确
     """
 )
 
@@ -108,6 +108,10 @@ FOOD_BRANDS: frozenset[str] = _words(
     """
 )
 
+# Couriers before 快递袋/快递箱 ("中通快递袋", "顺丰的箱子") say who shipped it, never what it is made of or held;
+# jieba alone cuts "中通" into 中 + 通.
+COURIERS: frozenset[str] = _words("顺丰 中通 圆通 申通 韵达 京东 极兔 百世 德邦 邮政 菜鸟 丰巢")
+
 # Part words after a name: "蜡笔头", "鞭炮残屑", "甘蔗渣" go where the whole thing goes.
 PART_SUFFIXES: frozenset[str] = _words(
     """
@@ -148,13 +152,13 @@ STATE_CLAUSE: tuple[str, ...] = tuple(
     打了 打碎 打烂 打破 摔了 摔碎 摔坏 摔烂 摔破 碎掉 啃完 啃剩 啃过 洗了 刷了 刷干净 不能用 不要了
     撒了 洒了 撒出 洒出 撒一地 洒一地 撒得 洒得 鼓起 鼓了 鼓包 胀了 发烫 啃干净 啃光 油乎乎 油腻 油汪汪 脏乎乎 黏糊糊 粘糊糊
     干净 有鱼腥 有腥味 有味 有味道 有臭味 有异味 发臭 臭了 掐灭 掐了 砸开 砸碎 砸了 剥开 剥下 剥完 拆开 撕开 撕下 涂层 没电 没水 没油 没气 不出水 不出墨 写完 写不出 吃完药 用了好几次
-    沾满 粘满 全是 满是 都是油 脏了 脏兮兮 弄脏 空了 切下 剪下 掉了 用坏 不用了 没用了 干干净净 干净的
+    沾满 粘满 全是 满是 都是油 脏了 脏兮兮 弄脏 空了 切下 剪下 掉了 用坏 不用了 没用了 干干净净 干净的 用成 戴过 戴了 穿过 穿了
     谢了 凋谢 蔫了 枯了 枯萎 干枯 全湿 全脏 全碎 全烂
     """.split()
 )
 
 # The same clause cut to one verb when the edge words ("了", "完") were trimmed: "瓷碗/打(了)", "大骨头棒子/啃(完了)".
-STATE_VERBS: frozenset[str] = _words("打 摔 啃 洗 刷 碎 裂 脏 全 空 撒 洒 湿 破 烂 坏 臭 馊 谢 蔫 枯")
+STATE_VERBS: frozenset[str] = _words("打 摔 啃 洗 刷 碎 裂 脏 全 空 撒 洒 湿 破 烂 坏 臭 馊 沾 谢 蔫 枯 戴 穿")
 
 # Words that say the thing is leftover food; an unknown dish with them is 厨余垃圾 ("吃剩的烩面").
 LEFTOVER_CUES: tuple[str, ...] = ("吃剩", "喝剩", "剩菜", "剩饭", "放坏", "发霉", "变质", "馊", "吃不完", "没吃完")

@@ -9,7 +9,7 @@ and drops below the answer threshold when an unknown prefix may change the bin (
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -23,6 +23,7 @@ from knowledge.lexicon import (
     CATEGORY_WORDS,
     CITY_PREFIXES,
     CONTAINERS,
+    COURIERS,
     DRUG_NAMES,
     DRUG_SUFFIXES,
     FILLER,
@@ -46,6 +47,7 @@ from knowledge.lexicon import (
 )
 from knowledge.normalize import normalize
 from knowledge.pinyin import pinyin_key
+from knowledge.places import known_parts
 from knowledge.segment import add_words, base_frequency, is_common_word, shared_tokenizer
 
 ANSWER_THRESHOLD = 0.6
@@ -119,6 +121,9 @@ _SOME = frozenset(("一些", "些", "点", "一点"))  # "还有一些…": a qu
 # Names in a row that read as a list (two could be one compound the catalogue lacks: "牛奶纸盒" is a carton).
 MIN_RUN_ON_NAMES = 3
 MAX_RUN_ON_NAMES = 6
+# Two names ending in the same part ("西瓜皮香蕉皮", "虾壳蟹壳", "猫毛狗毛") are two items: no part is made of another.
+_PART_ENDS = ("皮", "壳", "核", "渣", "毛", "籽")
+_OLD_STARTS = ("旧", "废", "坏", "破")
 _PACKAGING_ENDS = ("瓶", "瓶子", "罐", "罐子", "盒", "盒子", "袋", "袋子", "桶", "杯", "盖", "箱", "包装")
 # Material classes a resident names after the item as a guess ("卫生纸是可回收的纸吗", "保鲜膜算塑料吗"): with an
 # item named before them they are the class asked about, never the item.
@@ -188,8 +193,10 @@ class Matcher:
         self.max_len = max((len(s) for s in self.by_surface), default=1)
         self.tokenizer = shared_tokenizer()
         add_words((*FILLER, *MODIFIERS, *RISKY, *CATEGORY_WORDS, *SEPARATORS), freq=200, only_new=True)
-        add_words((*FOOD_BRANDS, *DRUG_NAMES), freq=2000, only_new=True)
+        add_words((*FOOD_BRANDS, *COURIERS, *DRUG_NAMES), freq=2000, only_new=True)
         add_words(CITY_PREFIXES, floor=2000)  # jieba knows 新密 too rarely to keep it from "新" + "密"
+        # a town whose name holds a list word ("和庄镇"): one word, never "和" + "庄镇" listed as an unknown item
+        add_words((t for t in known_parts() if any(ch in t for ch in "和与及跟")), floor=2000)
         add_words((s for s in self.by_surface if not s.isascii()), floor=2000)
         self._pinyin: dict[str, set[str]] | None = None
         self._fuzzy: dict[str, set[str]] | None = None
@@ -231,10 +238,23 @@ class Matcher:
         if found is not None:
             found.explicit_separator = explicit
             results.append(found)
+        if len(results) == 2 and (told := self._kind_said_after(results)) is not None:
+            results = [told]  # "电池扔哪，手机上的": the second clause says which battery
         if len(results) >= 2:
             self._parts_of_listed_whole(results, text)
         self._read_whole_message(results, text)
         return results
+
+    def _kind_said_after(self, results: list[Found]) -> Found | None:
+        """An item whose kind decides the bin, then a clause of its own ending in 的 that names the kind ("电池扔哪，
+        手机上的"): the item of that kind, when the clause read before the name answers it."""
+        first, second = results
+        if second.explicit_separator or not second.phrase.endswith("的") or not first.needs_kind or not first.query:
+            return None
+        found = self._match_phrase(self.tokenize(second.phrase + first.query))
+        if found is None or not found.answered or found.needs_kind:
+            return None
+        return found
 
     def _parts_of_listed_whole(self, results: list[Found], text: str) -> None:
         """ "奶茶杯、珍珠、吸管": an item of a list that a listed whole's local rule names as its part is that part (the
@@ -294,12 +314,13 @@ class Matcher:
         return out
 
     def _split_run_on_names(self, tokens: list[str]) -> list[str]:
-        """ "虾壳蟹壳贝壳扔哪": three or more names typed without separators are a list, not one compound name."""
-        names = sum(map(self.by_surface.__contains__, tokens)) if len(tokens) >= 3 else 0
+        """ "虾壳蟹壳贝壳扔哪": three or more names typed without separators are a list, not one compound name; so are
+        two that end in the same part ("西瓜皮香蕉皮")."""
+        names = sum(map(self.by_surface.__contains__, tokens)) if len(tokens) >= 2 else 0
         if names < 2:
             return tokens  # most messages: fewer names than a list needs (counted in one C-level pass)
         tokens = self._split_between_names(tokens)
-        if names < MIN_RUN_ON_NAMES:
+        if names < MIN_RUN_ON_NAMES and not any(map(_same_part, pairwise(tokens))):
             return tokens
         out: list[str] = []
         run: list[str] = []
@@ -308,7 +329,8 @@ class Matcher:
                 run.append(token)
                 continue
             if (
-                MIN_RUN_ON_NAMES <= len(run) <= MAX_RUN_ON_NAMES  # "电池电池电池…" a thousand times is no list
+                # "电池电池电池…" a thousand times is no list
+                (MIN_RUN_ON_NAMES <= len(run) <= MAX_RUN_ON_NAMES or (len(run) == 2 and _same_part(run)))
                 and not run[-1].endswith(_PACKAGING_ENDS)  # "黄桃罐头玻璃瓶" is the jar the peaches came in
                 and not any(a + b in self.by_surface for a, b in pairwise(run))
             ):
@@ -373,6 +395,8 @@ class Matcher:
             candidates.append(f)
         if not candidates:
             return self._named_question_word(tokens, phrase)
+        if (typed_last := self._last_character_typed(tokens, phrase)) is not None:
+            return typed_last
         if len(candidates) == 1 and candidates[0].answered:
             return candidates[0]  # the usual phrase: one chunk, answered (what the rules below come to)
         if _class_word(candidates[-1].query):
@@ -416,6 +440,25 @@ class Matcher:
             return None  # only a hazard travels with its bottle; "饼干盒里的瓶子" is just a bottle
         return held
 
+    def _last_character_typed(self, tokens: list[str], phrase: str) -> Found | None:
+        """ "快递纸想": a name's last character typed by sound as a filler word ends the message (想 for 箱); the longer
+        name it sounds like is meant, not the shorter one before the filler."""
+        if len(tokens) < 2 or len(tokens[-1]) != 1 or tokens[-1] not in FILLER or tokens[-2] in _CHUNK_BREAKS:
+            return None
+        start = len(tokens) - 1
+        while start > 0 and tokens[start - 1] not in _CHUNK_BREAKS:
+            start -= 1
+        words = tokens[start:]
+        text = "".join(words)
+        starts = {len("".join(words[:i])) for i in range(len(words) - 1)}
+        hit = self._homophone(text, starts)
+        if hit is None or len(hit[1]) < 3 or hit[1][:-1] != hit[2][:-1]:
+            return None  # only the filler itself may differ from the name it sounds like
+        entry, surface, _ = hit
+        found = Found(query=text, phrase=phrase)
+        self._accept(found, entry, surface, 0.7, "homophone")
+        return found
+
     def _part_of_earlier(self, candidates: list[Found]) -> Found | None:
         """The last chunk names a part the local rule of an earlier chunk lists ("奶茶" + "珍珠" → its 厨余 part)."""
         if len(candidates) < 2:
@@ -454,8 +497,12 @@ class Matcher:
         head = self._head(content)
         if head is not None and "的" in head[2]:
             joined = self._head([t for t in content if t != "的"])  # "狗狗的便便" names the local rule's 狗狗便便
-            if joined is not None and len(joined[1]) > len(head[1]) and joined[0].source == LOCAL_SOURCE:
-                head = joined
+            if (
+                joined is not None
+                and len(joined[1]) > len(head[1])
+                and (joined[0].source == LOCAL_SOURCE or (len(head[1]) == 1 and _joins_said_words(joined[1], head)))
+            ):
+                head = joined  # "擤鼻涕的纸" is the listed 鼻涕纸, not a bare 纸 after unknown words
         if head is None and (content[0] in DEAD or "死" in phrase[: max(0, phrase.rfind(query))]):
             # "死了的小鸟", "死掉的麻雀": 死 decides (a dead animal, not a pet); the rule names 死小鸟
             rest = [t for t in content if t not in DEAD and t not in ("了", "的", "掉", "掉了")]
@@ -687,7 +734,7 @@ class Matcher:
             if head is not None:
                 head = self._local_over_imported(*head)  # "快递盒子/湿透了" reads 快递盒's states
                 head = self._product_container(*head)  # "洁厕灵/空瓶子/冲干净了" is 洁厕灵's bottle
-            if head is not None and all(t in FOOD_BRANDS or t == "的" for t in head[2]):
+            if head is not None and all(t in FOOD_BRANDS or t in COURIERS or t == "的" for t in head[2]):
                 return head  # nothing, or only a brand, before the name ("老干妈的玻璃瓶/洗了")
             if head is not None and self._purpose(head[2]):
                 return _without_purpose(head)  # what it was used for ("擦玻璃的/旧抹布/脏了"): not its material
@@ -875,7 +922,7 @@ class Matcher:
             return 0.85  # "塑料的药瓶", "玻璃的农药瓶": what it held is the hazard, whatever it is made of
         if risky:
             return 0.45  # a material or power word that may change the bin ("电动牙刷", "陶瓷杯")
-        unknown = "".join(t for t in rest if t not in agreeing and t not in FOOD_BRANDS)
+        unknown = "".join(t for t in rest if t not in agreeing and t not in FOOD_BRANDS and t not in COURIERS)
         if not unknown:
             return 0.85
         if surface in GENERIC_CONTAINERS:
@@ -926,6 +973,8 @@ class Matcher:
         text = "".join(content)
         starts = {len(text) - len("".join(content[i:])) for i in range(len(content))}
         hit = self._homophone(text, starts)
+        if hit is None and len(text) >= 4 and text.endswith("子"):
+            hit = self._homophone(text[:-1], {s for s in starts if s < len(text) - 1})  # "螺丝壳子" is 螺蛳壳 + 子
         if hit is None:
             hit = self._homophone_before_state(text, starts)  # "外麦盒有油": the typed name, then its state
         if hit is not None:
@@ -1296,6 +1345,23 @@ def _states_cover_bottle(entry: Entry) -> bool:
     return any("空瓶" in c.when or "空瓶" in c.words for c in entry.conditions)
 
 
+def _joins_said_words(surface: str, head: tuple[Entry, str, list[str]]) -> bool:
+    """The longer name is the word said before 的 and the name after it ("鼻涕" + "纸" in "擤鼻涕的纸")."""
+    before = [t for t in head[2] if t != "的"]
+    if not before or "了" in before or before[-1] in STILL_HOLDS:
+        return False  # "沾了油的纸": a clause about its state, not a kind of paper (油纸)
+    return surface == before[-1] + head[1]  # the whole word: "泡面的纸桶" holds no 面纸
+
+
+def _same_part(pair: Sequence[str]) -> bool:
+    """Two different names of two or more characters that end in the same part word ("西瓜皮", "香蕉皮") or start
+    with the same 旧/废/坏/破 ("旧书旧报纸": no old thing is made of another old thing)."""
+    a, b = pair
+    if a == b or len(a) < 2 or len(b) < 2:
+        return False
+    return (a[-1] == b[-1] and a.endswith(_PART_ENDS)) or (a[0] == b[0] and a.startswith(_OLD_STARTS))
+
+
 def _trim(tokens: list[str]) -> list[str]:
     """Drop modifiers at the edges ("用过的", "坏了"); inside a name they stay.
 
@@ -1314,6 +1380,8 @@ def _trim(tokens: list[str]) -> list[str]:
         and (tokens[end - 2] in MODIFIERS or _DURATION.fullmatch(tokens[end - 2] + tokens[end - 1]))
     ):
         end -= 1  # "降糖药过期了好几个月": how long, after the state, is no part of the name
+    while end > start + 2 and tokens[end - 2].isdigit() and _QUANTITY.fullmatch(tokens[end - 2] + tokens[end - 1]):
+        end -= 2  # "过期药3盒": jieba cuts a count in digits in two
     while end > start and tokens[end - 1] in MODIFIERS:
         if tokens[end - 1] in TRAILING_NOUNS and end - 1 > start and tokens[end - 2] not in MODIFIERS:
             break

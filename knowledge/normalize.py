@@ -84,6 +84,11 @@ _PHRASES = (
     ("怎么仍", "怎么扔"),
 )
 _ANY_PHRASE = re.compile("|".join(re.escape(phrase) for phrase, _ in _PHRASES))
+# Pouring or flushing something away ("过期药倒马桶", "剩菜倒进下水道"): the drain is where it went, never the item
+# asked about (马桶 alone is renovation waste); the message keeps only the verb.
+# "扔厨余行不" is the yes/no form "行不行" cut short; read as a name it would end in 行 ("剩菜行")
+_XING_BU = re.compile("行不(?![行通])")
+_POURED_AWAY = re.compile("(?:倒|冲|扔|丢)(?:进|到|入)?(?:马桶|下水道|厕所|水池|水槽|洗手池|洗菜池)(?:里面|里边|里)?")
 _LATIN_TONES = re.compile(r"[\u00c0-\u024f]")
 # a tone number is one not followed by a digit or Han ("a1_a1" as much as "a1 a1": "_" becomes a space later)
 _TONE_NUMBERS = re.compile(r"(?<=[aeiouvngr])[1-5](?![0-9\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
@@ -144,7 +149,7 @@ def _english(match: re.Match[str]) -> str:
 
 
 # 儿化 after a name's last character ("瓜子皮儿", "苹果核儿", "瓶盖儿"): spoken, not part of the name
-_ERHUA = re.compile("(?<=[核皮壳盒瓶袋罐渣盖片兜本杯碗管芯把签籽])儿(?![童女子科歌时])")
+_ERHUA = re.compile("(?<=[核皮壳盒瓶袋罐渣盖片兜本杯碗管芯把签籽头叶刺根粒])儿(?![童女子科歌时])")
 _HAN_ONLY = re.compile("[\u4e00-\u9fff]+")  # CJK unified ideographs: no NFKC decomposition, no case
 _SPACES = re.compile(r"\s+")
 _DOTS = re.compile(r"[.·]{2,}")
@@ -168,6 +173,16 @@ _NOT_A_NAME = re.compile("[问哪怎咋啥么吗呢吧村庄乡俺咱您我你�
 def _names_only(runs: str) -> bool:
     """Every run but the last (which may hold the question, "旧杂志扔哪") reads as a name: no question or place word."""
     return _NOT_A_NAME.search(runs.rsplit(" ", 1)[0]) is None
+
+
+def _listed_names(text: str) -> re.Match[str] | None:
+    """The first run of three or more names; an opening run that is no name ("请问 葱叶子 蒜皮 扔哪") is left out."""
+    pos = 0
+    while (listed := _CJK_LIST.search(text, pos)) is not None:
+        if _names_only(listed.group()):
+            return listed
+        pos = listed.start() + listed.group().index(" ") + 1
+    return None
 
 
 # Circled and parenthesised numbers ("①纸箱②电池③瓜子壳", "⑴旧书⑵灯管") only number the items of a list.
@@ -227,6 +242,8 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
             _HAN_ONLY.fullmatch(plain) is not None
             and _ANY_PHRASE.search(plain) is None
             and ("儿" not in plain or _ERHUA.search(plain) is None)
+            and _POURED_AWAY.search(plain) is None
+            and "行不" not in plain
         ):
             return (_bin_by_sound(plain) if "垃圾" in plain else plain)[:limit]
     if _CIRCLED.search(head) is not None and len(_CIRCLED.findall(head)) >= 2:  # "②" alone is a choice reply
@@ -241,10 +258,12 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
     if not _EMOJI_CHARS.isdisjoint(text):
         text = _emoji(text)
     if _LATIN.search(text) is not None:  # most messages are Chinese only and skip both
+        toned = len(_LATIN_TONES.findall(text)) >= 2  # "cān jīn zhǐ": pinyin, whose "can" is no English word
         text = _LATIN_TONES.sub(_detone, text)
         if len(_TONE_NUMBERS.findall(text)) >= 2:  # "jiu4 bao4 zhi3": pinyin with tone numbers
             text = _TONE_NUMBERS.sub("", text)
-        if _ENGLISH_RE is not None:
+            toned = True
+        if _ENGLISH_RE is not None and not toned:
             text = _ENGLISH_RE.sub(_english, text)
     text = text.translate(_DIALECT)
     if "儿" in text:
@@ -253,6 +272,9 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
         for phrase, replacement in _PHRASES:
             if phrase in text:
                 text = text.replace(phrase, replacement)
+    text = _POURED_AWAY.sub("扔", text)
+    if "行不" in text:
+        text = _XING_BU.sub("行不行", text)
     if "垃圾" in text:
         text = _bin_by_sound(text)
     if _NUMBERED.search(text) is not None and len(_NUMBERED.findall(text)) >= 2:
@@ -264,7 +286,7 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
         text = _HAN_DOT.sub("，", text)  # "旧报纸.扔哪": a full stop typed half-width between clauses
     text = _SEP.sub("，", text)
     text = _SPACES.sub(" ", text).strip()
-    if text.count(" ") >= 2 and (listed := _CJK_LIST.search(text)) is not None and _names_only(listed.group()):
+    if text.count(" ") >= 2 and (listed := _listed_names(text)) is not None:
         # three or more runs of two or more characters are a list of names ("旧书 旧报纸 旧杂志"), not typos
         text = text[: listed.start()] + listed.group().replace(" ", "、") + text[listed.end() :]
     if " " in text:  # a gap needs a space
