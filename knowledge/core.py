@@ -101,7 +101,11 @@ _PLAN_ACTION = re.compile(
     "主动提供|推广|补贴|试点|应急处置|禁止使用|限制使用|还能用|能不能用|还让用|能不能烧|能烧|协同处置|政策|规定"
     "|(?:怎么|咋|如何)(?:说|讲|写|提)的?$"  # "秸秆利用的治理路径怎么说的": what the plan says
     "|(?:啥|什么)(?:分类|回收|管理)?(?:机制|模式|体系|制度)"  # "农膜回收是啥机制", "用的什么分类体系": a scheme, never a bin
+    "|能用[\u4e00-\u9fff]{1,12}[不吗么]$"  # "外卖能用不可降解塑料餐具不": the spoken 还能用…吗
+    "|(?:怎么|咋|如何)(?:解决|治理|整治)"  # "农田白色污染咋解决": what the plan does about it
 )
+# "再生建材用在哪": what a thing is used for is the plan's sentence, never a bin (asked of the resident's city's plan)
+_USE_ASK = re.compile("用在哪|用到哪|用于哪|用在什么|用途")
 _PLAN_ASK_FORM = re.compile(r"[吗么嘛不没][？?]?$|([\u4e00-\u9fff])[不没]\1|是否|用在哪|用到哪|用于哪|用途")
 _BIN_ASK = re.compile(
     "扔|丢|放哪|放到|倒哪|倒在|投放|属于|什么垃圾|啥垃圾|哪类|哪一类|桶|可回收|有害|厨余|其他垃圾|干垃圾|湿垃圾|怎么分"
@@ -331,7 +335,9 @@ class KnowledgeBase:
         if not asks_plan and self.policy is not None and _PLAN_ASK_FORM.search(norm) and not _BIN_ASK.search(norm):
             # "新郑宾馆还提供一次性用品吗", "新郑再生骨料用在哪": a loaded plan's place named in a yes/no or 用在哪
             # question asks that plan, not an item's bin (the plan answers only when a sentence covers it)
-            asks_plan = self.policy.names_place(norm)
+            asks_plan = self.policy.names_place(norm) or (
+                _USE_ASK.search(norm) is not None and self.policy.has_plan(city)
+            )
         policy = self.policy.answer(norm, city=city) if self.policy is not None and asks_plan else None
         if policy is not None and "no_plan" in policy.extra:
             # "开封乱扔垃圾罚多少": that place's fine rule, not its plan, is what is missing
