@@ -21,7 +21,8 @@ OPEN_BRACKETS = {"（": "）", "“": "”", "《": "》", "〔": "〕", "【": 
 
 # (style, regex); the style decides nesting, the first group is the number as written.
 NUMBERING: list[tuple[str, re.Pattern[str]]] = [
-    ("chapter", re.compile(rf"^第([{CN_DIGITS}百\d]+)(?:章|部分)")),
+    ("chapter", re.compile(rf"^第([{CN_DIGITS}百\d]+)章")),
+    ("part", re.compile(rf"^第([{CN_DIGITS}百\d]+)部分")),  # cited as written: "第三部分（3）", never "第三章"
     ("jie", re.compile(rf"^第([{CN_DIGITS}百\d]+)节")),
     ("tiao", re.compile(rf"^第([{CN_DIGITS}百零\d]+)条")),
     ("cn", re.compile(rf"^([{CN_DIGITS}]{{1,3}})[、.]")),
@@ -1333,6 +1334,7 @@ def _label(style: str, number: str) -> str:
         "cn_paren": f"（{number}）",
         "ar_paren": f"（{number}）",
         "chapter": f"第{number}章",
+        "part": f"第{number}部分",
         "jie": f"第{number}节",
         "cn_shi": f"{number}是",
         "renwu": f"任务{number}",

@@ -110,3 +110,9 @@ def test_bin_questions_stay_bin_questions(kb: KnowledgeBase) -> None:
     """A bin word keeps an item question on the item path, whatever the plan says."""
     assert kb.answer("塑料餐具扔哪个桶", city="岚峪县").intent in ("sorting", "clarify")
     assert kb.answer("旧电池怎么扔", city="岚峪县").intent in ("sorting", "clarify")
+
+
+def test_a_part_is_cited_as_a_part() -> None:
+    """ "第三部分 重点任务" is cited "第三部分（1）", not as a chapter the plan does not have."""
+    plan = parse_plan("雁丘市无废城市建设工作方案\n第一部分  总体思路\n以生活垃圾为重点。\n第二部分  重点任务\n（1）餐厨垃圾收运。建成处理厂1座。\n")
+    assert any(t.label == "第二部分（1）" for t in plan.tasks), [t.label for t in plan.tasks]
