@@ -102,6 +102,8 @@ _PLAN_ACTION = re.compile(
     "|(?:怎么|咋|如何)(?:说|讲|写|提)的?$"  # "秸秆利用的治理路径怎么说的": what the plan says
     "|(?:啥|什么)(?:分类|回收|管理)?(?:机制|模式|体系|制度)"  # "农膜回收是啥机制", "用的什么分类体系": a scheme, never a bin
     "|能用[\u4e00-\u9fff]{1,12}[不吗么]$"  # "外卖能用不可降解塑料餐具不": the spoken 还能用…吗
+    "|还(?:给|提供|发|送)[\u4e00-\u9fff]{1,12}[不吗么]$"  # "宾馆酒店还给一次性塑料用品吗": the plan's ban
+    "|奖补|以奖代补"  # "奖补咋弄": the plan's money rule, never an item
     "|(?:怎么|咋|如何)(?:解决|治理|整治)"  # "农田白色污染咋解决": what the plan does about it
 )
 # "再生建材用在哪": what a thing is used for is the plan's sentence, never a bin (asked of the resident's city's plan)

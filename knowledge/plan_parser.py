@@ -287,7 +287,9 @@ def _continues(prev: str, nxt: str) -> bool:
 
 
 # A page number a plan exported from a PDF keeps between its lines: "— 3 —", "- 3 -", "第3页", "第3页共8页", "3/8"
-PAGE_NUMBER = re.compile(r"^(?:[—\-–－~]+\s*\d{1,3}\s*[—\-–－~]+|第\s*\d{1,3}\s*页(?:\s*[，,]?\s*共\s*\d{1,3}\s*页)?|\d{1,3}\s*/\s*\d{1,3})$")
+PAGE_NUMBER = re.compile(
+    r"^(?:[—\-–－~]+\s*\d{1,3}\s*[—\-–－~]+|第\s*\d{1,3}\s*页(?:\s*[，,]?\s*共\s*\d{1,3}\s*页)?|\d{1,3}\s*/\s*\d{1,3})$"
+)
 
 
 def _without_pages(lines: list[str]) -> list[str]:

@@ -19,7 +19,15 @@ from sqlalchemy.orm import Session
 
 from knowledge.answer import Answer
 from knowledge.lexicon import CATEGORY_WORDS
-from knowledge.places import COUNTY, NOT_PLACES, PLACES, ZONES, bare_name, known_parts, other_places_in, parts_in
+from knowledge.places import (
+    PLACES,
+    ZONES,
+    bare_name,
+    known_parts,
+    other_places_in,
+    parts_in,
+    places_in,
+)
 from knowledge.plan_models import PlanDocument, PlanSection, PlanTarget, PlanTask
 from knowledge.plan_parser import BASELINE_WORD, foreign_place, render_target
 from knowledge.plans import same_city, short_city
@@ -131,7 +139,7 @@ STOP = {
     "控制", "控制在", "控制到", "中不中", "行不行", "能不能", "是不是", "对不对", "有没有", "咋回事", "怎么回事",
     "啥意思", "什么意思", "回事", "不中", "不管", "管不管", "负不负责", "今年", "明年", "会怎样", "怎样", "怎么样", "可以", "能够",
     "到底", "究竟", "大概", "一般", "包括", "包含", "属于", "都有", "哪些是",
-    "以后", "今后", "将来", "往后", "还", "局", "管", "还是", "文件", "好几", "好几个", "规范",
+    "以后", "今后", "将来", "往后", "还", "局", "管", "还是", "文件", "好几", "好几个", "规范", "还给",
 }  # fmt: skip
 ASKING = re.compile("..(几|多少|哪些|谁|啥|什么)$")  # a question word glued to a keyword: 百分之几 (几点 stays)
 # a word made of a question word ("归谁", "谁管", "哪个局", "哪家"): the question, never the topic
@@ -174,6 +182,7 @@ DOMAIN_WORDS = (
     "分拣量",
     "专班",
     "工作专班",
+    "奖补",
 )
 
 MEASURE_WORDS = {
@@ -321,6 +330,8 @@ WHICH = re.compile(
 ACTION_ASK = re.compile(
     "主动提供|推广|补贴|试点|应急处置|禁止使用|限制使用|还能用|能不能用|还让用|能不能烧|能烧|协同处置|政策|规定"
     "|能用[\u4e00-\u9fff]{1,12}[不吗么]$"  # "外卖能用不可降解塑料餐具不": the plan's rule, asked the spoken way
+    "|还(?:给|提供|发|送)[\u4e00-\u9fff]{1,12}[不吗么]$"  # "宾馆酒店还给一次性塑料用品吗"
+    "|奖补|以奖代补"  # "奖补咋弄"
     "|(?:怎么|咋|如何)(?:解决|治理|整治)"  # "农田白色污染咋解决": what the plan does about it
 )
 # "环境污染责任保险谁要买", "谁来出钱": who must do the act the plan names, said in the plan's sentence (the act's
@@ -1467,9 +1478,9 @@ def _unloaded_place(q: str) -> str | None:
     m = PLACES.search(q)
     if m:
         return m.group(0)
-    for m in COUNTY.finditer(q):
-        if m.group(0) not in NOT_PLACES and m.group(0)[:1] not in "全各本该我每们":
-            return m.group(0)
+    named = places_in(q)  # a two-character county, not "网点县" before a 县 unit's name
+    if named:
+        return named[0]
     other = other_places_in(q)  # 义乌市, 栖霞区: outside the reviewed list, by the general pattern
     return other[0] if other else None
 

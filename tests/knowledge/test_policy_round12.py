@@ -13,6 +13,7 @@ from bot.db import session_factory, transaction
 from bot.runtime import ensure_ready
 from knowledge import plans
 from knowledge.core import KnowledgeBase
+from knowledge.places import other_places_in, places_in
 from knowledge.plan_parser import parse_plan
 from knowledge.service import build_knowledge
 
@@ -45,6 +46,17 @@ PDF = """岚峪县人民政府办公室文件
 """
 
 
+PARTS = """雁丘市“无废城市”建设工作方案
+第一部分  总体思路
+以餐厨垃圾为重点。
+第二部分  重点任务
+（1）一次性塑料制品治理。全市星级宾馆、酒店不再主动提供一次性塑料用品。
+（2）餐厨垃圾收运。建成餐厨垃圾处理厂1座，日处理能力80吨。
+第三部分  保障措施
+（1）资金保障。市财政每年安排引导资金200万元，对餐厨垃圾处理给予以奖代补。
+"""
+
+
 def test_page_numbers_and_the_running_header_are_dropped() -> None:
     """ "— 2 —" and the header repeated after it are page furniture: the sentence around them is one sentence."""
     plan = parse_plan(PDF)
@@ -70,6 +82,7 @@ def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     ensure_ready(settings)
     with transaction(session_factory(settings.db_url)) as session:
         plans.ingest(session, text=PDF, source_name="lanyu.txt", now=NOW)
+        plans.ingest(session, text=PARTS, source_name="yanqiu.txt", now=NOW)
     with transaction(session_factory(settings.db_url)) as session:
         return build_knowledge(session)
 
@@ -91,6 +104,11 @@ def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
         ("再生建材用在哪", "岚峪县", "乡村道路"),
         # 是几成 asks a percentage
         ("农膜回收率目标是几成", "岚峪县", "91%"),
+        # "网点县农业农村局": 县 opens the unit's name, no county called 网点县
+        ("农膜回收网点县农业农村局参与不", "岚峪县", "县农业农村局"),
+        # 奖补 is the plan's 以奖代补; "还给…吗" asks the plan's ban
+        ("奖补咋弄", "雁丘市", "以奖代补"),
+        ("宾馆酒店还给一次性塑料用品吗", "雁丘市", "不再主动提供"),
     ],
 )
 def test_round12_questions(kb: KnowledgeBase, question: str, city: str, must: str) -> None:
@@ -114,5 +132,13 @@ def test_bin_questions_stay_bin_questions(kb: KnowledgeBase) -> None:
 
 def test_a_part_is_cited_as_a_part() -> None:
     """ "第三部分 重点任务" is cited "第三部分（1）", not as a chapter the plan does not have."""
-    plan = parse_plan("雁丘市无废城市建设工作方案\n第一部分  总体思路\n以生活垃圾为重点。\n第二部分  重点任务\n（1）餐厨垃圾收运。建成处理厂1座。\n")
+    plan = parse_plan(PARTS)
     assert any(t.label == "第二部分（1）" for t in plan.tasks), [t.label for t in plan.tasks]
+
+
+def test_we_and_unit_names_are_no_places() -> None:
+    """ "俺们县" is the asker's own county and "网点县农业农村局" a unit; real counties are still found."""
+    assert places_in("俺是兰考的，俺们县建筑垃圾利用率多少") == ["兰考"]
+    assert places_in("农膜回收网点县农业农村局参与不") == []
+    assert places_in("宁陵县城市管理局负责啥") == ["宁陵县"]
+    assert other_places_in("俺们县农膜回收率多少") == []
