@@ -72,6 +72,9 @@ class PolicyAnswerer(Protocol):
     def names_place(self, text: str) -> bool:
         """True when the text names the place of a loaded plan."""
 
+    def has_plan(self, city: str | None) -> bool:
+        """True when a plan of the resident's city is loaded."""
+
 
 _PARTICLES = re.compile(r"[啊呀吧哦噢嘛哈呢啦了的!~ ]+$")
 _NAME_OPENER = re.compile(r"(那|那个|那么|那这个|还有|还有那个)?(装|装过|盛|盛过)?")

@@ -764,9 +764,9 @@ class PolicyIndex:
             found = self._quote(words, want, phrase=q, holding=re.compile(acts.group(1)[-1]))
             if found:
                 return found
-        for said in ("组长", "设在"):  # "工作专班组长是谁", "专班办公室设在哪": the sentence that says it
-            if said in q:
-                found = self._quote(words, want, phrase=q, holding=re.compile(said))
+        for word in ("组长", "设在"):  # "工作专班组长是谁", "专班办公室设在哪": the sentence that says it
+            if word in q:
+                found = self._quote(words, want, phrase=q, holding=re.compile(word))
                 if found:
                     return found
         if who and not _has(q, DUTY_CUES):
