@@ -109,6 +109,8 @@ _PLAN_ACTION = re.compile(
     "|奖补|以奖代补"  # "奖补咋弄": the plan's money rule, never an item
     "|(?:怎么|咋|如何)(?:解决|治理|整治)"  # "农田白色污染咋解决": what the plan does about it
 )
+# how to get rid of a thing: an unknown item asked so stays on the item path ("新郑量子纠缠器咋处理")
+_DISPOSAL_ASK = re.compile("扔|丢|放|倒|投|处理|处置|咋办|怎么办|回收|属于|哪类|桶")
 # "再生建材用在哪": what a thing is used for is the plan's sentence, never a bin (asked of the resident's city's plan)
 _USE_ASK = re.compile("用在哪|用到哪|用于哪|用在什么|用途")
 _PLAN_ASK_FORM = re.compile(r"[吗么嘛不没][？?]?$|([\u4e00-\u9fff])[不没]\1|是否|用在哪|用到哪|用于哪|用途")
@@ -375,6 +377,14 @@ class KnowledgeBase:
             return faq
         if policy is not None and policy.confidence >= 0.5:
             return policy
+        if (
+            policy is not None
+            and (sorting is None or sorting.intent == "unknown")
+            and self.policy is not None
+            and self.policy.names_place(norm)
+            and not _DISPOSAL_ASK.search(norm)
+        ):
+            return policy  # "桑川垃圾分类积分兑换怎么搞": a loaded plan's place named; its plan's honest "not found"
         if (sorting is None or (sorting.intent == "unknown" and not sorting.items)) and asks_without_item(norm):
             return which_item()  # "我手里有个东西不知道扔哪": no item named, so ask which, not "不确定“有”"
         if sorting is not None and sorting.pending is None and _names_item(sorting, norm):

@@ -142,3 +142,11 @@ def test_we_and_unit_names_are_no_places() -> None:
     assert places_in("农膜回收网点县农业农村局参与不") == []
     assert places_in("宁陵县城市管理局负责啥") == ["宁陵县"]
     assert other_places_in("俺们县农膜回收率多少") == []
+
+
+def test_a_loaded_place_with_an_unknown_topic_gets_the_plans_not_found(kb: KnowledgeBase) -> None:
+    """ "岚峪垃圾分类积分兑换怎么搞" names a loaded plan's place: its honest "not found", never "不确定扔哪";
+    an unknown item asked how to get rid of stays on the item path."""
+    answer = kb.answer("岚峪垃圾分类积分兑换怎么搞", city="岚峪县")
+    assert answer.intent == "policy" and "没有找到" in answer.text, answer.text
+    assert kb.answer("岚峪量子纠缠器咋处理", city="岚峪县").intent != "policy"
