@@ -107,6 +107,7 @@ _PLAN_ACTION = re.compile(
     "|能用[\u4e00-\u9fff]{1,12}[不吗么]$"  # "外卖能用不可降解塑料餐具不": the spoken 还能用…吗
     "|还(?:给|提供|发|送)[\u4e00-\u9fff]{1,12}[不吗么]$"  # "宾馆酒店还给一次性塑料用品吗": the plan's ban
     "|奖补|以奖代补"  # "奖补咋弄": the plan's money rule, never an item
+    "|实现(?:什么|啥)"  # "原生生活垃圾要实现什么": the plan's aim, never a bin
     "|(?:怎么|咋|如何)(?:解决|治理|整治)"  # "农田白色污染咋解决": what the plan does about it
 )
 # how to get rid of a thing: an unknown item asked so stays on the item path ("新郑量子纠缠器咋处理")

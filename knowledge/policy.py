@@ -332,6 +332,7 @@ ACTION_ASK = re.compile(
     "|能用[\u4e00-\u9fff]{1,12}[不吗么]$"  # "外卖能用不可降解塑料餐具不": the plan's rule, asked the spoken way
     "|还(?:给|提供|发|送)[\u4e00-\u9fff]{1,12}[不吗么]$"  # "宾馆酒店还给一次性塑料用品吗"
     "|奖补|以奖代补"  # "奖补咋弄"
+    "|实现(?:什么|啥)"  # "原生生活垃圾要实现什么"
     "|(?:怎么|咋|如何)(?:解决|治理|整治)"  # "农田白色污染咋解决": what the plan does about it
 )
 # "环境污染责任保险谁要买", "谁来出钱": who must do the act the plan names, said in the plan's sentence (the act's

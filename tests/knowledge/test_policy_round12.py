@@ -109,6 +109,8 @@ def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
         # 奖补 is the plan's 以奖代补; "还给…吗" asks the plan's ban
         ("奖补咋弄", "雁丘市", "以奖代补"),
         ("宾馆酒店还给一次性塑料用品吗", "雁丘市", "不再主动提供"),
+        # 要实现什么 asks the plan's aim, never a bin for 原生生活垃圾
+        ("餐厨垃圾处理厂要实现什么", "雁丘市", "日处理能力80吨"),
     ],
 )
 def test_round12_questions(kb: KnowledgeBase, question: str, city: str, must: str) -> None:
