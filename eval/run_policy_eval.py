@@ -29,6 +29,7 @@ from bot.runtime import ensure_ready  # noqa: E402
 from knowledge import plans  # noqa: E402
 from knowledge.answer import Answer  # noqa: E402
 from knowledge.core import KnowledgeBase  # noqa: E402
+from knowledge.places import bare_name, other_places_in, places_in  # noqa: E402
 from knowledge.service import build_knowledge  # noqa: E402
 
 HERE = Path(__file__).parent
@@ -60,8 +61,11 @@ def short(city: str) -> str:
     return city[:-1] if len(city) > 2 and city[-1] in "市县区" else city
 
 
-def asked_place(question: str) -> str | None:
-    """The place a NO_PLAN question names, as written."""
+def asked_place(question: str, city: str = "") -> str | None:
+    """The place a NO_PLAN question names (not the asker's own), as written; any Henan or other place counts."""
+    for place in places_in(question) + other_places_in(question):
+        if bare_name(place) != short(city):
+            return bare_name(place)
     m = re.search(r"(中牟|登封|巩义|荥阳|郑州|金水|上街|二七|惠济|管城|中原|开封|洛阳|新乡)", question)
     return m.group(1) if m else None
 
@@ -70,7 +74,7 @@ def score(answer: Answer, must: str, question: str, city: str) -> str:
     """correct, wrong or abstain for one reply."""
     text = answer.text
     if must == "NO_PLAN":
-        place = asked_place(question) or short(city)
+        place = asked_place(question, city) or short(city)
         says = place in text and any(m in text for m in NO_PLAN_MARKS)
         if says:
             return "correct"

@@ -72,6 +72,9 @@ class PolicyAnswerer(Protocol):
     def names_place(self, text: str) -> bool:
         """True when the text names the place of a loaded plan."""
 
+    def has_plan(self, city: str | None) -> bool:
+        """True when a plan of the resident's city is loaded."""
+
 
 _PARTICLES = re.compile(r"[啊呀吧哦噢嘛哈呢啦了的!~ ]+$")
 _NAME_OPENER = re.compile(r"(那|那个|那么|那这个|还有|还有那个)?(装|装过|盛|盛过)?")
@@ -101,7 +104,16 @@ _PLAN_ACTION = re.compile(
     "主动提供|推广|补贴|试点|应急处置|禁止使用|限制使用|还能用|能不能用|还让用|能不能烧|能烧|协同处置|政策|规定"
     "|(?:怎么|咋|如何)(?:说|讲|写|提)的?$"  # "秸秆利用的治理路径怎么说的": what the plan says
     "|(?:啥|什么)(?:分类|回收|管理)?(?:机制|模式|体系|制度)"  # "农膜回收是啥机制", "用的什么分类体系": a scheme, never a bin
+    "|能用[\u4e00-\u9fff]{1,12}[不吗么]$"  # "外卖能用不可降解塑料餐具不": the spoken 还能用…吗
+    "|还(?:给|提供|发|送)[\u4e00-\u9fff]{1,12}[不吗么]$"  # "宾馆酒店还给一次性塑料用品吗": the plan's ban
+    "|奖补|以奖代补"  # "奖补咋弄": the plan's money rule, never an item
+    "|实现(?:什么|啥)"  # "原生生活垃圾要实现什么": the plan's aim, never a bin
+    "|(?:怎么|咋|如何)(?:解决|治理|整治)"  # "农田白色污染咋解决": what the plan does about it
 )
+# how to get rid of a thing: an unknown item asked so stays on the item path ("新郑量子纠缠器咋处理")
+_DISPOSAL_ASK = re.compile("扔|丢|放|倒|投|处理|处置|咋办|怎么办|回收|属于|哪类|桶")
+# "再生建材用在哪": what a thing is used for is the plan's sentence, never a bin (asked of the resident's city's plan)
+_USE_ASK = re.compile("用在哪|用到哪|用于哪|用在什么|用途")
 _PLAN_ASK_FORM = re.compile(r"[吗么嘛不没][？?]?$|([\u4e00-\u9fff])[不没]\1|是否|用在哪|用到哪|用于哪|用途")
 _BIN_ASK = re.compile(
     "扔|丢|放哪|放到|倒哪|倒在|投放|属于|什么垃圾|啥垃圾|哪类|哪一类|桶|可回收|有害|厨余|其他垃圾|干垃圾|湿垃圾|怎么分"
@@ -333,7 +345,9 @@ class KnowledgeBase:
         if not asks_plan and self.policy is not None and _PLAN_ASK_FORM.search(norm) and not _BIN_ASK.search(norm):
             # "新郑宾馆还提供一次性用品吗", "新郑再生骨料用在哪": a loaded plan's place named in a yes/no or 用在哪
             # question asks that plan, not an item's bin (the plan answers only when a sentence covers it)
-            asks_plan = self.policy.names_place(norm)
+            asks_plan = self.policy.names_place(norm) or (
+                _USE_ASK.search(norm) is not None and self.policy.has_plan(city)
+            )
         policy = self.policy.answer(norm, city=city) if self.policy is not None and asks_plan else None
         if policy is not None and "no_plan" in policy.extra:
             # "开封乱扔垃圾罚多少": that place's fine rule, not its plan, is what is missing
@@ -366,6 +380,14 @@ class KnowledgeBase:
             return faq
         if policy is not None and policy.confidence >= 0.5:
             return policy
+        if (
+            policy is not None
+            and (sorting is None or sorting.intent == "unknown")
+            and self.policy is not None
+            and self.policy.names_place(norm)
+            and not _DISPOSAL_ASK.search(norm)
+        ):
+            return policy  # "桑川垃圾分类积分兑换怎么搞": a loaded plan's place named; its plan's honest "not found"
         if (sorting is None or (sorting.intent == "unknown" and not sorting.items)) and asks_without_item(norm):
             return which_item()  # "我手里有个东西不知道扔哪": no item named, so ask which, not "不确定“有”"
         if sorting is not None and sorting.pending is None and _names_item(sorting, norm):

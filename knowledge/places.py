@@ -30,7 +30,7 @@ OTHER_PLACE = re.compile(
     r"(?:^|(?<=[\s，,。！!？?、：:；;（(“\"]|是|在|住|从|到|去|那|的|们|咱|俺|问|说|找|查|自))"
     r"([\u4e00-\u9fff]{2}(?:市|区|县))"
 )
-NOT_FIRST = set("全各本该我每们这那哪此其某几多一个城县市区省本")
+NOT_FIRST = set("全各本该我每们这那哪此其某几多一个城县市区省本俺咱你他")
 NOT_SECOND = {
     "市": set("城都超门上夜菜集早股楼车花鱼黑闹县省地级全本"),
     "区": set("城市社小园景辖街山郊片厂校活业发范护宅验务能聚矿牧库湖灾新住老"),
@@ -59,9 +59,17 @@ def places_in(text: str) -> list[str]:
     """Every place named in the text, from the reviewed list or a two-character name with 县."""
     found = [m.group(0) for m in PLACES.finditer(text)]
     for m in COUNTY.finditer(text):
-        if m.group(0) not in NOT_PLACES and m.group(0)[:1] not in "全各本该我每们" and m.group(0) not in found:
-            found.append(m.group(0))
+        if m.group(0) in NOT_PLACES or m.group(0)[:1] in "全各本该我每们俺咱你他" or m.group(0) in found:
+            continue
+        if UNIT_AFTER.match(text, m.end()) and not INTRO_BEFORE.search(text[: m.start()]):
+            continue  # "农膜回收网点县农业农村局参与不": 县 opens the unit's name, 网点 ends the topic
+        found.append(m.group(0))
     return found
+
+
+# a county-level unit's name after 县 ("县农业农村局", "县人民政府") and what may come right before a place's name
+UNIT_AFTER = re.compile("[\u4e00-\u9fff]{0,8}?(?:局|委员会|委|办公室|社|院|政府|中心|大队)")
+INTRO_BEFORE = re.compile(r"(?:^|[\s，,。！!？?、：:；;（(“\"]|是|在|住|从|到|去|那|的|们|咱|俺|问|说|找|查|自)$")
 
 
 # A town, township, sub-district or development zone named without its city ("龙湖镇…", "高新区…"): two characters and

@@ -21,7 +21,8 @@ OPEN_BRACKETS = {"（": "）", "“": "”", "《": "》", "〔": "〕", "【": 
 
 # (style, regex); the style decides nesting, the first group is the number as written.
 NUMBERING: list[tuple[str, re.Pattern[str]]] = [
-    ("chapter", re.compile(rf"^第([{CN_DIGITS}百\d]+)(?:章|部分)")),
+    ("chapter", re.compile(rf"^第([{CN_DIGITS}百\d]+)章")),
+    ("part", re.compile(rf"^第([{CN_DIGITS}百\d]+)部分")),  # cited as written: "第三部分（3）", never "第三章"
     ("jie", re.compile(rf"^第([{CN_DIGITS}百\d]+)节")),
     ("tiao", re.compile(rf"^第([{CN_DIGITS}百零\d]+)条")),
     ("cn", re.compile(rf"^([{CN_DIGITS}]{{1,3}})[、.]")),
@@ -283,6 +284,33 @@ def _continues(prev: str, nxt: str) -> bool:
     if len(p) < 20:
         return False
     return bool(re.search("[，、；。]", p)) or len(p) >= 40
+
+
+# A page number a plan exported from a PDF keeps between its lines: "— 3 —", "- 3 -", "第3页", "第3页共8页", "3/8"
+PAGE_NUMBER = re.compile(
+    r"^(?:[—\-–－~]+\s*\d{1,3}\s*[—\-–－~]+|第\s*\d{1,3}\s*页(?:\s*[，,]?\s*共\s*\d{1,3}\s*页)?|\d{1,3}\s*/\s*\d{1,3})$"
+)
+
+
+def _without_pages(lines: list[str]) -> list[str]:
+    """The lines without page numbers and the running header repeated after each of them (a PDF's page furniture)."""
+    bare = [ln.strip() for ln in lines]
+    if not any(PAGE_NUMBER.match(ln) for ln in bare):
+        return lines
+    after_page = [next((x for x in bare[i + 1 :] if x), "") for i, ln in enumerate(bare) if PAGE_NUMBER.match(ln)]
+    # a line that opens two or more pages is the running header ("XX县人民政府办公室文件"); its first use, before
+    # any page number, is the notice's own header and stays
+    headers = {h for h in after_page if h and after_page.count(h) >= 2 and not _numbering(h)}
+    out: list[str] = []
+    seen_page = False
+    for raw, ln in zip(lines, bare, strict=True):
+        if PAGE_NUMBER.match(ln):
+            seen_page = True
+            continue
+        if seen_page and ln in headers:
+            continue
+        out.append(raw)
+    return out
 
 
 def paragraphs(text: str) -> list[tuple[str, str]]:
@@ -1181,6 +1209,7 @@ def _rewrite_tables(text: str) -> tuple[str, list[str]]:
 
 def parse_plan(text: str, *, city: str | None = None) -> ParsedPlan:
     """Parse a plan's plain text into metadata, sections, tasks, targets, facts and unparsed fragments."""
+    text = "\n".join(_without_pages(text.replace("\r\n", "\n").split("\n")))
     rewritten, rows = _rewrite_tables(unmarkdown(text))
     paras = paragraphs(rewritten)
     # "附件2 重点任务分工表" written as a table: its rows are the plan's items (units, deadlines, figures), while
@@ -1307,6 +1336,7 @@ def _label(style: str, number: str) -> str:
         "cn_paren": f"（{number}）",
         "ar_paren": f"（{number}）",
         "chapter": f"第{number}章",
+        "part": f"第{number}部分",
         "jie": f"第{number}节",
         "cn_shi": f"{number}是",
         "renwu": f"任务{number}",

@@ -19,7 +19,15 @@ from sqlalchemy.orm import Session
 
 from knowledge.answer import Answer
 from knowledge.lexicon import CATEGORY_WORDS
-from knowledge.places import COUNTY, NOT_PLACES, PLACES, ZONES, bare_name, known_parts, other_places_in, parts_in
+from knowledge.places import (
+    PLACES,
+    ZONES,
+    bare_name,
+    known_parts,
+    other_places_in,
+    parts_in,
+    places_in,
+)
 from knowledge.plan_models import PlanDocument, PlanSection, PlanTarget, PlanTask
 from knowledge.plan_parser import BASELINE_WORD, foreign_place, render_target
 from knowledge.plans import same_city, short_city
@@ -131,7 +139,7 @@ STOP = {
     "控制", "控制在", "控制到", "中不中", "行不行", "能不能", "是不是", "对不对", "有没有", "咋回事", "怎么回事",
     "啥意思", "什么意思", "回事", "不中", "不管", "管不管", "负不负责", "今年", "明年", "会怎样", "怎样", "怎么样", "可以", "能够",
     "到底", "究竟", "大概", "一般", "包括", "包含", "属于", "都有", "哪些是",
-    "以后", "今后", "将来", "往后", "还", "局", "管", "还是", "文件", "好几", "好几个",
+    "以后", "今后", "将来", "往后", "还", "局", "管", "还是", "文件", "好几", "好几个", "规范", "还给",
 }  # fmt: skip
 ASKING = re.compile("..(几|多少|哪些|谁|啥|什么)$")  # a question word glued to a keyword: 百分之几 (几点 stays)
 # a word made of a question word ("归谁", "谁管", "哪个局", "哪家"): the question, never the topic
@@ -172,6 +180,9 @@ DOMAIN_WORDS = (
     "清运量",
     "处理量",
     "分拣量",
+    "专班",
+    "工作专班",
+    "奖补",
 )
 
 MEASURE_WORDS = {
@@ -318,7 +329,15 @@ WHICH = re.compile(
 # what a plan does about something, asked with no bin word: "宾馆还会主动提供一次性用品吗", "农药包装回收有没有补贴"
 ACTION_ASK = re.compile(
     "主动提供|推广|补贴|试点|应急处置|禁止使用|限制使用|还能用|能不能用|还让用|能不能烧|能烧|协同处置|政策|规定"
+    "|能用[\u4e00-\u9fff]{1,12}[不吗么]$"  # "外卖能用不可降解塑料餐具不": the plan's rule, asked the spoken way
+    "|还(?:给|提供|发|送)[\u4e00-\u9fff]{1,12}[不吗么]$"  # "宾馆酒店还给一次性塑料用品吗"
+    "|奖补|以奖代补"  # "奖补咋弄"
+    "|实现(?:什么|啥)"  # "原生生活垃圾要实现什么"
+    "|(?:怎么|咋|如何)(?:解决|治理|整治)"  # "农田白色污染咋解决": what the plan does about it
 )
+# "环境污染责任保险谁要买", "谁来出钱": who must do the act the plan names, said in the plan's sentence (the act's
+# subject), not the task's lead unit
+WHO_ACTS = re.compile("谁(?:要|得|必须|应当|应该|需要|来)?(买|购买|交|缴|缴纳|投保|出钱|出资|付)")
 # a yes/no question: "…吗", "还填埋不", "有没有…", "是否…", "要不要…"
 YES_NO = re.compile(r"[吗么嘛][？?]?$|[^\u4e00-\u9fff]?[不没][？?]?$|([\u4e00-\u9fff])[不没]\1|是否|有没有")
 USE_ASK = re.compile("用在哪|用到哪|用于哪|用在什么|用来干|用途")  # "再生骨料用在哪": the plan's sentence says where
@@ -559,6 +578,10 @@ class PolicyIndex:
         """True when the text names the place of a loaded plan ("新郑…", "漳北县…")."""
         return any(short_city(c) in text for c in self.cities)
 
+    def has_plan(self, city: str | None) -> bool:
+        """True when a plan of the resident's city is loaded."""
+        return city is not None and any(same_city(c, city) for c in self.cities)
+
     def answer(self, text: str, *, city: str | None) -> Answer | None:
         """A policy answer, or None when the text is not a question about the plan."""
         q = text.strip()
@@ -737,6 +760,16 @@ class PolicyIndex:
             found = self._leaders(want) or self._quote(tokens("领导小组"), want, phrase="领导小组")
             if found:
                 return found
+        acts = WHO_ACTS.search(q)
+        if who and acts:
+            found = self._quote(words, want, phrase=q, holding=re.compile(acts.group(1)[-1]))
+            if found:
+                return found
+        for word in ("组长", "设在"):  # "工作专班组长是谁", "专班办公室设在哪": the sentence that says it
+            if word in q:
+                found = self._quote(words, want, phrase=q, holding=re.compile(word))
+                if found:
+                    return found
         if who and not _has(q, DUTY_CUES):
             found = self._who(words, want, q)
             if found:
@@ -1446,9 +1479,9 @@ def _unloaded_place(q: str) -> str | None:
     m = PLACES.search(q)
     if m:
         return m.group(0)
-    for m in COUNTY.finditer(q):
-        if m.group(0) not in NOT_PLACES and m.group(0)[:1] not in "全各本该我每们":
-            return m.group(0)
+    named = places_in(q)  # a two-character county, not "网点县" before a 县 unit's name
+    if named:
+        return named[0]
     other = other_places_in(q)  # 义乌市, 栖霞区: outside the reviewed list, by the general pattern
     return other[0] if other else None
 
