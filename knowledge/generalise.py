@@ -103,6 +103,7 @@ class _Modifier:
     unless: tuple[str, ...] = ()
     bare: bool = False  # also when nothing but the word is said ("怡宝": the brand stands for its bottle)
     whole: bool = False  # only the word and one head, nothing else ("青岛啤酒"; "青岛" alone is a city)
+    before: bool = False  # only when said before the name ("不可回收的塑料", not "塑料瓶是不可回收的吗")
 
 
 class Generaliser:
@@ -117,6 +118,7 @@ class Generaliser:
                 _words(m.get("unless")),
                 bool(m.get("bare")),
                 bool(m.get("whole")),
+                bool(m.get("before")),
             )
             for m in data.get("modifiers") or []
         ]
@@ -197,6 +199,13 @@ class Generaliser:
             word = next((w for w in modifier.words if w in phrase and not _negated(phrase, w)), None)
             if word is None or any(u in phrase for u in modifier.unless):
                 continue
+            if (
+                modifier.before
+                and text not in word
+                and phrase.find(text) != -1
+                and phrase.find(text) < phrase.find(word)
+            ):
+                continue  # said after the name: the resident's guess about it, not a word about the thing
             rest = text.split(word, 1)[-1] if word in text else text
             if (modifier.bare or modifier.whole) and (
                 text.split(word, 1)[0] or (rest not in modifier.heads and (rest or not modifier.bare))

@@ -210,7 +210,7 @@ class Matcher:
     def find(self, text: str, tokens: list[str] | None = None) -> list[Found]:
         """The phrases of a normalized message that name something, each matched against the catalogue."""
         tokens = self.tokenize(text) if tokens is None else tokens
-        tokens = self._split_run_on_names(tokens)
+        tokens = _join_negated_able(self._split_run_on_names(tokens))
         results: list[Found] = []
         phrase: list[str] = []
         explicit = False
@@ -1329,6 +1329,21 @@ def _inside_of(place: Found, topic: Found, phrase: str) -> bool:
 
 # Packaging a leftover came in: with it the message is about the wrapper, not the food.
 PACKAGING_ENDS: tuple[str, ...] = tuple("袋 袋子 包装 盒 盒子 瓶 瓶子 罐 罐子 桶 杯 杯子 膜 纸".split())
+
+
+def _join_negated_able(tokens: list[str]) -> list[str]:
+    """ "不" + "可降解…" is ordinary plastic ("不可降解塑料袋" → 普通 + 塑料袋), not a filler before 可降解塑料袋."""
+    if "不" not in tokens:
+        return tokens
+    joined: list[str] = []
+    for token in tokens:
+        if joined and joined[-1] == "不" and token.startswith("可降解"):
+            joined[-1] = "普通"
+            if token != "可降解":
+                joined.append(token.removeprefix("可降解"))
+        else:
+            joined.append(token)
+    return joined
 
 
 def _class_word(query: str) -> bool:
