@@ -4,12 +4,10 @@ engine's events, and write the same rows."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,24 +17,9 @@ from bot.models import ChatLog, ConversationState
 from bot.prepared import Prepared, prepared
 from campaigns import residents
 from campaigns.models import Resident
+from tests.support.sql import statements
 
 AT = dt.datetime(2026, 12, 7, 3, 0, 0, 123456, tzinfo=dt.UTC)
-
-
-@contextmanager
-def sent(factory: sessionmaker[Session]) -> Iterator[list[tuple[str, Any]]]:
-    """(SQL, parameters) of every statement sent while the block runs, as the engine's events see them."""
-    engine = factory.kw["bind"]
-    seen: list[tuple[str, Any]] = []
-
-    def listen(_conn: object, _cursor: object, statement: str, parameters: Any, *_: object) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", listen)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listen)
 
 
 def _resident(factory: sessionmaker[Session], external_id: str) -> int:
@@ -74,10 +57,10 @@ def test_prepared_writes_send_the_sql_and_values_core_sends_and_write_the_same_r
     factory: sessionmaker[Session],
 ) -> None:
     core, ours = _resident(factory, "core"), _resident(factory, "ours")
-    with sent(factory) as by_core, transaction(factory) as session:
+    with statements(factory) as by_core, transaction(factory) as session:
         for statement, params in _writes(core):
             session.connection().execute(statement, params)
-    with sent(factory) as by_us, transaction(factory) as session:
+    with statements(factory) as by_us, transaction(factory) as session:
         for statement, params in _writes(ours):
             prepared(statement, frozenset(params)).execute(session.connection(), params)
 

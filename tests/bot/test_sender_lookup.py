@@ -19,23 +19,16 @@ from campaigns.models import ChannelIdentity, Resident
 from knowledge.meta import bump_version
 from surveys.models import SurveyResponse
 from tests.support.dialog import T0, say
+from tests.support.sql import statements
 
 
 @contextmanager
 def selects(factory: sessionmaker[Session]) -> Iterator[list[str]]:
     """The SELECT statements sent while the block runs."""
-    engine = factory.kw["bind"]
     seen: list[str] = []
-
-    def listen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listen)
-    try:
+    with statements(factory) as sent:
         yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listen)
+    seen.extend(s for s, _ in sent if s.lstrip().upper().startswith("SELECT"))
 
 
 def test_a_known_residents_message_reads_in_one_select(factory: sessionmaker[Session], settings: Settings) -> None:
@@ -229,17 +222,10 @@ def test_a_known_residents_writes_go_in_one_statement_on_postgresql(
     """State, chat log and last_seen_at: one round trip on PostgreSQL (WITH parts), three statements on SQLite."""
     dialogue = Dialogue(factory, settings)
     say(dialogue, "电池")  # a pending question
-    sent: list[str] = []
-
-    def listen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        sent.append(statement)
-
     engine = factory.kw["bind"]
-    event.listen(engine, "before_cursor_execute", listen)
-    try:
+    with statements(factory) as recorded:
         reply = say(dialogue, "2", at=T0 + dt.timedelta(seconds=5))
-    finally:
-        event.remove(engine, "before_cursor_execute", listen)
+    sent = [s for s, _ in recorded]
     assert "有害垃圾" in reply.text
     writes = [s for s in sent if not s.lstrip().upper().startswith("SELECT")]
     if engine.dialect.name == "postgresql":
@@ -265,18 +251,11 @@ def test_the_addresss_count_goes_with_the_turns_writes(factory: sessionmaker[Ses
     dialogue = Dialogue(factory, limited)
     message = IncomingMessage("web", "u1", "电池", T0)
     dialogue.respond(message, client="203.0.113.5")  # first contact: a pending question
-    sent: list[str] = []
-
-    def listen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        sent.append(statement)
-
     engine = factory.kw["bind"]
-    event.listen(engine, "before_cursor_execute", listen)
-    try:
+    with statements(factory) as recorded:
         later = IncomingMessage("web", "u1", "2", T0 + dt.timedelta(seconds=5))
         outcome, [reply] = dialogue.respond(later, client="203.0.113.5")
-    finally:
-        event.remove(engine, "before_cursor_execute", listen)
+    sent = [s for s, _ in recorded]
     assert outcome == "sorting" and "有害垃圾" in reply.text
     reads = [s for s in sent if s.lstrip().upper().startswith("SELECT")]
     assert len(reads) == 1 and "chat_client_minutes" in reads[0], reads  # the address's count read with the sender

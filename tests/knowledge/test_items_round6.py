@@ -6,12 +6,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.core import KnowledgeBase
-
-
-def bins(kb: KnowledgeBase, text: str) -> list[str]:
-    answer = kb.answer(text)
-    assert answer.intent == "sorting", (text, answer.intent, answer.text)
-    return [item.category for item in answer.items]
+from tests.support.items import bins
 
 
 @pytest.mark.parametrize(

@@ -8,20 +8,7 @@ import pytest
 
 from knowledge.core import KnowledgeBase
 from knowledge.normalize import normalize
-from tests.support.items import answered
-
-
-@pytest.fixture(scope="module")
-def kb(bundled_kb: KnowledgeBase) -> KnowledgeBase:
-    """The answer core over the bundled catalogue and rules (SQLite)."""
-    return bundled_kb
-
-
-def bins(kb: KnowledgeBase, text: str) -> list[str]:
-    """The bins of a sorting answer, in the order the items are named."""
-    answer = kb.answer(text)
-    assert answer.intent == "sorting", (text, answer.intent, answer.text)
-    return [i.category for i in answer.items]
+from tests.support.items import answered, bins
 
 
 @pytest.mark.parametrize(

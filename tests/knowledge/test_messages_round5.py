@@ -9,18 +9,13 @@ import pytest
 from knowledge.context import corrected, points_at_nothing, split_area
 from knowledge.core import KnowledgeBase
 from knowledge.normalize import normalize
+from tests.support.items import bins
 
 
 @pytest.fixture(scope="module")
 def kb(bundled_kb: KnowledgeBase) -> KnowledgeBase:
     """The answer core over the bundled catalogue and rules (SQLite)."""
     return bundled_kb
-
-
-def bins(kb: KnowledgeBase, text: str) -> list[str]:
-    answer = kb.answer(text)
-    assert answer.intent == "sorting", (text, answer.intent, answer.text)
-    return [i.category for i in answer.items]
 
 
 @pytest.mark.parametrize(

@@ -7,18 +7,13 @@ import pytest
 
 from knowledge.core import KnowledgeBase
 from knowledge.normalize import normalize
+from tests.support.items import bins
 
 
 @pytest.fixture(scope="module")
 def kb(bundled_kb: KnowledgeBase) -> KnowledgeBase:
     """The answer core over the bundled catalogue and rules (SQLite)."""
     return bundled_kb
-
-
-def bins(kb: KnowledgeBase, text: str) -> list[str]:
-    answer = kb.answer(text)
-    assert answer.intent == "sorting", (text, answer.intent, answer.text)
-    return [item.category for item in answer.items]
 
 
 def test_three_short_names_with_spaces_are_a_list() -> None:

@@ -7,14 +7,10 @@ import datetime as dt
 
 import pytest
 
-from bot.config import Settings
-from bot.db import session_factory, transaction
-from bot.runtime import ensure_ready
-from knowledge import plans
 from knowledge.core import KnowledgeBase
 from knowledge.places import known_parts, outside_zhengzhou, parts_in
 from knowledge.plan_parser import html_tables_as_rows, parse_plan, wrapped_tab_rows_joined
-from knowledge.service import build_knowledge
+from tests.support.plans import kb_with_plans
 
 NOW = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
 
@@ -122,14 +118,7 @@ def test_outside_zhengzhou() -> None:
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     """The answer core over the bundled plans and the two plans above (SQLite)."""
-    folder = tmp_path_factory.mktemp("round10")
-    settings = Settings(database_url=f"sqlite:///{folder / 'w.db'}", data_dir=folder)
-    ensure_ready(settings)
-    with transaction(session_factory(settings.db_url)) as session:
-        plans.ingest(session, text=WRAPPED, source_name="songxi.txt", now=NOW)
-        plans.ingest(session, text=HTML, source_name="liuchuan.txt", now=NOW)
-    with transaction(session_factory(settings.db_url)) as session:
-        return build_knowledge(session)
+    return kb_with_plans(tmp_path_factory, {"songxi.txt": WRAPPED, "liuchuan.txt": HTML}, now=NOW)
 
 
 @pytest.mark.parametrize(

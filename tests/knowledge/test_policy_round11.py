@@ -8,13 +8,9 @@ import datetime as dt
 
 import pytest
 
-from bot.config import Settings
-from bot.db import session_factory, transaction
-from bot.runtime import ensure_ready
-from knowledge import plans
 from knowledge.core import KnowledgeBase
 from knowledge.plan_parser import parse_plan, unmarkdown
-from knowledge.service import build_knowledge
+from tests.support.plans import kb_with_plans
 
 NOW = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
 
@@ -102,13 +98,7 @@ def test_towns_named_for_their_governments_are_units() -> None:
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     """The answer core over the bundled plans and the Markdown plan above (SQLite)."""
-    folder = tmp_path_factory.mktemp("round11")
-    settings = Settings(database_url=f"sqlite:///{folder / 'w.db'}", data_dir=folder)
-    ensure_ready(settings)
-    with transaction(session_factory(settings.db_url)) as session:
-        plans.ingest(session, text=MARKDOWN, source_name="tanchuan.md", now=NOW)
-    with transaction(session_factory(settings.db_url)) as session:
-        return build_knowledge(session)
+    return kb_with_plans(tmp_path_factory, {"tanchuan.md": MARKDOWN}, now=NOW)
 
 
 @pytest.mark.parametrize(

@@ -8,14 +8,10 @@ import datetime as dt
 
 import pytest
 
-from bot.config import Settings
-from bot.db import session_factory, transaction
-from bot.runtime import ensure_ready
-from knowledge import plans
 from knowledge.core import KnowledgeBase
 from knowledge.places import other_places_in, places_in
 from knowledge.plan_parser import parse_plan
-from knowledge.service import build_knowledge
+from tests.support.plans import kb_with_plans
 
 NOW = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
 
@@ -77,14 +73,7 @@ def test_spaced_task_list_rows_keep_their_columns() -> None:
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     """The answer core over the bundled plans and the PDF export above (SQLite)."""
-    folder = tmp_path_factory.mktemp("round12")
-    settings = Settings(database_url=f"sqlite:///{folder / 'w.db'}", data_dir=folder)
-    ensure_ready(settings)
-    with transaction(session_factory(settings.db_url)) as session:
-        plans.ingest(session, text=PDF, source_name="lanyu.txt", now=NOW)
-        plans.ingest(session, text=PARTS, source_name="yanqiu.txt", now=NOW)
-    with transaction(session_factory(settings.db_url)) as session:
-        return build_knowledge(session)
+    return kb_with_plans(tmp_path_factory, {"lanyu.txt": PDF, "yanqiu.txt": PARTS}, now=NOW)
 
 
 @pytest.mark.parametrize(
