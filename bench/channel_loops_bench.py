@@ -40,6 +40,7 @@ def main() -> None:
     parser.add_argument("--wechat", type=int, default=20)
     parser.add_argument("--rate", type=float, default=30.0)
     parser.add_argument("--wechat-delay", type=float, default=1.0)
+    parser.add_argument("--margin", type=float, default=TelegramSettings().margin_seconds, help="added to each window")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp())
     db = os.environ.get("DB") or f"sqlite:///{tmp}/loops.db"
@@ -49,7 +50,9 @@ def main() -> None:
             database_url=db,
             data_dir=tmp,
             wechat=WechatSettings(app_id=APP_ID, app_secret=SecretStr("s"), api_base_url=wechat.base_url),
-            telegram=TelegramSettings(token=TOKEN, base_url=telegram.base_url, per_second=int(args.rate)),
+            telegram=TelegramSettings(
+                token=TOKEN, base_url=telegram.base_url, per_second=int(args.rate), margin_seconds=args.margin
+            ),
             campaigns=CampaignSettings(
                 quiet_hours="off", tick_seconds=0.5, rates={"web": 500.0, "wechat": 50.0, "telegram": args.rate}
             ),
@@ -77,7 +80,7 @@ def main() -> None:
     at = sorted(c.at for c in calls)
     span = at[-1] - at[0]
     print(f"db: {db.split(':')[0]}; Telegram {len(at)} messages in {span:.2f} s = {(len(at) - 1) / span:.1f}/s "
-          f"(configured {args.rate:g}/s), the last {at[-1] - started:.1f} s after the start; WeChat sends done by "
+          f"(configured {args.rate:g}/s, margin {args.margin:g} s), the last {at[-1] - started:.1f} s after the start; WeChat sends done by "
           f"then: {wechat_by_then} of {args.wechat} ({args.wechat_delay:g} s each)")  # fmt: skip
 
 
