@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
 
@@ -603,12 +603,16 @@ class Matcher:
         if (
             entry is None
             or not found.answered
-            or entry.category != "可回收物"
             or found.option is not None
             or (found.condition is not None and found.condition_stated)
-            or not found.surface.endswith(CONTENT_HOLDERS)
-            or _CONTENTS_LEFT.search(found.phrase) is None
+            or (cue := _CONTENTS_LEFT.search(found.phrase)) is None
         ):
+            return
+        if entry.category == "可回收物" and found.surface.endswith(CONTENT_HOLDERS):
+            pass  # "没喝完的牛奶盒": the container, still holding its drink
+        elif entry.category == "厨余垃圾" and any(m in cue.group() for m in "瓶杯"):
+            pass  # "喝剩下的半瓶可乐": the drink named in its bottle; pour it out, then the bottle
+        else:
             return
         found.entry, found.surface, found.how, found.confidence = None, "", "none", 0.0
         found.guesses, found.contents_left = ("可回收物", "其他垃圾"), True
@@ -1096,6 +1100,13 @@ class Matcher:
             return  # "沾满油漆的旧衣服": a class of clean recyclables says nothing of a stained one (not sure)
         if guess is not None and guess.category == "可回收物" and self._food_packaging(found.phrase, guess):
             return  # "速冻饺子里的塑料托": food was in it, clean or soiled is unsaid (not sure)
+        if guess is not None and guess.rule.asks and not named:
+            said = _said_state(found.phrase, guess.rule.asks)
+            if said is None:
+                found.guesses = guess.rule.asks  # "门垫": a doormat is clean or dirty, the name says neither
+                return
+            if said != guess.category:  # "洗干净的坐垫": the state said picks the other bin of the two
+                guess = Guess(replace(guess.rule, category=said), guess.word, guess.span)
         if guess is not None:
             disagrees = named and found.entry is not None and guess.category != found.entry.category
             if disagrees and guess.span == 0 and not (guess.rule.over_catalogue and found.surface[-1:] in VESSEL_ENDS):
@@ -1481,3 +1492,16 @@ def _sealed_in(named: list[Found]) -> Found | None:
     if last is None or not last.answered or last.entry is None or not _sealed(last.entry, last.surface):
         return None
     return last
+
+
+_CLEAN = re.compile("干净|洗过|洗净|洗了|没用过|新的|全新")
+_DIRTY = re.compile("脏|发霉|霉了|油|污|尿|破|烂|湿")
+
+
+def _said_state(phrase: str, bins: tuple[str, ...]) -> str | None:
+    """The bin a clean or dirty state said in the phrase picks among a rule's two (可回收物 when clean)."""
+    if _CLEAN.search(phrase) and "可回收物" in bins:
+        return "可回收物"
+    if _DIRTY.search(phrase):
+        return next((b for b in bins if b != "可回收物"), None)
+    return None

@@ -76,3 +76,15 @@ def test_a_medicine_name_is_hazardous_not_a_leftover_dish(bundled_kb: KnowledgeB
 )
 def test_food_the_catalogue_does_not_name_is_kitchen_waste(bundled_kb: KnowledgeBase, text: str) -> None:
     assert bins(bundled_kb, text) == ["厨余垃圾"]
+
+
+@pytest.mark.parametrize("text", ["鞋垫", "簸箕", "用完的门垫是什么垃圾", "浴帘"])
+def test_a_thing_whose_state_decides_asks_clean_or_dirty(bundled_kb: KnowledgeBase, text: str) -> None:
+    answer = bundled_kb.answer(text)
+    assert answer.intent == "clarify", answer.text
+    assert [c.payload["category"] for c in answer.choices] == ["可回收物", "其他垃圾"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [("洗干净的坐垫", "可回收物"), ("发霉的浴帘", "其他垃圾")])
+def test_the_state_said_answers_instead_of_asking(bundled_kb: KnowledgeBase, text: str, expected: str) -> None:
+    assert answered(bundled_kb, text)[0] == expected
