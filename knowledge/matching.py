@@ -141,6 +141,7 @@ STILL_HOLDS = frozenset("油 剩 水 汤 残留 点 一点 一些 些 液体 汁
 _CONTENTS_LEFT = re.compile(
     "没(?:喝|吃|用)完|还剩|剩(?:了|下)?(?:一)?半|(?:一)?半(?:瓶|盒|罐|桶|杯|袋)|还有(?:一)?半|里面还有|里头还有|喝了(?:一)?半|吃了(?:一)?半"
 )
+_IN_ITS_BOTTLE = re.compile("半(?:瓶|杯)")  # "还剩半瓶的白酒": a drink said by the bottle it is left in
 CONTENT_HOLDERS = ("瓶", "瓶子", "盒", "盒子", "罐", "罐子", "桶", "杯", "杯子", "壶", "包", "袋", "袋子", "罐头")
 # A small packet named after what is sealed in it ("干燥剂那小包包"): the packet is that thing, never a handbag.
 PACKETS = frozenset("包 包包 小包 小包包 小袋 小袋子 小纸包 纸包 小包装".split())
@@ -605,13 +606,13 @@ class Matcher:
             or not found.answered
             or found.option is not None
             or (found.condition is not None and found.condition_stated)
-            or (cue := _CONTENTS_LEFT.search(found.phrase)) is None
+            or _CONTENTS_LEFT.search(found.phrase) is None
         ):
             return
         if entry.category == "可回收物" and found.surface.endswith(CONTENT_HOLDERS):
             pass  # "没喝完的牛奶盒": the container, still holding its drink
-        elif entry.category == "厨余垃圾" and any(m in cue.group() for m in "瓶杯"):
-            pass  # "喝剩下的半瓶可乐": the drink named in its bottle; pour it out, then the bottle
+        elif entry.category == "厨余垃圾" and (bottle := _IN_ITS_BOTTLE.search(found.phrase)) is not None:
+            found.query = found.surface + bottle.group()[-1]  # "喝剩下的半瓶可乐": the 可乐瓶, once poured out
         else:
             return
         found.entry, found.surface, found.how, found.confidence = None, "", "none", 0.0
