@@ -1102,7 +1102,7 @@ class Matcher:
         if guess is not None and guess.category == "可回收物" and self._food_packaging(found.phrase, guess):
             return  # "速冻饺子里的塑料托": food was in it, clean or soiled is unsaid (not sure)
         if guess is not None and guess.rule.asks and not named:
-            said = _said_state(found.phrase, guess.rule.asks)
+            said = _state_picks(found.phrase, guess.rule.asks)
             if said is None:
                 found.guesses = guess.rule.asks  # "门垫": a doormat is clean or dirty, the name says neither
                 return
@@ -1495,14 +1495,14 @@ def _sealed_in(named: list[Found]) -> Found | None:
     return last
 
 
-_CLEAN = re.compile("干净|洗过|洗净|洗了|没用过|新的|全新")
-_DIRTY = re.compile("脏|发霉|霉了|油|污|尿|破|烂|湿")
+_SAID_CLEAN = re.compile("干净|洗过|洗净|洗了|没用过|新的|全新")
+_SAID_DIRTY = re.compile("脏|发霉|霉了|油|污|尿|破|烂|湿")
 
 
-def _said_state(phrase: str, bins: tuple[str, ...]) -> str | None:
+def _state_picks(phrase: str, bins: tuple[str, ...]) -> str | None:
     """The bin a clean or dirty state said in the phrase picks among a rule's two (可回收物 when clean)."""
-    if _CLEAN.search(phrase) and "可回收物" in bins:
+    if _SAID_CLEAN.search(phrase) and "可回收物" in bins:
         return "可回收物"
-    if _DIRTY.search(phrase):
+    if _SAID_DIRTY.search(phrase):
         return next((b for b in bins if b != "可回收物"), None)
     return None
