@@ -1155,7 +1155,10 @@ class Matcher:
         """A box, bag or bottle of a named product whose own bin the model would copy ("牙膏盒", "口罩袋")."""
         for end in sorted(GENERIC_CONTAINERS | PACKAGING, key=len, reverse=True):
             if name.endswith(end) and len(name) > len(end):
-                product = self.by_surface.get(name[: -len(end)])
+                held = name[: -len(end)].removesuffix("的")  # "牙膏的盒子", "用完的牙膏盒": the product said last
+                product = next(
+                    (self.by_surface[held[i:]] for i in range(len(held) - 1) if held[i:] in self.by_surface), None
+                )
                 return product is not None and product.category == category and product.category != "有害垃圾"
         return False
 

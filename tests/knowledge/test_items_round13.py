@@ -88,3 +88,8 @@ def test_a_thing_whose_state_decides_asks_clean_or_dirty(bundled_kb: KnowledgeBa
 @pytest.mark.parametrize(("text", "expected"), [("洗干净的坐垫", "可回收物"), ("发霉的浴帘", "其他垃圾")])
 def test_the_state_said_answers_instead_of_asking(bundled_kb: KnowledgeBase, text: str, expected: str) -> None:
     assert answered(bundled_kb, text)[0] == expected
+
+
+@pytest.mark.parametrize("text", ["牙膏的盒子", "用完的牙膏盒"])
+def test_the_model_does_not_copy_a_product_said_with_de_to_its_box(bundled_kb: KnowledgeBase, text: str) -> None:
+    assert bundled_kb.answer(text).intent != "sorting"
