@@ -139,7 +139,8 @@ OUTSIDE = frozenset("外面 外边 外头 外层 外部 最外面 最外层 外�
 STILL_HOLDS = frozenset("油 剩 水 汤 残留 点 一点 一些 些 液体 汁 剩油".split())
 # Said of a container, it still holds what it held ("没喝完的牛奶盒", "还剩半瓶的可乐瓶子"): clean or not is unsaid.
 _CONTENTS_LEFT = re.compile(
-    "没(?:喝|吃|用)完|还剩|剩(?:了|下)?(?:一)?半|(?:一)?半(?:瓶|盒|罐|桶|杯|袋)|还有(?:一)?半|里面还有|里头还有|喝了(?:一)?半|吃了(?:一)?半"
+    "没(?:喝|吃|用|倒)(?:完|干净|空)|还剩|剩(?:了|下)?(?:一)?(?:半|点|些)|(?:一)?半(?:瓶|盒|罐|桶|杯|袋)|还有(?:一)?半"
+    "|(?:里|里面|里头|里边)(?:还有|有剩)|^还有|还有(?:奶|水|汤|饮料|酒|剩|点|一点|些)|喝了(?:一)?半|吃了(?:一)?半|装着"
 )
 _IN_ITS_BOTTLE = re.compile("半(?:瓶|杯)")  # "还剩半瓶的白酒": a drink said by the bottle it is left in
 CONTENT_HOLDERS = ("瓶", "瓶子", "盒", "盒子", "罐", "罐子", "桶", "杯", "杯子", "壶", "包", "袋", "袋子", "罐头")
@@ -610,7 +611,8 @@ class Matcher:
         ):
             return
         if entry.category == "可回收物" and found.surface.endswith(CONTENT_HOLDERS):
-            pass  # "没喝完的牛奶盒": the container, still holding its drink
+            if len(found.surface) >= 2 and found.query.endswith(found.surface):
+                found.query = found.surface  # "还有奶的牛奶盒": asked about the 牛奶盒
         elif entry.category == "厨余垃圾" and (bottle := _IN_ITS_BOTTLE.search(found.phrase)) is not None:
             found.query = found.surface + bottle.group()[-1]  # "喝剩下的半瓶可乐": the 可乐瓶, once poured out
         else:

@@ -11,7 +11,17 @@ from tests.support.items import answered, bins
 
 
 @pytest.mark.parametrize(
-    "text", ["没喝完的牛奶盒", "还剩半瓶的可乐瓶子", "喝了一半的矿泉水瓶扔哪", "里面还有半瓶的洗发水瓶"]
+    "text",
+    [
+        "没喝完的牛奶盒",
+        "还剩半瓶的可乐瓶子",
+        "喝了一半的矿泉水瓶扔哪",
+        "里面还有半瓶的洗发水瓶",
+        "牛奶盒里还有奶",
+        "剩点饮料的易拉罐",
+        "装着剩菜的塑料盒",
+        "还剩半瓶的白酒",
+    ],
 )
 def test_a_recyclable_container_still_holding_its_contents_asks_emptied_or_not(
     bundled_kb: KnowledgeBase, text: str
