@@ -629,7 +629,7 @@ class KnowledgeBase:
         lines = [question, *(f"{c.key} {c.label}" for c in choices), texts.CHOOSE]
         # a clarifying question like any other ("kind"), read back by _resolve_guess
         pending = {"type": "kind", "guess": True, "query": unknown.query, "options": list(unknown.guesses)}
-        extra = {"unknown": [unknown.query]}
+        extra = {} if unknown.contents_left else {"unknown": [unknown.query]}  # a known container: not unanswered
         source = _CONTENTS_SOURCE if unknown.contents_left else _GUESS_SOURCE
         return Answer("clarify", "\n".join(lines), 0.3, source, [], choices, extra, pending)
 

@@ -606,7 +606,7 @@ class Matcher:
             entry is None
             or not found.answered
             or found.option is not None
-            or (found.condition is not None and found.condition_stated)
+            or entry.conditions  # the rule reads what is left itself ("油桶里还有一些油")
             or _CONTENTS_LEFT.search(found.phrase) is None
         ):
             return
