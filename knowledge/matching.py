@@ -145,7 +145,8 @@ _CONTENTS_LEFT = re.compile(
 _IN_ITS_BOTTLE = re.compile("半(?:瓶|杯)")  # "还剩半瓶的白酒": a drink said by the bottle it is left in
 CONTENT_HOLDERS = ("瓶", "瓶子", "盒", "盒子", "罐", "罐子", "桶", "杯", "杯子", "壶", "包", "袋", "袋子", "罐头")
 # A small packet named after what is sealed in it ("干燥剂那小包包"): the packet is that thing, never a handbag.
-PACKETS = frozenset("包 包包 小包 小包包 小袋 小袋子 小纸包 纸包 小包装".split())
+PACKETS = frozenset("包 包包 小包 小包包 小袋 小袋子 小纸包 纸包".split())
+WRAPPINGS = frozenset("包装 小包装 外包装 包装袋 包装纸".split())  # a product's wrapping is never the product
 
 
 _BIN_WORDS = re.compile("|".join(map(re.escape, sorted(CATEGORY_WORDS, key=len, reverse=True))))
@@ -420,8 +421,9 @@ class Matcher:
         if held is not None:
             return held  # "染发剂盒子里的瓶子", "药盒里的瓶子": the bottle of what the box held
         if candidates[-1].query in PACKETS:
-            # "干燥剂那小包包": the packet is the desiccant, not a handbag; "薯片那小包装" is no crisp
-            return _sealed_in(candidates[:-1]) or candidates[-1]
+            return _sealed_in(candidates[:-1]) or candidates[-1]  # "干燥剂那小包包": the desiccant, not a handbag
+        if candidates[-1].query in WRAPPINGS:
+            return candidates[-1]  # "薯片那小包装": the wrapping, not the crisps
         answered = [f for f in candidates if f.answered]
         part = self._part_of_earlier(candidates)
         if part is not None:
