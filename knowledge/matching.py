@@ -422,7 +422,7 @@ class Matcher:
             return held  # "染发剂盒子里的瓶子", "药盒里的瓶子": the bottle of what the box held
         if candidates[-1].query in PACKETS:
             return _sealed_in(candidates[:-1]) or candidates[-1]  # "干燥剂那小包包": the desiccant, not a handbag
-        if candidates[-1].query in WRAPPINGS:
+        if candidates[-1].query in WRAPPINGS and _food_before(candidates[:-1]):
             return candidates[-1]  # "薯片那小包装": the wrapping, not the crisps
         answered = [f for f in candidates if f.answered]
         part = self._part_of_earlier(candidates)
@@ -1513,3 +1513,9 @@ def _state_picks(phrase: str, bins: tuple[str, ...]) -> str | None:
     if _SAID_DIRTY.search(phrase):
         return next((b for b in bins if b != "可回收物"), None)
     return None
+
+
+def _food_before(named: list[Found]) -> bool:
+    """The chunk before a wrapping word names a food ("薯片那小包装"): the food is not the wrapping's answer."""
+    last = named[-1] if named else None
+    return last is not None and last.answered and last.entry is not None and last.entry.category == "厨余垃圾"
