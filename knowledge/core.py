@@ -247,6 +247,7 @@ _LIST_WORDS = re.compile("、|分别|各|都|还有|以及|和|跟")  # a list o
 _ALSO_QUESTION = re.compile(r"^那(?:个|么)?[^，]{1,12}?也[^，]{0,6}[吗么嘛吧呢]$")
 _STORY_ASKS = re.compile("[吗么呢哪]|什么|怎么|是不是|能不能")
 _GUESS_SOURCE = "model:ngram"  # a clarifying question from the n-gram fallback: an FAQ or the plan may answer better
+_CONTENTS_SOURCE = "rule:容器里还有东西"  # a recyclable container still holding food or drink: emptied or not
 
 
 _BIN_LABELS = {category: f"{category}（{colour}）" for category, colour in texts.BINS.items() if colour}
@@ -619,16 +620,18 @@ class KnowledgeBase:
 
     def _guess(self, unknown: Found) -> Answer:
         """A name the model cannot place but narrows to two bins: ask which one fits."""
+        hints = texts.CONTENTS_LEFT_HINTS if unknown.contents_left else texts.GUESS_HINTS
         choices = [
-            Choice(str(i), f"{_bin(c)}：{texts.GUESS_HINTS.get(c, c)}", {"category": c})
-            for i, c in enumerate(unknown.guesses, 1)
+            Choice(str(i), f"{_bin(c)}：{hints.get(c, c)}", {"category": c}) for i, c in enumerate(unknown.guesses, 1)
         ]
-        question = texts.GUESS_QUESTION.format(query=unknown.query)
+        asked = texts.CONTENTS_LEFT_QUESTION if unknown.contents_left else texts.GUESS_QUESTION
+        question = asked.format(query=unknown.query)
         lines = [question, *(f"{c.key} {c.label}" for c in choices), texts.CHOOSE]
         # a clarifying question like any other ("kind"), read back by _resolve_guess
         pending = {"type": "kind", "guess": True, "query": unknown.query, "options": list(unknown.guesses)}
-        extra = {"unknown": [unknown.query]}
-        return Answer("clarify", "\n".join(lines), 0.3, _GUESS_SOURCE, [], choices, extra, pending)
+        extra = {} if unknown.contents_left else {"unknown": [unknown.query]}  # a known container: not unanswered
+        source = _CONTENTS_SOURCE if unknown.contents_left else _GUESS_SOURCE
+        return Answer("clarify", "\n".join(lines), 0.3, source, [], choices, extra, pending)
 
     def _resolve_guess(self, pending: dict[str, Any], text: str, area: str | None) -> Answer | None:
         """The resident picked one of the two likeliest bins (by number or by naming it)."""
@@ -663,6 +666,8 @@ class KnowledgeBase:
         """The phrase to report as unknown: the one with a sorting cue, else a short bare name."""
         if not found:
             return None
+        if (left := next((f for f in found if f.contents_left), None)) is not None:
+            return left  # "没喝完的牛奶盒": a known container whose contents decide; asked, not unknown
         if any(cue in norm for cue in SORTING_CUES):
             return max(found, key=lambda f: (f.entry is not None, len(f.query)))
         # a bare name with nothing around it ("量子纠缠器") is an item question; "今天天气怎么样" is not

@@ -39,6 +39,7 @@ class Rule:
     lower: bool = False  # only lowers the confidence of another answer (the state decides the bin)
     over_catalogue: bool = False  # a material that decides a vessel's bin over the catalogue's head ("不锈钢饭盒")
     over_named: bool = False  # ... even over a head the catalogue answers ("铝制锅盖": metal is recyclable)
+    asks: tuple[str, ...] = ()  # the state decides between these bins: ask which, unless the phrase says it
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,15 @@ def _rule(data: Mapping[str, Any], default_id: str = "") -> Rule:
         lower=data.get("action") == "lower",
         over_catalogue=bool(data.get("over_catalogue")),
         over_named=bool(data.get("over_named")),
+        asks=_asks(data, rule_id),
     )
+
+
+def _asks(data: Mapping[str, Any], rule_id: str) -> tuple[str, ...]:
+    asks = tuple(str(c) for c in data.get("asks") or ())
+    if asks and (len(asks) != 2 or any(c not in CATEGORIES for c in asks) or data.get("category") not in asks):
+        raise CatalogueError(f"{FILE} {rule_id}: asks names two bins, its category among them")
+    return asks
 
 
 def _words(value: Any) -> tuple[str, ...]:

@@ -128,7 +128,8 @@ DRUG_SUFFIXES: tuple[str, ...] = tuple(
 )
 DRUG_NAMES: tuple[str, ...] = tuple(
     """头孢 阿莫西林 布洛芬 感冒灵 板蓝根 阿司匹林 维生素 钙片 消炎药 抗生素 碘伏 红霉素 紫药水 红药水
-    云南白药 双黄连 小柴胡 氯雷他定 复方丹参""".split()
+    云南白药 双黄连 小柴胡 氯雷他定 复方丹参 肠炎宁 六神丸 保济丸 牛黄解毒 藿香正气 三九胃泰 健胃消食 速效救心
+    速效伤风 清凉油 风油精 红花油 脚气膏 皮炎平 达克宁 马应龙 枇杷膏 金嗓子 西瓜霜 开塞露 胰岛素 硝酸甘油""".split()
 )
 # State words that make a recyclable non-recyclable when said anywhere in the message ("一次性塑料碗 吃完带油的").
 # "没洗", "没冲", "黏糊糊": not rinsed, so still dirty (the resident says why it is not clean).

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
 
@@ -18,7 +18,7 @@ from knowledge import texts
 from knowledge.catalogue import LOCAL_SOURCE, RULE_SOURCE, Condition, Entry, Option, bundled_text
 from knowledge.fallback import ANSWER_AT, ASK_AT, NgramModel
 from knowledge.generalise import FILE as GENERALISE_FILE
-from knowledge.generalise import Generaliser, Guess, read_generaliser
+from knowledge.generalise import Generaliser, Guess, Rule, read_generaliser
 from knowledge.lexicon import (
     CATEGORY_WORDS,
     CITY_PREFIXES,
@@ -137,6 +137,16 @@ OUTER_BOXES = ("包装盒", "盒子", "箱子", "袋子", "盒", "箱", "袋")  
 # Where an outer part sits on the thing it wraps ("感冒药外面的纸盒子"): no name.
 OUTSIDE = frozenset("外面 外边 外头 外层 外部 最外面 最外层 外包装的".split())
 STILL_HOLDS = frozenset("油 剩 水 汤 残留 点 一点 一些 些 液体 汁 剩油".split())
+# Said of a container, it still holds what it held ("没喝完的牛奶盒", "还剩半瓶的可乐瓶子"): clean or not is unsaid.
+_CONTENTS_LEFT = re.compile(
+    "没(?:喝|吃|用|倒)(?:完|干净|空)|还剩|剩(?:了|下)?(?:一)?(?:半|点|些)|(?:一)?半(?:瓶|盒|罐|桶|杯|袋)|还有(?:一)?半"
+    "|(?:里|里面|里头|里边)(?:还有|有剩)|^还有|还有(?:奶|水|汤|饮料|酒|剩|点|一点|些)|喝了(?:一)?半|吃了(?:一)?半|装着"
+)
+_IN_ITS_BOTTLE = re.compile("半(?:瓶|杯)")  # "还剩半瓶的白酒": a drink said by the bottle it is left in
+CONTENT_HOLDERS = ("瓶", "瓶子", "盒", "盒子", "罐", "罐子", "桶", "杯", "杯子", "壶", "包", "袋", "袋子", "罐头")
+# A small packet named after what is sealed in it ("干燥剂那小包包"): the packet is that thing, never a handbag.
+PACKETS = frozenset("包 包包 小包 小包包 小袋 小袋子 小纸包 纸包".split())
+WRAPPINGS = frozenset("包装 小包装 外包装 包装袋 包装纸".split())  # a product's wrapping is never the product
 
 
 _BIN_WORDS = re.compile("|".join(map(re.escape, sorted(CATEGORY_WORDS, key=len, reverse=True))))
@@ -159,6 +169,7 @@ class Found:
     explicit_separator: bool = True  # the phrase was split off by 和/、 rather than a comma
     guesses: tuple[str, ...] = ()  # the two likeliest bins of an unknown name, to ask which one
     denied: bool = False  # the kind or state was read from a state said as absent ("没油的"), not named
+    contents_left: bool = False  # a recyclable container said to still hold food or drink: ask, the guesses say how
 
     @property
     def answered(self) -> bool:
@@ -243,6 +254,8 @@ class Matcher:
         if len(results) >= 2:
             self._parts_of_listed_whole(results, text)
         self._read_whole_message(results, text)
+        for found in results:
+            self._contents_left(found)
         return results
 
     def _kind_said_after(self, results: list[Found]) -> Found | None:
@@ -407,6 +420,10 @@ class Matcher:
         held = self._bottle_in_box(candidates, phrase)
         if held is not None:
             return held  # "染发剂盒子里的瓶子", "药盒里的瓶子": the bottle of what the box held
+        if candidates[-1].query in PACKETS:
+            return _sealed_in(candidates[:-1]) or candidates[-1]  # "干燥剂那小包包": the desiccant, not a handbag
+        if candidates[-1].query in WRAPPINGS and _food_before(candidates[:-1]):
+            return candidates[-1]  # "薯片那小包装": the wrapping, not the crisps
         answered = [f for f in candidates if f.answered]
         part = self._part_of_earlier(candidates)
         if part is not None:
@@ -542,6 +559,7 @@ class Matcher:
             if NO_DRUG_HELD.search(phrase) is None:
                 head = self._medicine_bottle(*head)
             head = self._product_container(*head)
+            head = self._holder_name(*head)
         if head is not None and (drug := self._imported_drug(head[0], head[1])) is not None:
             self._accept(found, drug, head[1], 0.8, "drug")  # "眼药膏": 郑州 lists 废药品 as 有害垃圾
         elif head is not None:
@@ -581,6 +599,46 @@ class Matcher:
         if not found.answered and any(cue in phrase for cue in LEFTOVER_CUES) and self._plain_food(content):
             self._accept(found, LEFTOVER, LEFTOVER.name, 0.65, "leftover")
         return found
+
+    def _contents_left(self, found: Found) -> None:
+        """A recyclable container that still holds its food or drink ("没喝完的牛奶盒") is recyclable only once it is
+        emptied and rinsed (domain.md: soiled or with contents is not clean): ask which, never answer 可回收物."""
+        entry = found.entry
+        if (
+            entry is None
+            or not found.answered
+            or found.option is not None
+            or entry.conditions  # the rule reads what is left itself ("油桶里还有一些油")
+            or _CONTENTS_LEFT.search(found.phrase) is None
+        ):
+            return
+        if entry.category == "可回收物" and found.surface.endswith(CONTENT_HOLDERS):
+            if len(found.surface) >= 2 and found.query.endswith(found.surface):
+                found.query = found.surface  # "还有奶的牛奶盒": asked about the 牛奶盒
+        elif entry.category == "厨余垃圾" and (bottle := _IN_ITS_BOTTLE.search(found.phrase)) is not None:
+            found.query = found.surface + bottle.group()[-1]  # "喝剩下的半瓶可乐": the 可乐瓶, once poured out
+        else:
+            return
+        found.entry, found.surface, found.how, found.confidence = None, "", "none", 0.0
+        found.guesses, found.contents_left = ("可回收物", "其他垃圾"), True
+
+    def _holder_name(self, entry: Entry, surface: str, prefix: list[str]) -> tuple[Entry, str, list[str]]:
+        """The thing named first and the head said after it ("自行车/换下来的/旧轮胎") may join into a listed name
+        (自行车轮胎) more specific than the head; a small packet after a product is that product ("干燥剂那小包包")."""
+        core = surface[1:] if len(surface) > 2 and surface[0] in "旧废坏破空" else surface
+        for i, token in enumerate(prefix):
+            holder = self.by_surface.get(token) if len(token) >= 2 and token not in MODIFIERS else None
+            if holder is None:
+                continue
+            if surface in PACKETS:
+                if _sealed(holder, token):
+                    return holder, token, prefix[:i]  # the packet is sealed with what is in it (干燥剂, 暖宝宝)
+                continue
+            for name in (token + core, token + core.removesuffix("子"), token.removesuffix("子") + core):
+                joined = self.by_surface.get(name)
+                if joined is not None and len(name) > len(surface):
+                    return joined, name, [*prefix[:i], *(t for t in prefix[i + 1 :] if t in MODIFIERS)]
+        return entry, surface, prefix
 
     def _local_over_imported(self, entry: Entry, surface: str, prefix: list[str]) -> tuple[Entry, str, list[str]]:
         """An imported name that is a state-reading local rule's name behind mere modifiers ("普通塑料袋") gets the rule.
@@ -821,7 +879,9 @@ class Matcher:
             return False
         if text.endswith(PACKAGING_ENDS):
             return False  # "剩菜袋子", "吃剩的盒饭盒子": the packaging, not the food
-
+        guess = self.generaliser.classify(content)
+        if guess is not None and guess.category != "厨余垃圾":
+            return False  # "吃剩的肠炎宁片": a medicine's name, not a dish
         return all(self.by_surface[t].category == "厨余垃圾" for t in content if t in self.by_surface)
 
     def _named_question_word(self, tokens: list[str], phrase: str) -> Found | None:
@@ -1043,6 +1103,15 @@ class Matcher:
         guess = rules.classify(content, found.phrase)
         if guess is not None and guess.category == "可回收物" and any(w in found.phrase for w in STAINED):
             return  # "沾满油漆的旧衣服": a class of clean recyclables says nothing of a stained one (not sure)
+        if guess is not None and guess.category == "可回收物" and self._food_packaging(found.phrase, guess):
+            return  # "速冻饺子里的塑料托": food was in it, clean or soiled is unsaid (not sure)
+        if guess is not None and guess.rule.asks and not named:
+            said = _state_picks(found.phrase, guess.rule.asks)
+            if said is None:
+                found.guesses = guess.rule.asks  # "门垫": a doormat is clean or dirty, the name says neither
+                return
+            if said != guess.category:  # "洗干净的坐垫": the state said picks the other bin of the two
+                guess = Guess(replace(guess.rule, category=said), guess.word, guess.span)
         if guess is not None:
             disagrees = named and found.entry is not None and guess.category != found.entry.category
             if disagrees and guess.span == 0 and not (guess.rule.over_catalogue and found.surface[-1:] in VESSEL_ENDS):
@@ -1090,7 +1159,10 @@ class Matcher:
         """A box, bag or bottle of a named product whose own bin the model would copy ("牙膏盒", "口罩袋")."""
         for end in sorted(GENERIC_CONTAINERS | PACKAGING, key=len, reverse=True):
             if name.endswith(end) and len(name) > len(end):
-                product = self.by_surface.get(name[: -len(end)])
+                held = name[: -len(end)].removesuffix("的")  # "牙膏的盒子", "用完的牙膏盒": the product said last
+                product = next(
+                    (self.by_surface[held[i:]] for i in range(len(held) - 1) if held[i:] in self.by_surface), None
+                )
                 return product is not None and product.category == category and product.category != "有害垃圾"
         return False
 
@@ -1118,6 +1190,19 @@ class Matcher:
         words = [w for o in entry.kinds for w in o.words] + [w for c in entry.conditions for w in c.words]
         category = found.option.category if found.option else (found.condition.category if found.condition else None)
         return any(guess.word in w or w in guess.word for w in words) or (category or entry.category) == guess.category
+
+    def _food_packaging(self, phrase: str, guess: Guess) -> bool:
+        """A material class read from the name ("塑料托") after a food it held: the material alone says clean."""
+        if guess.rule not in self._material_rules:
+            return False
+        at = phrase.find(guess.word)
+        before = self.tokenize(phrase[:at]) if at > 0 else []
+        return any(len(t) >= 2 and t in self.by_surface and self.by_surface[t].category == "厨余垃圾" for t in before)
+
+    @property
+    def _material_rules(self) -> list[Rule]:
+        """The generaliser's material rules (塑料, 纸, 金属 …)."""
+        return [rule for _, rule in self.generaliser.materials]
 
     def _apply(self, found: Found, guess: Guess) -> None:
         """Answer by the rule, or (for a rule that only says the state decides) stop trusting the answer."""
@@ -1402,3 +1487,35 @@ def _trim(tokens: list[str]) -> list[str]:
             break
         end -= 1
     return tokens[start:end]
+
+
+def _sealed(entry: Entry, surface: str) -> bool:
+    """A product sold sealed in a small packet that goes with it (干燥剂, 暖宝宝), not a food or a recyclable."""
+    return entry.category not in ("厨余垃圾", "可回收物") and not surface.endswith(_PACKAGING_ENDS)
+
+
+def _sealed_in(named: list[Found]) -> Found | None:
+    """The answered product named just before a bare packet word, when the packet is sealed with it."""
+    last = named[-1] if named else None
+    if last is None or not last.answered or last.entry is None or not _sealed(last.entry, last.surface):
+        return None
+    return last
+
+
+_SAID_CLEAN = re.compile("干净|洗过|洗净|洗了|没用过|新的|全新")
+_SAID_DIRTY = re.compile("脏|发霉|霉了|油|污|尿|破|烂|湿")
+
+
+def _state_picks(phrase: str, bins: tuple[str, ...]) -> str | None:
+    """The bin a clean or dirty state said in the phrase picks among a rule's two (可回收物 when clean)."""
+    if _SAID_CLEAN.search(phrase) and "可回收物" in bins:
+        return "可回收物"
+    if _SAID_DIRTY.search(phrase):
+        return next((b for b in bins if b != "可回收物"), None)
+    return None
+
+
+def _food_before(named: list[Found]) -> bool:
+    """The chunk before a wrapping word names a food ("薯片那小包装"): the food is not the wrapping's answer."""
+    last = named[-1] if named else None
+    return last is not None and last.answered and last.entry is not None and last.entry.category == "厨余垃圾"

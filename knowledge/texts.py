@@ -101,6 +101,12 @@ AREA_SET = {
 # Names the catalogue does not know (knowledge/generalise.py, knowledge/fallback.py).
 RULE_TIP = "（清单里没有这一项，按同类物品推断：{reason}）。"
 MODEL_TIP = "（清单里没有这一项，这是按相近名称推测的，拿不准可问小区督导员。）"
+# A recyclable container that still holds food or drink ("没喝完的牛奶盒"): empty it first, then it depends.
+CONTENTS_LEFT_QUESTION = "“{query}”里面还有东西：先把剩下的倒掉（饮料倒进水池，剩的食物投厨余垃圾），容器再按情况投："
+CONTENTS_LEFT_HINTS: dict[str, str] = {
+    "可回收物": "倒空、冲干净了",
+    "其他垃圾": "倒不干净、沾满了残留",
+}
 GUESS_QUESTION = "“{query}”我没有把握，它最可能是下面两类之一，请按实际情况选："
 GUESS_HINTS: dict[str, str] = {
     "可回收物": "干净的纸、塑料、金属、玻璃、布料或电器",

@@ -24,7 +24,6 @@ def dialogue(factory: sessionmaker[Session], settings: Settings) -> Dialogue:
         (("报纸扔哪", "沾了狗屎的呢"), ["其他垃圾"]),
         (("纸箱扔哪", "里面沾了猫砂呢"), ["其他垃圾"]),
         (("油桶扔哪", "盖子呢", "它里面还有油呢"), ["其他垃圾"]),  # 它 after the cap: the can, with oil left
-        (("牛奶盒扔哪", "里面还有奶没喝完"), ["可回收物"]),
     ],
 )
 def test_a_stain_or_leftover_is_a_state_of_the_item(
@@ -32,6 +31,12 @@ def test_a_stain_or_leftover_is_a_state_of_the_item(
 ) -> None:
     reply = play(dialogue, *said)
     assert bins(reply) == expected, reply.text
+    assert "不确定" not in reply.text
+
+
+def test_a_carton_with_milk_left_asks_emptied_or_not(dialogue: Dialogue) -> None:
+    reply = play(dialogue, "牛奶盒扔哪", "里面还有奶没喝完")  # round 13: pour it out, then rinsed or not decides
+    assert reply.answer is not None and reply.answer.intent == "clarify", reply.text
     assert "不确定" not in reply.text
 
 

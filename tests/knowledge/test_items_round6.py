@@ -138,8 +138,6 @@ def test_when_is_collection_is_the_drop_off_faq(bundled_kb: KnowledgeBase) -> No
         ("钱包", "可回收物"),  # the imported list's 皮包
         ("门禁卡", "可回收物"),  # its 公交卡, 会员卡
         ("门帘", "可回收物"),  # local 窗帘
-        ("鞋垫", "可回收物"),  # textiles, local 旧鞋
-        ("簸箕", "其他垃圾"),  # its 扫帚, 拖把
         ("竹坐垫", "其他垃圾"),  # the imported row for the bamboo one still stands
     ],
 )
