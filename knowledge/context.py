@@ -318,6 +318,8 @@ def _remembered(answer: Answer) -> dict[str, Any] | None:
     owner = {"owner": str(answer.extra["owner"])} if answer.extra.get("owner") else {}
     if answer.pending is not None:  # "袋子呢" after 感冒药 asked back: still the medicine's bag
         return {"query": str(answer.pending.get("query") or answer.pending.get("entry") or ""), **owner}
+    if answer.intent == "faq" and answer.items and answer.extra.get("about"):
+        return {"query": str(answer.extra["about"]), **owner}  # "那周末呢" answered: the item is still talked about
     if answer.intent == "sorting" and answer.items:
         kind = answer.extra.get("kind")
         chosen = {"kind": dict(kind)} if isinstance(kind, dict) else {}  # "陶瓷的" then "碎了呢": still ceramic
@@ -390,6 +392,9 @@ def follow_up(
     cost = _cost_asked(kb, query, norm, area=area, city=city)
     if cost is not None:  # "要钱不", "上门收要收费吗": the item again, and that the fee is not ours to say
         return cost
+    when = _when_or_where(kb, query, norm, area=area, city=city)
+    if when is not None:  # "那周末呢", "有人上门收吗": when to put it out or who fetches it, never a new item
+        return when
     together = _together(kb, query, norm, earlier, area=area, city=city)
     if together is not None:  # "能放一起吗": the last two items side by side
         return together
@@ -717,6 +722,47 @@ def _cost_asked(kb: KnowledgeBase, query: str, norm: str, *, area: str | None, c
     if answer.intent != "sorting" or len(answer.items) != 1 or not _about(answer, query):
         return None
     answer.text = texts.COST_NOT_KNOWN + "\n" + answer.text
+    answer.extra["follow_up"] = f"{query}{said}"
+    answer.extra["about"] = query
+    return answer
+
+
+# A day or an hour said alone after an item ("那周末呢", "明天呢", "下午去扔行吗"): when to put it out.
+_WHEN_WORD = re.compile(
+    "今天|明天|后天|昨天|周末|礼拜天|礼拜[一二三四五六日]|星期[一二三四五六日天]|周[一二三四五六日]|早上|早晨|一早"
+    "|上午|中午|下午|傍晚|晚上|夜里|半夜|凌晨|今晚|明早|明晚|过年|春节|节假日|假期|放假|国庆|五一|明年|今年"
+    "|下个月|下周|这周|[0-9一二三四五六七八九十两]+点(?:以后|之后|以前|之前|多)?"
+)
+_WHEN_FRAME = re.compile(
+    r"^(?:那|那么|要是|如果|的话|再|去|来|也|还|都|能|可以|行|中|扔|倒|投|放|一样|不行|不|没|吗|么|嘛|呢|啊|呀|吧"
+    r"|上门|拉走|收走|运走|来收|来拉|来取|有人|物业|社区|你们|收|拉|走|，|\s)*$"
+)
+
+
+def _when_or_where(kb: KnowledgeBase, query: str, norm: str, *, area: str | None, city: str | None) -> Answer | None:
+    """ "那周末呢", "明天呢" or "有人上门收吗" after an item: when it can be put out (the drop-off FAQ) or who fetches
+    it (the FAQ of its stream), with the item's answer after it; never the item read together with a time."""
+    from knowledge.core import TAKE_ASK  # the core imports this module: read at call time
+
+    said = norm.replace(" ", "")
+    if len(said) > 12:
+        return None
+    timed = _WHEN_WORD.search(said) is not None
+    taken = TAKE_ASK.search(said) is not None
+    if not (timed or taken) or _WHEN_FRAME.match(_WHEN_WORD.sub("", said)) is None:
+        return None
+    sorting = kb.answer(query, area=area, city=city)
+    asked = sorting.intent == "clarify" and sorting.pending is not None and not sorting.items
+    if not asked and (sorting.intent != "sorting" or len(sorting.items) != 1 or not _about(sorting, query)):
+        return None
+    answer = kb.take_away(sorting, "上门" if taken else "")
+    if answer is None:
+        answer = kb.faq_answer("scheduled_drop")
+        if answer is None:
+            return None
+        answer.text, answer.items = texts.SAME_EVERY_DAY + answer.text + "\n" + sorting.text, sorting.items
+    if asked:  # "明天呢" while "哪种电池？" is open: the times, and the question still open
+        answer.pending, answer.choices = sorting.pending, sorting.choices
     answer.extra["follow_up"] = f"{query}{said}"
     answer.extra["about"] = query
     return answer

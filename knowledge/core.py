@@ -127,6 +127,13 @@ _PLAN_ONLY = re.compile(
 )  # only a plan question says these
 # FAQs about a consequence asked together with an item: answered first, the item's bin after it
 _FAQ_WITH_ITEM = frozenset({"fines"})
+# Where to take a thing or who fetches it ("旧家具能上门回收吗", "废品回收站在哪里能卖纸板"): the FAQ for the
+# item's stream answers the question asked, then the item's bin; a fee question stays with the item (COST_NOT_KNOWN).
+TAKE_ASK = re.compile(
+    "上门|拉走|收走|运走|来收|来拉|来取|回收站|回收点|废品站|收废品的|卖给谁|(?:去|到|在)?(?:哪里|哪儿|哪)(?:能)?卖"
+)
+_TAKE_FAQ = {"大件垃圾": "bulky_waste_booking", "装修垃圾": "renovation_waste", "有害垃圾": "hazardous_where"}
+_FEE_WORD = re.compile("钱|费")
 _PROGRAMME_WORD = re.compile("填埋|坑里埋|工业固废|工业固体废物|污泥|飞灰|炉渣|焚烧发电")
 # an FAQ answer opening with a yes ("会。") answers a yes/no question; other questions get the rest of it
 _YES_OPENING = re.compile("^(会|是的|可以|能|要|需要)。")
@@ -366,6 +373,9 @@ class KnowledgeBase:
                 # "大骨头扔错了罚款吗": the question asked (the fine), then where the item goes
                 faq.text, faq.items = faq.text + "\n" + sorting.text, sorting.items
                 return faq
+            taken = self.take_away(sorting, norm)
+            if taken is not None:
+                return taken  # "旧家具能上门回收吗": who fetches it or where it goes, then its bin
             return sorting
         if policy is None and self.policy is not None:
             policy = self.policy.answer(norm, city=city)
@@ -779,6 +789,27 @@ class KnowledgeBase:
             if len(starting) == 1:
                 return starting[0]
         return None
+
+    def faq_answer(self, key: str) -> Answer | None:
+        """The FAQ `key` as an answer (its yes/no opening dropped), or None when it is not loaded."""
+        faq = next((f for f in self.faqs if f.key == key), None)
+        if faq is None:
+            return None
+        return Answer("faq", _YES_OPENING.sub("", faq.answer), 0.9, f"faq.yaml#{key}", extra={"faq": key})
+
+    def take_away(self, sorting: Answer, norm: str) -> Answer | None:
+        """Where to take the one item of `sorting` or who fetches it, when `norm` asks that (and not the fee): the
+        FAQ of the item's stream (大件 → 预约清运, 有害 → 投放点, else 回收点) with the item's answer after it."""
+        if sorting.intent != "sorting" or len(sorting.items) != 1:
+            return None
+        if TAKE_ASK.search(norm) is None or _FEE_WORD.search(norm) is not None:
+            return None
+        category = sorting.items[0].category
+        key = _TAKE_FAQ.get(category, "recyclables_sell" if category == "可回收物" else "scheduled_drop")
+        answer = self.faq_answer(key)
+        if answer is not None:
+            answer.text, answer.items = answer.text + "\n" + sorting.text, sorting.items
+        return answer
 
     def _faq_is_more_specific(self, faq: Answer, sorting: Answer, norm: str) -> bool:
         """An FAQ beats a one-item sorting answer when its keywords name the item and ask something more."""
