@@ -129,8 +129,10 @@ _PLAN_ONLY = re.compile(
 _FAQ_WITH_ITEM = frozenset({"fines"})
 # Where to take a thing or who fetches it ("旧家具能上门回收吗", "废品回收站在哪里能卖纸板"): the FAQ for the
 # item's stream answers the question asked, then the item's bin; a fee question stays with the item (COST_NOT_KNOWN).
+# "收废品的收不收易拉罐" asks whether the thing is taken (its bin answers that), not where to take it.
 TAKE_ASK = re.compile(
-    "上门|拉走|收走|运走|来收|来拉|来取|回收站|回收点|废品站|收废品的|卖给谁|(?:去|到|在)?(?:哪里|哪儿|哪)(?:能)?卖"
+    "上门|拉走|收走|运走|来收|来拉|来取|卖给谁|哪(?:里|儿)?(?:能|可以)?卖"
+    "|(?:回收站|回收点|废品站)[^，。？?]{0,6}哪|哪[^，。？?]{0,4}(?:回收站|回收点|废品站)"
 )
 _TAKE_FAQ = {"大件垃圾": "bulky_waste_booking", "装修垃圾": "renovation_waste", "有害垃圾": "hazardous_where"}
 _FEE_WORD = re.compile("钱|费")
