@@ -110,3 +110,13 @@ def test_english_bin_colours_and_pinyin_frames(kb: KnowledgeBase, text: str, bin
 
 def test_pinyin_without_the_final_g_still_asks_the_battery_kind(kb: KnowledgeBase) -> None:
     assert kb.answer("wo jia de jiu dian chi ren na").intent == "clarify"
+
+
+def test_a_little_is_an_amount_not_one_oclock(kb: KnowledgeBase) -> None:
+    answer = follow_up(kb, {"query": "树枝"}, "一点呢")
+    assert answer is not None and answer.intent == "sorting" and [i.category for i in answer.items] == ["厨余垃圾"]
+
+
+@pytest.mark.parametrize("text", ["作业本写完了算什么垃圾", "作业本写满了", "旧课本写过了"])
+def test_written_full_is_a_state_of_the_exercise_book(kb: KnowledgeBase, text: str) -> None:
+    assert bins(kb, text) == ["可回收物"]
