@@ -127,6 +127,12 @@ _PLAN_ONLY = re.compile(
 )  # only a plan question says these
 # FAQs about a consequence asked together with an item: answered first, the item's bin after it
 _FAQ_WITH_ITEM = frozenset({"fines"})
+# How often before an amount ("尿不湿一天好几包", "快递箱每天十几个", "猫砂一周一袋"): dropped, the amount kept.
+_FREQUENCY = re.compile(
+    r"(?:(?:每|一)(?:天|日|周|星期|礼拜|个月|月|年)|天天)(?:都|就|也|要|得|会|能)*(?:有|扔|用|换|攒|出)?"
+    r"(?=[0-9一二两三四五六七八九十几好半俩仨])"
+)
+_FREQUENCY_CHARS = frozenset("天日周期拜月年")
 # Where to take a thing or who fetches it ("旧家具能上门回收吗", "废品回收站在哪里能卖纸板"): the FAQ for the
 # item's stream answers the question asked, then the item's bin; a fee question stays with the item (COST_NOT_KNOWN).
 # "收废品的收不收易拉罐" asks whether the thing is taken (its bin answers that), not where to take it.
@@ -134,7 +140,14 @@ TAKE_ASK = re.compile(
     "上门|拉走|收走|运走|来收|来拉|来取|卖给谁|哪(?:里|儿)?(?:能|可以)?卖"
     "|(?:回收站|回收点|废品站)[^，。？?]{0,6}哪|哪[^，。？?]{0,4}(?:回收站|回收点|废品站)"
 )
-_TAKE_FAQ = {"大件垃圾": "bulky_waste_booking", "装修垃圾": "renovation_waste", "有害垃圾": "hazardous_where"}
+_TAKE_FAQ = {
+    "大件垃圾": "bulky_waste_booking",
+    "装修垃圾": "renovation_waste",
+    "有害垃圾": "hazardous_where",
+    "可回收物": "recyclables_sell",
+    "厨余垃圾": "scheduled_drop",
+    "其他垃圾": "scheduled_drop",
+}  # 园林 and 非生活 streams have no FAQ: their item answer says who takes them
 _FEE_WORD = re.compile("钱|费")
 _PROGRAMME_WORD = re.compile("填埋|坑里埋|工业固废|工业固体废物|污泥|飞灰|炉渣|焚烧发电")
 # an FAQ answer opening with a yes ("会。") answers a yes/no question; other questions get the rest of it
@@ -323,6 +336,8 @@ class KnowledgeBase:
         if _LATIN.search(norm) and not self._latin_is_named(norm):
             norm = self._read_pinyin(norm)  # "suliaoping", "kou zhao reng na"
         norm = corrected(norm)  # "不是干电池，是纽扣电池": the item meant
+        if _FREQUENCY_CHARS.intersection(norm):
+            norm = _FREQUENCY.sub("", norm)  # "尿不湿一天好几包": how often says nothing of the bin, the amount stays
         if "桶" in norm or "箱" in norm:
             norm = _COLOUR_BIN.sub(lambda m: _BIN_OF_COLOUR[m[1]], norm)
             norm = _BIN_AS_PLACE.sub(r"\1", norm)
@@ -806,9 +821,8 @@ class KnowledgeBase:
             return None
         if TAKE_ASK.search(norm) is None or _FEE_WORD.search(norm) is not None:
             return None
-        category = sorting.items[0].category
-        key = _TAKE_FAQ.get(category, "recyclables_sell" if category == "可回收物" else "scheduled_drop")
-        answer = self.faq_answer(key)
+        key = _TAKE_FAQ.get(sorting.items[0].category)
+        answer = self.faq_answer(key) if key is not None else None
         if answer is not None:
             answer.text, answer.items = answer.text + "\n" + sorting.text, sorting.items
         return answer

@@ -120,3 +120,20 @@ def test_a_little_is_an_amount_not_one_oclock(kb: KnowledgeBase) -> None:
 @pytest.mark.parametrize("text", ["作业本写完了算什么垃圾", "作业本写满了", "旧课本写过了"])
 def test_written_full_is_a_state_of_the_exercise_book(kb: KnowledgeBase, text: str) -> None:
     assert bins(kb, text) == ["可回收物"]
+
+
+@pytest.mark.parametrize(
+    ("text", "bin"),
+    [
+        ("孙子的尿不湿一天好几包扔哪", "其他垃圾"),
+        ("快递箱每天十几个放哪", "可回收物"),
+        ("猫砂一周一袋扔哪", "其他垃圾"),
+    ],
+)
+def test_how_often_is_dropped_and_the_amount_kept(kb: KnowledgeBase, text: str, bin: str) -> None:
+    assert answered(kb, text)[0] == bin  # not the n-gram model's guess at "尿不湿一天"
+
+
+def test_a_stream_with_no_faq_keeps_the_item_answer(kb: KnowledgeBase) -> None:
+    answer = kb.answer("饭店里的地沟油谁来收")
+    assert answer.intent == "sorting" and answer.extra.get("faq") != "scheduled_drop"
