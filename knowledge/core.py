@@ -133,6 +133,10 @@ _FREQUENCY = re.compile(
     r"(?=[0-9一二两三四五六七八九十几好半俩仨])"
 )
 _FREQUENCY_CHARS = frozenset("天日周期拜月年")
+# A use said of the item ("橘子皮能做肥料", "果皮可以沤肥"): the fertiliser is no item to sort.
+_COMPOST_CLAIM = re.compile(
+    "(?:能|可以|可|拿来|用来|拿去)?(?:做|当|沤|作|堆)(?:成)?(?:花肥|肥料|堆肥|有机肥|农家肥|肥)"
+)
 # Where to take a thing or who fetches it ("旧家具能上门回收吗", "废品回收站在哪里能卖纸板"): the FAQ for the
 # item's stream answers the question asked, then the item's bin; a fee question stays with the item (COST_NOT_KNOWN).
 # "收废品的收不收易拉罐" asks whether the thing is taken (its bin answers that), not where to take it.
@@ -336,6 +340,8 @@ class KnowledgeBase:
         if _LATIN.search(norm) and not self._latin_is_named(norm):
             norm = self._read_pinyin(norm)  # "suliaoping", "kou zhao reng na"
         norm = corrected(norm)  # "不是干电池，是纽扣电池": the item meant
+        if "肥" in norm:
+            norm = _COMPOST_CLAIM.sub("", norm)  # "橘子皮能做肥料": what it is good for, not a second item
         if _FREQUENCY_CHARS.intersection(norm):
             norm = _FREQUENCY.sub("", norm)  # "尿不湿一天好几包": how often says nothing of the bin, the amount stays
         if "桶" in norm or "箱" in norm:

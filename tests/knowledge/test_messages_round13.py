@@ -137,3 +137,8 @@ def test_how_often_is_dropped_and_the_amount_kept(kb: KnowledgeBase, text: str, 
 def test_a_stream_with_no_faq_keeps_the_item_answer(kb: KnowledgeBase) -> None:
     answer = kb.answer("饭店里的地沟油谁来收")
     assert answer.intent == "sorting" and answer.extra.get("faq") != "scheduled_drop"
+
+
+@pytest.mark.parametrize("text", ["老师说橘子皮能做肥料 放哪个桶", "橘子皮能做肥料吗", "剩菜能沤肥吗"])
+def test_a_compost_claim_is_no_second_item(kb: KnowledgeBase, text: str) -> None:
+    assert bins(kb, text) == ["厨余垃圾"]  # not the imported 肥料 (其他垃圾)
