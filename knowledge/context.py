@@ -402,7 +402,21 @@ def follow_up(
     if coloured is not None:  # "放红桶吗", "放蓝色桶对吧": yes or no about the item just answered
         return coloured
     rest = _TRAILING.sub("", _POINTING.sub("", norm)).strip(" ，")
-    rest = _PLACE.sub("", rest).strip(" ，") or rest  # "在单位吃剩的": where it is does not change the bin
+    placed = _PLACE.sub("", rest).strip(" ，")
+    if not placed and rest and _PLACE.match(rest) is not None:
+        # "在饭店呢", "我是开饭店的" after 剩菜: the same item from there (the rule's tip says who takes it)
+        again = kb.answer(query, area=area, city=city)
+        if again.intent in ("sorting", "clarify") and len(again.items) <= 1 and _about(again, query):
+            again.extra["follow_up"] = f"{rest.removesuffix('的')}的{query}"
+            again.extra["about"] = query
+            return again
+    rest = placed or rest  # "在单位吃剩的": where it is does not change the bin
+    either = _EITHER_KIND.match(rest)
+    if either is not None:  # "猪的还是牛的" after 大骨头: both kinds, never 牛 as a new item
+        both = kb.answer(f"{either['a']}的{query}和{either['b']}的{query}", area=area, city=city)
+        if both.intent == "sorting" and len(both.items) == 2:
+            both.extra["follow_up"] = f"{query}（{rest}）"
+            return both
     pointing = rest != norm  # "那个袋子呢", "它的包装": said about something already named
     tail = _YES_NO_TAIL.search(rest)
     if tail is not None and tail.start() > 0:  # "破了洞的也行吗", "湿了的也一样吗": the state is the question
@@ -560,7 +574,14 @@ _AREA_COMMAND = re.compile(r"^(?:切换|我在(?:农村|城区|城市)$)")
 
 
 # Where the item is ("在单位吃剩的"): said of the item, it does not change the bin.
-_PLACE = re.compile(r"^(?:是|我)?(?:在)?(?:单位|公司|学校|办公室|厂里|店里|饭店|食堂)(?:里|里面)?(?:的)?")
+_PLACE = re.compile(
+    r"^(?:是|我是|我们是|俺是|我|我们|俺)?(?:在)?(?:开)?"
+    r"(?:单位|公司|学校|办公室|厂里|店里|饭店|饭馆|餐馆|餐厅|面馆|食堂|超市|小卖部|宿舍)(?:里|里面|上)?(?:的)?"
+)  # "我是开饭店的" says who asks, not what
+# Two kinds of the item said as an either-or ("猪的还是牛的", "塑料的还是玻璃的都一样吗").
+_EITHER_KIND = re.compile(
+    r"^(?P<a>[\u4e00-\u9fff]{1,4})的?(?:还是|或者|或是)(?P<b>[\u4e00-\u9fff]{1,4})的(?:都一样|都一样吗|一样吗)?$"
+)
 # Half of it left ("还有一半油", "剩了一半"): something is left, as the rules' condition words say it.
 _HALF = re.compile(r"(?:一|多|大)半")
 # A state only the item itself can be in, not its bag or box ("过期了", "没吃完"), or 它 pointing at the item talked

@@ -142,3 +142,14 @@ def test_a_stream_with_no_faq_keeps_the_item_answer(kb: KnowledgeBase) -> None:
 @pytest.mark.parametrize("text", ["老师说橘子皮能做肥料 放哪个桶", "橘子皮能做肥料吗", "剩菜能沤肥吗"])
 def test_a_compost_claim_is_no_second_item(kb: KnowledgeBase, text: str) -> None:
     assert bins(kb, text) == ["厨余垃圾"]  # not the imported 肥料 (其他垃圾)
+
+
+@pytest.mark.parametrize("said", ["在饭店呢", "我是开饭店的", "是在食堂的"])
+def test_a_place_said_alone_keeps_the_item(kb: KnowledgeBase, said: str) -> None:
+    answer = follow_up(kb, {"query": "剩菜"}, said)
+    assert answer is not None and [i.category for i in answer.items] == ["厨余垃圾"], answer and answer.text
+
+
+def test_two_kinds_as_an_either_or_are_both_answered(kb: KnowledgeBase) -> None:
+    answer = follow_up(kb, {"query": "大骨头"}, "猪的还是牛的都一样吗")
+    assert answer is not None and [i.category for i in answer.items] == ["其他垃圾", "其他垃圾"]  # never 牛
