@@ -130,13 +130,14 @@ _FAQ_WITH_ITEM = frozenset({"fines"})
 # How often before an amount ("尿不湿一天好几包", "快递箱每天十几个", "猫砂一周一袋"): dropped, the amount kept.
 _FREQUENCY = re.compile(
     r"(?:(?:每|一)(?:天|日|周|星期|礼拜|个月|月|年)|天天)(?:都|就|也|要|得|会|能)*(?:有|扔|用|换|攒|出)?"
-    r"(?=[0-9一二两三四五六七八九十几好半俩仨])"
-)
+    r"(?=(?:[0-9]+|[一二两三四五六七八九十几好半俩仨]+)(?:大|小)?"
+    r"(?:个|包|袋|片|块|条|箱|斤|盒|瓶|罐|桶|碗|盆|张|根|节|双|件|堆|筐|车|摞|捆|兜|杯|只|支|粒|颗|卷|沓|提|打))"
+)  # "每月几号前报送" asks a date: no measure word follows
 _FREQUENCY_CHARS = frozenset("天日周期拜月年")
 # A use said of the item ("橘子皮能做肥料", "果皮可以沤肥"): the fertiliser is no item to sort.
 _COMPOST_CLAIM = re.compile(
-    "(?:能|可以|可|拿来|用来|拿去)?(?:做|当|沤|作|堆)(?:成)?(?:花肥|肥料|堆肥|有机肥|农家肥|肥)"
-)
+    "(?:能|可以|可|拿来|用来|拿去)(?:做|当|沤|作|堆)(?:成)?(?:花肥|肥料|堆肥|有机肥|农家肥|肥)"
+)  # the verb needs 能/可以 before it: "堆肥房建设谁配合" names a compost house in a plan question
 # Where to take a thing or who fetches it ("旧家具能上门回收吗", "废品回收站在哪里能卖纸板"): the FAQ for the
 # item's stream answers the question asked, then the item's bin; a fee question stays with the item (COST_NOT_KNOWN).
 # "收废品的收不收易拉罐" asks whether the thing is taken (its bin answers that), not where to take it.
