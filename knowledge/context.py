@@ -310,6 +310,8 @@ def remember(answer: Answer, text: str = "") -> dict[str, Any] | None:
             last["items"] = [str(q) for q in listed]
     elif answer.intent == "policy" and text:
         last = {"query": "", "policy": normalize(text)}
+    elif answer.intent == "faq" and answer.source.startswith("faq.yaml#") and answer.extra.get("faq"):
+        last = {"query": "", "faq": str(answer.extra["faq"])}  # "那单位呢" after the fines FAQ
     return last
 
 
@@ -369,7 +371,7 @@ def follow_up(
     if switched is not None:  # "那新郑呢" after an item or a plan question: the same asked for that city
         return switched
     if not query:
-        return None
+        return _faq_again(kb, last, norm, area=area, city=city)
     listed = _listed(last, norm)
     if listed is not None:  # "第二个呢", "后面那个湿了呢" after a list answer: that item
         if not listed[0]:
@@ -745,6 +747,29 @@ def _cost_asked(kb: KnowledgeBase, query: str, norm: str, *, area: str | None, c
     answer.text = texts.COST_NOT_KNOWN + "\n" + answer.text
     answer.extra["follow_up"] = f"{query}{said}"
     answer.extra["about"] = query
+    return answer
+
+
+# "那单位呢", "周末呢" after an FAQ: who or when, said alone, asks the same FAQ again.
+_WHO = re.compile(
+    "单位|企业|公司|工厂|厂里|饭店|餐馆|饭馆|商户|商家|店里|店铺|学校|机关|个人|居民|小区|村里|农村|物业|外地人|租户"
+)
+_ABOUT_WHOM = re.compile(r"^(?:那|那么|那要是|要是|如果是?)?(?P<who>[\u4e00-\u9fff]{1,5}?)(?:的话)?(?:呢|咧|嘞)$")
+
+
+def _faq_again(
+    kb: KnowledgeBase, last: dict[str, Any], norm: str, *, area: str | None, city: str | None
+) -> Answer | None:
+    """The FAQ just answered again for a follow-up that names no item ("那单位呢" after the fines), else None."""
+    key = str(last.get("faq") or "")
+    said = _ABOUT_WHOM.match(norm.replace(" ", "")) if key else None
+    if said is None:
+        return None
+    if _WHEN_WORD.fullmatch(said["who"]) is None and _WHO.fullmatch(said["who"]) is None:
+        return None  # "那无废细胞呢", "那电池呢": a new topic or item, not the same question for someone else
+    answer = kb.faq_answer(key)
+    if answer is not None:
+        answer.extra["follow_up"] = norm
     return answer
 
 

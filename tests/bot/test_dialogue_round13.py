@@ -36,3 +36,21 @@ def test_a_pick_up_question_after_a_bulky_item_gets_the_booking_faq(dialogue: Di
     reply = play(dialogue, "旧沙发怎么扔", "能上门拉走吗")
     assert reply.answer is not None and reply.answer.extra.get("faq") == "bulky_waste_booking", reply.text
     assert bins(reply) == ["大件垃圾"]
+
+
+@pytest.mark.parametrize(
+    ("said", "faq"), [(("乱扔垃圾罚多少", "那单位呢"), "fines"), (("几点能扔垃圾", "那周末呢"), "scheduled_drop")]
+)
+def test_who_or_when_after_an_faq_asks_the_same_faq(dialogue: Dialogue, said: tuple[str, ...], faq: str) -> None:
+    reply = play(dialogue, *said)
+    assert reply.answer is not None and reply.answer.extra.get("faq") == faq, reply.text
+
+
+def test_an_item_after_an_faq_is_a_new_question(dialogue: Dialogue) -> None:
+    reply = play(dialogue, "乱扔垃圾罚多少", "那电池呢")
+    assert reply.answer is not None and reply.answer.intent == "clarify", reply.text  # 哪种电池？, not the fines
+
+
+def test_a_new_topic_after_an_faq_is_not_the_same_faq(dialogue: Dialogue) -> None:
+    reply = play(dialogue, "无废城市是什么", "那无废细胞呢")
+    assert reply.answer is not None and reply.answer.extra.get("faq") != "wufei_city_what", reply.text
