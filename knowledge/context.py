@@ -310,6 +310,8 @@ def remember(answer: Answer, text: str = "") -> dict[str, Any] | None:
             last["items"] = [str(q) for q in listed]
     elif answer.intent == "policy" and text:
         last = {"query": "", "policy": normalize(text)}
+    elif answer.intent == "faq" and answer.source.startswith("faq.yaml#") and answer.extra.get("faq"):
+        last = {"query": "", "faq": str(answer.extra["faq"])}  # "那单位呢" after the fines FAQ
     return last
 
 
@@ -318,6 +320,8 @@ def _remembered(answer: Answer) -> dict[str, Any] | None:
     owner = {"owner": str(answer.extra["owner"])} if answer.extra.get("owner") else {}
     if answer.pending is not None:  # "袋子呢" after 感冒药 asked back: still the medicine's bag
         return {"query": str(answer.pending.get("query") or answer.pending.get("entry") or ""), **owner}
+    if answer.intent == "faq" and answer.items and answer.extra.get("about"):
+        return {"query": str(answer.extra["about"]), **owner}  # "那周末呢" answered: the item is still talked about
     if answer.intent == "sorting" and answer.items:
         kind = answer.extra.get("kind")
         chosen = {"kind": dict(kind)} if isinstance(kind, dict) else {}  # "陶瓷的" then "碎了呢": still ceramic
@@ -367,7 +371,7 @@ def follow_up(
     if switched is not None:  # "那新郑呢" after an item or a plan question: the same asked for that city
         return switched
     if not query:
-        return None
+        return _faq_again(kb, last, norm, area=area, city=city)
     listed = _listed(last, norm)
     if listed is not None:  # "第二个呢", "后面那个湿了呢" after a list answer: that item
         if not listed[0]:
@@ -390,6 +394,9 @@ def follow_up(
     cost = _cost_asked(kb, query, norm, area=area, city=city)
     if cost is not None:  # "要钱不", "上门收要收费吗": the item again, and that the fee is not ours to say
         return cost
+    when = _when_or_where(kb, query, norm, area=area, city=city)
+    if when is not None:  # "那周末呢", "有人上门收吗": when to put it out or who fetches it, never a new item
+        return when
     together = _together(kb, query, norm, earlier, area=area, city=city)
     if together is not None:  # "能放一起吗": the last two items side by side
         return together
@@ -397,7 +404,21 @@ def follow_up(
     if coloured is not None:  # "放红桶吗", "放蓝色桶对吧": yes or no about the item just answered
         return coloured
     rest = _TRAILING.sub("", _POINTING.sub("", norm)).strip(" ，")
-    rest = _PLACE.sub("", rest).strip(" ，") or rest  # "在单位吃剩的": where it is does not change the bin
+    placed = _PLACE.sub("", rest).strip(" ，")
+    if not placed and rest and _PLACE.match(rest) is not None:
+        # "在饭店呢", "我是开饭店的" after 剩菜: the same item from there (the rule's tip says who takes it)
+        again = kb.answer(query, area=area, city=city)
+        if again.intent in ("sorting", "clarify") and len(again.items) <= 1 and _about(again, query):
+            again.extra["follow_up"] = f"{rest.removesuffix('的')}的{query}"
+            again.extra["about"] = query
+            return again
+    rest = placed or rest  # "在单位吃剩的": where it is does not change the bin
+    either = _EITHER_KIND.match(rest)
+    if either is not None:  # "猪的还是牛的" after 大骨头: both kinds, never 牛 as a new item
+        both = kb.answer(f"{either['a']}的{query}和{either['b']}的{query}", area=area, city=city)
+        if both.intent == "sorting" and len(both.items) == 2:
+            both.extra["follow_up"] = f"{query}（{rest}）"
+            return both
     pointing = rest != norm  # "那个袋子呢", "它的包装": said about something already named
     tail = _YES_NO_TAIL.search(rest)
     if tail is not None and tail.start() > 0:  # "破了洞的也行吗", "湿了的也一样吗": the state is the question
@@ -555,7 +576,14 @@ _AREA_COMMAND = re.compile(r"^(?:切换|我在(?:农村|城区|城市)$)")
 
 
 # Where the item is ("在单位吃剩的"): said of the item, it does not change the bin.
-_PLACE = re.compile(r"^(?:是|我)?(?:在)?(?:单位|公司|学校|办公室|厂里|店里|饭店|食堂)(?:里|里面)?(?:的)?")
+_PLACE = re.compile(
+    r"^(?:是|我是|我们是|俺是|我|我们|俺)?(?:在)?(?:开)?"
+    r"(?:单位|公司|学校|办公室|厂里|店里|饭店|饭馆|餐馆|餐厅|面馆|食堂|超市|小卖部|宿舍)(?:里|里面|上)?(?:的)?"
+)  # "我是开饭店的" says who asks, not what
+# Two kinds of the item said as an either-or ("猪的还是牛的", "塑料的还是玻璃的都一样吗").
+_EITHER_KIND = re.compile(
+    r"^(?P<a>[\u4e00-\u9fff]{1,4})的?(?:还是|或者|或是)(?P<b>[\u4e00-\u9fff]{1,4})的(?:都一样|都一样吗|一样吗)?$"
+)
 # Half of it left ("还有一半油", "剩了一半"): something is left, as the rules' condition words say it.
 _HALF = re.compile(r"(?:一|多|大)半")
 # A state only the item itself can be in, not its bag or box ("过期了", "没吃完"), or 它 pointing at the item talked
@@ -717,6 +745,70 @@ def _cost_asked(kb: KnowledgeBase, query: str, norm: str, *, area: str | None, c
     if answer.intent != "sorting" or len(answer.items) != 1 or not _about(answer, query):
         return None
     answer.text = texts.COST_NOT_KNOWN + "\n" + answer.text
+    answer.extra["follow_up"] = f"{query}{said}"
+    answer.extra["about"] = query
+    return answer
+
+
+# "那单位呢", "周末呢" after an FAQ: who or when, said alone, asks the same FAQ again.
+_WHO = re.compile(
+    "单位|企业|公司|工厂|厂里|饭店|餐馆|饭馆|商户|商家|店里|店铺|学校|机关|个人|居民|小区|村里|农村|物业|外地人|租户"
+)
+_ABOUT_WHOM = re.compile(r"^(?:那|那么|那要是|要是|如果是?)?(?P<who>[\u4e00-\u9fff]{1,5}?)(?:的话)?(?:呢|咧|嘞)$")
+
+
+def _faq_again(
+    kb: KnowledgeBase, last: dict[str, Any], norm: str, *, area: str | None, city: str | None
+) -> Answer | None:
+    """The FAQ just answered again for a follow-up that names no item ("那单位呢" after the fines), else None."""
+    key = str(last.get("faq") or "")
+    said = _ABOUT_WHOM.match(norm.replace(" ", "")) if key else None
+    if said is None:
+        return None
+    if _WHEN_WORD.fullmatch(said["who"]) is None and _WHO.fullmatch(said["who"]) is None:
+        return None  # "那无废细胞呢", "那电池呢": a new topic or item, not the same question for someone else
+    answer = kb.faq_answer(key)
+    if answer is not None:
+        answer.extra["follow_up"] = norm
+    return answer
+
+
+# A day or an hour said alone after an item ("那周末呢", "明天呢", "下午去扔行吗"): when to put it out.
+_WHEN_WORD = re.compile(
+    "今天|明天|后天|昨天|周末|礼拜天|礼拜[一二三四五六日]|星期[一二三四五六日天]|周[一二三四五六日]|早上|早晨|一早"
+    "|上午|中午|下午|傍晚|晚上|夜里|半夜|凌晨|今晚|明早|明晚|过年|春节|节假日|假期|放假|国庆|五一|明年|今年"
+    "|下个月|下周|这周|[0-9]+点|[0-9一二三四五六七八九十两]+点(?:钟|半|以后|之后|以前|之前|多)"
+)  # "一点呢" alone is an amount (a little), not one o'clock
+_WHEN_FRAME = re.compile(
+    r"^(?:那|那么|要是|如果|的话|再|去|来|也|还|都|能|可以|行|中|扔|倒|投|放|一样|不行|不|没|吗|么|嘛|呢|啊|呀|吧"
+    r"|上门|拉走|收走|运走|来收|来拉|来取|有人|物业|社区|你们|收|拉|走|，|\s)*$"
+)
+
+
+def _when_or_where(kb: KnowledgeBase, query: str, norm: str, *, area: str | None, city: str | None) -> Answer | None:
+    """ "那周末呢", "明天呢" or "有人上门收吗" after an item: when it can be put out (the drop-off FAQ) or who fetches
+    it (the FAQ of its stream), with the item's answer after it; never the item read together with a time."""
+    from knowledge.core import TAKE_ASK  # the core imports this module: read at call time
+
+    said = norm.replace(" ", "")
+    if len(said) > 12:
+        return None
+    timed = _WHEN_WORD.search(said) is not None
+    taken = TAKE_ASK.search(said) is not None
+    if not (timed or taken) or _WHEN_FRAME.match(_WHEN_WORD.sub("", said)) is None:
+        return None
+    sorting = kb.answer(query, area=area, city=city)
+    asked = sorting.intent == "clarify" and sorting.pending is not None and not sorting.items
+    if not asked and (sorting.intent != "sorting" or len(sorting.items) != 1 or not _about(sorting, query)):
+        return None
+    answer = kb.take_away(sorting, "上门" if taken else "")
+    if answer is None:
+        answer = kb.faq_answer("scheduled_drop")
+        if answer is None:
+            return None
+        answer.text, answer.items = texts.SAME_EVERY_DAY + answer.text + "\n" + sorting.text, sorting.items
+    if asked:  # "明天呢" while "哪种电池？" is open: the times, and the question still open
+        answer.pending, answer.choices = sorting.pending, sorting.choices
     answer.extra["follow_up"] = f"{query}{said}"
     answer.extra["about"] = query
     return answer

@@ -127,6 +127,33 @@ _PLAN_ONLY = re.compile(
 )  # only a plan question says these
 # FAQs about a consequence asked together with an item: answered first, the item's bin after it
 _FAQ_WITH_ITEM = frozenset({"fines"})
+# How often before an amount ("尿不湿一天好几包", "快递箱每天十几个", "猫砂一周一袋"): dropped, the amount kept.
+_FREQUENCY = re.compile(
+    r"(?:(?:每|一)(?:天|日|周|星期|礼拜|个月|月|年)|天天)(?:都|就|也|要|得|会|能)*(?:有|扔|用|换|攒|出)?"
+    r"(?=(?:[0-9]+|[一二两三四五六七八九十几好半俩仨]+)(?:大|小)?"
+    r"(?:个|包|袋|片|块|条|箱|斤|盒|瓶|罐|桶|碗|盆|张|根|节|双|件|堆|筐|车|摞|捆|兜|杯|只|支|粒|颗|卷|沓|提|打))"
+)  # "每月几号前报送" asks a date: no measure word follows
+_FREQUENCY_CHARS = frozenset("天日周期拜月年")
+# A use said of the item ("橘子皮能做肥料", "果皮可以沤肥"): the fertiliser is no item to sort.
+_COMPOST_CLAIM = re.compile(
+    "(?:能|可以|可|拿来|用来|拿去)(?:做|当|沤|作|堆)(?:成)?(?:花肥|肥料|堆肥|有机肥|农家肥|肥)"
+)  # the verb needs 能/可以 before it: "堆肥房建设谁配合" names a compost house in a plan question
+# Where to take a thing or who fetches it ("旧家具能上门回收吗", "废品回收站在哪里能卖纸板"): the FAQ for the
+# item's stream answers the question asked, then the item's bin; a fee question stays with the item (COST_NOT_KNOWN).
+# "收废品的收不收易拉罐" asks whether the thing is taken (its bin answers that), not where to take it.
+TAKE_ASK = re.compile(
+    "上门|拉走|收走|运走|来收|来拉|来取|卖给谁|哪(?:里|儿)?(?:能|可以)?卖"
+    "|(?:回收站|回收点|废品站)[^，。？?]{0,6}哪|哪[^，。？?]{0,4}(?:回收站|回收点|废品站)"
+)
+_TAKE_FAQ = {
+    "大件垃圾": "bulky_waste_booking",
+    "装修垃圾": "renovation_waste",
+    "有害垃圾": "hazardous_where",
+    "可回收物": "recyclables_sell",
+    "厨余垃圾": "scheduled_drop",
+    "其他垃圾": "scheduled_drop",
+}  # 园林 and 非生活 streams have no FAQ: their item answer says who takes them
+_FEE_WORD = re.compile("钱|费")
 _PROGRAMME_WORD = re.compile("填埋|坑里埋|工业固废|工业固体废物|污泥|飞灰|炉渣|焚烧发电")
 # an FAQ answer opening with a yes ("会。") answers a yes/no question; other questions get the rest of it
 _YES_OPENING = re.compile("^(会|是的|可以|能|要|需要)。")
@@ -315,6 +342,10 @@ class KnowledgeBase:
         if _LATIN.search(norm) and not self._latin_is_named(norm):
             norm = self._read_pinyin(norm)  # "suliaoping", "kou zhao reng na"
         norm = corrected(norm)  # "不是干电池，是纽扣电池": the item meant
+        if "肥" in norm:
+            norm = _COMPOST_CLAIM.sub("", norm)  # "橘子皮能做肥料": what it is good for, not a second item
+        if _FREQUENCY_CHARS.intersection(norm):
+            norm = _FREQUENCY.sub("", norm)  # "尿不湿一天好几包": how often says nothing of the bin, the amount stays
         if "桶" in norm or "箱" in norm:
             norm = _COLOUR_BIN.sub(lambda m: _BIN_OF_COLOUR[m[1]], norm)
             norm = _BIN_AS_PLACE.sub(r"\1", norm)
@@ -367,6 +398,9 @@ class KnowledgeBase:
                 # "大骨头扔错了罚款吗": the question asked (the fine), then where the item goes
                 faq.text, faq.items = faq.text + "\n" + sorting.text, sorting.items
                 return faq
+            taken = self.take_away(sorting, norm)
+            if taken is not None:
+                return taken  # "旧家具能上门回收吗": who fetches it or where it goes, then its bin
             return sorting
         if policy is None and self.policy is not None:
             policy = self.policy.answer(norm, city=city)
@@ -784,6 +818,26 @@ class KnowledgeBase:
             if len(starting) == 1:
                 return starting[0]
         return None
+
+    def faq_answer(self, key: str) -> Answer | None:
+        """The FAQ `key` as an answer (its yes/no opening dropped), or None when it is not loaded."""
+        faq = next((f for f in self.faqs if f.key == key), None)
+        if faq is None:
+            return None
+        return Answer("faq", _YES_OPENING.sub("", faq.answer), 0.9, f"faq.yaml#{key}", extra={"faq": key})
+
+    def take_away(self, sorting: Answer, norm: str) -> Answer | None:
+        """Where to take the one item of `sorting` or who fetches it, when `norm` asks that (and not the fee): the
+        FAQ of the item's stream (大件 → 预约清运, 有害 → 投放点, else 回收点) with the item's answer after it."""
+        if sorting.intent != "sorting" or len(sorting.items) != 1:
+            return None
+        if TAKE_ASK.search(norm) is None or _FEE_WORD.search(norm) is not None:
+            return None
+        key = _TAKE_FAQ.get(sorting.items[0].category)
+        answer = self.faq_answer(key) if key is not None else None
+        if answer is not None:
+            answer.text, answer.items = answer.text + "\n" + sorting.text, sorting.items
+        return answer
 
     def _faq_is_more_specific(self, faq: Answer, sorting: Answer, norm: str) -> bool:
         """An FAQ beats a one-item sorting answer when its keywords name the item and ask something more."""

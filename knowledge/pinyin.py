@@ -41,8 +41,11 @@ _QUESTION_WORDS = (
     "和 扔哪 扔哪里 扔到哪 放哪 放哪里 哪个桶 什么桶 什么垃圾 是什么垃圾 属于什么 怎么扔 怎么处理 怎么办 垃圾 的 呢 吗 啊 那 这 "
     "那个 这个 是 用过 用完 用过的 用完的 吃剩的 旧的 过期 过期的 坏了 坏的 皮 壳 核 瓶子 袋子 盒子 一次性 "
     "碎了 打碎了 摔碎了 破了 烂了 没电了 洗过的 洗干净的 了 过期了 用完了 "
-    "请问 问下 问一下 想问 我想问 我想问下 我想问一下 我想知道"
+    "请问 问下 问一下 想问 我想问 我想问下 我想问一下 我想知道 "
+    "放哪个桶 扔哪个桶 丢哪 丢哪里 我家 我家的 我们家 我们家的 家里 家里的"
 ).split()
+# Spellings residents type for those words without the final g ("ren na" for 扔哪): read as the word meant.
+_MISSPELT = {"renna": "扔哪", "rennali": "扔哪里", "rendaona": "扔到哪"}
 _LATIN_RUN = re.compile(r"[a-z][a-z ]*[a-z]|[a-z]")
 
 
@@ -62,6 +65,8 @@ class PinyinReader:
             # of them is far better known
             if all(kind(n) == kind(top) or rank(n) * 10 <= rank(top) for n in others):
                 index[key] = top
+        for key, word in _MISSPELT.items():
+            index.setdefault(key, word)
         self.index = index
         self.longest = max((len(k) for k in index), default=1)
 
