@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import texts as core_texts
 from bot.channels import wechat
 from bot.channels import wechat_texts as texts
-from bot.channels.wechat_api import WechatSender, open_window
+from bot.channels.wechat_api import WechatSender, open_window_upsert
 from bot.config import Settings, WechatSettings
 from bot.db import transaction, utcnow
 from bot.dialogue import Dialogue, IncomingMessage, Reply
@@ -67,6 +67,7 @@ class Gate:
         self._state = "waiting"  # waiting -> committing -> recorded | failed; waiting -> abandoned
         self._loop = loop
         self._settled = asyncio.Event()
+        self._watched = False  # the request waits on `recorded` (past its reply budget): settle must wake the loop
 
     def enter(self) -> bool:
         """Called by the thread with its rows written, before the commit: False if the request gave up."""
@@ -81,7 +82,11 @@ class Gate:
         with self._lock:
             if self._state == "committing":
                 self._state = "recorded" if recorded else "failed"
-        self._loop.call_soon_threadsafe(self._settled.set)
+            elif self._state == "waiting":
+                self._state = "failed"
+            watched = self._watched
+        if watched:  # else the request reads the state when it looks: no second wake-up of the loop per message
+            self._loop.call_soon_threadsafe(self._settled.set)
 
     def abandon(self) -> bool:
         """Called by the request at its deadline: True when nothing is recorded and the thread will not record it."""
@@ -93,6 +98,10 @@ class Gate:
 
     async def recorded(self, timeout: float) -> bool:
         """Wait up to `timeout` for the record; then give up, unless the commit is already under way."""
+        with self._lock:
+            if self._state in ("recorded", "failed"):
+                return self._state == "recorded"
+            self._watched = True
         try:
             await asyncio.wait_for(self._settled.wait(), timeout=max(timeout, 0.0))
         except TimeoutError:
@@ -320,13 +329,12 @@ def _answer_and_record(
     """One transaction: the dialogue's reads, then its writes, the delivery with its reply and the service window.
 
     The delivery row is written after the dialogue's reads (on SQLite the first write holds the database's lock
-    until the commit); a retry racing this one conflicts on it and is rolled back whole, answer included.
+    until the commit); a retry, racing this one or after it, conflicts on it (INSERT … ON CONFLICT DO NOTHING finds
+    the row) and is rolled back whole, answer included, then waits for the stored reply.
     """
     entered = False
     try:
-        with transaction(factory) as session:
-            if wechat.stored(session, key) is not None:
-                raise Seen(key)
+        with transaction(factory) as session:  # no read of the delivery first: its insert below is the dedupe
             outcome, replies = dialogue.respond_in(session, incoming)
             text = wechat.reply_text(incoming, replies)
             _record(session, incoming, key, text, signed)
@@ -356,7 +364,7 @@ def _record(
         session, key=key, openid=incoming.user_id, msg_type=incoming.event or "text", reply=text, now=now
     ):
         raise Seen(key)
-    open_window(session, openid=incoming.user_id, kind=wechat.window_kind(incoming), now=now)
+    open_window_upsert(session, openid=incoming.user_id, kind=wechat.window_kind(incoming), now=now)
 
 
 def _nonce_ok(session: Session, signed: tuple[str, str], key: str, now: dt.datetime) -> bool:
