@@ -130,16 +130,20 @@ def open_window_upsert(session: Session, *, openid: str, kind: str, now: dt.date
     if identity_key(WechatWindow, openid) in session.identity_map:
         open_window(session, openid=openid, kind=kind, now=now)
         return
+    session.execute(window_upsert(session.get_bind().dialect.name, openid=openid, kind=kind, now=now))
+
+
+def window_upsert(dialect: str, *, openid: str, kind: str, now: dt.datetime) -> Any:
+    """The INSERT … ON CONFLICT DO UPDATE of `open_window_upsert` ("postgresql" or "sqlite")."""
     if kind == "unfollow":
         changed: dict[str, Any] = {"unfollowed_at": now}
     elif kind == "message":
         changed = {"unfollowed_at": None, "message_at": now, "message_sent": 0}
     else:
         changed = {"unfollowed_at": None, "event_at": now, "event_sent": 0}
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     values = {"message_sent": 0, "event_sent": 0, **changed, "openid": openid}
-    statement = insert(WechatWindow).values(**values)
-    session.execute(statement.on_conflict_do_update(index_elements=["openid"], set_=changed))
+    return insert(WechatWindow).values(**values).on_conflict_do_update(index_elements=["openid"], set_=changed)
 
 
 def reserve(session: Session, *, openid: str, now: dt.datetime) -> str | None:
