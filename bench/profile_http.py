@@ -31,9 +31,9 @@ import httpx  # noqa: E402
 from pyinstrument import Profiler  # noqa: E402
 from serving import COOKIE, ITEM_QUESTIONS, QUIET_ENV, drop_pg, fresh_pg, load_average  # noqa: E402
 
+import bot.web.resident.chat as web_chat  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.web.app import create_app  # noqa: E402
-import bot.web.resident.chat as web_chat  # noqa: E402
 from tests.support.fake_wechat import AES_KEY, APP_ID, TOKEN, message_xml, signed_query  # noqa: E402
 
 
