@@ -31,6 +31,7 @@ import httpx  # noqa: E402
 from pyinstrument import Profiler  # noqa: E402
 from serving import COOKIE, ITEM_QUESTIONS, QUIET_ENV, drop_pg, fresh_pg, load_average  # noqa: E402
 
+import bot.web.resident.chat as web_chat  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.web.app import create_app  # noqa: E402
 from tests.support.fake_wechat import AES_KEY, APP_ID, TOKEN, message_xml, signed_query  # noqa: E402
@@ -61,6 +62,7 @@ async def run(n: int, path: str, db: str, folder: str) -> None:
     """Warm up, then profile n requests."""
     app = create_app(settings_for(db, folder))
     fastapi.routing.run_in_threadpool = inline
+    web_chat.run_in_threadpool = inline  # the chat route's own hop (an async route since round 14)
     transport = httpx.ASGITransport(app=app)
     cookies: dict[int, str] = {}
 

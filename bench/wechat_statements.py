@@ -46,8 +46,12 @@ def main() -> None:
         engine = client.app.state.factory.kw["bind"]  # type: ignore[attr-defined]
         counts = {"statements": 0, "commits": 0}
 
-        def statement(*_: object) -> None:
+        kinds: dict[str, int] = {}
+
+        def statement(_conn: object, _cursor: object, sql: str, *_: object) -> None:
             counts["statements"] += 1
+            kind = " ".join(sql.split()[:4])[:60]
+            kinds[kind] = kinds.get(kind, 0) + 1
 
         def commit(*_: object) -> None:
             counts["commits"] += 1
@@ -64,6 +68,9 @@ def main() -> None:
         f"{n} messages ({answered} answered) in {wall:.2f} s: {1000 * wall / n:.2f} ms per message ({db.split(':')[0]})"
     )
     print(f"{counts['statements'] / n:.2f} SQL statements and {counts['commits'] / n:.2f} commits per message")
+    if os.environ.get("SHOW") == "1":  # each statement's first words, per message
+        for kind, count in sorted(kinds.items(), key=lambda item: -item[1]):
+            print(f"  {count / n:.2f}  {kind}")
 
 
 if __name__ == "__main__":

@@ -267,11 +267,21 @@ def stored(session: Session, key: str) -> WechatInbound | None:
     return session.execute(select(WechatInbound).where(WechatInbound.dedupe_key == key)).scalar_one_or_none()
 
 
+def nonce_pair(timestamp: str, nonce: str) -> str:
+    """The key of a signature's (timestamp, nonce) pair in `wechat_nonces`."""
+    return f"{timestamp}:{nonce}"[:200]
+
+
 def remember_nonce(session: Session, *, timestamp: str, nonce: str, key: str, now: dt.datetime) -> bool:
     """Record the signature's (timestamp, nonce) for delivery `key`; False when the pair already signed another one."""
-    pair = f"{timestamp}:{nonce}"[:200]
+    pair = nonce_pair(timestamp, nonce)
     if _insert_new(session, WechatNonce, pair=pair, dedupe_key=key, seen_at=now):
         return True
+    return nonce_signed(session, pair, key)
+
+
+def nonce_signed(session: Session, pair: str, key: str) -> bool:
+    """Whether the recorded pair signed delivery `key` (the pair was there already: a retry of `key`, or a replay)."""
     seen = session.execute(select(WechatNonce.dedupe_key).where(WechatNonce.pair == pair)).scalar_one_or_none()
     return seen == key
 

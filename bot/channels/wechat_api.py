@@ -26,8 +26,10 @@ from zoneinfo import ZoneInfo
 
 import requests
 from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.util import identity_key
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
@@ -120,6 +122,28 @@ def open_window(session: Session, *, openid: str, kind: str, now: dt.datetime) -
         row.message_at, row.message_sent = now, 0
     else:
         row.event_at, row.event_sent = now, 0
+
+
+def open_window_upsert(session: Session, *, openid: str, kind: str, now: dt.datetime) -> None:
+    """`open_window` in one statement (INSERT … ON CONFLICT DO UPDATE), for the webhook's turn: no read, no flush,
+    no savepoint; the ORM way when this session already holds the follower's row (it must not go stale)."""
+    if identity_key(WechatWindow, openid) in session.identity_map:
+        open_window(session, openid=openid, kind=kind, now=now)
+        return
+    session.execute(window_upsert(session.get_bind().dialect.name, openid=openid, kind=kind, now=now))
+
+
+def window_upsert(dialect: str, *, openid: str, kind: str, now: dt.datetime) -> Any:
+    """The INSERT … ON CONFLICT DO UPDATE of `open_window_upsert` ("postgresql" or "sqlite")."""
+    if kind == "unfollow":
+        changed: dict[str, Any] = {"unfollowed_at": now}
+    elif kind == "message":
+        changed = {"unfollowed_at": None, "message_at": now, "message_sent": 0}
+    else:
+        changed = {"unfollowed_at": None, "event_at": now, "event_sent": 0}
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = {"message_sent": 0, "event_sent": 0, **changed, "openid": openid}
+    return insert(WechatWindow).values(**values).on_conflict_do_update(index_elements=["openid"], set_=changed)
 
 
 def reserve(session: Session, *, openid: str, now: dt.datetime) -> str | None:

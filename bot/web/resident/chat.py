@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -59,23 +60,31 @@ def client_address(request: Request) -> str:
     response_model=ChatOut,
     responses={429: {"model": Refused, "description": "这个网络地址一分钟内发来的消息太多"}},
 )
-def post_chat(body: ChatIn, request: Request, response: Response) -> ChatOut | JSONResponse:
-    """Answer one message in the conversation of the cookie's resident (a new resident and cookie on first contact)."""
+async def post_chat(body: ChatIn, request: Request) -> Response:
+    """Answer one message in the conversation of the cookie's resident (a new resident and cookie on first contact).
+
+    One worker-thread hop for the whole message (the transaction blocks): a plain `def` route with a response model
+    takes two, its return value being validated in the thread pool again; the reply is built here as `ChatOut`'s JSON.
+    """
+    return await run_in_threadpool(_chat, body.text, request)
+
+
+def _chat(text: str, request: Request) -> Response:
+    """The message's one transaction and its JSON response (run in a worker thread)."""
     dialogue: Dialogue = request.app.state.dialogue
     settings: Settings = request.app.state.settings
     now = utcnow()
     client = client_address(request) if settings.chat.client_rate_per_minute > 0 else None
     web_id = identity.issue(request)
     # one transaction: the address's per-minute count, then the answer (the count alone when over the limit)
-    outcome, replies = dialogue.respond(IncomingMessage("web", web_id, body.text, now), client=client)
+    outcome, replies = dialogue.respond(IncomingMessage("web", web_id, text, now), client=client)
     if outcome == CLIENT_DROPPED:
         retry = str(ratelimit.retry_after(now))
         return JSONResponse({"detail": texts.CLIENT_RATE_LIMITED}, status_code=429, headers={"Retry-After": retry})
     if outcome == CLIENT_NOTICE:  # the address, not the resident, is over the limit: no new identity is kept
-        return ChatOut(replies=[ReplyOut(text=r.text) for r in replies], answer=None)
-    identity.remember(request, response, web_id, now.timestamp())
+        return JSONResponse({"replies": [{"text": r.text, "choices": []} for r in replies], "answer": None})
     answer = next((r.answer.to_json() for r in replies if r.answer is not None), None)
-    return ChatOut(
-        replies=[ReplyOut(text=r.text, choices=[{"key": c.key, "label": c.label} for c in r.choices]) for r in replies],
-        answer=answer,
-    )
+    shown = [{"text": r.text, "choices": [{"key": c.key, "label": c.label} for c in r.choices]} for r in replies]
+    response = JSONResponse({"replies": shown, "answer": answer})
+    identity.remember(request, response, web_id, now.timestamp())
+    return response

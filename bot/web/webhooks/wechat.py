@@ -30,12 +30,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.util import identity_key
 
 from bot import texts as core_texts
 from bot.channels import wechat
 from bot.channels import wechat_texts as texts
-from bot.channels.wechat_api import WechatSender, open_window
+from bot.channels.wechat_api import WechatSender, open_window_upsert, window_upsert
+from bot.channels.wechat_models import WechatInbound, WechatNonce, WechatWindow
 from bot.config import Settings, WechatSettings
 from bot.db import transaction, utcnow
 from bot.dialogue import Dialogue, IncomingMessage, Reply
@@ -67,6 +71,7 @@ class Gate:
         self._state = "waiting"  # waiting -> committing -> recorded | failed; waiting -> abandoned
         self._loop = loop
         self._settled = asyncio.Event()
+        self._watched = False  # the request waits on `recorded` (past its reply budget): settle must wake the loop
 
     def enter(self) -> bool:
         """Called by the thread with its rows written, before the commit: False if the request gave up."""
@@ -81,7 +86,11 @@ class Gate:
         with self._lock:
             if self._state == "committing":
                 self._state = "recorded" if recorded else "failed"
-        self._loop.call_soon_threadsafe(self._settled.set)
+            elif self._state == "waiting":
+                self._state = "failed"
+            watched = self._watched
+        if watched:  # else the request reads the state when it looks: no second wake-up of the loop per message
+            self._loop.call_soon_threadsafe(self._settled.set)
 
     def abandon(self) -> bool:
         """Called by the request at its deadline: True when nothing is recorded and the thread will not record it."""
@@ -93,6 +102,10 @@ class Gate:
 
     async def recorded(self, timeout: float) -> bool:
         """Wait up to `timeout` for the record; then give up, unless the commit is already under way."""
+        with self._lock:
+            if self._state in ("recorded", "failed"):
+                return self._state == "recorded"
+            self._watched = True
         try:
             await asyncio.wait_for(self._settled.wait(), timeout=max(timeout, 0.0))
         except TimeoutError:
@@ -320,13 +333,12 @@ def _answer_and_record(
     """One transaction: the dialogue's reads, then its writes, the delivery with its reply and the service window.
 
     The delivery row is written after the dialogue's reads (on SQLite the first write holds the database's lock
-    until the commit); a retry racing this one conflicts on it and is rolled back whole, answer included.
+    until the commit); a retry, racing this one or after it, conflicts on it (INSERT … ON CONFLICT DO NOTHING finds
+    the row) and is rolled back whole, answer included, then waits for the stored reply.
     """
     entered = False
     try:
-        with transaction(factory) as session:
-            if wechat.stored(session, key) is not None:
-                raise Seen(key)
+        with transaction(factory) as session:  # no read of the delivery first: its insert below is the dedupe
             outcome, replies = dialogue.respond_in(session, incoming)
             text = wechat.reply_text(incoming, replies)
             _record(session, incoming, key, text, signed)
@@ -350,13 +362,47 @@ def _record(
     session: Session, incoming: IncomingMessage, key: str, text: str | None, signed: tuple[str, str] | None
 ) -> None:
     now = incoming.received_at
+    kind = wechat.window_kind(incoming)
+    if session.get_bind().dialect.name == "postgresql" and identity_key(WechatWindow, incoming.user_id) not in (
+        session.identity_map
+    ):
+        _record_together(session, incoming, key, text, signed, kind)
+        return
     if signed and not _nonce_ok(session, signed, key, now):
         raise Replayed(key)
     if not wechat.record(
         session, key=key, openid=incoming.user_id, msg_type=incoming.event or "text", reply=text, now=now
     ):
         raise Seen(key)
-    open_window(session, openid=incoming.user_id, kind=wechat.window_kind(incoming), now=now)
+    open_window_upsert(session, openid=incoming.user_id, kind=kind, now=now)
+
+
+def _record_together(
+    session: Session, incoming: IncomingMessage, key: str, text: str | None, signed: tuple[str, str] | None, kind: str
+) -> None:
+    """`_record` on PostgreSQL in one statement (one round trip instead of three): the signature's pair, the delivery
+    with its reply (ON CONFLICT DO NOTHING: the dedupe) and the service window's upsert as data-modifying WITH parts,
+    selecting how many pairs and deliveries were new. A replayed pair or a delivery seen before raises as `_record`
+    does, and the transaction rolls back whole."""
+    now = incoming.received_at
+    values = {"dedupe_key": key, "openid": incoming.user_id, "msg_type": incoming.event or "text", "received_at": now}
+    values.update(status="done", reply_text=text, done_at=now)
+    delivery = postgresql.insert(WechatInbound).values(**values).on_conflict_do_nothing()
+    parts = [delivery.returning(WechatInbound.id).cte("delivery")]
+    parts.append(window_upsert("postgresql", openid=incoming.user_id, kind=kind, now=now).cte("service_window"))
+    pair = wechat.nonce_pair(*signed) if signed else None
+    if pair is not None:
+        nonce = postgresql.insert(WechatNonce).values(pair=pair, dedupe_key=key, seen_at=now).on_conflict_do_nothing()
+        parts.append(nonce.returning(WechatNonce.pair).cte("nonce"))
+    counted = (parts[0], parts[2]) if pair is not None else (parts[0],)  # the window's part returns nothing
+    row = session.execute(
+        select(*(select(func.count()).select_from(p).scalar_subquery() for p in counted)).add_cte(*parts)
+    )
+    recorded, paired = tuple(row.one()) + (1,) * (2 - len(counted))
+    if pair is not None and not paired and not wechat.nonce_signed(session, pair, key):
+        raise Replayed(key)
+    if not recorded:
+        raise Seen(key)
 
 
 def _nonce_ok(session: Session, signed: tuple[str, str], key: str, now: dt.datetime) -> bool:

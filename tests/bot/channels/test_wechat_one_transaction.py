@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from bot import texts as core_texts
-from bot.channels.wechat_models import WechatInbound
+from bot.channels.wechat_models import WechatInbound, WechatWindow
 from bot.config import Settings
 from bot.dialogue import Dialogue
 from bot.models import ChatLog
@@ -62,3 +62,40 @@ def test_a_dialogue_fault_rolls_its_writes_back_and_records_the_polite_reply(
     assert first == retry == core_texts.INTERNAL_ERROR
     assert count(settings, ChatLog, channel="wechat") == 0  # the failed turn's chat log was rolled back
     assert count(settings, WechatInbound, dedupe_key="msg:18000003") == 1
+
+
+def _statements(client: TestClient, xml: str) -> tuple[str, list[str]]:
+    """The reply's content and the SQL statements the message sent (engine events, BEGIN/COMMIT not counted)."""
+    engine = client.app.state.factory.kw["bind"]  # type: ignore[attr-defined]
+    sent: list[str] = []
+
+    def on_statement(_conn: object, _cursor: object, sql: str, *_: object) -> None:
+        sent.append(" ".join(sql.split()))
+
+    event.listen(engine, "before_cursor_execute", on_statement)
+    try:
+        content = reply_of(client, xml)["Content"]
+    finally:
+        event.remove(engine, "before_cursor_execute", on_statement)
+    return content, sent
+
+
+def test_the_dedupe_is_the_delivery_insert_of_the_turn_and_a_retry_is_rolled_back_whole(
+    client: TestClient, settings: Settings
+) -> None:
+    reply_of(client, message_xml("o_warm2", "text", Content="电池", MsgId=18_000_010))  # snapshot built, pool warm
+    xml = message_xml("o_retry", "text", Content="用过的纸巾", MsgId=18_000_011)
+    first, sent = _statements(client, xml)
+    assert "其他垃圾" in first
+    assert not any(s.startswith("SELECT") and "wechat_inbound" in s for s in sent)  # no read of the delivery first
+    inserts = [s for s in sent if "wechat_inbound" in s]
+    assert len(inserts) == 1 and "INSERT INTO wechat_inbound" in inserts[0] and "ON CONFLICT DO NOTHING" in inserts[0]
+    windows = [s for s in sent if "wechat_windows" in s]  # the service window: one upsert, no read
+    assert len(windows) == 1 and "ON CONFLICT (openid) DO UPDATE" in windows[0]
+    if "WITH" in inserts[0]:  # PostgreSQL: the signature's pair, the delivery and the window in one statement
+        assert inserts == windows and "INSERT INTO wechat_nonces" in inserts[0]
+    retry = reply_of(client, xml)["Content"]  # WeChat's retry: the turn runs, conflicts on the delivery, rolls back
+    assert retry == first
+    assert count(settings, ChatLog, channel="wechat", text="用过的纸巾") == 1  # the retry's chat log was rolled back
+    assert count(settings, WechatInbound, dedupe_key="msg:18000011") == 1
+    assert count(settings, WechatWindow, openid="o_retry") == 1

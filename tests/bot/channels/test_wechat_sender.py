@@ -10,7 +10,7 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels import wechat_texts
-from bot.channels.wechat_api import WechatSender, open_window
+from bot.channels.wechat_api import WechatSender, open_window, open_window_upsert
 from bot.channels.wechat_models import WechatWindow
 from bot.config import WechatSettings
 from bot.db import dispose_engines, transaction
@@ -251,3 +251,33 @@ def test_a_refused_connection_sends_nothing_is_retryable_and_the_next_try_is_del
     fake.listener.start()
     assert sender.send("o_refused", "x", now=NOW).ok
     assert len(fake.calls_to("message/custom/send")) == 1 and len(fake.sent()) == 1
+
+
+def _window(factory: sessionmaker[Session], openid: str) -> tuple[object, ...]:
+    with transaction(factory) as session:
+        row = session.get(WechatWindow, openid)
+        assert row is not None
+        return (row.message_at, row.message_sent, row.event_at, row.event_sent, row.unfollowed_at)
+
+
+def test_the_window_upsert_leaves_the_rows_open_window_leaves(factory: sessionmaker[Session]) -> None:
+    steps = [("message", NOW), ("event", NOW + dt.timedelta(minutes=1)), ("unfollow", NOW + dt.timedelta(minutes=2))]
+    steps += [("message", NOW + dt.timedelta(minutes=3))]
+    for kind, at in steps:  # the same steps on two followers: one by the ORM, one by the upsert; new row first
+        with transaction(factory) as session:
+            open_window(session, openid="o_orm", kind=kind, now=at)
+            open_window_upsert(session, openid="o_upsert", kind=kind, now=at)
+        with transaction(factory) as session:  # a send used in between: the next step resets the count
+            for openid in ("o_orm", "o_upsert"):
+                row = session.get(WechatWindow, openid)
+                assert row is not None
+                row.message_sent, row.event_sent = 3, 1
+        assert _window(factory, "o_upsert") == _window(factory, "o_orm")
+    with transaction(factory) as session:  # a row this session holds is changed through it, not behind its back
+        held = session.get(WechatWindow, "o_upsert")
+        assert held is not None
+        open_window_upsert(session, openid="o_upsert", kind="unfollow", now=NOW + dt.timedelta(minutes=4))
+        assert held.unfollowed_at is not None
+    with transaction(factory) as session:
+        open_window_upsert(session, openid="o_unfollow_first", kind="unfollow", now=NOW)
+    assert _window(factory, "o_unfollow_first")[1:] == (0, None, 0, NOW)
