@@ -66,12 +66,13 @@ VERBS = sorted(
         "持续稳定在", "持续保持在", "持续保持", "稳定保持在", "稳定在", "保持在", "保持", "达到", "达", "提升至",
         "提升到", "提高至", "提高到", "增长至", "增加至", "增加到", "降低至", "降低到", "下降至", "下降到", "减少至",
         "控制在", "不低于", "不少于", "不高于", "不超过", "不大于", "低于", "高于", "超过", "下降", "降低", "减少",
-        "削减", "增长", "提高", "提升", "新增", "新建", "建成", "完成", "建设", "创建", "培育", "累计", "实现", "为",
+        "削减", "增长", "提高", "提升", "新增", "新建", "建成", "完成", "建设", "创建", "培育", "累计", "设置", "配备",
+        "打造", "实现", "为",
     ],
     key=len,
     reverse=True,
 )  # fmt: skip
-COUNT_VERBS = ("新增", "新建", "建成", "完成", "建设", "创建", "培育", "累计")
+COUNT_VERBS = ("新增", "新建", "建成", "完成", "建设", "创建", "培育", "累计", "设置", "配备", "打造")
 METRIC_END = re.compile(r"(率|度|量|强度|比例|比重|能耗|占比|指数|系数|总量|面积|数量|个数|规模|能力)$")
 NO_VALUE = re.compile(r"“?(零增长或正增长|零增长|负增长|正增长|零填埋|全覆盖)”?")
 NO_VALUE_VALUES = {"全覆盖": (100.0, "%")}
@@ -823,6 +824,7 @@ def guess_city(title: str) -> str | None:
 
 COLUMNS = [  # (role, header words); the first that a header cell contains decides the column's role
     ("number", ("序号", "编号")),
+    ("group", ("类别", "领域", "板块")),  # "任务类别": the heading a run of rows shares, often a merged cell
     ("kind", ("类型", "属性")),
     ("skip", ("备注",)),
     ("base", ("现状", "基期", "基准", "基数")),
@@ -853,6 +855,18 @@ def _cells(line: str) -> list[str]:
     return cells if len(cells) >= 3 else []
 
 
+def _tab_cells(line: str, width: int) -> list[str]:
+    """The cells of a tab-separated row keeping empty ones ("2\t\t1.…": a merged cell) when they fill the header."""
+    if "\t" not in line or BAR_SPLIT.search(line):
+        return []
+    cells = [c.strip() for c in line.rstrip("\r\n").split("\t")]
+    while len(cells) > width and not cells[-1]:
+        cells.pop()
+    while len(cells) > width and not cells[0]:
+        cells.pop(0)
+    return cells if len(cells) == width else []
+
+
 def _column_role(cell: str) -> str:
     """The role a header cell gives its column ("牵头单位" -> "lead"), or ""."""
     return (
@@ -865,11 +879,17 @@ def _column_role(cell: str) -> str:
 def _header(cells: list[str]) -> list[str] | None:
     """The role of each column when the cells are a header row naming units or indicators, else None."""
     roles = [_column_role(c) for c in cells]
+    if "name" not in roles and "group" in roles:  # "类别｜牵头单位｜…": the only naming column names the row
+        roles[roles.index("group")] = "name"
     if "name" not in roles and "kind" in roles:  # "细胞类型｜2026年目标｜牵头单位": the kind names the row
         roles[roles.index("kind")] = "name"
     if not ({"lead", "resp", "help", "value"} & set(roles)) or "name" not in roles:
         return None  # an indicator table with a 目标值 column is read like a task table
     return roles
+
+
+INLINE_ITEM = re.compile(r"(^|[；;。])\s*\d{1,2}[.．、](?!\d)\s*")  # "1.建成…；2.设置…" inside one cell
+MERGED = ("group", "lead", "resp")  # a cell merged down over several rows is written once, empty below
 
 
 def _row_paragraph(
@@ -883,7 +903,10 @@ def _row_paragraph(
 
     `values`: (year, cell) of every target column when the table has one per year ("2024年目标值", "2026年目标值").
     """
-    name = row.get("name", "").rstrip("。")
+    name = INLINE_ITEM.sub(r"\1", row.get("name", "")).rstrip("。；")
+    if row.get("group") and name != row["group"]:
+        # "生活垃圾分类" over "1.…；2.…": the group heads the row, the cell's items are its text
+        name = f"{row['group']}。{name}"
     parts = [f"{n}. {name}。"]
     if row.get("content"):
         parts.append(row["content"].rstrip("。") + "。")
@@ -1179,10 +1202,11 @@ def _rewrite_tables(text: str) -> tuple[str, list[str]]:
     year: str | None = None
     years: list[str | None] = []  # the year each column's header names
     n = 0
+    above: dict[str, str] = {}  # the row before, for cells merged down over several rows
     for line in text.split("\n"):
         cells = _cells(line)
         if cells and (header := _header(cells)):
-            roles, n = header, 0
+            roles, n, above = header, 0, {}
             years = [m.group(1) if (m := re.search(r"(20\d\d)年", c)) else None for c in cells]
             # the year of the target column ("2027年目标值"), not of a baseline column before it ("2024年基期值")
             year = next((y for y, r in zip(years, roles, strict=False) if y and r == "value"), None)
@@ -1192,7 +1216,13 @@ def _rewrite_tables(text: str) -> tuple[str, list[str]]:
             continue  # a markdown rule under the header ("|---|---|"): the table goes on
         if roles and cells:
             n += 1
+            cells = _tab_cells(line, len(roles)) or cells
             row = {r: c for r, c in zip(roles, cells, strict=False) if r and c and c not in ("/", "—", "-")}
+            if any(r in row for r in ("name", "content")):
+                for r in MERGED:  # an empty cell under a merged one takes the cell above ("" when none)
+                    if r in roles and not row.get(r) and above.get(r):
+                        row[r] = above[r]
+                above = row
             number = row.get("number", "")
             per_year = [(years[i], c) for i, (r, c) in enumerate(zip(roles, cells, strict=False)) if r == "value"]
             values = per_year if len({y for y, _c in per_year}) > 1 else []
