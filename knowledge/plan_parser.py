@@ -36,7 +36,7 @@ NUMBERING: list[tuple[str, re.Pattern[str]]] = [
     # "★行动一：生活垃圾分类提质行动", "专项行动2：…", "工程三、…": named action items, with or without a bullet
     ("xingdong", re.compile(rf"^[★☆◆●■▲]?(?:专项)?(?:行动|工程)([{CN_DIGITS}\d]{{1,3}})[：、.](?=[\u4e00-\u9fff“])")),
 ]
-ANNEX = re.compile(r"^附件(\d*)[：]?$")
+ANNEX = re.compile(r"^(?:附件|附录|附表)(\d*)[：]?$")  # an annex heading line: "附件2", "附录"
 # "牵头单位：", and the short labels of task lists: "主责：市工信局；协办：市生态环境局"
 UNIT_LABEL = re.compile(
     r"(牵头|主责|主办|主要责任|责任|配合|参与|协办|协同|实施)(单位|部门|(?<=牵头|主责|主办|协办|配合))："
@@ -73,6 +73,7 @@ VERBS = sorted(
     reverse=True,
 )  # fmt: skip
 COUNT_VERBS = ("新增", "新建", "建成", "完成", "建设", "创建", "培育", "累计", "设置", "配备", "打造")
+YEARLY = re.compile("^年(?:利用|处理|收集|消纳|处置)[\u4e00-\u9fff]{1,10}$")
 METRIC_END = re.compile(r"(率|度|量|强度|比例|比重|能耗|占比|指数|系数|总量|面积|数量|个数|规模|能力)$")
 NO_VALUE = re.compile(r"“?(零增长或正增长|零增长|负增长|正增长|零填埋|全覆盖)”?")
 NO_VALUE_VALUES = {"全覆盖": (100.0, "%")}
@@ -606,6 +607,9 @@ def _clause_targets(
         if not indicator and verb in COUNT_VERBS:
             obj = re.split("[、，]", right, maxsplit=1)[0]
             indicator = _clean_indicator(re.sub("(创建|建设|任务|工作)$", "", obj))
+            if not indicator and found and found[-1].sentence == sentence and found[-1].unit == unit:
+                # "每个乡镇建成阳光堆肥房不少于2座，全县建成22座": the total counts the thing named before it
+                indicator = re.sub(rf"^.*?(?:{'|'.join(COUNT_VERBS)})", "", found[-1].indicator)
         elif not verb:
             bare = _clean_indicator(left)
             cv = next((v for v in COUNT_VERBS if left.startswith(v) or bare.startswith(v)), None)
@@ -615,6 +619,8 @@ def _clause_targets(
                     cv,
                     obj or _clean_indicator(bare[len(cv) :] if bare.startswith(cv) else left[len(cv) :]),
                 )
+            elif YEARLY.match(bare) and unit in ("吨", "万吨"):
+                verb, indicator = "", bare  # "年利用煤矸石80万吨": a yearly amount names its own measure
             elif inner := _inner_count(bare):
                 verb, indicator = inner  # "城区新建（改造）分类投放亭200个"
             elif left.startswith("其中") and 2 <= len(indicator) <= 16 and not re.search("[，、的]", indicator):
@@ -941,7 +947,7 @@ def _row_paragraph(
     return "".join(parts)
 
 
-TABLE_END = re.compile(rf"^([{CN_DIGITS}]{{1,3}}[、.]|附件|第[{CN_DIGITS}\d]+[章节条])")
+TABLE_END = re.compile(rf"^([{CN_DIGITS}]{{1,3}}[、.]|附件|附录|附表|第[{CN_DIGITS}\d]+[章节条])")
 
 
 def _header_run(lines: list[str], i: int) -> list[str]:
@@ -1285,7 +1291,7 @@ def parse_plan(text: str, *, city: str | None = None) -> ParsedPlan:
         if annex:
             in_annex = True
             current = new_section("annex", annex.group(1), "")
-            current.title = "附件" + annex.group(1)
+            current.title = annex.group(0).rstrip("：")
             continue
         if in_annex and current is not None and current.style == "annex" and not current.text:
             current.title = para if len(para) <= 60 and "。" not in para else current.title

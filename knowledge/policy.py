@@ -370,11 +370,12 @@ NOW_ASK = re.compile(
     "现在|目前|现状|当前|眼下|现有|基期|基数|基准|基线|原来|以前"
 )  # asking where things stand, not the target
 DATE_ASKS = {"几号", "几月", "几日", "截止", "截至", "日期", "哪天"}  # asking a date of a duty, not a topic
-WHEN = re.compile("什么时候|啥时候|何时|时限|期限|哪年|几月|建完|完成时间|截止")
+WHEN = re.compile("什么时候|啥时候|何时|时限|期限|哪年|几月|建完|弄完|搞完|完成时间|截止")
 # "哪年几月完成", "什么时候建成", "哪年开始禁止": when a task is done, answered by its 完成时限 (not by the plan's date)
 DONE_ASK = re.compile(
     "(?:什么时候|啥时候|何时|哪年|哪一年|几月|多会儿)[^，。？?]{0,4}?"
-    "(?:完成|建成|建好|建完|建起来|投运|投用|投入使用|到位|开始|实施|落实|覆盖)|完成时限|完成时间|截止"
+    "(?:完成|建成|建好|建完|建起来|弄完|搞完|做完|干完|投运|投用|投入使用|到位|开始|实施|落实|覆盖)"
+    "|完成时限|完成时间|截止"
 )
 UNIT_NAME = re.compile(r"[市县区][\u4e00-\u9fff]{1,12}?(?:局|委|办|中心|社|部|公司|政府)|领导小组|无废办|各牵头单位")
 
@@ -577,6 +578,10 @@ class PolicyIndex:
     def names_place(self, text: str) -> bool:
         """True when the text names the place of a loaded plan ("新郑…", "漳北县…")."""
         return any(short_city(c) in text for c in self.cities)
+
+    def named_place(self, text: str) -> str | None:
+        """The place of a loaded plan the text names ("槿山县…" -> "槿山县"), or None."""
+        return next((c for c in self.cities if short_city(c) in text), None)
 
     def has_plan(self, city: str | None) -> bool:
         """True when a plan of the resident's city is loaded."""
