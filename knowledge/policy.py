@@ -35,6 +35,11 @@ from knowledge.segment import add_words, shared_tokenizer
 from knowledge.texts import BINS
 
 # Resident-facing wording, kept apart from the logic below.
+# the names a plan may write a development zone by ("新郑市经济技术开发区" is the 经开区 asked about)
+ZONE_NAMES = {
+    "经开区": ("经开区", "经济技术开发区", "经济开发区"),
+    "高新区": ("高新区", "高新技术产业开发区"),
+}
 TEXT_NO_FIGURE = "方案里没有找到关于「{topic}」的具体数字或说法，我不做猜测。可以换个说法，或问问具体指标（例如“生活垃圾回收利用率目标”）。"
 TEXT_CITY_MISSING = "{city}的方案里没有找到这一项的数字，下面是其他城市方案里的："
 TEXT_NO_PLAN = "还没有导入“无废城市”建设方案，暂时回答不了方案相关的问题。"
@@ -589,6 +594,23 @@ class PolicyIndex:
 
     def answer(self, text: str, *, city: str | None) -> Answer | None:
         """A policy answer, or None when the text is not a question about the plan."""
+        found = self._answer(text, city=city)
+        q = text.strip()
+        part = None if found is None or any(short_city(c) in q for c in self.cities) else self._part(q)
+        if found is None or part is None or part[0] not in ZONES or not part[1] or "no_plan" in found.extra:
+            return found
+        if found.confidence < 0.5:
+            return found  # the plan's honest "not found"
+        if TEXT_CITY_MISSING.split("，")[-1] in found.text:
+            return found  # "新郑市的方案里没有找到这一项…下面是其他城市方案里的": already not said of the zone
+        if any(name in found.text for name in ZONE_NAMES.get(part[0], (part[0],))):
+            return found  # "经开区循环化改造哪年完成": the city's plan says it of the zone itself
+        # "经开区领导小组组长是谁" from a 新郑 resident: a zone runs its own work (and 郑州 has one too); the city's
+        # plan-wide figure or group is not the zone's, so say its plan is not loaded and which plans name one
+        return self._no_plan(part[2] or part[0], named_in=part[1], part=part[0])
+
+    def _answer(self, text: str, *, city: str | None) -> Answer | None:
+        """`answer` before the check that a zone's answer is said of the zone."""
         q = text.strip()
         asked = [c for c in self.cities if short_city(c) in q]
         part = None if asked else self._part(q)
