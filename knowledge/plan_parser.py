@@ -372,6 +372,9 @@ def parse_units(s: str) -> tuple[list[str], list[str]]:
     lead: list[str] = []
     resp: list[str] = []
     marks = list(UNIT_LABEL.finditer(s))
+    kinds = {m.group(1) for m in marks}
+    # "责任单位：X；配合单位：Y" with no 牵头 label: X is the one responsible and leads, Y helps
+    leading = ("责任",) if not kinds & set(LEAD_KINDS) and kinds & {"配合", "参与", "协办", "协同"} else ()
     for i, m in enumerate(marks):
         end = marks[i + 1].start() if i + 1 < len(marks) else len(s)
         content = s[m.end() : end].strip("，；。 ")
@@ -382,7 +385,7 @@ def parse_units(s: str) -> tuple[list[str], list[str]]:
             resp.extend(u for u in more_resp if u not in resp)
             continue
         names = split_units(content)
-        target = lead if m.group(1) in LEAD_KINDS else resp
+        target = lead if m.group(1) in LEAD_KINDS or m.group(1) in leading else resp
         for n in names:
             bare = LEAD_MARK.sub("", n)
             into = lead if bare != n else target  # "责任单位：县工信局（牵头）、县发改委": the marked one leads
@@ -1243,9 +1246,18 @@ def _rewrite_tables(text: str) -> tuple[str, list[str]]:
     return "\n".join(out), written
 
 
+# "1．（责任单位：X；配合单位：Y）标题。…": units written before the task are moved after it, where they are read
+UNITS_FIRST = re.compile(
+    r"^(\s*(?:\d{1,2}\s*[．.、]|[（(][一二三四五六七八九十\d]{1,3}[）)])?\s*)"
+    r"([（(](?:责任单位|牵头单位|主责单位|牵头部门|责任部门)[：:][^（）()\n]{2,120}[）)])(?!\s*$)(.+)$",
+    re.M,
+)
+
+
 def parse_plan(text: str, *, city: str | None = None) -> ParsedPlan:
     """Parse a plan's plain text into metadata, sections, tasks, targets, facts and unparsed fragments."""
     text = "\n".join(_without_pages(text.replace("\r\n", "\n").split("\n")))
+    text = UNITS_FIRST.sub(r"\1\3\2", text)
     rewritten, rows = _rewrite_tables(unmarkdown(text))
     paras = paragraphs(rewritten)
     # "附件2 重点任务分工表" written as a table: its rows are the plan's items (units, deadlines, figures), while
