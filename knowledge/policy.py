@@ -40,6 +40,7 @@ ZONE_NAMES = {
     "经开区": ("经开区", "经济技术开发区", "经济开发区"),
     "高新区": ("高新区", "高新技术产业开发区"),
 }
+TEXT_NO_DATE = "方案没有写明这一项的完成时间。"
 TEXT_NO_FIGURE = "方案里没有找到关于「{topic}」的具体数字或说法，我不做猜测。可以换个说法，或问问具体指标（例如“生活垃圾回收利用率目标”）。"
 TEXT_CITY_MISSING = "{city}的方案里没有找到这一项的数字，下面是其他城市方案里的："
 TEXT_NO_PLAN = "还没有导入“无废城市”建设方案，暂时回答不了方案相关的问题。"
@@ -58,6 +59,7 @@ WHAT_ASK = re.compile("是什么|是啥|有哪些|有啥|包括|内容|讲了|�
 TEXT_HEADING = "{cite} {label}「{title}」：{body}"
 TEXT_PARTS = "{cite} {label}「{title}」分{n}项：{items}。"
 # "重点任务分几大块", "保障措施包括几个方面": how many items a named part of the plan has
+WHOLE_PARTS = re.compile("[一二三四五六七八九十两]个?部分")  # "包括…五部分": what the plan is made of
 PARTS_ASK = re.compile("(几|多少)(大|个)?(块|部分|方面|大项|类)|分(几|多少)(项|个|大)")
 LIST_ASK = re.compile("哪些|哪几|有什么|有啥|是什么|是啥|几条|几项|包括|都有|内容|讲了")
 TEXT_LEADERS = "{cite}：{group}组长{leader}，副组长{deputies}；成员单位{n}个。"
@@ -715,6 +717,11 @@ class PolicyIndex:
             found = self._parts(q, want, among)
             if found:
                 return found
+            # "方案有几部分": no heading named, so the sentence that counts the plan's own parts ("…五部分")
+            words = self._known_words(tokens(q), _jieba().FREQ)
+            found = self._quote(words, want, phrase=q, holding=WHOLE_PARTS)
+            if found:
+                return found
         if re.search("(多少|几)(项|个|条)(重点)?任务", q):
             return self._task_count(want, among)
         figure = VALUE_ASK.search(q)
@@ -806,6 +813,11 @@ class PolicyIndex:
                 words - DATE_ASKS, want, dated=True, phrase=q
             )  # "商场超市哪年开始禁止用不可降解塑料袋": no 完成时限 line, the sentence with its year
             if found:
+                return found
+            found = self._quote(words - DATE_ASKS, want, phrase=q)
+            if found and not any(c in q and not WHEN.search(c) for c in DUTY_CUES):  # not "什么时候报送"
+                # "阳光堆肥房啥时候建好" of a task with no date: its sentence, and that the plan gives no time
+                found.text += "\n" + TEXT_NO_DATE
                 return found
         duty_hits = [c for c in DUTY_CUES if c in q]
         if who and duty_hits and all(any(c in w for w in words) for c in duty_hits):
