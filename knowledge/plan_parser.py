@@ -1248,8 +1248,8 @@ def _rewrite_tables(text: str) -> tuple[str, list[str]]:
 
 # "1．（责任单位：X；配合单位：Y）标题。…": units written before the task are moved after it, where they are read
 UNITS_FIRST = re.compile(
-    r"^(\s*(?:\d{1,2}\s*[．.、]|[（(][一二三四五六七八九十\d]{1,3}[）)])?\s*)"
-    r"([（(](?:责任单位|牵头单位|主责单位|牵头部门|责任部门)[：:][^（）()\n]{2,120}[）)])(?!\s*$)(.+)$",
+    r"^([ \t　]*+(?:\d{1,2}[ \t　]*[．.、]|[（(][一二三四五六七八九十\d]{1,3}[）)])?[ \t　]*+)"  # never \s: no newline
+    r"([（(](?:责任单位|牵头单位|主责单位|牵头部门|责任部门)[：:][^（）()\n]{2,120}[）)])(?![ \t　]*$)(.+)$",
     re.M,
 )
 
