@@ -39,7 +39,7 @@ from knowledge.lexicon import (
 from knowledge.matching import STILL_HOLDS, Found, Matcher
 from knowledge.normalize import normalize
 from knowledge.pinyin import PinyinReader
-from knowledge.places import outside_zhengzhou
+from knowledge.places import ZHENGZHOU_AREA, bare_name, outside_zhengzhou
 from knowledge.segment import base_frequency
 
 
@@ -382,7 +382,13 @@ class KnowledgeBase:
             return policy  # "新密农膜回收率…": a rate is no item; the plan's honest "not found" beats "不确定扔哪"
         faq = self._faq(norm, city=city)
         silent = self.policy.named_place(norm) if self.policy is not None and policy is not None else None
-        if faq is not None and silent is not None and policy is not None and policy.source == "plan":
+        if (
+            faq is not None
+            and silent is not None
+            and policy is not None
+            and policy.source == "plan"
+            and bare_name(silent) not in ZHENGZHOU_AREA  # 郑州's rules (the FAQ) hold in 新郑 and 新密
+        ):
             # "槿山县快递包装这块谁负责", "茗川县135绿色出行咋搞": a loaded plan's place asked, and that plan is silent
             if _DUTY_ASK.search(norm):
                 return policy  # a duty no FAQ names: the plan's honest "not found"

@@ -1227,11 +1227,13 @@ def _rewrite_tables(text: str) -> tuple[str, list[str]]:
             n += 1
             cells = _tab_cells(line, len(roles)) or cells
             row = {r: c for r, c in zip(roles, cells, strict=False) if r and c and c not in ("/", "—", "-")}
-            if any(r in row for r in ("name", "content")):
-                for r in MERGED:  # an empty cell under a merged one takes the cell above ("" when none)
+            if any(r in row for r in ("name", "content")) and "group" in roles and not row.get("group"):
+                # a row under a merged 类别 cell: its other empty merged cells take the cell above too (an empty
+                # 牵头 cell elsewhere is a task with no lead: "…按职责分工负责")
+                for r in MERGED:
                     if r in roles and not row.get(r) and above.get(r):
                         row[r] = above[r]
-                above = row
+            above = row
             number = row.get("number", "")
             per_year = [(years[i], c) for i, (r, c) in enumerate(zip(roles, cells, strict=False)) if r == "value"]
             values = per_year if len({y for y, _c in per_year}) > 1 else []
