@@ -39,7 +39,7 @@ from knowledge.lexicon import (
 from knowledge.matching import STILL_HOLDS, Found, Matcher
 from knowledge.normalize import normalize
 from knowledge.pinyin import PinyinReader
-from knowledge.places import outside_zhengzhou
+from knowledge.places import ZHENGZHOU_AREA, bare_name, outside_zhengzhou
 from knowledge.segment import base_frequency
 
 
@@ -75,6 +75,9 @@ class PolicyAnswerer(Protocol):
     def has_plan(self, city: str | None) -> bool:
         """True when a plan of the resident's city is loaded."""
 
+    def named_place(self, text: str) -> str | None:
+        """The place of a loaded plan the text names, or None."""
+
 
 _PARTICLES = re.compile(r"[啊呀吧哦噢嘛哈呢啦了的!~ ]+$")
 _NAME_OPENER = re.compile(r"(那|那个|那么|那这个|还有|还有那个)?(装|装过|盛|盛过)?")
@@ -94,9 +97,9 @@ _POLICY_CUE = re.compile(
     r"多少|目标|利用率|比例|比率|指标|要求|牵头|负责|任务|方案|达到|百分之|%|配合|协办|协助|责任单位|哪个部门|报送|经费"
     r"|几座|几家|几所|几场|几个|谁|哪个单位|哪些单位|哪些部门|保障|为重点|重点是|重点有|上报|多久|多长时间|协同|占比|处理能力"
     r"|参与|管不管|归哪个|哪个局|主办|几处|几名|几批|多少处|谁来管|谁管|不力"
-    r"|(?:什么|啥)时候(?:完成|建成|建完|投运|投入运行)|完成时限|完成时间"
+    r"|(?:什么|啥)时候(?:完成|建成|建完|弄完|搞完|做完|干完|投运|投入运行)|完成时限|完成时间"
     r"|几台|几辆|几套|多少户|设在哪|无废办|增长多少|(?:覆盖|处理|处置|使用|普及|知晓|合格|立案|上市|运输)率"
-    r"|(?:哪年|哪一年|几月|(?:什么|啥)时候|何时)[^，。？?]{0,4}?(?:完成|建成|建好|建完|开始|实施|到位|投运|投用)"
+    r"|(?:哪年|哪一年|几月|(?:什么|啥)时候|何时)[^，。？?]{0,4}?(?:完成|建成|建好|建完|弄完|搞完|做完|干完|开始|实施|到位|投运|投用)"
 )
 # What a plan does about an item, asked with no word about bins: "宾馆还会主动提供一次性用品吗", "推广用什么地膜",
 # "外卖还能用不可降解的塑料餐具吗" ask the plan's rule, not the bin (the plan answers only when a sentence covers it)
@@ -110,6 +113,8 @@ _PLAN_ACTION = re.compile(
     "|实现(?:什么|啥)"  # "原生生活垃圾要实现什么": the plan's aim, never a bin
     "|(?:怎么|咋|如何)(?:解决|治理|整治)"  # "农田白色污染咋解决": what the plan does about it
 )
+# who does it: a unit of the plan, never an FAQ's how-to ("槿山县快递包装这块谁负责")
+_DUTY_ASK = re.compile("谁|哪个部门|哪个单位|哪些单位|哪些部门|哪个局|归哪|负责|牵头|配合|协办")
 # how to get rid of a thing: an unknown item asked so stays on the item path ("新郑量子纠缠器咋处理")
 _DISPOSAL_ASK = re.compile("扔|丢|放|倒|投|处理|处置|咋办|怎么办|回收|属于|哪类|桶")
 # "再生建材用在哪": what a thing is used for is the plan's sentence, never a bin (asked of the resident's city's plan)
@@ -122,8 +127,8 @@ _BIN_ASK = re.compile(
 _PUBLIC_PLACE = re.compile("公园|广场|路边|马路|街上|大街|车站|地铁|公交|景区|商场|公共场所")
 _PLAN_ONLY = re.compile(
     "牵头|协办|主办单位|配合单位|协同单位|责任单位|主责单位|参与部门|配合部门|报送|保障措施|推进不力"
-    "|(?:什么|啥)时候(?:完成|建成|建完|投运|投入运行)|完成时限|完成时间"
-    "|(?:哪年|哪一年|几月)[^，。？?]{0,4}?(?:完成|建成|建好|建完|开始|实施|到位|投运|投用)"
+    "|(?:什么|啥)时候(?:完成|建成|建完|弄完|搞完|做完|干完|投运|投入运行)|完成时限|完成时间"
+    "|(?:哪年|哪一年|几月)[^，。？?]{0,4}?(?:完成|建成|建好|建完|弄完|搞完|做完|干完|开始|实施|到位|投运|投用)"
 )  # only a plan question says these
 # FAQs about a consequence asked together with an item: answered first, the item's bin after it
 _FAQ_WITH_ITEM = frozenset({"fines"})
@@ -411,6 +416,19 @@ class KnowledgeBase:
         if policy is not None and _unknown_plan_word(sorting):
             return policy  # "新密农膜回收率…": a rate is no item; the plan's honest "not found" beats "不确定扔哪"
         faq = self._faq(norm, city=city)
+        silent = self.policy.named_place(norm) if self.policy is not None and policy is not None else None
+        if (
+            faq is not None
+            and silent is not None
+            and policy is not None
+            and policy.source == "plan"
+            and bare_name(silent) not in ZHENGZHOU_AREA  # 郑州's rules (the FAQ) hold in 新郑 and 新密
+        ):
+            # "槿山县快递包装这块谁负责", "茗川县135绿色出行咋搞": a loaded plan's place asked, and that plan is silent
+            if _DUTY_ASK.search(norm):
+                return policy  # a duty no FAQ names: the plan's honest "not found"
+            faq.text = texts.PLAN_SILENT.format(place=silent) + "\n" + faq.text
+            return faq
         if faq is not None:
             return faq
         if policy is not None and policy.confidence >= 0.5:

@@ -36,7 +36,7 @@ NUMBERING: list[tuple[str, re.Pattern[str]]] = [
     # "★行动一：生活垃圾分类提质行动", "专项行动2：…", "工程三、…": named action items, with or without a bullet
     ("xingdong", re.compile(rf"^[★☆◆●■▲]?(?:专项)?(?:行动|工程)([{CN_DIGITS}\d]{{1,3}})[：、.](?=[\u4e00-\u9fff“])")),
 ]
-ANNEX = re.compile(r"^附件(\d*)[：]?$")
+ANNEX = re.compile(r"^(?:附件|附录|附表)(\d*)[：]?$")  # an annex heading line: "附件2", "附录"
 # "牵头单位：", and the short labels of task lists: "主责：市工信局；协办：市生态环境局"
 UNIT_LABEL = re.compile(
     r"(牵头|主责|主办|主要责任|责任|配合|参与|协办|协同|实施)(单位|部门|(?<=牵头|主责|主办|协办|配合))："
@@ -66,12 +66,14 @@ VERBS = sorted(
         "持续稳定在", "持续保持在", "持续保持", "稳定保持在", "稳定在", "保持在", "保持", "达到", "达", "提升至",
         "提升到", "提高至", "提高到", "增长至", "增加至", "增加到", "降低至", "降低到", "下降至", "下降到", "减少至",
         "控制在", "不低于", "不少于", "不高于", "不超过", "不大于", "低于", "高于", "超过", "下降", "降低", "减少",
-        "削减", "增长", "提高", "提升", "新增", "新建", "建成", "完成", "建设", "创建", "培育", "累计", "实现", "为",
+        "削减", "增长", "提高", "提升", "新增", "新建", "建成", "完成", "建设", "创建", "培育", "累计", "设置", "配备",
+        "打造", "实现", "为",
     ],
     key=len,
     reverse=True,
 )  # fmt: skip
-COUNT_VERBS = ("新增", "新建", "建成", "完成", "建设", "创建", "培育", "累计")
+COUNT_VERBS = ("新增", "新建", "建成", "完成", "建设", "创建", "培育", "累计", "设置", "配备", "打造")
+YEARLY = re.compile("^年(?:利用|处理|收集|消纳|处置)[\u4e00-\u9fff]{1,10}$")
 METRIC_END = re.compile(r"(率|度|量|强度|比例|比重|能耗|占比|指数|系数|总量|面积|数量|个数|规模|能力)$")
 NO_VALUE = re.compile(r"“?(零增长或正增长|零增长|负增长|正增长|零填埋|全覆盖)”?")
 NO_VALUE_VALUES = {"全覆盖": (100.0, "%")}
@@ -370,6 +372,9 @@ def parse_units(s: str) -> tuple[list[str], list[str]]:
     lead: list[str] = []
     resp: list[str] = []
     marks = list(UNIT_LABEL.finditer(s))
+    kinds = {m.group(1) for m in marks}
+    # "责任单位：X；配合单位：Y" with no 牵头 label: X is the one responsible and leads, Y helps
+    leading = ("责任",) if not kinds & set(LEAD_KINDS) and kinds & {"配合", "参与", "协办", "协同"} else ()
     for i, m in enumerate(marks):
         end = marks[i + 1].start() if i + 1 < len(marks) else len(s)
         content = s[m.end() : end].strip("，；。 ")
@@ -380,7 +385,7 @@ def parse_units(s: str) -> tuple[list[str], list[str]]:
             resp.extend(u for u in more_resp if u not in resp)
             continue
         names = split_units(content)
-        target = lead if m.group(1) in LEAD_KINDS else resp
+        target = lead if m.group(1) in LEAD_KINDS or m.group(1) in leading else resp
         for n in names:
             bare = LEAD_MARK.sub("", n)
             into = lead if bare != n else target  # "责任单位：县工信局（牵头）、县发改委": the marked one leads
@@ -605,6 +610,9 @@ def _clause_targets(
         if not indicator and verb in COUNT_VERBS:
             obj = re.split("[、，]", right, maxsplit=1)[0]
             indicator = _clean_indicator(re.sub("(创建|建设|任务|工作)$", "", obj))
+            if not indicator and found and found[-1].sentence == sentence and found[-1].unit == unit:
+                # "每个乡镇建成阳光堆肥房不少于2座，全县建成22座": the total counts the thing named before it
+                indicator = re.sub(rf"^.*?(?:{'|'.join(COUNT_VERBS)})", "", found[-1].indicator)
         elif not verb:
             bare = _clean_indicator(left)
             cv = next((v for v in COUNT_VERBS if left.startswith(v) or bare.startswith(v)), None)
@@ -614,6 +622,8 @@ def _clause_targets(
                     cv,
                     obj or _clean_indicator(bare[len(cv) :] if bare.startswith(cv) else left[len(cv) :]),
                 )
+            elif YEARLY.match(bare) and unit in ("吨", "万吨"):
+                verb, indicator = "", bare  # "年利用煤矸石80万吨": a yearly amount names its own measure
             elif inner := _inner_count(bare):
                 verb, indicator = inner  # "城区新建（改造）分类投放亭200个"
             elif left.startswith("其中") and 2 <= len(indicator) <= 16 and not re.search("[，、的]", indicator):
@@ -823,6 +833,7 @@ def guess_city(title: str) -> str | None:
 
 COLUMNS = [  # (role, header words); the first that a header cell contains decides the column's role
     ("number", ("序号", "编号")),
+    ("group", ("类别", "领域", "板块")),  # "任务类别": the heading a run of rows shares, often a merged cell
     ("kind", ("类型", "属性")),
     ("skip", ("备注",)),
     ("base", ("现状", "基期", "基准", "基数")),
@@ -853,6 +864,18 @@ def _cells(line: str) -> list[str]:
     return cells if len(cells) >= 3 else []
 
 
+def _tab_cells(line: str, width: int) -> list[str]:
+    """The cells of a tab-separated row keeping empty ones ("2\t\t1.…": a merged cell) when they fill the header."""
+    if "\t" not in line or BAR_SPLIT.search(line):
+        return []
+    cells = [c.strip() for c in line.rstrip("\r\n").split("\t")]
+    while len(cells) > width and not cells[-1]:
+        cells.pop()
+    while len(cells) > width and not cells[0]:
+        cells.pop(0)
+    return cells if len(cells) == width else []
+
+
 def _column_role(cell: str) -> str:
     """The role a header cell gives its column ("牵头单位" -> "lead"), or ""."""
     return (
@@ -865,11 +888,17 @@ def _column_role(cell: str) -> str:
 def _header(cells: list[str]) -> list[str] | None:
     """The role of each column when the cells are a header row naming units or indicators, else None."""
     roles = [_column_role(c) for c in cells]
+    if "name" not in roles and "group" in roles:  # "类别｜牵头单位｜…": the only naming column names the row
+        roles[roles.index("group")] = "name"
     if "name" not in roles and "kind" in roles:  # "细胞类型｜2026年目标｜牵头单位": the kind names the row
         roles[roles.index("kind")] = "name"
     if not ({"lead", "resp", "help", "value"} & set(roles)) or "name" not in roles:
         return None  # an indicator table with a 目标值 column is read like a task table
     return roles
+
+
+INLINE_ITEM = re.compile(r"(^|[；;。])\s*\d{1,2}[.．、](?!\d)\s*")  # "1.建成…；2.设置…" inside one cell
+MERGED = ("group", "lead", "resp")  # a cell merged down over several rows is written once, empty below
 
 
 def _row_paragraph(
@@ -883,7 +912,10 @@ def _row_paragraph(
 
     `values`: (year, cell) of every target column when the table has one per year ("2024年目标值", "2026年目标值").
     """
-    name = row.get("name", "").rstrip("。")
+    name = INLINE_ITEM.sub(r"\1", row.get("name", "")).rstrip("。；")
+    if row.get("group") and name != row["group"]:
+        # "生活垃圾分类" over "1.…；2.…": the group heads the row, the cell's items are its text
+        name = f"{row['group']}。{name}"
     parts = [f"{n}. {name}。"]
     if row.get("content"):
         parts.append(row["content"].rstrip("。") + "。")
@@ -918,7 +950,7 @@ def _row_paragraph(
     return "".join(parts)
 
 
-TABLE_END = re.compile(rf"^([{CN_DIGITS}]{{1,3}}[、.]|附件|第[{CN_DIGITS}\d]+[章节条])")
+TABLE_END = re.compile(rf"^([{CN_DIGITS}]{{1,3}}[、.]|附件|附录|附表|第[{CN_DIGITS}\d]+[章节条])")
 
 
 def _header_run(lines: list[str], i: int) -> list[str]:
@@ -1179,10 +1211,11 @@ def _rewrite_tables(text: str) -> tuple[str, list[str]]:
     year: str | None = None
     years: list[str | None] = []  # the year each column's header names
     n = 0
+    above: dict[str, str] = {}  # the row before, for cells merged down over several rows
     for line in text.split("\n"):
         cells = _cells(line)
         if cells and (header := _header(cells)):
-            roles, n = header, 0
+            roles, n, above = header, 0, {}
             years = [m.group(1) if (m := re.search(r"(20\d\d)年", c)) else None for c in cells]
             # the year of the target column ("2027年目标值"), not of a baseline column before it ("2024年基期值")
             year = next((y for y, r in zip(years, roles, strict=False) if y and r == "value"), None)
@@ -1192,7 +1225,15 @@ def _rewrite_tables(text: str) -> tuple[str, list[str]]:
             continue  # a markdown rule under the header ("|---|---|"): the table goes on
         if roles and cells:
             n += 1
+            cells = _tab_cells(line, len(roles)) or cells
             row = {r: c for r, c in zip(roles, cells, strict=False) if r and c and c not in ("/", "—", "-")}
+            if any(r in row for r in ("name", "content")) and "group" in roles and not row.get("group"):
+                # a row under a merged 类别 cell: its other empty merged cells take the cell above too (an empty
+                # 牵头 cell elsewhere is a task with no lead: "…按职责分工负责")
+                for r in MERGED:
+                    if r in roles and not row.get(r) and above.get(r):
+                        row[r] = above[r]
+            above = row
             number = row.get("number", "")
             per_year = [(years[i], c) for i, (r, c) in enumerate(zip(roles, cells, strict=False)) if r == "value"]
             values = per_year if len({y for y, _c in per_year}) > 1 else []
@@ -1207,9 +1248,18 @@ def _rewrite_tables(text: str) -> tuple[str, list[str]]:
     return "\n".join(out), written
 
 
+# "1．（责任单位：X；配合单位：Y）标题。…": units written before the task are moved after it, where they are read
+UNITS_FIRST = re.compile(
+    r"^([ \t　]*+(?:\d{1,2}[ \t　]*[．.、]|[（(][一二三四五六七八九十\d]{1,3}[）)])?[ \t　]*+)"  # never \s: no newline
+    r"([（(](?:责任单位|牵头单位|主责单位|牵头部门|责任部门)[：:][^（）()\n]{2,120}[）)])(?![ \t　]*$)(.+)$",
+    re.M,
+)
+
+
 def parse_plan(text: str, *, city: str | None = None) -> ParsedPlan:
     """Parse a plan's plain text into metadata, sections, tasks, targets, facts and unparsed fragments."""
     text = "\n".join(_without_pages(text.replace("\r\n", "\n").split("\n")))
+    text = UNITS_FIRST.sub(r"\1\3\2", text)
     rewritten, rows = _rewrite_tables(unmarkdown(text))
     paras = paragraphs(rewritten)
     # "附件2 重点任务分工表" written as a table: its rows are the plan's items (units, deadlines, figures), while
@@ -1255,7 +1305,7 @@ def parse_plan(text: str, *, city: str | None = None) -> ParsedPlan:
         if annex:
             in_annex = True
             current = new_section("annex", annex.group(1), "")
-            current.title = "附件" + annex.group(1)
+            current.title = annex.group(0).rstrip("：")
             continue
         if in_annex and current is not None and current.style == "annex" and not current.text:
             current.title = para if len(para) <= 60 and "。" not in para else current.title

@@ -35,6 +35,12 @@ from knowledge.segment import add_words, shared_tokenizer
 from knowledge.texts import BINS
 
 # Resident-facing wording, kept apart from the logic below.
+# the names a plan may write a development zone by ("新郑市经济技术开发区" is the 经开区 asked about)
+ZONE_NAMES = {
+    "经开区": ("经开区", "经济技术开发区", "经济开发区"),
+    "高新区": ("高新区", "高新技术产业开发区"),
+}
+TEXT_NO_DATE = "方案没有写明这一项的完成时间。"
 TEXT_NO_FIGURE = "方案里没有找到关于「{topic}」的具体数字或说法，我不做猜测。可以换个说法，或问问具体指标（例如“生活垃圾回收利用率目标”）。"
 TEXT_CITY_MISSING = "{city}的方案里没有找到这一项的数字，下面是其他城市方案里的："
 TEXT_NO_PLAN = "还没有导入“无废城市”建设方案，暂时回答不了方案相关的问题。"
@@ -53,6 +59,7 @@ WHAT_ASK = re.compile("是什么|是啥|有哪些|有啥|包括|内容|讲了|�
 TEXT_HEADING = "{cite} {label}「{title}」：{body}"
 TEXT_PARTS = "{cite} {label}「{title}」分{n}项：{items}。"
 # "重点任务分几大块", "保障措施包括几个方面": how many items a named part of the plan has
+WHOLE_PARTS = re.compile("[一二三四五六七八九十两]个?部分")  # "包括…五部分": what the plan is made of
 PARTS_ASK = re.compile("(几|多少)(大|个)?(块|部分|方面|大项|类)|分(几|多少)(项|个|大)")
 LIST_ASK = re.compile("哪些|哪几|有什么|有啥|是什么|是啥|几条|几项|包括|都有|内容|讲了")
 TEXT_LEADERS = "{cite}：{group}组长{leader}，副组长{deputies}；成员单位{n}个。"
@@ -370,11 +377,12 @@ NOW_ASK = re.compile(
     "现在|目前|现状|当前|眼下|现有|基期|基数|基准|基线|原来|以前"
 )  # asking where things stand, not the target
 DATE_ASKS = {"几号", "几月", "几日", "截止", "截至", "日期", "哪天"}  # asking a date of a duty, not a topic
-WHEN = re.compile("什么时候|啥时候|何时|时限|期限|哪年|几月|建完|完成时间|截止")
+WHEN = re.compile("什么时候|啥时候|何时|时限|期限|哪年|几月|建完|弄完|搞完|完成时间|截止")
 # "哪年几月完成", "什么时候建成", "哪年开始禁止": when a task is done, answered by its 完成时限 (not by the plan's date)
 DONE_ASK = re.compile(
     "(?:什么时候|啥时候|何时|哪年|哪一年|几月|多会儿)[^，。？?]{0,4}?"
-    "(?:完成|建成|建好|建完|建起来|投运|投用|投入使用|到位|开始|实施|落实|覆盖)|完成时限|完成时间|截止"
+    "(?:完成|建成|建好|建完|建起来|弄完|搞完|做完|干完|投运|投用|投入使用|到位|开始|实施|落实|覆盖)"
+    "|完成时限|完成时间|截止"
 )
 UNIT_NAME = re.compile(r"[市县区][\u4e00-\u9fff]{1,12}?(?:局|委|办|中心|社|部|公司|政府)|领导小组|无废办|各牵头单位")
 
@@ -578,12 +586,33 @@ class PolicyIndex:
         """True when the text names the place of a loaded plan ("新郑…", "漳北县…")."""
         return any(short_city(c) in text for c in self.cities)
 
+    def named_place(self, text: str) -> str | None:
+        """The place of a loaded plan the text names ("槿山县…" -> "槿山县"), or None."""
+        return next((c for c in self.cities if short_city(c) in text), None)
+
     def has_plan(self, city: str | None) -> bool:
         """True when a plan of the resident's city is loaded."""
         return city is not None and any(same_city(c, city) for c in self.cities)
 
     def answer(self, text: str, *, city: str | None) -> Answer | None:
         """A policy answer, or None when the text is not a question about the plan."""
+        found = self._answer(text, city=city)
+        q = text.strip()
+        part = None if found is None or any(short_city(c) in q for c in self.cities) else self._part(q)
+        if found is None or part is None or part[0] not in ZONES or not part[1] or "no_plan" in found.extra:
+            return found
+        if found.confidence < 0.5:
+            return found  # the plan's honest "not found"
+        if TEXT_CITY_MISSING.split("，")[-1] in found.text:
+            return found  # "新郑市的方案里没有找到这一项…下面是其他城市方案里的": already not said of the zone
+        if any(name in found.text for name in ZONE_NAMES.get(part[0], (part[0],))):
+            return found  # "经开区循环化改造哪年完成": the city's plan says it of the zone itself
+        # "经开区领导小组组长是谁" from a 新郑 resident: a zone runs its own work (and 郑州 has one too); the city's
+        # plan-wide figure or group is not the zone's, so say its plan is not loaded and which plans name one
+        return self._no_plan(part[2] or part[0], named_in=part[1], part=part[0])
+
+    def _answer(self, text: str, *, city: str | None) -> Answer | None:
+        """`answer` before the check that a zone's answer is said of the zone."""
         q = text.strip()
         asked = [c for c in self.cities if short_city(c) in q]
         part = None if asked else self._part(q)
@@ -688,6 +717,11 @@ class PolicyIndex:
             found = self._parts(q, want, among)
             if found:
                 return found
+            # "方案有几部分": no heading named, so the sentence that counts the plan's own parts ("…五部分")
+            words = self._known_words(tokens(q), _jieba().FREQ)
+            found = self._quote(words, want, phrase=q, holding=WHOLE_PARTS)
+            if found:
+                return found
         if re.search("(多少|几)(项|个|条)(重点)?任务", q):
             return self._task_count(want, among)
         figure = VALUE_ASK.search(q)
@@ -779,6 +813,11 @@ class PolicyIndex:
                 words - DATE_ASKS, want, dated=True, phrase=q
             )  # "商场超市哪年开始禁止用不可降解塑料袋": no 完成时限 line, the sentence with its year
             if found:
+                return found
+            found = self._quote(words - DATE_ASKS, want, phrase=q)
+            if found and not any(c in q and not WHEN.search(c) for c in DUTY_CUES):  # not "什么时候报送"
+                # "阳光堆肥房啥时候建好" of a task with no date: its sentence, and that the plan gives no time
+                found.text += "\n" + TEXT_NO_DATE
                 return found
         duty_hits = [c for c in DUTY_CUES if c in q]
         if who and duty_hits and all(any(c in w for w in words) for c in duty_hits):

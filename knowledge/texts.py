@@ -48,6 +48,7 @@ GENERAL_RULE = (
 )
 UNKNOWN_ITEM = "抱歉，我还不确定“{query}”属于哪一类，已记录下来请工作人员补充。"
 UNKNOWN_HINT = "（它和“{surface}”不一定相同，不能直接照搬。）"
+PLAN_SILENT = "{place}的方案里没有写到这一项。一般说明："  # before an FAQ answer about a plan that is silent on it
 OUT_OF_SCOPE = "我主要回答垃圾分类和“无废城市”建设的问题。可以问我“某样东西扔哪个桶”，或发送“帮助”看看我能做什么。"
 EMPTY = "请直接发给我想问的东西，比如“用过的纸巾扔哪个桶？”"
 UNCONFIRMED = "各地规定不同，以所在社区的要求为准。"
