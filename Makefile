@@ -5,18 +5,18 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.stamp-run
 DEV_STAMP := $(VENV)/.stamp-dev
 
-.PHONY: run test lint install dev browser init eval bench bench-answer clean eval-unnamed eval-dev fallback-curve
+.PHONY: run test lint install dev lock browser init eval bench bench-answer clean eval-unnamed eval-dev fallback-curve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(RUN_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(RUN_STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
 	touch $@
 
-$(DEV_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(DEV_STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@ $(RUN_STAMP)
 
 install: $(RUN_STAMP)
@@ -67,6 +67,12 @@ bench: install
 
 bench-answer: install
 	$(BIN)/python bench/answer_bench.py
+
+lock:  # re-resolve the newest versions pyproject.toml allows and write them to constraints.txt
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock && .venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet -e '.[dev]'
+	{ sed -n '1,2p' constraints.txt; .venv-lock/bin/python -m pip freeze --exclude-editable | grep -v '^wufei'; } > constraints.new
+	mv constraints.new constraints.txt && rm -rf .venv-lock
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
