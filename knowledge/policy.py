@@ -30,7 +30,7 @@ from knowledge.places import (
 )
 from knowledge.plan_models import PlanDocument, PlanSection, PlanTarget, PlanTask
 from knowledge.plan_parser import BASELINE_WORD, foreign_place, render_target
-from knowledge.plans import same_city, short_city
+from knowledge.plans import same_city, short_city, unit_key
 from knowledge.segment import add_words, shared_tokenizer
 from knowledge.texts import BINS
 
@@ -354,9 +354,12 @@ KIND_SAID = re.compile("(约束|预期)性指标")
 # "建在哪个乡镇", "选址在哪": where something is built; the plan may say what, not where
 WHERE_ASK = re.compile(
     "(建在|设在|放在|位于|选址|落在|落户|建到)(在)?(哪|什么地方|啥地方)|在哪个(乡镇|镇|乡|街道|村|地方)"
-    "|哪(些|几个)(乡镇|镇|乡|街道|村)"  # "以哪些乡镇为重点": the sentence names them
+    "|哪(些|几个)(乡镇|镇|乡|街道|村|社区|小区)"  # "以哪些乡镇为重点": the sentence names them
+    "|(在)?哪些地方(搞|推行|开展|试点|建)"  # "示范小区在哪些地方搞": where the task runs
 )
-PLACE_KINDS = {"乡镇", "街道", "地方", "村里", "位置", "选址", "建在", "设在", "放在", "位于", "落在", "落户", "建到"}
+PLACE_KINDS = {
+    "乡镇", "街道", "地方", "哪些", "社区", "村里", "位置", "选址", "建在", "设在", "放在", "位于", "落在", "落户", "建到",
+}  # fmt: skip
 PLACE_SAID = re.compile(
     "(在|于|依托)[\u4e00-\u9fff]{2,12}(乡|镇|村|街道|园区|公园|景区|路|社区|厂区|基地|开发区|高新区|经开区)"
 )
@@ -447,6 +450,7 @@ class PolicyIndex:
         for k in tasks:
             for u in k.lead + k.responsible:
                 units.setdefault(u, u)
+                units.setdefault(unit_key(u), u)  # "县供销社" asks for the plan's "县供销合作社"
                 if u.startswith("市") and len(u) > 3:
                     units.setdefault(u[1:], u)
                 if "人民政府" in u:  # "各区政府干什么" names 各区人民政府
@@ -542,8 +546,9 @@ class PolicyIndex:
             for full in re.split(r"(?<=。)", sec.text.replace("\n", "")):
                 for sentence in re.split(r"(?<=；)", full):
                     # a one-sentence item is its own title; kept as a passage when it holds a figure or says where
-                    # ("依托…经济开发区建设…产业园" answers "产业园建在哪")
-                    own = sentence.rstrip("。；") == sec.title
+                    # ("依托…经济开发区建设…产业园" answers "产业园建在哪"), or when it is a whole clause rather than a
+                    # heading ("一是成立…领导小组，办公室设在县生态环境分局。" answers "办公室设在哪")
+                    own = sentence.rstrip("。；") == sec.title and "，" not in sentence
                     if len(sentence) >= 6 and (not own or re.search(r"\d", sentence) or PLACE_SAID.search(sentence)):
                         row = (doc.city, cite_name(doc), sec.label, sec.title, sentence, full)
                         index._raw_passages.append(row)
@@ -1341,18 +1346,24 @@ class PolicyIndex:
     def _unit_tasks(self, unit: str, want: str | None) -> Answer:
         lines, found = [], []
         by_cite: dict[str, tuple[list[_Task], list[_Task]]] = {}
+        key = unit_key(unit)  # "县供销社" and a plan's "县供销合作社" are one unit
+        written: dict[str, str] = {}  # the unit's name as each plan writes it
         for k in self.tasks:
             if want and k.city != want:
                 continue
-            if unit in k.lead:
+            lead_as = next((u for u in k.lead if unit_key(u) == key), None)
+            resp_as = next((u for u in k.responsible if unit_key(u) == key), None)
+            if lead_as:
                 by_cite.setdefault(k.cite, ([], []))[0].append(k)
-            elif unit in k.responsible:
+            elif resp_as:
                 by_cite.setdefault(k.cite, ([], []))[1].append(k)
+            if lead_as or resp_as:
+                written.setdefault(k.cite, lead_as or resp_as or unit)
         for cite, (lead, resp) in by_cite.items():
             lines.append(
                 TEXT_UNIT_TASKS.format(
                     cite=cite,
-                    unit=unit,
+                    unit=written.get(cite, unit),
                     n_lead=len(lead),
                     lead="；".join(f"{k.label} {k.title}" for k in lead) or "无",
                     n_resp=len(resp),
