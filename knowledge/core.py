@@ -78,6 +78,9 @@ class PolicyAnswerer(Protocol):
     def named_place(self, text: str) -> str | None:
         """The place of a loaded plan the text names, or None."""
 
+    def term_said(self, text: str, *, city: str | None) -> str | None:
+        """Where the resident's plan (any plan when asked which place) writes a quoted term the text names."""
+
 
 _PARTICLES = re.compile(r"[啊呀吧哦噢嘛哈呢啦了的!~ ]+$")
 _NAME_OPENER = re.compile(r"(那|那个|那么|那这个|还有|还有那个)?(装|装过|盛|盛过)?")
@@ -100,6 +103,7 @@ _POLICY_CUE = re.compile(
     r"|(?:什么|啥)时候(?:完成|建成|建完|弄完|搞完|做完|干完|投运|投入运行)|完成时限|完成时间"
     r"|(?:什么|啥)时候(?:采购|购置|配齐|配备|安装|改造|整改|验收)完?"  # "收集车辆什么时候采购完": a task's date
     r"|哪些(?:地方|乡镇|街道|社区|小区|村)(?:搞|建|推行|开展|试点|先搞|先行)"  # "示范小区在哪些地方搞": where a task runs
+    r"|(?:打|拨)(?:哪个|什么|啥|几号)?(?:电话|热线)|电话(?:号码)?(?:是)?多少|(?:什么|啥|哪个)热线"  # a contact, no item
     r"|几台|几辆|几套|多少户|设在哪|无废办|增长多少|(?:覆盖|处理|处置|使用|普及|知晓|合格|立案|上市|运输)率"
     r"|(?:哪年|哪一年|几月|(?:什么|啥)时候|何时)[^，。？?]{0,4}?(?:完成|建成|建好|建完|弄完|搞完|做完|干完|开始|实施|到位|投运|投用)"
 )
@@ -432,6 +436,9 @@ class KnowledgeBase:
             faq.text = texts.PLAN_SILENT.format(place=silent) + "\n" + faq.text
             return faq
         if faq is not None:
+            said = self.policy.term_said(norm, city=city) if self.policy is not None else None
+            if said:  # "135绿色出行是啥" in 檀溪: what it is, then where the resident's plan writes it
+                faq.text += "\n" + said
             return faq
         if policy is not None and policy.confidence >= 0.5:
             return policy

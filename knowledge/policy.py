@@ -87,6 +87,12 @@ TEXT_SAID_OF_PLACE = (
 TEXT_PART_ELSEWHERE = "已导入的方案里写到的有：{names}，要问这些请带上城市名，例如“{example}…”。"
 TEXT_OTHER_CITIES = "你所在的{place}还没有导入方案，下面是已导入方案里的，不是{place}的数字："
 TEXT_QUOTE = "{cite}「{title}」原文：{sentence}"
+CONTACT_ASK = re.compile("(打|拨)(哪个|什么|啥|几号)?(电话|热线)|电话(号码)?(是)?多少|(什么|啥|哪个)热线|联系电话")
+PHONE_SAID = re.compile(r"\d{5,}|热线|电话")
+QUOTED_TERM = re.compile("“([^“”]{1,12})”")
+GENERIC_TERMS = {"无废城市", "无废细胞", "无废"}  # quoted in every plan: naming one says nothing about where
+SAID_WHERE = re.compile("(哪个|哪些|哪)(地方|城市|县|市|方案)[\u4e00-\u9fff]{0,3}(提|说|写)|谁提的|出自哪")
+TEXT_PART_TASKS = "{cite}里写到{part}的任务有：{items}。"
 TEXT_NO_UNITS_QUOTE = "{cite}「{title}」没有写明牵头单位，原文：{sentence}"
 TEXT_META = "{cite}：{parts}。"
 TEXT_DEADLINE = "{cite}「{title}」完成时限：{due}。"
@@ -607,7 +613,8 @@ class PolicyIndex:
         if found is None or part is None or part[0] not in ZONES or not part[1] or "no_plan" in found.extra:
             return found
         if found.confidence < 0.5:
-            return found  # the plan's honest "not found"
+            # the plan's honest "not found", and the tasks it gives the zone
+            return self._part_tasks(found, part[0], part[1])
         if TEXT_CITY_MISSING.split("，")[-1] in found.text:
             return found  # "新郑市的方案里没有找到这一项…下面是其他城市方案里的": already not said of the zone
         if any(name in found.text for name in ZONE_NAMES.get(part[0], (part[0],))):
@@ -615,6 +622,34 @@ class PolicyIndex:
         # "经开区领导小组组长是谁" from a 新郑 resident: a zone runs its own work (and 郑州 has one too); the city's
         # plan-wide figure or group is not the zone's, so say its plan is not loaded and which plans name one
         return self._no_plan(part[2] or part[0], named_in=part[1], part=part[0])
+
+    def term_said(self, text: str, *, city: str | None) -> str | None:
+        """The sentence of the resident's plan writing a quoted term the question names ("“135”绿色出行"); every
+        loaded plan's when the question asks which place says it."""
+        q = unify(text)
+        anywhere = SAID_WHERE.search(q) is not None
+        want = None if anywhere else next((c for c in self.cities if same_city(c, city)), None)
+        if want is None and not anywhere:
+            return None
+        lines: list[str] = []
+        for p in self.passages:
+            if (want and p.city != want) or p.cite in "".join(lines):
+                continue
+            if any(len(t) >= 2 and t not in GENERIC_TERMS and t in q for t in QUOTED_TERM.findall(p.sentence)):
+                lines.append(TEXT_QUOTE.format(cite=f"{p.cite} {p.label}", title=p.title, sentence=_shown(p)))
+        return "\n".join(lines[:3]) or None
+
+    def _part_tasks(self, found: Answer, part: str, cities: list[str]) -> Answer:
+        """`found` (the plan says nothing of the topic) with the tasks the zone's city's plan gives that zone."""
+        names = ZONE_NAMES.get(part, (part,))
+        rows = [
+            k for k in self.tasks if k.city in cities and not k.indicator and any(n in k.title + k.text for n in names)
+        ][:3]
+        if not rows:
+            return found
+        items = "；".join(f"{k.label} {k.title}（牵头：{'、'.join(k.lead) or '未写明'}）" for k in rows)
+        found.text += "\n" + TEXT_PART_TASKS.format(cite=rows[0].cite, part=part, items=items)
+        return found
 
     def _answer(self, text: str, *, city: str | None) -> Answer | None:
         """`answer` before the check that a zone's answer is said of the zone."""
@@ -785,6 +820,7 @@ class PolicyIndex:
             or WHICH.search(q)
             or WHERE_ASK.search(q)
             or ACTION_ASK.search(q)
+            or CONTACT_ASK.search(q)
             or (want and _has(q, HOW_CUES))
         ):
             return None  # no branch below can answer ("量子纠缠器扔哪"): the topic is not segmented for nothing
@@ -802,6 +838,11 @@ class PolicyIndex:
         acts = WHO_ACTS.search(q)
         if who and acts:
             found = self._quote(words, want, phrase=q, holding=re.compile(acts.group(1)[-1]))
+            if found:
+                return found
+        if CONTACT_ASK.search(q):  # "有意见建议打哪个电话": the plan's sentence with the number or hotline
+            asked = self._known_words(tokens(CONTACT_ASK.sub(" ", q)), _jieba().FREQ)
+            found = self._quote(asked, want, phrase=q, holding=PHONE_SAID)
             if found:
                 return found
         for word in ("组长", "设在"):  # "工作专班组长是谁", "专班办公室设在哪": the sentence that says it
@@ -878,6 +919,12 @@ class PolicyIndex:
                 # "化肥施用量有啥要求": the asked city's plan says it in words ("稳中有降"), not as a figure
                 said = self._quote(words, want, phrase=q)
                 if said:
+                    return said
+            if found and want and unit and found.text.startswith(TEXT_CITY_MISSING.format(city=want)):
+                # "产废企业有多少家": the asked city's sentence holds the count ("对全县46家产废企业…") though no
+                # target was parsed from it; it beats other cities' figures
+                said = self._quote(words, want, number=True, phrase=q)
+                if said and re.search(rf"\d{re.escape(unit)}", said.extra["quote"]["sentence"]):
                     return said
             if found:
                 return found
@@ -1428,6 +1475,8 @@ class PolicyIndex:
             if h[3] in q
             and (h[0] == want if want else (not among or h[0] in among))
             and not tokens(q.replace(h[3], " "))  # nothing asked beyond the part itself
+            # "135绿色出行是啥": a figure asked with the title ("135") that the part does not hold is asked beyond it
+            and all(d in h[3] + h[4] + "".join(t for _n, t in h[5]) for d in re.findall(r"\d+", q))
         ]
         if not rows:
             return None

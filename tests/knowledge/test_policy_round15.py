@@ -37,13 +37,24 @@ QA = (
     "二是新建秸秆收储点18个，县畜牧局负责。\n"
     "　　问三：有哪些保障措施？\n"
     "　　答：一是成立领导小组，办公室设在县生态环境分局。二是纳入乡镇年度考核，实行“月调度、季通报、年考核”。\n"
+    "　　问四：工业固废怎么管？\n"
+    "　　答：对全县38家产废企业建立“一企一档”管理台账，推广“135”绿色出行，建设再生建材产品生产线1条。"
+    "意见建议可拨打12345政务服务热线反映。\n"
+)
+
+
+ZONE = (
+    "蓼城市“无废城市”建设工作方案\n"
+    "一、重点任务\n"
+    "1．建设高新区无废园区。蓼城高新区开展园区循环化改造（责任单位：蓼城高新区管委会牵头，市生态环境局配合）。\n"
+    "2．推进建筑垃圾资源化利用。建成资源化利用厂1座（责任单位：市城市管理局）。\n"
 )
 
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     """The bundled plans and the two fictional ones."""
-    return kb_with_plans(tmp_path_factory, {"lingchuan.txt": BY_YEAR, "tiaohe.txt": QA}, now=NOW)
+    return kb_with_plans(tmp_path_factory, {"lingchuan.txt": BY_YEAR, "tiaohe.txt": QA, "liaocheng.txt": ZONE}, now=NOW)
 
 
 def test_a_title_starting_with_the_place_then_the_subject_names_the_city() -> None:
@@ -98,9 +109,34 @@ def test_questions_on_a_plan_by_year(kb: KnowledgeBase, question: str, wanted: s
         ("秸秆收储点建几个", "18个"),
         ("领导小组办公室设在哪", "县生态环境分局"),
         ("怎么考核", "月调度"),
+        ("产废企业有多少家", "38家"),
+        ("有意见建议打哪个电话", "12345"),
     ],
 )
 def test_questions_on_a_question_and_answer_interpretation(kb: KnowledgeBase, question: str, wanted: str) -> None:
     answer = kb.answer(question, city="苕河县")
     assert answer.intent == "policy"
     assert wanted in answer.text
+
+
+def test_a_figure_the_part_does_not_hold_is_asked_beyond_its_title(kb: KnowledgeBase) -> None:
+    answer = kb.answer("135绿色出行是啥", city="苕河县")
+    assert "“135”" in answer.text and "苕河县" in answer.text  # what it is, then the plan's own sentence
+
+
+def test_which_place_writes_a_quoted_term(kb: KnowledgeBase) -> None:
+    answer = kb.answer("135绿色出行是哪个地方提的", city="苓川县")
+    assert "苕河县" in answer.text and "苓川县方案" not in answer.text
+
+
+def test_recycled_building_materials_are_one_word() -> None:
+    from knowledge.policy import unify
+
+    assert unify("再生建材优先用在哪") == unify("再生产品优先用在哪")
+    assert "再生产品" in unify("再生建材产品")
+
+
+def test_a_zone_asked_about_a_topic_its_plan_leaves_out_gets_the_zone_s_tasks(kb: KnowledgeBase) -> None:
+    answer = kb.answer("高新区垃圾分类谁牵头", city="蓼城市")
+    assert "没有找到" in answer.text
+    assert "建设高新区无废园区" in answer.text and "蓼城高新区管委会" in answer.text
