@@ -392,6 +392,7 @@ DONE_ASK = re.compile(
     "(?:什么时候|啥时候|何时|哪年|哪一年|几月|多会儿)[^，。？?]{0,4}?"
     "(?:完成|建成|建好|建完|建起来|弄完|搞完|做完|干完|投运|投用|投入使用|到位|开始|实施|落实|覆盖)"
     "|完成时限|完成时间|截止"
+    "|(?:什么时候|啥时候|何时|哪年)(?:建|修|开建|动工|建设)[？?]?$"  # "利用厂什么时候建": when it is built
 )
 UNIT_NAME = re.compile(r"[市县区][\u4e00-\u9fff]{1,12}?(?:局|委|办|中心|社|部|公司|政府)|领导小组|无废办|各牵头单位")
 
@@ -938,7 +939,9 @@ class PolicyIndex:
         if (WHICH.search(q) or WHERE_ASK.search(q)) and not THROW.search(q):
             # "园区循环化改造是哪个园区", "产业园建在哪": the plan sentence names it
             where = WHERE_ASK.search(q)
-            found = self._quote(words - PLACE_KINDS if where else words, want, phrase=q)
+            found = (
+                self._quote(words - PLACE_KINDS, want, phrase=q, holding=PLACE_SAID) if where else None
+            ) or self._quote(words - PLACE_KINDS if where else words, want, phrase=q)  # a sentence naming the place
             if found and where and not PLACE_SAID.search(found.extra["quote"]["sentence"]):
                 # "餐厨垃圾处理中心建在哪个乡镇": the plan says what is built, not where
                 found.text = TEXT_NO_PLACE + "\n" + found.text

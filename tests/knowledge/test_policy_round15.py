@@ -51,10 +51,26 @@ ZONE = (
 )
 
 
+PHASES = (
+    "菱阳县农村生活垃圾分类工作实施方案\n"
+    "一、工作目标\n"
+    "2025年底前，在柳塘镇、石门乡开展整乡试点，建成阳光堆肥房6座。\n"
+    "二、实施步骤\n"
+    "（一）试点推进阶段（2025年5月—12月）。\n"
+    "（二）全面推开阶段（2026年1月—12月）。每个乡镇至少建成1座垃圾分拣中心。\n"
+    "三、重点工作\n"
+    "（一）建设处理设施。建成阳光堆肥房24座，建设秸秆利用厂1座。牵头单位：县农业农村局；配合单位：县财政局。\n"
+)
+
+
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    """The bundled plans and the two fictional ones."""
-    return kb_with_plans(tmp_path_factory, {"lingchuan.txt": BY_YEAR, "tiaohe.txt": QA, "liaocheng.txt": ZONE}, now=NOW)
+    """The bundled plans and the four fictional ones."""
+    return kb_with_plans(
+        tmp_path_factory,
+        {"lingchuan.txt": BY_YEAR, "tiaohe.txt": QA, "liaocheng.txt": ZONE, "lingyang.txt": PHASES},
+        now=NOW,
+    )
 
 
 def test_a_title_starting_with_the_place_then_the_subject_names_the_city() -> None:
@@ -140,3 +156,17 @@ def test_a_zone_asked_about_a_topic_its_plan_leaves_out_gets_the_zone_s_tasks(kb
     answer = kb.answer("高新区垃圾分类谁牵头", city="蓼城市")
     assert "没有找到" in answer.text
     assert "建设高新区无废园区" in answer.text and "蓼城高新区管委会" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        ("试点在哪些乡镇搞", "柳塘镇"),  # the sentence naming the towns, not the phase's title
+        ("阳光堆肥房一共建多少座", "24座"),
+        ("秸秆利用厂什么时候建", "没有写明"),  # no date in the plan: it says so
+    ],
+)
+def test_questions_on_a_plan_by_phases(kb: KnowledgeBase, question: str, wanted: str) -> None:
+    answer = kb.answer(question, city="菱阳县")
+    assert answer.intent == "policy"
+    assert wanted in answer.text
