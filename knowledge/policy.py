@@ -425,6 +425,7 @@ class PolicyIndex:
         self._raw_passages: list[tuple[str | None, str, str, str, str, str]] = []  # tokenized on first use
         self._postings: dict[str, list[int]] | None = None  # keyword -> passages holding it (title or sentence)
         self._passage_cities: set[str | None] = set()
+        self._quoted: dict[str, list[_Passage]] | None = None
         self.deadlines: dict[tuple[str | None, str], str] = {}  # (city, section label) -> its 完成时限 line
         # (city, cite, label, title, [(number, title) of its items]) of each 保障措施 / 工作要求 part
         self.safeguards: list[tuple[str | None, str, str, str, list[tuple[str, str]]]] = []
@@ -632,11 +633,19 @@ class PolicyIndex:
         want = None if anywhere else next((c for c in self.cities if same_city(c, city)), None)
         if want is None and not anywhere:
             return None
+        if self._quoted is None:  # term -> the passages writing it in quotes, built on first use
+            self._quoted = {}
+            for p in self.passages:
+                for t in set(QUOTED_TERM.findall(p.sentence)) - GENERIC_TERMS:
+                    if len(t) >= 2:
+                        self._quoted.setdefault(t, []).append(p)
         lines: list[str] = []
-        for p in self.passages:
-            if (want and p.city != want) or p.cite in "".join(lines):
+        for term, rows in self._quoted.items():
+            if term not in q:
                 continue
-            if any(len(t) >= 2 and t not in GENERIC_TERMS and t in q for t in QUOTED_TERM.findall(p.sentence)):
+            for p in rows:
+                if (want and p.city != want) or p.cite in "".join(lines):
+                    continue
                 lines.append(TEXT_QUOTE.format(cite=f"{p.cite} {p.label}", title=p.title, sentence=_shown(p)))
         return "\n".join(lines[:3]) or None
 
