@@ -170,3 +170,8 @@ def test_questions_on_a_plan_by_phases(kb: KnowledgeBase, question: str, wanted:
     answer = kb.answer(question, city="菱阳县")
     assert answer.intent == "policy"
     assert wanted in answer.text
+
+
+def test_a_contact_question_is_never_an_item_s_bin(kb: KnowledgeBase) -> None:
+    assert "可回收物" not in kb.answer("有意见打哪个电话", city="新郑市").text
+    assert "可回收物" in kb.answer("旧电话扔哪", city="新郑市").text
