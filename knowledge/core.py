@@ -78,6 +78,9 @@ class PolicyAnswerer(Protocol):
     def named_place(self, text: str) -> str | None:
         """The place of a loaded plan the text names, or None."""
 
+    def term_said(self, text: str, *, city: str | None) -> str | None:
+        """Where the resident's plan (any plan when asked which place) writes a quoted term the text names."""
+
 
 _PARTICLES = re.compile(r"[啊呀吧哦噢嘛哈呢啦了的!~ ]+$")
 _NAME_OPENER = re.compile(r"(那|那个|那么|那这个|还有|还有那个)?(装|装过|盛|盛过)?")
@@ -98,6 +101,9 @@ _POLICY_CUE = re.compile(
     r"|几座|几家|几所|几场|几个|谁|哪个单位|哪些单位|哪些部门|保障|为重点|重点是|重点有|上报|多久|多长时间|协同|占比|处理能力"
     r"|参与|管不管|归哪个|哪个局|主办|几处|几名|几批|多少处|谁来管|谁管|不力"
     r"|(?:什么|啥)时候(?:完成|建成|建完|弄完|搞完|做完|干完|投运|投入运行)|完成时限|完成时间"
+    r"|(?:什么|啥)时候(?:采购|购置|配齐|配备|安装|改造|整改|验收)完?"  # "收集车辆什么时候采购完": a task's date
+    r"|哪些(?:地方|乡镇|街道|社区|小区|村)(?:搞|建|推行|开展|试点|先搞|先行)"  # "示范小区在哪些地方搞": where a task runs
+    r"|(?:打|拨)(?:哪个|什么|啥|几号)(?:电话|热线)|电话号码(?:是)?多少|电话是多少|(?:什么|啥|哪个)热线"  # a contact, no item
     r"|几台|几辆|几套|多少户|设在哪|无废办|增长多少|(?:覆盖|处理|处置|使用|普及|知晓|合格|立案|上市|运输)率"
     r"|(?:哪年|哪一年|几月|(?:什么|啥)时候|何时)[^，。？?]{0,4}?(?:完成|建成|建好|建完|弄完|搞完|做完|干完|开始|实施|到位|投运|投用)"
 )
@@ -119,6 +125,10 @@ _DUTY_ASK = re.compile("谁|哪个部门|哪个单位|哪些单位|哪些部门|
 _DISPOSAL_ASK = re.compile("扔|丢|放|倒|投|处理|处置|咋办|怎么办|回收|属于|哪类|桶")
 # "再生建材用在哪": what a thing is used for is the plan's sentence, never a bin (asked of the resident's city's plan)
 _USE_ASK = re.compile("用在哪|用到哪|用于哪|用在什么|用途")
+# "有意见打哪个电话": a contact asked, never an item (the 电话) to sort
+_CONTACT_ASK = re.compile(
+    "(?:打|拨)(?:哪个|什么|啥|几号)(?:电话|热线)|电话号码(?:是)?多少|电话是多少|(?:什么|啥|哪个)热线"
+)
 _PLAN_ASK_FORM = re.compile(r"[吗么嘛不没][？?]?$|([\u4e00-\u9fff])[不没]\1|是否|用在哪|用到哪|用于哪|用途")
 _BIN_ASK = re.compile(
     "扔|丢|放哪|放到|倒哪|倒在|投放|属于|什么垃圾|啥垃圾|哪类|哪一类|桶|可回收|有害|厨余|其他垃圾|干垃圾|湿垃圾|怎么分"
@@ -372,6 +382,8 @@ class KnowledgeBase:
         tokens = self.matcher.tokenize(norm)
         found = self.matcher.find(norm, tokens)
         sorting = self._sorting(found, norm, area)
+        if ("电话" in norm or "热线" in norm) and _CONTACT_ASK.search(norm):
+            sorting = None  # "有意见打哪个电话": a contact question asks no bin (the 电话 is no item)
         story = self._after_story(norm, sorting, area, city)
         if story is not None:
             return story
@@ -430,6 +442,9 @@ class KnowledgeBase:
             faq.text = texts.PLAN_SILENT.format(place=silent) + "\n" + faq.text
             return faq
         if faq is not None:
+            said = self.policy.term_said(norm, city=city) if self.policy is not None else None
+            if said:  # "135绿色出行是啥" in 檀溪: what it is, then where the resident's plan writes it
+                faq.text += "\n" + said
             return faq
         if policy is not None and policy.confidence >= 0.5:
             return policy

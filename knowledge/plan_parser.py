@@ -25,6 +25,8 @@ NUMBERING: list[tuple[str, re.Pattern[str]]] = [
     ("part", re.compile(rf"^第([{CN_DIGITS}百\d]+)部分")),  # cited as written: "第三部分（3）", never "第三章"
     ("jie", re.compile(rf"^第([{CN_DIGITS}百\d]+)节")),
     ("tiao", re.compile(rf"^第([{CN_DIGITS}百零\d]+)条")),
+    # "问三：在农业废弃物方面有哪些重点任务？" then "答：…": a 政策解读 written as questions and answers
+    ("wen", re.compile(rf"^问([{CN_DIGITS}]{{1,3}}|\d{{1,2}})[：、.]")),
     ("cn", re.compile(rf"^([{CN_DIGITS}]{{1,3}})[、.]")),
     ("cn_paren", re.compile(rf"^（([{CN_DIGITS}]{{1,3}})）")),
     ("dec", re.compile(r"^(\d{1,2}\.\d{1,2})(?![\d%])\.?")),
@@ -409,7 +411,7 @@ ROLE_PART = re.compile(
 )  # "县商务局、县市场监管局按职责分工负责", "各区人民政府负责落实"
 ROLE_LEAD_IN = re.compile(r"^(?:此项|该项|本项|这项)?(?:工作|任务)?由")  # "此项工作由市住建局牵头，…"
 PROSE_ROLES = re.compile(
-    r"(?:^|[。；])由((?:[市县区]|各)[^，。；由]{1,30}?)(牵头|负责)(，[^。；]{2,60}?(?:配合|协助|协办|参与))?[。；]?"
+    r"(?:^|[。；，])由((?:[市县区]|各)[^，。；由]{1,30}?)(牵头|负责)(，[^。；]{2,60}?(?:配合|协助|协办|参与))?[。；]?"
 )
 
 
@@ -421,7 +423,10 @@ def _role_units(content: str) -> str | None:
         m = ROLE_PART.match(part)
         if not m or not _looks_like_units(m.group(1)):
             return None
-        labelled.append(f"{ROLE_VERBS[m.group(2)]}单位：{m.group(1)}")
+        names = m.group(1)
+        if "由" in names and _looks_like_units(names.rsplit("由", 1)[1]):
+            names = names.rsplit("由", 1)[1]  # "无废学校由县教育局牵头": the unit after 由, not the thing before it
+        labelled.append(f"{ROLE_VERBS[m.group(2)]}单位：{names}")
     roles = [x.split("单位：")[0] for x in labelled]
     if "牵头" not in roles and "责任" in roles and {"配合", "协办", "参与"} & set(roles):
         # "由县住建局负责，县城管局配合": the one that is responsible while others help leads
@@ -462,7 +467,15 @@ def _inline_units(text: str) -> tuple[str, str | None]:
     if m1 and _looks_like_units(m1.group(1)):
         units = _role_units(m1.group(1) + m1.group(2) + (m1.group(3) or ""))
         if units:
-            return text[: m1.start() + (1 if text[m1.start()] in "。；" else 0)] + text[m1.end() :], units
+            keep = 1 if text[m1.start()] in "。；" else 0  # "…3个，由X牵头，Y配合。": the comma goes with the roles
+            rest = text[m1.end() :]
+            return text[: m1.start() + keep] + ("。" if not keep and rest else "") + rest, units
+    last_clause = re.search(r"，([^，。；]{3,40}(?:负责|牵头)(?:落实)?)。?$", text)
+    if last_clause and "由" not in last_clause.group(1):
+        # "…新建秸秆收储点25个，县农业农村局负责。": the paragraph's last clause names who does it
+        units = _role_units(last_clause.group(1))
+        if units:
+            return text[: last_clause.start()] + "。", units
     for m in re.finditer("（", text):
         if not UNIT_LABEL.match(text, m.end()):
             continue
@@ -817,6 +830,8 @@ def guess_city(title: str) -> str | None:
     # a title that starts with the place: "澄河县“…”建设工作方案", "苇塘县2025年“…”工作要点", "柏梁县深入推进…"
     m = re.match(r"([\u4e00-\u9fff]{1,4}?(?:市|县|区))(?=“|\d{4}年|（|推进|建设|关于|人民政府|“十)", title)
     m = m or re.match(r"([\u4e00-\u9fff]{2}(?:市|县|区))(?=深入|全面|加快|进一步|持续|开展|实施|推动|做好)", title)
+    # "栎阳县生活垃圾分类分年度推进方案": a two-character place, then the plan's subject
+    m = m or re.match(r"([\u4e00-\u9fff]{2}(?:市|县|区))(?=生活垃圾|垃圾|固体废物|固废|农村|城乡|城市)", title)
     if m and m.group(1)[:1] not in "全本我该各":
         return m.group(1)
     m = re.search(r"([\u4e00-\u9fff]{1,4}?(?:市|县|区))(?:“|人民政府|关于|[\u4e00-\u9fff]*“十)", title)
@@ -1261,7 +1276,7 @@ def parse_plan(text: str, *, city: str | None = None) -> ParsedPlan:
     text = "\n".join(_without_pages(text.replace("\r\n", "\n").split("\n")))
     text = UNITS_FIRST.sub(r"\1\3\2", text)
     rewritten, rows = _rewrite_tables(unmarkdown(text))
-    paras = paragraphs(rewritten)
+    paras = [part for para in paragraphs(rewritten) for part in _shi_items(*para)]
     # "附件2 重点任务分工表" written as a table: its rows are the plan's items (units, deadlines, figures), while
     # other numbered lines of an annex (a leadership list, "1．…" names) stay the annex's text
     table_rows = {collapse(canonical(r)) for r in rows}
@@ -1341,6 +1356,8 @@ def parse_plan(text: str, *, city: str | None = None) -> ParsedPlan:
             for t in found:
                 t.section = sec_index
                 t.task = task_of.get(sec_index) if sec_index is not None else None
+                if t.year is None and sec_index is not None:
+                    t.year = _section_year(sections, sec_index)
             targets.extend(found)
             unparsed.extend(Fragment("含数值但未识别出目标", s) for s in missed)
 
@@ -1381,6 +1398,36 @@ def parse_plan(text: str, *, city: str | None = None) -> ParsedPlan:
     )
 
 
+ANSWER_LEAD = re.compile(r"^答[：:]\s*")  # the answer under a "问N：" heading
+SHI_START = re.compile(rf"(?:^|(?<=[：。；]))[{CN_DIGITS}]{{1,2}}是(?=[\u4e00-\u9fff“])")
+
+
+def _shi_items(raw: str, para: str) -> list[tuple[str, str]]:
+    """A paragraph of "一是…。二是…。" prose as one paragraph per item (the lead-in before 一是 stays first)."""
+    para = ANSWER_LEAD.sub("", para)
+    if "一是" not in para or "二是" not in para:
+        return [(raw, para)]
+    starts = [m.start() for m in SHI_START.finditer(para)]
+    if len(starts) < 2 or not para[starts[0] :].startswith("一是"):
+        return [(raw, para)]
+    cuts = [0, *starts] if starts[0] else starts
+    parts = [para[a:b] for a, b in zip(cuts, [*cuts[1:], len(para)], strict=True)]
+    return [(p, p) for p in parts if p]
+
+
+SECTION_YEAR = re.compile(r"^(?:第[一二三四五六七八九十]阶段[（(]?)?(20\d\d)年(?:度)?(?:[：:）)（(]|目标|工作|任务|$)")
+
+
+def _section_year(sections: list[ParsedSection], index: int | None) -> int | None:
+    """The year a plan organised by year gives a section ("（二）2025年：全面推开"), from it or an ancestor."""
+    while index is not None:
+        m = SECTION_YEAR.match(sections[index].title)
+        if m:
+            return int(m.group(1))
+        index = sections[index].parent
+    return None
+
+
 def _label(style: str, number: str) -> str:
     return {
         "cn_paren": f"（{number}）",
@@ -1389,6 +1436,7 @@ def _label(style: str, number: str) -> str:
         "part": f"第{number}部分",
         "jie": f"第{number}节",
         "cn_shi": f"{number}是",
+        "wen": f"问{number}",
         "renwu": f"任务{number}",
         "xingdong": f"行动{number}",
         "tiao": f"第{number}条",

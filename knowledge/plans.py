@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,24 @@ from knowledge.plan_models import PlanDocument, PlanSection, PlanTarget, PlanTas
 from knowledge.plan_parser import Fragment, parse_plan, render_target
 
 BUNDLED = Path(__file__).with_name("data") / "plans"
+UNIT_SHORT_NAMES = Path(__file__).with_name("data") / "unit_short_names.yaml"
+
+
+def _short_names(path: Path = UNIT_SHORT_NAMES) -> list[tuple[str, str]]:
+    """The reviewable (long, short) unit names, in file order."""
+    rows = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [(str(r["long"]), str(r["short"])) for r in rows]
+
+
+SHORT_NAMES = _short_names()
+
+
+def unit_key(name: str) -> str:
+    """One spelling for a unit's long and short names: "县供销合作社" and "县供销社" -> "县供销社"."""
+    for long, short in SHORT_NAMES:
+        if long in name:
+            return name.replace(long, short)
+    return name
 
 
 class PlanFormatError(ValueError):
@@ -171,7 +190,7 @@ def ingest_bundled(session: Session, *, now: dt.datetime, folder: Path = BUNDLED
 
 def unit_matches(query: str, name: str) -> bool:
     """Whether a unit name asked for ("城管局", "市城管局") names this unit."""
-    q, n = query.strip().removeprefix("市"), name.removeprefix("市")
+    q, n = unit_key(query.strip()).removeprefix("市"), unit_key(name).removeprefix("市")
     return bool(q) and (q == n or q in n)
 
 

@@ -30,7 +30,7 @@ from knowledge.places import (
 )
 from knowledge.plan_models import PlanDocument, PlanSection, PlanTarget, PlanTask
 from knowledge.plan_parser import BASELINE_WORD, foreign_place, render_target
-from knowledge.plans import same_city, short_city
+from knowledge.plans import same_city, short_city, unit_key
 from knowledge.segment import add_words, shared_tokenizer
 from knowledge.texts import BINS
 
@@ -87,6 +87,14 @@ TEXT_SAID_OF_PLACE = (
 TEXT_PART_ELSEWHERE = "已导入的方案里写到的有：{names}，要问这些请带上城市名，例如“{example}…”。"
 TEXT_OTHER_CITIES = "你所在的{place}还没有导入方案，下面是已导入方案里的，不是{place}的数字："
 TEXT_QUOTE = "{cite}「{title}」原文：{sentence}"
+CONTACT_ASK = re.compile(
+    "(打|拨)(哪个|什么|啥|几号)(电话|热线)|电话号码(是)?多少|电话是多少|(什么|啥|哪个)热线|联系电话"
+)
+PHONE_SAID = re.compile(r"\d{5,}|热线|电话")
+QUOTED_TERM = re.compile("“([^“”]{1,12})”")
+GENERIC_TERMS = {"无废城市", "无废细胞", "无废"}  # quoted in every plan: naming one says nothing about where
+SAID_WHERE = re.compile("(哪个|哪些|哪)(地方|城市|县|市|方案)[\u4e00-\u9fff]{0,3}(提|说|写)|谁提的|出自哪")
+TEXT_PART_TASKS = "{cite}里写到{part}的任务有：{items}。"
 TEXT_NO_UNITS_QUOTE = "{cite}「{title}」没有写明牵头单位，原文：{sentence}"
 TEXT_META = "{cite}：{parts}。"
 TEXT_DEADLINE = "{cite}「{title}」完成时限：{due}。"
@@ -354,9 +362,12 @@ KIND_SAID = re.compile("(约束|预期)性指标")
 # "建在哪个乡镇", "选址在哪": where something is built; the plan may say what, not where
 WHERE_ASK = re.compile(
     "(建在|设在|放在|位于|选址|落在|落户|建到)(在)?(哪|什么地方|啥地方)|在哪个(乡镇|镇|乡|街道|村|地方)"
-    "|哪(些|几个)(乡镇|镇|乡|街道|村)"  # "以哪些乡镇为重点": the sentence names them
+    "|哪(些|几个)(乡镇|镇|乡|街道|村|社区|小区)"  # "以哪些乡镇为重点": the sentence names them
+    "|(在)?哪些地方(搞|推行|开展|试点|建)"  # "示范小区在哪些地方搞": where the task runs
 )
-PLACE_KINDS = {"乡镇", "街道", "地方", "村里", "位置", "选址", "建在", "设在", "放在", "位于", "落在", "落户", "建到"}
+PLACE_KINDS = {
+    "乡镇", "街道", "地方", "哪些", "社区", "村里", "位置", "选址", "建在", "设在", "放在", "位于", "落在", "落户", "建到",
+}  # fmt: skip
 PLACE_SAID = re.compile(
     "(在|于|依托)[\u4e00-\u9fff]{2,12}(乡|镇|村|街道|园区|公园|景区|路|社区|厂区|基地|开发区|高新区|经开区)"
 )
@@ -383,6 +394,7 @@ DONE_ASK = re.compile(
     "(?:什么时候|啥时候|何时|哪年|哪一年|几月|多会儿)[^，。？?]{0,4}?"
     "(?:完成|建成|建好|建完|建起来|弄完|搞完|做完|干完|投运|投用|投入使用|到位|开始|实施|落实|覆盖)"
     "|完成时限|完成时间|截止"
+    "|(?:什么时候|啥时候|何时|哪年)(?:建|修|开建|动工|建设)[？?]?$"  # "利用厂什么时候建": when it is built
 )
 UNIT_NAME = re.compile(r"[市县区][\u4e00-\u9fff]{1,12}?(?:局|委|办|中心|社|部|公司|政府)|领导小组|无废办|各牵头单位")
 
@@ -415,6 +427,7 @@ class PolicyIndex:
         self._raw_passages: list[tuple[str | None, str, str, str, str, str]] = []  # tokenized on first use
         self._postings: dict[str, list[int]] | None = None  # keyword -> passages holding it (title or sentence)
         self._passage_cities: set[str | None] = set()
+        self._quoted: dict[str, list[_Passage]] | None = None
         self.deadlines: dict[tuple[str | None, str], str] = {}  # (city, section label) -> its 完成时限 line
         # (city, cite, label, title, [(number, title) of its items]) of each 保障措施 / 工作要求 part
         self.safeguards: list[tuple[str | None, str, str, str, list[tuple[str, str]]]] = []
@@ -447,6 +460,7 @@ class PolicyIndex:
         for k in tasks:
             for u in k.lead + k.responsible:
                 units.setdefault(u, u)
+                units.setdefault(unit_key(u), u)  # "县供销社" asks for the plan's "县供销合作社"
                 if u.startswith("市") and len(u) > 3:
                     units.setdefault(u[1:], u)
                 if "人民政府" in u:  # "各区政府干什么" names 各区人民政府
@@ -542,8 +556,9 @@ class PolicyIndex:
             for full in re.split(r"(?<=。)", sec.text.replace("\n", "")):
                 for sentence in re.split(r"(?<=；)", full):
                     # a one-sentence item is its own title; kept as a passage when it holds a figure or says where
-                    # ("依托…经济开发区建设…产业园" answers "产业园建在哪")
-                    own = sentence.rstrip("。；") == sec.title
+                    # ("依托…经济开发区建设…产业园" answers "产业园建在哪"), or when it is a whole clause rather than a
+                    # heading ("一是成立…领导小组，办公室设在县生态环境分局。" answers "办公室设在哪")
+                    own = sentence.rstrip("。；") == sec.title and "，" not in sentence
                     if len(sentence) >= 6 and (not own or re.search(r"\d", sentence) or PLACE_SAID.search(sentence)):
                         row = (doc.city, cite_name(doc), sec.label, sec.title, sentence, full)
                         index._raw_passages.append(row)
@@ -602,7 +617,8 @@ class PolicyIndex:
         if found is None or part is None or part[0] not in ZONES or not part[1] or "no_plan" in found.extra:
             return found
         if found.confidence < 0.5:
-            return found  # the plan's honest "not found"
+            # the plan's honest "not found", and the tasks it gives the zone
+            return self._part_tasks(found, part[0], part[1])
         if TEXT_CITY_MISSING.split("，")[-1] in found.text:
             return found  # "新郑市的方案里没有找到这一项…下面是其他城市方案里的": already not said of the zone
         if any(name in found.text for name in ZONE_NAMES.get(part[0], (part[0],))):
@@ -610,6 +626,42 @@ class PolicyIndex:
         # "经开区领导小组组长是谁" from a 新郑 resident: a zone runs its own work (and 郑州 has one too); the city's
         # plan-wide figure or group is not the zone's, so say its plan is not loaded and which plans name one
         return self._no_plan(part[2] or part[0], named_in=part[1], part=part[0])
+
+    def term_said(self, text: str, *, city: str | None) -> str | None:
+        """The sentence of the resident's plan writing a quoted term the question names ("“135”绿色出行"); every
+        loaded plan's when the question asks which place says it."""
+        q = unify(text)
+        anywhere = SAID_WHERE.search(q) is not None
+        want = None if anywhere else next((c for c in self.cities if same_city(c, city)), None)
+        if want is None and not anywhere:
+            return None
+        if self._quoted is None:  # term -> the passages writing it in quotes, built on first use
+            self._quoted = {}
+            for p in self.passages:
+                for t in set(QUOTED_TERM.findall(p.sentence)) - GENERIC_TERMS:
+                    if len(t) >= 2:
+                        self._quoted.setdefault(t, []).append(p)
+        lines: list[str] = []
+        for term, rows in self._quoted.items():
+            if term not in q:
+                continue
+            for p in rows:
+                if (want and p.city != want) or p.cite in "".join(lines):
+                    continue
+                lines.append(TEXT_QUOTE.format(cite=f"{p.cite} {p.label}", title=p.title, sentence=_shown(p)))
+        return "\n".join(lines[:3]) or None
+
+    def _part_tasks(self, found: Answer, part: str, cities: list[str]) -> Answer:
+        """`found` (the plan says nothing of the topic) with the tasks the zone's city's plan gives that zone."""
+        names = ZONE_NAMES.get(part, (part,))
+        rows = [
+            k for k in self.tasks if k.city in cities and not k.indicator and any(n in k.title + k.text for n in names)
+        ][:3]
+        if not rows:
+            return found
+        items = "；".join(f"{k.label} {k.title}（牵头：{'、'.join(k.lead) or '未写明'}）" for k in rows)
+        found.text += "\n" + TEXT_PART_TASKS.format(cite=rows[0].cite, part=part, items=items)
+        return found
 
     def _answer(self, text: str, *, city: str | None) -> Answer | None:
         """`answer` before the check that a zone's answer is said of the zone."""
@@ -780,6 +832,7 @@ class PolicyIndex:
             or WHICH.search(q)
             or WHERE_ASK.search(q)
             or ACTION_ASK.search(q)
+            or CONTACT_ASK.search(q)
             or (want and _has(q, HOW_CUES))
         ):
             return None  # no branch below can answer ("量子纠缠器扔哪"): the topic is not segmented for nothing
@@ -797,6 +850,11 @@ class PolicyIndex:
         acts = WHO_ACTS.search(q)
         if who and acts:
             found = self._quote(words, want, phrase=q, holding=re.compile(acts.group(1)[-1]))
+            if found:
+                return found
+        if CONTACT_ASK.search(q):  # "有意见建议打哪个电话": the plan's sentence with the number or hotline
+            asked = self._known_words(tokens(CONTACT_ASK.sub(" ", q)), _jieba().FREQ)
+            found = self._quote(asked, want, phrase=q, holding=PHONE_SAID)
             if found:
                 return found
         for word in ("组长", "设在"):  # "工作专班组长是谁", "专班办公室设在哪": the sentence that says it
@@ -874,6 +932,12 @@ class PolicyIndex:
                 said = self._quote(words, want, phrase=q)
                 if said:
                     return said
+            if found and want and unit and found.text.startswith(TEXT_CITY_MISSING.format(city=want)):
+                # "产废企业有多少家": the asked city's sentence holds the count ("对全县46家产废企业…") though no
+                # target was parsed from it; it beats other cities' figures
+                said = self._quote(words, want, number=True, phrase=q)
+                if said and re.search(rf"\d{re.escape(unit)}", said.extra["quote"]["sentence"]):
+                    return said
             if found:
                 return found
             found = self._quote(words, want, number=True, phrase=q)
@@ -886,7 +950,9 @@ class PolicyIndex:
         if (WHICH.search(q) or WHERE_ASK.search(q)) and not THROW.search(q):
             # "园区循环化改造是哪个园区", "产业园建在哪": the plan sentence names it
             where = WHERE_ASK.search(q)
-            found = self._quote(words - PLACE_KINDS if where else words, want, phrase=q)
+            found = (
+                self._quote(words - PLACE_KINDS, want, phrase=q, holding=PLACE_SAID) if where else None
+            ) or self._quote(words - PLACE_KINDS if where else words, want, phrase=q)  # a sentence naming the place
             if found and where and not PLACE_SAID.search(found.extra["quote"]["sentence"]):
                 # "餐厨垃圾处理中心建在哪个乡镇": the plan says what is built, not where
                 found.text = TEXT_NO_PLACE + "\n" + found.text
@@ -1341,18 +1407,24 @@ class PolicyIndex:
     def _unit_tasks(self, unit: str, want: str | None) -> Answer:
         lines, found = [], []
         by_cite: dict[str, tuple[list[_Task], list[_Task]]] = {}
+        key = unit_key(unit)  # "县供销社" and a plan's "县供销合作社" are one unit
+        written: dict[str, str] = {}  # the unit's name as each plan writes it
         for k in self.tasks:
             if want and k.city != want:
                 continue
-            if unit in k.lead:
+            lead_as = next((u for u in k.lead if unit_key(u) == key), None)
+            resp_as = next((u for u in k.responsible if unit_key(u) == key), None)
+            if lead_as:
                 by_cite.setdefault(k.cite, ([], []))[0].append(k)
-            elif unit in k.responsible:
+            elif resp_as:
                 by_cite.setdefault(k.cite, ([], []))[1].append(k)
+            if lead_as or resp_as:
+                written.setdefault(k.cite, lead_as or resp_as or unit)
         for cite, (lead, resp) in by_cite.items():
             lines.append(
                 TEXT_UNIT_TASKS.format(
                     cite=cite,
-                    unit=unit,
+                    unit=written.get(cite, unit),
                     n_lead=len(lead),
                     lead="；".join(f"{k.label} {k.title}" for k in lead) or "无",
                     n_resp=len(resp),
@@ -1417,6 +1489,8 @@ class PolicyIndex:
             if h[3] in q
             and (h[0] == want if want else (not among or h[0] in among))
             and not tokens(q.replace(h[3], " "))  # nothing asked beyond the part itself
+            # "135绿色出行是啥": a figure asked with the title ("135") that the part does not hold is asked beyond it
+            and all(d in h[3] + h[4] + "".join(t for _n, t in h[5]) for d in re.findall(r"\d+", q))
         ]
         if not rows:
             return None
