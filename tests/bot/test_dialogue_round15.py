@@ -43,3 +43,10 @@ def test_the_item_before_does_not_answer_a_state_question_about_its_container(di
     assert reply.answer is not None and reply.answer.intent == "clarify", reply.text
     assert "可回收物" in reply.text and "其他垃圾" in reply.text
     assert bins(play(dialogue, "酸奶扔哪", "那酸奶盒子呢", "洗干净了")) == ["可回收物"]
+
+
+def test_the_packaging_of_a_mooncake_asks_its_material_and_the_answer_resolves_it(dialogue: Dialogue) -> None:
+    reply = play(dialogue, "月饼扔哪", "它的包装呢")
+    assert reply.answer is not None and reply.answer.intent == "clarify", reply.text
+    assert "可回收物" in reply.text and "其他垃圾" in reply.text
+    assert bins(play(dialogue, "铁盒子")) == ["可回收物"]
