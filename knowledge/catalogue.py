@@ -68,7 +68,8 @@ class Entry:
     parts: tuple[Part, ...] = ()
     imported_category: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
-    asks_state: bool = False  # kinds made from the conditions of an unsettled rule (not stored with the rule)
+    asks_state: bool = False  # kinds made from the conditions when the state is unsaid (not stored with the rule)
+    keep_default: str = ""  # why this rule answers its default condition instead of asking (decisions, Round 15)
 
     @property
     def surfaces(self) -> tuple[str, ...]:
@@ -139,6 +140,9 @@ def _check_category(name: str, category: Any) -> str:
 
 # The question of an unsettled rule whose state decides the bin; {query} is the name the resident used.
 STATE_QUESTION = "“{query}”是哪种情况？（郑州暂无明确规定，按实际情况投）"
+# The same for a settled rule: the bin depends on a state, amount or setting the message did not say.
+SETTLED_STATE_QUESTION = "“{query}”要看情况，您的是哪种？"
+STATE_QUESTIONS = (STATE_QUESTION, SETTLED_STATE_QUESTION)
 
 
 def entry_from_rule(data: Mapping[str, Any], *, source: str = LOCAL_SOURCE) -> Entry:
@@ -170,10 +174,12 @@ def entry_from_rule(data: Mapping[str, Any], *, source: str = LOCAL_SOURCE) -> E
     if conditions and sum(c.default for c in conditions) != 1:
         raise CatalogueError(f"{name}: conditions need exactly one default")
     question = str(kinds_data.get("question") or "")
-    if not kinds and data.get("unconfirmed") and len({c.category for c in conditions}) > 1:
-        # 郑州 has not settled it and the state decides the bin: ask which state, rather than assume the default
+    keep_default = str(data.get("keep_default") or "").strip()
+    if not kinds and not keep_default and len({c.category for c in conditions}) > 1:
+        # the state decides the bin and the message may not say it: ask which state rather than assume the default
+        # (Round 15); a rule keeps its default only with a written reason (`keep_default`)
         kinds = tuple(Option(label=c.when, category=c.category, words=c.words, tip=c.tip) for c in conditions)
-        question = STATE_QUESTION
+        question = STATE_QUESTION if data.get("unconfirmed") else SETTLED_STATE_QUESTION
     parts = tuple(
         Part(
             part=str(p["part"]),
@@ -192,7 +198,8 @@ def entry_from_rule(data: Mapping[str, Any], *, source: str = LOCAL_SOURCE) -> E
         ref=str(data.get("source") or ""),
         unconfirmed=bool(data.get("unconfirmed")),
         kinds_question=question,
-        asks_state=question == STATE_QUESTION,
+        asks_state=question in STATE_QUESTIONS,
+        keep_default=keep_default,
         kinds=kinds,
         conditions=conditions,
         parts=parts,
@@ -282,7 +289,7 @@ def bundled_text(name: str) -> str:
 
 
 BUNDLED_FILES = ("sorting-items.tsv", "local_rules.yaml", "faq.yaml")
-MERGE_VERSION = "2"  # bump when merge() changes, so databases loaded by an older merge reload the catalogue
+MERGE_VERSION = "3"  # bump when merge() changes, so databases loaded by an older merge reload the catalogue
 
 
 def bundled_digest() -> str:

@@ -129,15 +129,12 @@ def dont_know(norm: str) -> bool:
 
 
 def kind_choices(entry: Entry) -> list[Choice]:
-    """The numbered options of a clarifying question; a state option (an unsettled rule's condition) shows its bin,
-    so the resident learns the answer for each state even without replying."""
-    states = {c.when for c in entry.conditions}
+    """The numbered options of a clarifying question, each with its bin, so the resident learns the answer for each
+    kind or state even without replying (Round 15)."""
     choices = []
     for i, option in enumerate(entry.kinds, 1):
-        label = option.label
-        if label in states:
-            colour = texts.BINS.get(option.category)
-            label = f"{label} → {option.category}（{colour}）" if colour else f"{label} → {option.category}"
+        colour = texts.BINS.get(option.category)
+        label = f"{option.label} → {option.category}（{colour}）" if colour else f"{option.label} → {option.category}"
         choices.append(Choice(str(i), label, {"category": option.category}))
     return choices
 
@@ -462,7 +459,14 @@ def follow_up(
                 item.query = item.query if item.query.startswith(whole) else f"{whole}的{item.query}"
             return answer
     alone = kb.answer(norm, area=area, city=city)
-    if pointing and alone.intent == "clarify" and alone.pending is not None and not alone.items:
+    asked = kb.by_name.get(str((alone.pending or {}).get("entry", "")))
+    if (
+        pointing
+        and alone.intent == "clarify"
+        and alone.pending is not None
+        and not alone.items
+        and not (asked is not None and asked.asks_state)  # the item before says a kind, never a state
+    ):
         pending = dict(alone.pending)
         if rest in str(pending.get("query") or ""):
             pending["query"] = rest  # "what about 电池": the battery, said as the resident named it

@@ -542,6 +542,8 @@ class KnowledgeBase:
         norm = _PARTICLES.sub("", normalize(text))
         query = str(pending.get("query") or entry.name)
         option = self._pick_option(entry.kinds, norm)
+        if option is None and norm != (whole := normalize(text).replace(" ", "")):
+            option = self._pick_option(entry.kinds, whole)  # "新的": the particle stripped was part of the word
         if option is not None and reply and self._names_another_item(norm, entry, option):
             return None  # "罐子上的铁盖呢" while 勺子's material is asked: a new question, not a kind of spoon
         if option is not None:
@@ -563,9 +565,13 @@ class KnowledgeBase:
         ("那塑料桶呢" while 勺子's material is asked: not 塑料勺); the item asked about and option words do not count."""
         words = {w for o in entry.kinds for w in o.words}
         own = set(entry.surfaces)
+        # a name inside an option's word is that word ("绿化带", not 绿化); one around it is a new item ("剩菜", not 剩)
+        spans = [(m.start(), m.start() + len(w)) for w in words for m in re.finditer(re.escape(w), norm)]
         for size in range(min(len(norm), 8), 1, -1):
             for start in range(len(norm) - size + 1):
                 said = norm[start : start + size]
+                if any(a <= start and start + size <= b for a, b in spans):
+                    continue
                 other = self.matcher.by_surface.get(said)
                 if other is None or other is entry or said in words or own & set(other.surfaces) or other.kinds:
                     continue

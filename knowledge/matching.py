@@ -1006,7 +1006,11 @@ class Matcher:
         # a quantity between a verb and its noun says the same state: "还剩点油" says 剩油, "有些油" says 有油
         said = phrase + "|" + plain + "|" + plain.replace("一点", "").replace("点", "").replace("些", "")
         if entry.kinds:
-            found.option = next((o for o in entry.kinds if any(_says(said, w) for w in o.words)), None)
+            picked = [o for o in entry.kinds if any(_says(said, w) for w in o.words)]
+            if entry.asks_state and len(picked) > 1:  # "装水果的…脏了": the state that moves the bin wins
+                usual = {c.when for c in entry.conditions if c.default}
+                picked = [o for o in picked if o.label not in usual] or picked
+            found.option = picked[0] if picked else None
             if found.option is None and entry.asks_state:
                 state = _said_state(found.phrase, surface)
                 found.option = next((o for o in entry.kinds if state and state in o.words), None)

@@ -36,6 +36,8 @@ def rule_mapping(entry: Entry) -> dict[str, Any]:
     data: dict[str, Any] = {"tip": entry.tip, "reason": entry.reason, "source": entry.ref}
     if entry.unconfirmed:
         data["unconfirmed"] = True
+    if entry.keep_default:
+        data["keep_default"] = entry.keep_default
     if entry.kinds and not entry.asks_state:  # state questions are made from the conditions when read back
         data["kinds"] = {
             "question": entry.kinds_question,
