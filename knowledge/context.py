@@ -84,8 +84,23 @@ _NONE_OF_THEM_RE = re.compile(
 )
 _DONT_KNOW_RE = re.compile(
     r"^(?:也|还|真|确实|实在)?(?:不知道|不清楚|不确定|不懂|不晓得|搞不清楚?|分不清楚?|看不出来?|说不好|说不清楚?|不记得)"
-    r"(?:是)?(?:哪种|哪个|哪一种|哪一个|什么|什么样|哪类|哪一类)?$|^(?:都有|随便|都可能|两种都有)$"
+    r"(?:是)?(?:哪种|哪个|哪一种|哪一个|什么|什么样|哪类|哪一类)?$|^(?:随便|都可能)$"
 )
+# "两种都有", "都有", "两个都是" after "哪种X？": the resident has one of each kind offered
+_ALL_KINDS_RE = re.compile(
+    r"^(?:我)?(?:家里?)?(?:(?P<n>两|俩|三|这两|这三|这几)(?:种|个|样)?|各种|几种|每种|每样)?(?:的)?"
+    r"(?:都有|全有|都是|全都有|全都是|都有点|各有|各有一些|各有几个|都有一些)(?:的|吧|啊|呀|哦)?$"
+)
+_COUNT = {"两": 2, "俩": 2, "这两": 2, "三": 3, "这三": 3}
+
+
+def all_kinds(norm: str, offered: int) -> bool:
+    """ "两种都有", "都有" in reply to a question with `offered` options: one of each (a count said must match)."""
+    said = _ALL_KINDS_RE.match(norm.replace(" ", ""))
+    if said is None:
+        return False
+    n = _COUNT.get(said["n"] or "")
+    return n is None or n == offered
 
 
 def _reply_core(norm: str) -> str:
@@ -183,7 +198,8 @@ def split_area(norm: str) -> tuple[str | None, str]:
 # A resident correcting themselves: "X 不对，我说的是Y", "X，哦不对，是Y", "不是X，是Y", "我说的是Y不是X"; "我说不对"
 # is the resident disputing what someone else said, not a correction.
 _CORRECTION_MARK = re.compile(
-    r"(?<![对说])(?:哦|噢|啊|呃)?(?:不对不对|不对|说错了|打错了|写错了|搞错了|弄错了|问错了|发错了|输错了)(?!的话|吧|吗|啊|呀)[，\s]*"
+    # "我觉得不对", "感觉不对": a judgement of a claim quoted before, not the resident correcting themselves
+    r"(?<![对说得觉为看])(?:哦|噢|啊|呃)?(?:不对不对|不对|说错了|打错了|写错了|搞错了|弄错了|问错了|发错了|输错了)(?!的话|吧|吗|啊|呀)[，\s]*"
     # "电池，哦不是，是灯管", "过期的药 不是药，是化妆品": 不是 after a pause, then 是 and the thing meant (not a bin)
     r"|(?:^|(?<=[，\s]))(?:哦|噢|啊|呃|额)?不是[^，\s]{0,8}[，\s]+(?=是(?![^，]*垃圾))"
 )
@@ -371,7 +387,11 @@ def follow_up(
     if switched is not None:  # "那新郑呢" after an item or a plan question: the same asked for that city
         return switched
     if not query:
-        return _faq_again(kb, last, norm, area=area, city=city)
+        again = _faq_again(kb, last, norm, area=area, city=city)
+        if again is None and earlier and last.get("faq") and _points_back(norm):
+            # "那它的盒子呢", "刚才那个要压扁吗" after an FAQ turn: the item talked about before the FAQ
+            return follow_up(kb, {"query": earlier[0]}, text, area=area, city=city, earlier=earlier[1:])
+        return again
     listed = _listed(last, norm)
     if listed is not None:  # "第二个呢", "后面那个湿了呢" after a list answer: that item
         if not listed[0]:
@@ -404,6 +424,13 @@ def follow_up(
     if coloured is not None:  # "放红桶吗", "放蓝色桶对吧": yes or no about the item just answered
         return coloured
     rest = _TRAILING.sub("", _POINTING.sub("", norm)).strip(" ，")
+    if _PREPARE.fullmatch(rest.replace(" ", "")) is not None:
+        # "要压扁吗", "刚才那个要包起来再扔吗": how to put the item out; its answer (and tip) again, never a new item
+        again = kb.answer(query, area=area, city=city)
+        if again.intent in ("sorting", "clarify") and len(again.items) <= 1 and _about(again, query):
+            again.extra["follow_up"] = f"{query}（{rest}）"
+            again.extra["about"] = query
+            return again
     placed = _PLACE.sub("", rest).strip(" ，")
     if not placed and rest and _PLACE.match(rest) is not None:
         # "在饭店呢", "我是开饭店的" after 剩菜: the same item from there (the rule's tip says who takes it)
@@ -755,6 +782,23 @@ _WHO = re.compile(
     "单位|企业|公司|工厂|厂里|饭店|餐馆|饭馆|商户|商家|店里|店铺|学校|机关|个人|居民|小区|村里|农村|物业|外地人|租户"
 )
 _ABOUT_WHOM = re.compile(r"^(?:那|那么|那要是|要是|如果是?)?(?P<who>[\u4e00-\u9fff]{1,5}?)(?:的话)?(?:呢|咧|嘞)$")
+
+
+# How to put an item out, asked with no item of its own ("要压扁吗", "要不要包一下", "需要先洗干净再扔吗").
+_PREPARE = re.compile(
+    r"(?:还|那)?(?:要|需要|用|得|该|必须|是不是要|是不是得)(?:不要|不用|不需要)?(?:先|提前)?(?:把它|给它)?"
+    r"(?:压扁|踩扁|压一下|踩一下|洗|冲|涮|清洗|洗干净|冲干净|涮干净|包|包起来|包好|包一下|裹|裹起来|拆|拆开|拆下来|撕|撕掉"
+    r"|撕下来|晾干|沥干|控干|倒空|倒掉|倒干净|擦|擦干净|弄干净|装袋|套袋|装起来|分开|单独放|密封|封好|封起来|绑|捆|捆起来"
+    r"|叠|折|压|踩|剪|剪开|剪碎|去掉|拿掉)(?:一下|起来|好|干净|开|掉|扁|一遍)?(?:再|然后)?(?:扔|丢|放|投|倒)?(?:吗|么|嘛|不|没)?"
+)
+_POINTS_BACK = re.compile(r"^(?:那|那么)?(?:它|刚才|刚刚|前面|上面|那个|这个)|^那.{1,6}呢$")
+
+
+def _points_back(norm: str) -> bool:
+    """The message points at something said before ("那它的盒子呢", "刚才那个…", "那香蕉皮呢"), or only asks
+    how to put it out ("要压扁吗")."""
+    bare = norm.replace(" ", "")
+    return _POINTS_BACK.search(bare) is not None or _PREPARE.fullmatch(_TRAILING.sub("", bare)) is not None
 
 
 def _faq_again(

@@ -13,6 +13,7 @@ from knowledge.catalogue import LOCAL_SOURCE, RULE_SOURCE, Entry, Option
 from knowledge.context import (
     LAST,
     WHICH_ITEM_SOURCE,
+    all_kinds,
     asks_without_item,
     choice_number,
     corrected,
@@ -278,6 +279,16 @@ _LIST_WORDS = re.compile("、|分别|各|都|还有|以及|和|跟")  # a list o
 # is what the resident heard (no question of its own), the question is about the item after 那
 _ALSO_QUESTION = re.compile(r"^那(?:个|么)?[^，]{1,12}?也[^，]{0,6}[吗么嘛吧呢]$")
 _STORY_ASKS = re.compile("[吗么呢哪]|什么|怎么|是不是|能不能")
+# "(就是)手表里面的那种", "遥控器上用的那种": a clause saying where the item named before it comes from
+_THAT_KIND = re.compile(
+    r"(?:[，\s]|啊|呀|嗯|就是)+(?:那个|这个)?(?P<from>[^，\s的啊呀是]{1,6}?"
+    r"(?:里面|里头|里边|里|上面|上头|上边|上|用|装|带|配)(?:用)?)的(?:那种|这种|那样)"
+)
+# what an animal or a person sheds, said with the verb between ("狗掉的毛", "猫拉的屎", "鸡身上拔的毛")
+_SHED = re.compile(
+    r"(?P<who>[猫狗鸡鸭鹅鱼鸟兔])(?:身上)?(?:掉|拉|屙|脱|剪|拔|褪|蜕|吐|尿)(?:下来|出来)?(?:了)?的(?P<what>毛|屎|粪|尿|便便|鳞|皮)"
+)
+_CLAIM = re.compile("说|讲|听|告诉|写着|贴着|通知|觉得|以为")  # a claim or a notice quoted before the question
 _GUESS_SOURCE = "model:ngram"  # a clarifying question from the n-gram fallback: an FAQ or the plan may answer better
 _CONTENTS_SOURCE = "rule:容器里还有东西"  # a recyclable container still holding food or drink: emptied or not
 
@@ -358,6 +369,15 @@ class KnowledgeBase:
             norm = "".join(used_up.group("product", "container", "question"))
         elif not _EATEN_CHARS.isdisjoint(norm) and (eaten := _EATEN_PART.match(norm)) is not None:
             norm = "".join(eaten.group("food", "part", "question"))
+        if "的" in norm and _SHED.search(norm) is not None:
+            norm = _SHED.sub(self._shed, norm)  # "狗掉的毛", "猫拉的屎": the animal's hair, the cat's droppings
+        if "那种" in norm and (kind := _THAT_KIND.search(norm)) is not None and kind.start() > 0:
+            # "纽扣电池啊就是手表里面的那种": where it comes from says its kind, never a second item (手表)
+            answer = self.answer(norm[: kind.start()] + norm[kind.end() :], area=area, city=city)
+            if answer.pending is not None:
+                answer = self.resolve(answer.pending, kind["from"], area=area) or answer
+            if answer.intent in ("sorting", "clarify") and answer.source != WHICH_ITEM_SOURCE:
+                return answer
         said_area, rest = split_area(norm)
         if said_area is not None:  # "我住村里，剩饭怎么弄": answer for that area, and remember it
             answer = self.answer(rest, area=said_area, city=city)
@@ -456,6 +476,11 @@ class KnowledgeBase:
             return which_item()  # "这个呢" with nothing named: ask which item, never the generic reply
         return Answer("unknown", texts.OUT_OF_SCOPE, confidence=0.0, source="fallback")
 
+    def _shed(self, match: re.Match[str]) -> str:
+        """ "狗掉的毛" as 狗毛 when the catalogue names that; else the words as they were."""
+        joined = match["who"] + match["what"]
+        return joined if joined in self.matcher.by_surface else match.group()
+
     def _mixture(self, norm: str) -> str | None:
         """ "带大骨头的剩菜" / "剩饭里有一次性筷子" as the list "剩菜和大骨头", when both name items of different bins
         (or one whose kind decides); None when the message is not shaped so."""
@@ -491,6 +516,10 @@ class KnowledgeBase:
         names = [i.query for i in sorting.items]
         if sorting.pending is not None:
             names.append(str(sorting.pending.get("query", "")))
+        if self._asks_apart(story, names):
+            return (
+                None  # "旧报纸放哪，快递面单放哪": two questions, each about its own item, not a story and a question
+            )
         told = story.replace("，", "")
         for name in names:
             told = told.replace(name, "", 1)
@@ -514,6 +543,14 @@ class KnowledgeBase:
             return self.resolve(answer.pending, story, area=area) or answer  # the story may say which kind
         return answer
 
+    def _asks_apart(self, story: str, names: Sequence[str]) -> bool:
+        """The clause before the last one is a sorting question of its own about an item the answer names."""
+        before = story.rpartition("，")[2]
+        asks = _STORY_ASKS.search(before) is not None or any(c in before for c in SORTING_CUES)
+        if not asks or _CLAIM.search(story) is not None:
+            return False  # "邻居说大骨头能放厨余，到底放哪": a claim quoted, then the question
+        return any(name and name in before for name in names) and not any(before.endswith(n) for n in names if n)
+
     def resolve(
         self, pending: dict[str, Any], text: str, *, area: str | None = None, reply: bool = False
     ) -> Answer | None:
@@ -534,6 +571,8 @@ class KnowledgeBase:
             answer = Answer("sorting", self._item_text(item, entry, area, kind=option), 0.95, item.source, [item])
             answer.extra["kind"] = {"entry": entry.name, "option": entry.kinds.index(option) + 1}  # for "碎了呢" next
             return answer
+        if all_kinds(norm.replace(query, "").replace(entry.name, ""), len(entry.kinds)):
+            return self._every_kind(entry, query, area)  # "两种都有": each kind in its own bin
         if dont_know(norm.replace(query, "").replace(entry.name, "")):  # "我也不知道是啥电池"
             lines = [texts.NOT_SURE_KIND] + [f"· {o.label} → {_bin(o.category)}" for o in entry.kinds]
             item = ItemAnswer(
@@ -542,6 +581,13 @@ class KnowledgeBase:
             item.rural = texts.RURAL.get(item.category) if area == "rural" else None
             return Answer("sorting", "\n".join(lines), 0.8, item.source, [item])
         return None
+
+    def _every_kind(self, entry: Entry, query: str, area: str | None) -> Answer:
+        """One item per kind of `entry`, each answered in its own bin ("两种都有" after "哪种电池？")."""
+        items = [self._item_for_option(entry, o, query, area, confidence=0.9) for o in entry.kinds]
+        lines = [texts.ALL_KINDS] + [f"· {o.label} → {_bin(o.category)}" for o in entry.kinds]
+        source = "；".join(dict.fromkeys(i.source for i in items))
+        return Answer("sorting", "\n".join(lines), 0.9, source, items)
 
     def _names_another_item(self, norm: str, entry: Entry, option: Option) -> bool:
         """True when a reply to "哪种X？" names another catalogue item of another bin than the option its words pick
