@@ -521,8 +521,9 @@ def follow_up(
             candidates.append(f"{query}包装袋")  # "过期饼干" then "包装呢": the wrapper (饼干包装袋)
         if noun in ("盖", "盖子") and query.removesuffix("子").endswith(("瓶", "桶", "罐", "壶")):
             candidates.append("瓶盖")  # "油桶" then "盖子呢": a bottle's or can's cap
-    elif _asks_about_it(norm, alone):
-        candidates = [query + norm]  # "是可回收的吗", "能卖钱吗", "扔哪" about the item just named
+    elif _asks_about_it(_POINTING.sub("", norm) or norm, alone):
+        # "是可回收的吗", "能卖钱吗", "扔哪", "刚才那个是可回收吗" about the item just named
+        candidates = [query + (_POINTING.sub("", norm) or norm)]
     elif alone.intent in ("smalltalk", "command", "faq", "policy"):
         return None
     elif _WHERE.match(norm) and alone.intent == "unknown" and not alone.items and alone.pending is None:
@@ -789,7 +790,7 @@ _PREPARE = re.compile(
     r"(?:还|那)?(?:要|需要|用|得|该|必须|是不是要|是不是得)(?:不要|不用|不需要)?(?:先|提前)?(?:把它|给它)?"
     r"(?:压扁|踩扁|压一下|踩一下|洗|冲|涮|清洗|洗干净|冲干净|涮干净|包|包起来|包好|包一下|裹|裹起来|拆|拆开|拆下来|撕|撕掉"
     r"|撕下来|晾干|沥干|控干|倒空|倒掉|倒干净|擦|擦干净|弄干净|装袋|套袋|装起来|分开|单独放|密封|封好|封起来|绑|捆|捆起来"
-    r"|叠|折|压|踩|剪|剪开|剪碎|去掉|拿掉)(?:一下|起来|好|干净|开|掉|扁|一遍)?(?:再|然后)?(?:扔|丢|放|投|倒)?(?:吗|么|嘛|不|没)?"
+    r"|叠|折|压|踩|剪|剪开|剪碎|去掉|拿掉|剁|剁碎|砸|砸碎|敲碎|切|切碎|弄碎|弄扁|晒干|控水|沥水|去皮)(?:一下|起来|好|干净|开|掉|扁|一遍)?(?:再|然后)?(?:扔|丢|放|投|倒)?(?:吗|么|嘛|不|没)?"
 )
 _POINTS_BACK = re.compile(r"^(?:那|那么)?(?:它|刚才|刚刚|前面|上面|那个|这个)|^那.{1,6}呢$")
 
@@ -961,7 +962,12 @@ def _sibling(kb: KnowledgeBase, query: str, stem: str) -> str:
     """ "核桃壳" for "核桃的" after 花生壳: the catalogue name made of the stem said and the last item's head noun."""
     head = next((n for n in _HEADS if query.endswith(n) and len(query) > len(n)), "")
     name = stem + head
-    return name if head and stem and name != query and name in kb.matcher.by_surface else ""
+    if not head or not stem or name == query or name not in kb.matcher.by_surface:
+        return ""
+    own = kb.matcher.by_surface.get(query)
+    if kb.matcher.by_surface[name].kinds and own is not None and not own.kinds:
+        return ""  # "猪的" after 大骨头: a big pig bone (猪大骨), not 猪骨头, which would ask the size again
+    return name
 
 
 def _without_vessel(query: str) -> str:

@@ -284,6 +284,10 @@ _THAT_KIND = re.compile(
     r"(?:[，\s]|啊|呀|嗯|就是)+(?:那个|这个)?(?P<from>[^，\s的啊呀是]{1,6}?"
     r"(?:里面|里头|里边|里|上面|上头|上边|上|用|装|带|配)(?:用)?)的(?:那种|这种|那样)"
 )
+# the 二次四分 words a resident asks in ("算会烂的不", "是好卖的吧"): the answer is given in those terms
+_RURAL_TERMS = re.compile("二次四分|会烂的|不会烂|好卖的|不好卖|会不会烂|好不好卖")
+# an animal said to have died after its name ("养的仓鼠死了", "金鱼死掉了"): the catalogue says 死仓鼠
+_DIED = re.compile(r"(?P<who>[\u4e00-\u9fff]{1,4}?)(?:死了|死掉了|死掉)")
 # what an animal or a person sheds, said with the verb between ("狗掉的毛", "猫拉的屎", "鸡身上拔的毛")
 _SHED = re.compile(
     r"(?P<who>[猫狗鸡鸭鹅鱼鸟兔])(?:身上)?(?:掉|拉|屙|脱|剪|拔|褪|蜕|吐|尿)(?:下来|出来)?(?:了)?的(?P<what>毛|屎|粪|尿|便便|鳞|皮)"
@@ -369,6 +373,8 @@ class KnowledgeBase:
             norm = "".join(used_up.group("product", "container", "question"))
         elif not _EATEN_CHARS.isdisjoint(norm) and (eaten := _EATEN_PART.match(norm)) is not None:
             norm = "".join(eaten.group("food", "part", "question"))
+        if "死" in norm and _DIED.search(norm) is not None:
+            norm = _DIED.sub(self._died, norm)  # "养的仓鼠死了": a dead hamster (死仓鼠), as the catalogue names it
         if "的" in norm and _SHED.search(norm) is not None:
             norm = _SHED.sub(self._shed, norm)  # "狗掉的毛", "猫拉的屎": the animal's hair, the cat's droppings
         if "那种" in norm and (kind := _THAT_KIND.search(norm)) is not None and kind.start() > 0:
@@ -383,6 +389,9 @@ class KnowledgeBase:
             answer = self.answer(rest, area=said_area, city=city)
             answer.extra.update(command="set_area", area=said_area)
             return answer
+        if area != "rural" and _RURAL_TERMS.search(norm) is not None:
+            # "二次四分里西瓜皮算会烂的不": asked in 二次四分 terms, answered in them (this message only)
+            return self.answer(norm, area="rural", city=city)
         if ("带" in norm or "有" in norm or "混" in norm) and (mixed := self._mixture(norm)) is not None:
             # "带大骨头的剩菜", "剩饭里有牙签": two things in different bins mixed together, answered one by one
             answer = self.answer(mixed, area=area, city=city)
@@ -475,6 +484,14 @@ class KnowledgeBase:
         if points_at_nothing(norm):
             return which_item()  # "这个呢" with nothing named: ask which item, never the generic reply
         return Answer("unknown", texts.OUT_OF_SCOPE, confidence=0.0, source="fallback")
+
+    def _died(self, match: re.Match[str]) -> str:
+        """ "仓鼠死了" as 死仓鼠 when the catalogue names that (the longest name first); else the words as they were."""
+        who = match["who"]
+        for i in range(len(who)):
+            if "死" + who[i:] in self.matcher.by_surface:
+                return who[:i] + "死" + who[i:]
+        return match.group()
 
     def _shed(self, match: re.Match[str]) -> str:
         """ "狗掉的毛" as 狗毛 when the catalogue names that; else the words as they were."""
@@ -659,6 +676,10 @@ class KnowledgeBase:
     def _sorting(self, found: Sequence[Found], norm: str, area: str | None) -> Answer | None:
         found = _kind_said_apart(found)
         answered = [f for f in found if f.answered]
+        if len(answered) > 1:
+            # "碎玻璃 碎玻璃啊": a name said twice (voice input repeats itself) is one item, not a list of two
+            seen = {(f.entry.name if f.entry else "", f.query, id(f.option)): f for f in reversed(answered)}
+            answered = [f for f in answered if seen[(f.entry.name if f.entry else "", f.query, id(f.option))] is f]
         if not answered:
             unknown = self._pick_unknown(found, norm)
             if unknown is None:

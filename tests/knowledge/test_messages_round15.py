@@ -91,3 +91,41 @@ def test_a_pronoun_after_an_faq_turn_goes_back_to_the_item_before_it(kb: Knowled
     answer = follow_up(kb, after_faq, "那它的盒子呢", earlier=["过期药"])
     assert answer is not None and [(i.name, i.category) for i in answer.items] == [("药盒", "可回收物")]
     assert follow_up(kb, after_faq, "那它的盒子呢") is None  # nothing talked about before the FAQ
+
+
+def test_a_name_said_twice_is_one_item(kb: KnowledgeBase) -> None:
+    assert bins(kb, "喂 你好 那个我想问下 碎玻璃 碎玻璃啊 扔哪个") == ["可回收物"]
+    assert bins(kb, "鸡骨头和大骨头") == ["厨余垃圾", "其他垃圾"]  # two names stay two items
+
+
+def test_a_count_before_a_one_character_name_is_no_part_of_it(kb: KnowledgeBase) -> None:
+    answer = kb.answer("两个碗扔哪")
+    assert answer.intent == "clarify" and answer.source.endswith("#碗")  # which material, not "不确定"
+
+
+@pytest.mark.parametrize(("text", "name"), [("养的仓鼠死了 咋处理", "死老鼠"), ("养的鱼死掉了", "死鱼")])
+def test_an_animal_said_to_have_died_is_the_dead_animal(kb: KnowledgeBase, text: str, name: str) -> None:
+    assert [i.name for i in kb.answer(text).items] == [name]
+
+
+def test_an_animal_after_a_specific_bone_keeps_its_size(kb: KnowledgeBase) -> None:
+    answer = follow_up(kb, {"query": "大骨头"}, "猪的")
+    assert answer is not None and answer.intent == "sorting" and answer.items[0].category == "其他垃圾"
+    nut = follow_up(kb, {"query": "花生壳"}, "核桃的")  # a sibling item with its own rule is still that item
+    assert nut is not None and [i.name for i in nut.items] == ["核桃壳"]
+
+
+@pytest.mark.parametrize("said", ["刚才那个是可回收吗", "那个能卖钱吗", "是可回收的吗"])
+def test_a_yes_no_question_pointing_back_is_about_the_item(kb: KnowledgeBase, said: str) -> None:
+    answer = follow_up(kb, {"query": "易拉罐"}, said)
+    assert answer is not None and answer.intent == "sorting", answer and answer.source  # not the category blurb
+    assert [i.category for i in answer.items] == ["可回收物"]
+
+
+@pytest.mark.parametrize(
+    ("text", "rural"), [("二次四分里 西瓜皮算会烂的不", "会烂的"), ("塑料瓶算好卖的吗", "不会烂的·好卖的")]
+)
+def test_a_question_in_rural_terms_is_answered_in_them(kb: KnowledgeBase, text: str, rural: str) -> None:
+    answer = kb.answer(text)  # the resident's area is not known to be rural
+    assert [i.rural for i in answer.items] == [rural] and "command" not in answer.extra  # not remembered
+    assert kb.answer("塑料瓶扔哪").items[0].rural is None
