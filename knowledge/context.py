@@ -392,6 +392,9 @@ def follow_up(
             # "那它的盒子呢", "刚才那个要压扁吗" after an FAQ turn: the item talked about before the FAQ
             return follow_up(kb, {"query": earlier[0]}, text, area=area, city=city, earlier=earlier[1:])
         return again
+    both = _both_asked(kb, last, query, norm, earlier, area=area, city=city)
+    if both is not None:  # "两个都是厨余吗" after two items: each of them, yes or no
+        return both
     listed = _listed(last, norm)
     if listed is not None:  # "第二个呢", "后面那个湿了呢" after a list answer: that item
         if not listed[0]:
@@ -856,6 +859,38 @@ def _when_or_where(kb: KnowledgeBase, query: str, norm: str, *, area: str | None
         answer.pending, answer.choices = sorting.pending, sorting.choices
     answer.extra["follow_up"] = f"{query}{said}"
     answer.extra["about"] = query
+    return answer
+
+
+# "两个都是厨余吗", "它俩都能卖吗": one question about both items just talked about
+_BOTH_ASK = re.compile(
+    r"^(?:那)?(?:它们|它俩|俩|两个|两样|两种|这俩|这两个|这两样|这两种)(?:都|也都|是不是都)(?P<ask>.{1,10})$"
+)
+
+
+def _both_asked(
+    kb: KnowledgeBase,
+    last: dict[str, Any],
+    query: str,
+    norm: str,
+    earlier: Sequence[str],
+    *,
+    area: str | None,
+    city: str | None,
+) -> Answer | None:
+    """ "两个都是可回收的吗" after a list of two or two items asked apart: both answered, each in its own bin."""
+    said = _BOTH_ASK.match(norm.replace(" ", ""))
+    if said is None or _TOGETHER.match(norm.replace(" ", "")) is not None:
+        return None  # "俩都能放一起吗" is _together's
+    listed = [str(q) for q in last.get("items") or ()]
+    named = listed if len(listed) == 2 else [earlier[0], query] if earlier and query else []
+    if len(named) != 2:
+        return None
+    answer = kb.answer("和".join(named) + said["ask"], area=area, city=city)
+    if answer.intent != "sorting" or len(answer.items) != 2:
+        return None
+    answer.extra["follow_up"] = "和".join(named) + said["ask"]
+    answer.extra.pop("list", None)
     return answer
 
 

@@ -489,7 +489,10 @@ class KnowledgeBase:
         """ "仓鼠死了" as 死仓鼠 when the catalogue names that (the longest name first); else the words as they were."""
         who = match["who"]
         for i in range(len(who)):
-            if "死" + who[i:] in self.matcher.by_surface:
+            dead = self.matcher.by_surface.get("死" + who[i:])
+            # the whole animal named ("金鱼死了" is no 死鱼 of 金); a pet that died is no food (死鱼 as 厨余 is a fish
+            # for the table)
+            if dead is not None and dead.category != "厨余垃圾" and (i == 0 or who[:i].endswith(("的", "家", "养"))):
                 return who[:i] + "死" + who[i:]
         return match.group()
 

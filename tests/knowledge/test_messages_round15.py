@@ -103,9 +103,14 @@ def test_a_count_before_a_one_character_name_is_no_part_of_it(kb: KnowledgeBase)
     assert answer.intent == "clarify" and answer.source.endswith("#碗")  # which material, not "不确定"
 
 
-@pytest.mark.parametrize(("text", "name"), [("养的仓鼠死了 咋处理", "死老鼠"), ("养的鱼死掉了", "死鱼")])
+@pytest.mark.parametrize(("text", "name"), [("养的仓鼠死了 咋处理", "死老鼠"), ("我家仓鼠死了", "死老鼠")])
 def test_an_animal_said_to_have_died_is_the_dead_animal(kb: KnowledgeBase, text: str, name: str) -> None:
     assert [i.name for i in kb.answer(text).items] == [name]
+
+
+@pytest.mark.parametrize("text", ["金鱼死了", "养的鱼死掉了"])
+def test_a_pet_fish_that_died_is_never_read_as_food(kb: KnowledgeBase, text: str) -> None:
+    assert "厨余垃圾" not in [i.category for i in kb.answer(text).items]  # not 死鱼 (a fish for the table)
 
 
 def test_an_animal_after_a_specific_bone_keeps_its_size(kb: KnowledgeBase) -> None:
@@ -129,3 +134,10 @@ def test_a_question_in_rural_terms_is_answered_in_them(kb: KnowledgeBase, text: 
     answer = kb.answer(text)  # the resident's area is not known to be rural
     assert [i.rural for i in answer.items] == [rural] and "command" not in answer.extra  # not remembered
     assert kb.answer("塑料瓶扔哪").items[0].rural is None
+
+
+def test_a_question_about_both_items_answers_each(kb: KnowledgeBase) -> None:
+    answer = follow_up(kb, {"query": "核桃壳"}, "两个都是厨余吗", earlier=["花生壳"])
+    assert answer is not None and [i.category for i in answer.items] == ["厨余垃圾", "其他垃圾"]
+    listed = follow_up(kb, {"query": "塑料瓶", "items": ["易拉罐", "塑料瓶"]}, "两个都是可回收的吗")
+    assert listed is not None and listed.intent == "sorting" and len(listed.items) == 2  # not the category blurb
