@@ -141,3 +141,16 @@ def test_a_question_about_both_items_answers_each(kb: KnowledgeBase) -> None:
     assert answer is not None and [i.category for i in answer.items] == ["厨余垃圾", "其他垃圾"]
     listed = follow_up(kb, {"query": "塑料瓶", "items": ["易拉罐", "塑料瓶"]}, "两个都是可回收的吗")
     assert listed is not None and listed.intent == "sorting" and len(listed.items) == 2  # not the category blurb
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("沾了油的旧衣服", "其他垃圾"),
+        ("沾满油漆的旧衣服扔哪", "其他垃圾"),
+        ("穿破的衣服扔哪", "可回收物"),
+        ("旧衣服扔哪", "可回收物"),
+    ],
+)
+def test_clothes_soiled_with_oil_or_paint_are_not_recycled(kb: KnowledgeBase, text: str, expected: str) -> None:
+    assert answered(kb, text)[0] == expected  # worn or torn clothes still go to the textile bin
