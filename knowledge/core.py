@@ -389,7 +389,7 @@ class KnowledgeBase:
             answer = self.answer(rest, area=said_area, city=city)
             answer.extra.update(command="set_area", area=said_area)
             return answer
-        if area != "rural" and _RURAL_TERMS.search(norm) is not None:
+        if area != "rural" and ("烂" in norm or "卖" in norm or "四分" in norm) and _RURAL_TERMS.search(norm):
             # "二次四分里西瓜皮算会烂的不": asked in 二次四分 terms, answered in them (this message only)
             return self.answer(norm, area="rural", city=city)
         if ("带" in norm or "有" in norm or "混" in norm) and (mixed := self._mixture(norm)) is not None:
