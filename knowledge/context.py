@@ -84,8 +84,23 @@ _NONE_OF_THEM_RE = re.compile(
 )
 _DONT_KNOW_RE = re.compile(
     r"^(?:也|还|真|确实|实在)?(?:不知道|不清楚|不确定|不懂|不晓得|搞不清楚?|分不清楚?|看不出来?|说不好|说不清楚?|不记得)"
-    r"(?:是)?(?:哪种|哪个|哪一种|哪一个|什么|什么样|哪类|哪一类)?$|^(?:都有|随便|都可能|两种都有)$"
+    r"(?:是)?(?:哪种|哪个|哪一种|哪一个|什么|什么样|哪类|哪一类)?$|^(?:随便|都可能)$"
 )
+# "两种都有", "都有", "两个都是" after "哪种X？": the resident has one of each kind offered
+_ALL_KINDS_RE = re.compile(
+    r"^(?:我)?(?:家里?)?(?:(?P<n>两|俩|三|这两|这三|这几)(?:种|个|样)?|各种|几种|每种|每样)?(?:的)?"
+    r"(?:都有|全有|都是|全都有|全都是|都有点|各有|各有一些|各有几个|都有一些)(?:的|吧|啊|呀|哦)?$"
+)
+_COUNT = {"两": 2, "俩": 2, "这两": 2, "三": 3, "这三": 3}
+
+
+def all_kinds(norm: str, offered: int) -> bool:
+    """ "两种都有", "都有" in reply to a question with `offered` options: one of each (a count said must match)."""
+    said = _ALL_KINDS_RE.match(norm.replace(" ", ""))
+    if said is None:
+        return False
+    n = _COUNT.get(said["n"] or "")
+    return n is None or n == offered
 
 
 def _reply_core(norm: str) -> str:
@@ -180,7 +195,8 @@ def split_area(norm: str) -> tuple[str | None, str]:
 # A resident correcting themselves: "X 不对，我说的是Y", "X，哦不对，是Y", "不是X，是Y", "我说的是Y不是X"; "我说不对"
 # is the resident disputing what someone else said, not a correction.
 _CORRECTION_MARK = re.compile(
-    r"(?<![对说])(?:哦|噢|啊|呃)?(?:不对不对|不对|说错了|打错了|写错了|搞错了|弄错了|问错了|发错了|输错了)(?!的话|吧|吗|啊|呀)[，\s]*"
+    # "我觉得不对", "感觉不对": a judgement of a claim quoted before, not the resident correcting themselves
+    r"(?<![对说得觉为看])(?:哦|噢|啊|呃)?(?:不对不对|不对|说错了|打错了|写错了|搞错了|弄错了|问错了|发错了|输错了)(?!的话|吧|吗|啊|呀)[，\s]*"
     # "电池，哦不是，是灯管", "过期的药 不是药，是化妆品": 不是 after a pause, then 是 and the thing meant (not a bin)
     r"|(?:^|(?<=[，\s]))(?:哦|噢|啊|呃|额)?不是[^，\s]{0,8}[，\s]+(?=是(?![^，]*垃圾))"
 )
@@ -368,7 +384,14 @@ def follow_up(
     if switched is not None:  # "那新郑呢" after an item or a plan question: the same asked for that city
         return switched
     if not query:
-        return _faq_again(kb, last, norm, area=area, city=city)
+        again = _faq_again(kb, last, norm, area=area, city=city)
+        if again is None and earlier and last.get("faq") and _points_back(norm):
+            # "那它的盒子呢", "刚才那个要压扁吗" after an FAQ turn: the item talked about before the FAQ
+            return follow_up(kb, {"query": earlier[0]}, text, area=area, city=city, earlier=earlier[1:])
+        return again
+    both = _both_asked(kb, last, query, norm, earlier, area=area, city=city)
+    if both is not None:  # "两个都是厨余吗" after two items: each of them, yes or no
+        return both
     listed = _listed(last, norm)
     if listed is not None:  # "第二个呢", "后面那个湿了呢" after a list answer: that item
         if not listed[0]:
@@ -401,6 +424,13 @@ def follow_up(
     if coloured is not None:  # "放红桶吗", "放蓝色桶对吧": yes or no about the item just answered
         return coloured
     rest = _TRAILING.sub("", _POINTING.sub("", norm)).strip(" ，")
+    if _PREPARE.fullmatch(rest.replace(" ", "")) is not None:
+        # "要压扁吗", "刚才那个要包起来再扔吗": how to put the item out; its answer (and tip) again, never a new item
+        again = kb.answer(query, area=area, city=city)
+        if again.intent in ("sorting", "clarify") and len(again.items) <= 1 and _about(again, query):
+            again.extra["follow_up"] = f"{query}（{rest}）"
+            again.extra["about"] = query
+            return again
     placed = _PLACE.sub("", rest).strip(" ，")
     if not placed and rest and _PLACE.match(rest) is not None:
         # "在饭店呢", "我是开饭店的" after 剩菜: the same item from there (the rule's tip says who takes it)
@@ -498,8 +528,9 @@ def follow_up(
             candidates.append(f"{query}包装袋")  # "过期饼干" then "包装呢": the wrapper (饼干包装袋)
         if noun in ("盖", "盖子") and query.removesuffix("子").endswith(("瓶", "桶", "罐", "壶")):
             candidates.append("瓶盖")  # "油桶" then "盖子呢": a bottle's or can's cap
-    elif _asks_about_it(norm, alone):
-        candidates = [query + norm]  # "是可回收的吗", "能卖钱吗", "扔哪" about the item just named
+    elif _asks_about_it(_POINTING.sub("", norm) or norm, alone):
+        # "是可回收的吗", "能卖钱吗", "扔哪", "刚才那个是可回收吗" about the item just named
+        candidates = [query + (_POINTING.sub("", norm) or norm)]
     elif alone.intent in ("smalltalk", "command", "faq", "policy"):
         return None
     elif _WHERE.match(norm) and alone.intent == "unknown" and not alone.items and alone.pending is None:
@@ -761,6 +792,23 @@ _WHO = re.compile(
 _ABOUT_WHOM = re.compile(r"^(?:那|那么|那要是|要是|如果是?)?(?P<who>[\u4e00-\u9fff]{1,5}?)(?:的话)?(?:呢|咧|嘞)$")
 
 
+# How to put an item out, asked with no item of its own ("要压扁吗", "要不要包一下", "需要先洗干净再扔吗").
+_PREPARE = re.compile(
+    r"(?:还|那)?(?:要|需要|用|得|该|必须|是不是要|是不是得)(?:不要|不用|不需要)?(?:先|提前)?(?:把它|给它)?"
+    r"(?:压扁|踩扁|压一下|踩一下|洗|冲|涮|清洗|洗干净|冲干净|涮干净|包|包起来|包好|包一下|裹|裹起来|拆|拆开|拆下来|撕|撕掉"
+    r"|撕下来|晾干|沥干|控干|倒空|倒掉|倒干净|擦|擦干净|弄干净|装袋|套袋|装起来|分开|单独放|密封|封好|封起来|绑|捆|捆起来"
+    r"|叠|折|压|踩|剪|剪开|剪碎|去掉|拿掉|剁|剁碎|砸|砸碎|敲碎|切|切碎|弄碎|弄扁|晒干|控水|沥水|去皮)(?:一下|起来|好|干净|开|掉|扁|一遍)?(?:再|然后)?(?:扔|丢|放|投|倒)?(?:吗|么|嘛|不|没)?"
+)
+_POINTS_BACK = re.compile(r"^(?:那|那么)?(?:它|刚才|刚刚|前面|上面|那个|这个)|^那.{1,6}呢$")
+
+
+def _points_back(norm: str) -> bool:
+    """The message points at something said before ("那它的盒子呢", "刚才那个…", "那香蕉皮呢"), or only asks
+    how to put it out ("要压扁吗")."""
+    bare = norm.replace(" ", "")
+    return _POINTS_BACK.search(bare) is not None or _PREPARE.fullmatch(_TRAILING.sub("", bare)) is not None
+
+
 def _faq_again(
     kb: KnowledgeBase, last: dict[str, Any], norm: str, *, area: str | None, city: str | None
 ) -> Answer | None:
@@ -815,6 +863,38 @@ def _when_or_where(kb: KnowledgeBase, query: str, norm: str, *, area: str | None
         answer.pending, answer.choices = sorting.pending, sorting.choices
     answer.extra["follow_up"] = f"{query}{said}"
     answer.extra["about"] = query
+    return answer
+
+
+# "两个都是厨余吗", "它俩都能卖吗": one question about both items just talked about
+_BOTH_ASK = re.compile(
+    r"^(?:那)?(?:它们|它俩|俩|两个|两样|两种|这俩|这两个|这两样|这两种)(?:都|也都|是不是都)(?P<ask>.{1,10})$"
+)
+
+
+def _both_asked(
+    kb: KnowledgeBase,
+    last: dict[str, Any],
+    query: str,
+    norm: str,
+    earlier: Sequence[str],
+    *,
+    area: str | None,
+    city: str | None,
+) -> Answer | None:
+    """ "两个都是可回收的吗" after a list of two or two items asked apart: both answered, each in its own bin."""
+    said = _BOTH_ASK.match(norm.replace(" ", ""))
+    if said is None or _TOGETHER.match(norm.replace(" ", "")) is not None:
+        return None  # "俩都能放一起吗" is _together's
+    listed = [str(q) for q in last.get("items") or ()]
+    named = listed if len(listed) == 2 else [earlier[0], query] if earlier and query else []
+    if len(named) != 2:
+        return None
+    answer = kb.answer("和".join(named) + said["ask"], area=area, city=city)
+    if answer.intent != "sorting" or len(answer.items) != 2:
+        return None
+    answer.extra["follow_up"] = "和".join(named) + said["ask"]
+    answer.extra.pop("list", None)
     return answer
 
 
@@ -921,7 +1001,12 @@ def _sibling(kb: KnowledgeBase, query: str, stem: str) -> str:
     """ "核桃壳" for "核桃的" after 花生壳: the catalogue name made of the stem said and the last item's head noun."""
     head = next((n for n in _HEADS if query.endswith(n) and len(query) > len(n)), "")
     name = stem + head
-    return name if head and stem and name != query and name in kb.matcher.by_surface else ""
+    if not head or not stem or name == query or name not in kb.matcher.by_surface:
+        return ""
+    own = kb.matcher.by_surface.get(query)
+    if kb.matcher.by_surface[name].kinds and own is not None and not own.kinds:
+        return ""  # "猪的" after 大骨头: a big pig bone (猪大骨), not 猪骨头, which would ask the size again
+    return name
 
 
 def _without_vessel(query: str) -> str:

@@ -13,6 +13,7 @@ from knowledge.catalogue import LOCAL_SOURCE, RULE_SOURCE, Entry, Option
 from knowledge.context import (
     LAST,
     WHICH_ITEM_SOURCE,
+    all_kinds,
     asks_without_item,
     choice_number,
     corrected,
@@ -288,6 +289,20 @@ _LIST_WORDS = re.compile("、|分别|各|都|还有|以及|和|跟")  # a list o
 # is what the resident heard (no question of its own), the question is about the item after 那
 _ALSO_QUESTION = re.compile(r"^那(?:个|么)?[^，]{1,12}?也[^，]{0,6}[吗么嘛吧呢]$")
 _STORY_ASKS = re.compile("[吗么呢哪]|什么|怎么|是不是|能不能")
+# "(就是)手表里面的那种", "遥控器上用的那种": a clause saying where the item named before it comes from
+_THAT_KIND = re.compile(
+    r"(?:[，\s]|啊|呀|嗯|就是)+(?:那个|这个)?(?P<from>[^，\s的啊呀是]{1,6}?"
+    r"(?:里面|里头|里边|里|上面|上头|上边|上|用|装|带|配)(?:用)?)的(?:那种|这种|那样)"
+)
+# the 二次四分 words a resident asks in ("算会烂的不", "是好卖的吧"): the answer is given in those terms
+_RURAL_TERMS = re.compile("二次四分|会烂的|不会烂|好卖的|不好卖|会不会烂|好不好卖")
+# an animal said to have died after its name ("养的仓鼠死了", "金鱼死掉了"): the catalogue says 死仓鼠
+_DIED = re.compile(r"(?P<who>[\u4e00-\u9fff]{1,4}?)(?:死了|死掉了|死掉)")
+# what an animal or a person sheds, said with the verb between ("狗掉的毛", "猫拉的屎", "鸡身上拔的毛")
+_SHED = re.compile(
+    r"(?P<who>[猫狗鸡鸭鹅鱼鸟兔])(?:身上)?(?:掉|拉|屙|脱|剪|拔|褪|蜕|吐|尿)(?:下来|出来)?(?:了)?的(?P<what>毛|屎|粪|尿|便便|鳞|皮)"
+)
+_CLAIM = re.compile("说|讲|听|告诉|写着|贴着|通知|觉得|以为")  # a claim or a notice quoted before the question
 _GUESS_SOURCE = "model:ngram"  # a clarifying question from the n-gram fallback: an FAQ or the plan may answer better
 _CONTENTS_SOURCE = "rule:容器里还有东西"  # a recyclable container still holding food or drink: emptied or not
 
@@ -368,11 +383,25 @@ class KnowledgeBase:
             norm = "".join(used_up.group("product", "container", "question"))
         elif not _EATEN_CHARS.isdisjoint(norm) and (eaten := _EATEN_PART.match(norm)) is not None:
             norm = "".join(eaten.group("food", "part", "question"))
+        if "死" in norm and _DIED.search(norm) is not None:
+            norm = _DIED.sub(self._died, norm)  # "养的仓鼠死了": a dead hamster (死仓鼠), as the catalogue names it
+        if "的" in norm and _SHED.search(norm) is not None:
+            norm = _SHED.sub(self._shed, norm)  # "狗掉的毛", "猫拉的屎": the animal's hair, the cat's droppings
+        if "那种" in norm and (kind := _THAT_KIND.search(norm)) is not None and kind.start() > 0:
+            # "纽扣电池啊就是手表里面的那种": where it comes from says its kind, never a second item (手表)
+            answer = self.answer(norm[: kind.start()] + norm[kind.end() :], area=area, city=city)
+            if answer.pending is not None:
+                answer = self.resolve(answer.pending, kind["from"], area=area) or answer
+            if answer.intent in ("sorting", "clarify") and answer.source != WHICH_ITEM_SOURCE:
+                return answer
         said_area, rest = split_area(norm)
         if said_area is not None:  # "我住村里，剩饭怎么弄": answer for that area, and remember it
             answer = self.answer(rest, area=said_area, city=city)
             answer.extra.update(command="set_area", area=said_area)
             return answer
+        if area != "rural" and ("烂" in norm or "卖" in norm or "四分" in norm) and _RURAL_TERMS.search(norm):
+            # "二次四分里西瓜皮算会烂的不": asked in 二次四分 terms, answered in them (this message only)
+            return self.answer(norm, area="rural", city=city)
         if ("带" in norm or "有" in norm or "混" in norm) and (mixed := self._mixture(norm)) is not None:
             # "带大骨头的剩菜", "剩饭里有牙签": two things in different bins mixed together, answered one by one
             answer = self.answer(mixed, area=area, city=city)
@@ -471,6 +500,22 @@ class KnowledgeBase:
             return which_item()  # "这个呢" with nothing named: ask which item, never the generic reply
         return Answer("unknown", texts.OUT_OF_SCOPE, confidence=0.0, source="fallback")
 
+    def _died(self, match: re.Match[str]) -> str:
+        """ "仓鼠死了" as 死仓鼠 when the catalogue names that (the longest name first); else the words as they were."""
+        who = match["who"]
+        for i in range(len(who)):
+            dead = self.matcher.by_surface.get("死" + who[i:])
+            # the whole animal named ("金鱼死了" is no 死鱼 of 金); a pet that died is no food (死鱼 as 厨余 is a fish
+            # for the table)
+            if dead is not None and dead.category != "厨余垃圾" and (i == 0 or who[:i].endswith(("的", "家", "养"))):
+                return who[:i] + "死" + who[i:]
+        return match.group()
+
+    def _shed(self, match: re.Match[str]) -> str:
+        """ "狗掉的毛" as 狗毛 when the catalogue names that; else the words as they were."""
+        joined = match["who"] + match["what"]
+        return joined if joined in self.matcher.by_surface else match.group()
+
     def _mixture(self, norm: str) -> str | None:
         """ "带大骨头的剩菜" / "剩饭里有一次性筷子" as the list "剩菜和大骨头", when both name items of different bins
         (or one whose kind decides); None when the message is not shaped so."""
@@ -506,6 +551,10 @@ class KnowledgeBase:
         names = [i.query for i in sorting.items]
         if sorting.pending is not None:
             names.append(str(sorting.pending.get("query", "")))
+        if self._asks_apart(story, names):
+            return (
+                None  # "旧报纸放哪，快递面单放哪": two questions, each about its own item, not a story and a question
+            )
         told = story.replace("，", "")
         for name in names:
             told = told.replace(name, "", 1)
@@ -529,6 +578,14 @@ class KnowledgeBase:
             return self.resolve(answer.pending, story, area=area) or answer  # the story may say which kind
         return answer
 
+    def _asks_apart(self, story: str, names: Sequence[str]) -> bool:
+        """The clause before the last one is a sorting question of its own about an item the answer names."""
+        before = story.rpartition("，")[2]
+        asks = _STORY_ASKS.search(before) is not None or any(c in before for c in SORTING_CUES)
+        if not asks or _CLAIM.search(story) is not None:
+            return False  # "邻居说大骨头能放厨余，到底放哪": a claim quoted, then the question
+        return any(name and name in before for name in names) and not any(before.endswith(n) for n in names if n)
+
     def resolve(
         self, pending: dict[str, Any], text: str, *, area: str | None = None, reply: bool = False
     ) -> Answer | None:
@@ -551,6 +608,8 @@ class KnowledgeBase:
             answer = Answer("sorting", self._item_text(item, entry, area, kind=option), 0.95, item.source, [item])
             answer.extra["kind"] = {"entry": entry.name, "option": entry.kinds.index(option) + 1}  # for "碎了呢" next
             return answer
+        if all_kinds(norm.replace(query, "").replace(entry.name, ""), len(entry.kinds)):
+            return self._every_kind(entry, query, area)  # "两种都有": each kind in its own bin
         if dont_know(norm.replace(query, "").replace(entry.name, "")):  # "我也不知道是啥电池"
             lines = [texts.NOT_SURE_KIND] + [f"· {o.label} → {_bin(o.category)}" for o in entry.kinds]
             item = ItemAnswer(
@@ -559,6 +618,13 @@ class KnowledgeBase:
             item.rural = texts.RURAL.get(item.category) if area == "rural" else None
             return Answer("sorting", "\n".join(lines), 0.8, item.source, [item])
         return None
+
+    def _every_kind(self, entry: Entry, query: str, area: str | None) -> Answer:
+        """One item per kind of `entry`, each answered in its own bin ("两种都有" after "哪种电池？")."""
+        items = [self._item_for_option(entry, o, query, area, confidence=0.9) for o in entry.kinds]
+        lines = [texts.ALL_KINDS] + [f"· {o.label} → {_bin(o.category)}" for o in entry.kinds]
+        source = "；".join(dict.fromkeys(i.source for i in items))
+        return Answer("sorting", "\n".join(lines), 0.9, source, items)
 
     def _names_another_item(self, norm: str, entry: Entry, option: Option) -> bool:
         """True when a reply to "哪种X？" names another catalogue item of another bin than the option its words pick
@@ -634,6 +700,10 @@ class KnowledgeBase:
     def _sorting(self, found: Sequence[Found], norm: str, area: str | None) -> Answer | None:
         found = _kind_said_apart(found)
         answered = [f for f in found if f.answered]
+        if len(answered) > 1:
+            # "碎玻璃 碎玻璃啊": a name said twice (voice input repeats itself) is one item, not a list of two
+            seen = {(f.entry.name if f.entry else "", f.query, id(f.option)): f for f in reversed(answered)}
+            answered = [f for f in answered if seen[(f.entry.name if f.entry else "", f.query, id(f.option))] is f]
         if not answered:
             unknown = self._pick_unknown(found, norm)
             if unknown is None:

@@ -111,8 +111,11 @@ LEFTOVER = Entry(
 _LISTING_PARTICLES = frozenset(("啊", "呀", "哇", "嘛"))  # "鸡骨头啊鱼刺啊": said between the items of a list
 # a count with its measure word ("两个", "半袋", "一堆", "3节")
 _QUANTITY = re.compile(
-    r"(?:[一二两三四五六七八九十几半好]+|[0-9]+)(?:大|小)?(?:个|节|根|块|袋|堆|只|件|瓶|盒|张|包|箱|桶|把|条|双|套|片|斤|摞|捆|兜)"
+    r"(?:[一二两三四五六七八九十几半好]+|[0-9]+)(?:大|小)?(?:个|节|根|块|袋|堆|只|件|瓶|盒|张|包|箱|桶|把|条|双|套|片|斤|摞|捆|兜"
+    r"|盆|锅|碗|盘|筐|篮|缸|罐|壶|杯|提|串|颗|粒|沓|叠|打|卷|撮|簸箕|公斤|kg)"
 )
+_COUNT_LEAD = re.compile(r"(?:[一二两三四五六七八九十几]+|[0-9]+)(?:个|只|件|把|双|张|根|条|台|部|节|支|颗|粒)")
+_NUMERAL = re.compile(r"(?:[一二两三四五六七八九十几半好]+|[0-9]+)(?:大|小)?")  # jieba's "一大" of "一大盆"
 # how long ago or how long for, said after a state ("过期了/好几个/月", "放了/三天"): no part of the name
 _DURATION = re.compile(
     r"(?:[一二两三四五六七八九十几半好多]+|[0-9]+)?(?:个)?(?:月|年|天|星期|礼拜|周|小时)(?:了|多|左右)?"
@@ -1476,6 +1479,8 @@ def _trim(tokens: list[str]) -> list[str]:
         tokens[start] in MODIFIERS or (tokens[start] in CITY_PREFIXES and tokens[start + 1 : start + 2] == ["的"])
     ):
         start += 1  # "新密的易拉罐": the city is where the resident lives, not part of the name
+    while end - start > 1 and _COUNT_LEAD.fullmatch(tokens[start]):
+        start += 1  # "两个碗": a count of pieces before the name ("好几袋草" keeps its amount, which may decide)
     while end > start and _QUANTITY.fullmatch(tokens[end - 1]):
         end -= 1  # "五号电池两节", "易拉罐十几个": a count after the name
     while (
@@ -1484,8 +1489,12 @@ def _trim(tokens: list[str]) -> list[str]:
         and (tokens[end - 2] in MODIFIERS or _DURATION.fullmatch(tokens[end - 2] + tokens[end - 1]))
     ):
         end -= 1  # "降糖药过期了好几个月": how long, after the state, is no part of the name
-    while end > start + 2 and tokens[end - 2].isdigit() and _QUANTITY.fullmatch(tokens[end - 2] + tokens[end - 1]):
-        end -= 2  # "过期药3盒": jieba cuts a count in digits in two
+    while (
+        end > start + 2
+        and _NUMERAL.fullmatch(tokens[end - 2])
+        and _QUANTITY.fullmatch(tokens[end - 2] + tokens[end - 1])
+    ):
+        end -= 2  # "过期药3盒", "小龙虾壳子一大盆": jieba cuts a count in two
     while end > start and tokens[end - 1] in MODIFIERS:
         if tokens[end - 1] in TRAILING_NOUNS and end - 1 > start and tokens[end - 2] not in MODIFIERS:
             break

@@ -47,6 +47,10 @@ _QUESTION_WORDS = (
 # Spellings residents type for those words without the final g ("ren na" for 扔哪): read as the word meant.
 _MISSPELT = {"renna": "扔哪", "rennali": "扔哪里", "rendaona": "扔到哪"}
 _LATIN_RUN = re.compile(r"[a-z][a-z ]*[a-z]|[a-z]")
+# letters right next to characters, without a space: a word the keyboard converted only in part ("电chi")
+_HALF_TYPED = re.compile(
+    r"(?P<before>[\u4e00-\u9fff]{0,3})(?<![a-z])(?P<letters>[a-z]{2,8})(?![a-z])(?P<after>[\u4e00-\u9fff]{0,3})"
+)
 
 
 class PinyinReader:
@@ -72,7 +76,27 @@ class PinyinReader:
 
     def read(self, text: str) -> str:
         """The text with every run of letters that spells known words in pinyin replaced by those words."""
+        if _HALF_TYPED.search(text) is not None:
+            text = _HALF_TYPED.sub(self._half, text)
         return _LATIN_RUN.sub(self._run, text)
+
+    def _half(self, match: re.Match[str]) -> str:
+        """ "电chi", "烟tou": a word typed half in characters, half in the pinyin the keyboard did not convert; the
+        word whose reading the characters and letters spell together, when it holds the characters typed."""
+        before, letters, after = match.group("before"), match.group("letters"), match.group("after")
+        if self._segment(letters) is not None:
+            return match.group()  # "xiaomi手环": the letters are words of their own
+        for i in range(len(before)):  # the fewest characters before the letters first
+            head = before[len(before) - 1 - i :]
+            word = self.index.get(pinyin_key(head).replace(" ", "") + letters)
+            if word is not None and word.startswith(head):
+                return before[: len(before) - 1 - i] + word + after
+        for j in range(1, len(after) + 1):
+            tail = after[:j]
+            word = self.index.get(letters + pinyin_key(tail).replace(" ", ""))
+            if word is not None and word.endswith(tail):
+                return before + word + after[j:]
+        return match.group()
 
     def _run(self, match: re.Match[str]) -> str:
         words = self._segment(match.group().replace(" ", ""))
