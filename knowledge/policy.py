@@ -121,7 +121,7 @@ META_CUES = (
 
 TARGET_CUES = (
     "目标", "要求", "达到", "多少", "几", "百分之", "比例", "指标", "率", "多大", "怎样", "提高到", "数量", "占比", "能力",
-    "比重",
+    "比重", "程度",
 )  # fmt: skip
 STRONG_CUES = ("目标", "指标", "方案", "无废城市", "牵头", "责任单位", "率", "满意度", "参与度", "十四五", "到20")
 WHO_CUES = (
@@ -205,6 +205,7 @@ MEASURE_WORDS = {
     "处理", "处理率", "使用", "使用率", "资源", "资源化", "普及", "普及率", "无害", "无害化",
 }  # fmt: skip
 MIN_COVERAGE = 0.7  # share of the question's keyword weight a target must explain
+FALLBACK_CONFIDENCE = 0.75  # a quoted sentence answers a question no extraction fits only when it covers it this well
 T = TypeVar("T")
 
 _words_added = False
@@ -742,6 +743,18 @@ class PolicyIndex:
             if "垃圾" in q and not re.search("(工业|建筑|危险|医疗|餐厨|厨余)垃圾|危废", q):
                 words |= tokens("生活垃圾")  # "咱这垃圾…": a resident's 垃圾 is household waste
             found = self._quote(words, want or asked_city, phrase=q) or found
+        unsure = found is None or (found.confidence <= 0.2 and not found.extra)
+        if unsure and (want or asked_city) and planish and not THROW.search(q):
+            # "一般工业固体废物每万元产值产生多少吨": no extraction fits, but one sentence of the asker's plan covers
+            # the question well; quote it with its section rather than say "not found"
+            words = self._known_words(tokens(q), _jieba().FREQ) - DATE_ASKS
+            used = {w for w in words if w in self.idf}
+            if len(words - used) == 1 and len(used) >= 3:
+                # "每万元产值…": one word no plan writes (产值) does not sink an otherwise covered question
+                words = used
+            best = self._quote(words, want or asked_city, phrase=q)
+            if best is not None and best.confidence >= FALLBACK_CONFIDENCE:
+                found = best
         if found is None and asked_city and (planish or tokens(q) & self.idf.keys()):
             # "松岗县清洁生产有没有奖励": a loaded plan's place and its words, but that plan does not say
             topic = "".join(w for w in _jieba().cut(q) if w.strip() and w not in STOP)[:20] or q[:20]
