@@ -753,7 +753,13 @@ class PolicyIndex:
                 # "每万元产值…": one word no plan writes (产值) does not sink an otherwise covered question
                 words = used
             best = self._quote(words, want or asked_city, phrase=q)
-            if best is not None and best.confidence >= FALLBACK_CONFIDENCE:
+            said = unify(best.extra["quote"]["sentence"]) if best is not None else ""
+            # every word asked is in the sentence: "焚烧发电厂的碳排放目标" is not answered by a sentence on 焚烧发电厂
+            if (
+                best is not None
+                and best.confidence >= FALLBACK_CONFIDENCE
+                and all(w in said or _spread(w).search(said) for w in words)
+            ):
                 found = best
         if found is None and asked_city and (planish or tokens(q) & self.idf.keys()):
             # "松岗县清洁生产有没有奖励": a loaded plan's place and its words, but that plan does not say

@@ -6,6 +6,7 @@ import pytest
 
 from knowledge.core import KnowledgeBase
 from knowledge.places import other_places_in
+from knowledge.policy import PolicyIndex
 
 
 @pytest.mark.parametrize(
@@ -18,6 +19,7 @@ from knowledge.places import other_places_in
         ("商场超市啥时候禁用不可降解塑料袋", "新郑市", "2025"),  # 啥时候禁 asks the plan's date
         ("国家级垃圾分类示范重点单位有几家", "新郑市", "3家"),
         ("新郑方案的指导思想里以谁为统领", "新郑市", "郑州市“无废城市”建设为统领"),
+        ("快递网点包装回收装置覆盖到什么程度", "新郑市", "网点全覆盖"),  # 什么程度 asks the plan's target
     ],
 )
 def test_a_seed_sentence_answers_the_question(bundled_kb: KnowledgeBase, question: str, city: str, want: str) -> None:
@@ -31,6 +33,12 @@ def test_a_quoted_fallback_cites_its_section(bundled_kb: KnowledgeBase) -> None:
     """A sentence quoted because no extraction fits names the plan and section it comes from."""
     answer = bundled_kb.answer("一般工业固体废物每万元产值产生多少吨", city="新郑市")
     assert "新郑市方案 四（三）2" in answer.text
+
+
+def test_a_sentence_missing_a_word_asked_is_not_quoted(index: PolicyIndex) -> None:
+    """The fallback quotes no sentence on 焚烧发电厂 for a question on its 碳排放: the plan says nothing of it."""
+    answer = index.answer("垃圾焚烧发电厂的碳排放目标是多少", city="新郑市")
+    assert answer is not None and "没有找到" in answer.text and "原文" not in answer.text
 
 
 def test_built_up_area_is_no_place() -> None:
