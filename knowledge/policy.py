@@ -753,12 +753,12 @@ class PolicyIndex:
                 # "每万元产值…": one word no plan writes (产值) does not sink an otherwise covered question
                 words = used
             best = self._quote(words, want or asked_city, phrase=q)
-            said = unify(best.extra["quote"]["sentence"]) if best is not None else ""
+            sentence = unify(best.extra["quote"]["sentence"]) if best is not None else ""
             # every word asked is in the sentence: "焚烧发电厂的碳排放目标" is not answered by a sentence on 焚烧发电厂
             if (
                 best is not None
                 and best.confidence >= FALLBACK_CONFIDENCE
-                and all(w in said or _spread(w).search(said) for w in words)
+                and all(w in sentence or _spread(w).search(sentence) for w in words)
             ):
                 found = best
         if found is None and asked_city and (planish or tokens(q) & self.idf.keys()):
