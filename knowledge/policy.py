@@ -744,7 +744,8 @@ class PolicyIndex:
                 words |= tokens("生活垃圾")  # "咱这垃圾…": a resident's 垃圾 is household waste
             found = self._quote(words, want or asked_city, phrase=q) or found
         unsure = found is None or (found.confidence <= 0.2 and not found.extra)
-        if unsure and (want or asked_city) and planish and not THROW.search(q):
+        # a day's date asked ("世界环境日是几号") is no plan figure: the fallback quotes no sentence for it
+        if unsure and (want or asked_city) and planish and not THROW.search(q) and not _has(q, tuple(DATE_ASKS)):
             # "一般工业固体废物每万元产值产生多少吨": no extraction fits, but one sentence of the asker's plan covers
             # the question well; quote it with its section rather than say "not found"
             words = self._known_words(tokens(q), _jieba().FREQ) - DATE_ASKS
