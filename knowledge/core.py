@@ -758,8 +758,8 @@ class KnowledgeBase:
         lines.extend(texts.UNKNOWN_ITEM.format(query=query) for query in missing)
         if _PUBLIC_PLACE.search(norm) and any(i.category in ("厨余垃圾", "有害垃圾") for i in items):
             lines.append(texts.PUBLIC_TWO_BINS)  # "在公园吃剩的香蕉皮": no green or red bin there
-        # a hedged item is no settled answer: with nothing settled beside it, the reply is a clarification
-        intent = "clarify" if pending is not None or (hedged and not items) else "sorting"
+        # a hedged item is no settled answer: like an open question, it makes the reply a clarification
+        intent = "clarify" if pending is not None or hedged else "sorting"
         confidence = answered[0].confidence if len(answered) == 1 else min(f.confidence for f in answered)
         source = (items[0].source if len(items) == 1 else "；".join(dict.fromkeys(i.source for i in items))) or (
             _source(answered[0].entry) if answered[0].entry else ""
