@@ -75,7 +75,9 @@ def test_a_yes_no_question_about_a_hedged_item_gets_no_verdict(bundled_kb: Knowl
     assert answer.intent == "clarify" and "不是有害垃圾" not in answer.text, answer.text
 
 
-def test_a_hedged_item_beside_a_settled_one_keeps_the_settled_answer_in_a_clarification(bundled_kb: KnowledgeBase) -> None:
+def test_a_hedged_item_beside_a_settled_one_keeps_the_settled_answer_in_a_clarification(
+    bundled_kb: KnowledgeBase,
+) -> None:
     answer = bundled_kb.answer("猫屎和猫砂")
     assert answer.intent == "clarify" and [i.name for i in answer.items] == ["猫砂"], answer.text
     assert answer.items[0].category == "其他垃圾" and "猫砂" in answer.text
