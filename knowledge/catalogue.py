@@ -70,6 +70,7 @@ class Entry:
     extra: Mapping[str, Any] = field(default_factory=dict)
     asks_state: bool = False  # kinds made from the conditions when the state is unsaid (not stored with the rule)
     keep_default: str = ""  # why this rule answers its default condition instead of asking (decisions, Round 15)
+    hedge: str = ""  # why an unsettled rule's usual bin is offered only as "郑州未明确", not stated (Round 15 unconf15)
 
     @property
     def surfaces(self) -> tuple[str, ...]:
@@ -200,6 +201,7 @@ def entry_from_rule(data: Mapping[str, Any], *, source: str = LOCAL_SOURCE) -> E
         kinds_question=question,
         asks_state=question in STATE_QUESTIONS,
         keep_default=keep_default,
+        hedge=str(data.get("hedge") or "").strip(),
         kinds=kinds,
         conditions=conditions,
         parts=parts,

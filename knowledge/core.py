@@ -725,6 +725,7 @@ class KnowledgeBase:
         items: list[ItemAnswer] = []
         pending: dict[str, Any] | None = None
         choices: list[Choice] = []
+        hedged: list[str] = []
         ask_recycle = "回收" in norm and len(answered) == 1
         asked = _asked_category(norm) if len(answered) == 1 else None
         for f in answered:
@@ -737,8 +738,12 @@ class KnowledgeBase:
                 lines.append("\n".join([question, *(f"{c.key} {c.label}" for c in choices), texts.CHOOSE]))
                 continue
             item = self._item(f, area)
-            items.append(item)
             line = self._item_text(item, f.entry, area, kind=f.option, found=f)
+            if _hedged(f):  # 郑州 has not settled it and no question would: the usual bin, said as unsettled
+                hedged.append(f.entry.name)
+                lines.append(line)
+                continue
+            items.append(item)
             if ask_recycle and item.category in texts.BINS:
                 line = (texts.CAN_RECYCLE if item.category == "可回收物" else texts.CANNOT_RECYCLE) + line
             elif asked is not None and not ask_recycle:  # "X是有害垃圾吗": yes or no, then the bin
@@ -754,12 +759,15 @@ class KnowledgeBase:
         lines.extend(texts.UNKNOWN_ITEM.format(query=query) for query in missing)
         if _PUBLIC_PLACE.search(norm) and any(i.category in ("厨余垃圾", "有害垃圾") for i in items):
             lines.append(texts.PUBLIC_TWO_BINS)  # "在公园吃剩的香蕉皮": no green or red bin there
-        intent = "clarify" if pending is not None else "sorting"
+        # a hedged item is no settled answer: like an open question, it makes the reply a clarification
+        intent = "clarify" if pending is not None or hedged else "sorting"
         confidence = answered[0].confidence if len(answered) == 1 else min(f.confidence for f in answered)
         source = (items[0].source if len(items) == 1 else "；".join(dict.fromkeys(i.source for i in items))) or (
             _source(answered[0].entry) if answered[0].entry else ""
         )
         extra: dict[str, Any] = {"unknown": missing} if missing else {}
+        if hedged:
+            extra["hedged"] = hedged
         return Answer(intent, "\n".join(lines), confidence, source, items, choices, extra, pending)
 
     def _guess(self, unknown: Found) -> Answer:
@@ -877,6 +885,7 @@ class KnowledgeBase:
             if found.condition_stated:
                 name = f"{name}（{cond.when}）"
                 tip = cond.tip or tip
+        hedged = bool(entry.hedge) and kind is None and not (found and found.condition_stated)
         if area == "rural" and item.rural:
             how = texts.RURAL_HOW.get(item.rural, texts.STREAMS.get(item.category, ""))
             text = f"{lead}{name}：{item.rural}，{how}（城区分类：{item.category}）"
@@ -888,6 +897,8 @@ class KnowledgeBase:
         ):
             pieces = [f"{p.part} → {p.category}" if p.category else f"{p.part}{p.action}" for p in entry.parts]
             text = f"{lead}{name}要分开投：" + "；".join(pieces) + "。"
+        elif hedged:
+            text = lead + texts.HEDGED_LINE.format(name=name, bin=_bin(item.category))
         else:
             text = f"{lead}{name}属于{_bin(item.category)}。"
             if item.category in texts.STREAMS:
@@ -898,7 +909,9 @@ class KnowledgeBase:
             text += "".join(texts.IF_OTHER.format(when=c.when, category=c.category) for c in others)
         if tip:
             text += tip if tip.endswith(("。", "！", "？")) else tip + "。"
-        if entry.unconfirmed:
+        if hedged:
+            text += texts.HEDGED
+        elif entry.unconfirmed:
             text += texts.UNCONFIRMED
         return text
 
@@ -1047,3 +1060,9 @@ def _names_item(answer: Answer, norm: str) -> bool:
     """True for "X是有害垃圾吗" about a real name ("酸菜鱼"), not for "可回收物包括哪些"."""
     match = _IS_CATEGORY_QUESTION.match(norm)
     return match is not None and any(q in match["item"] for q in answer.extra.get("unknown", ()))
+
+
+def _hedged(found: Found) -> bool:
+    """The item's rule is one 郑州 has not settled and no state or kind was said that settles it."""
+    entry = found.entry
+    return bool(entry and entry.hedge and found.option is None and not found.condition_stated)

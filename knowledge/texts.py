@@ -52,6 +52,9 @@ PLAN_SILENT = "{place}的方案里没有写到这一项。一般说明："  # be
 OUT_OF_SCOPE = "我主要回答垃圾分类和“无废城市”建设的问题。可以问我“某样东西扔哪个桶”，或发送“帮助”看看我能做什么。"
 EMPTY = "请直接发给我想问的东西，比如“用过的纸巾扔哪个桶？”"
 UNCONFIRMED = "各地规定不同，以所在社区的要求为准。"
+# after the usual bin of a rule 郑州 has not settled and no question can settle (`hedge` in local_rules.yaml)
+HEDGED_LINE = "{name}：郑州暂无明确规定，一般做法是投{bin}。"
+HEDGED = "各地做法不同，拿不准请问小区督导员或社区，按他们的要求投。"
 PUBLIC_TWO_BINS = "在路边、公园、车站等公共场所一般只有可回收物和其他垃圾两种桶：厨余和有害垃圾请带回家或单位再投。"
 ASSUMED = "按{when}的算"
 IF_OTHER = "如果{when}，投{category}。"

@@ -102,7 +102,8 @@ def test_a_clause_ending_with_a_container_is_about_the_container(kb: KnowledgeBa
 
 def test_a_local_name_split_by_de(kb: KnowledgeBase) -> None:
     answer = kb.answer("狗狗的便便")  # the imported 便便 row says 非生活垃圾; 郑州's 宠物粪便 rule names 狗狗便便
-    assert answer.intent == "sorting" and answer.items[0].category == "其他垃圾", answer.text
+    # Round 15 (unconf15): the rule is hedged (郑州 unsettled), so its usual 其他垃圾 is said as practice, not as an item
+    assert answer.extra.get("hedged") == ["宠物粪便"] and "其他垃圾" in answer.text, answer.text
     assert answer.source == "local_rules.yaml#宠物粪便"
     assert any(e.source == LOCAL_SOURCE for e in kb.entries)
 

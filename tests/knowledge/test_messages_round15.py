@@ -63,7 +63,9 @@ def test_a_count_after_the_name_is_no_part_of_it(kb: KnowledgeBase, text: str, e
 @pytest.mark.parametrize(("text", "name"), [("我家狗掉的毛扔哪", "狗毛"), ("猫拉的屎扔哪个桶", "宠物粪便")])
 def test_what_an_animal_sheds_is_read_as_one_thing(kb: KnowledgeBase, text: str, name: str) -> None:
     answer = kb.answer(text)
-    assert [i.name for i in answer.items] == [name] and answer.items[0].category == "其他垃圾"
+    # 宠物粪便 is hedged (Round 15 unconf15): read as one thing, said with its usual bin but not as a settled item
+    read = [i.name for i in answer.items] or answer.extra.get("hedged")
+    assert read == [name] and "其他垃圾" in answer.text, answer.text
 
 
 @pytest.mark.parametrize(
