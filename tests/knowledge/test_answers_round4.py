@@ -175,12 +175,18 @@ def test_a_little_gutter_oil_at_home_is_kitchen_oil_but_a_vehicle_stays_out(kb: 
 
 @pytest.mark.parametrize("text", ["鸟屎", "狗大便", "猫便便"])
 def test_pet_droppings_are_not_sent_out_of_the_household_bins(kb: KnowledgeBase, text: str) -> None:
-    assert _bin(kb, text) == "其他垃圾"  # the imported list says 非生活垃圾; the local rule decides
+    # the imported list says 非生活垃圾; the local rule decides, hedged since round 15 (郑州 unsettled): its usual
+    # 其他垃圾 is said as practice, never the imported stream
+    answer = kb.answer(text)
+    assert answer.extra.get("hedged") == ["宠物粪便"] and "其他垃圾" in answer.text, answer.text
+    assert "非生活垃圾" not in answer.text
 
 
-@pytest.mark.parametrize(("text", "expected"), [("AA电池", "其他垃圾"), ("aaa电池", "其他垃圾"), ("led灯", "其他垃圾")])
+@pytest.mark.parametrize(("text", "expected"), [("AA电池", "其他垃圾"), ("aaa电池", "其他垃圾"), ("led灯", "clarify")])
 def test_latin_letters_of_a_catalogue_name_are_not_read_as_pinyin(kb: KnowledgeBase, text: str, expected: str) -> None:
-    assert _bin(kb, text) == expected  # "aa" was read as 啊啊
+    assert _bin(kb, text) == expected  # "aa" was read as 啊啊; led灯 is the LED rule, hedged since round 15
+    if expected == "clarify":
+        assert kb.answer(text).extra.get("hedged") == ["LED灯"]
     assert _bin(kb, "suliaoping") == "可回收物"  # pinyin still read
 
 
