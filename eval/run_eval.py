@@ -155,6 +155,9 @@ def evaluate(kb: KnowledgeBase, path: Path, args: argparse.Namespace) -> Counter
         rows = list(csv.DictReader(fh, delimiter="\t"))
     if rows and "conv" in rows[0]:
         return evaluate_conversations(rows, args)
+    if rows and "frame" in rows[0]:
+        print(f"{path.name}: frames for eval/frame_sweep.py, skipped")
+        return counts
     if rows and "expected" not in rows[0]:
         if "must_contain" in rows[0]:
             raise SystemExit(f"{path} is a plan question set: run it with python eval/run_policy_eval.py {path}")
