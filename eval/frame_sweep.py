@@ -2,7 +2,7 @@
 
 Each item of a sample (one settled bin, no conditions or kinds) is asked bare; those answered with their own bin are
 then asked inside every frame of eval/dev/frames.tsv. A framed answer with another bin is "wrong", one with no bin
-(a clarification, 不确定, a fallback) is a "miss". Usage: python eval/frame_sweep.py [--items N] [--show N] [--seed S]
+(a clarification, 不确定, a fallback) is a "miss". Usage: python eval/frame_sweep.py [--items N] [--show N] [--seed S] [FRAMES.tsv ...]
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).parent))
 
-from knowledge.answer import Answer
-from knowledge.core import KnowledgeBase
 from run_eval import load_kb
 
+from knowledge.answer import Answer
+from knowledge.core import KnowledgeBase
+
 ROOT = Path(__file__).resolve().parents[1]
-FRAMES = Path(__file__).parent / "dev" / "frames.tsv"
+FRAMES = sorted((Path(__file__).parent / "dev").glob("frames*.tsv"))
 RULES = ROOT / "knowledge" / "data" / "local_rules.yaml"
 CATALOGUE = ROOT / "knowledge" / "data" / "sorting-items.tsv"
 
@@ -77,10 +78,13 @@ def sample_items(kb: KnowledgeBase, n: int, seed: int) -> list[tuple[str, str]]:
     return picked
 
 
-def load_frames() -> list[tuple[str, str]]:
-    """(frame, note) rows of frames.tsv."""
-    with FRAMES.open(encoding="utf-8") as f:
-        return [(r["frame"], r["note"]) for r in csv.DictReader(f, delimiter="\t")]
+def load_frames(paths: list[Path]) -> list[tuple[str, str]]:
+    """(frame, note) rows of the frame files."""
+    rows: list[tuple[str, str]] = []
+    for path in paths:
+        with path.open(encoding="utf-8") as f:
+            rows += [(r["frame"], r["note"]) for r in csv.DictReader(f, delimiter="\t")]
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,10 +94,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--show", type=int, default=3, help="examples printed per failing frame")
     parser.add_argument("--frame", action="append", help="only frames containing this text")
+    parser.add_argument("files", nargs="*", type=Path, default=FRAMES, help="frame files (eval/dev/frames*.tsv)")
     args = parser.parse_args(argv)
     kb = load_kb()
     items = sample_items(kb, args.items, args.seed)
-    frames = load_frames()
+    frames = load_frames(args.files)
     if args.frame:
         frames = [fr for fr in frames if any(s in fr[0] for s in args.frame)]
     totals: Counter[str] = Counter()

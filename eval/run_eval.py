@@ -128,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     for path in args.files:
         counts = evaluate(kb, path, args)
         overall.update(counts)
-        report(path.name, counts)
+        if counts:  # a frame file is skipped, not reported as an empty set
+            report(path.name, counts)
     report("ALL (target sets)", overall)
     if args.files == DEFAULT_SETS and INDEPENDENT.exists():
         report(INDEPENDENT.name + " (independent)", evaluate(kb, INDEPENDENT, args))
