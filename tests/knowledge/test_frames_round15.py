@@ -73,3 +73,16 @@ def test_an_english_trash_bag_is_the_bag(bundled_kb: KnowledgeBase) -> None:
 def test_a_bins_count_question_with_an_item_named_answers_the_item(bundled_kb: KnowledgeBase) -> None:
     assert answered(bundled_kb, "草坪修剪物是几类垃圾")[0] == "园林垃圾"
     assert bundled_kb.answer("垃圾分几类").intent == "faq"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("嗯那个就是说我家里有个毛笔然后不知道扔哪个桶里面", "其他垃圾"),  # 然后 is a voice connective, not the name
+        ("我家里有个树桩然后不知道扔哪个桶", "园林垃圾"),  # a stump is never the few leaves 家里 suggests
+        ("收拾屋子收拾出来一个旧马桶，咋弄啊", "装修垃圾"),  # "一个" fixture is no small piece of rubble
+        ("一块碎瓷砖扔哪", "其他垃圾"),  # a small piece still is
+    ],
+)
+def test_a_voice_story_keeps_the_bin_the_rules_give(bundled_kb: KnowledgeBase, text: str, expected: str) -> None:
+    assert answered(bundled_kb, text)[0] == expected
