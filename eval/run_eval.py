@@ -128,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     for path in args.files:
         counts = evaluate(kb, path, args)
         overall.update(counts)
-        report(path.name, counts)
+        if counts:  # a frame file is skipped, not reported as an empty set
+            report(path.name, counts)
     report("ALL (target sets)", overall)
     if args.files == DEFAULT_SETS and INDEPENDENT.exists():
         report(INDEPENDENT.name + " (independent)", evaluate(kb, INDEPENDENT, args))
@@ -155,6 +156,9 @@ def evaluate(kb: KnowledgeBase, path: Path, args: argparse.Namespace) -> Counter
         rows = list(csv.DictReader(fh, delimiter="\t"))
     if rows and "conv" in rows[0]:
         return evaluate_conversations(rows, args)
+    if rows and "frame" in rows[0]:
+        print(f"{path.name}: frames for eval/frame_sweep.py, skipped")
+        return counts
     if rows and "expected" not in rows[0]:
         if "must_contain" in rows[0]:
             raise SystemExit(f"{path} is a plan question set: run it with python eval/run_policy_eval.py {path}")

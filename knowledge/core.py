@@ -84,6 +84,11 @@ class PolicyAnswerer(Protocol):
 
 
 _PARTICLES = re.compile(r"[啊呀吧哦噢嘛哈呢啦了的!~ ]+$")
+# "还有沐浴露瓶" opening a message adds an item ("and also"), never says what is left inside one ("还有半瓶", "还有油")
+_ALSO_OPENER = re.compile(
+    r"^(?:还有|另外还有)(?:那个|这个|就是)?(?=[\u4e00-\u9fff]{2})"
+    r"(?![一半点些剩奶水汤油酒没不好什啥哪谁多其别个件样])"
+)
 _NAME_OPENER = re.compile(r"(那|那个|那么|那这个|还有|还有那个)?(装|装过|盛|盛过)?")
 _AREA = {
     "rural": re.compile(
@@ -99,7 +104,7 @@ _ANY_AREA_CHAR = frozenset().union(*_AREA_CHARS.values())
 # Words that ask about the plan rather than a bin: with them a concrete plan answer beats a sorting answer.
 _POLICY_CUE = re.compile(
     r"多少|目标|利用率|比例|比率|指标|要求|牵头|负责|任务|方案|达到|百分之|%|配合|协办|协助|责任单位|哪个部门|报送|经费"
-    r"|几座|几家|几所|几场|几个|谁|哪个单位|哪些单位|哪些部门|保障|为重点|重点是|重点有|上报|多久|多长时间|协同|占比|处理能力"
+    r"|几座|几家|几所|几场|(?<![好十])几个|谁|哪个单位|哪些单位|哪些部门|保障|为重点|重点是|重点有|上报|多久|多长时间|协同|占比|处理能力"
     r"|参与|管不管|归哪个|哪个局|主办|几处|几名|几批|多少处|谁来管|谁管|不力"
     r"|几成|(?:什么|啥)程度|(?:什么|啥)时候禁"  # "下降几成", "覆盖到什么程度", "啥时候禁用": a plan's figure or date
     r"|(?:什么|啥)时候(?:完成|建成|建完|弄完|搞完|做完|干完|投运|投入运行)|完成时限|完成时间"
@@ -373,6 +378,8 @@ class KnowledgeBase:
         if _LATIN.search(norm) and not self._latin_is_named(norm):
             norm = self._read_pinyin(norm)  # "suliaoping", "kou zhao reng na"
         norm = corrected(norm)  # "不是干电池，是纽扣电池": the item meant
+        if norm.startswith(("还有", "另外还有")):
+            norm = _ALSO_OPENER.sub("", norm)
         if "肥" in norm:
             norm = _COMPOST_CLAIM.sub("", norm)  # "橘子皮能做肥料": what it is good for, not a second item
         if _FREQUENCY_CHARS.intersection(norm):
@@ -968,8 +975,9 @@ class KnowledgeBase:
             return False
         entry = self.by_name.get(sorting.items[0].name)
         words = next((f.match(norm) for f in self.faqs if f.key == faq.extra.get("faq")), ())
-        surfaces = set(entry.surfaces) if entry else {sorting.items[0].name}
-        return len(words) >= 2 and any(w in s or s in w for w in words for s in surfaces)
+        surfaces = {s for s in (entry.surfaces if entry else (sorting.items[0].name,)) if s in norm}
+        # only a name the resident wrote counts, and not through the word 垃圾 alone: "草坪修剪物是几类垃圾" asks the bin
+        return len(words) >= 2 and any(w in s or s in w for w in words for s in surfaces if w != "垃圾")
 
     def _present_faq_words(self, norm: str) -> set[str]:
         """The FAQ keywords that occur in the text (the substrings starting where a keyword's first character is)."""

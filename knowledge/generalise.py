@@ -134,7 +134,7 @@ class Generaliser:
         words = sorted({w for m in self.modifiers for w in m.words}, key=len, reverse=True)
         self._any_modifier = re.compile("|".join(map(re.escape, words))) if words else None
         self.amounts = [
-            (str(a["from"]), _words(a.get("words")), _words(a.get("heads")), _rule(a))
+            (str(a["from"]), _words(a.get("words")), _words(a.get("heads")), _words(a.get("unless")), _rule(a))
             for a in data.get("amounts") or []
         ]
         self._amount_sources = frozenset(source for source, *_ in self.amounts)
@@ -247,11 +247,12 @@ class Generaliser:
 
     def amount(self, category: str, phrase: str, surface: str = "") -> Guess | None:
         """A small amount of a big stream goes in a household bin ("一块碎瓷砖" → 其他垃圾); `heads` limit a rule to
-        the names it is about ("一丁点地沟油" is kitchen oil, "一点汽油" is not)."""
+        the names it is about ("一丁点地沟油" is kitchen oil, "一点汽油" is not); `unless` words say a large amount
+        ("家里好多树枝" is not the little 家里 suggests)."""
         if category not in self._amount_sources:
             return None  # most bins have no amount rule
-        for source, words, heads, rule in self.amounts:
-            if source != category or (heads and not surface.endswith(heads)):
+        for source, words, heads, unless, rule in self.amounts:
+            if source != category or (heads and not surface.endswith(heads)) or any(u in phrase for u in unless):
                 continue
             if (word := next((w for w in words if w in phrase), None)) is not None:
                 return Guess(rule, word)
