@@ -84,10 +84,12 @@ class PolicyAnswerer(Protocol):
 
 
 _PARTICLES = re.compile(r"[啊呀吧哦噢嘛哈呢啦了的!~ ]+$")
-# "还有沐浴露瓶" opening a message adds an item ("and also"), never says what is left inside one ("还有半瓶", "还有油")
+# "还有沐浴露瓶" opening a message adds an item ("and also"), never says what is left inside one ("还有半瓶", "还有油",
+# "还有酸奶的酸奶盒": a clause with 的 before a container says what the container still holds)
 _ALSO_OPENER = re.compile(
     r"^(?:还有|另外还有)(?:那个|这个|就是)?(?=[\u4e00-\u9fff]{2})"
     r"(?![一半点些剩奶水汤油酒没不好什啥哪谁多其别个件样])"
+    r"(?![^，,。？?！!]*的[^，,。？?！!]*[瓶盒罐桶杯袋壶])"
 )
 _NAME_OPENER = re.compile(r"(那|那个|那么|那这个|还有|还有那个)?(装|装过|盛|盛过)?")
 _AREA = {
