@@ -29,6 +29,7 @@ from knowledge.lexicon import (
     ACKS,
     ADDRESS_TERMS,
     CATEGORY_WORDS,
+    CONTACT_ASK_PATTERN,
     FILLER,
     GOODBYES,
     GREETINGS,
@@ -112,8 +113,9 @@ _POLICY_CUE = re.compile(
     r"|(?:什么|啥)时候(?:完成|建成|建完|弄完|搞完|做完|干完|投运|投入运行)|完成时限|完成时间"
     r"|(?:什么|啥)时候(?:采购|购置|配齐|配备|安装|改造|整改|验收)完?"  # "收集车辆什么时候采购完": a task's date
     r"|哪些(?:地方|乡镇|街道|社区|小区|村)(?:搞|建|推行|开展|试点|先搞|先行)"  # "示范小区在哪些地方搞": where a task runs
-    r"|(?:打|拨)(?:哪个|什么|啥|几号)(?:电话|热线)|电话号码(?:是)?多少|电话是多少|(?:什么|啥|哪个)热线"  # a contact, no item
-    r"|几台|几辆|几套|多少户|设在哪|无废办|增长多少|(?:覆盖|处理|处置|使用|普及|知晓|合格|立案|上市|运输)率"
+    + "|"
+    + CONTACT_ASK_PATTERN  # a contact, no item
+    + r"|几台|几辆|几套|多少户|设在哪|无废办|增长多少|(?:覆盖|处理|处置|使用|普及|知晓|合格|立案|上市|运输)率"
     r"|(?:哪年|哪一年|几月|(?:什么|啥)时候|何时)[^，。？?]{0,4}?(?:完成|建成|建好|建完|弄完|搞完|做完|干完|开始|实施|到位|投运|投用)"
 )
 # What a plan does about an item, asked with no word about bins: "宾馆还会主动提供一次性用品吗", "推广用什么地膜",
@@ -135,9 +137,7 @@ _DISPOSAL_ASK = re.compile("扔|丢|放|倒|投|处理|处置|咋办|怎么办|�
 # "再生建材用在哪": what a thing is used for is the plan's sentence, never a bin (asked of the resident's city's plan)
 _USE_ASK = re.compile("用在哪|用到哪|用于哪|用在什么|用途")
 # "有意见打哪个电话": a contact asked, never an item (the 电话) to sort
-_CONTACT_ASK = re.compile(
-    "(?:打|拨)(?:哪个|什么|啥|几号)(?:电话|热线)|电话号码(?:是)?多少|电话是多少|(?:什么|啥|哪个)热线"
-)
+_CONTACT_ASK = re.compile(CONTACT_ASK_PATTERN)
 _PLAN_ASK_FORM = re.compile(r"[吗么嘛不没][？?]?$|([\u4e00-\u9fff])[不没]\1|是否|用在哪|用到哪|用于哪|用途")
 _BIN_ASK = re.compile(
     "扔|丢|放哪|放到|倒哪|倒在|投放|属于|什么垃圾|啥垃圾|哪类|哪一类|桶|可回收|有害|厨余|其他垃圾|干垃圾|湿垃圾|怎么分"

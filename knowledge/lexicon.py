@@ -8,6 +8,10 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+# A contact asked ("有意见打哪个电话", "热线是多少"): the plan's hotline sentence, never an item (电话) to sort.
+CONTACT_ASK_PATTERN = "(?:打|拨)(?:哪个|什么|啥|几号)(?:电话|热线)|电话号码(?:是)?多少|电话是多少|(?:什么|啥|哪个)热线"
+
+
 # Category names and the words residents use for them; inside a sorting question they are part of the question.
 CATEGORY_WORDS: dict[str, str] = {
     "可回收物": "可回收物",

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge.answer import Answer
-from knowledge.lexicon import CATEGORY_WORDS
+from knowledge.lexicon import CATEGORY_WORDS, CONTACT_ASK_PATTERN
 from knowledge.places import (
     PLACES,
     ZONES,
@@ -87,9 +87,7 @@ TEXT_SAID_OF_PLACE = (
 TEXT_PART_ELSEWHERE = "已导入的方案里写到的有：{names}，要问这些请带上城市名，例如“{example}…”。"
 TEXT_OTHER_CITIES = "你所在的{place}还没有导入方案，下面是已导入方案里的，不是{place}的数字："
 TEXT_QUOTE = "{cite}「{title}」原文：{sentence}"
-CONTACT_ASK = re.compile(
-    "(打|拨)(哪个|什么|啥|几号)(电话|热线)|电话号码(是)?多少|电话是多少|(什么|啥|哪个)热线|联系电话"
-)
+CONTACT_ASK = re.compile(CONTACT_ASK_PATTERN + "|联系电话")
 PHONE_SAID = re.compile(r"\d{5,}|热线|电话")
 QUOTED_TERM = re.compile("“([^“”]{1,12})”")
 GENERIC_TERMS = {"无废城市", "无废细胞", "无废"}  # quoted in every plan: naming one says nothing about where
