@@ -343,6 +343,10 @@ def _remembered(answer: Answer) -> dict[str, Any] | None:
         item = answer.items[-1]
         # "袋子呢" after 薯片: the bag now, and "那外包装呢" next is the crisps' again
         return {"query": item.query or item.name, **chosen, **owner}
+    hedged = answer.extra.get("hedged")
+    if answer.intent == "clarify" and not answer.items and isinstance(hedged, list) and len(hedged) == 1:
+        # "LED灯扔哪" hedged (no item vouched for), then "那节能的呢" / "那猫砂呢": still about the lamp, the pet's waste
+        return {"query": str(hedged[0]), **owner}
     return None
 
 

@@ -31,6 +31,7 @@ from knowledge.lexicon import (
     CATEGORY_WORDS,
     CONTACT_ASK_PATTERN,
     FILLER,
+    GENERIC_CONTAINERS,
     GOODBYES,
     GREETINGS,
     HELP_WORDS,
@@ -290,6 +291,14 @@ _EATEN_PART = re.compile(
     r"^(?![我你他她它咱])(?P<food>[\u4e00-\u9fff]{1,6}?)(?:吃完|吃剩|剥下来|剥下|啃完|啃剩)了?(?:以后|之后)?(?:的|剩下的)"
     r"(?P<part>壳子|壳|皮|核|籽|骨头|刺)(?P<question>.*)$"
 )
+# "酸奶盒里还剩了点酸奶", "油桶里还有点油": what is left inside a named container is the container's state, not a
+# second item (the food or drink named after it); read as "酸奶盒还剩点" so the container's rule decides. The container
+# must be named by more than its holder word ("瓶子里还剩点农药" names the pesticide by what is inside).
+_RESIDUE_INSIDE = re.compile(
+    r"^(?P<container>[\u4e00-\u9fff]{1,8}?(?:瓶子|罐子|盒子|袋子|杯子|瓶|罐|盒|桶|杯|壶|袋))(?:里面|里头|里边|里)"
+    r"(?:还剩(?:了|下)?|剩(?:了|下)|还有)(?:一点儿?|点儿?|一些|些|一半|半瓶|半盒|半罐|半桶|半杯|不少|好多|几片|几粒|一口)"
+    r"(?P<content>[\u4e00-\u9fff]{0,6}?)(?P<question>(?:[，,？?！!\s]|咋|怎|扔|放|丢|倒|投|该|要|应|是|属|算|能|可以|呢|吗|啊).*)?$"
+)
 # a character of the verbs each pattern needs (keep them in step): most messages try neither
 _USED_UP_CHARS, _EATEN_CHARS = frozenset("用喝吃没"), frozenset("吃剥啃")
 _LIST_WORDS = re.compile("、|分别|各|都|还有|以及|和|跟")  # a list of items, not a story before one question
@@ -389,6 +398,9 @@ class KnowledgeBase:
         if "桶" in norm or "箱" in norm:
             norm = _COLOUR_BIN.sub(lambda m: _BIN_OF_COLOUR[m[1]], norm)
             norm = _BIN_AS_PLACE.sub(r"\1", norm)
+        left = _RESIDUE_INSIDE.match(norm) if "里" in norm else None
+        if left is not None and left["container"] not in GENERIC_CONTAINERS:
+            norm = left["container"] + "还剩点" + (left["question"] or "")  # "酸奶盒里还剩了点酸奶": the box's state
         if not _USED_UP_CHARS.isdisjoint(norm) and (used_up := _USED_UP_CONTAINER.match(norm)) is not None:
             norm = "".join(used_up.group("product", "container", "question"))
         elif not _EATEN_CHARS.isdisjoint(norm) and (eaten := _EATEN_PART.match(norm)) is not None:
@@ -613,6 +625,8 @@ class KnowledgeBase:
             option = self._pick_option(entry.kinds, whole)  # "新的": the particle stripped was part of the word
         if option is not None and reply and self._names_another_item(norm, entry, option):
             return None  # "罐子上的铁盖呢" while 勺子's material is asked: a new question, not a kind of spoon
+        if option is not None and reply and (hedged := self._hedged_kind(norm, query, area)) is not None:
+            return hedged  # "灯泡扔哪" then "LED的": the kind said is a rule 郑州 has not settled (LED灯), said so
         if option is not None:
             item = self._item_for_option(entry, option, query, area, confidence=0.95)
             answer = Answer("sorting", self._item_text(item, entry, area, kind=option), 0.95, item.source, [item])
@@ -923,6 +937,17 @@ class KnowledgeBase:
         elif entry.unconfirmed:
             text += texts.UNCONFIRMED
         return text
+
+    def _hedged_kind(self, norm: str, query: str, area: str | None) -> Answer | None:
+        """The kind said in words, read with the item asked about ("LED的" + 灯泡), when that names a hedged rule; else
+        None (a number or a settled kind is the option's answer)."""
+        said = norm.removesuffix("的")
+        if not said or choice_number(norm) is not None or len(said) > 6:
+            return None
+        answer = self.answer(said + query, area=area)
+        if answer.intent == "clarify" and not answer.items and answer.extra.get("hedged"):
+            return answer
+        return None
 
     @staticmethod
     def _pick_option(options: Sequence[Option], norm: str) -> Option | None:

@@ -224,6 +224,8 @@ class Matcher:
     def find(self, text: str, tokens: list[str] | None = None) -> list[Found]:
         """The phrases of a normalized message that name something, each matched against the catalogue."""
         tokens = self.tokenize(text) if tokens is None else tokens
+        if not GENERIC_CONTAINERS.isdisjoint(tokens):
+            tokens = self._container_glued_off(tokens)
         tokens = _join_negated_able(self._split_run_on_names(tokens))
         results: list[Found] = []
         phrase: list[str] = []
@@ -260,6 +262,28 @@ class Matcher:
         for found in results:
             self._contents_left(found)
         return results
+
+    def _container_glued_off(self, tokens: list[str]) -> list[str]:
+        """ "用剩的油/桶", "炸过的油/桶": jieba glued the end of a container's name to a name before it (a state said
+        with the contents); the container named by the last characters and the container word wins ("油桶")."""
+        out: list[str] = []
+        for i, token in enumerate(tokens):
+            before = out[-1] if out else ""
+            if i and token in GENERIC_CONTAINERS and len(before) >= 2 and before in self.by_surface:
+                for cut in range(1, len(before)):
+                    name = before[cut:] + token
+                    if (
+                        before[cut - 1] == "的"  # only a state said before it ("天那水/瓶子" is no 天那 + 水瓶子)
+                        and name in self.by_surface
+                        and self.by_surface[name] is not self.by_surface[before]
+                    ):
+                        out[-1:] = [*self.tokenize(before[:cut]), name]
+                        break
+                else:
+                    out.append(token)
+                continue
+            out.append(token)
+        return out
 
     def _kind_said_after(self, results: list[Found]) -> Found | None:
         """An item whose kind decides the bin, then a clause of its own ending in 的 that names the kind ("电池扔哪，

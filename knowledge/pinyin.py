@@ -58,10 +58,12 @@ class PinyinReader:
 
     def __init__(self, names: Iterable[str], rank: Callable[[str], float], kind: Callable[[str], str | None]) -> None:
         groups: dict[str, list[str]] = {}
+        table = _table()
         for name in [*names, *_QUESTION_WORDS]:
-            if name.isascii() or not all(ord(ch) in _table() for ch in name):
+            # a name with Latin letters in it ("led灯", "aa电池") is spelt with those letters as they are ("led deng")
+            if name.isascii() or not all(ord(ch) in table or (ch.isascii() and ch.isalnum()) for ch in name):
                 continue
-            groups.setdefault(pinyin_key(name).replace(" ", ""), []).append(name)
+            groups.setdefault("".join(table.get(ord(ch), ch) for ch in name), []).append(name)
         index: dict[str, str] = {}
         for key, spelled in groups.items():
             top, *others = sorted(dict.fromkeys(spelled), key=lambda n: (-rank(n), n))

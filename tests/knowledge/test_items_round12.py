@@ -48,10 +48,10 @@ def test_where_the_carton_sits_on_a_medicine_says_nothing_of_it(bundled_kb: Know
     assert answered(bundled_kb, "感冒药外面的纸盒子，干净的") == ("可回收物", "local_rules.yaml#药盒")
 
 
-def test_a_cosmetic_bottle_is_read_by_the_cosmetics_rule(bundled_kb: KnowledgeBase) -> None:
+def test_a_cosmetic_bottle_is_read_by_the_cosmetics_rule_for_its_kind(bundled_kb: KnowledgeBase) -> None:
     answer = bundled_kb.answer("粉底液瓶子")
-    assert answer.intent == "clarify" and answer.source == "local_rules.yaml#化妆品", answer.text
-    assert answered(bundled_kb, "洗干净的粉底液瓶子") == ("可回收物", "local_rules.yaml#化妆品")
+    assert answer.intent == "clarify" and answer.source == "local_rules.yaml#护肤品", answer.text
+    assert answered(bundled_kb, "洗干净的粉底液瓶子") == ("可回收物", "local_rules.yaml#护肤品")
 
 
 @pytest.mark.parametrize("text", ["插花谢了扔哪", "鲜花蔫了", "插花枯了"])
