@@ -85,7 +85,7 @@ class PolicyAnswerer(Protocol):
         """Where the resident's plan (any plan when asked which place) writes a quoted term the text names."""
 
 
-_PARTICLES = re.compile(r"[啊呀吧哦噢嘛哈呢啦了的!~ ]+$")
+_PARTICLES = re.compile(r"[啊呀吧哦噢嘛哈呢啦了的哇咧呐哟吖嗷!~ ]+$")
 # "还有沐浴露瓶" opening a message adds an item ("and also"), never says what is left inside one ("还有半瓶", "还有油",
 # "还有酸奶的酸奶盒": a clause with 的 before a container says what the container still holds)
 _ALSO_OPENER = re.compile(

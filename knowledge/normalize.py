@@ -84,6 +84,11 @@ _PHRASES = (
     ("怎么仍", "怎么扔"),
 )
 _ANY_PHRASE = re.compile("|".join(re.escape(phrase) for phrase, _ in _PHRASES))
+# A delivery app's name before a box or bag ("饿了么餐盒", "美团的打包袋") says it is take-away packaging: read as
+# 外卖 so that it gets the take-away rules (and their question about the state) rather than the plain 餐盒/袋.
+_DELIVERY_APPS = re.compile(
+    "(?:美团|饿了么|饿了吗|淘宝闪购|京东外卖)(?:外卖)?(?:的)?(?=(?:一次性)?(?:餐盒|饭盒|打包盒|盒子|盒|打包袋|袋子|袋|包装))"
+)
 # Pouring or flushing something away ("过期药倒马桶", "剩菜倒进下水道"): the drain is where it went, never the item
 # asked about (马桶 alone is renovation waste); the message keeps only the verb.
 # "扔厨余行不" is the yes/no form "行不行" cut short; read as a name it would end in 行 ("剩菜行")
@@ -101,6 +106,9 @@ def _load_foreign() -> tuple[dict[str, str], re.Pattern[str] | None]:
     data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     emoji = {str(k).replace("\ufe0f", ""): str(v) for k, v in (data.get("emoji") or {}).items()}
     english = {" ".join(str(k).lower().split()): str(v) for k, v in (data.get("english") or {}).items()}
+    for word, meant in list(english.items()):  # "nappy" → "nappies", "button battery" → "button batteries"
+        if len(word) > 2 and word.endswith("y") and word[-2] not in "aeiou":
+            english.setdefault(word[:-1] + "ies", meant)
     if not english:
         return emoji, None
     words = sorted(english, key=len, reverse=True)
@@ -244,6 +252,7 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
             and ("儿" not in plain or _ERHUA.search(plain) is None)
             and _POURED_AWAY.search(plain) is None
             and "行不" not in plain
+            and _DELIVERY_APPS.search(plain) is None
         ):
             return (_bin_by_sound(plain) if "垃圾" in plain else plain)[:limit]
     if _CIRCLED.search(head) is not None and len(_CIRCLED.findall(head)) >= 2:  # "②" alone is a choice reply
@@ -273,6 +282,7 @@ def normalize(text: str, *, limit: int = MAX_CHARS) -> str:
             if phrase in text:
                 text = text.replace(phrase, replacement)
     text = _POURED_AWAY.sub("扔", text)
+    text = _DELIVERY_APPS.sub("外卖", text)
     if "行不" in text:
         text = _XING_BU.sub("行不行", text)
     if "垃圾" in text:
