@@ -376,15 +376,16 @@ class Dialogue:
         payload = dict(state.payload) if state is not None else {}
         answer: Answer | None = None
         choice = False  # a reply to the clarifying question: logged apart from questions
+        alone: dict[str, Answer] = {}  # the message answered on its own while reading it as a follow-up
         if state is not None and state.kind == "kind":
             meant = context.corrected(normalize(text))  # "不是干电池 是充电的": the kind meant, not the one denied
             answer = kb.resolve(payload, meant, area=area, reply=True) or context.reask(kb, payload, text)
             choice = answer is not None
         if answer is None and isinstance(payload.get("last"), dict):
             earlier = [str(q) for q in payload.get("earlier") or ()]
-            answer = context.follow_up(kb, payload["last"], text, area=area, city=city, earlier=earlier)
+            answer = context.follow_up(kb, payload["last"], text, area=area, city=city, earlier=earlier, alone=alone)
         if answer is None:
-            answer = kb.answer(text, area=area, city=city)
+            answer = context.answer_alone(kb, text, alone, area=area, city=city)  # not twice after a follow-up reading
             # "湿了" with no item talked about (or after the time limit): which thing, not the generic reply
             answer = context.state_without_item(text, answer) or answer
             if answer.intent == "unknown" and context.is_choice_reply(text):
