@@ -161,8 +161,12 @@ class Turn:
     def resident(self) -> Resident:
         """The resident as an object of the session, for steps that read or change more than the id (made once)."""
         if self._resident is None:
-            assert self._known is not None  # a turn has one or the other
-            self._resident = self._known.resident(self.session)
+            if self._known is not None:
+                self._resident = self._known.resident(self.session)
+            elif self._made:  # inserted by this message: the object without a read
+                self._resident = residents.made_resident(self.session, self.resident_id, now=self.now)
+            else:  # a concurrent first contact's resident
+                self._resident = self.session.get_one(Resident, self.resident_id)
         return self._resident
 
     def loaded_resident(self) -> Resident | None:
@@ -300,16 +304,17 @@ class Dialogue:
             if outcome not in ("", COUNTED):
                 return outcome, replies  # no resident made, nothing answered
             count = ratelimit.count_params(client, now) if outcome == "" else None
-        resident: Resident | None = None  # the ORM object: only a first contact or a reachable-again sender needs it
+        resident: Resident | None = None  # the ORM object: only a reachable-again sender needs it here
         made = False  # a resident made by this message: no state or open conversation to read
         if known is None:  # the lookup just found no one: insert, no second read (a concurrent insert is handled)
-            resident, made = residents.first_contact(
+            resident_id, made = residents.first_contact_id(
                 session, channel=message.channel, external_id=message.user_id, now=now
             )
-        elif known.row.status == "unreachable":
-            resident = known.resident(session)
-            residents.seen(session, resident, now=now)  # before the hooks: they see a reachable resident
-        resident_id = known.row.id if known is not None else cast(Resident, resident).id
+        else:
+            resident_id = known.row.id
+            if known.row.status == "unreachable":
+                resident = known.resident(session)
+                residents.seen(session, resident, now=now)  # before the hooks: they see a reachable resident
         turn = Turn(session, resident_id, message, text, self.settings, resident, known, made)
         outcome, replies = self._answer(turn)
         if len(self._residents) >= RESIDENT_HINTS:
@@ -345,7 +350,8 @@ class Dialogue:
     def _handle(self, turn: Turn) -> Reply:
         session, message, text, now, known = turn.session, turn.message, turn.text, turn.now, turn._known
         kb = self.knowledge.get(session, version=known.knowledge_version if known is not None else None)
-        profile = turn.loaded_resident() or cast(sender.Sender, known).row  # the row, unless the object exists
+        # the row, unless the object exists; a first contact's object is made without a read
+        profile = turn.loaded_resident() or (known.row if known is not None else turn.resident)
         area = profile.area or self.settings.default_area
         city = profile.city or self.settings.default_city
         rid = turn.resident_id
@@ -370,15 +376,16 @@ class Dialogue:
         payload = dict(state.payload) if state is not None else {}
         answer: Answer | None = None
         choice = False  # a reply to the clarifying question: logged apart from questions
+        alone: dict[str, Answer] = {}  # the message answered on its own while reading it as a follow-up
         if state is not None and state.kind == "kind":
             meant = context.corrected(normalize(text))  # "不是干电池 是充电的": the kind meant, not the one denied
             answer = kb.resolve(payload, meant, area=area, reply=True) or context.reask(kb, payload, text)
             choice = answer is not None
         if answer is None and isinstance(payload.get("last"), dict):
             earlier = [str(q) for q in payload.get("earlier") or ()]
-            answer = context.follow_up(kb, payload["last"], text, area=area, city=city, earlier=earlier)
+            answer = context.follow_up(kb, payload["last"], text, area=area, city=city, earlier=earlier, alone=alone)
         if answer is None:
-            answer = kb.answer(text, area=area, city=city)
+            answer = context.answer_alone(kb, text, alone, area=area, city=city)  # not twice after a follow-up reading
             # "湿了" with no item talked about (or after the time limit): which thing, not the generic reply
             answer = context.state_without_item(text, answer) or answer
             if answer.intent == "unknown" and context.is_choice_reply(text):

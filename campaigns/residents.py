@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Insert, Table, bindparam, delete, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from campaigns.models import ChannelIdentity, Resident, ResidentEvent
@@ -74,6 +75,62 @@ def first_contact(session: Session, *, channel: str, external_id: str, now: dt.d
 
 
 _RESIDENTS = cast(Table, Resident.__table__)
+_IDENTITIES = cast(Table, ChannelIdentity.__table__)
+# a first contact's two rows as two Core statements (no ORM unit of work, no savepoint): the resident, then its
+# identity, which a concurrent first contact of the same (channel, external_id) may have inserted first
+_NEW_RESIDENT = insert(_RESIDENTS).returning(_RESIDENTS.c.id)
+_NEW_IDENTITY: dict[str, Insert] = {
+    name: dialect_insert(_IDENTITIES)
+    .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+    .returning(_IDENTITIES.c.id)
+    for name, dialect_insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+_DROP_RESIDENT = delete(_RESIDENTS).where(_RESIDENTS.c.id == bindparam("rid"))
+_ID_BY_IDENTITY = select(ChannelIdentity.resident_id).where(
+    ChannelIdentity.channel == bindparam("channel"), ChannelIdentity.external_id == bindparam("external_id")
+)
+
+
+def first_contact_id(session: Session, *, channel: str, external_id: str, now: dt.datetime) -> tuple[int, bool]:
+    """`first_contact` for a caller that needs only the id: (resident id, True) when made here, (theirs, False) when
+    a concurrent first contact inserted the same identity first (their resident is marked seen; ours is deleted).
+
+    Two plain INSERTs on the session's connection; the identity's ON CONFLICT DO NOTHING replaces the savepoint."""
+    connection = session.connection()
+    resident_id = connection.execute(_NEW_RESIDENT, {"created_at": now, "last_seen_at": now}).scalar_one()
+    identity = _NEW_IDENTITY[connection.dialect.name]
+    values = {"resident_id": resident_id, "channel": channel, "external_id": external_id, "created_at": now}
+    if connection.execute(identity, values).first() is not None:
+        return resident_id, True
+    connection.execute(_DROP_RESIDENT, {"rid": resident_id})  # the concurrent insert won: use theirs
+    theirs = connection.execute(_ID_BY_IDENTITY, {"channel": channel, "external_id": external_id}).scalar_one()
+    seen_id(session, theirs, now=now)
+    return theirs, False
+
+
+def made_resident(session: Session, resident_id: int, *, now: dt.datetime) -> Resident:
+    """The ORM object of a resident `first_contact_id` just inserted, added to the session as loaded (no read): the
+    columns the insert gave it, every other one its default."""
+    resident = Resident(
+        id=resident_id,
+        area=None,
+        city=None,
+        township=None,
+        status="active",
+        created_at=now,
+        last_seen_at=now,
+        community=None,
+        age_band=None,
+        push_consent=False,
+        consent_at=None,
+        status_reason=None,
+        status_at=None,
+    )
+    make_transient_to_detached(resident)
+    session.add(resident)
+    return resident
+
+
 _SEEN = (
     update(_RESIDENTS)
     .where(_RESIDENTS.c.id == bindparam("rid"))

@@ -377,9 +377,12 @@ def follow_up(
     area: str | None = None,
     city: str | None = None,
     earlier: Sequence[str] = (),
+    alone: dict[str, Answer] | None = None,
 ) -> Answer | None:
     """The answer to a message that only makes sense with the last item (or one named before it, `earlier`, the
-    latest first), or None when it stands on its own."""
+    latest first), or None when it stands on its own. `alone` (when given) receives the answer to the message read on
+    its own, if this reading computed one and left it unchanged, keyed by the text it was asked with
+    (`answer_alone` hands it to the caller instead of answering the message a second time)."""
     query = str(last.get("query") or "")
     norm = normalize(text)
     if not norm:
@@ -391,7 +394,7 @@ def follow_up(
         again = _faq_again(kb, last, norm, area=area, city=city)
         if again is None and earlier and last.get("faq") and _points_back(norm):
             # "那它的盒子呢", "刚才那个要压扁吗" after an FAQ turn: the item talked about before the FAQ
-            return follow_up(kb, {"query": earlier[0]}, text, area=area, city=city, earlier=earlier[1:])
+            return follow_up(kb, {"query": earlier[0]}, text, area=area, city=city, earlier=earlier[1:], alone=alone)
         return again
     both = _both_asked(kb, last, query, norm, earlier, area=area, city=city)
     if both is not None:  # "两个都是厨余吗" after two items: each of them, yes or no
@@ -492,7 +495,40 @@ def follow_up(
             for item in answer.items:  # remembered as "奶茶的杯子", so "珍珠呢" next is still about the milk tea
                 item.query = item.query if item.query.startswith(whole) else f"{whole}的{item.query}"
             return answer
-    alone = kb.answer(norm, area=area, city=city)
+    alone_answer = kb.answer(norm, area=area, city=city)
+    answer = _read_with_alone(kb, last, norm, rest, query, earlier, pointing, alone_answer, area=area, city=city)
+    if answer is None and alone is not None:
+        alone[norm] = alone_answer  # returned None: the answer alone is as kb.answer made it
+    return answer
+
+
+def answer_alone(
+    kb: KnowledgeBase, text: str, alone: dict[str, Answer], *, area: str | None = None, city: str | None = None
+) -> Answer:
+    """`kb.answer(text, area=area, city=city)`, taken from what `follow_up` left in `alone` (asked with the same area
+    and city) when it answered a text that normalises as `text` does: the same input to the same answer, once."""
+    if alone:
+        norm = normalize(text)
+        for asked, answer in alone.items():
+            if normalize(asked) == norm:
+                return answer
+    return kb.answer(text, area=area, city=city)
+
+
+def _read_with_alone(
+    kb: KnowledgeBase,
+    last: dict[str, Any],
+    norm: str,
+    rest: str,
+    query: str,
+    earlier: Sequence[str],
+    pointing: bool,
+    alone: Answer,
+    *,
+    area: str | None,
+    city: str | None,
+) -> Answer | None:
+    """The rest of `follow_up`, once the message has been answered on its own (`alone`)."""
     asked = kb.by_name.get(str((alone.pending or {}).get("entry", "")))
     if (
         pointing
