@@ -890,7 +890,7 @@ class Matcher:
         text = "".join(content)
         if NO_DRUG.match(text):
             return None  # "里面没药": says there is no medicine
-        if content[-1].endswith(NOT_DRUG_ENDINGS):
+        if text.endswith(NOT_DRUG_ENDINGS):
             return None  # "铁棍山药": a yam, not a medicine
         if content[-1].endswith(DRUG_SUFFIXES) or any(name in text for name in DRUG_NAMES):
             return self.by_surface.get("过期药品")

@@ -55,3 +55,14 @@ def test_a_furniture_word_decides_before_a_material_word() -> None:
 )
 def test_more_household_words(bundled_kb: KnowledgeBase, text: str, category: str) -> None:
     assert answered(bundled_kb, text)[0] == category
+
+
+@pytest.mark.parametrize("text", ["过期的枫糖浆", "咖啡颗粒", "塑料颗粒扔哪"])
+def test_syrups_and_granules_that_are_no_medicine_are_not_hazardous(bundled_kb: KnowledgeBase, text: str) -> None:
+    answer = bundled_kb.answer(text)
+    assert all(i.category != "有害垃圾" for i in answer.items), answer.text
+
+
+@pytest.mark.parametrize("text", ["止咳糖浆", "过期的感冒颗粒"])
+def test_medicine_syrups_and_granules_stay_hazardous(bundled_kb: KnowledgeBase, text: str) -> None:
+    assert answered(bundled_kb, text)[0] == "有害垃圾"
