@@ -172,6 +172,11 @@ class Generaliser:
             else None
         )
         self.max_vocab = max((len(w) for w in self.vocab), default=1)
+        # a piece of furniture is bulky whatever it is made of ("铁艺餐桌", "铝合金折叠梯"): its vocabulary word
+        # at the end of the name decides before a material word in front of it
+        self._bulky = tuple(
+            sorted((w for w, (r, _) in self.vocab.items() if r.category == "大件垃圾" and len(w) >= 2), key=len)[::-1]
+        )
         # a material or power word before a food word makes it a thing, not food ("铜火锅", "电火锅", "塑料苹果")
         self.not_food = (*_NOT_FOOD, "电", *(w for words, _ in self.materials for w in words if len(w) >= 1))
         self._any_not_food = re.compile("|".join(map(re.escape, self.not_food)))  # most names hold none
@@ -192,6 +197,7 @@ class Generaliser:
             return None
         return (
             self.modifier(text, phrase or text)
+            or self._bulky_head(text)
             or self._vocab(text)
             or self._ending(text)
             or self._material(tokens, text)
@@ -237,6 +243,8 @@ class Generaliser:
         prefix = text[: len(text) - len(surface)] if text.endswith(surface) else ""
         if not prefix:
             return None
+        if self._bulky_head(text) is not None:
+            return None  # "铁艺|餐桌": still furniture, not scrap metal; the catalogue's head keeps its bin
         for ending in self.endings:
             if ending.needs and (suffix := ending.match(text)) and any(n in prefix for n in ending.needs):
                 return Guess(ending.rule, suffix, len(suffix))
@@ -284,6 +292,10 @@ class Generaliser:
                 if stem and (hit := self.vocab.get(stem)) and hit[1]:
                     return Guess(hit[0], stem, len(suffix))
         return None
+
+    def _bulky_head(self, text: str) -> Guess | None:
+        word = next((w for w in self._bulky if text.endswith(w)), None) if text.endswith(self._bulky) else None
+        return Guess(self.vocab[word][0], word, len(word)) if word is not None else None
 
     def _special(self, suffix: str) -> Guess | None:
         """Hard shells, big pits, big bones and wrappers: food words whose part is not food waste."""

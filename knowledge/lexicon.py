@@ -131,6 +131,9 @@ SIZE_CATEGORIES: frozenset[str] = frozenset({"大件垃圾", "装修垃圾", "�
 DRUG_SUFFIXES: tuple[str, ...] = tuple(
     "药 药片 药丸 药水 药膏 软膏 胶囊 片剂 冲剂 颗粒 口服液 糖浆 滴眼液 眼药水 喷剂".split()
 )
+# Names ending in a medicine suffix that are no medicine: 山药 is a yam (铁棍山药, 怀山药), 芍药 a flower, syrups for
+# cooking and instant-drink or plastic granules are food or plastic, not 废药品.
+NOT_DRUG_ENDINGS: tuple[str, ...] = tuple("山药 芍药 枫糖浆 玉米糖浆 果葡糖浆 咖啡颗粒 鸡精颗粒 塑料颗粒".split())
 DRUG_NAMES: tuple[str, ...] = tuple(
     """头孢 阿莫西林 布洛芬 感冒灵 板蓝根 阿司匹林 维生素 钙片 消炎药 抗生素 碘伏 红霉素 紫药水 红药水
     云南白药 双黄连 小柴胡 氯雷他定 复方丹参 肠炎宁 六神丸 保济丸 牛黄解毒 藿香正气 三九胃泰 健胃消食 速效救心

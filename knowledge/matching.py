@@ -32,6 +32,7 @@ from knowledge.lexicon import (
     LEFTOVER_CUES,
     MATERIALS,
     MODIFIERS,
+    NOT_DRUG_ENDINGS,
     PART_SUFFIXES,
     RISKY,
     SEPARATORS,
@@ -889,6 +890,8 @@ class Matcher:
         text = "".join(content)
         if NO_DRUG.match(text):
             return None  # "里面没药": says there is no medicine
+        if text.endswith(NOT_DRUG_ENDINGS):
+            return None  # "铁棍山药": a yam, not a medicine
         if content[-1].endswith(DRUG_SUFFIXES) or any(name in text for name in DRUG_NAMES):
             return self.by_surface.get("过期药品")
         return None
