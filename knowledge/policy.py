@@ -62,7 +62,7 @@ TEXT_PARTS = "{cite} {label}「{title}」分{n}项：{items}。"
 WHOLE_PARTS = re.compile("[一二三四五六七八九十两]个?部分")  # "包括…五部分": what the plan is made of
 PARTS_ASK = re.compile("(几|多少)(大|个)?(块|部分|方面|大项|类)|分(几|多少)(项|个|大)")
 LIST_ASK = re.compile("哪些|哪几|有什么|有啥|是什么|是啥|几条|几项|包括|都有|内容|讲了")
-TEXT_LEADERS = "{cite}：{group}组长{leader}，副组长{deputies}；成员单位{n}个。"
+TEXT_LEADERS = "{cite}：{group}组长{leader}，副组长{n_deputies}名：{deputies}；成员单位{n}个。"
 # a part of the plan counted, listed or asked by its rank ("有几个基本原则", "都有哪些原则", "第三项讲的啥"), and the
 # plain words a part is asked by ("主要任务" for the plan's 重点任务)
 ITEM_COUNT = re.compile("(几|多少)(大|个)?(个|项|条|块|部分|方面|大项|类|点|步|阶段)|分(几|多少)")
@@ -88,7 +88,9 @@ BASE_SAID = re.compile(
     r"|(?:在|以)\s*(20\d\d)\s*年[^，。；]{0,16}(?:基础上|为基数|为基准|为基期)"
     r"|(20\d\d)\s*年(?:为|作为)?(?:基数|基准年|基期)"
 )
-BASE_WORDS = {"基数", "基准", "基期", "基准年", "基础", "基础上", "哪年", "一年", "相比", "对比", "起点", "基年"}
+BASE_WORDS = {
+    "基数", "基准", "基期", "基准年", "基础", "基础上", "哪年", "哪一年", "一年", "是哪", "相比", "对比", "起点", "基年",
+}  # fmt: skip
 TEXT_BASE_YEAR = "以{year}年为基数。"
 TEXT_NO_BASE_YEAR = "方案没有写明这一项以哪年为基数，相关原文："
 # a document the plan cites ("依据的郑州文件", "引用的中央文件", "国家那个工作方案"), not the plan's own 文号
@@ -111,6 +113,12 @@ PERIOD_SAID = re.compile(r"“?十[一二三四五六]五”?时期?|20\d\d\s*[�
 TEXT_PERIOD = "{cite}是《{title}》，规划期为{period}；方案里的目标大多写“到{year}年”。"
 TEXT_PERIOD_ONLY = "{cite}是《{title}》，规划期为{period}。"
 TEXT_NO_YEAR = "方案里没有写{year}年的这个数字，写的是："
+# the when-words and the done-verbs of a when-question, taken out before its topic is looked up
+WHEN_WORDS = re.compile("是?到?哪一?年|什么时候|啥时候|何时|之前|以前|(?:要|能)?(?:建好|建成|建完|弄好|搞好|完成|实现)")
+# "到哪年" after a measure ("禁止…塑料袋是到哪年", "改造到哪年完成") asks when that measure applies
+ACTION_BEYOND_META = re.compile(
+    "到哪一?年|哪一?年(?:前|之前|以前|起|开始)|(?:禁止|禁用|停止|不再|完成|建成|达到)[^，。？]{0,12}哪一?年"
+)
 # a count or an amount asked ("有几个填埋场", "总投资多少钱", "一天能处理多少吨") and the sentence found holds no such
 # figure: say the plan gives none before quoting the nearest sentence
 FIGURE_ASK = re.compile("多少|(?<![哪第])几(?!月|号|日|年|时|点|步)")
@@ -383,6 +391,8 @@ DEADLINE = re.compile(r"(完成时限|完成时间|时间节点|时限要求)[�
 ROLE_ASK = re.compile("(协同|配合|协办|协助|参与|责任|牵头|负责|主责|主办)(单位|部门)|协同的|协同(?=有|是|哪|谁)")
 # "咱县…", "俺们市…": the resident's own place is the city already known, not a topic word
 OWN_PLACE = re.compile("(?:咱们|俺们|我们|咱|俺|我|本)(?:县|市|区)(?:里|这边|这儿)?")
+# "新郑那边…", "新密这边…": where the asked plan's place is, said after its name, is no topic word
+PLACE_FILLER = re.compile("^(?:那边|这边|那里|这里|那儿|这儿|那块|这块)的?")
 # "投放点中不中建到200个", "回收率能不能达到97%": a figure the resident offers; the plan's own figure answers it
 OFFERED = re.compile(r"(中不中|能不能|行不行|可不可以|会不会|是不是|有没有)")
 OFFERED_FIGURE = re.compile(r"(建|达|提高|提升|搞|弄|做)到(\d+(?:\.\d+)?)(个|家|座|所|处|吨|%)?")
@@ -445,7 +455,17 @@ THROW = re.compile("扔|丢|投|倒|放哪|搁")  # "…扔哪个…" asks for a
 NOW_ASK = re.compile(
     "现在|目前|现状|当前|眼下|现有|基期|基数|基准|基线|原来|以前"
 )  # asking where things stand, not the target
-DATE_ASKS = {"几号", "几月", "几日", "截止", "截至", "日期", "哪天"}  # asking a date of a duty, not a topic
+DATE_ASKS = {
+    "几号",
+    "几月",
+    "几日",
+    "截止",
+    "截至",
+    "日期",
+    "哪天",
+    "之前",
+    "以前",
+}  # asking a date of a duty, not a topic
 WHEN = re.compile("什么时候|啥时候|何时|时限|期限|哪年|几月|建完|弄完|搞完|完成时间|截止")
 # "哪年几月完成", "什么时候建成", "哪年开始禁止": when a task is done, answered by its 完成时限 (not by the plan's date)
 DONE_ASK = re.compile(
@@ -744,6 +764,8 @@ class PolicyIndex:
         if not self.docs:
             return None
         q = OWN_PLACE.sub(" ", q)
+        if asked:
+            q = PLACE_FILLER.sub(" ", q.strip())
         if OFFERED.search(q) and OFFERED_FIGURE.search(q):
             q = OFFERED_FIGURE.sub(lambda m: f"{m.group(1)}多少{m.group(3) or ''}", OFFERED.sub(" ", q))
         planish = (
@@ -830,8 +852,20 @@ class PolicyIndex:
             # "松岗县清洁生产有没有奖励": a loaded plan's place and its words, but that plan does not say
             topic = "".join(w for w in _jieba().cut(q) if w.strip() and w not in STOP)[:20] or q[:20]
             found = Answer(intent="policy", text=TEXT_NO_FIGURE.format(topic=topic), confidence=0.2, source="plan")
+        if (
+            found is not None
+            and "quote" in found.extra
+            and re.search("多久|什么时候|啥时候|哪年|哪一年|何时", q)
+            and TEXT_NO_DATE not in found.text
+        ):
+            years = YEAR_IN.findall(found.extra["quote"]["sentence"])
+            bases = [m.group(0) for m in BASE_SAID.finditer(found.extra["quote"]["sentence"])]
+            if years and all(any(y in b.replace(" ", "") for b in bases) for y in years):
+                # "16家绿色工厂要多久完成": the sentence's only year is the base ("在2022年…基础上"), not a date
+                found.text += "\n" + TEXT_NO_DATE
+                found.confidence = min(found.confidence, 0.5)
         if found is not None and "quote" in found.extra and not found.text.startswith(("方案里没有", "方案没有")):
-            missing = self._unsaid(q, found.extra["quote"]["sentence"])
+            missing = self._unsaid(q, found.text, found.extra["quote"])
             if missing:
                 # "焚烧发电厂碳排放有啥要求", "新密领导小组组长是谁": the nearest sentence does not say what is asked
                 found.text = TEXT_NOT_SAID.format(words="、".join(missing)) + "\n" + found.text
@@ -841,7 +875,7 @@ class PolicyIndex:
             amount = AMOUNT_ASK.search(q)
             unit = {"钱": "元"}.get(amount.group(1), amount.group(1)) if amount else ""
             if (sentence and not FIGURE_SAID.search(sentence)) or (
-                unit and not re.search(rf"\d\s*万?{unit}", found.text)
+                unit and not re.search(rf"\d\s*[万亿]?{unit}", found.text)
             ):
                 found.text = TEXT_NO_NUMBER + "\n" + found.text
                 found.confidence = min(found.confidence, 0.5)
@@ -877,6 +911,8 @@ class PolicyIndex:
                 return found
         meta = _has(q, META_CUES) and not _has(q, ("率", "目标", "指标")) and not DONE_ASK.search(q)
         # "收费标准哪个部门出台": who issues a thing the plan names is a task's question, not the plan's date
+        if meta and [c for c in META_CUES if c in q] == ["哪年"] and ACTION_BEYOND_META.search(q):
+            meta = False  # "商场超市禁止塑料袋是到哪年": the year of a measure, not the plan's own date
         if meta and not (_has(q, WHO_CUES) and tokens(q) - set(META_CUES)):
             return self._metadata(want, among)
         if PARTS_ASK.search(q):  # "重点任务分几大块", "保障措施有几个方面": the items of that part, counted
@@ -952,6 +988,7 @@ class PolicyIndex:
             or ACTION_ASK.search(q)
             or CONTACT_ASK.search(q)
             or (want and _has(q, HOW_CUES))
+            or (want and WHEN_ASK.search(q))
         ):
             return None  # no branch below can answer ("量子纠缠器扔哪"): the topic is not segmented for nothing
         # "…公安局配合吗": the unit named is who is asked about, not the task's topic
@@ -980,6 +1017,12 @@ class PolicyIndex:
                 found = self._quote(words, want, phrase=q, holding=re.compile(word))
                 if found:
                     return found
+                found = self._quote(words, want, phrase=q)
+                if found and word == "组长" and want:
+                    # "新密领导小组组长是谁": the asked plan names no 组长; say so before its nearest sentence
+                    found.text = TEXT_NOT_SAID.format(words=word) + "\n" + found.text
+                    found.confidence = min(found.confidence, 0.5)
+                    return found
         if who and not _has(q, DUTY_CUES):
             found = self._who(words, want, q)
             if found:
@@ -995,6 +1038,12 @@ class PolicyIndex:
                 # "阳光堆肥房啥时候建好" of a task with no date: its sentence, and that the plan gives no time
                 found.text += "\n" + TEXT_NO_DATE
                 return found
+        if WHEN_ASK.search(q) and not any(c in q and not WHEN.search(c) for c in DUTY_CUES) and not who:
+            # "商场超市禁止不可降解塑料袋是到哪年", "无废景区什么时候之前要建好": the dated sentence on the measure
+            rest = WHEN_WORDS.sub(" ", q)
+            when_said = self._quote(self._known_words(tokens(rest), freq) - DATE_ASKS, want, dated=True, phrase=q)
+            if when_said:
+                return when_said
         duty_hits = [c for c in DUTY_CUES if c in q]
         if who and duty_hits and all(any(c in w for w in words) for c in duty_hits):
             # "垃圾分类督导员由谁配备": the duty word is only part of the topic (督导员), the question asks who; a task
@@ -1723,16 +1772,27 @@ class PolicyIndex:
             return None
         return Answer(intent="policy", text="\n".join(lines), confidence=0.75, source="plan", extra={"tasks": []})
 
-    def _unsaid(self, q: str, sentence: str) -> list[str]:
-        """The question's topic words (plan words of two or more characters) that the quoted sentence does not hold,
-        not even in part."""
-        text = unify(sentence)
+    def _unsaid(self, q: str, text: str, quote: dict[str, Any]) -> list[str]:
+        """The question's topic words (plan words of two or more characters) that neither the quoted sentence, its
+        title nor the titles of the parts holding it say, not even in part; none for an "A还是B" question."""
+        if "还是" in q or KIND_ASK.search(q):
+            return []  # "是约束性指标还是预期性", "是约束性指标吗": the sentence says which it is
+        label = quote.get("label") or ""
+        # the parts holding the sentence, and its sibling items' titles ("二（六）二是…危险废物…" for "二（六）一是")
+        parent = re.sub(r"([一二三四五六七八九十]+是|\d+|（\d+）|[①-⑳])$", "", label)
+        parents = {
+            p.title
+            for p in self.passages
+            if p.city == quote.get("city")
+            and ((label.startswith(p.label) and p.label != label) or (parent != label and p.label.startswith(parent)))
+        }
+        said = unify(text + "".join(parents))
         words = self._known_words(tokens(q), _jieba().FREQ) - STOP - MEASURE_WORDS - DATE_ASKS - SECTION_WORDS
         out = []
-        for w in sorted(words):
+        for w in sorted(words - PLACE_KINDS - {"地方"}):
             if len(w) < 2 or w not in self.idf or any(w in x for x in words if x != w):
                 continue
-            if w in text or _spread(w).search(text) or any(w[i : i + 2] in text for i in range(len(w) - 1)):
+            if w in said or _spread(w).search(said) or any(w[i : i + 2] in said for i in range(len(w) - 1)):
                 continue
             out.append(w)
         return out
@@ -1740,7 +1800,8 @@ class PolicyIndex:
     def _base_year(self, q: str, want: str | None) -> Answer | None:
         """ "能耗下降以哪年为基数": the year of the sentence's "较2020年", "在2022年…基础上"; when the plan's sentence
         on the topic names no base year, say so and quote it."""
-        words = self._known_words(tokens(BASE_ASK.sub(" ", q)), _jieba().FREQ) - BASE_WORDS - DATE_ASKS
+        rest = re.sub("是?哪一?年|哪个年份", " ", BASE_ASK.sub(" ", q))  # the year asked is no topic word
+        words = self._known_words(tokens(rest), _jieba().FREQ) - BASE_WORDS - DATE_ASKS
         found = self._quote(words, want, phrase=q, holding=BASE_SAID)
         if found is not None:
             m = BASE_SAID.search(found.extra["quote"]["sentence"])
@@ -1836,6 +1897,7 @@ class PolicyIndex:
                     group=(lead.get("group") or "领导小组") + "，",
                     leader="、".join(heads) or NONE_WORD,
                     deputies="、".join(deputies) or NONE_WORD,
+                    n_deputies=len(deputies),
                     n=len(lead.get("members", [])),
                 )
             )

@@ -93,6 +93,17 @@ def test_a_part_is_not_counted_when_more_than_the_part_is_asked(kb: KnowledgeBas
         ("新郑方案依据的郑州文件文号", "新郑市", "郑政〔2023〕11号"),
         ("国家那个工作方案是什么时候印发的", "新密市", "2021年12月"),
         ("新郑焚烧发电厂碳排放有啥要求", "新郑市", "方案里没有写到「排放」"),
+        ("新郑领导小组有几个副组长", "新郑市", "副组长7名"),
+        ("新郑商场超市禁止不可降解塑料袋是到哪年", "新郑市", "到2025年"),  # a measure's year, not the 印发 date
+        ("新密无废景区什么时候之前要建好", "新密市", "到2023年底"),
+        ("新密16家绿色工厂要多久完成", "新密市", "方案没有写明这一项的完成时间"),  # 2022 is the base, no date
+        (
+            "新郑经开区园区循环化改造啥时候完成",
+            "新郑市",
+            "到2025年，完成新郑市经济技术开发区",
+        ),  # 经开区 for 经济技术开发区
+        ("新郑那边医疗废物谁牵头", "新密市", "市卫健委"),  # "那边" after the place is no topic word
+        ("新密领导小组组长是谁", "新密市", "方案里没有写到「组长」"),  # the drafting note names no 组长
     ],
 )
 def test_the_two_real_plans(bundled_kb: KnowledgeBase, question: str, city: str, wanted: str) -> None:
