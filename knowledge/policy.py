@@ -782,7 +782,7 @@ class PolicyIndex:
         if part and (zone_elsewhere or not part[1]) and not place and planish:
             # "高新区…", "经开区…": no loaded plan of the resident's city has one; never another city's figure
             return self._no_plan(part[2] or part[0], named_in=part[1] if zone_elsewhere else [], part=part[0])
-        if place and planish:
+        if place and (planish or PROGRAMME_WORD.search(q)):  # "长葛焚烧发电厂炉渣怎么处理": that place's plan
             answer = self._no_plan(place)
             if WHEN_ASK.search(q):  # "郑州哪年入选无废城市建设名单": a loaded plan may say it of that place, dated
                 words = self._known_words(tokens(q.replace(place, " ")), _jieba().FREQ) - DATE_ASKS

@@ -117,3 +117,10 @@ def test_who_of_a_loaded_plans_place_is_the_plans_even_when_it_does_not_say(bund
     answer = bundled_kb.answer("新密的医疗废物谁负责", city="新密市")
     assert answer.intent == "policy"
     assert "没有找到" in answer.text
+
+
+def test_a_programme_word_with_a_place_with_no_plan_says_it_has_none(bundled_kb: KnowledgeBase) -> None:
+    # 长葛 has no plan loaded: never 新郑's 炉渣 sentence as if it were 长葛's
+    answer = bundled_kb.answer("长葛焚烧发电厂炉渣怎么处理", city="新郑市")
+    assert "长葛" in answer.text and "还没有导入" in answer.text
+    assert "煤矸石" not in answer.text
