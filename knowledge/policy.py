@@ -1722,6 +1722,9 @@ class PolicyIndex:
             for _c, cite, label, title, text, items in named[:3]:
                 if tokens(rest) - SECTION_WORDS - STOP:
                     continue  # "基本原则里的部门协作是啥", "城区分类投放点新建几个": more than the part is asked
+                inside = title + text + "".join(t for _n, t in items)
+                if not all(d in inside for d in re.findall(r"\d+", rest)):
+                    continue  # "135绿色出行是啥": a figure the part does not hold is asked beyond it
                 if rank and items:
                     k = int(rank.group(1)) if rank.group(1).isdigit() else CN_RANK[rank.group(1)]
                     if 1 <= k <= len(items):

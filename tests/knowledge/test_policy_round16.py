@@ -78,6 +78,8 @@ def test_a_cited_document_is_not_the_plans_own_number(kb: KnowledgeBase) -> None
 def test_a_part_is_not_counted_when_more_than_the_part_is_asked(kb: KnowledgeBase) -> None:
     # "生活垃圾填埋场" is asked, not the 重点任务 part
     assert "分2项" not in kb.answer("椒山县重点任务里生活垃圾填埋场有几个", city="椒山县").text
+    # a figure the part does not hold ("135") is asked beyond it
+    assert "分2项" not in kb.answer("椒山县135基本原则是啥", city="椒山县").text
 
 
 @pytest.mark.parametrize(
