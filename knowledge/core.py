@@ -111,6 +111,8 @@ _POLICY_CUE = re.compile(
     r"|几座|几家|几所|几场|(?<![好十])几个|谁|哪个单位|哪些单位|哪些部门|保障|为重点|重点是|重点有|上报|多久|多长时间|协同|占比|处理能力"
     r"|参与|管不管|归哪个|哪个局|主办|几处|几名|几批|多少处|谁来管|谁管|不力"
     r"|几成|(?:什么|啥)程度|(?:什么|啥)时候禁"  # "下降几成", "覆盖到什么程度", "啥时候禁用": a plan's figure or date
+    r"|基数|基准年|基期|哪一?年比|年的?基础上"  # "能耗下降跟哪年比", "基准年是哪年": a plan figure's base year
+    r"|到哪一?年"  # "商场超市禁止不可降解塑料袋是到哪年": a measure's year in the plan
     r"|(?:什么|啥)时候(?:完成|建成|建完|弄完|搞完|做完|干完|投运|投入运行)|完成时限|完成时间"
     r"|(?:什么|啥)时候(?:采购|购置|配齐|配备|安装|改造|整改|验收)完?"  # "收集车辆什么时候采购完": a task's date
     r"|哪些(?:地方|乡镇|街道|社区|小区|村)(?:搞|建|推行|开展|试点|先搞|先行)"  # "示范小区在哪些地方搞": where a task runs
@@ -458,6 +460,15 @@ class KnowledgeBase:
             any(k in policy.extra for k in ("targets", "units", "tasks")) or _PLAN_ONLY.search(norm)
         ):
             return policy  # "建筑垃圾能利用多少" asks for the plan's figure, not for the bin
+        if (
+            policy is not None
+            and policy.source == "plan"
+            and self.policy is not None
+            and self.policy.names_place(norm)
+            and _DUTY_ASK.search(norm)
+            and not _BIN_ASK.search(norm)
+        ):
+            return policy  # "新密的医疗废物谁负责": who, of a loaded plan's place, is the plan's (even its "not found")
         if sorting is not None and sorting.intent in ("sorting", "clarify") and sorting.source != _GUESS_SOURCE:
             faq = self._faq(norm, city=city) if self._has_faq_cue(norm) else None
             if faq is not None and self._faq_is_more_specific(faq, sorting, norm):

@@ -62,7 +62,73 @@ TEXT_PARTS = "{cite} {label}「{title}」分{n}项：{items}。"
 WHOLE_PARTS = re.compile("[一二三四五六七八九十两]个?部分")  # "包括…五部分": what the plan is made of
 PARTS_ASK = re.compile("(几|多少)(大|个)?(块|部分|方面|大项|类)|分(几|多少)(项|个|大)")
 LIST_ASK = re.compile("哪些|哪几|有什么|有啥|是什么|是啥|几条|几项|包括|都有|内容|讲了")
-TEXT_LEADERS = "{cite}：{group}组长{leader}，副组长{deputies}；成员单位{n}个。"
+TEXT_LEADERS = "{cite}：{group}组长{leader}，副组长{n_deputies}名：{deputies}；成员单位{n}个。"
+# a part of the plan counted, listed or asked by its rank ("有几个基本原则", "都有哪些原则", "第三项讲的啥"), and the
+# plain words a part is asked by ("主要任务" for the plan's 重点任务)
+ITEM_COUNT = re.compile("(几|多少)(大|个)?(个|项|条|块|部分|方面|大项|类|点|步|阶段)|分(几|多少)")
+ITEM_ORDINAL = re.compile(r"第([一二三四五六七八九十]|\d{1,2})(条|项|个|点|部分|块|大项|步|阶段)")
+ITEM_LIST = re.compile(
+    "哪些|哪几|都有啥|都有什么|都包括|包括什么|包括啥|都是啥|都是什么|有啥|是啥|是什么|讲的啥|讲了啥|讲的什么"
+)
+SECTION_SYNONYMS = {"主要任务": "重点任务", "重点工作": "重点任务", "原则": "基本原则", "保障": "保障措施"}
+SECTION_WORDS = {
+    "方案", "无废城市", "无废", "城市", "建设", "任务", "重点", "主要", "部分", "措施", "一共", "总共", "共", "一块",
+    "这块", "那块", "这部分", "那部分", "方面", "大块", "包括", "哪些", "都", "有", "是", "啥", "什么", "讲", "咱", "这个",
+    "那个", "搞", "坚持", "具体", "分", "项", "条", "个", "块", "一下", "请问", "实施方案", "十四五", "时期",
+}  # fmt: skip
+CN_RANK = {c: i + 1 for i, c in enumerate("一二三四五六七八九十")}
+# "以哪年为基数", "跟哪年比": the base year of a figure (a year, not the baseline figure), from the sentence that
+# says it ("较2020年下降18%", "在2022年9家绿色工厂基础上")
+BASE_ASK = re.compile(
+    "(以|按|拿)哪一?年(为|作为|做|当)?(基数|基准|基期|基础|起点)|基准年|基期年|基数年|基年"
+    "|(跟|和|与|比|较|同)哪一?年(比|相比|对比)?|在哪一?年的?基础上|(基数|基准)是哪一?年"
+)
+BASE_SAID = re.compile(
+    r"(?:较|比|相比|相较于?|对比)\s*(20\d\d)\s*年"
+    r"|(?:在|以)\s*(20\d\d)\s*年[^，。；]{0,16}(?:基础上|为基数|为基准|为基期)"
+    r"|(20\d\d)\s*年(?:为|作为)?(?:基数|基准年|基期)"
+)
+BASE_WORDS = {
+    "基数", "基准", "基期", "基准年", "基础", "基础上", "哪年", "哪一年", "一年", "是哪", "相比", "对比", "起点", "基年",
+}  # fmt: skip
+TEXT_BASE_YEAR = "以{year}年为基数。"
+TEXT_NO_BASE_YEAR = "方案没有写明这一项以哪年为基数，相关原文："
+# a document the plan cites ("依据的郑州文件", "引用的中央文件", "国家那个工作方案"), not the plan's own 文号
+CITED_ASK = re.compile(
+    "(依据|根据|参照|参考|按照|依照|引用|援引|对照)的?[^，。？]{0,10}(文件|文号|方案|意见|通知|规定|政策)"
+    "|(国家|中央|郑州|省里|河南省|商务部|生态环境部|部委)[^，。？]{0,12}(文件|文号|工作方案)"
+)
+DOC_SAID = re.compile(r"〔\d{4}〕\d+号|《[^》]{4,}》")
+DOC_NO = re.compile(r"〔\d{4}〕\d+号")
+CITED_DATED = re.compile(r"20\d\d年[^。]*《|《[^。]*20\d\d年")
+CITE_WORDS = {
+    "依据", "根据", "参照", "参考", "按照", "依照", "引用", "援引", "对照", "文件", "文号", "哪个", "那个", "这个",
+    "印发", "发布", "出台", "时候", "什么", "哪年", "啥时候",
+}  # fmt: skip
+# "规划期是哪几年", "管到哪年": the period the plan covers, from its title ("十四五"时期)
+PERIOD_ASK = re.compile(
+    "规划期|规划期限|实施期限|实施期|期限是|管到哪|管几年|到哪年为止|时间跨度|覆盖哪几年|是哪几年的"
+)
+PERIOD_SAID = re.compile(r"“?十[一二三四五六]五”?时期?|20\d\d\s*[—－\-~～至到]\s*20\d\d年?")
+TEXT_PERIOD = "{cite}是《{title}》，规划期为{period}；方案里的目标大多写“到{year}年”。"
+TEXT_PERIOD_ONLY = "{cite}是《{title}》，规划期为{period}。"
+TEXT_NO_YEAR = "方案里没有写{year}年的这个数字，写的是："
+# the when-words and the done-verbs of a when-question, taken out before its topic is looked up
+WHEN_WORDS = re.compile("是?到?哪一?年|什么时候|啥时候|何时|之前|以前|(?:要|能)?(?:建好|建成|建完|弄好|搞好|完成|实现)")
+# "到哪年" after a measure ("禁止…塑料袋是到哪年", "改造到哪年完成") asks when that measure applies
+ACTION_BEYOND_META = re.compile(
+    "到哪一?年|哪一?年(?:前|之前|以前|起|开始)|(?:禁止|禁用|停止|不再|完成|建成|达到)[^，。？]{0,12}哪一?年"
+)
+# a count or an amount asked ("有几个填埋场", "总投资多少钱", "一天能处理多少吨") and the sentence found holds no such
+# figure: say the plan gives none before quoting the nearest sentence
+FIGURE_ASK = re.compile("多少|(?<![哪第])几(?!月|号|日|年|时|点|步)")
+FIGURE_SAID = re.compile(r"\d|[一二两三四五六七八九十百千万]+(?:个|家|座|所|项|条|处|批|名|部分|类|种|辆|吨)")
+AMOUNT_ASK = re.compile("(?:几|多少)(?:个|万)?(吨|元|万元|钱|公里|亩)")
+TEXT_NO_NUMBER = "方案里没有写这一项的具体数字，最接近的原文："
+TEXT_NOT_SAID = "方案里没有写到「{words}」，最接近的原文："
+TEXT_RANK = "{cite} {label}「{title}」共{n}项，第{k}项是：{item}。"
+TEXT_GROUP_TASKS = "{cite} {label}「{title}」下列了{n}项任务：{items}。"
+TEXT_TOP_PARTS = "{cite}正文分{n}部分：{items}。"
 TEXT_INDICATORS = "{cite}确定了{total}个{name}：{parts}。"
 TEXT_NO_CITY_PLAN = (
     "{place}的“无废城市”建设方案还没有导入，我不拿其他地方的数字代替。目前已导入的方案：{loaded}。"
@@ -108,6 +174,7 @@ META_CUES = (
     "出台",
     "哪年",
     "发文",
+    "发的",
     "几号文",
     "正式稿",
     "定稿",
@@ -324,6 +391,8 @@ DEADLINE = re.compile(r"(完成时限|完成时间|时间节点|时限要求)[�
 ROLE_ASK = re.compile("(协同|配合|协办|协助|参与|责任|牵头|负责|主责|主办)(单位|部门)|协同的|协同(?=有|是|哪|谁)")
 # "咱县…", "俺们市…": the resident's own place is the city already known, not a topic word
 OWN_PLACE = re.compile("(?:咱们|俺们|我们|咱|俺|我|本)(?:县|市|区)(?:里|这边|这儿)?")
+# "新郑那边…", "新密这边…": where the asked plan's place is, said after its name, is no topic word
+PLACE_FILLER = re.compile("^(?:那边|这边|那里|这里|那儿|这儿|那块|这块)的?")
 # "投放点中不中建到200个", "回收率能不能达到97%": a figure the resident offers; the plan's own figure answers it
 OFFERED = re.compile(r"(中不中|能不能|行不行|可不可以|会不会|是不是|有没有)")
 OFFERED_FIGURE = re.compile(r"(建|达|提高|提升|搞|弄|做)到(\d+(?:\.\d+)?)(个|家|座|所|处|吨|%)?")
@@ -386,7 +455,17 @@ THROW = re.compile("扔|丢|投|倒|放哪|搁")  # "…扔哪个…" asks for a
 NOW_ASK = re.compile(
     "现在|目前|现状|当前|眼下|现有|基期|基数|基准|基线|原来|以前"
 )  # asking where things stand, not the target
-DATE_ASKS = {"几号", "几月", "几日", "截止", "截至", "日期", "哪天"}  # asking a date of a duty, not a topic
+DATE_ASKS = {
+    "几号",
+    "几月",
+    "几日",
+    "截止",
+    "截至",
+    "日期",
+    "哪天",
+    "之前",
+    "以前",
+}  # asking a date of a duty, not a topic
 WHEN = re.compile("什么时候|啥时候|何时|时限|期限|哪年|几月|建完|弄完|搞完|完成时间|截止")
 # "哪年几月完成", "什么时候建成", "哪年开始禁止": when a task is done, answered by its 完成时限 (not by the plan's date)
 DONE_ASK = re.compile(
@@ -685,6 +764,8 @@ class PolicyIndex:
         if not self.docs:
             return None
         q = OWN_PLACE.sub(" ", q)
+        if asked:
+            q = PLACE_FILLER.sub(" ", q.strip())
         if OFFERED.search(q) and OFFERED_FIGURE.search(q):
             q = OFFERED_FIGURE.sub(lambda m: f"{m.group(1)}多少{m.group(3) or ''}", OFFERED.sub(" ", q))
         planish = (
@@ -701,7 +782,7 @@ class PolicyIndex:
         if part and (zone_elsewhere or not part[1]) and not place and planish:
             # "高新区…", "经开区…": no loaded plan of the resident's city has one; never another city's figure
             return self._no_plan(part[2] or part[0], named_in=part[1] if zone_elsewhere else [], part=part[0])
-        if place and planish:
+        if place and (planish or PROGRAMME_WORD.search(q)):  # "长葛焚烧发电厂炉渣怎么处理": that place's plan
             answer = self._no_plan(place)
             if WHEN_ASK.search(q):  # "郑州哪年入选无废城市建设名单": a loaded plan may say it of that place, dated
                 words = self._known_words(tokens(q.replace(place, " ")), _jieba().FREQ) - DATE_ASKS
@@ -712,6 +793,13 @@ class PolicyIndex:
             return answer
         if place:
             q = q.replace(place, " ")
+        want_city = next((c for c in self.cities if same_city(c, city)), None)
+        if NATIONAL.search(q) and CITED_ASK.search(q) and not THROW.search(q):
+            # "国家的工作方案文号是多少": the national document a loaded plan cites, from any plan when the
+            # resident's own does not cite it
+            cited = self._cited(q, asked_city or want_city)
+            if cited is not None:
+                return cited
         if NATIONAL.search(q) and not asked_city and not THROW.search(q):
             # "全国有多少个无废城市", "国家选了多少个城市": what a loaded plan says about the national programme, or
             # that the answers are the loaded plans' (a city's figure is never the nation's)
@@ -764,6 +852,33 @@ class PolicyIndex:
             # "松岗县清洁生产有没有奖励": a loaded plan's place and its words, but that plan does not say
             topic = "".join(w for w in _jieba().cut(q) if w.strip() and w not in STOP)[:20] or q[:20]
             found = Answer(intent="policy", text=TEXT_NO_FIGURE.format(topic=topic), confidence=0.2, source="plan")
+        if (
+            found is not None
+            and "quote" in found.extra
+            and re.search("多久|什么时候|啥时候|哪年|哪一年|何时", q)
+            and TEXT_NO_DATE not in found.text
+        ):
+            years = YEAR_IN.findall(found.extra["quote"]["sentence"])
+            bases = [m.group(0) for m in BASE_SAID.finditer(found.extra["quote"]["sentence"])]
+            if years and all(any(y in b.replace(" ", "") for b in bases) for y in years):
+                # "16家绿色工厂要多久完成": the sentence's only year is the base ("在2022年…基础上"), not a date
+                found.text += "\n" + TEXT_NO_DATE
+                found.confidence = min(found.confidence, 0.5)
+        if found is not None and "quote" in found.extra and not found.text.startswith(("方案里没有", "方案没有")):
+            missing = self._unsaid(q, found.text, found.extra["quote"])
+            if missing:
+                # "焚烧发电厂碳排放有啥要求", "新密领导小组组长是谁": the nearest sentence does not say what is asked
+                found.text = TEXT_NOT_SAID.format(words="、".join(missing)) + "\n" + found.text
+                found.confidence = min(found.confidence, 0.5)
+        if found is not None and FIGURE_ASK.search(q) and not found.text.startswith("方案里没有"):
+            sentence = found.extra["quote"]["sentence"] if "quote" in found.extra else ""
+            amount = AMOUNT_ASK.search(q)
+            unit = {"钱": "元"}.get(amount.group(1), amount.group(1)) if amount else ""
+            if (sentence and not FIGURE_SAID.search(sentence)) or (
+                unit and not re.search(rf"\d\s*[万亿]?{unit}", found.text)
+            ):
+                found.text = TEXT_NO_NUMBER + "\n" + found.text
+                found.confidence = min(found.confidence, 0.5)
         if found is not None and other and found.extra.get("targets", found.extra.get("units")) is not None:
             found.text = TEXT_OTHER_CITIES.format(place=other) + "\n" + found.text
             found.confidence = min(found.confidence, 0.6)
@@ -771,6 +886,21 @@ class PolicyIndex:
 
     def _dispatch(self, q: str, want: str | None, year: int | None, among: list[str]) -> Answer | None:
         """The answer for a question with the city names already taken out; `among` when it names several."""
+        if BASE_ASK.search(q):
+            found = self._base_year(q, want)
+            if found:
+                return found
+        if CITED_ASK.search(q):
+            found = self._cited(q, want)
+            if found:
+                return found
+        if PERIOD_ASK.search(q):
+            found = self._period(want)
+            if found:
+                return found
+        found = self._section(q, want, among)
+        if found:
+            return found
         if SAFEGUARD_ASK.search(q) and LIST_ASK.search(q) and not re.search("多少|几(?!条|项)", q):
             found = self._safeguards(want, among)
             if found:
@@ -781,6 +911,8 @@ class PolicyIndex:
                 return found
         meta = _has(q, META_CUES) and not _has(q, ("率", "目标", "指标")) and not DONE_ASK.search(q)
         # "收费标准哪个部门出台": who issues a thing the plan names is a task's question, not the plan's date
+        if meta and [c for c in META_CUES if c in q] == ["哪年"] and ACTION_BEYOND_META.search(q):
+            meta = False  # "商场超市禁止塑料袋是到哪年": the year of a measure, not the plan's own date
         if meta and not (_has(q, WHO_CUES) and tokens(q) - set(META_CUES)):
             return self._metadata(want, among)
         if PARTS_ASK.search(q):  # "重点任务分几大块", "保障措施有几个方面": the items of that part, counted
@@ -792,6 +924,10 @@ class PolicyIndex:
             found = self._quote(words, want, phrase=q, holding=WHOLE_PARTS)
             if found:
                 return found
+            if not tokens(PARTS_ASK.sub(" ", q)) - SECTION_WORDS - STOP:
+                found = self._top_parts(want)  # "新郑方案分几部分": its 一、…五、 headings, counted
+                if found:
+                    return found
         if re.search("(多少|几)(项|个|条)(重点)?任务", q):
             return self._task_count(want, among)
         figure = VALUE_ASK.search(q)
@@ -852,6 +988,7 @@ class PolicyIndex:
             or ACTION_ASK.search(q)
             or CONTACT_ASK.search(q)
             or (want and _has(q, HOW_CUES))
+            or (want and WHEN_ASK.search(q))
         ):
             return None  # no branch below can answer ("量子纠缠器扔哪"): the topic is not segmented for nothing
         # "…公安局配合吗": the unit named is who is asked about, not the task's topic
@@ -880,6 +1017,12 @@ class PolicyIndex:
                 found = self._quote(words, want, phrase=q, holding=re.compile(word))
                 if found:
                     return found
+                found = self._quote(words, want, phrase=q)
+                if found and word == "组长" and want:
+                    # "新密领导小组组长是谁": the asked plan names no 组长; say so before its nearest sentence
+                    found.text = TEXT_NOT_SAID.format(words=word) + "\n" + found.text
+                    found.confidence = min(found.confidence, 0.5)
+                    return found
         if who and not _has(q, DUTY_CUES):
             found = self._who(words, want, q)
             if found:
@@ -895,6 +1038,12 @@ class PolicyIndex:
                 # "阳光堆肥房啥时候建好" of a task with no date: its sentence, and that the plan gives no time
                 found.text += "\n" + TEXT_NO_DATE
                 return found
+        if WHEN_ASK.search(q) and not any(c in q and not WHEN.search(c) for c in DUTY_CUES) and not who:
+            # "商场超市禁止不可降解塑料袋是到哪年", "无废景区什么时候之前要建好": the dated sentence on the measure
+            rest = WHEN_WORDS.sub(" ", q)
+            when_said = self._quote(self._known_words(tokens(rest), freq) - DATE_ASKS, want, dated=True, phrase=q)
+            if when_said:
+                return when_said
         duty_hits = [c for c in DUTY_CUES if c in q]
         if who and duty_hits and all(any(c in w for w in words) for c in duty_hits):
             # "垃圾分类督导员由谁配备": the duty word is only part of the topic (督导员), the question asks who; a task
@@ -956,6 +1105,16 @@ class PolicyIndex:
                 said = self._quote(words, want, number=True, phrase=q)
                 if said and re.search(rf"\d{re.escape(unit)}", said.extra["quote"]["sentence"]):
                     return said
+            if (
+                found
+                and year
+                and want
+                and found.extra["targets"]
+                and all(t.get("year") != year for t in found.extra["targets"])
+            ):
+                # "2030年回收利用率目标" of a plan whose figure is for 2025: not that year's figure
+                found.text = TEXT_NO_YEAR.format(year=year) + "\n" + found.text
+                found.confidence = min(found.confidence, 0.55)
             if found:
                 return found
             found = self._quote(words, want, number=True, phrase=q)
@@ -1537,6 +1696,196 @@ class PolicyIndex:
             intent="policy", text="\n".join(lines), confidence=0.8, source="plan", extra={"tasks": [r[2] for r in rows]}
         )
 
+    def _section(self, q: str, want: str | None, among: list[str]) -> Answer | None:
+        """A part of the plan counted, listed or asked by rank ("有几个基本原则", "都有哪些原则", "第三项是啥"): its
+        items from the heading; a group of the 重点任务 asked by its topic ("减污降碳那一块有几项任务"): the tasks
+        numbered under it. None when no part is named or something beyond the part is asked."""
+        count, rank, listing = ITEM_COUNT.search(q), ITEM_ORDINAL.search(q), ITEM_LIST.search(q)
+        if not (count or rank or listing) or _has(q, WHO_CUES):
+            return None  # "推行清洁生产配合单位有哪些" asks who, not the part's items
+        rows = [h for h in self.headings if (h[0] == want if want else (not among or h[0] in among))]
+        named = [h for h in rows if len(h[3]) >= 4 and h[3] in q]
+        said = [h[3] for h in named]
+        if not named:
+            for alias, title in SECTION_SYNONYMS.items():
+                if alias in q:
+                    named = [h for h in rows if h[3] == title]
+                    said = [alias]
+                    if named:
+                        break
+        if named:
+            rest = q
+            for w in said:
+                rest = rest.replace(w, " ")
+            rest = ITEM_COUNT.sub(" ", ITEM_ORDINAL.sub(" ", rest))
+            lines: list[str] = []
+            for _c, cite, label, title, text, items in named[:3]:
+                if tokens(rest) - SECTION_WORDS - STOP:
+                    continue  # "基本原则里的部门协作是啥", "城区分类投放点新建几个": more than the part is asked
+                inside = title + text + "".join(t for _n, t in items)
+                if not all(d in inside for d in re.findall(r"\d+", rest)):
+                    continue  # "135绿色出行是啥": a figure the part does not hold is asked beyond it
+                if rank and items:
+                    k = int(rank.group(1)) if rank.group(1).isdigit() else CN_RANK[rank.group(1)]
+                    if 1 <= k <= len(items):
+                        n, t = items[k - 1]
+                        lines.append(
+                            TEXT_RANK.format(cite=cite, label=label, title=title, n=len(items), k=k, item=n + t)
+                        )
+                    continue
+                if items:
+                    body = "；".join(n + t for n, t in items)
+                    lines.append(TEXT_PARTS.format(cite=cite, label=label, title=title, n=len(items), items=body))
+                elif text and (listing or re.search(r"[\d一二三四五六七八九十两]+个", text)):
+                    # "坚持…四个基本原则": the part's own sentence counts and names them
+                    lines.append(
+                        TEXT_HEADING.format(cite=cite, label=label, title=title, body=text.replace("\n", "")[:220])
+                    )
+            if lines:
+                return Answer(
+                    intent="policy", text="\n".join(lines), confidence=0.8, source="plan", extra={"tasks": []}
+                )
+            return None
+        if not (count and re.search("任务|措施|工作|条|项", q)):
+            return None
+        # "危险废物这部分有几项任务": a group of a part with items, named by its topic
+        topic = {w for w in tokens(ITEM_COUNT.sub(" ", q)) - SECTION_WORDS - STOP if w in self.idf}
+        if not topic:
+            return None
+        lines = []
+        seen: set[tuple[str | None, str]] = set()
+        for city, cite, label, title, _text, items in rows:
+            if not items:
+                continue
+            # the part's items ("（一）落实减污降碳协同化措施" of 重点任务) and the part itself when it is such a group
+            for prefix, t in [(label + n, t) for n, t in items] + [(label, title)]:
+                written = unify(t)
+                if (city, prefix) in seen or not all(w in written or _spread(w).search(written) for w in topic):
+                    continue
+                seen.add((city, prefix))
+                ks = [
+                    k
+                    for k in self.tasks
+                    if k.city == city and not k.indicator and k.label.startswith(prefix) and k.label != prefix
+                ]
+                if ks:
+                    names = "；".join(f"{k.label[len(prefix) :]}.{k.title}" for k in ks)
+                    lines.append(TEXT_GROUP_TASKS.format(cite=cite, label=prefix, title=t, n=len(ks), items=names))
+        if not lines or len(lines) > 3:
+            return None
+        return Answer(intent="policy", text="\n".join(lines), confidence=0.75, source="plan", extra={"tasks": []})
+
+    def _unsaid(self, q: str, text: str, quote: dict[str, Any]) -> list[str]:
+        """The question's topic words (plan words of two or more characters) that neither the quoted sentence, its
+        title nor the titles of the parts holding it say, not even in part; none for an "A还是B" question."""
+        if "还是" in q or KIND_ASK.search(q):
+            return []  # "是约束性指标还是预期性", "是约束性指标吗": the sentence says which it is
+        label = quote.get("label") or ""
+        # the parts holding the sentence, and its sibling items' titles ("二（六）二是…危险废物…" for "二（六）一是")
+        parent = re.sub(r"([一二三四五六七八九十]+是|\d+|（\d+）|[①-⑳])$", "", label)
+        parents = {
+            p.title
+            for p in self.passages
+            if p.city == quote.get("city")
+            and ((label.startswith(p.label) and p.label != label) or (parent != label and p.label.startswith(parent)))
+        }
+        said = unify(text + "".join(parents))
+        words = self._known_words(tokens(q), _jieba().FREQ) - STOP - MEASURE_WORDS - DATE_ASKS - SECTION_WORDS
+        out = []
+        for w in sorted(words - PLACE_KINDS - {"地方"}):
+            if len(w) < 2 or w not in self.idf or any(w in x for x in words if x != w):
+                continue
+            if w in said or _spread(w).search(said) or any(w[i : i + 2] in said for i in range(len(w) - 1)):
+                continue
+            out.append(w)
+        return out
+
+    def _base_year(self, q: str, want: str | None) -> Answer | None:
+        """ "能耗下降以哪年为基数": the year of the sentence's "较2020年", "在2022年…基础上"; when the plan's sentence
+        on the topic names no base year, say so and quote it."""
+        rest = re.sub("是?哪一?年|哪个年份", " ", BASE_ASK.sub(" ", q))  # the year asked is no topic word
+        words = self._known_words(tokens(rest), _jieba().FREQ) - BASE_WORDS - DATE_ASKS
+        found = self._quote(words, want, phrase=q, holding=BASE_SAID)
+        if found is not None:
+            m = BASE_SAID.search(found.extra["quote"]["sentence"])
+            assert m is not None
+            year = next(g for g in m.groups() if g)
+            found.text = TEXT_BASE_YEAR.format(year=year) + "\n" + found.text
+            return found
+        found = self._quote(words, want, phrase=q)
+        if found is not None:
+            found.text = TEXT_NO_BASE_YEAR + "\n" + found.text
+            found.confidence = min(found.confidence, 0.55)
+        return found
+
+    def _cited(self, q: str, want: str | None) -> Answer | None:
+        """A document the plan cites ("依据的郑州文件文号", "国家那个工作方案啥时候印发的"): the plan sentence naming
+        it, with its 文号, or its date when a date is asked."""
+        words = self._known_words(tokens(q), _jieba().FREQ) - CITE_WORDS - DATE_ASKS - STOP
+        if WHEN_ASK.search(q):
+            # "国家那个工作方案啥时候印发的": a dated sentence naming a document (never the plan's own 印发 line)
+            words = (words - {"国家", "中央", "全国"}) | ({"印发", "发布", "出台"} & tokens(q))
+            return self._quote(words, want, phrase=q, holding=CITED_DATED, dated=True) if words else None
+        # 国家/中央 say whose document it is; the plan names the document itself ("生态环境部等18个部门…")
+        words = (words - {"国家", "中央", "全国"}) or words
+        if not words:
+            # "依据的槐州文件": a place no plan word holds; the first sentence of the plan naming it with a 文号
+            raw = [w for w in tokens(q) - CITE_WORDS - DATE_ASKS - STOP if len(w) >= 2]
+            for p in self.passages:
+                if (
+                    raw
+                    and (not want or p.city == want)
+                    and DOC_NO.search(p.sentence)
+                    and all(w in p.sentence for w in raw)
+                ):
+                    return Answer(
+                        intent="policy",
+                        text=TEXT_QUOTE.format(cite=f"{p.cite} {p.label}", title=p.title, sentence=_shown(p)),
+                        confidence=0.6,
+                        source="plan",
+                        extra={"tasks": [p.label], "quote": {"city": p.city, "label": p.label, "sentence": _shown(p)}},
+                    )
+            return None
+        return self._quote(words, want, phrase=q, holding=DOC_NO) or self._quote(
+            words, want, phrase=q, holding=DOC_SAID
+        )
+
+    def _period(self, want: str | None) -> Answer | None:
+        """ "规划期是哪几年": the period the asked plan's title names, and the year its targets are set for."""
+        lines = []
+        for doc in self.documents:
+            if want and doc.city != want:
+                continue
+            m = PERIOD_SAID.search(doc.title)
+            if not m:
+                continue
+            years = Counter(t.data["year"] for t in self.targets if t.city == doc.city and t.data.get("year"))
+            period = m.group(0).strip("“”")
+            if years:
+                year = years.most_common(1)[0][0]
+                lines.append(TEXT_PERIOD.format(cite=cite_name(doc), title=doc.title, period=period, year=year))
+            else:
+                lines.append(TEXT_PERIOD_ONLY.format(cite=cite_name(doc), title=doc.title, period=period))
+        if not lines:
+            return None
+        return Answer(intent="policy", text="\n".join(lines[:3]), confidence=0.7, source="plan", extra={"tasks": []})
+
+    def _top_parts(self, want: str | None) -> Answer | None:
+        """The asked plan's top-level parts (一、…五、) when it has three or more: "方案分几部分"."""
+        if want is None:
+            return None
+        rows = [h for h in self.headings if h[0] == want and re.fullmatch("[一二三四五六七八九十]+", h[2])]
+        if len(rows) < 3:
+            return None
+        items = "；".join(f"{h[2]}、{h[3]}" for h in rows)
+        return Answer(
+            intent="policy",
+            text=TEXT_TOP_PARTS.format(cite=rows[0][1], n=len(rows), items=items),
+            confidence=0.7,
+            source="plan",
+            extra={"tasks": []},
+        )
+
     def _leaders(self, want: str | None) -> Answer | None:
         rows = self._facts("leadership", want)
         if not rows:
@@ -1551,6 +1900,7 @@ class PolicyIndex:
                     group=(lead.get("group") or "领导小组") + "，",
                     leader="、".join(heads) or NONE_WORD,
                     deputies="、".join(deputies) or NONE_WORD,
+                    n_deputies=len(deputies),
                     n=len(lead.get("members", [])),
                 )
             )
