@@ -45,3 +45,12 @@ def test_restaurant_leftovers_name_the_colour_only_for_home(bundled_kb: Knowledg
     lead, _, home = answer.text.partition("家里")
     assert "绿色桶" not in lead and "绿色桶" in home, answer.text
     assert "（绿色桶）" in bundled_kb.answer("剩饭剩菜").text  # at home the colour stays
+
+
+@pytest.mark.parametrize("text", ["电动车座套旧了扔哪", "沙发上拆下来的布套", "旧沙发上的靠垫套"])
+def test_a_cloth_cover_taken_off_is_a_textile(bundled_kb: KnowledgeBase, text: str) -> None:
+    assert answered(bundled_kb, text)[0] == "可回收物"
+
+
+def test_a_disposable_seat_cover_is_no_textile(bundled_kb: KnowledgeBase) -> None:
+    assert answered(bundled_kb, "一次性座套")[0] == "其他垃圾"
