@@ -71,6 +71,9 @@ class Entry:
     asks_state: bool = False  # kinds made from the conditions when the state is unsaid (not stored with the rule)
     keep_default: str = ""  # why this rule answers its default condition instead of asking (decisions, Round 15)
     hedge: str = ""  # why an unsettled rule's usual bin is offered only as "郑州未明确", not stated (Round 15 unconf15)
+    # why the household bin's colour is left out of the answer: the item goes to a licensed collector, not a household
+    # bin ("饭店的剩菜": 餐厨垃圾); the tip names the colour where it says what to do at home (Round 16 parts17)
+    no_colour: str = ""
 
     @property
     def surfaces(self) -> tuple[str, ...]:
@@ -202,6 +205,7 @@ def entry_from_rule(data: Mapping[str, Any], *, source: str = LOCAL_SOURCE) -> E
         asks_state=question in STATE_QUESTIONS,
         keep_default=keep_default,
         hedge=str(data.get("hedge") or "").strip(),
+        no_colour=str(data.get("no_colour") or "").strip(),
         kinds=kinds,
         conditions=conditions,
         parts=parts,

@@ -346,7 +346,7 @@ def _remembered(answer: Answer) -> dict[str, Any] | None:
     hedged = answer.extra.get("hedged")
     if answer.intent == "clarify" and not answer.items and isinstance(hedged, list) and len(hedged) == 1:
         # "LED灯扔哪" hedged (no item vouched for), then "那节能的呢" / "那猫砂呢": still about the lamp, the pet's waste
-        return {"query": str(hedged[0]), **owner}
+        return {"query": str(hedged[0]), "hedged": True, **owner}
     return None
 
 
@@ -467,6 +467,10 @@ def follow_up(
             return answer
     if not rest or rest == query:
         return None
+    if last.get("hedged") and rest.endswith("的"):
+        kind = _kind_after_hedge(kb, query, rest[:-1], area=area, city=city)
+        if kind is not None:  # "那节能的呢" after LED灯, "那狗的呢" after 猫的粪便 (Round 16 parts17)
+            return kind
     owner = str(last.get("owner") or "")  # the item whose part was the last answer
     held = owner if _owner_meant(kb, norm, rest, query, owner, area=area) else query  # "它里面还有油" after 盖子
     stained = _stained(kb, held, rest, last if held == query else {}, area=area, city=city)
@@ -665,6 +669,33 @@ _HALF = re.compile(r"(?:一|多|大)半")
 # about before its part.
 _OWNER_STATE = re.compile(r"过期|吃完|喝完|用完|吃剩|喝剩|用剩|变质|发霉|坏了|没吃|没喝|没用|还有|剩")
 _IT = re.compile(r"^(?:那|那么)?它")
+
+
+def _kind_after_hedge(kb: KnowledgeBase, query: str, said: str, *, area: str | None, city: str | None) -> Answer | None:
+    """ "X的呢" after a hedged reply (郑州暂无明确规定): another kind of the rule that lists the hedged item as one of its
+    kinds ("节能的" after LED灯: the 灯泡 rule's 节能 kind), else the hedged item said of X ("狗的" after 宠物粪便: the
+    dog's droppings, the same hedge). A kind word is read against the rule's kinds; a noun with 的 is an owner."""
+    if not said or len(said) > 5 or not all("\u4e00" <= ch <= "\u9fff" for ch in said):
+        return None
+    lowered = query.lower()
+    for entry in kb.entries:
+        options = entry.kinds
+        if not options or not any(w.lower() in lowered for o in options for w in o.words):
+            continue
+        picked = [o for o in options if any(w in said for w in o.words)]
+        if len(picked) == 1 and not any(w.lower() in lowered for w in picked[0].words):
+            answer = kb.answer(f"{said}的{entry.name}", area=area, city=city)
+            if answer.intent == "sorting" and len(answer.items) == 1:
+                answer.extra["follow_up"] = f"{said}的{entry.name}"
+                return answer
+    alone = kb.answer(said, area=area, city=city)
+    if alone.intent == "clarify" and not alone.items and alone.source.startswith("local_rules.yaml#"):
+        return alone  # "那眼霜的呢" after 口红: the eye cream's own rule asks or hedges, not "眼霜的口红"
+    answer = kb.answer(f"{said}的{query}", area=area, city=city)
+    if answer.intent == "clarify" and not answer.items and answer.extra.get("hedged") == [query]:
+        answer.extra["follow_up"] = f"{said}的{query}"
+        return answer  # the same hedge for the owner said: never the owner's own bin
+    return None
 
 
 def _owner_meant(kb: KnowledgeBase, norm: str, rest: str, query: str, owner: str, *, area: str | None) -> bool:

@@ -41,7 +41,7 @@ from knowledge.lexicon import (
 )
 from knowledge.matching import STILL_HOLDS, Found, Matcher
 from knowledge.normalize import normalize
-from knowledge.pinyin import PinyinReader
+from knowledge.pinyin import PinyinReader, pinyin_key
 from knowledge.places import ZHENGZHOU_AREA, bare_name, outside_zhengzhou
 from knowledge.segment import base_frequency
 
@@ -634,6 +634,8 @@ class KnowledgeBase:
         option = self._pick_option(entry.kinds, norm)
         if option is None and norm != (whole := normalize(text).replace(" ", "")):
             option = self._pick_option(entry.kinds, whole)  # "新的": the particle stripped was part of the word
+        if option is None and _LATIN.search(norm):
+            option = _option_in_pinyin(entry.kinds, norm)  # "wu hao de" after 哪种电池: 五号的 typed in pinyin
         if option is not None and reply and self._names_another_item(norm, entry, option):
             return None  # "罐子上的铁盖呢" while 勺子's material is asked: a new question, not a kind of spoon
         if option is not None and reply and (hedged := self._hedged_kind(norm, query, area)) is not None:
@@ -934,7 +936,7 @@ class KnowledgeBase:
         elif hedged:
             text = lead + texts.HEDGED_LINE.format(name=name, bin=_bin(item.category))
         else:
-            text = f"{lead}{name}属于{_bin(item.category)}。"
+            text = f"{lead}{name}属于{item.category if entry.no_colour else _bin(item.category)}。"
             if item.category in texts.STREAMS:
                 text += texts.STREAMS[item.category]
         if cond is not None and not (found and found.condition_stated):
@@ -1112,3 +1114,17 @@ def _hedged(found: Found) -> bool:
     """The item's rule is one 郑州 has not settled and no state or kind was said that settles it."""
     entry = found.entry
     return bool(entry and entry.hedge and found.option is None and not found.condition_stated)
+
+
+def _option_in_pinyin(options: Sequence[Option], norm: str) -> Option | None:
+    """The one option whose word (two characters or more) the Latin letters of a kind reply spell ("niu kou de" →
+    纽扣, "chong dian de" → 充电), or None when none or several do (Round 16 parts17)."""
+    letters = "".join(ch for ch in norm if "a" <= ch <= "z")
+    if len(letters) < 4:
+        return None
+    picked = [
+        o
+        for o in options
+        if any(len(w) >= 2 and not w.isascii() and pinyin_key(w).replace(" ", "") in letters for w in o.words)
+    ]
+    return picked[0] if len(picked) == 1 else None

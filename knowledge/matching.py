@@ -1443,7 +1443,16 @@ def _inside_of(place: Found, topic: Found, phrase: str) -> bool:
     before = phrase.rfind(place.query, 0, max(at, 0))
     if at < 0 or before < 0 or len(topic.query) < 2 or not all("\u4e00" <= ch <= "\u9fff" for ch in topic.query):
         return False
-    return phrase[before + len(place.query) : at] in _INSIDE
+    gap = phrase[before + len(place.query) : at]
+    return gap in _INSIDE or (place.entry is not None and _PART_GAP.fullmatch(gap) is not None)
+
+
+# "自行车上换下来的铁链条", "电动车上拆的后视镜", "猫没吃完的罐头肉", "汽车遥控钥匙的电池": a part taken off a named whole,
+# or what an animal left of its food. The part is judged by its own name, never by the whole's bin (Round 16 parts17).
+_PART_GAP = re.compile(
+    r"(?:里|里面|上|上面|上边|中|内)?的?"
+    r"(?:(?:拆|换|卸|抠|剪|取|掰|剔|剥|掉|切|刮|撕|解)(?:下来|下|出来|出)?|(?:没吃完|吃剩下?|啃剩下?|剩下))?的?"
+)
 
 
 # Packaging a leftover came in: with it the message is about the wrapper, not the food.

@@ -40,6 +40,8 @@ def rule_mapping(entry: Entry) -> dict[str, Any]:
         data["keep_default"] = entry.keep_default
     if entry.hedge:
         data["hedge"] = entry.hedge
+    if entry.no_colour:
+        data["no_colour"] = entry.no_colour
     if entry.kinds and not entry.asks_state:  # state questions are made from the conditions when read back
         data["kinds"] = {
             "question": entry.kinds_question,

@@ -126,7 +126,7 @@ def test_a_hedged_reply_is_remembered_for_the_follow_up() -> None:
     from knowledge.context import remember
 
     hedged = Answer("clarify", "LED灯：郑州暂无明确规定…", 0.9, "local_rules.yaml#LED灯", extra={"hedged": ["LED灯"]})
-    assert remember(hedged) == {"query": "LED灯"}
+    assert remember(hedged) == {"query": "LED灯", "hedged": True}  # parts17: "X的呢" reads the hedge
 
 
 @pytest.mark.parametrize(("reply", "hedged"), [("LED的", True), ("led", True), ("白炽的", False), ("2", False)])
