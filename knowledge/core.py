@@ -30,6 +30,7 @@ from knowledge.lexicon import (
     ADDRESS_TERMS,
     CATEGORY_WORDS,
     CONTACT_ASK_PATTERN,
+    FACILITY_ASK_PATTERN,
     FILLER,
     GENERIC_CONTAINERS,
     GOODBYES,
@@ -182,6 +183,12 @@ _TAKE_FAQ = {
 }  # 园林 and 非生活 streams have no FAQ: their item answer says who takes them
 _FEE_WORD = re.compile("钱|费")
 _PROGRAMME_WORD = re.compile("填埋|坑里埋|工业固废|工业固体废物|污泥|飞灰|炉渣|焚烧发电")
+# A stream's facilities, capacity, sites and fees ("新郑医疗废物处置能力怎么提升", "建筑垃圾消纳场在哪",
+# "填埋场渗滤液怎么处理", "建筑垃圾清运费多少钱一吨") are the plan's business (or its honest "not written"), never a bin
+_FACILITY_ASK = re.compile(FACILITY_ASK_PATTERN)
+# money asked ("补贴多少钱", "奖励多少", "一个月工资多少"): an FAQ with no sum in it does not answer it
+_AMOUNT_ASK = re.compile("多少钱|几块钱|多少元|(?:补贴|补助|奖励|奖金|奖补|工资|费用)(?:是|有|能有|给)?多少")
+_AMOUNT_SAID = re.compile(r"[0-9０-９]+(?:\.[0-9]+)?\s*[万千百]?(?:元|块)")
 # an FAQ answer opening with a yes ("会。") answers a yes/no question; other questions get the rest of it
 _YES_OPENING = re.compile("^(会|是的|可以|能|要|需要)。")
 _YES_NO_FORM = re.compile(r"[吗么嘛][？?]?$|([\u4e00-\u9fff])[不没]\1|是否|[不没][？?]?$")
@@ -444,6 +451,8 @@ class KnowledgeBase:
         asks_plan = _POLICY_CUE.search(norm) is not None or plan_action
         # "咱这垃圾以后还填埋不", "工业固废咋处理的": a programme word with no bin word asks the plan first
         asks_plan = asks_plan or (_PROGRAMME_WORD.search(norm) is not None and _BIN_ASK.search(norm) is None)
+        facility_ask = _FACILITY_ASK.search(norm) is not None and _BIN_ASK.search(norm) is None
+        asks_plan = asks_plan or facility_ask
         if not asks_plan and self.policy is not None and _PLAN_ASK_FORM.search(norm) and not _BIN_ASK.search(norm):
             # "新郑宾馆还提供一次性用品吗", "新郑再生骨料用在哪": a loaded plan's place named in a yes/no or 用在哪
             # question asks that plan, not an item's bin (the plan answers only when a sentence covers it)
@@ -460,6 +469,8 @@ class KnowledgeBase:
             any(k in policy.extra for k in ("targets", "units", "tasks")) or _PLAN_ONLY.search(norm)
         ):
             return policy  # "建筑垃圾能利用多少" asks for the plan's figure, not for the bin
+        if policy is not None and facility_ask:
+            return policy  # a stream's facility, capacity, site or fee: the plan's sentence or its honest "not found"
         if (
             policy is not None
             and policy.source == "plan"
@@ -490,6 +501,8 @@ class KnowledgeBase:
         if policy is not None and _unknown_plan_word(sorting):
             return policy  # "新密农膜回收率…": a rate is no item; the plan's honest "not found" beats "不确定扔哪"
         faq = self._faq(norm, city=city)
+        if faq is not None and self._faq_cannot_answer(faq, norm):
+            faq = None  # the plan's sentence, or its honest "not found", answers instead
         silent = self.policy.named_place(norm) if self.policy is not None and policy is not None else None
         if (
             faq is not None
@@ -1018,6 +1031,19 @@ class KnowledgeBase:
         surfaces = {s for s in (entry.surfaces if entry else (sorting.items[0].name,)) if s in norm}
         # only a name the resident wrote counts, and not through the word 垃圾 alone: "草坪修剪物是几类垃圾" asks the bin
         return len(words) >= 2 and any(w in s or s in w for w in words for s in surfaces if w != "垃圾")
+
+    def _faq_cannot_answer(self, faq: Answer, norm: str) -> bool:
+        """True when the FAQ speaks of another place of 郑州 than the one named ("新密的无废细胞有哪些" gets no
+        answer about 新郑's cells), or the question asks an amount the FAQ holds none of ("农村垃圾分类补贴多少钱")."""
+        named = self.policy.named_place(norm) if self.policy is not None else None
+        own = bare_name(named) if named is not None else None
+        if (
+            own is not None
+            and own not in faq.text
+            and any(p in faq.text for p in ZHENGZHOU_AREA if p not in (own, "郑州"))
+        ):
+            return True
+        return _AMOUNT_ASK.search(norm) is not None and _AMOUNT_SAID.search(faq.text) is None
 
     def _present_faq_words(self, norm: str) -> set[str]:
         """The FAQ keywords that occur in the text (the substrings starting where a keyword's first character is)."""

@@ -237,3 +237,10 @@ HELP_WORDS: frozenset[str] = _words(
     帮助 菜单 主菜单 目录 help 功能 有什么功能 这个怎么用 咋用 你能做什么 你会什么 怎么用 使用说明 说明 ? 能干什么 你能干什么 指南 帮助菜单 菜单帮助 start /start /help 开始 使用帮助 怎么问 你能帮我什么 有什么功能
     """
 )
+
+# A stream's facilities, capacity, sites and fees ("新郑医疗废物处置能力怎么提升", "建筑垃圾消纳场在哪",
+# "填埋场渗滤液怎么处理", "建筑垃圾清运费多少钱一吨") ask the plan (or its honest "not written"), never a bin
+FACILITY_ASK_PATTERN = (
+    "(?:处置|处理|消纳|收运)能力|消纳场|消纳点|渗滤液|处理厂|处置场|处置中心|(?:处置|处理)设施|分拣中心|周转站"
+    "|清运费|处置费|消纳费"
+)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge.answer import Answer
-from knowledge.lexicon import CATEGORY_WORDS, CONTACT_ASK_PATTERN
+from knowledge.lexicon import CATEGORY_WORDS, CONTACT_ASK_PATTERN, FACILITY_ASK_PATTERN
 from knowledge.places import (
     PLACES,
     ZONES,
@@ -401,6 +401,26 @@ HOW_CUES = (
     "怎么搞的", "咋搞的", "做法", "经验", "什么模式", "啥模式", "哪里推行", "在哪推行", "怎么推行", "进展",
     "怎么说", "咋说", "怎么讲", "怎么写", "如何表述",
 )  # fmt: skip
+FACILITY_ASK = re.compile(FACILITY_ASK_PATTERN)
+# who did something about a place, or where it was said ("谁提交了支持郑州建设无废城市的建议", "在哪个会上提交的")
+EVENT_ASK = re.compile(
+    "谁(?:提交|提出|提议|提的|递交)|(?:提交|提出|提议|递交)[^，。？?]{0,3}(?:是谁|的是谁)|是谁提|哪个会|什么会|哪次会"
+)
+# A fact asked that only a sentence holding it answers: (what the question asks, what the sentence must hold, the
+# words for "方案里没有写到「…」"). A drafting note's "现面向全社会征求意见" names no deadline, drafter or channel.
+ASKED_FACTS = (
+    (re.compile("截止|截至|到期|几号结束|什么时候结束"), re.compile("截止|截至|期限|日前|月底前"), "截止时间"),
+    (
+        re.compile("(?:哪个|哪些|什么)(?:部门|单位)[^，。？?]{0,3}(?:起草|编制|编写|拟定)|谁(?:起草|编制|编写|拟定)"),
+        re.compile("[局委办院]牵头|(?:局|委员会|办公室|中心)(?:负责|组织)?(?:起草|编制|拟定)"),
+        "起草单位",
+    ),
+    (
+        re.compile("(?:怎么|咋|如何|去哪|在哪|往哪)(?:提|反馈|交|发)意见|意见(?:发|寄|交|反馈)(?:到|给)哪|邮箱"),
+        re.compile("邮箱|电话|地址|来信|传真|@"),
+        "意见反馈方式",
+    ),
+)
 HANDLE_ASK = re.compile("怎么处理|咋处理|如何处理|怎么处置|如何处置|怎么办|咋办|怎么管")
 WHICH = re.compile(
     "哪(个|些|几个|家)(?![桶类箱色])|(啥|什么)[\u4e00-\u9fff]{0,2}?(机构|园区|平台|项目|企业|机制|设施|行业|措施|工艺|路线|路径|方式|模式|技术|体系|制度)"
@@ -772,6 +792,7 @@ class PolicyIndex:
             _has(q, HOW_CUES) or _has(q, TARGET_CUES) or _has(q, STRONG_CUES) or _has(q, WHO_CUES) or _has(q, DUTY_CUES)
         )
         planish = planish or ("无废" in q and _has(q, CELL_CUES))
+        planish = planish or FACILITY_ASK.search(q) is not None  # "建筑垃圾消纳场在哪": a facility of the plan
         if not planish and BIN_NAME.search(q):
             # "可回收物包括哪些": with no plan cue a bin's name is no plan keyword (回收 inside 可回收物 would find
             # the plan's 利用 tasks); what is left decides, and nothing left means the bin is asked about
@@ -784,10 +805,12 @@ class PolicyIndex:
             return self._no_plan(part[2] or part[0], named_in=part[1] if zone_elsewhere else [], part=part[0])
         if place and (planish or PROGRAMME_WORD.search(q)):  # "长葛焚烧发电厂炉渣怎么处理": that place's plan
             answer = self._no_plan(place)
-            if WHEN_ASK.search(q):  # "郑州哪年入选无废城市建设名单": a loaded plan may say it of that place, dated
-                words = self._known_words(tokens(q.replace(place, " ")), _jieba().FREQ) - DATE_ASKS
+            event = EVENT_ASK.search(q) is not None
+            if WHEN_ASK.search(q) or event:  # "郑州哪年入选无废城市建设名单": a loaded plan may say it of that place
+                # (dated); "谁提交了支持郑州建设无废城市的建议": who did it, or at which meeting, likewise
+                words = self._known_words(tokens(EVENT_ASK.sub(" ", q.replace(place, " "))), _jieba().FREQ) - DATE_ASKS
                 holding = re.compile(re.escape(bare_name(place)))
-                said = self._quote(words, None, dated=True, phrase=q, holding=holding, national=True)
+                said = self._quote(words, None, dated=not event, phrase=q, holding=holding, national=True)
                 if said is not None:
                     answer.text = TEXT_SAID_OF_PLACE.format(place=place) + "\n" + said.text
             return answer
@@ -811,6 +834,21 @@ class PolicyIndex:
         want = asked_city or next((c for c in self.cities if same_city(c, city)), None)
         other = None if (asked_city or want or not city) else city  # the resident's own place has no plan
         found = self._dispatch(q, want, year, asked if len(asked) > 1 else [])
+        own = asked_city or want
+        if (
+            own
+            and FACILITY_ASK.search(q)
+            and (
+                found is None
+                or (found.confidence <= 0.2 and not found.extra)  # only "方案里没有找到…"
+                or found.text.startswith(TEXT_CITY_MISSING.format(city=own))
+            )
+        ):
+            # "新郑医疗废物处置能力怎么提升": the asked city's sentence on that facility, never other cities' figures
+            term = FACILITY_ASK.search(q)
+            best = self._quote(self._known_words(tokens(HANDLE_ASK.sub(" ", q)), _jieba().FREQ), own, phrase=q)
+            if best is not None and term is not None and term.group(0) in unify(best.text):
+                found = best
         if found is None and asked_city and (YES_NO.search(q) or USE_ASK.search(q)) and not THROW.search(q):
             # "新郑农村也要垃圾分类吗", "新郑再生骨料用在哪": a loaded plan's place named in a yes/no or 用在哪
             # question asks what that plan says, answered by its sentence
@@ -848,7 +886,11 @@ class PolicyIndex:
                 and all(w in sentence or _spread(w).search(sentence) for w in words)
             ):
                 found = best
-        if found is None and asked_city and (planish or tokens(q) & self.idf.keys()):
+        if (
+            found is None
+            and (asked_city or (want and FACILITY_ASK.search(q)))
+            and (planish or tokens(q) & self.idf.keys())
+        ):
             # "松岗县清洁生产有没有奖励": a loaded plan's place and its words, but that plan does not say
             topic = "".join(w for w in _jieba().cut(q) if w.strip() and w not in STOP)[:20] or q[:20]
             found = Answer(intent="policy", text=TEXT_NO_FIGURE.format(topic=topic), confidence=0.2, source="plan")
@@ -1633,9 +1675,12 @@ class PolicyIndex:
         if not rows:
             return None
         lines = []
-        for _c, cite, cells in rows:
+        for c, cite, cells in rows:
             if cells.get("types"):
-                lines.append(TEXT_CELLS.format(cite=cite, types="、".join(cells["types"])))
+                # a type the plan writes as "无废机关" is named so ("新密的无废细胞有哪些": 无废机关、无废学校…)
+                written = "".join(p.sentence for p in self.passages if p.city == c)
+                types = [f"无废{t}" if f"无废{t}" in written else t for t in cells["types"]]
+                lines.append(TEXT_CELLS.format(cite=cite, types="、".join(types)))
             if cells.get("places"):
                 kinds = "和".join(dict.fromkeys(p["kind"] for p in cells["places"]))
                 places = "、".join(p["name"] for p in cells["places"])
@@ -1798,6 +1843,11 @@ class PolicyIndex:
             if w in said or _spread(w).search(said) or any(w[i : i + 2] in said for i in range(len(w) - 1)):
                 continue
             out.append(w)
+        for ask, holds, what in ASKED_FACTS:  # "征求意见截止到什么时候": the drafting sentence names no deadline
+            if ask.search(q) and not holds.search(unify(quote.get("sentence") or text)) and what not in out:
+                out.append(what)
+        # "建筑垃圾消纳场在哪": a facility, capacity or fee asked must be in the sentence ("无序消纳" is no site)
+        out += [m.group(0) for m in FACILITY_ASK.finditer(q) if m.group(0) not in said and m.group(0) not in out]
         return out
 
     def _base_year(self, q: str, want: str | None) -> Answer | None:
