@@ -111,7 +111,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {verdict}: {row['question']!r} [{city}] want {row['must_contain']} got {answer.intent}: {first}")
     total = sum(counts.values()) or 1
     for group in ("plan", "no plan"):
-        n = sum(v for (g, _), v in by_note.items() if g == group) or 1
+        n = sum(v for (g, _), v in by_note.items() if g == group)
+        if not n:
+            print(f"{group:8s} n=   0  (no such rows in this file)")
+            continue
         print(
             f"{group:8s} n={n:4d}  correct {by_note[(group, 'correct')] / n:6.1%}  "
             f"wrong {by_note[(group, 'wrong')] / n:5.1%}  abstain {by_note[(group, 'abstain')] / n:5.1%}"
