@@ -1229,14 +1229,7 @@ class PolicyIndex:
         ]
         if not said:
             return None
-        p = said[0]
-        return Answer(
-            intent="policy",
-            text=TEXT_QUOTE.format(cite=f"{p.cite} {p.label}", title=p.title, sentence=_shown(p)),
-            confidence=0.75,
-            source="plan",
-            extra={"tasks": [p.label], "quote": {"city": p.city, "label": p.label, "sentence": _shown(p)}},
-        )
+        return _quote_answer(said[0], 0.75)
 
     def _known_words(self, words: set[str], freq: dict[str, int]) -> set[str]:
         """Question keywords; one no plan uses ("焚烧厂") stands for the plan words it contains ("焚烧")."""
@@ -1390,14 +1383,8 @@ class PolicyIndex:
         s, p = best
         many = len(self._passage_cities) > 1
         cite = f"{p.cite} {p.label}" if (want or not many) else f"{p.city}：{p.cite} {p.label}"
-        return Answer(
-            intent="policy",
-            # a "；" clause is quoted with the rest of its sentence ("评估结果通报；对滞后的单位实行约谈。")
-            text=TEXT_QUOTE.format(cite=cite, title=p.title, sentence=_shown(p)),
-            confidence=0.75 if s >= 4 else 0.55,
-            source="plan",
-            extra={"tasks": [p.label], "quote": {"city": p.city, "label": p.label, "sentence": _shown(p)}},
-        )
+        # a "；" clause is quoted with the rest of its sentence ("评估结果通报；对滞后的单位实行约谈。")
+        return _quote_answer(p, 0.75 if s >= 4 else 0.55, cite=cite)
 
     # ------------------------------------------------------------ targets
 
@@ -1888,13 +1875,7 @@ class PolicyIndex:
                     and DOC_NO.search(p.sentence)
                     and all(w in p.sentence for w in raw)
                 ):
-                    return Answer(
-                        intent="policy",
-                        text=TEXT_QUOTE.format(cite=f"{p.cite} {p.label}", title=p.title, sentence=_shown(p)),
-                        confidence=0.6,
-                        source="plan",
-                        extra={"tasks": [p.label], "quote": {"city": p.city, "label": p.label, "sentence": _shown(p)}},
-                    )
+                    return _quote_answer(p, 0.6)
             return None
         return self._quote(words, want, phrase=q, holding=DOC_NO) or self._quote(
             words, want, phrase=q, holding=DOC_SAID
@@ -2028,6 +2009,18 @@ def _spread(word: str) -> re.Pattern[str]:
 def _shown(p: _Passage) -> str:
     """What a quote shows: the whole sentence when it is short enough to read in a chat, else the matched clause."""
     return (p.full if p.full and len(p.full) <= 160 else p.sentence).strip()
+
+
+def _quote_answer(p: _Passage, confidence: float, cite: str | None = None) -> Answer:
+    """A plan answer quoting one passage, cited by its section (or by `cite`)."""
+    shown = _shown(p)
+    return Answer(
+        intent="policy",
+        text=TEXT_QUOTE.format(cite=cite or f"{p.cite} {p.label}", title=p.title, sentence=shown),
+        confidence=confidence,
+        source="plan",
+        extra={"tasks": [p.label], "quote": {"city": p.city, "label": p.label, "sentence": shown}},
+    )
 
 
 def _has(text: str, cues: tuple[str, ...]) -> bool:
